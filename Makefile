@@ -1,0 +1,40 @@
+# The README's commands. Everything a fresh machine needs is installed from here.
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+DB       ?= atlas.duckdb
+DEMO_SCALE ?= medium
+DEMO_DIR := data/demo-$(DEMO_SCALE)
+
+.PHONY: install demo test bench clean dist
+
+install: $(STAMP)
+
+# Re-run only when the dependency list changes; pip is upgraded first for dependency groups.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install -q -e . --group test
+	touch $(STAMP)
+
+$(DEMO_DIR)/dataset.json: | $(STAMP)
+	$(BIN)/chainatlas demo-data --scale $(DEMO_SCALE) --seed 0 --out $(DEMO_DIR)
+
+demo: install $(DEMO_DIR)/dataset.json
+	$(BIN)/chainatlas --db $(DB) load-dir $(DEMO_DIR)
+	$(BIN)/chainatlas --db $(DB) build
+	@echo "Chain Atlas (synthetic demo data) on http://127.0.0.1:8000  —  Ctrl-C to stop"
+	$(BIN)/chainatlas --db $(DB) serve
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: install
+	$(BIN)/python bench/bench_core.py
+
+dist: install
+	$(BIN)/python -m pip wheel -q --no-deps -w dist .
+
+clean:
+	rm -rf $(VENV) data build dist *.duckdb *.duckdb.wal

@@ -1,0 +1,42 @@
+"""Settings: one table, each with its environment variable, default and help.
+
+A test checks that every setting is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Setting", "SETTINGS", "get", "db_path"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "CHAINATLAS_DB", "atlas.duckdb", "path of the atlas database file (DuckDB)"),
+    Setting("chains_dir", "CHAINATLAS_CHAINS_DIR", "", "folder of user chain YAML files added to the shipped chains"),
+    Setting("threads", "CHAINATLAS_THREADS", "", "worker threads for the database engine (default: all cores)"),
+    Setting("memory_limit", "CHAINATLAS_MEMORY_LIMIT", "4GB", "memory cap of the database engine"),
+    Setting("host", "CHAINATLAS_HOST", "127.0.0.1", "address the API server listens on"),
+    Setting("port", "CHAINATLAS_PORT", "8000", "port the API server listens on"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """Value of a setting: its environment variable if set, else its default."""
+    s = _BY_NAME[name]
+    return os.environ.get(s.env, s.default)
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The atlas database path: ``--db`` if given, else ``CHAINATLAS_DB``, else ``./atlas.duckdb``."""
+    return Path(explicit) if explicit else Path(get("db"))

@@ -1,0 +1,478 @@
+"""The input kinds: what a user (or the synthetic generator) may load, column by column.
+
+This table is the one contract between templates, ingest, storage and build. Each field has a
+canonical English name (the database column), a Chinese header, optional header aliases, a type
+and the rule that validation applies. Headers are matched case- and space-insensitively against
+name, Chinese header and aliases, so a file may use either language.
+
+Rules (implemented in ``chainatlas.ingest.validate``):
+
+==============  ==============================================================================
+rule            meaning
+==============  ==============================================================================
+text            any non-empty text (whitespace trimmed)
+credit_code     18-character unified social credit code with a valid check digit (GB 32100-2015)
+adcode          a current YRD GB/T 2260 code (6/9/12 digits; retired codes go through the crosswalk)
+gbt4754         a GB/T 4754-2017 industry code (2011 codes are crosswalked)
+hs              an HS 2017/2022 code (2/4/6 digits, or 8/10-digit national tariff lines)
+ipc_list        one or more IPC symbols separated by ``;``
+country         ISO 3166-1 alpha-2 or alpha-3 country code
+date            a calendar date (ISO, 2023/1/5, 2023年1月5日, 20230105, Excel serial numbers)
+period          a year (2023), month (2023-05) or quarter (2023Q2); builds use the year
+nonneg          a number >= 0
+count           an integer >= 0
+share           a percentage in [0, 100]
+enum            one of ``choices`` (English value or its Chinese label)
+chain           a chain id of the taxonomy
+segment         a segment id of the given chain (needs a ``chain`` column in the same row)
+list            ``;``-separated values (also accepts ``；`` and ``|``)
+flag            yes/no: 1/0, true/false, 是/否, y/n
+==============  ==============================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Field", "Kind", "KINDS", "LIST_SEPARATORS", "kind"]
+
+#: Separators accepted inside list cells; templates use ``;``.
+LIST_SEPARATORS = (";", "；", "|")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of an input kind."""
+
+    name: str
+    zh: str
+    rule: str = "text"
+    required: bool = False
+    choices: dict[str, str] = field(default_factory=dict)  # value -> Chinese label
+    aliases: tuple[str, ...] = ()
+    help_zh: str = ""
+    help_en: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An input kind: a source file type with its fields and its key."""
+
+    name: str
+    zh: str
+    en: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    help_zh: str
+    help_en: str
+    #: fields whose values are ``;`` lists aligned with the first of them (party lists)
+    party_lists: tuple[str, ...] = ()
+    #: a row must give at least one field of each group (e.g. adcode or address)
+    one_of: tuple[tuple[str, ...], ...] = ()
+    #: the date or period field that dates a record (its year is the build period); None: undated
+    period_field: str | None = None
+
+    @property
+    def table(self) -> str:
+        return f"raw_{self.name}"
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+def _party(prefix: str, zh: str, *, required: bool = True) -> tuple[Field, ...]:
+    """Name, credit code, adcode and address of one party to a record."""
+    return (
+        Field(f"{prefix}_name", f"{zh}名称", required=required, example="示例科技有限公司"),
+        Field(f"{prefix}_code", f"{zh}信用代码", "credit_code", help_zh="有则填写，用于跨来源匹配主体"),
+        Field(f"{prefix}_adcode", f"{zh}行政区划代码", "adcode", help_zh="缺失时按主体库或地址解析"),
+        Field(f"{prefix}_address", f"{zh}地址", help_zh="用于解析行政区划"),
+    )
+
+
+SYNTHETIC = Field(
+    "synthetic",
+    "合成数据",
+    "flag",
+    help_zh="1 表示合成（虚构）数据，界面与接口会标示",
+    help_en="1 marks synthetic (made-up) records; the API and UI label them",
+    example="0",
+)
+CHAIN = Field("chain", "产业链", "chain", help_zh="产业链代码，如 ic", example="ic")
+SEGMENT = Field("segment", "环节", "segment", help_zh="该产业链的环节代码", example="fab")
+
+ENTITY_TYPES = {
+    "firm": "企业",
+    "university": "高校",
+    "institute": "科研院所",
+    "platform": "园区平台",
+    "service": "服务机构",
+    "fund": "基金",
+    "government": "政府部门",
+}
+
+_KINDS: tuple[Kind, ...] = (
+    Kind(
+        "firms",
+        "主体（企业及机构）",
+        "entities (firms and institutions)",
+        (
+            Field("credit_code", "统一社会信用代码", "credit_code", True, aliases=("信用代码", "uscc"),
+                  example="91320594MA1MXXXXXX"),
+            Field("name", "名称", required=True, aliases=("企业名称", "主体名称"), example="示例科技有限公司"),
+            Field("entity_type", "主体类型", "enum", choices=ENTITY_TYPES, example="firm",
+                  help_zh="缺省为企业"),
+            Field("adcode", "行政区划代码", "adcode", aliases=("注册地代码",), example="320571"),
+            Field("address", "地址", aliases=("注册地址",), example="江苏省苏州市工业园区星湖街328号"),
+            Field("industry_code", "行业代码", "gbt4754", aliases=("国民经济行业代码",), example="3973",
+                  help_zh="GB/T 4754-2017 小类；2011 版代码自动转换"),
+            Field("founded", "成立日期", "date", aliases=("成立时间",), example="2015-06-01"),
+            Field("registered_capital", "注册资本（万元）", "nonneg", aliases=("注册资本",), example="1000"),
+            Field("employees", "从业人员", "count", aliases=("员工人数",), example="120"),
+            SYNTHETIC,
+        ),
+        key=("credit_code",),
+        help_zh="企业、高校、科研院所、园区平台、服务机构等主体，每个主体一行",
+        help_en="one row per firm, university, institute, platform or other entity",
+        period_field='founded',
+        one_of=(("adcode", "address"),),
+    ),
+    Kind(
+        "patents",
+        "专利",
+        "patents",
+        (
+            Field("patent_id", "申请号", required=True, aliases=("专利申请号",), example="CN202310000001.X"),
+            Field("title", "名称", aliases=("专利名称",), example="一种半导体封装结构"),
+            Field("application_date", "申请日", "date", True, example="2023-01-05"),
+            Field("grant_date", "授权日", "date", example="2024-03-01"),
+            Field("ipc", "IPC分类号", "ipc_list", True, aliases=("IPC", "分类号"), example="H01L 23/31;H01L 21/56"),
+            Field("applicants", "申请人", "list", True, example="甲公司;乙大学"),
+            Field("applicant_codes", "申请人信用代码", "list", example="91320594MA1MXXXXXX;"),
+            Field("applicant_adcodes", "申请人行政区划代码", "list", example="320571;320106"),
+            Field("applicant_addresses", "申请人地址", "list", example="苏州工业园区…;南京市鼓楼区…"),
+            SYNTHETIC,
+        ),
+        key=("patent_id",),
+        help_zh="每件专利一行；多个申请人用分号分隔，代码、地址按同样顺序",
+        help_en="one row per patent; several applicants separated by ';', codes and addresses in the same order",
+        period_field='application_date',
+        party_lists=("applicants", "applicant_codes", "applicant_adcodes", "applicant_addresses"),
+    ),
+    Kind(
+        "patent_transfers",
+        "专利转让许可",
+        "patent transfers and licences",
+        (
+            Field("transfer_id", "记录编号", required=True, example="T2023000001"),
+            Field("patent_id", "专利申请号", required=True, example="CN202310000001.X"),
+            Field("transfer_type", "类型", "enum", True, {"transfer": "转让", "license": "许可"}, example="transfer"),
+            Field("date", "日期", "date", True, aliases=("生效日",), example="2023-06-30"),
+            *_party("from", "转出方"),
+            *_party("to", "受让方"),
+            Field("value", "金额（万元）", "nonneg", example="50"),
+            SYNTHETIC,
+        ),
+        key=("transfer_id",),
+        help_zh="专利权转让或实施许可，每次一行",
+        help_en="one row per patent assignment or licence",
+        period_field='date',
+    ),
+    Kind(
+        "papers",
+        "论文",
+        "papers",
+        (
+            Field("paper_id", "论文编号", required=True, aliases=("DOI",), example="10.1000/xyz123"),
+            Field("title", "题名", example="……研究"),
+            Field("pub_year", "发表年份", "period", True, aliases=("年份", "year"), example="2022"),
+            Field("institutions", "机构", "list", True, aliases=("作者机构",), example="复旦大学;浙江大学"),
+            Field("institution_codes", "机构信用代码", "list"),
+            Field("institution_adcodes", "机构行政区划代码", "list", example="310110;330106"),
+            Field("institution_addresses", "机构地址", "list"),
+            Field("field", "学科"),
+            SYNTHETIC,
+        ),
+        key=("paper_id",),
+        help_zh="每篇论文一行；多个机构用分号分隔",
+        help_en="one row per paper; institutions separated by ';'",
+        period_field='pub_year',
+        party_lists=("institutions", "institution_codes", "institution_adcodes", "institution_addresses"),
+    ),
+    Kind(
+        "tech_contracts",
+        "技术合同",
+        "technology contracts",
+        (
+            Field("contract_id", "合同编号", required=True, example="JS2023000001"),
+            Field("contract_type", "合同类型", "enum", True,
+                  {"development": "技术开发", "transfer": "技术转让", "license": "技术许可",
+                   "consulting": "技术咨询", "service": "技术服务"}, example="development"),
+            Field("date", "登记日期", "date", True, example="2023-03-15"),
+            *_party("seller", "卖方"),
+            *_party("buyer", "买方"),
+            Field("value", "成交额（万元）", "nonneg", True, aliases=("合同金额",), example="200"),
+            CHAIN,
+            SEGMENT,
+            SYNTHETIC,
+        ),
+        key=("contract_id",),
+        help_zh="技术市场登记的技术合同，每份一行",
+        help_en="one row per registered technology contract",
+        period_field='date',
+    ),
+    Kind(
+        "supply_links",
+        "供应关系",
+        "supply links",
+        (
+            Field("supplier_code", "供应商信用代码", "credit_code", True),
+            Field("supplier_name", "供应商名称"),
+            Field("customer_code", "客户信用代码", "credit_code", True),
+            Field("customer_name", "客户名称"),
+            Field("period", "期间", "period", True, aliases=("年份",), example="2023"),
+            Field("value", "交易额（万元）", "nonneg", True, example="1500"),
+            Field("hs_code", "产品HS编码", "hs", example="854231"),
+            CHAIN,
+            SEGMENT,
+            SYNTHETIC,
+        ),
+        key=("supplier_code", "customer_code", "period", "hs_code"),
+        help_zh="供应商到客户的供货关系，每对每期一行",
+        help_en="one row per supplier, customer and period",
+        period_field='period',
+    ),
+    Kind(
+        "investments",
+        "投资与分支机构",
+        "investments and branches",
+        (
+            Field("investment_id", "记录编号", required=True, example="I2023000001"),
+            Field("investor_code", "投资方信用代码", "credit_code", True),
+            Field("investor_name", "投资方名称"),
+            Field("investee_code", "被投资方信用代码", "credit_code", True),
+            Field("investee_name", "被投资方名称"),
+            Field("invest_type", "类型", "enum", True,
+                  {"equity": "股权投资", "branch": "设立分支机构", "transfer": "产业转移", "fund": "基金投资"},
+                  example="equity"),
+            Field("date", "日期", "date", True, example="2021-09-01"),
+            Field("amount", "金额（万元）", "nonneg", example="5000"),
+            Field("share_pct", "持股比例（%）", "share", example="30"),
+            SYNTHETIC,
+        ),
+        key=("investment_id",),
+        help_zh="股权投资、设立分支机构、产业转移、基金投资，每笔一行",
+        help_en="one row per equity investment, branch, industrial transfer or fund investment",
+        period_field='date',
+    ),
+    Kind(
+        "trade",
+        "海关进出口",
+        "customs trade",
+        (
+            Field("credit_code", "企业信用代码", "credit_code", True),
+            Field("period", "期间", "period", True, aliases=("月份",), example="2023-05"),
+            Field("hs_code", "商品编码", "hs", True, aliases=("HS编码",), example="85423100"),
+            Field("partner_country", "贸易伙伴国", "country", True, aliases=("国别",), example="KR"),
+            Field("direction", "进出口", "enum", True, {"import": "进口", "export": "出口"}, example="import"),
+            Field("value", "金额（美元）", "nonneg", True, example="125000"),
+            Field("quantity", "数量", "nonneg"),
+            SYNTHETIC,
+        ),
+        key=("credit_code", "period", "hs_code", "partner_country", "direction"),
+        help_zh="海关进出口记录，按企业、期间、商品、国别、方向一行",
+        help_en="one row per firm, period, product, partner country and direction",
+        period_field='period',
+    ),
+    Kind(
+        "tax",
+        "税收",
+        "tax records",
+        (
+            Field("credit_code", "企业信用代码", "credit_code", True),
+            Field("period", "期间", "period", True, aliases=("年度",), example="2023"),
+            Field("revenue", "营业收入（万元）", "nonneg", example="12000"),
+            Field("tax_paid", "纳税额（万元）", "nonneg", True, aliases=("税额",), example="600"),
+            Field("adcode", "征收地代码", "adcode", help_zh="缺省为企业注册地"),
+            Field("shared_to_adcode", "分享地代码", "adcode", help_zh="税收分享协议的分享方（如飞出地）"),
+            Field("share_pct", "分享比例（%）", "share", example="40"),
+            Field("agreement_id", "分享协议编号"),
+            SYNTHETIC,
+        ),
+        key=("credit_code", "period"),
+        help_zh="企业分期纳税记录；有税收分享协议时填写分享地与比例",
+        help_en="tax per firm and period; give the sharing place and percentage under a tax-sharing agreement",
+        period_field='period',
+    ),
+    Kind(
+        "flows",
+        "城际流动",
+        "inter-city flows",
+        (
+            Field("flow_type", "类型", "enum", True,
+                  {"rail": "铁路班次", "road": "公路交通", "migration": "人口迁移", "commuting": "通勤",
+                   "logistics": "物流", "information": "信息流"}, example="rail"),
+            Field("origin", "起点代码", "adcode", True, aliases=("起点",), example="310100"),
+            Field("destination", "终点代码", "adcode", True, aliases=("终点",), example="320500"),
+            Field("period", "期间", "period", True, example="2023"),
+            Field("value", "流量", "nonneg", True, example="320"),
+            Field("travel_time_min", "通行时间（分钟）", "nonneg", example="25"),
+            SYNTHETIC,
+        ),
+        key=("flow_type", "origin", "destination", "period"),
+        help_zh="地区间的交通、人口、物流、信息流量，每类每对每期一行",
+        help_en="one row per flow type, origin, destination and period",
+        period_field='period',
+    ),
+    Kind(
+        "services",
+        "科技服务",
+        "service records",
+        (
+            Field("service_id", "记录编号", required=True, example="S2023000001"),
+            Field("service_type", "服务类型", "enum", True,
+                  {"voucher": "创新券", "instrument": "仪器共享", "brokerage": "技术经纪", "credit": "联合授信"},
+                  example="voucher"),
+            Field("date", "日期", "date", True, example="2023-04-01"),
+            *_party("provider", "服务方"),
+            *_party("user", "使用方"),
+            Field("value", "金额（万元）", "nonneg", True, example="10"),
+            SYNTHETIC,
+        ),
+        key=("service_id",),
+        help_zh="创新券兑付、仪器共享、技术经纪、联合授信等服务，每笔一行",
+        help_en="one row per voucher redemption, instrument use, brokerage deal or joint credit",
+        period_field='date',
+    ),
+    Kind(
+        "enclaves",
+        "飞地",
+        "enclaves",
+        (
+            Field("enclave_id", "飞地编号", required=True, example="E001"),
+            Field("enclave_name", "飞地名称", required=True, example="示例飞地产业园"),
+            Field("origin_adcode", "飞出地代码", "adcode", True, example="310100"),
+            Field("host_adcode", "飞入地代码", "adcode", True, example="341800"),
+            Field("established", "设立日期", "date", example="2018-05-01"),
+            Field("origin_equity_pct", "飞出地持股（%）", "share", example="60"),
+            Field("host_equity_pct", "飞入地持股（%）", "share", example="40"),
+            Field("period", "期间", "period", True, example="2023"),
+            Field("area_mu", "占地（亩）", "nonneg", example="1500"),
+            Field("output", "产值（万元）", "nonneg", example="300000"),
+            Field("tax", "税收（万元）", "nonneg", example="12000"),
+            Field("investment", "投资（万元）", "nonneg", example="80000"),
+            Field("firms", "入驻企业数", "count", example="35"),
+            SYNTHETIC,
+        ),
+        key=("enclave_id", "period"),
+        help_zh="飞地基本信息与年度绩效，每个飞地每期一行",
+        help_en="one row per enclave and period: identity and yearly performance",
+        period_field='period',
+    ),
+    Kind(
+        "policies",
+        "政策",
+        "policies",
+        (
+            Field("policy_id", "政策编号", required=True, example="P2023001"),
+            Field("title", "标题", required=True, example="关于促进集成电路产业发展的若干政策"),
+            Field("issuer", "发文机关", required=True, example="上海市人民政府"),
+            Field("adcode", "适用地区代码", "adcode", True, example="310000"),
+            Field("level", "层级", "enum", True,
+                  {"national": "国家", "regional": "区域", "provincial": "省级", "city": "市级", "county": "县级"},
+                  example="provincial"),
+            Field("date", "发布日期", "date", True, example="2023-02-01"),
+            Field("chains", "相关产业链", "list", example="ic;ai"),
+            Field("segments", "相关环节", "list", example="ic:design;ic:fab"),
+            Field("text", "正文"),
+            SYNTHETIC,
+        ),
+        key=("policy_id",),
+        help_zh="政策文件，每件一行；相关环节写作 产业链:环节",
+        help_en="one row per policy; related segments as chain:segment",
+        period_field='date',
+    ),
+    Kind(
+        "needs",
+        "技术需求",
+        "technology needs",
+        (
+            Field("need_id", "需求编号", required=True, example="N2023001"),
+            Field("credit_code", "企业信用代码", "credit_code", True),
+            Field("firm_name", "企业名称"),
+            Field("title", "需求名称", required=True, example="车规级功率芯片封装可靠性提升"),
+            Field("description", "需求描述"),
+            Field("ipc", "IPC分类号", "ipc_list"),
+            CHAIN,
+            SEGMENT,
+            Field("date", "发布日期", "date", True, example="2023-05-10"),
+            Field("budget", "预算（万元）", "nonneg", example="300"),
+            SYNTHETIC,
+        ),
+        key=("need_id",),
+        help_zh="企业发布的技术需求，每条一行",
+        help_en="one row per technology need posted by a firm",
+        period_field='date',
+    ),
+    Kind(
+        "experts",
+        "研发人员",
+        "researchers and experts",
+        (
+            Field("expert_id", "人员编号", required=True, example="X0001"),
+            Field("name", "姓名", required=True, example="张某"),
+            Field("institution_name", "所在机构", required=True, example="示例大学"),
+            Field("institution_code", "机构信用代码", "credit_code"),
+            Field("adcode", "行政区划代码", "adcode", example="320106"),
+            Field("ipc", "IPC分类号", "ipc_list", example="H01L"),
+            CHAIN,
+            SEGMENT,
+            Field("keywords", "研究方向", example="功率半导体;封装"),
+            SYNTHETIC,
+        ),
+        key=("expert_id",),
+        help_zh="研发人员或专家画像，每人一行（用于研发联络者匹配）",
+        help_en="one row per researcher profile (for R&D-liaison matching)",
+        period_field=None,
+    ),
+    Kind(
+        "alliances",
+        "联盟成员",
+        "alliance members",
+        (
+            Field("alliance_id", "联盟编号", required=True, example="A001"),
+            Field("alliance_name", "联盟名称", required=True, example="长三角集成电路产业联盟"),
+            *_party("member", "成员"),
+            Field("role", "角色", example="理事单位"),
+            Field("joined", "加入日期", "date", example="2019-11-01"),
+            CHAIN,
+            SYNTHETIC,
+        ),
+        key=("alliance_id", "member_name"),
+        help_zh="产业联盟、创新联合体的成员，每个成员一行",
+        help_en="one row per member of an alliance or innovation consortium",
+        period_field='joined',
+    ),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in _KINDS}
+
+
+def kind(name: str) -> Kind:
+    """Return the kind called ``name`` or raise ``ConfigError`` listing the kinds there are."""
+    from chainatlas.errors import ConfigError
+
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown input kind {name!r}; expected one of: {', '.join(KINDS)}"
+        ) from None
