@@ -107,7 +107,7 @@ SYNTHETIC = Field(
     example="0",
 )
 CHAIN = Field("chain", "产业链", "chain", help_zh="产业链代码，如 ic", example="ic")
-SEGMENT = Field("segment", "环节", "segment", help_zh="该产业链的环节代码", example="fab")
+SEGMENT = Field("segment", "环节", "segment", help_zh="该产业链的环节代码", example="fabrication")
 
 ENTITY_TYPES = {
     "firm": "企业",
@@ -126,11 +126,11 @@ _KINDS: tuple[Kind, ...] = (
         "entities (firms and institutions)",
         (
             Field("credit_code", "统一社会信用代码", "credit_code", True, aliases=("信用代码", "uscc"),
-                  example="91320594MA1MXXXXXX"),
+                  example="91320506MA1MABCD0E"),
             Field("name", "名称", required=True, aliases=("企业名称", "主体名称"), example="示例科技有限公司"),
             Field("entity_type", "主体类型", "enum", choices=ENTITY_TYPES, example="firm",
                   help_zh="缺省为企业"),
-            Field("adcode", "行政区划代码", "adcode", aliases=("注册地代码",), example="320571"),
+            Field("adcode", "行政区划代码", "adcode", aliases=("注册地代码",), example="320506"),
             Field("address", "地址", aliases=("注册地址",), example="江苏省苏州市工业园区星湖街328号"),
             Field("industry_code", "行业代码", "gbt4754", aliases=("国民经济行业代码",), example="3973",
                   help_zh="GB/T 4754-2017 小类；2011 版代码自动转换"),
@@ -156,7 +156,7 @@ _KINDS: tuple[Kind, ...] = (
             Field("grant_date", "授权日", "date", example="2024-03-01"),
             Field("ipc", "IPC分类号", "ipc_list", True, aliases=("IPC", "分类号"), example="H01L 23/31;H01L 21/56"),
             Field("applicants", "申请人", "list", True, example="甲公司;乙大学"),
-            Field("applicant_codes", "申请人信用代码", "list", example="91320594MA1MXXXXXX;"),
+            Field("applicant_codes", "申请人信用代码", "list", example="91320506MA1MABCD0E;"),
             Field("applicant_adcodes", "申请人行政区划代码", "list", example="320571;320106"),
             Field("applicant_addresses", "申请人地址", "list", example="苏州工业园区…;南京市鼓楼区…"),
             SYNTHETIC,
@@ -391,7 +391,7 @@ _KINDS: tuple[Kind, ...] = (
                   example="provincial"),
             Field("date", "发布日期", "date", True, example="2023-02-01"),
             Field("chains", "相关产业链", "list", example="ic;ai"),
-            Field("segments", "相关环节", "list", example="ic:design;ic:fab"),
+            Field("segments", "相关环节", "list", example="ic:design;ic:fabrication"),
             Field("text", "正文"),
             SYNTHETIC,
         ),

@@ -1,0 +1,89 @@
+"""Throughput of read + validate on one million rows, against a baseline measured in the same run.
+
+The requirement is >= 500,000 rows/s for a 1M-row ``supply_links`` or ``trade`` CSV, reading included, on a
+2-core machine. The baseline is pyarrow's bare CSV reader (with type inference) on the same file, so a slow
+machine shows as a slow baseline rather than a mysterious failure. Set ``CHAINATLAS_INGEST_MIN_ROWS_PER_S``
+to change the bar (e.g. on a loaded CI runner).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pv
+import pytest
+
+from chainatlas.ingest import parse_file
+from chainatlas.model.codes import hs_codes, make_credit_codes
+
+N = 1_000_000
+MIN_ROWS_PER_S = float(os.environ.get("CHAINATLAS_INGEST_MIN_ROWS_PER_S", "500000"))
+
+
+def _million(kind: str, path, seed: int = 0) -> None:
+    """1M distinct-key rows over 50,000 firms, written as a UTF-8 CSV with Chinese headers."""
+    rng = np.random.default_rng(seed)
+    firms = 50_000
+    codes = make_credit_codes("91", "320506", np.arange(firms))
+    i = np.arange(N)
+    a = i % firms
+    b = (a + 1 + (i // firms) % (firms - 1)) % firms  # distinct partner per block: keys are unique
+    hs6 = hs_codes("2022").query("level == 6")["hscode"].to_numpy()[:300]
+    values = np.char.mod("%.2f", np.round(rng.gamma(2.0, 500.0, N), 2))
+    if kind == "supply_links":
+        names = np.char.add(np.char.add("示例", np.arange(firms).astype(str)), "号科技有限公司")
+        table = pa.table(
+            {
+                "供应商信用代码": codes[a],
+                "供应商名称": names[a],
+                "客户信用代码": codes[b],
+                "客户名称": names[b],
+                "期间": (2019 + i % 5).astype(str),
+                "交易额（万元）": values,
+                "产品HS编码": hs6[i % 300],
+                "产业链": np.full(N, "ic"),
+                "环节": np.array(["design", "fabrication", "packaging_test"])[i % 3],
+                "合成数据": np.full(N, "1"),
+            }
+        )
+    else:
+        table = pa.table(
+            {
+                "企业信用代码": codes[a],
+                "期间": np.char.add("2023-", np.char.zfill((1 + i % 12).astype(str), 2)),
+                "商品编码": np.char.add(hs6[b % 300], "00"),
+                "贸易伙伴国": np.array(["KR", "JP", "US", "DE"])[i % 4],
+                "进出口": np.array(["import", "export"])[(i // 4) % 2],
+                "金额（美元）": values,
+                "数量": (1 + i % 1000).astype(str),
+                "合成数据": np.full(N, "1"),
+            }
+        )
+    pv.write_csv(table, path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["supply_links", "trade"])
+def test_million_rows_per_second(tmp_path, kind):
+    path = tmp_path / f"{kind}.csv"
+    _million(kind, path)
+    parse_file(kind, f"{os.path.dirname(__file__)}/fixtures/ingest/{kind}.csv")  # load code tables once
+
+    t0 = time.perf_counter()
+    pv.read_csv(path, convert_options=pv.ConvertOptions(column_types={}, strings_can_be_null=True))
+    baseline = time.perf_counter() - t0
+
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        batch = parse_file(kind, path)
+        best = min(best, time.perf_counter() - t0)
+        assert batch.ok, batch.errors[:5]
+        assert batch.rows_read == N
+        del batch
+    rate = N / best
+    print(f"\n{kind}: {rate:,.0f} rows/s ({best:.2f} s; bare pyarrow read {baseline:.2f} s)")
+    assert rate >= MIN_ROWS_PER_S, f"{rate:,.0f} rows/s (pyarrow alone: {N / baseline:,.0f} rows/s)"
