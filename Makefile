@@ -9,7 +9,9 @@ DEMO_DIR := data/demo-$(DEMO_SCALE)
 
 .PHONY: install demo test bench clean dist
 
-install: $(STAMP)
+include mk/web.mk
+
+install: $(STAMP) web-assets
 
 # Re-run only when the dependency list changes; pip is upgraded first for dependency groups.
 $(STAMP): pyproject.toml
@@ -27,7 +29,7 @@ demo: install $(DEMO_DIR)/dataset.json
 	@echo "Chain Atlas (synthetic demo data) on http://127.0.0.1:8000  —  Ctrl-C to stop"
 	$(BIN)/chainatlas --db $(DB) serve
 
-test: install
+test: install browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install

@@ -1,4 +1,6 @@
-"""Throughput of read + validate on one million rows, against a baseline measured in the same run.
+"""Benchmark: read + validate of one million rows, against pyarrow's bare reader in the same run.
+
+Run: ``.venv/bin/python bench/ingest_million.py``.
 
 The requirement is >= 500,000 rows/s for a 1M-row ``supply_links`` or ``trade`` CSV, reading included, on a
 2-core machine. The baseline is pyarrow's bare CSV reader (with type inference) on the same file, so a slow
@@ -14,8 +16,6 @@ import time
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pv
-import pytest
-
 from chainatlas.ingest import parse_file
 from chainatlas.model.codes import hs_codes, make_credit_codes
 
@@ -65,12 +65,10 @@ def _million(kind: str, path, seed: int = 0) -> None:
     pv.write_csv(table, path)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind", ["supply_links", "trade"])
-def test_million_rows_per_second(tmp_path, kind):
+def million_rows_per_second(tmp_path, kind):
     path = tmp_path / f"{kind}.csv"
     _million(kind, path)
-    parse_file(kind, f"{os.path.dirname(__file__)}/fixtures/ingest/{kind}.csv")  # load code tables once
+    parse_file(kind, f"{os.path.dirname(__file__)}/../tests/fixtures/ingest/{kind}.csv")  # load code tables once
 
     t0 = time.perf_counter()
     pv.read_csv(path, convert_options=pv.ConvertOptions(column_types={}, strings_can_be_null=True))
@@ -85,5 +83,14 @@ def test_million_rows_per_second(tmp_path, kind):
         assert batch.rows_read == N
         del batch
     rate = N / best
-    print(f"\n{kind}: {rate:,.0f} rows/s ({best:.2f} s; bare pyarrow read {baseline:.2f} s)")
-    assert rate >= MIN_ROWS_PER_S, f"{rate:,.0f} rows/s (pyarrow alone: {N / baseline:,.0f} rows/s)"
+    print(f"{kind}: {rate:,.0f} rows/s (best of 2: {best:.2f} s; bare pyarrow read {baseline:.2f} s, "
+          f"ratio {best / baseline:.1f}x; goal {MIN_ROWS_PER_S:,.0f} rows/s)")
+
+
+if __name__ == "__main__":
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        for k in ("supply_links", "trade"):
+            million_rows_per_second(Path(d), k)
