@@ -1,0 +1,231 @@
+"""Build the six layers and the node attributes at every scale, period and chain segment.
+
+Wiring only: the definitions are in :mod:`chainatlas.pipeline.facts` and the aggregation below,
+all Ibis expressions handed to a storage backend. Steps:
+
+1. reference tables: places, the place→unit map of every scale, chain-segment lookups;
+2. entity-level facts of the years to build (``facts``, ``node_facts``);
+3. aggregation: facts are first summed per county pair (small), then mapped to the units of each
+   scale — so the expensive part runs once, not once per scale;
+4. chain totals: segment rows rolled up to ``segment = '*'``.
+
+Only the years that a loaded batch touched are rebuilt (``dirty_years``), unless ``full``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from chainatlas import geo
+from chainatlas.errors import ConfigError
+from chainatlas.model.layers import ALL, SCALES
+from chainatlas.model.taxonomy import Taxonomy, load_taxonomy
+from chainatlas.pipeline.facts import edge_facts, ipc_main, node_facts
+from chainatlas.storage.base import Backend
+
+__all__ = ["build", "BuildReport", "refresh_reference", "aggregate_edges", "aggregate_nodes", "user_areas"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildReport:
+    years: list[int]
+    scales: list[str]
+    facts: int = 0
+    unplaced: int = 0
+    edges: int = 0
+    nodes: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        t = sum(self.seconds.values())
+        return (f"built years {self.years or '-'} at scales {','.join(self.scales)}: {self.facts:,} facts "
+                f"({self.unplaced:,} without a place), {self.edges:,} layer edges, {self.nodes:,} node values "
+                f"in {t:.1f}s")
+
+
+def user_areas(backend: Backend) -> pd.DataFrame | None:
+    """User-defined functional areas stored in the atlas (members kept as ';'-joined adcodes)."""
+    df = backend.execute(backend.table("areas"))
+    if df.empty:
+        return None
+    df = df.copy()
+    df["members"] = df["members"].str.split(";")
+    return df
+
+
+def _segment_lookup(backend: Backend, tax: Taxonomy) -> pd.DataFrame:
+    """(ck_type, ck) → (chain, segment) for every key that occurs in the records."""
+    t = backend.table
+    frames = []
+    codes = backend.execute(t("raw_firms").select("credit_code", "industry_code")
+                            .filter(lambda r: r.industry_code.notnull()))
+    if len(codes):
+        uniq = pd.Series(codes["industry_code"].unique(), dtype="string")
+        m = tax.segments_for_industry(uniq)
+        m = m.assign(industry_code=uniq.to_numpy()[m["row"].to_numpy()])
+        e = codes.merge(m, on="industry_code")
+        frames.append(pd.DataFrame({"ck_type": "e", "ck": e["credit_code"], "chain": e["chain"],
+                                    "segment": e["segment"]}))
+    ipcs = backend.execute(t("raw_patents").select(ck=ipc_main(t("raw_patents").ipc)).distinct())["ck"]
+    hs = pd.concat([backend.execute(t(name).select(ck=t(name).hs_code.substr(0, 6))
+                                    .filter(lambda r: r.ck.notnull()).distinct())["ck"]
+                    for name in ("raw_supply_links", "raw_trade")]).drop_duplicates()
+    for ck_type, keys, fn in (("i", ipcs, tax.segments_for_ipc), ("h", hs, tax.segments_for_hs)):
+        keys = pd.Series(keys.dropna().unique(), dtype="string")
+        if len(keys):
+            m = fn(keys)
+            frames.append(pd.DataFrame({"ck_type": ck_type, "ck": keys.to_numpy()[m["row"].to_numpy()],
+                                        "chain": m["chain"].to_numpy(), "segment": m["segment"].to_numpy()}))
+    seg = tax.segments
+    explicit = pd.concat([
+        pd.DataFrame({"ck": seg["chain"] + ":" + seg["segment"], "chain": seg["chain"], "segment": seg["segment"]}),
+        pd.DataFrame({"ck": tax.chains["id"] + ":", "chain": tax.chains["id"], "segment": ""}),
+    ])
+    frames.append(explicit.assign(ck_type="x"))
+    out = pd.concat(frames, ignore_index=True)[["ck_type", "ck", "chain", "segment"]]
+    return out.astype("string")
+
+
+def refresh_reference(backend: Backend, tax: Taxonomy | None = None) -> None:
+    """Write the places, scale map, chain and segment tables the build and the API read."""
+    tax = tax or load_taxonomy()
+    backend.replace_table("places", geo.places().astype({"pop_2020": "float64", "pop_2010": "float64"}))
+    backend.replace_table("scale_units", geo.scale_units(user_areas(backend)))
+    backend.replace_table("chains", tax.chains)
+    backend.replace_table("segments", tax.segments)
+    backend.replace_table("seg_lookup", _segment_lookup(backend, tax))
+
+
+def _with_chains(f: ir.Table, lookup: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """Every fact once with chain '*' plus once per chain segment it is assigned to."""
+    star = f.select(*keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL), n=f.n,
+                    **({"value": f.value} if "value" in f.columns else {}))
+    j = f.join(lookup, [f.ck_type == lookup.ck_type, f.ck == lookup.ck])
+    chained = j.select(*keys, chain=j.chain, segment=j.segment, n=j.n,
+                       **({"value": j.value} if "value" in f.columns else {}))
+    return star.union(chained, distinct=False)
+
+
+def _chain_totals(g: ir.Table, keys: Sequence[str], measures: Sequence[str]) -> ir.Table:
+    part = g.filter(g.chain != ALL)
+    tot = part.group_by([*keys, "chain"]).aggregate(**{m: part[m].sum() for m in measures})
+    tot = tot.mutate(segment=ibis.literal(ALL))
+    return g.union(tot.select(*g.columns), distinct=False)
+
+
+def aggregate_edges(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
+    """Layer edges per (layer, source, scale, year, chain, segment, src, dst): sums of n and value."""
+    f = _with_chains(facts.filter(facts.src_adcode.notnull() & facts.dst_adcode.notnull()), lookup,
+                     ["layer", "source", "year", "src_adcode", "dst_adcode"])
+    f = f.group_by(["layer", "source", "year", "chain", "segment", "src_adcode", "dst_adcode"]).aggregate(
+        n=f.n.sum(), value=f.value.sum())
+    u = units.filter(units.scale.isin(list(scales)))
+    a = u.select(_sa=u.adcode, scale=u.scale, src=u.unit)
+    b = u.select(_da=u.adcode, _ds=u.scale, dst=u.unit)
+    j = f.join(a, f.src_adcode == a._sa).join(b, [f.dst_adcode == b._da, a.scale == b._ds])
+    keys = ["layer", "source", "scale", "year", "chain", "segment", "src", "dst"]
+    g = j.group_by(keys).aggregate(n=j.n.sum(), value=j.value.sum())
+    return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["n", "value"])
+
+
+def aggregate_nodes(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
+    """Node attributes per (attr, scale, year, chain, segment, unit)."""
+    f = _with_chains(facts.filter(facts.adcode.notnull()), lookup, ["attr", "year", "adcode"])
+    f = f.group_by(["attr", "year", "chain", "segment", "adcode"]).aggregate(n=f.n.sum())
+    u = units.filter(units.scale.isin(list(scales)))
+    j = f.join(u, f.adcode == u.adcode)
+    keys = ["attr", "scale", "year", "chain", "segment", "unit"]
+    g = j.group_by(keys).aggregate(value=j.n.sum())
+    return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["value"])
+
+
+def _years_to_build(backend: Backend, years: Sequence[int] | None, full: bool) -> list[int]:
+    known = sorted(int(y) for y in backend.execute(backend.table("batch_years").select("year").distinct())["year"])
+    if years:
+        bad = sorted(set(years) - set(known))
+        if bad:
+            raise ConfigError(f"--periods: no loaded records for {bad}; periods with data: {known or 'none'}")
+        return sorted(set(years))
+    if full:
+        return known
+    dirty = backend.execute(backend.table("dirty_years"))["year"]
+    return sorted({int(y) for y in dirty} & set(known))
+
+
+def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Sequence[str] | None = None,
+          full: bool = False, taxonomy: Taxonomy | None = None, progress: Progress | None = None) -> BuildReport:
+    """Rebuild layers and node attributes for the given (default: touched) years.
+
+    Each year is replaced as a whole inside one transaction, so a failed build leaves the previous
+    result in place.
+    """
+    scales = list(scales or SCALES)
+    unknown = [s for s in scales if s not in SCALES]
+    if unknown:
+        raise ConfigError(f"--scales: unknown scale(s) {unknown}; expected some of {', '.join(SCALES)}")
+    say = progress or (lambda step, i, n: None)
+    report = BuildReport(years=[], scales=scales)
+    clock = time.perf_counter()
+    with backend.transaction():
+        refresh_reference(backend, taxonomy)
+    report.seconds["reference"] = time.perf_counter() - clock
+    todo = _years_to_build(backend, years, full)
+    report.years = todo
+    if not todo:
+        return report
+    t = backend.table
+    # undated alliance ties start in the first loaded year, whichever years this build covers
+    first = int(backend.execute(t("batch_years").aggregate(y=lambda r: r.year.min()))["y"].iloc[0])
+    steps = ["facts", "edges", "nodes"]
+    with backend.transaction():
+        for i, step in enumerate(steps):
+            say(step, i, len(steps))
+            clock = time.perf_counter()
+            if step == "facts":
+                _store(backend, "facts", edge_facts(t, todo, min_year=first), todo)
+            elif step == "edges":
+                facts = t("facts").filter(t("facts").year.isin(todo))
+                _store(backend, "layer_edges", aggregate_edges(facts, t("seg_lookup"), t("scale_units"), scales),
+                       todo, scales)
+            else:
+                _store(backend, "node_facts", node_facts(t, todo, min_year=first), todo)
+                nf = t("node_facts").filter(t("node_facts").year.isin(todo))
+                _store(backend, "node_attrs", aggregate_nodes(nf, t("seg_lookup"), t("scale_units"), scales),
+                       todo, scales)
+            report.seconds[step] = time.perf_counter() - clock
+        counts = backend.execute(
+            t("facts").filter(t("facts").year.isin(todo)).aggregate(
+                facts=lambda r: r.count(),
+                unplaced=lambda r: (r.src_adcode.isnull() | r.dst_adcode.isnull()).sum()))
+        report.facts = int(counts["facts"].iloc[0])
+        report.unplaced = int(counts["unplaced"].iloc[0] or 0)
+        report.edges = int(backend.execute(t("layer_edges").filter(t("layer_edges").year.isin(todo)).count()
+                                           .as_table())
+                           .iloc[0, 0])
+        report.nodes = int(backend.execute(t("node_attrs").filter(t("node_attrs").year.isin(todo)).count()
+                                           .as_table()).iloc[0, 0])
+        backend.delete_in("dirty_years", year=todo)
+        backend.delete_in("builds", year=todo)
+        backend.insert("builds", pd.DataFrame({
+            "year": pd.Series(todo, dtype="int16"), "built_at": pd.Timestamp.now(), "facts": report.facts,
+            "unplaced": report.unplaced}))
+    say("done", len(steps), len(steps))
+    return report
+
+
+def _store(backend: Backend, name: str, expr: ir.Table, years: Sequence[int],
+           scales: Sequence[str] | None = None) -> None:
+    """Replace the rows of ``years`` (and ``scales``) of table ``name`` with ``expr``."""
+    if backend.has_table(name):
+        backend.delete_in(name, year=years, **({"scale": scales} if scales else {}))
+        backend.insert(name, expr)
+    else:
+        backend.replace_table(name, expr)

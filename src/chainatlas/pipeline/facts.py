@@ -1,0 +1,288 @@
+"""What makes an edge: the six layers defined once, as Ibis expressions over the raw records.
+
+Every definition here is engine-neutral (Ibis compiles it to DuckDB or Spark SQL); nothing in
+this module knows which engine runs it. A *fact* is one entity-level edge or node observation:
+
+- edge facts: ``layer, source, year, src, dst, src_adcode, dst_adcode, n, value, ck_type, ck``
+- node facts: ``attr, year, adcode, n, ck_type, ck``
+
+``n`` counts records (multi-party records are split fractionally, so a patent with k applicants
+adds 1 in total over its k(k-1)/2 applicant pairs — the fractional counting of bibliometrics);
+``value`` is the record's amount in the unit of its source (万元, flow volume...). ``ck_type`` and
+``ck`` say how the record is assigned to a chain segment: ``e`` the entity's industry code, ``i``
+the patent's main IPC, ``h`` the HS product, ``x`` an explicit ``chain:segment`` in the record,
+``-`` none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "edge_facts", "node_facts", "entities", "STOCK_ATTRS"]
+
+EDGE_COLUMNS = ("layer", "source", "year", "src", "dst", "src_adcode", "dst_adcode", "n", "value",
+                "ck_type", "ck")
+NODE_COLUMNS = ("attr", "year", "adcode", "n", "ck_type", "ck")
+#: node attributes that are stocks (counted in every year from their start), not flows
+STOCK_ATTRS = ("firms", "employees", "universities", "institutes", "experts")
+
+T = Callable[[str], ir.Table]
+
+
+def _s(v: str) -> ir.Value:
+    return ibis.literal(v, type="string")
+
+
+def _null_s() -> ir.Value:
+    return ibis.null().cast("string")
+
+
+def entities(table: T) -> ir.Table:
+    """Entities from the entity register (``raw_firms``), keyed by credit code."""
+    f = table("raw_firms")
+    return f.select(
+        entity_id=f.credit_code, name=f.name, name_norm=f.name_norm,
+        entity_type=f.entity_type.fill_null("firm"), adcode=f.adcode, industry_code=f.industry_code,
+        founded_year=f.year.cast("int16"), employees=f.employees.cast("float64"),
+        registered_capital=f.registered_capital, synthetic=f.synthetic,
+    )
+
+
+class _Resolver:
+    """Links a party of a record to an entity: by credit code, else by unique normalised name.
+
+    The party's place is the record's own adcode, else the matched entity's.
+    """
+
+    def __init__(self, table: T):
+        ent = entities(table)
+        self.by_code = ent.select(_eid=ent.entity_id, _e_adcode=ent.adcode, _e_type=ent.entity_type)
+        names = ent.group_by("name_norm").aggregate(_n=ent.entity_id.count(), _n_eid=ent.entity_id.max(),
+                                                    _n_adcode=ent.adcode.max(), _n_type=ent.entity_type.max())
+        self.by_name = names.filter(names._n == 1).select("name_norm", "_n_eid", "_n_adcode", "_n_type")
+
+    def __call__(self, t: ir.Table, code: str, adcode: str | None, norm: str | None, out: str) -> ir.Table:
+        """Add ``<out>_eid``, ``<out>_place`` and ``<out>_type`` columns to ``t``."""
+        j = t.left_join(self.by_code, t[code] == self.by_code._eid)
+        if norm is not None:
+            j = j.left_join(self.by_name, j[norm] == self.by_name.name_norm)
+            eid = ibis.coalesce(j[code], j._n_eid, _s("N:") + j[norm])
+            place = ibis.coalesce(*([j[adcode]] if adcode else []), j._e_adcode, j._n_adcode)
+            etype = ibis.coalesce(j._e_type, j._n_type)
+            drop = ["_eid", "_e_adcode", "_e_type", "name_norm", "_n_eid", "_n_adcode", "_n_type"]
+        else:
+            eid = j[code]
+            place = ibis.coalesce(*([j[adcode]] if adcode else []), j._e_adcode)
+            etype = j._e_type
+            drop = ["_eid", "_e_adcode", "_e_type"]
+        j = j.mutate(**{f"{out}_eid": eid, f"{out}_place": place, f"{out}_type": etype})
+        return j.drop(*[c for c in drop if c in j.columns])
+
+
+def _edge(t: ir.Table, layer: str | ir.Value, source: ir.Value | str, src: ir.Value, dst: ir.Value,
+          src_adcode: ir.Value, dst_adcode: ir.Value, n: ir.Value | float, value: ir.Value | float,
+          ck_type: ir.Value | str, ck: ir.Value | None) -> ir.Table:
+    def lit(v: Any, typ: str) -> ir.Value:
+        return v if isinstance(v, ir.Value) else ibis.literal(v, type=typ)
+
+    return t.select(
+        layer=lit(layer, "string"), source=lit(source, "string"), year=t.year.cast("int16"),
+        src=src.cast("string"), dst=dst.cast("string"), src_adcode=src_adcode.cast("string"),
+        dst_adcode=dst_adcode.cast("string"), n=lit(n, "float64").cast("float64"),
+        value=lit(value, "float64").cast("float64"), ck_type=lit(ck_type, "string"),
+        ck=(ck if ck is not None else _null_s()).cast("string"),
+    )
+
+
+def _explicit_or(t: ir.Table, fallback_type: str, fallback: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """Chain assignment: the record's own chain/segment when given, else ``fallback``."""
+    has = t.chain.notnull()
+    ck_type = ibis.cases((has, _s("x")), else_=_s(fallback_type))
+    ck = ibis.cases((has, t.chain + _s(":") + t.segment.fill_null("")), else_=fallback)
+    return ck_type, ck
+
+
+def ipc_main(ipc: ir.StringValue) -> ir.StringValue:
+    """First IPC symbol of a canonical '; '-joined list: the main classification."""
+    return ipc.split(";")[0].strip()
+
+
+def _in_years(t: ir.Table, years: Sequence[int] | None) -> ir.Table:
+    return t if years is None else t.filter(t.year.isin(list(years)))
+
+
+def _pairs(parties: ir.Table) -> ir.Table:
+    """Unordered pairs of parties of one record with fractional weight 2/(k(k-1))."""
+    a = parties
+    b = parties.view()
+    j = a.join(b, [a.record_id == b.record_id, a.seq < b.seq])
+    k = j.n_parties.cast("float64")
+    return j.select(
+        record_id=j.record_id, year=j.year, a_eid=j.p_eid, b_eid=j.p_eid_right, a_place=j.p_place,
+        b_place=j.p_place_right, a_type=j.p_type, b_type=j.p_type_right, n=2.0 / (k * (k - 1.0)),
+    )
+
+
+def _resolved_parties(table: T, resolve: _Resolver, name: str, years: Sequence[int] | None) -> ir.Table:
+    p = _in_years(table(f"raw_{name}_parties"), years)
+    return resolve(p, "code", "adcode", "name_norm", "p")
+
+
+def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 2015) -> ir.Table:
+    """All edge facts of the six layers for ``years`` (None: all), as one union expression."""
+    resolve = _Resolver(table)
+    parts: list[ir.Table] = []
+
+    # 共生 symbiosis: inter-city flows, and alliance co-membership (a co-built platform)
+    f = _in_years(table("raw_flows"), years)
+    parts.append(_edge(f, "symbiosis", _s("flows.") + f.flow_type, f.origin, f.destination, f.origin,
+                       f.destination, 1.0, f.value, "-", None))
+    al = resolve(table("raw_alliances"), "member_code", "member_adcode", "member_norm", "m")
+    al = al.mutate(year=al.year.fill_null(min_year))
+    a2 = al.view()
+    ap = al.join(a2, [al.alliance_id == a2.alliance_id, al.m_eid < a2.m_eid])
+    ap = ap.mutate(year=ibis.greatest(ap.year, ap.year_right))
+    ap = _in_years(ap, years)
+    parts.append(_edge(ap, "symbiosis", "alliances", ap.m_eid, ap.m_eid_right, ap.m_place, ap.m_place_right,
+                       1.0, 0.0, "x", ap.chain + _s(":")))
+
+    # 知识 knowledge: co-authored papers; university/institute–firm co-applied patents
+    pp = _pairs(_resolved_parties(table, resolve, "papers", years))
+    parts.append(_edge(pp, "knowledge", "papers", pp.a_eid, pp.b_eid, pp.a_place, pp.b_place, pp.n, 0.0,
+                       "-", None))
+    pats = table("raw_patents").select(record_id="patent_id", _ipc="ipc")
+    pt = _pairs(_resolved_parties(table, resolve, "patents", years))
+    pt = pt.join(pats, "record_id")
+    pt = pt.mutate(ck=ipc_main(pt._ipc))
+    academic = ["university", "institute"]
+    uf = pt.filter((pt.a_type.isin(academic) & (pt.b_type == "firm")) |
+                   (pt.b_type.isin(academic) & (pt.a_type == "firm")))
+    parts.append(_edge(uf, "knowledge", "patents.univ_firm", uf.a_eid, uf.b_eid, uf.a_place, uf.b_place, uf.n,
+                       0.0, "i", uf.ck))
+
+    # 创新 innovation: joint patents, transfers and licences, technology contracts
+    parts.append(_edge(pt, "innovation", "patents", pt.a_eid, pt.b_eid, pt.a_place, pt.b_place, pt.n, 0.0,
+                       "i", pt.ck))
+    tr = _in_years(table("raw_patent_transfers"), years)
+    tr = resolve(tr, "from_code", "from_adcode", "from_norm", "a")
+    tr = resolve(tr, "to_code", "to_adcode", "to_norm", "b")
+    tr = tr.left_join(pats.rename(_pid="record_id"), tr.patent_id == pats.rename(_pid="record_id")._pid)
+    has_ipc = tr._ipc.notnull()
+    parts.append(_edge(tr, "innovation", _s("patent_transfers.") + tr.transfer_type, tr.a_eid, tr.b_eid,
+                       tr.a_place, tr.b_place, 1.0, tr.value.fill_null(0.0),
+                       ibis.cases((has_ipc, _s("i")), else_=_s("e")),
+                       ibis.cases((has_ipc, ipc_main(tr._ipc)), else_=tr.a_eid)))
+    tc = _in_years(table("raw_tech_contracts"), years)
+    tc = resolve(tc, "seller_code", "seller_adcode", "seller_norm", "a")
+    tc = resolve(tc, "buyer_code", "buyer_adcode", "buyer_norm", "b")
+    ckt, ck = _explicit_or(tc, "e", tc.a_eid)
+    parts.append(_edge(tc, "innovation", _s("tech_contracts.") + tc.contract_type, tc.a_eid, tc.b_eid,
+                       tc.a_place, tc.b_place, 1.0, tc.value, ckt, ck))
+
+    # 产业 industry: supply links, branches and transfers, enclave co-building
+    sl = _in_years(table("raw_supply_links"), years)
+    sl = resolve(sl, "supplier_code", None, None, "a")
+    sl = resolve(sl, "customer_code", None, None, "b")
+    hs_or_e = ibis.cases((sl.hs_code.notnull(), _s("h")), else_=_s("e"))
+    ckt, ck = _explicit_or(sl, "e", sl.a_eid)
+    ckt = ibis.cases((sl.chain.notnull(), _s("x")), else_=hs_or_e)
+    ck = ibis.cases((sl.chain.notnull(), ck), (sl.hs_code.notnull(), sl.hs_code.substr(0, 6)), else_=sl.a_eid)
+    parts.append(_edge(sl, "industry", "supply_links", sl.a_eid, sl.b_eid, sl.a_place, sl.b_place, 1.0,
+                       sl.value, ckt, ck))
+    iv = _in_years(table("raw_investments"), years)
+    iv = resolve(iv, "investor_code", None, None, "a")
+    iv = resolve(iv, "investee_code", None, None, "b")
+    # equity holdings and fund investments make the value network; branches and transfers the industry one
+    iv_layer = ibis.cases((iv.invest_type.isin(["equity", "fund"]), _s("value")), else_=_s("industry"))
+    parts.append(_edge(iv, iv_layer, _s("investments.") + iv.invest_type, iv.a_eid, iv.b_eid, iv.a_place,
+                       iv.b_place, 1.0, iv.amount.fill_null(0.0), "e", iv.b_eid))
+    en = _in_years(table("raw_enclaves"), years)
+    parts.append(_edge(en, "industry", "enclaves", en.origin_adcode, en.host_adcode, en.origin_adcode,
+                       en.host_adcode, 1.0, en.output.fill_null(0.0), "-", None))
+
+    # 服务 service: vouchers, shared instruments, brokerage, joint credit (provider → user)
+    sv = _in_years(table("raw_services"), years)
+    sv = resolve(sv, "provider_code", "provider_adcode", "provider_norm", "a")
+    sv = resolve(sv, "user_code", "user_adcode", "user_norm", "b")
+    parts.append(_edge(sv, "service", _s("services.") + sv.service_type, sv.a_eid, sv.b_eid, sv.a_place,
+                       sv.b_place, 1.0, sv.value, "e", sv.b_eid))
+
+    # 价值 value: tax shared from the collecting place to the sharing place
+    tx = _in_years(table("raw_tax"), years)
+    tx = tx.filter(tx.shared_to_adcode.notnull())
+    tx = resolve(tx, "credit_code", "adcode", None, "a")
+    shared = tx.tax_paid * tx.share_pct.fill_null(0.0) / 100.0
+    parts.append(_edge(tx, "value", "tax_sharing", tx.a_eid, tx.shared_to_adcode, tx.a_place,
+                       tx.shared_to_adcode, 1.0, shared, "e", tx.a_eid))
+
+    return ibis.union(*parts, distinct=False)
+
+
+def _node(t: ir.Table, attr: str | ir.Value, adcode: ir.Value, n: ir.Value | float, ck_type: str | ir.Value,
+          ck: ir.Value | None, year: ir.Value | None = None) -> ir.Table:
+    def lit(v: Any, typ: str) -> ir.Value:
+        return v if isinstance(v, ir.Value) else ibis.literal(v, type=typ)
+
+    return t.select(
+        attr=lit(attr, "string"), year=(t.year if year is None else year).cast("int16"),
+        adcode=adcode.cast("string"), n=lit(n, "float64").cast("float64"), ck_type=lit(ck_type, "string"),
+        ck=(ck if ck is not None else _null_s()).cast("string"),
+    )
+
+
+def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table:
+    """Node attributes per place for ``years``: counts and amounts, stocks and flows.
+
+    Stocks (firms, employees, universities, institutes, experts) count everything that existed in
+    the year: entities founded in or before it (undated ones in every year).
+    """
+    yrs = ibis.memtable({"_y": list(years)}, schema={"_y": "int16"})
+    resolve = _Resolver(table)
+    parts: list[ir.Table] = []
+
+    ent = entities(table)
+    stock = ent.cross_join(yrs)
+    stock = stock.filter(stock.founded_year.isnull() | (stock.founded_year <= stock._y))
+    firms = stock.filter(stock.entity_type == "firm")
+    parts.append(_node(firms, "firms", firms.adcode, 1.0, "e", firms.entity_id, firms._y))
+    parts.append(_node(firms, "employees", firms.adcode, firms.employees.fill_null(0.0), "e", firms.entity_id,
+                       firms._y))
+    for etype, attr in (("university", "universities"), ("institute", "institutes")):
+        s = stock.filter(stock.entity_type == etype)
+        parts.append(_node(s, attr, s.adcode, 1.0, "-", None, s._y))
+    ex = resolve(table("raw_experts"), "institution_code", "adcode", "institution_norm", "a").cross_join(yrs)
+    ckt, ck = _explicit_or(ex, "-", _null_s())
+    parts.append(_node(ex, "experts", ex.a_place, 1.0, ckt, ck, ex._y))
+
+    tx = resolve(_in_years(table("raw_tax"), years), "credit_code", "adcode", None, "a")
+    parts.append(_node(tx, "revenue", tx.a_place, tx.revenue.fill_null(0.0), "e", tx.a_eid))
+    parts.append(_node(tx, "tax_paid", tx.a_place, tx.tax_paid, "e", tx.a_eid))
+
+    pats = table("raw_patents").select(record_id="patent_id", _ipc="ipc")
+    pp = _resolved_parties(table, resolve, "patents", years).join(pats, "record_id")
+    parts.append(_node(pp, "patents", pp.p_place, 1.0 / pp.n_parties.cast("float64"), "i", ipc_main(pp._ipc)))
+    pa = _resolved_parties(table, resolve, "papers", years)
+    parts.append(_node(pa, "papers", pa.p_place, 1.0 / pa.n_parties.cast("float64"), "-", None))
+
+    tr = resolve(_in_years(table("raw_trade"), years), "credit_code", None, None, "a")
+    parts.append(_node(tr, tr.direction + _s("s"), tr.a_place, tr.value, "h", tr.hs_code.substr(0, 6)))
+
+    tc = _in_years(table("raw_tech_contracts"), years)
+    tc = resolve(tc, "seller_code", "seller_adcode", "seller_norm", "a")
+    tc = resolve(tc, "buyer_code", "buyer_adcode", "buyer_norm", "b")
+    ckt, ck = _explicit_or(tc, "e", tc.a_eid)
+    parts.append(_node(tc, "tech_sold", tc.a_place, tc.value, ckt, ck))
+    parts.append(_node(tc, "tech_bought", tc.b_place, tc.value, ckt, ck))
+
+    en = _in_years(table("raw_enclaves"), years)
+    parts.append(_node(en, "enclave_output", en.host_adcode, en.output.fill_null(0.0), "-", None))
+    po = _in_years(table("raw_policies"), years)
+    parts.append(_node(po, "policies", po.adcode, 1.0, "-", None))
+    nd = resolve(_in_years(table("raw_needs"), years), "credit_code", None, None, "a")
+    ckt, ck = _explicit_or(nd, "e", nd.a_eid)
+    parts.append(_node(nd, "needs", nd.a_place, 1.0, ckt, ck))
+    return ibis.union(*parts, distinct=False)

@@ -1,0 +1,104 @@
+"""Load input files into the atlas: validate everything first, then store all or nothing.
+
+With ``quarantine`` good rows load and bad rows go to a reject file (UTF-8 with BOM, with the
+reason); without it, any bad row rejects the whole call and the database is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chainatlas.errors import ConfigError, IngestError
+from chainatlas.ingest import ValidatedBatch, parse_file, write_rejects
+from chainatlas.model.kinds import KINDS, kind as get_kind
+from chainatlas.model.taxonomy import Taxonomy, load_taxonomy
+from chainatlas.storage.base import Backend, BatchResult
+
+__all__ = ["ingest_files", "load_dir", "kind_of_file", "LoadOutcome", "FILE_SUFFIXES"]
+
+FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class LoadOutcome:
+    results: list[BatchResult]
+    rejects: dict[str, Path]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(r.rows_loaded for r in self.results)
+
+
+def kind_of_file(path: Path) -> str:
+    """The input kind a file holds, from its name: ``firms.csv``, ``patents_2023.xlsx``, ``专利.csv``."""
+    stem = path.name.split(".")[0].lower()
+    for k in sorted(KINDS.values(), key=lambda k: -len(k.name)):  # patent_transfers before patents
+        if stem == k.name or stem.startswith(k.name + "_") or stem.startswith(k.name + "-") or stem == k.zh:
+            return k.name
+    raise ConfigError(
+        f"{path}: cannot tell the input kind from the file name; name it after a kind "
+        f"({', '.join(KINDS)}), e.g. firms.csv or patents_2023.xlsx"
+    )
+
+
+def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarantine: bool = False,
+                 reject_dir: Path | None = None, taxonomy: Taxonomy | None = None,
+                 progress: Progress | None = None) -> LoadOutcome:
+    """Validate every (kind, file) and store them in one transaction.
+
+    Raises :class:`IngestError` carrying every row error when any row fails and ``quarantine`` is
+    off; nothing is stored then.
+    """
+    tax = taxonomy or load_taxonomy()
+    say = progress or (lambda step, i, n: None)
+    batches: list[ValidatedBatch] = []
+    errors = []
+    for i, (kind_name, path) in enumerate(files):
+        get_kind(kind_name)
+        say(f"validate {Path(path).name}", i, len(files))
+        b = parse_file(kind_name, Path(path), taxonomy=tax)
+        batches.append(b)
+        errors.extend(b.errors)
+    if errors and not quarantine:
+        bad = sorted({e.file for e in errors})
+        raise IngestError(
+            f"{len(errors)} error(s) in {', '.join(bad)}; nothing was loaded. Fix the rows, or load the "
+            f"good rows with --quarantine (bad rows then go to a reject file)", errors)
+    rejects: dict[str, Path] = {}
+    if quarantine:
+        for b in batches:
+            if b.errors:
+                src = Path(b.meta.get("path", b.source_file))
+                out = (reject_dir or src.parent) / f"{src.name}.rejects.csv"
+                write_rejects(b, out)
+                rejects[b.source_file] = out
+    say("store", len(files), len(files))
+    results = backend.load_batches(batches, good_only=quarantine)
+    return LoadOutcome(results, rejects)
+
+
+def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:
+    """Load every input file of ``folder`` (entities first) in one transaction.
+
+    A ``dataset.json`` beside them (written by ``chainatlas demo-data``) is recorded in the atlas
+    so that the API and UI can say the data are synthetic.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"load-dir: {folder} is not a folder")
+    files = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in FILE_SUFFIXES
+             and not p.name.endswith(".rejects.csv") and ".说明." not in p.name]
+    if not files:
+        raise ConfigError(f"load-dir: no input files ({', '.join(FILE_SUFFIXES)}) in {folder}")
+    order = list(KINDS)
+    pairs = sorted(((kind_of_file(p), p) for p in files), key=lambda kp: (order.index(kp[0]), kp[1].name))
+    outcome = ingest_files(backend, pairs, **kw)  # type: ignore[arg-type]
+    manifest = folder / "dataset.json"
+    if manifest.exists():
+        backend.set_meta("dataset", json.dumps(json.loads(manifest.read_text(encoding="utf-8")),
+                                               ensure_ascii=False))
+    return outcome

@@ -1,0 +1,256 @@
+"""The embedded default engine: one DuckDB file, one writer, any number of readers.
+
+DuckDB locks the file for a read-write process. We also leave a small ``<db>.writer`` note with the
+writer's pid and command so that a second writer (or a reader arriving during a write) is told who
+holds the atlas, instead of seeing DuckDB's lock error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+
+from chainatlas import config
+from chainatlas.errors import BackendError, LockError, SchemaError
+from chainatlas.model.kinds import KINDS
+from chainatlas.storage import schema
+from chainatlas.storage.base import Backend, BatchResult
+
+__all__ = ["DuckDBBackend", "STOCK_KINDS"]
+
+#: kinds that describe what exists rather than what happened in a period
+STOCK_KINDS = frozenset({"firms", "alliances", "experts"})
+
+
+class DuckDBBackend(Backend):
+    engine = "duckdb"
+
+    def __init__(self, path: Path, *, read_only: bool = False, command: str = ""):
+        self.path = Path(path)
+        self.read_only = read_only
+        self._note = self.path.with_name(self.path.name + ".writer")
+        if read_only and not self.path.exists():
+            raise BackendError(
+                f"no atlas database at {self.path}; create one with `chainatlas load-dir DIR` "
+                f"or `make demo`, or point --db / CHAINATLAS_DB at an existing file"
+            )
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config=self._engine_config())
+        except duckdb.IOException as e:
+            if "lock" in str(e).lower():
+                raise LockError(self._lock_message()) from None
+            raise BackendError(f"cannot open atlas database {self.path}: {e}") from None
+        self._ibis = ibis.duckdb.from_connection(self.con)
+        if not read_only:
+            self._note.write_text(json.dumps(
+                {"pid": os.getpid(), "command": command or "chainatlas", "since": datetime.now().isoformat(
+                    timespec="seconds")}, ensure_ascii=False), encoding="utf-8")
+            self._migrate()
+        else:
+            self._check_version()
+
+    @staticmethod
+    def _engine_config() -> dict[str, Any]:
+        cfg: dict[str, Any] = {"memory_limit": config.get("memory_limit")}
+        if config.get("threads"):
+            cfg["threads"] = int(config.get("threads"))
+        return cfg
+
+    def _lock_message(self) -> str:
+        who = ""
+        with contextlib.suppress(OSError, ValueError):
+            note = json.loads(self._note.read_text(encoding="utf-8"))
+            who = f" by `{note['command']}` (pid {note['pid']}, since {note['since']})"
+        return (
+            f"the atlas database {self.path} is open for writing{who}. Only one process may write at a time, "
+            f"and DuckDB does not let others open the file meanwhile: wait for it to finish, or use another "
+            f"database with --db"
+        )
+
+    # ---- schema -------------------------------------------------------------------------------
+    def _version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
+        if not exists:
+            return 0
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _check_version(self) -> None:
+        v = self._version()
+        if v > schema.SCHEMA_VERSION:
+            raise SchemaError(
+                f"{self.path} has schema version {v}, newer than this Chain Atlas understands "
+                f"({schema.SCHEMA_VERSION}); upgrade Chain Atlas"
+            )
+        if v < schema.SCHEMA_VERSION:
+            raise SchemaError(
+                f"{self.path} has schema version {v}; run any writing command (e.g. `chainatlas build`) "
+                f"once to migrate it to {schema.SCHEMA_VERSION}"
+            )
+
+    def _migrate(self) -> None:
+        v = self._version()
+        if v > schema.SCHEMA_VERSION:
+            self._check_version()
+        if v == schema.SCHEMA_VERSION:
+            return
+        with self.transaction():
+            for step in range(v + 1, schema.SCHEMA_VERSION + 1):
+                for stmt in schema.MIGRATIONS[step]:
+                    self.con.execute(stmt)
+            self.set_meta("schema_version", str(schema.SCHEMA_VERSION))
+            if v == 0:
+                self.set_meta("created_at", datetime.now().isoformat(timespec="seconds"))
+
+    @property
+    def schema_version(self) -> int:
+        return self._version()
+
+    # ---- generic verbs ---------------------------------------------------------------------------
+    @property
+    def ibis(self) -> Any:
+        return self._ibis
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+
+    def replace_table(self, name: str, obj: Any) -> None:
+        if isinstance(obj, pd.DataFrame):
+            self.con.register("_replace_df", obj)
+            try:
+                self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _replace_df')
+            finally:
+                self.con.unregister("_replace_df")
+        else:
+            self._ibis.create_table(name, obj=obj, overwrite=True)
+
+    def insert(self, name: str, obj: Any) -> None:
+        if isinstance(obj, pd.DataFrame):
+            self.con.register("_insert_df", obj)
+            try:
+                self.con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _insert_df')
+            finally:
+                self.con.unregister("_insert_df")
+        else:
+            self._ibis.insert(name, obj)
+
+    def delete_in(self, name: str, **conditions: Sequence[Any]) -> None:
+        if not self.has_table(name) or any(len(v) == 0 for v in conditions.values()):
+            return
+        where = " AND ".join(f'"{c}" IN ({",".join("?" for _ in v)})' for c, v in conditions.items())
+        self.con.execute(f'DELETE FROM "{name}" WHERE {where}', [x for v in conditions.values() for x in v])
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a read query. For storage-layer services only (the API never writes SQL)."""
+        return self.con.execute(query, params or []).df()
+
+    # ---- batches -------------------------------------------------------------------------------
+    def load_batches(self, batches: Sequence[Any], *, good_only: bool = False) -> list[BatchResult]:
+        """Store validated ingest batches (``chainatlas.ingest.ValidatedBatch``) in ONE transaction.
+
+        A file already loaded (same kind and SHA-256) changes nothing. Rows whose key is already
+        stored are replaced, so reloading corrected data converges instead of duplicating.
+        """
+        with self.transaction():
+            return [self._load_one(b, good_only) for b in batches]
+
+    def _load_one(self, batch: Any, good_only: bool) -> BatchResult:
+        kind = KINDS[batch.kind]
+        table = batch.table[batch.good_mask] if good_only else batch.table
+        parties = getattr(batch, "parties", None)
+        n_rejected = int((~batch.good_mask).sum()) if good_only else 0
+        found = self.con.execute("SELECT batch_id FROM batches WHERE sha256 = ? AND kind = ?",
+                                 [batch.sha256, batch.kind]).fetchone()
+        if found:
+            return BatchResult(found[0], batch.kind, batch.source_file, 0, 0, n_rejected, True, ())
+        cols = [c for c, _ in schema.raw_columns(kind) if c != "batch_id"]
+        frame = table[[c for c in cols if c in table.columns]].copy()
+        # entities, alliances and experts are stocks: they change every period's layers, so they
+        # mark all built years dirty rather than naming years of their own
+        stock = batch.kind in STOCK_KINDS
+        years = [] if stock else sorted({int(y) for y in frame["year"].dropna().unique()})
+        batch_id = int(self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])
+        frame["batch_id"] = batch_id
+        self.con.register("_batch", frame)
+        try:
+            on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
+            before = self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
+            self.con.execute(f'DELETE FROM "{kind.table}" t WHERE EXISTS '
+                             f'(SELECT 1 FROM _batch b WHERE {on})')
+            replaced = before - self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
+            self.con.execute(f'INSERT INTO "{kind.table}" BY NAME SELECT * FROM _batch')
+            if kind.party_lists and parties is not None:
+                ptable = schema.PARTY_TABLE.format(table=kind.table)
+                keep = set(frame[kind.key[0]])
+                p = parties[parties["record_id"].isin(keep)].copy()
+                p["batch_id"] = batch_id
+                pcols = [c for c, _ in schema.party_columns()]
+                self.con.register("_parties", p[[c for c in pcols if c in p.columns]])
+                self.con.execute(f'DELETE FROM "{ptable}" WHERE record_id IN '
+                                 f'(SELECT "{kind.key[0]}" FROM _batch)')
+                self.con.execute(f'INSERT INTO "{ptable}" BY NAME SELECT * FROM _parties')
+                self.con.unregister("_parties")
+        finally:
+            self.con.unregister("_batch")
+        meta = getattr(batch, "meta", {}) or {}
+        synthetic = bool(frame["synthetic"].fillna(False).any()) if "synthetic" in frame else False
+        self.con.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch_id, batch.kind, batch.source_file, batch.sha256, meta.get("format"),
+             meta.get("encoding"), int(batch.rows_read), len(frame), int(replaced), n_rejected,
+             synthetic, datetime.now()],
+        )
+        if years:
+            self.con.executemany("INSERT INTO batch_years VALUES (?, ?)", [(batch_id, y) for y in years])
+        touched = self._all_years() if stock else years
+        if touched:
+            self.con.executemany("INSERT INTO dirty_years SELECT ? WHERE ? NOT IN (SELECT year FROM "
+                                 "dirty_years)", [(y, y) for y in touched])
+        return BatchResult(batch_id, batch.kind, batch.source_file, len(frame), int(replaced), n_rejected,
+                           False, tuple(years))
+
+    def _all_years(self) -> list[int]:
+        return [r[0] for r in self.con.execute(
+            "SELECT DISTINCT year FROM batch_years ORDER BY 1").fetchall()]
+
+    def close(self) -> None:
+        if getattr(self, "con", None) is None:
+            return
+        self.con.close()
+        self.con = None  # type: ignore[assignment]
+        if not self.read_only:
+            with contextlib.suppress(OSError):
+                self._note.unlink()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+

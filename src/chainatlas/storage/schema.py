@@ -1,0 +1,86 @@
+"""Table definitions of the atlas database, derived from the input-kind contract.
+
+Types are written in the portable subset (VARCHAR, DOUBLE, BIGINT, INTEGER, SMALLINT, BOOLEAN,
+DATE, TIMESTAMP) so the same definitions serve every engine. Migrations are numbered steps;
+``SCHEMA_VERSION`` is the number of the last one.
+"""
+
+from __future__ import annotations
+
+from chainatlas.model.kinds import KINDS, Field, Kind
+
+__all__ = ["SCHEMA_VERSION", "MIGRATIONS", "raw_columns", "party_columns", "PARTY_TABLE"]
+
+_RULE_TYPES = {
+    "date": "DATE",
+    "nonneg": "DOUBLE",
+    "share": "DOUBLE",
+    "count": "BIGINT",
+    "flag": "BOOLEAN",
+}
+
+#: suffix of the table holding one row per party of a multi-party record (patents, papers)
+PARTY_TABLE = "{table}_parties"
+
+
+def _field_columns(kind: Kind, f: Field) -> list[tuple[str, str]]:
+    cols = [(f.name, _RULE_TYPES.get(f.rule, "VARCHAR"))]
+    if f.rule in ("adcode", "gbt4754"):
+        cols.append((f"{f.name}_method", "VARCHAR"))
+    if f.name.endswith("_name") and f.name[: -len("_name")] + "_code" in kind.names:
+        cols.append((f"{f.name[: -len('_name')]}_norm", "VARCHAR"))
+    if kind.name == "firms" and f.name == "name":
+        cols.append(("name_norm", "VARCHAR"))
+    return cols
+
+
+def raw_columns(kind: Kind) -> list[tuple[str, str]]:
+    """Columns of ``raw_<kind>``: the fields, their derived columns, and provenance."""
+    cols: list[tuple[str, str]] = []
+    for f in kind.fields:
+        cols.extend(_field_columns(kind, f))
+    cols += [("year", "SMALLINT"), ("row_number", "BIGINT"), ("batch_id", "INTEGER")]
+    return cols
+
+
+def party_columns() -> list[tuple[str, str]]:
+    """Columns of the party tables of patents and papers (one row per applicant/institution)."""
+    return [
+        ("record_id", "VARCHAR"), ("seq", "INTEGER"), ("n_parties", "INTEGER"), ("name", "VARCHAR"),
+        ("name_norm", "VARCHAR"), ("code", "VARCHAR"), ("adcode", "VARCHAR"), ("adcode_method", "VARCHAR"),
+        ("synthetic", "BOOLEAN"), ("year", "SMALLINT"), ("batch_id", "INTEGER"),
+    ]
+
+
+def _create(name: str, cols: list[tuple[str, str]]) -> str:
+    body = ",\n  ".join(f'"{c}" {t}' for c, t in cols)
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n  {body}\n)"
+
+
+def _v1() -> list[str]:
+    stmts = [
+        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        _create("batches", [
+            ("batch_id", "INTEGER"), ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("sha256", "VARCHAR"),
+            ("format", "VARCHAR"), ("encoding", "VARCHAR"), ("rows_read", "BIGINT"), ("rows_loaded", "BIGINT"),
+            ("rows_replaced", "BIGINT"), ("rows_rejected", "BIGINT"), ("synthetic", "BOOLEAN"),
+            ("loaded_at", "TIMESTAMP"),
+        ]),
+        _create("batch_years", [("batch_id", "INTEGER"), ("year", "SMALLINT")]),
+        # years whose layers must be rebuilt because a batch touched them
+        _create("dirty_years", [("year", "SMALLINT")]),
+        _create("builds", [("year", "SMALLINT"), ("built_at", "TIMESTAMP"), ("facts", "BIGINT"),
+                           ("unplaced", "BIGINT")]),
+        _create("areas", [("area_id", "VARCHAR"), ("name_zh", "VARCHAR"), ("name_en", "VARCHAR"),
+                          ("kind", "VARCHAR"), ("source", "VARCHAR"), ("members", "VARCHAR")]),
+    ]
+    for k in KINDS.values():
+        stmts.append(_create(k.table, raw_columns(k)))
+        if k.party_lists:
+            stmts.append(_create(PARTY_TABLE.format(table=k.table), party_columns()))
+    return stmts
+
+
+#: migration number -> statements; applied in order inside one transaction
+MIGRATIONS: dict[int, list[str]] = {1: _v1()}
+SCHEMA_VERSION = max(MIGRATIONS)
