@@ -80,10 +80,13 @@ def _write_geojson(what: str, table: pd.DataFrame, units: pd.DataFrame, scale: s
             if r.src not in pts.index or r.dst not in pts.index:
                 continue
             a, b = pts.loc[r.src], pts.loc[r.dst]
-            feats.append({"type": "Feature",
-                          "geometry": {"type": "LineString",
-                                       "coordinates": [[float(a.lon), float(a.lat)], [float(b.lon), float(b.lat)]]},
-                          "properties": {"src": r.src, "dst": r.dst, "n": float(r.n), "value": float(r.value)}})
+            # ties inside one unit are kept (they carry weight) as points, since a line needs two places
+            geom = ({"type": "Point", "coordinates": [float(a.lon), float(a.lat)]} if r.src == r.dst else
+                    {"type": "LineString",
+                     "coordinates": [[float(a.lon), float(a.lat)], [float(b.lon), float(b.lat)]]})
+            feats.append({"type": "Feature", "geometry": geom,
+                          "properties": {"src": r.src, "dst": r.dst, "loop": r.src == r.dst, "n": float(r.n),
+                                         "value": float(r.value)}})
     else:
         props = table.set_index("unit")
         if scale in _POLYGON_SCALES:

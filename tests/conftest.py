@@ -1,0 +1,37 @@
+"""Shared fixtures: one small synthetic atlas, generated, loaded and built through the real path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chainatlas.pipeline.build import build
+from chainatlas.pipeline.load import load_dir
+from chainatlas.storage.base import open_backend
+from chainatlas.synth import generate
+
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "small"
+    generate(out, scale="small", seed=SEED)
+    return out
+
+
+@pytest.fixture(scope="session")
+def built_db(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of a built atlas; tests open it read-only (or copy it to write)."""
+    db = tmp_path_factory.mktemp("atlas") / "atlas.duckdb"
+    with open_backend(db) as b:
+        load_dir(b, demo_dir)
+        build(b)
+    return db
+
+
+@pytest.fixture()
+def atlas(built_db: Path):
+    with open_backend(built_db, read_only=True) as b:
+        yield b

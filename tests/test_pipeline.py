@@ -1,0 +1,215 @@
+"""Load → build → query on a real DuckDB file: conservation, idempotence, atomicity, incremental builds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainatlas.errors import ConfigError, IngestError
+from chainatlas.model.layers import LAYERS, SCALES
+from chainatlas.pipeline import query
+from chainatlas.pipeline.areas import add_area
+from chainatlas.pipeline.build import build
+from chainatlas.pipeline.load import ingest_files, load_dir
+from chainatlas.storage.base import open_backend
+
+PARTITIONS = ("county", "city", "province", "region")
+
+
+def _df(b, sql: str) -> pd.DataFrame:
+    return b.sql(sql)
+
+
+def test_every_layer_is_built_at_every_scale_and_year(atlas):
+    got = _df(atlas, "SELECT DISTINCT layer, scale, year FROM layer_edges WHERE chain = '*'")
+    years = sorted(got["year"].unique())
+    assert years == list(range(2015, 2025))
+    assert len(got) == len(LAYERS) * len(SCALES) * len(years)
+
+
+@pytest.mark.parametrize("scale", PARTITIONS)
+def test_layer_totals_equal_placed_record_totals(atlas, scale):
+    """Conservation: intra-unit ties are loops, so a partition of places loses no weight."""
+    facts = _df(atlas, "SELECT layer, year, sum(n) n, sum(value) v FROM facts WHERE src_adcode IS NOT NULL "
+                       "AND dst_adcode IS NOT NULL GROUP BY ALL")
+    edges = _df(atlas, f"SELECT layer, year, sum(n) n, sum(value) v FROM layer_edges WHERE scale = '{scale}' "
+                       "AND chain = '*' GROUP BY ALL")
+    m = facts.merge(edges, on=["layer", "year"], suffixes=("_f", "_e"), how="outer")
+    assert len(m) == 60
+    np.testing.assert_allclose(m["n_e"], m["n_f"], rtol=1e-9)
+    np.testing.assert_allclose(m["v_e"], m["v_f"], rtol=1e-9)
+
+
+def test_layer_totals_equal_raw_record_totals(atlas):
+    """The same totals from the raw tables: every flow row and supply row is one record."""
+    raw = _df(atlas, "SELECT (SELECT count(*) FROM raw_flows) flows, (SELECT sum(value) FROM raw_supply_links) sv, "
+                     "(SELECT count(*) FROM raw_supply_links) sn")
+    e = _df(atlas, "SELECT source, sum(n) n, sum(value) v FROM layer_edges WHERE scale = 'region' AND chain = '*' "
+                   "GROUP BY ALL").set_index("source")
+    assert e.filter(like="flows.", axis=0)["n"].sum() == raw["flows"].iloc[0]
+    assert e.loc["supply_links", "n"] == raw["sn"].iloc[0]
+    assert e.loc["supply_links", "v"] == pytest.approx(raw["sv"].iloc[0], rel=1e-9)
+
+
+def test_joint_patents_count_once_in_total(atlas):
+    """Fractional counting: a patent with k ≥ 2 applicants adds exactly 1 over its pairs."""
+    joint = _df(atlas, "SELECT count(*) c FROM (SELECT record_id FROM raw_patents_parties GROUP BY 1 "
+                       "HAVING count(*) >= 2)")["c"].iloc[0]
+    n = _df(atlas, "SELECT sum(n) n FROM facts WHERE source = 'patents'")["n"].iloc[0]
+    assert joint > 100
+    assert n == pytest.approx(joint, rel=1e-9)
+
+
+def test_area_scale_counts_records_inside_each_area(atlas):
+    """Areas overlap, so per area: its internal ties equal the facts with both ends among its members."""
+    units = _df(atlas, "SELECT adcode, unit FROM scale_units WHERE scale = 'area'")
+    facts = _df(atlas, "SELECT layer, src_adcode, dst_adcode, n FROM facts WHERE year = 2022 AND "
+                       "src_adcode IS NOT NULL AND dst_adcode IS NOT NULL")
+    edges = _df(atlas, "SELECT layer, src, sum(n) n FROM layer_edges WHERE scale = 'area' AND year = 2022 "
+                       "AND chain = '*' AND src = dst GROUP BY ALL")
+    for area, members in units.groupby("unit")["adcode"]:
+        inside = facts[facts.src_adcode.isin(members) & facts.dst_adcode.isin(members)].groupby("layer")["n"].sum()
+        got = edges[edges.src == area].set_index("layer")["n"]
+        pd.testing.assert_series_equal(got.sort_index(), inside.sort_index(), check_names=False, rtol=1e-9)
+
+
+def test_chain_totals_are_the_sum_of_their_segments(atlas):
+    e = _df(atlas, "SELECT chain, segment = '*' AS total, sum(n) n FROM layer_edges WHERE chain <> '*' "
+                   "AND scale = 'city' GROUP BY ALL").pivot(index="chain", columns="total", values="n")
+    assert set(e.index) == {"ic", "bio", "nev", "ai"}
+    np.testing.assert_allclose(e[True], e[False], rtol=1e-9)
+
+
+@pytest.mark.parametrize("scale", PARTITIONS)
+def test_node_attributes_conserve(atlas, scale):
+    region = _df(atlas, "SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = 'region' AND chain = '*' "
+                        "GROUP BY ALL")
+    here = _df(atlas, f"SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = '{scale}' AND chain = '*' "
+                      "GROUP BY ALL")
+    m = region.merge(here, on=["attr", "year"])
+    assert len(m) == len(region) > 100
+    np.testing.assert_allclose(m["v_x"], m["v_y"], rtol=1e-9)
+
+
+def test_universities_are_the_real_list(atlas):
+    """461 YRD institutions of the MoE list (geo SOURCE.md), counted in every year as a stock."""
+    n = _df(atlas, "SELECT value FROM node_attrs WHERE attr = 'universities' AND scale = 'region' "
+                   "AND chain = '*' AND year = 2020")["value"].iloc[0]
+    assert n == 461
+
+
+def test_query_edges_and_nodes(atlas):
+    e = query.edges(atlas, layer="innovation", scale="city", period=2023)
+    assert {"src", "dst", "n", "value"} <= set(e.columns)
+    assert e["src"].str.fullmatch(r"3[1-4]\d{4}").all()
+    nodes = query.nodes(atlas, scale="city", period=2023)
+    assert len(nodes) >= 41
+    assert nodes.set_index("unit").loc["310100", "name_zh"] == "上海市"
+    assert query.dataset_info(atlas)["contains_synthetic"] is True
+    with pytest.raises(ConfigError, match="--layer: unknown layer 'x'"):
+        query.edges(atlas, layer="x", scale="city", period=2023)
+
+
+@pytest.fixture()
+def writable(built_db: Path, tmp_path: Path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(built_db, db)
+    with open_backend(db) as b:
+        yield b
+
+
+def _counts(b) -> dict[str, int]:
+    tables = b.sql("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw_%'")["table_name"]
+    return {t: int(b.sql(f'SELECT count(*) c FROM "{t}"')["c"].iloc[0]) for t in tables}
+
+
+def test_loading_the_same_folder_twice_changes_nothing(writable, demo_dir):
+    before = _counts(writable)
+    out = load_dir(writable, demo_dir)
+    assert all(r.already_loaded for r in out.results)
+    assert _counts(writable) == before
+
+
+def test_same_rows_from_another_file_replace_not_duplicate(writable, demo_dir, tmp_path):
+    copy = tmp_path / "flows_again.csv"
+    src = pd.read_csv(demo_dir / "flows.csv", dtype=str, encoding="utf-8-sig")
+    src["value"] = "1"  # corrected values for the same keys
+    src.to_csv(copy, index=False)
+    before = _counts(writable)
+    [r] = ingest_files(writable, [("flows", copy)]).results
+    assert r.rows_replaced == r.rows_loaded == len(src)
+    assert _counts(writable) == before
+    assert writable.sql("SELECT sum(value) v FROM raw_flows")["v"].iloc[0] == len(src)
+
+
+def test_one_bad_row_at_the_end_of_100k_loads_nothing(writable, tmp_path):
+    firms = writable.sql("SELECT credit_code FROM raw_firms WHERE entity_type = 'firm' LIMIT 400")["credit_code"]
+    rng = np.random.default_rng(0)
+    n = 100_000
+    i = np.arange(n)
+    df = pd.DataFrame({
+        "supplier_code": firms.to_numpy()[i % 400], "customer_code": firms.to_numpy()[(i // 400) % 400],
+        "period": (2015 + (i // 160_000)).astype(str), "value": rng.gamma(2, 100, n).round(2).astype(str),
+        "hs_code": "854231",
+    })
+    df = df.drop_duplicates(["supplier_code", "customer_code"]).reset_index(drop=True)
+    df.loc[len(df) - 1, "value"] = "-5"
+    path = tmp_path / "supply_links.csv"
+    df.to_csv(path, index=False)
+    before = _counts(writable)
+    with pytest.raises(IngestError) as e:
+        ingest_files(writable, [("supply_links", path)])
+    assert len(e.value.errors) == 1
+    err = e.value.errors[0]
+    assert (err.row, err.column, err.value) == (len(df) + 1, "value", "-5")
+    assert _counts(writable) == before
+
+
+def test_quarantine_loads_good_rows_and_writes_rejects(writable, demo_dir, tmp_path):
+    src = pd.read_csv(demo_dir / "services.csv", dtype=str, encoding="utf-8-sig").head(50)
+    src["service_id"] = "Q" + src["service_id"]
+    src.loc[3, "date"] = "2023-13-45"
+    path = tmp_path / "services.csv"
+    src.to_csv(path, index=False)
+    out = ingest_files(writable, [("services", path)], quarantine=True)
+    assert out.results[0].rows_loaded == 49
+    rejects = pd.read_csv(out.rejects[out.results[0].source_file], encoding="utf-8-sig", dtype=str)
+    assert len(rejects) == 1
+    assert "date" in rejects.iloc[0].to_string()
+
+
+def test_new_period_rebuilds_only_that_period(writable, demo_dir, tmp_path):
+    built = writable.sql("SELECT year, built_at FROM builds ORDER BY year").set_index("year")["built_at"]
+    flows = pd.read_csv(demo_dir / "flows.csv", dtype=str, encoding="utf-8-sig")
+    new = flows[flows["period"] == "2024"].copy()
+    new["value"] = "7"
+    path = tmp_path / "flows_2024.csv"
+    new.to_csv(path, index=False)
+    ingest_files(writable, [("flows", path)])
+    report = build(writable)
+    assert report.years == [2024]
+    after = writable.sql("SELECT year, built_at FROM builds ORDER BY year").set_index("year")["built_at"]
+    assert (after.drop(2024) == built.drop(2024)).all()
+    assert after[2024] > built[2024]
+    v = writable.sql("SELECT sum(value) v FROM layer_edges WHERE scale='region' AND chain='*' AND year=2024 "
+                     "AND source LIKE 'flows.%'")["v"].iloc[0]
+    assert v == 7 * len(new)
+
+
+def test_user_area_appears_after_build(writable):
+    add_area(writable, "my_belt", "测试走廊", ["320500", "310117"], name_en="Test belt")
+    report = build(writable)
+    assert report.years == list(range(2015, 2025))
+    units = writable.sql("SELECT DISTINCT src FROM layer_edges WHERE scale = 'area'")["src"]
+    assert "my_belt" in set(units)
+
+
+def test_periods_and_scales_are_checked(writable):
+    with pytest.raises(ConfigError, match="--periods: no loaded records for \\[1999\\]"):
+        build(writable, years=[1999])
+    with pytest.raises(ConfigError, match="--scales: unknown scale"):
+        build(writable, scales=["planet"])

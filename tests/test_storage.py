@@ -1,0 +1,84 @@
+"""The DuckDB file: schema version and migrations, one writer at a time, readers side by side."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from chainatlas.errors import BackendError, LockError, SchemaError
+from chainatlas.model.kinds import KINDS
+from chainatlas.storage import schema
+from chainatlas.storage.base import open_backend
+
+
+def test_new_database_has_current_schema_and_a_table_per_kind(tmp_path: Path):
+    with open_backend(tmp_path / "a.duckdb") as b:
+        assert b.schema_version == schema.SCHEMA_VERSION
+        for k in KINDS.values():
+            assert b.has_table(k.table)
+        assert b.has_table("raw_patents_parties") and b.has_table("raw_papers_parties")
+
+
+def test_older_schema_is_migrated_by_a_writer(tmp_path: Path):
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '0')")
+    con.close()
+    with pytest.raises(SchemaError, match="schema version 0; run any writing command"):
+        open_backend(db, read_only=True)
+    with open_backend(db) as b:
+        assert b.schema_version == schema.SCHEMA_VERSION
+
+
+def test_newer_schema_is_refused(tmp_path: Path):
+    db = tmp_path / "new.duckdb"
+    open_backend(db).close()
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(SchemaError, match="schema version 999, newer than this Chain Atlas"):
+        open_backend(db)
+
+
+def test_reader_needs_an_existing_atlas(tmp_path: Path):
+    with pytest.raises(BackendError, match="no atlas database at .*missing.duckdb"):
+        open_backend(tmp_path / "missing.duckdb", read_only=True)
+
+
+_HOLD = """
+import sys, time
+from chainatlas.storage.base import open_backend
+b = open_backend(sys.argv[1], command="chainatlas build --full")
+print("ready", flush=True)
+sys.stdin.readline()
+b.close()
+"""
+
+
+def test_second_writer_is_told_who_holds_the_atlas(tmp_path: Path):
+    db = tmp_path / "locked.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(LockError) as e:
+            open_backend(db)
+        msg = str(e.value)
+        assert "open for writing by `chainatlas build --full`" in msg
+        assert f"pid {holder.pid}" in msg
+    finally:
+        holder.communicate("\n", timeout=30)
+    with open_backend(db) as b:  # free again once the writer is done
+        assert b.schema_version == schema.SCHEMA_VERSION
+
+
+def test_readers_run_side_by_side(tmp_path: Path):
+    db = tmp_path / "shared.duckdb"
+    open_backend(db).close()
+    with open_backend(db, read_only=True) as a, open_backend(db, read_only=True) as b:
+        assert a.get_meta("schema_version") == b.get_meta("schema_version") == str(schema.SCHEMA_VERSION)
