@@ -1,0 +1,406 @@
+"""Generate the synthetic reference dataset: one template file per input kind plus ``dataset.json``.
+
+Every firm, person, patent, contract and number in it is **fictitious** (``synthetic = 1`` on every
+row). What is real: the places (GB/T 2260 codes, centroids, 2020 census population of
+:mod:`chainatlas.geo`), the 461 YRD universities of ``geo.universities()`` (real names, synthetic
+records), the code lists (GB/T 4754, HS, ISO 3166) and the chain taxonomy.
+
+Calibration — what makes the synthetic data a useful reference (details in the generator docstrings
+of :mod:`chainatlas.synth.records` and :mod:`chainatlas.synth.world`):
+
+* **Places.** Firms per city ∝ 2020 census population × an economic weight
+  (:data:`~chainatlas.synth.calibration.CITY_ECON_WEIGHT`: the hubs 上海, 南京, 杭州, 合肥, 苏州 highest,
+  苏南/浙北 above 苏北 and northern Anhui). Each firm sits in a real county of its city, drawn
+  **uniformly** among the city's counties (universities, institutes and funds among its districts —
+  the district of a real university is synthetic). About 5 % of firms report only an address
+  ``江苏省苏州市吴中区科技路18号`` built from real place names (never in the ten counties the cpca
+  geocoder cannot resolve); a handful report a retired county code (330204, 320684, 330103, 330185,
+  310230) for the crosswalk.
+* **Entities.** About 40 % of firms belong to a chain segment and carry a GB/T 4754 code of that
+  segment's concordance; segments are spread unevenly — one absent everywhere (断链; the 集成电路
+  equipment segment when the taxonomy allows), one in exactly one hub or strong city, about a third
+  with 90 % of their firms in 1–3 cities, the rest ∝ mass^α. Other firms get other real 4-digit codes
+  (sections weighted toward manufacturing and trade). Sizes are heavy-tailed (lognormal × Pareto
+  employees, lognormal productivity, registered capital rounded to one digit); founding dates
+  1990–2024, growing 9 % a year. The 461 real universities (prefix ``12``), ~300 research institutes
+  (``12``, concentrated in the hubs), service providers, funds and park operators (``91``).
+* **Edges.** Ties between cities follow gravity kernels ``∝ mass_j / (d_ij + 30 km)^γ`` on great-circle
+  distances between centroids — γ = 2 for supply links and co-patents, 1.8 investments, 1.5 patent
+  transfers, 1.2 technology contracts and service vouchers — so ties decay with distance and
+  intra-city ties are common. Supply links run from an upstream segment to a downstream one.
+  Patents, papers and contract sellers concentrate in the five hubs (innovation weight = size ×
+  chain membership or the industry's technology intensity × the city's innovation weight;
+  universities and institutes lead); buyers of technology sit where production is (创新地 → 产业地).
+  Co-applicants come from a kernel whose hub–hub ties are scaled each year so that Shanghai's
+  co-patents with 南京/杭州/合肥/苏州 are 46 % (2015) → 59.5 % (2024) of its co-patents with other YRD
+  cities (the paper: > 50 % in 2020). Imports of choke-point segments (and of the absent one) come
+  from JP/US/KR/NL/TW/DE (卡点), minerals from resource countries. Tax scales with firm size; enclave
+  firms share tax with the 飞出地; enclaves are real-world-like pairs, a quarter breaking the
+  飞出地控股 / 飞入地 ≥ 30 % rule. Flows cover every ordered city pair × 6 types × 10 years (the 80
+  largest pairs in the small set). Volumes grow over 2015–2024.
+* **Consistency.** Every credit code a record names is in ``firms``; party lists are aligned; keys are
+  unique; no record predates the firms it names; every value passes the rules of
+  :mod:`chainatlas.model.kinds` — unless ``inject_errors`` asks for bad cells to demonstrate validation.
+* **Files.** ``<kind>.csv`` (UTF-8 with BOM, English headers) for small and medium, except
+  :data:`ZH_HEADER_KINDS` (Chinese headers; ``enclaves`` in GB18030); ``<kind>.parquet`` for large.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from chainatlas.errors import ConfigError
+from chainatlas.model.kinds import KINDS
+from chainatlas.synth import records as R
+from chainatlas.synth.calibration import FIRST_YEAR, LAST_YEAR
+from chainatlas.synth.output import FileSpec, Injection, Records, materialise, write_records
+from chainatlas.synth.world import ETYPES, World, build_world
+
+__all__ = ["GENERATOR_VERSION", "SCALES", "ZH_HEADER_KINDS", "generate"]
+
+GENERATOR_VERSION = "1.0.0"
+
+#: Entity counts and record targets per scale (records per kind are approximate: keys are deduplicated
+#: and ties never predate the firms they join). ``flow_pairs`` None = all 1,640 ordered city pairs.
+SCALES: dict[str, dict[str, Any]] = {
+    "small": {
+        "entities": {"firms": 1300, "institutes": 100, "services": 40, "funds": 20, "platforms": 60},
+        "records": {
+            "supply_links": 3500,
+            "tax": 2600,
+            "trade": 2400,
+            "patents": 2400,
+            "patent_transfers": 300,
+            "papers": 1200,
+            "tech_contracts": 700,
+            "investments": 700,
+            "services": 500,
+            "needs": 300,
+            "experts": 400,
+            "alliances": 250,
+            "policies": 150,
+        },
+        "enclaves": 24,
+        "enclave_firms": 2,
+        "flow_pairs": 80,
+        "format": "csv",
+    },
+    "medium": {
+        "entities": {"firms": 48_000, "institutes": 300, "services": 900, "funds": 250, "platforms": 400},
+        "records": {
+            "supply_links": 160_000,
+            "tax": 120_000,
+            "trade": 80_000,
+            "patents": 60_000,
+            "patent_transfers": 8_000,
+            "papers": 25_000,
+            "tech_contracts": 20_000,
+            "investments": 25_000,
+            "services": 15_000,
+            "needs": 6_000,
+            "experts": 8_000,
+            "alliances": 3_000,
+            "policies": 1_500,
+        },
+        "enclaves": 32,
+        "enclave_firms": 10,
+        "flow_pairs": None,
+        "format": "csv",
+    },
+    "large": {
+        "entities": {
+            "firms": 1_000_000,
+            "institutes": 300,
+            "services": 12_000,
+            "funds": 3_000,
+            "platforms": 1_200,
+        },
+        "records": {
+            "supply_links": 4_000_000,
+            "tax": 3_000_000,
+            "trade": 2_000_000,
+            "patents": 1_000_000,
+            "patent_transfers": 150_000,
+            "papers": 300_000,
+            "tech_contracts": 400_000,
+            "investments": 600_000,
+            "services": 300_000,
+            "needs": 100_000,
+            "experts": 100_000,
+            "alliances": 20_000,
+            "policies": 5_000,
+        },
+        "enclaves": 36,
+        "enclave_firms": 60,
+        "flow_pairs": None,
+        "format": "parquet",
+    },
+}
+
+#: Kinds written with Chinese headers in CSV, and their encoding — so a demo load exercises the
+#: header matching on ``zh`` labels and the GB18030 decoder.
+ZH_HEADER_KINDS = {"policies": "utf-8-sig", "enclaves": "gb18030"}
+
+NOTE_ZH = (
+    "本数据集为合成（虚构）数据：所有企业、机构名称（高校名称除外）、人员、专利、合同、交易与数值均为程序生成，"
+    "与任何真实企业或个人无关；如与真实名称相同，纯属巧合。地区代码、人口与高校名单为真实公开数据，"
+    "高校的各项记录同样为合成数据。"
+)
+NOTE_EN = (
+    "This dataset is synthetic: every firm and institute name (except the universities), every person, "
+    "patent, contract, transaction and number is generated and fictitious; any match with a real firm "
+    "or person is coincidental. Place codes, population and the university list are real public data; "
+    "the universities' records are synthetic too."
+)
+
+# Order matters only for streams and progress; each kind draws from its own stream.
+_ORDER = (
+    "firms",
+    "enclaves",
+    "tax",
+    "supply_links",
+    "trade",
+    "patents",
+    "patent_transfers",
+    "papers",
+    "tech_contracts",
+    "investments",
+    "services",
+    "flows",
+    "policies",
+    "needs",
+    "experts",
+    "alliances",
+)
+
+# Deliberately bad values for validation demos: (kind, column, value, rule broken).
+_BAD_VALUES = (
+    ("firms", "credit_code", "(own code, wrong check character)", "credit_code"),
+    ("firms", "adcode", "999999", "adcode"),
+    ("supply_links", "value", "-5", "nonneg"),
+    ("tax", "share_pct", "150", "share"),
+    ("investments", "invest_type", "merger", "enum"),
+    ("patents", "application_date", "2023-02-30", "date"),
+    ("trade", "partner_country", "XX", "country"),
+    ("needs", "chain", "quantum", "chain"),
+    ("enclaves", "period", "FY23", "period"),
+    ("flows", "origin", "", "required"),
+)
+
+
+def _firms_records(w: World) -> Records:
+    e = w.ent
+    return Records(
+        "firms",
+        e.n,
+        {
+            "credit_code": e.code,
+            "name": e.name,
+            "entity_type": np.array(ETYPES, dtype=object)[e.etype],
+            "adcode": e.adcode,
+            "address": e.address,
+            "industry_code": e.industry,
+            "founded": e.founded,
+            "registered_capital": e.capital,
+            "employees": pa.array(e.employees, mask=e.employees < 0),
+        },
+    )
+
+
+def _plan_injections(
+    rng: np.random.Generator, bad: list[tuple[str, str, str, str]], rec: Records
+) -> list[Injection]:
+    """Distinct rows of one kind for the bad values listed (fewer if the kind has fewer rows).
+
+    A bad credit code is the row's own code with a wrong check character, so it stays unique (only the
+    check-digit rule fails, not the key).
+    """
+    rows = rng.choice(rec.n, size=min(len(bad), rec.n), replace=False) if rec.n else np.zeros(0, np.int64)
+    out = []
+    for (kind, col, value, rule), r in zip(bad, rows):
+        if rule == "credit_code":
+            code = str(materialise(rec, int(r), int(r) + 1).column(col)[0])
+            value = code[:-1] + ("0" if code[-1] != "0" else "1")
+        out.append(Injection(kind, int(r), col, value, rule))
+    return out
+
+
+def generate(
+    out_dir: str | Path,
+    scale: str = "small",
+    seed: int = 0,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+    inject_errors: int = 0,
+    fmt: str | None = None,
+) -> dict:
+    """Write the synthetic reference dataset into ``out_dir`` and return its manifest.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Created if missing; existing files of the same names are overwritten.
+    scale : {'small', 'medium', 'large'}
+        small ≈ 2 000 entities / 20 000 records (seconds), medium ≈ 50 000 / 600 000,
+        large ≥ 1 000 000 firms / ≈ 12 million records (a few minutes, Parquet).
+    seed : int
+        The same seed and scale give byte-identical files.
+    progress : callable, optional
+        Called as ``progress(step, i, n)`` before step ``i`` of ``n`` (kinds, then ``"manifest"``).
+    inject_errors : int
+        Write this many deliberately invalid cells (spread over ten rules and kinds) to demonstrate
+        validation reports; they are listed in the manifest under ``injected_errors``. Default 0.
+    fmt : {'csv', 'parquet'}, optional
+        Override the scale's format (CSV for small and medium, Parquet for large).
+
+    Returns
+    -------
+    dict
+        The manifest written to ``dataset.json``: generator version, scale, seed, years, files (name,
+        format, header language, encoding), ``rows`` per kind, ``synthetic: true``, notes in Chinese
+        and English, and the calibration facts (absent and single-city segments, choke segments, ...).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown scale or format, a negative seed or a negative ``inject_errors``.
+    """
+    if scale not in SCALES:
+        raise ConfigError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+    if inject_errors < 0:
+        raise ConfigError(f"inject_errors must be >= 0, got {inject_errors}")
+    cfg = SCALES[scale]
+    fmt = fmt or cfg["format"]
+    if fmt not in ("csv", "parquet"):
+        raise ConfigError(f"unknown format {fmt!r}; expected 'csv' or 'parquet'")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    steps = len(_ORDER) + 2  # world, each kind (built and written), manifest
+    report = progress or (lambda step, i, n: None)
+
+    def stream(name: str) -> np.random.Generator:
+        # one independent stream per kind, so changing one kind's size leaves the others unchanged
+        return np.random.default_rng(
+            [seed, int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")]
+        )
+
+    report("world", 0, steps)
+    w = build_world(stream("world"), cfg["entities"])
+    n = cfg["records"]
+    frame = R.enclave_frame(stream("enclave_frame"), w, cfg["enclaves"], cfg["enclave_firms"])
+    pat: Records | None = None
+
+    def make(kind: str) -> Records:
+        nonlocal pat
+        rng = stream(kind)
+        if kind == "firms":
+            return _firms_records(w)
+        if kind == "enclaves":
+            return R.enclaves(rng, w, frame)
+        if kind == "tax":
+            return R.tax(rng, w, n["tax"], frame)
+        if kind == "flows":
+            return R.flows(rng, w, cfg["flow_pairs"])
+        if kind == "patents":
+            pat = R.patents(rng, w, n["patents"])
+            return pat
+        if kind == "patent_transfers":
+            assert pat is not None
+            return R.patent_transfers(rng, w, pat, n["patent_transfers"])
+        return getattr(R, kind)(rng, w, n[kind])
+
+    # Each kind is built and written before the next, so a large run holds one kind's rows at a time;
+    # bad cells are spread round-robin over _BAD_VALUES, so each kind's share is known before it is built.
+    specs: dict[str, FileSpec] = {}
+    counts: dict[str, int] = {}
+    injections: list[Injection] = []
+    per_kind = {
+        kind: [
+            b
+            for i, b in enumerate(_BAD_VALUES * (inject_errors // len(_BAD_VALUES) + 1))
+            if i < inject_errors and b[0] == kind
+        ]
+        for kind in _ORDER
+    }
+    patent_notes: dict[str, Any] = {}
+    for i, kind in enumerate(_ORDER, start=1):
+        report(kind, i, steps)
+        rec = make(kind)
+        counts[kind] = rec.n
+        if kind == "patents":
+            patent_notes = {k: v for k, v in rec.notes.items() if not k.startswith("_")}
+        zh = kind in ZH_HEADER_KINDS and fmt == "csv"
+        specs[kind] = FileSpec(fmt, "zh" if zh else "en", ZH_HEADER_KINDS[kind] if zh else "utf-8-sig")
+        bad = _plan_injections(stream(f"errors:{kind}"), per_kind[kind], rec)
+        injections += bad
+        write_records(rec, out / specs[kind].filename(kind), specs[kind], injections=bad)
+        if kind == "patent_transfers":
+            pat = None  # the patent arrays are no longer needed
+        del rec
+    report("manifest", steps - 1, steps)
+
+    ch = w.chains
+    manifest = {
+        "generator": "chainatlas.synth",
+        "version": GENERATOR_VERSION,
+        "synthetic": True,
+        "scale": scale,
+        "seed": seed,
+        "years": [FIRST_YEAR, LAST_YEAR],
+        "note_zh": NOTE_ZH,
+        "note_en": NOTE_EN,
+        "files": {
+            k: {
+                "file": specs[k].filename(k),
+                "format": specs[k].fmt,
+                "headers": specs[k].headers,
+                "encoding": specs[k].encoding if specs[k].fmt == "csv" else None,
+            }
+            for k in _ORDER
+        },
+        "rows": {k: counts[k] for k in KINDS},
+        "total_records": int(sum(counts.values())),
+        "entities": {t: int((w.ent.etype == i).sum()) for i, t in enumerate(ETYPES)},
+        "calibration": {
+            "hubs": ["310100", "320100", "330100", "340100", "320500"],
+            "absent_segments": [ch.label(s) for s in ch.absent],
+            "single_city_segments": {ch.label(s): str(w.geo.city[c]) for s, c in ch.single_city.items()},
+            "concentrated_segments": {
+                ch.label(s): [str(w.geo.city[c]) for c in cs] for s, cs in sorted(ch.concentrated.items())
+            },
+            "choke_segments": [ch.label(s) for s in np.flatnonzero(ch.choke)],
+            "shanghai_hub_share_target": dict(
+                zip(map(str, range(FIRST_YEAR, LAST_YEAR + 1)), np.round(R.SH_HUB_SHARE, 3).tolist())
+            ),
+            "flow_city_pairs": cfg["flow_pairs"] or len(w.geo.city) * (len(w.geo.city) - 1),
+            "address_only_firms": w.address_only,
+            "retired_codes": w.retired,
+            "enclave_equity_rule_violations": [f"E{i + 1:03d}" for i in frame["bad"]],
+            **patent_notes,
+        },
+        "injected_errors": [
+            {
+                "kind": i.kind,
+                "file": specs[i.kind].filename(i.kind),
+                "row": i.row + 2,
+                "column": i.column,
+                "value": i.value,
+                "rule": i.rule,
+            }
+            for i in injections
+        ],
+    }
+    (out / "dataset.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    report("done", steps, steps)
+    return manifest

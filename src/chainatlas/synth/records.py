@@ -1,0 +1,1268 @@
+"""One generator per input kind: dated, weighted ties between the entities of a :class:`World`.
+
+Every generator is vectorised (numpy draws, ``searchsorted`` samplers, pyarrow string kernels); no
+per-row Python loop runs for any kind whose size grows with the scale. Each takes its own random
+stream, so the kinds are independent of each other's sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from chainatlas.synth import names as nm
+from chainatlas.synth.calibration import (
+    ENCLAVE_PAIRS,
+    EXPORT_PARTNERS,
+    FIRST_YEAR,
+    G60_CITIES,
+    IMPORT_PARTNERS_BROAD,
+    IMPORT_PARTNERS_CHOKE,
+    IMPORT_PARTNERS_RESOURCE,
+    LAST_YEAR,
+    YEARS,
+    gravity_kernel,
+    sample_rows,
+)
+from chainatlas.synth.output import Records, Take
+from chainatlas.synth.world import FIRM, FUND, INSTITUTE, SERVICE, UNIVERSITY, GroupSampler, World
+
+__all__ = [
+    "alliances",
+    "enclaves",
+    "experts",
+    "flows",
+    "hub_boost",
+    "investments",
+    "needs",
+    "papers",
+    "patent_transfers",
+    "patents",
+    "policies",
+    "services",
+    "supply_links",
+    "tax",
+    "tech_contracts",
+    "trade",
+]
+
+LAST_DAY = np.datetime64(f"{LAST_YEAR}-12-31")
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _years(rng: np.random.Generator, n: int, growth: float) -> np.ndarray:
+    """Years 2015–2024 with volumes growing by ``growth`` per year (log scale)."""
+    p = np.exp(growth * (YEARS - FIRST_YEAR))
+    return rng.choice(YEARS, size=n, p=p / p.sum())
+
+
+def _dates(rng: np.random.Generator, years: np.ndarray) -> np.ndarray:
+    start = (np.asarray(years) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    days = np.where(np.asarray(years) % 4 == 0, 366, 365)
+    return start + (rng.random(len(start)) * days).astype("timedelta64[D]")
+
+
+def _not_before(d: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """``max(d, lo)`` capped at the last day of the period (NaT bounds are ignored)."""
+    lo = np.where(np.isnat(lo), d, lo)
+    return np.minimum(np.maximum(d, lo), LAST_DAY)
+
+
+def _year_of(d: np.ndarray) -> np.ndarray:
+    return d.astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _ids(prefix: str, years: np.ndarray, width: int) -> pa.Array:
+    """``prefix + year + running number`` (unique within the year), e.g. ``T20230000017``."""
+    years = np.asarray(years)
+    order = np.argsort(years, kind="stable")
+    ys = years[order]
+    first = np.searchsorted(ys, ys, side="left")
+    run = np.empty(len(years), dtype=np.int64)
+    run[order] = np.arange(len(years)) - first + 1
+    num = pc.utf8_lpad(pc.cast(pa.array(run), pa.string()), width=width, padding="0")
+    return nm.join(pa.scalar(prefix), pc.cast(pa.array(years), pa.string()), num)
+
+
+def _money(x: np.ndarray) -> np.ndarray:
+    """Round to 0.01 and keep a floor of 0.01 (no exponent notation in the CSV)."""
+    return np.maximum(np.round(x, 2), 0.01)
+
+
+def _party(w: World, prefix: str, idx: np.ndarray) -> dict[str, Take]:
+    e = w.ent
+    return {
+        f"{prefix}_name": Take(e.name, idx),
+        f"{prefix}_code": Take(e.code, idx),
+        f"{prefix}_adcode": Take(e.adcode, idx),
+        f"{prefix}_address": Take(e.address, idx),
+    }
+
+
+def _party_lists(w: World, names: tuple[str, str, str, str], slots: np.ndarray) -> dict:
+    """Aligned ``;`` lists of names, codes, adcodes and addresses (empty item where unknown)."""
+    e = w.ent
+
+    def joiner(src: pa.Array):
+        def build(a: int, b: int) -> pa.Array:
+            parts = [
+                pc.take(src, pa.array(slots[a:b, j], mask=slots[a:b, j] < 0)) for j in range(slots.shape[1])
+            ]
+            out = pc.binary_join_element_wise(*parts, ";", null_handling="skip")
+            return pc.if_else(pc.match_substring_regex(out, "^;*$"), pa.scalar(None, pa.string()), out)
+
+        return build
+
+    srcs = (e.name, e.code, e.filled("adcode"), e.filled("address"))
+    return {n: joiner(s) for n, s in zip(names, srcs)}
+
+
+def _chain_cols(w: World, seg: np.ndarray) -> dict[str, Take]:
+    ch = w.chains
+    seg = np.asarray(seg)
+    chain_idx = np.where(seg >= 0, ch.seg_chain[np.maximum(seg, 0)], -1)
+    return {
+        "chain": Take(pa.array(ch.chain_ids, pa.string()), chain_idx),
+        "segment": Take(pa.array(list(ch.seg_id), pa.string()), seg),
+    }
+
+
+def _pick_codes(
+    rng: np.random.Generator, lists: list[np.ndarray], seg: np.ndarray, fallback: np.ndarray
+) -> tuple[pa.Array, np.ndarray]:
+    """One code per row from its segment's list (``fallback`` for ``seg < 0`` or an empty list).
+
+    Returns the vocabulary and the index of each row's code in it.
+    """
+    vocab = np.array(sorted({c for lst in lists for c in lst} | set(fallback)), dtype=object)
+    pos = {c: i for i, c in enumerate(vocab)}
+    flat = np.array([pos[c] for lst in lists for c in lst] + [pos[c] for c in fallback], dtype=np.int64)
+    lens = np.array([len(lst) for lst in lists] + [len(fallback)])
+    offs = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    g = np.where((seg >= 0) & (lens[np.maximum(seg, 0)] > 0), seg, len(lists))
+    k = (rng.random(len(seg)) * lens[g]).astype(np.int64)
+    return pa.array(vocab.tolist(), pa.string()), flat[offs[g] + k]
+
+
+def _title_objects(w: World) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Vocabulary of technical objects and, per chain index (+1 generic), its slice."""
+    keys = [w.chains.keyword(c) for c in range(len(w.chains.chain_ids))] + [""]
+    vocab: list[str] = []
+    offs, lens = [], []
+    for k in keys:
+        offs.append(len(vocab))
+        vocab.extend(nm.CHAIN_OBJECTS[k])
+        lens.append(len(nm.CHAIN_OBJECTS[k]))
+    return vocab, np.array(offs), np.array(lens)
+
+
+def _objects(rng: np.random.Generator, w: World, seg: np.ndarray) -> pa.Array:
+    vocab, offs, lens = _title_objects(w)
+    c = np.where(seg >= 0, w.chains.seg_chain[np.maximum(seg, 0)], len(offs) - 1)
+    return nm.take(vocab, offs[c] + (rng.random(len(seg)) * lens[c]).astype(np.int64))
+
+
+def _city_mass(w: World, weight: np.ndarray) -> np.ndarray:
+    return np.bincount(w.ent.city, weights=weight, minlength=len(w.geo.city))
+
+
+def hub_boost(
+    w: World,
+    first_mass: np.ndarray,
+    partner_mass: np.ndarray,
+    target: float,
+    gamma: float = 2.0,
+    d0: float = 30.0,
+) -> float:
+    """The multiplier ``b`` on hub–hub ties that gives Shanghai the ``target`` share of co-operation.
+
+    Notes
+    -----
+    With first parties in city ``i`` in proportion to ``first_mass`` and partners drawn from the gravity
+    kernel ``K_b`` (hub–hub pairs × ``b``), the expected ties are ``T = V + Vᵀ``, ``V_ij = m_i K_b(i, j)``.
+    The share is ``Σ_{j ∈ {南京, 杭州, 合肥, 苏州}} T_{沪,j} / Σ_{j ≠ 沪} T_{沪,j}``, increasing in ``b``;
+    ``b`` is found by bisection on ``log b`` in [-6, 6].
+    """
+    g = w.geo
+    others = np.array([h for h in g.hubs if h != g.sh])
+    H = np.zeros(len(g.city), dtype=bool)
+    H[g.hubs] = True
+
+    def share(b: float) -> float:
+        B = np.where(H[:, None] & H[None, :], b, 1.0)
+        np.fill_diagonal(B, 1.0)
+        V = first_mass[:, None] * gravity_kernel(g.dist, partner_mass, gamma, d0, B)
+        row = (V + V.T)[g.sh]
+        return float(row[others].sum() / (row.sum() - row[g.sh]))
+
+    lo, hi = -6.0, 6.0
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if share(np.exp(mid)) < target else (lo, mid)
+    return float(np.exp((lo + hi) / 2))
+
+
+def _coop_kernels(
+    w: World,
+    first_mass: np.ndarray,
+    partner_mass: np.ndarray,
+    targets: np.ndarray,
+    gamma: float = 2.0,
+    d0: float = 30.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One partner-city kernel per year, each calibrated to that year's Shanghai share; stacked (Y·C, C).
+
+    ``first_mass`` and ``partner_mass`` are ``(Y, C)``: each year counts only the entities founded by then.
+    """
+    g = w.geo
+    H = np.zeros(len(g.city), dtype=bool)
+    H[g.hubs] = True
+    boosts = np.array(
+        [hub_boost(w, fm, pm, t, gamma, d0) for fm, pm, t in zip(first_mass, partner_mass, targets)]
+    )
+    Ks = []
+    for b, pm in zip(boosts, partner_mass):
+        B = np.where(H[:, None] & H[None, :], b, 1.0)
+        np.fill_diagonal(B, 1.0)
+        Ks.append(gravity_kernel(g.dist, pm, gamma, d0, B))
+    return np.concatenate(Ks), boosts
+
+
+#: Shanghai's share of its co-patents with other YRD cities that are with 南京/杭州/合肥/苏州, by year:
+#: around half (the paper: "> 50 %" in 2020) and rising.
+SH_HUB_SHARE = 0.46 + 0.015 * (YEARS - FIRST_YEAR)
+
+
+def _firm_sampler(w: World, weight: np.ndarray, by_city: bool = True) -> GroupSampler:
+    e = w.ent
+    wt = np.where(e.etype == FIRM, weight, 0.0)
+    return GroupSampler(
+        e.city if by_city else np.zeros(e.n, dtype=np.int64), wt, len(w.geo.city) if by_city else 1
+    )
+
+
+# ------------------------------------------------------------------------------------------ supply links
+
+#: Distance decay of supply ties: ``(d + d0)^-γ`` (d0 stands for the distance inside a city).
+SUPPLY_GAMMA, SUPPLY_D0_KM = 2.0, 30.0
+
+
+def supply_links(rng: np.random.Generator, w: World, n_rows: int) -> Records:
+    """Supplier → customer ties between firms, one row per pair and year.
+
+    Chain firms buy from firms of an upstream segment (75 %), their own segment (10 %) or outside the
+    chains; the supplier's city is drawn from a gravity kernel (γ = 2, d₀ = 30 km) weighted by the
+    supplier segment's size in each city, so ties decay with distance and intra-city ties are common.
+    A tie starts in a year drawn with 8 % yearly growth (never before either firm exists) and lasts a
+    geometric number of years (mean 4); its value scales with both firms' revenue and grows 6 % a year.
+    """
+    e, ch, g = w.ent, w.chains, w.geo
+    S, C = ch.n, len(g.city)
+    firm = e.etype == FIRM
+    size = np.where(firm, e.revenue, 0.0) ** 0.7
+    # oversample: links are deduplicated and clipped at 2024, then cut at n_rows link-years
+    n_links = int(n_rows / 1.5) + 20
+    cust = rng.choice(e.n, size=n_links, p=size / size.sum())
+    cseg = e.seg[cust]
+    # supplier group: a segment index, or S for the firms outside the chains
+    live = np.ones(S, dtype=bool)
+    live[ch.absent] = False
+    ups = [u[live[u]] for u in ch.upstream]
+    maxk = max(1, max(len(u) for u in ups))
+    U = np.full((S, maxk), -1)
+    for s, u in enumerate(ups):
+        U[s, : len(u)] = u
+    nup = np.array([len(u) for u in ups])
+    r = rng.random(n_links)
+    group = np.full(n_links, S)
+    is_c = cseg >= 0
+    sc = np.maximum(cseg, 0)
+    pick_up = is_c & (nup[sc] > 0) & (r < 0.75)
+    k = (rng.random(n_links) * np.maximum(nup[sc], 1)).astype(np.int64)
+    group[pick_up] = U[sc[pick_up], k[pick_up]]
+    same = is_c & ~pick_up & (r < (np.where(nup[sc] > 0, 0.85, 0.4)))
+    group[same] = cseg[same]
+    downstream = np.flatnonzero(live & (ch.seg_position == "downstream"))
+    to_chain = ~is_c & (r < 0.08) & (len(downstream) > 0)
+    if len(downstream):
+        group[to_chain] = rng.choice(downstream, size=int(to_chain.sum()))
+    # supplier city: gravity kernel over the supplier group's size per city
+    fgroup = np.where(e.seg >= 0, e.seg, S)
+    M = np.zeros((S + 1, C))
+    np.add.at(M, (fgroup[firm], e.city[firm]), size[firm])
+    K = gravity_kernel(g.dist, M, gamma=SUPPLY_GAMMA, d0_km=SUPPLY_D0_KM).reshape((S + 1) * C, C)
+    scity = sample_rows(rng, K, group * C + e.city[cust])
+    sampler = GroupSampler(fgroup * C + e.city, size, (S + 1) * C)
+    ok = sampler.has(group * C + scity)
+    sup = np.full(n_links, -1)
+    sup[ok] = sampler.sample(rng, (group * C + scity)[ok])
+    keep = ok & (sup != cust)
+    sup, cust, group = sup[keep], cust[keep], group[keep]
+    _, first = np.unique(sup.astype(np.int64) * e.n + cust, return_index=True)
+    first.sort()
+    sup, cust = sup[first], cust[first]
+    # years: start with growth, not before both firms exist; geometric duration
+    start = _years(rng, len(sup), 0.08)
+    start = np.minimum(np.maximum(start, np.maximum(e.founded_year[sup], e.founded_year[cust])), LAST_YEAR)
+    length = np.minimum(rng.geometric(0.25, len(sup)), LAST_YEAR - start + 1)
+    cum = np.cumsum(length)
+    n_keep = int(np.searchsorted(cum, n_rows, side="right"))
+    sup, cust, start, length = sup[:n_keep], cust[:n_keep], start[:n_keep], length[:n_keep]
+    link = np.repeat(np.arange(n_keep), length)
+    period = start[link] + (np.arange(len(link)) - np.repeat(np.cumsum(length) - length, length))
+    base = 0.02 * e.revenue[sup] ** 0.6 * e.revenue[cust] ** 0.4 * np.exp(rng.normal(0, 0.8, n_keep))
+    value = _money(base[link] * np.exp(0.06 * (period - start[link]) + rng.normal(0, 0.25, len(link))))
+    sseg = e.seg[sup]
+    hs_vocab, hs_idx = _pick_codes(rng, ch.hs, sseg, w.hs_general[:: max(1, len(w.hs_general) // 400)])
+    # software and service segments (design, data, CRO ...) supply no customs product
+    no_goods = np.array([len(h) == 0 for h in ch.hs])
+    hs_idx[(sseg >= 0) & no_goods[np.maximum(sseg, 0)]] = -1
+    return Records(
+        "supply_links",
+        len(link),
+        {
+            "supplier_code": Take(e.code, sup[link]),
+            "supplier_name": Take(e.name, sup[link]),
+            "customer_code": Take(e.code, cust[link]),
+            "customer_name": Take(e.name, cust[link]),
+            "period": period,
+            "value": value,
+            "hs_code": Take(hs_vocab, hs_idx[link]),
+            **_chain_cols(w, sseg[link]),
+        },
+    )
+
+
+# -------------------------------------------------------------------------------------------- innovation
+
+
+def _innovation_parties(
+    rng: np.random.Generator,
+    w: World,
+    n: int,
+    years: np.ndarray,
+    first_w: np.ndarray,
+    partner_w: np.ndarray,
+    p_co: np.ndarray,
+    extra: tuple[float, ...],
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Parties of co-operative records (patents, papers): an ``(n, 1 + 1 + len(extra))`` index matrix.
+
+    The first party is drawn by ``first_w``; with probability ``p_co`` (by year) a partner follows in a
+    city drawn from the year's calibrated co-operation kernel (hub–hub ties × b_y), chosen there by
+    ``partner_w``; each further party joins with probability ``extra[k]`` in the first or the partner's city.
+    A record's year is moved up to the first party's founding year before the partner is drawn (so the
+    year's kernel applies), and later parties founded after that year are dropped.
+    Returns the slots, the years and notes for the manifest (the hub boost of each year).
+    """
+    e, g = w.ent, w.geo
+    C = len(g.city)
+    fy = e.founded_year
+    alive = [fy <= y for y in YEARS]
+    first_mass = np.stack([_city_mass(w, first_w * a) for a in alive])
+    partner_mass = np.stack([_city_mass(w, partner_w * a) for a in alive])
+    K, boosts = _coop_kernels(w, first_mass, partner_mass, SH_HUB_SHARE)
+    slots = np.full((n, 2 + len(extra)), -1, dtype=np.int64)
+    slots[:, 0] = rng.choice(e.n, size=n, p=first_w / first_w.sum())
+    years = np.minimum(np.maximum(years, e.founded_year[slots[:, 0]]), LAST_YEAR)
+    co = rng.random(n) < p_co[years - FIRST_YEAR]
+    city0 = e.city[slots[:, 0]]
+    pc_city = sample_rows(rng, K, (years[co] - FIRST_YEAR) * C + city0[co])
+    sampler = GroupSampler(e.city, partner_w, C)
+
+    def draw(cities: np.ndarray, yrs: np.ndarray) -> np.ndarray:
+        """A party in each city that exists in the record's year (redrawn a few times, else none)."""
+        out = np.full(len(cities), -1)
+        ok = sampler.has(cities)
+        out[ok] = sampler.sample(rng, cities[ok])
+        for _ in range(8):
+            young = (out >= 0) & (fy[np.maximum(out, 0)] > yrs)
+            if not young.any():
+                break
+            out[young] = sampler.sample(rng, cities[young])
+        out[(out >= 0) & (fy[np.maximum(out, 0)] > yrs)] = -1
+        return out
+
+    slots[co, 1] = draw(pc_city, years[co])
+    for k, p in enumerate(extra):
+        add = (slots[:, 1] >= 0) & (rng.random(n) < p)
+        base = np.where(rng.random(n) < 0.5, slots[:, 0], np.maximum(slots[:, 1], 0))
+        slots[add, 2 + k] = draw(e.city[base[add]], years[add])
+    # a party may appear only once per record, and only if it exists in the record's year
+    for j in range(1, slots.shape[1]):
+        dup = (slots[:, [j]] == slots[:, :j]).any(axis=1) & (slots[:, j] >= 0)
+        young = (slots[:, j] >= 0) & (fy[np.maximum(slots[:, j], 0)] > years)
+        slots[dup | young, j] = -1
+    # compact: shift the parties left so lists have no holes
+    order = np.argsort(slots < 0, axis=1, kind="stable")
+    slots = np.take_along_axis(slots, order, axis=1)
+    notes = {"hub_boost_by_year": dict(zip(map(str, YEARS.tolist()), np.round(boosts, 3).tolist()))}
+    return slots, years, notes
+
+
+def patents(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Patent applications, 2015–2024, concentrated in the five hubs.
+
+    First applicants are drawn by innovation weight (size, chain membership, the city's innovation
+    weight; universities and institutes lead), so the hubs file most patents. 18–27 % (rising) are
+    co-applications; the co-applicant's city comes from a gravity kernel whose hub–hub ties are scaled
+    each year so that Shanghai's co-patents with 南京/杭州/合肥/苏州 are 46 % → 59.5 % of its co-patents
+    with other YRD cities (:data:`SH_HUB_SHARE`). IPC symbols come from the first applicant's segment
+    (universities and institutes: a random segment, including the broken one, 60 % of the time).
+    """
+    e, ch = w.ent, w.chains
+    years = _years(rng, n, 0.09)
+    first_w = e.innov.copy()
+    partner_w = e.innov * np.where(np.isin(e.etype, [UNIVERSITY, INSTITUTE]), 2.0, 1.0)
+    p_co = 0.18 + 0.01 * (YEARS - FIRST_YEAR)
+    slots, years, notes = _innovation_parties(rng, w, n, years, first_w, partner_w, p_co, (0.25, 0.05))
+    lead = slots[:, 0]
+    # filed on or after the founding of every applicant (all were founded by the record's year)
+    founded = np.where(slots >= 0, e.founded[np.maximum(slots, 0)], np.datetime64("NaT"))
+    latest = founded.astype(np.int64).max(axis=1).astype("datetime64[D]")  # NaT is the smallest int64
+    app = _not_before(_dates(rng, years), latest)
+    years = _year_of(app)
+    seg = e.seg[lead].copy()
+    academic = np.isin(e.etype[lead], [UNIVERSITY, INSTITUTE]) & (rng.random(n) < 0.6)
+    seg[academic] = rng.integers(0, ch.n, int(academic.sum()))
+    vocab, i1 = _pick_codes(rng, ch.ipc, seg, ch.ipc_general)
+    _, i2 = _pick_codes(rng, ch.ipc, seg, ch.ipc_general)
+    i2 = np.where((i2 != i1) & (rng.random(n) < 0.45), i2, -1)
+    ipc = nm.join(
+        pc.take(vocab, pa.array(i1)), pc.take(vocab, pa.array(i2, mask=i2 < 0)), sep=";", skip_nulls=True
+    )
+    invention = rng.random(n) < 0.55
+    # CN application number: year, type (1 invention, 2 utility model), 7-digit serial, check digit
+    ptype = np.where(invention, 1, 2)
+    key = years * 10 + ptype
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    serial = np.empty(n, dtype=np.int64)
+    serial[order] = np.arange(n) - np.searchsorted(ks, ks, side="left") + 1
+    number = (years * 10 + ptype) * 10_000_000 + serial  # 12 digits
+    digits = (number[:, None] // 10 ** np.arange(11, -1, -1)) % 10
+    check = (digits * np.array([2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5])).sum(axis=1) % 11
+    check_s = np.where(check == 10, "X", check.astype(str))
+    pid = nm.join(pa.scalar("CN"), pc.cast(pa.array(number), pa.string()), pa.scalar("."), pa.array(check_s))
+    lag = np.where(invention, rng.uniform(1.5, 3.5, n), rng.uniform(0.5, 1.2, n)) * 365.25
+    granted = rng.random(n) < np.where(invention, 0.55, 0.95)
+    grant = app + lag.astype("timedelta64[D]")
+    grant = np.where(granted & (grant <= LAST_DAY), grant, np.datetime64("NaT"))
+    title = nm.join(
+        pa.scalar("一种"),
+        nm.take(nm.MODIFIERS, nm.choose(rng, n, nm.MODIFIERS)),
+        _objects(rng, w, seg),
+        nm.take(nm.PATENT_SUFFIXES, nm.choose(rng, n, nm.PATENT_SUFFIXES)),
+    )
+    rec = Records(
+        "patents",
+        n,
+        {
+            "patent_id": pid,
+            "title": title,
+            "application_date": app,
+            "grant_date": grant,
+            "ipc": ipc,
+            **_party_lists(
+                w, ("applicants", "applicant_codes", "applicant_adcodes", "applicant_addresses"), slots
+            ),
+        },
+        notes=notes,
+    )
+    # kept for patent_transfers (which transfers existing patents) and the tests
+    rec.notes["_slots"], rec.notes["_app"], rec.notes["_granted"] = slots, app, ~np.isnat(grant)
+    rec.notes["_pid"] = pid
+    return rec
+
+
+def patent_transfers(rng: np.random.Generator, w: World, pat: Records, n: int) -> Records:
+    """Assignments and licences of generated patents, from their first applicant to a firm.
+
+    Granted patents are four times likelier to move; the buyer's city follows a gravity kernel over
+    firm mass (γ = 1.5), so transfers spill from the hubs to the manufacturing cities.
+    """
+    e, g = w.ent, w.geo
+    slots, app, granted = pat.notes["_slots"], pat.notes["_app"], pat.notes["_granted"]
+    wt = np.where(granted, 4.0, 1.0)
+    m = int(n * 1.8) + 10
+    p = rng.choice(len(app), size=m, p=wt / wt.sum())
+    frm = slots[p, 0]
+    size = np.where(e.etype == FIRM, e.revenue, 0.0) ** 0.5 * e.tech
+    K = gravity_kernel(g.dist, _city_mass(w, size), gamma=1.5)
+    to_city = sample_rows(rng, K, e.city[frm])
+    to = _firm_sampler(w, size).sample(rng, to_city)
+    date = app[p] + rng.uniform(180, 1800, m).astype("timedelta64[D]")
+    date = np.maximum(date, e.founded[to])
+    keep = (date <= LAST_DAY) & (to != frm)
+    keep &= np.cumsum(keep) <= n
+    p, frm, to, date = p[keep], frm[keep], to[keep], date[keep]
+    k = len(p)
+    lic = rng.random(k) < 0.3
+    value = _money(np.exp(rng.normal(np.where(lic, 2.0, 3.2), 1.1, k)))
+    return Records(
+        "patent_transfers",
+        k,
+        {
+            "transfer_id": _ids("T", _year_of(date), 7),
+            "patent_id": pc.take(pat.notes["_pid"], pa.array(p)),
+            "transfer_type": np.where(lic, "license", "transfer").astype(object),
+            "date": date,
+            **_party(w, "from", frm),
+            **_party(w, "to", to),
+            "value": value,
+        },
+    )
+
+
+def papers(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Co-authored papers by institution; universities and institutes write 95 %, hubs dominate."""
+    e, ch = w.ent, w.chains
+    years = _years(rng, n, 0.06)
+    mult = np.select([e.etype == UNIVERSITY, e.etype == INSTITUTE, e.etype == FIRM], [1.0, 1.0, 0.02], 0.0)
+    first_w = e.innov * mult
+    p_co = 0.45 + 0.015 * (YEARS - FIRST_YEAR)
+    slots, years, notes = _innovation_parties(rng, w, n, years, first_w, first_w, p_co, (0.35, 0.15, 0.05))
+    seg = rng.integers(-ch.n // 2, ch.n, n)  # about a third outside the chains
+    seg = np.where(seg < 0, -1, seg)
+    obj = _objects(rng, w, seg)
+    mod = nm.take(nm.MODIFIERS, nm.choose(rng, n, nm.MODIFIERS))
+    pat = nm.choose(rng, n, nm.PAPER_PATTERNS)
+    # the patterns are few, so build each with whole-array joins and pick per row
+    variants = [
+        nm.join(
+            *[
+                pa.scalar(x) if x not in ("{m}", "{o}") else (mod if x == "{m}" else obj)
+                for x in _split_pattern(t)
+            ]
+        )
+        for t in nm.PAPER_PATTERNS
+    ]
+    title = variants[0]
+    for i, v in enumerate(variants[1:], start=1):
+        title = pc.if_else(pa.array(pat == i), v, title)
+    num = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width=7, padding="0")
+    pid = nm.join(pa.scalar("10.5555/yrd."), pc.cast(pa.array(years), pa.string()), pa.scalar("."), num)
+    return Records(
+        "papers",
+        n,
+        {
+            "paper_id": pid,
+            "title": title,
+            "pub_year": years,
+            **_party_lists(
+                w,
+                ("institutions", "institution_codes", "institution_adcodes", "institution_addresses"),
+                slots,
+            ),
+            "field": nm.take(nm.FIELDS, nm.choose(rng, n, nm.FIELDS)),
+        },
+        notes=notes,
+    )
+
+
+def _split_pattern(t: str) -> list[str]:
+    out, rest = [], t
+    while rest:
+        i = min((rest.find(x) for x in ("{m}", "{o}") if x in rest), default=-1)
+        if i < 0:
+            out.append(rest)
+            break
+        if i:
+            out.append(rest[:i])
+        out.append(rest[i : i + 3])
+        rest = rest[i + 3 :]
+    return out
+
+
+def tech_contracts(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Registered technology contracts: sellers where knowledge is (hubs), buyers where firms are.
+
+    The buyer's city follows a gravity kernel (γ = 1.2, flatter than supply ties) over firm mass divided by
+    the square of the city's innovation weight, so knowledge spills from the hubs to manufacturing cities
+    (创新地 → 产业地); the chain and segment are the buyer's when it is a chain firm.
+    """
+    e, g = w.ent, w.geo
+    years = _years(rng, n, 0.12)
+    seller_w = e.innov * np.where(e.etype == FIRM, 0.5, 1.0)
+    seller = rng.choice(e.n, size=n, p=seller_w / seller_w.sum())
+    buyer_w = np.where(e.etype == FIRM, e.revenue**0.5 * e.tech * np.where(e.seg >= 0, 3.0, 1.0), 0.0)
+    # buyers' mass discounted by the city's innovation weight: knowledge flows to where production is
+    K = gravity_kernel(g.dist, _city_mass(w, buyer_w) / g.innov**2, gamma=1.2)
+    bcity = sample_rows(rng, K, e.city[seller])
+    buyer = _firm_sampler(w, buyer_w).sample(rng, bcity)
+    date = _not_before(_not_before(_dates(rng, years), e.founded[seller]), e.founded[buyer])
+    types = np.array(["development", "service", "consulting", "transfer", "license"], dtype=object)
+    t = rng.choice(5, size=n, p=[0.45, 0.25, 0.1, 0.12, 0.08])
+    value = _money(np.exp(rng.normal(np.log([120, 40, 15, 80, 60])[t], 1.1)))
+    keep = buyer != seller
+    idx = np.flatnonzero(keep)
+    return Records(
+        "tech_contracts",
+        len(idx),
+        {
+            "contract_id": _ids("JS", _year_of(date[idx]), 7),
+            "contract_type": types[t[idx]],
+            "date": date[idx],
+            **_party(w, "seller", seller[idx]),
+            **_party(w, "buyer", buyer[idx]),
+            "value": value[idx],
+            **_chain_cols(w, e.seg[buyer[idx]]),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------ capital ties
+
+
+def investments(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Equity investments, branches, industrial transfers and fund investments between firms.
+
+    Investors are large firms (weight revenue^1.1) or funds; the investee's city follows a gravity
+    kernel (γ = 1.8) over firm mass, tilted toward poorer cities for industrial transfers (产业转移).
+    """
+    e, g = w.ent, w.geo
+    years = _years(rng, n, 0.07)
+    types = np.array(["equity", "branch", "transfer", "fund"], dtype=object)
+    t = rng.choice(4, size=n, p=[0.45, 0.25, 0.1, 0.2])
+    firm_w = np.where(e.etype == FIRM, e.revenue, 0.0)
+    inv_w = firm_w**1.1
+    fund_w = np.where(e.etype == FUND, 1.0 + e.revenue, 0.0)
+    investor = np.where(
+        t == 3,
+        rng.choice(e.n, size=n, p=fund_w / fund_w.sum()),
+        rng.choice(e.n, size=n, p=inv_w / inv_w.sum()),
+    )
+    tee_w = firm_w**0.5
+    mass = _city_mass(w, tee_w)
+    K = np.concatenate([gravity_kernel(g.dist, mass, 1.8), gravity_kernel(g.dist, mass / g.econ**2, 1.8)])
+    C = len(g.city)
+    city = sample_rows(rng, K, np.where(t == 2, C, 0) + e.city[investor])
+    investee = _firm_sampler(w, tee_w).sample(rng, city)
+    keep = investee != investor
+    investor, investee, t, years = investor[keep], investee[keep], t[keep], years[keep]
+    m = len(t)
+    date = _not_before(_not_before(_dates(rng, years), e.founded[investor]), e.founded[investee])
+    share = np.select(
+        [t == 0, t == 1, t == 2, t == 3],
+        [rng.uniform(5, 70, m), np.full(m, 100.0), rng.uniform(51, 100, m), rng.uniform(1, 20, m)],
+    )
+    amount = _money(e.revenue[investor] ** 0.5 * np.exp(rng.normal(2.0, 1.0, m)))
+    return Records(
+        "investments",
+        m,
+        {
+            "investment_id": _ids("I", _year_of(date), 7),
+            "investor_code": Take(e.code, investor),
+            "investor_name": Take(e.name, investor),
+            "investee_code": Take(e.code, investee),
+            "investee_name": Take(e.name, investee),
+            "invest_type": types[t],
+            "date": date,
+            "amount": amount,
+            "share_pct": np.round(share, 2),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------- trade, tax
+
+
+def trade(rng: np.random.Generator, w: World, n_rows: int) -> Records:
+    """Monthly customs records by firm, HS code, partner country and direction.
+
+    Chain firms export their segment's products and import either their own or (60 %) an upstream
+    segment's products — fabs import equipment and materials. Imports of choke-point products
+    (most-upstream equipment, materials, EDA and chip segments: :attr:`Chains.choke`) come mostly from
+    JP/US/KR/NL/TW/DE (:data:`IMPORT_PARTNERS_CHOKE`), minerals from resource countries, the rest from a
+    broad mix — so 卡点 show up as concentrated foreign sourcing, even of a segment absent in the region.
+    Manufacturers outside the chains trade general goods (HS chapters 25–96 minus the chains' codes).
+    """
+    e, ch = w.ent, w.chains
+    firm = e.etype == FIRM
+    has_hs = np.array([len(h) > 0 for h in ch.hs] + [True])
+    segx = np.where(e.seg >= 0, e.seg, ch.n)
+    industry = np.asarray(e.industry.to_numpy(zero_copy_only=False), dtype=object)
+    div = np.array([c[:2] if isinstance(c, str) else "" for c in industry])
+    maker = (div >= "13") & (div <= "43")
+    trader = div == "51"
+    ups_hs = [u[has_hs[u]] for u in ch.upstream]
+    buys_up = np.array([len(u) > 0 for u in ups_hs] + [False])
+    chain_trades = (e.seg >= 0) & (has_hs[segx] | buys_up[segx])
+    eligible = np.select([chain_trades, maker | trader], [4.0, 1.0], 0.02) * firm
+    wt = eligible * np.maximum(e.revenue, 1.0) ** 0.8
+    n_rel = int(n_rows / 4.0) + 10
+    f = rng.choice(e.n, size=n_rel, p=wt / wt.sum())
+    seg = e.seg[f]
+    s = np.maximum(seg, 0)
+    p_imp = np.where(
+        seg < 0, 0.4, np.select([ch.choke[s], ch.seg_position[s] == "downstream"], [0.7, 0.25], 0.5)
+    )
+    imp = rng.random(n_rel) < p_imp
+    # the product's segment: own, or for imports (60 %) one of the upstream segments that has products
+    maxk = max(1, max(len(u) for u in ups_hs))
+    U = np.full((ch.n, maxk), -1)
+    for i, u in enumerate(ups_hs):
+        U[i, : len(u)] = u
+    nup = np.array([len(u) for u in ups_hs])
+    k = (rng.random(n_rel) * np.maximum(nup[s], 1)).astype(np.int64)
+    up = (seg >= 0) & imp & (nup[s] > 0) & ((rng.random(n_rel) < 0.6) | ~has_hs[s])
+    pseg = np.where(up, U[s, k], seg)
+    hs_vocab, hs_idx = _pick_codes(rng, ch.hs, pseg, w.hs_general)
+    ps = np.maximum(pseg, 0)
+    profile = np.where(~imp, 3, np.where(pseg < 0, 2, np.select([ch.resource[ps], ch.choke[ps]], [1, 0], 2)))
+    countries = sorted(
+        set(IMPORT_PARTNERS_CHOKE)
+        | set(IMPORT_PARTNERS_RESOURCE)
+        | set(IMPORT_PARTNERS_BROAD)
+        | set(EXPORT_PARTNERS)
+    )
+    profiles = (IMPORT_PARTNERS_CHOKE, IMPORT_PARTNERS_RESOURCE, IMPORT_PARTNERS_BROAD, EXPORT_PARTNERS)
+    P = np.array([[prof.get(c, 0.0) for c in countries] for prof in profiles])
+    P /= P.sum(axis=1, keepdims=True)
+    partner = sample_rows(rng, P, profile)
+    # each relation is active in ~4 months, not before the firm exists
+    rel = np.repeat(np.arange(n_rel), 4)
+    year = np.minimum(np.maximum(_years(rng, len(rel), 0.06), e.founded_year[f][rel]), LAST_YEAR)
+    month = rng.integers(1, 13, len(rel))
+    # the key is the firm's (HS, partner, direction, month): two relations of one firm may coincide
+    fk = ((f[rel].astype(np.int64) * len(hs_vocab) + hs_idx[rel]) * len(countries) + partner[rel]) * 2 + imp[
+        rel
+    ]
+    _, first = np.unique(fk * 200 + (year - FIRST_YEAR) * 13 + month, return_index=True)
+    first = np.sort(first)[:n_rows]
+    rel, year, month = rel[first], year[first], month[first]
+    m = len(rel)
+    scale = np.maximum(e.revenue[f], 1.0) ** 0.5 * np.where(profile == 0, 3.0, 1.0)
+    value = _money(scale[rel] * 1000 * np.exp(rng.normal(0, 1.0, m) + 0.05 * (year - FIRST_YEAR)))
+    unit = np.exp(rng.normal(3, 1.5, m))
+    qty = np.where(rng.random(m) < 0.7, np.round(value / unit, 2), np.nan)
+    period = nm.join(
+        pc.cast(pa.array(year), pa.string()),
+        pa.scalar("-"),
+        pc.utf8_lpad(pc.cast(pa.array(month), pa.string()), width=2, padding="0"),
+    )
+    return Records(
+        "trade",
+        m,
+        {
+            "credit_code": Take(e.code, f[rel]),
+            "period": period,
+            "hs_code": Take(hs_vocab, hs_idx[rel]),
+            "partner_country": np.array(countries, dtype=object)[partner[rel]],
+            "direction": np.where(imp[rel], "import", "export").astype(object),
+            "value": value,
+            "quantity": qty,
+        },
+        notes={"choke_segments": [ch.label(s) for s in np.flatnonzero(ch.choke)]},
+    )
+
+
+def enclave_frame(rng: np.random.Generator, w: World, n_enclaves: int, firms_per: int) -> dict:
+    """The enclaves' identities, equity split and the host-county firms that share tax with the origin.
+
+    About a quarter of the enclaves break the rule 飞出地控股 / 飞入地 ≥ 30 % (half with the origin not
+    controlling, half with the host under 30 %), so enclave evaluation has something to find.
+    """
+    e, g = w.ent, w.geo
+    pairs = ENCLAVE_PAIRS[:n_enclaves]
+    name_of = dict(zip(g.county, g.county_short)) | dict(zip(g.city, g.city_short))
+    k = len(pairs)
+    origin_eq = np.round(rng.uniform(51, 70, k))
+    host_eq = np.floor(rng.uniform(30, 100 - origin_eq + 1))
+    bad = rng.permutation(k)[: max(2, k // 4)]
+    half = len(bad) // 2
+    origin_eq[bad[:half]] = np.round(rng.uniform(30, 49, half))
+    host_eq[bad[:half]] = 100 - origin_eq[bad[:half]]
+    host_eq[bad[half:]] = np.round(rng.uniform(10, 25, len(bad) - half))
+    origin_eq[bad[half:]] = 100 - host_eq[bad[half:]]
+    established = np.array([np.datetime64(f"{p.established}-01-01") for p in pairs]) + rng.integers(
+        0, 365, k
+    ).astype("timedelta64[D]")
+    share_pct = np.round(rng.choice([30.0, 40.0, 50.0, 60.0], size=k))
+    reported = np.asarray(e.adcode.to_numpy(zero_copy_only=False), dtype=object)
+    firm_sets = []
+    taken = np.zeros(e.n, dtype=bool)  # a firm belongs to one enclave at most
+    for p in pairs:
+        cand = np.flatnonzero(
+            (e.etype == FIRM) & (g.county[e.county] == p.host) & (reported == p.host) & ~taken
+        )
+        pick = rng.choice(cand, size=min(firms_per, len(cand)), replace=False) if len(cand) else cand
+        taken[pick] = True
+        firm_sets.append(pick)
+    names = [
+        f"{name_of[p.origin]}{'(' + name_of[p.host] + ')' if p.reverse else name_of[p.host]}{p.kind}"
+        for p in pairs
+    ]
+    return {
+        "pairs": pairs,
+        "names": names,
+        "origin_eq": origin_eq,
+        "host_eq": host_eq,
+        "established": established,
+        "share_pct": share_pct,
+        "firms": firm_sets,
+        "bad": sorted(bad.tolist()),
+    }
+
+
+def enclaves(rng: np.random.Generator, w: World, frame: dict) -> Records:
+    """Yearly performance of each enclave from the year it was set up (or 2015) to 2024.
+
+    Area grows with the enclave's age; output per 亩 ramps up over five years toward an enclave-specific
+    level (lognormal around 400 万元/亩, so some enclaves fall far below the 亩均效益 norms);
+    tax is 3–6 % of output; investment and firm counts ramp with area.
+    """
+    pairs = frame["pairs"]
+    rows: list[tuple[int, int]] = []
+    for i in range(len(pairs)):
+        y0 = max(FIRST_YEAR, int(_year_of(frame["established"][i : i + 1])[0]))
+        rows.extend((i, y) for y in range(y0, LAST_YEAR + 1))
+    idx = np.array([r[0] for r in rows])
+    year = np.array([r[1] for r in rows])
+    k = len(pairs)
+    est = _year_of(frame["established"])
+    age = year - est[idx] + 1
+    area0 = rng.uniform(800, 6000, k)
+    level = np.exp(rng.normal(np.log(400), 0.7, k))
+    taxrate = rng.uniform(0.03, 0.06, k)
+    area = np.round(area0[idx] * np.minimum(1 + 0.12 * age, 2.5), 1)
+    ramp = np.minimum(1.0, 0.2 + 0.16 * age)
+    output = _money(area * level[idx] * ramp * np.exp(rng.normal(0, 0.1, len(idx))))
+    firms = np.maximum(1, np.round(area / 60 * ramp * rng.uniform(0.6, 1.4, k)[idx])).astype(np.int64)
+    codes = [f"E{i + 1:03d}" for i in range(k)]
+    return Records(
+        "enclaves",
+        len(idx),
+        {
+            "enclave_id": np.array(codes, dtype=object)[idx],
+            "enclave_name": np.array(frame["names"], dtype=object)[idx],
+            "origin_adcode": np.array([p.origin for p in pairs], dtype=object)[idx],
+            "host_adcode": np.array([p.host for p in pairs], dtype=object)[idx],
+            "established": frame["established"][idx],
+            "origin_equity_pct": frame["origin_eq"][idx],
+            "host_equity_pct": frame["host_eq"][idx],
+            "period": year,
+            "area_mu": area,
+            "output": output,
+            "tax": _money(output * taxrate[idx]),
+            "investment": _money(area * rng.uniform(150, 500, len(idx)) * 0.15),
+            "firms": firms,
+        },
+        notes={"equity_rule_violations": [codes[i] for i in frame["bad"]]},
+    )
+
+
+def tax(rng: np.random.Generator, w: World, n_rows: int, frame: dict) -> Records:
+    """Yearly tax per firm for a panel of firms, and tax-sharing rows for the firms in enclaves.
+
+    Panel firms (drawn by revenue^0.3, all enclave firms included) report every year from 2015 or their
+    founding; revenue is the firm's size discounted by its own growth rate, tax 2–7 % of revenue. In
+    enclaves, from the year the enclave was set up, the host county collects and shares ``share_pct``
+    with the origin (``shared_to_adcode``), under agreement ``TS-Exxx``.
+    """
+    e = w.ent
+    firm = np.flatnonzero(e.etype == FIRM)
+    start = np.maximum(FIRST_YEAR, e.founded_year[firm])
+    length = LAST_YEAR - start + 1
+    key = -np.log(rng.random(len(firm))) / np.maximum(e.revenue[firm], 1.0) ** 0.3
+    encl = np.concatenate([np.asarray(s, dtype=np.int64) for s in frame["firms"]] or [np.zeros(0, np.int64)])
+    key[np.isin(firm, encl)] = -1.0  # enclave firms first
+    order = np.argsort(key, kind="stable")
+    n_firms = int(np.searchsorted(np.cumsum(length[order]), n_rows, side="right"))
+    sel = np.sort(order[:n_firms])
+    f, start, length = firm[sel], start[sel], length[sel]
+    row_f = np.repeat(f, length)
+    period = np.repeat(start, length) + (
+        np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    )
+    growth = rng.normal(0.08, 0.05, len(f))
+    rate = rng.uniform(0.02, 0.07, len(f))
+    pos = np.repeat(np.arange(len(f)), length)
+    revenue = _money(
+        e.revenue[row_f] * np.exp(-growth[pos] * (LAST_YEAR - period) + rng.normal(0, 0.1, len(pos)))
+    )
+    tax_paid = _money(revenue * rate[pos])
+    # tax sharing in enclaves
+    n = len(row_f)
+    shared_to = np.full(n, None, dtype=object)
+    share = np.full(n, np.nan)
+    agreement = np.full(n, None, dtype=object)
+    est = _year_of(frame["established"])
+    for i, (p, firms_i) in enumerate(zip(frame["pairs"], frame["firms"])):
+        m = np.isin(row_f, firms_i) & (period >= est[i])
+        shared_to[m] = p.origin
+        share[m] = frame["share_pct"][i]
+        agreement[m] = f"TS-E{i + 1:03d}"
+    return Records(
+        "tax",
+        n,
+        {
+            "credit_code": Take(e.code, row_f),
+            "period": period,
+            "revenue": revenue,
+            "tax_paid": tax_paid,
+            "adcode": Take(e.adcode, row_f),
+            "shared_to_adcode": shared_to,
+            "share_pct": share,
+            "agreement_id": agreement,
+        },
+    )
+
+
+# ----------------------------------------------------------------------------------------- flows, services
+
+#: flow type -> (gravity exponent, value of the largest pair in 2015, yearly growth, 2020/2022 dip)
+_FLOW_TYPES = {
+    "rail": (1.5, 50_000, 0.06, True),
+    "road": (2.0, 40_000, 0.03, True),
+    "migration": (1.8, 300_000, 0.01, True),
+    "commuting": (3.0, 80_000, 0.05, True),
+    "logistics": (1.8, 5_000, 0.05, False),
+    "information": (0.8, 100_000, 0.10, False),
+}
+
+
+def flows(rng: np.random.Generator, w: World, n_pairs: int | None) -> Records:
+    """Flows between every ordered pair of cities (or the ``n_pairs`` largest), per type and year.
+
+    ``value ∝ (pop_i · pop_j)^0.5 · econ_i · econ_j / (d_ij + 30 km)^γ`` with a type-specific γ, scaled so
+    the largest pair equals the type's reference value in 2015, growing yearly, with a dip in 2020 and
+    2022 for movements of people and vehicles. Rail and road carry a travel time (road distance taken
+    as 1.25 × great-circle; rail at 200 km/h improving 1 % a year, road at 85 km/h).
+    """
+    g = w.geo
+    C = len(g.city)
+    i, j = np.nonzero(~np.eye(C, dtype=bool))
+    base = np.sqrt(g.pop[i] * g.pop[j]) * g.econ[i] * g.econ[j]
+    if n_pairs is not None and n_pairs < len(i):
+        top = np.sort(np.argsort(-base / (g.dist[i, j] + 30.0) ** 2, kind="stable")[:n_pairs])
+        i, j, base = i[top], j[top], base[top]
+    types = list(_FLOW_TYPES)
+    P, T, Y = len(i), len(types), len(YEARS)
+    ti, pi, yi = (a.ravel() for a in np.meshgrid(np.arange(T), np.arange(P), np.arange(Y), indexing="ij"))
+    gamma = np.array([_FLOW_TYPES[t][0] for t in types])
+    ref = np.array([_FLOW_TYPES[t][1] for t in types], dtype=float)
+    grow = np.array([_FLOW_TYPES[t][2] for t in types])
+    dip = np.array([_FLOW_TYPES[t][3] for t in types])
+    d = g.dist[i, j]
+    raw = base[None, :] / (d[None, :] + 30.0) ** gamma[:, None]  # (T, P)
+    raw = raw / raw.max(axis=1, keepdims=True) * ref[:, None]
+    year = YEARS[yi]
+    covid = np.where(dip[ti] & (year == 2020), 0.7, np.where(dip[ti] & (year == 2022), 0.85, 1.0))
+    value = raw[ti, pi] * np.exp(grow[ti] * yi) * covid * np.exp(rng.normal(0, 0.1, len(ti)))
+    value = np.where(np.isin(ti, [0, 1, 3]), np.round(value), np.round(value, 2))
+    road_km = 1.25 * d[pi]
+    tt = np.select([ti == 0, ti == 1], [15 + road_km / 200 * 60 * 0.99**yi, 10 + road_km / 85 * 60], np.nan)
+    return Records(
+        "flows",
+        len(ti),
+        {
+            "flow_type": np.array(types, dtype=object)[ti],
+            "origin": g.city[i][pi].astype(object),
+            "destination": g.city[j][pi].astype(object),
+            "period": year,
+            "value": value,
+            "travel_time_min": np.round(tt, 1),
+        },
+    )
+
+
+def services(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Innovation vouchers, shared instruments, brokerage and joint credit, provider → firm.
+
+    The user's city follows a flat gravity kernel (γ = 1.2) from the provider's city, so a large share of
+    vouchers is redeemed across city and provincial borders (创新券通用通兑).
+    """
+    e, g = w.ent, w.geo
+    years = _years(rng, n, 0.15)
+    types = np.array(["voucher", "instrument", "brokerage", "credit"], dtype=object)
+    t = rng.choice(4, size=n, p=[0.45, 0.25, 0.15, 0.15])
+    prov_w = [
+        np.select([e.etype == SERVICE, e.etype == INSTITUTE, e.etype == UNIVERSITY], [3.0, 2.0, 1.0], 0.0),
+        np.select([e.etype == INSTITUTE, e.etype == UNIVERSITY], [2.0, 1.0], 0.0),
+        (e.etype == SERVICE).astype(float),
+        (e.etype == SERVICE).astype(float),
+    ]
+    prov_w = [p * w.geo.innov[e.city] for p in prov_w]
+    provider = np.empty(n, dtype=np.int64)
+    for k in range(4):
+        m = t == k
+        provider[m] = rng.choice(e.n, size=int(m.sum()), p=prov_w[k] / prov_w[k].sum())
+    user_w = np.where(e.etype == FIRM, e.tech / np.maximum(e.employees, 1) ** 0.2, 0.0)
+    K = gravity_kernel(g.dist, _city_mass(w, user_w), gamma=1.2)
+    user = _firm_sampler(w, user_w).sample(rng, sample_rows(rng, K, e.city[provider]))
+    date = _not_before(_not_before(_dates(rng, years), e.founded[provider]), e.founded[user])
+    value = _money(np.exp(rng.normal(np.log([10, 3, 20, 800])[t], 0.8)))
+    return Records(
+        "services",
+        n,
+        {
+            "service_id": _ids("S", _year_of(date), 7),
+            "service_type": types[t],
+            "date": date,
+            **_party(w, "provider", provider),
+            **_party(w, "user", user),
+            "value": value,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------- policies, needs ...
+
+
+def policies(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Policies of city, provincial, county and regional bodies naming the chains and segments they back.
+
+    Segments are drawn among those present in the jurisdiction's city or, one time in five, among the
+    segments absent there (补链 policies).
+    """
+    g, ch = w.geo, w.chains
+    years = _years(rng, n, 0.05)
+    level = rng.choice(4, size=n, p=[0.55, 0.25, 0.15, 0.05])  # city, provincial, county, regional
+    mass = g.mass / g.mass.sum()
+    city = rng.choice(len(g.city), size=n, p=mass)
+    county = g.pick_county(rng, city)
+    pcode = g.province_code[city]
+    adcode = np.select(
+        [level == 0, level == 1, level == 2], [g.city[city], pcode, g.county[county]], "310117"
+    )
+    city_dept = np.array(
+        ["人民政府", "科学技术局", "经济和信息化局", "发展和改革委员会", "人民政府办公室"], dtype=object
+    )
+    prov_dept = np.array(["人民政府", "科学技术厅", "经济和信息化厅", "发展和改革委员会"], dtype=object)
+    regional = np.array(
+        ["长三角G60科创走廊联席会议办公室", "长三角生态绿色一体化发展示范区执行委员会"], dtype=object
+    )
+    sh = g.city[city] == "310100"
+    prov_issuer = np.where(
+        sh,
+        np.array(
+            ["上海市人民政府", "上海市科学技术委员会", "上海市经济和信息化委员会", "上海市发展和改革委员会"],
+            dtype=object,
+        )[rng.integers(0, 4, n)],
+        g.province_name[city].astype(object) + prov_dept[rng.integers(0, 4, n)],
+    )
+    issuer = np.select(
+        [level == 0, level == 1, level == 2],
+        [
+            g.city_name[city].astype(object) + city_dept[rng.integers(0, 5, n)],
+            prov_issuer,
+            g.county_name[county].astype(object) + "人民政府",
+        ],
+        regional[rng.integers(0, 2, n)],
+    )
+    adcode = np.where(level == 3, np.where(issuer == regional[1], "310118", "310117"), adcode)
+    lvl = np.array(["city", "provincial", "county", "regional"], dtype=object)[level]
+    c1 = rng.integers(0, len(ch.chain_ids), n)
+    two = rng.random(n) < 0.3
+    c2 = np.where(two, (c1 + rng.integers(1, max(2, len(ch.chain_ids)), n)) % len(ch.chain_ids), -1)
+    cid = np.array(ch.chain_ids, dtype=object)
+    chains = np.where(two, cid[c1] + ";" + cid[np.maximum(c2, 0)], cid[c1])
+    # segments of the first chain: present in the city (or absent there: 补链), 1-3 of them
+    segs_of = [np.flatnonzero(ch.seg_chain == c) for c in range(len(ch.chain_ids))]
+    present = ch.spread[:, city].T > 0  # (n, S)
+    fill = rng.random(n) < 0.2
+    labels = np.array([ch.label(s) for s in range(ch.n)], dtype=object)
+    seg_lists = np.empty(n, dtype=object)
+    r = rng.random((n, ch.n))
+    for c in range(len(ch.chain_ids)):
+        m = c1 == c
+        S_c = segs_of[c]
+        want = np.where(fill[m, None], ~present[m][:, S_c], present[m][:, S_c])
+        score = np.where(want, r[m][:, S_c], r[m][:, S_c] + 2.0)
+        k = rng.integers(1, min(3, len(S_c)) + 1, int(m.sum()))
+        best = np.argsort(score, axis=1)
+        pick = [";".join(labels[S_c[best[i, : k[i]]]]) for i in range(int(m.sum()))]  # ≤ a few thousand rows
+        seg_lists[m] = pick
+    cname = np.array(ch.chain_names, dtype=object)[c1]
+    place = np.select(
+        [level == 0, level == 1, level == 2],
+        [
+            g.city_name[city].astype(object),
+            g.province_name[city].astype(object),
+            g.county_name[county].astype(object),
+        ],
+        "长三角",
+    )
+    tpl = rng.integers(0, 5, n)
+    title = np.select(
+        [tpl == 0, tpl == 1, tpl == 2, tpl == 3],
+        [
+            place + "关于促进" + cname + "产业高质量发展的若干政策",
+            place
+            + cname
+            + "产业链补链强链行动方案（"
+            + years.astype(str).astype(object)
+            + "—"
+            + (years + 2).astype(str).astype(object)
+            + "年）",
+            place + "关于支持" + cname + "重点环节发展的实施意见",
+            place + "科技创新券管理办法（" + cname + "专项）",
+        ],
+        place + "推进长三角" + cname + "产业链创新链协同的工作方案",
+    )
+    date = _dates(rng, years)
+    return Records(
+        "policies",
+        n,
+        {
+            "policy_id": _ids("P", years, 5),
+            "title": title,
+            "issuer": issuer,
+            "adcode": adcode,
+            "level": lvl,
+            "date": date,
+            "chains": chains,
+            "segments": seg_lists,
+            "text": "为加快"
+            + cname
+            + "产业链创新链融合发展，聚焦重点环节，制定本政策。（合成数据，非真实文件）",
+        },
+    )
+
+
+def needs(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Technology needs posted by chain firms (by revenue^0.5), with the segment's IPC and a budget."""
+    e, ch = w.ent, w.chains
+    years = _years(rng, n, 0.12)
+    wt = np.where((e.etype == FIRM) & (e.seg >= 0), np.maximum(e.revenue, 1.0) ** 0.5, 0.0)
+    firm = rng.choice(e.n, size=n, p=wt / wt.sum())
+    seg = e.seg[firm]
+    date = _not_before(_dates(rng, years), e.founded[firm])
+    obj = _objects(rng, w, seg)
+    title = nm.join(
+        nm.take(nm.MODIFIERS, nm.choose(rng, n, nm.MODIFIERS)),
+        obj,
+        nm.take(nm.NEED_WORDS, nm.choose(rng, n, nm.NEED_WORDS)),
+    )
+    vocab, i1 = _pick_codes(rng, ch.ipc, seg, ch.ipc_general)
+    segname = np.array(list(ch.seg_name), dtype=object)[seg]
+    desc = nm.join(
+        pa.scalar("面向"),
+        pa.array(segname.tolist(), pa.string()),
+        pa.scalar("环节，寻求"),
+        obj,
+        pa.scalar("方面的联合研发或技术转让合作（合成数据）"),
+    )
+    return Records(
+        "needs",
+        n,
+        {
+            "need_id": _ids("N", _year_of(date), 6),
+            "credit_code": Take(e.code, firm),
+            "firm_name": Take(e.name, firm),
+            "title": title,
+            "description": desc,
+            "ipc": Take(vocab, i1),
+            **_chain_cols(w, seg),
+            "date": date,
+            "budget": _money(np.exp(rng.normal(np.log(150), 1.0, n))),
+        },
+    )
+
+
+def experts(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Researcher profiles at universities (65 %), institutes (25 %) and chain firms (10 %).
+
+    Academics work on a segment drawn in proportion to the segment's firms plus a floor, so even the
+    broken segment has researchers — the R&D liaisons (研发联络者) a matching should propose.
+    """
+    e, ch = w.ent, w.chains
+    t = rng.choice(3, size=n, p=[0.65, 0.25, 0.10])
+    weights = [
+        np.where(e.etype == UNIVERSITY, e.innov, 0.0),
+        np.where(e.etype == INSTITUTE, e.innov, 0.0),
+        np.where((e.etype == FIRM) & (e.seg >= 0), np.maximum(e.revenue, 1.0) ** 0.5, 0.0),
+    ]
+    inst = np.empty(n, dtype=np.int64)
+    for k in range(3):
+        m = t == k
+        inst[m] = rng.choice(e.n, size=int(m.sum()), p=weights[k] / weights[k].sum())
+    seg_count = np.bincount(e.seg[e.seg >= 0], minlength=ch.n).astype(float)
+    p = seg_count / seg_count.sum() + 0.5 / ch.n
+    seg = np.where(t == 2, e.seg[inst], rng.choice(ch.n, size=n, p=p / p.sum()))
+    vocab, i1 = _pick_codes(rng, ch.ipc, seg, ch.ipc_general)
+    segname = pa.array(np.array(list(ch.seg_name), dtype=object)[seg].tolist(), pa.string())
+    return Records(
+        "experts",
+        n,
+        {
+            "expert_id": nm.join(
+                pa.scalar("X"),
+                pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width=7, padding="0"),
+            ),
+            "name": nm.person_names(rng, n),
+            "institution_name": Take(e.name, inst),
+            "institution_code": Take(e.code, inst),
+            "adcode": Take(e.adcode, inst),
+            "ipc": Take(vocab, i1),
+            **_chain_cols(w, seg),
+            "keywords": nm.join(segname, pa.scalar(";"), _objects(rng, w, seg)),
+        },
+    )
+
+
+def alliances(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Members of chain alliances: YRD-wide, G60, provincial and hub-city alliances for each chain.
+
+    Members are the chain's firms (by revenue^0.5) with universities and institutes (a quarter), drawn
+    only from the alliance's territory; roles run 理事长单位 → 副理事长单位 → 理事单位 → 会员单位.
+    """
+    e, g, ch = w.ent, w.geo, w.chains
+    prov_names = dict(zip(g.province_code, g.province_name))
+    specs = []  # (chain index, name, allowed city mask, year founded)
+    for c, cname in enumerate(ch.chain_names):
+        specs.append((c, f"长三角{cname}产业联盟", np.ones(len(g.city), dtype=bool), 2016))
+        specs.append((c, f"G60科创走廊{cname}产业联盟", np.isin(g.city, G60_CITIES), 2018))
+        for pcode, pname in sorted(prov_names.items()):
+            specs.append((c, f"{pname[:2]}{cname}产业创新联盟", g.province_code == pcode, 2017))
+        for h in g.hubs[rng.permutation(len(g.hubs))[:2]]:
+            specs.append((c, f"{g.city_short[h]}{cname}产业创新联合体", g.city == g.city[h], 2020))
+    size = rng.dirichlet(np.full(len(specs), 3.0)) * n
+    rows_a, rows_m = [], []
+    for a, (c, _, allowed, _) in enumerate(specs):  # a few dozen alliances: a loop over alliances, not rows
+        k = round(size[a])
+        on = allowed[e.city]
+        fw = np.where((e.etype == FIRM) & (e.seg >= 0) & on, np.maximum(e.revenue, 1.0) ** 0.5, 0.0)
+        fw[e.seg >= 0] *= ch.seg_chain[e.seg[e.seg >= 0]] == c
+        aw = np.where(np.isin(e.etype, [UNIVERSITY, INSTITUTE]) & on, e.innov, 0.0)
+        picks = []
+        for wt, share in ((fw, 0.75), (aw, 0.25)):
+            m = min(round(k * share), int((wt > 0).sum()))
+            if m > 0:
+                picks.append(rng.choice(e.n, size=m, replace=False, p=wt / wt.sum()))
+        mem = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
+        rows_a.append(np.full(len(mem), a))
+        rows_m.append(mem)
+    aidx = np.concatenate(rows_a)
+    mem = np.concatenate(rows_m)
+    # order within alliance by size: the largest members lead
+    order = np.lexsort((-np.maximum(e.revenue[mem], e.innov[mem] * 100), aidx))
+    aidx, mem = aidx[order], mem[order]
+    rank = np.arange(len(aidx)) - np.searchsorted(aidx, aidx, side="left")
+    asize = np.bincount(aidx, minlength=len(specs))[aidx]
+    role = np.select(
+        [rank == 0, rank < 4, rank < np.maximum(4, asize // 10)],
+        ["理事长单位", "副理事长单位", "理事单位"],
+        "会员单位",
+    ).astype(object)
+    founded = np.array([s[3] for s in specs])[aidx]
+    joined = _dates(rng, np.minimum(founded + rng.geometric(0.35, len(aidx)) - 1, LAST_YEAR))
+    joined = np.where(rank < 4, _dates(rng, founded), joined)
+    joined = _not_before(joined, e.founded[mem])
+    ids = np.array([f"A{a + 1:03d}" for a in range(len(specs))], dtype=object)
+    return Records(
+        "alliances",
+        len(aidx),
+        {
+            "alliance_id": ids[aidx],
+            "alliance_name": np.array([s[1] for s in specs], dtype=object)[aidx],
+            **_party(w, "member", mem),
+            "role": role,
+            "joined": joined,
+            "chain": np.array(ch.chain_ids, dtype=object)[np.array([s[0] for s in specs])[aidx]],
+        },
+    )

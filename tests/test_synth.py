@@ -1,0 +1,427 @@
+"""Tests of the synthetic reference dataset generator (chainatlas.synth).
+
+The small dataset of seed 0 is generated once per module; the calibration tests assert numbers measured on
+it (the generator is deterministic, so they are exact for this seed; the margins leave room for tuning).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainatlas import geo
+from chainatlas.errors import ConfigError
+from chainatlas.model.codes import validate_credit_codes
+from chainatlas.model.kinds import KINDS
+from chainatlas.model.taxonomy import load_taxonomy
+from chainatlas.synth import SCALES, ZH_HEADER_KINDS, generate
+
+HUBS = ["310100", "320100", "330100", "340100", "320500"]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, dict, float]:
+    out = tmp_path_factory.mktemp("small")
+    t0 = time.perf_counter()
+    manifest = generate(out, "small", 0)
+    return out, manifest, time.perf_counter() - t0
+
+
+def read(d: Path, manifest: dict, kind: str) -> pd.DataFrame:
+    """A written file as text, with canonical column names whatever the header language."""
+    info = manifest["files"][kind]
+    path = d / info["file"]
+    if info["format"] == "parquet":
+        return pd.read_parquet(path).astype("string").fillna("")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=info["encoding"])
+    zh = {f.zh: f.name for f in KINDS[kind].fields}
+    return df.rename(columns=zh)
+
+
+def county_of_code(codes: pd.Series) -> pd.Series:
+    """The registered county embedded in a synthetic credit code (characters 3-8)."""
+    return codes.str.slice(2, 8)
+
+
+def city_of_county(county: pd.Series) -> pd.Series:
+    c = geo.places("county").set_index("adcode")["city_adcode"].astype(str)
+    return county.map(c)
+
+
+def split(s: pd.Series) -> pd.Series:
+    return s.str.split(";")
+
+
+# ------------------------------------------------------------------------------------------- the files
+
+
+def test_small_generates_fast(small):
+    _, manifest, seconds = small
+    assert seconds < 3.0
+    assert 1_800 <= manifest["rows"]["firms"] <= 2_200
+    assert 18_000 <= manifest["total_records"] - manifest["rows"]["firms"] <= 24_000
+
+
+def test_all_sixteen_kinds_written_with_manifest(small):
+    d, manifest, _ = small
+    assert set(manifest["files"]) == set(KINDS) and len(KINDS) == 16
+    for kind, info in manifest["files"].items():
+        assert (d / info["file"]).exists()
+        assert len(read(d, manifest, kind)) == manifest["rows"][kind] > 0
+    on_disk = json.loads((d / "dataset.json").read_text(encoding="utf-8"))
+    assert on_disk == manifest
+    assert manifest["synthetic"] is True and manifest["scale"] == "small" and manifest["seed"] == 0
+    assert manifest["years"] == [2015, 2024]
+    assert "虚构" in manifest["note_zh"] and "fictitious" in manifest["note_en"]
+
+
+def test_headers_and_encodings(small):
+    d, _, _ = small
+    for kind, k in KINDS.items():
+        raw = (d / f"{kind}.csv").read_bytes()
+        if ZH_HEADER_KINDS.get(kind) == "gb18030":
+            assert not raw.startswith(codecs.BOM_UTF8)
+            with pytest.raises(UnicodeDecodeError):
+                raw.decode("utf-8")
+            header = raw.decode("gb18030").splitlines()[0]
+        else:
+            assert raw.startswith(codecs.BOM_UTF8)
+            header = raw.decode("utf-8-sig").splitlines()[0]
+        expected = [f.zh if kind in ZH_HEADER_KINDS else f.name for f in k.fields]
+        assert header.split(",") == expected, kind
+
+
+def test_same_seed_gives_identical_bytes(small, tmp_path):
+    d, manifest, _ = small
+    generate(tmp_path, "small", 0)
+    for name in [info["file"] for info in manifest["files"].values()] + ["dataset.json"]:
+        assert (
+            hashlib.sha256((tmp_path / name).read_bytes()).digest()
+            == hashlib.sha256((d / name).read_bytes()).digest()
+        ), name
+
+
+def test_other_seed_differs(small, tmp_path):
+    d, _, _ = small
+    generate(tmp_path, "small", 1)
+    assert (tmp_path / "firms.csv").read_bytes() != (d / "firms.csv").read_bytes()
+
+
+def test_every_row_is_synthetic(small):
+    d, manifest, _ = small
+    for kind in KINDS:
+        assert (read(d, manifest, kind)["synthetic"] == "1").all(), kind
+
+
+# ------------------------------------------------------------------------------------------ consistency
+
+
+def test_keys_unique(small):
+    d, manifest, _ = small
+    for kind, k in KINDS.items():
+        df = read(d, manifest, kind)
+        assert not df.duplicated(list(k.key)).any(), kind
+
+
+def test_every_credit_code_valid(small):
+    d, manifest, _ = small
+    for kind, k in KINDS.items():
+        df = read(d, manifest, kind)
+        for f in k.fields:
+            if f.rule == "credit_code" or f.name in ("applicant_codes", "institution_codes"):
+                codes = df[f.name]
+                codes = split(codes[codes != ""]).explode() if f.rule == "list" else codes[codes != ""]
+                assert len(codes) and validate_credit_codes(codes).all(), (kind, f.name)
+    firms = read(d, manifest, "firms")
+    prefix = firms["credit_code"].str.slice(0, 2)
+    assert (prefix[firms["entity_type"].isin(["university", "institute"])] == "12").all()
+    assert (prefix[firms["entity_type"] == "firm"] == "91").all()
+
+
+def test_every_referenced_entity_exists(small):
+    d, manifest, _ = small
+    firms = read(d, manifest, "firms")
+    known = set(firms["credit_code"])
+    names = dict(zip(firms["credit_code"], firms["name"]))
+    is_firm = set(firms.loc[firms["entity_type"] == "firm", "credit_code"])
+    for kind, k in KINDS.items():
+        if kind == "firms":
+            continue
+        df = read(d, manifest, kind)
+        for f in k.fields:
+            if f.rule == "credit_code" or f.name in ("applicant_codes", "institution_codes"):
+                codes = df[f.name]
+                codes = split(codes).explode() if f.rule == "list" else codes
+                assert set(codes[codes != ""]) <= known, (kind, f.name)
+    for kind, code, name in [
+        ("supply_links", "supplier_code", "supplier_name"),
+        ("supply_links", "customer_code", "customer_name"),
+        ("investments", "investee_code", "investee_name"),
+        ("needs", "credit_code", "firm_name"),
+    ]:
+        df = read(d, manifest, kind)
+        assert set(df[code]) <= is_firm, (kind, code)
+        assert (df[code].map(names) == df[name]).all(), (kind, name)
+    for kind in ("trade", "tax"):
+        assert set(read(d, manifest, kind)["credit_code"]) <= is_firm
+    transfers = read(d, manifest, "patent_transfers")
+    assert set(transfers["patent_id"]) <= set(read(d, manifest, "patents")["patent_id"])
+
+
+def test_party_lists_aligned(small):
+    d, manifest, _ = small
+    for kind in ("patents", "papers"):
+        k = KINDS[kind]
+        df = read(d, manifest, kind)
+        n = split(df[k.party_lists[0]]).str.len()
+        assert (n >= 1).all() and (n >= 2).any() and (n >= 3).any()
+        names = dict(zip(read(d, manifest, "firms")["credit_code"], read(d, manifest, "firms")["name"]))
+        for col in k.party_lists[1:]:
+            given = df[col] != ""
+            assert (split(df.loc[given, col]).str.len() == n[given]).all(), (kind, col)
+        pairs = pd.DataFrame(
+            {"name": split(df[k.party_lists[0]]).explode(), "code": split(df[k.party_lists[1]]).explode()}
+        )
+        assert (pairs["code"].map(names) == pairs["name"]).all()
+
+
+def test_places_addresses_and_retired_codes(small):
+    d, manifest, _ = small
+    firms = read(d, manifest, "firms")
+    counties = set(geo.places("county")["adcode"].astype(str))
+    reg = county_of_code(firms["credit_code"])
+    addr_only = firms["adcode"] == ""
+    assert 0.03 < addr_only[firms["entity_type"] == "firm"].mean() < 0.08
+    assert (firms.loc[addr_only, "address"] != "").all()
+    current = firms["adcode"].isin(counties)
+    retired = ~addr_only & ~current
+    assert set(firms.loc[retired, "adcode"]) == set(manifest["calibration"]["retired_codes"])
+    assert (firms.loc[current, "adcode"] == reg[current]).all()
+    # the address geocoder finds the county of every address-only firm
+    codes, _ = geo.resolve_addresses(firms.loc[addr_only, "address"])
+    assert (codes.to_numpy() == reg[addr_only].to_numpy()).all()
+
+
+def test_whole_dataset_loads_with_zero_errors(small):
+    parse_file = pytest.importorskip("chainatlas.ingest").parse_file
+    d, manifest, _ = small
+    for kind, info in manifest["files"].items():
+        batch = parse_file(kind, d / info["file"])
+        assert batch.errors == [], (kind, [str(e) for e in batch.errors[:5]])
+    methods = parse_file("firms", d / "firms.csv").table["adcode_method"].value_counts()
+    assert methods["address:county"] == manifest["calibration"]["address_only_firms"]
+    assert methods["crosswalk"] == sum(manifest["calibration"]["retired_codes"].values())
+
+
+def test_injected_errors_are_found(tmp_path):
+    parse_file = pytest.importorskip("chainatlas.ingest").parse_file
+    manifest = generate(tmp_path, "small", 0, inject_errors=10)
+    planned = {(i["file"], i["row"], i["column"]) for i in manifest["injected_errors"]}
+    assert len(planned) == 10
+    found = set()
+    for kind, info in manifest["files"].items():
+        found |= {(info["file"], e.row, e.column) for e in parse_file(kind, tmp_path / info["file"]).errors}
+    assert found == planned
+
+
+def test_parquet_output_loads(tmp_path):
+    parse_file = pytest.importorskip("chainatlas.ingest").parse_file
+    manifest = generate(tmp_path, "small", 0, fmt="parquet")
+    assert manifest["files"]["enclaves"] == {
+        "file": "enclaves.parquet",
+        "format": "parquet",
+        "headers": "en",
+        "encoding": None,
+    }
+    for kind in ("firms", "patents", "trade", "enclaves"):
+        assert parse_file(kind, tmp_path / f"{kind}.parquet").errors == []
+
+
+def test_bad_arguments():
+    with pytest.raises(ConfigError, match="unknown scale"):
+        generate("unused", "huge")
+    with pytest.raises(ConfigError, match="seed"):
+        generate("unused", "small", seed=-1)
+    with pytest.raises(ConfigError, match="inject_errors"):
+        generate("unused", "small", inject_errors=-1)
+    assert set(SCALES) == {"small", "medium", "large"}
+
+
+# ------------------------------------------------------------------------------------------ calibration
+
+
+def test_supply_links_decay_with_distance(small):
+    d, manifest, _ = small
+    links = read(d, manifest, "supply_links")
+    a = city_of_county(county_of_code(links["supplier_code"]))
+    b = city_of_county(county_of_code(links["customer_code"]))
+    cities = geo.places("city").set_index("adcode")
+    from chainatlas.synth.calibration import great_circle_km
+
+    D = pd.DataFrame(
+        great_circle_km(cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)),
+        index=cities.index,
+        columns=cities.index,
+    )
+    counts = pd.crosstab(a, b).reindex(index=cities.index, columns=cities.index, fill_value=0).to_numpy()
+    undirected = counts + counts.T
+    i, j = np.triu_indices(len(cities), 1)
+    r = np.corrcoef(np.log1p(undirected[i, j]), np.log(D.to_numpy()[i, j]))[0, 1]
+    assert r < -0.3  # seed 0: -0.38 over all 820 unordered pairs of distinct cities (zeros included)
+    assert 0.4 < (a == b).mean() < 0.8  # intra-city ties are common
+
+
+def test_patents_concentrate_in_hubs(small):
+    d, manifest, _ = small
+    pat = read(d, manifest, "patents")
+    first = pat["applicant_codes"].str.split(";").str[0]
+    share = city_of_county(county_of_code(first)).isin(HUBS).mean()
+    assert share > 0.5  # seed 0: 0.75
+
+
+def test_shanghai_cooperates_mostly_with_hubs(small):
+    d, manifest, _ = small
+    pat = read(d, manifest, "patents")
+    parties = split(pat["applicant_codes"]).explode()
+    city = city_of_county(county_of_code(parties)).groupby(level=0).agg(set)
+    with_sh = city[city.map(lambda s: "310100" in s and len(s - {"310100"}) > 0)]
+    share = with_sh.map(lambda s: bool(s & set(HUBS[1:]))).mean()
+    assert len(with_sh) >= 20
+    assert 0.4 <= share <= 0.7  # seed 0: 0.53; the target rises from 0.46 (2015) to 0.595 (2024)
+
+
+def test_segments_are_uneven(small):
+    d, manifest, _ = small
+    tax = load_taxonomy()
+    firms = read(d, manifest, "firms")
+    firms = firms[firms["entity_type"] == "firm"].reset_index(drop=True)
+    seg = tax.segments_for_industry(firms["industry_code"])
+    seg["city"] = city_of_county(county_of_code(firms["credit_code"])).to_numpy()[seg["row"]]
+    seg["label"] = seg["chain"] + ":" + seg["segment"]
+    n_cities = seg.groupby("label")["city"].nunique()
+    cal = manifest["calibration"]
+    (absent,) = cal["absent_segments"]
+    chain, segment = absent.split(":")
+    conc = tax.concordance
+    assert ((conc["chain"] == chain) & (conc["segment"] == segment) & (conc["system"] == "gbt4754")).any()
+    assert absent not in n_cities.index  # a 断链: the segment has industry codes but no firm anywhere
+    ((single, city),) = cal["single_city_segments"].items()
+    assert n_cities[single] == 1 and set(seg.loc[seg["label"] == single, "city"]) == {city}
+    top3 = seg.groupby("label")["city"].agg(lambda c: c.value_counts().head(3).sum() / len(c))
+    # (segments without GB/T codes of their own, like ic 封装测试 under 3973, are not seen by industry code)
+    concentrated = [s for s in cal["concentrated_segments"] if s in top3.index]
+    assert concentrated and (top3[concentrated] >= 0.6).all()
+    assert n_cities.max() >= 12  # ... while broad segments spread over many cities (seed 0: 17)
+
+
+def test_choke_point_imports_come_from_few_countries(small):
+    d, manifest, _ = small
+    tax = load_taxonomy()
+    trade = read(d, manifest, "trade")
+    trade["value"] = trade["value"].astype(float)
+    seg = tax.segments_for_hs(trade["hs_code"])
+    rows = trade.iloc[seg["row"]].assign(label=(seg["chain"] + ":" + seg["segment"]).to_numpy())
+    imports = rows[rows["direction"] == "import"]
+    absent = manifest["calibration"]["absent_segments"][0]
+    by = imports[imports["label"] == absent].groupby("partner_country")["value"].sum()
+    # the absent segment's products are imported, and mostly from JP/US/KR/NL/TW/DE
+    assert len(by) and by[by.index.isin(["JP", "US", "KR", "NL", "TW", "DE"])].sum() / by.sum() > 0.8
+
+
+def test_enclaves_and_tax_sharing(small):
+    d, manifest, _ = small
+    enc = read(d, manifest, "enclaves")
+    eq = enc.drop_duplicates("enclave_id").set_index("enclave_id")[["origin_equity_pct", "host_equity_pct"]]
+    eq = eq.astype(float)
+    broken = eq[(eq["origin_equity_pct"] <= 50) | (eq["host_equity_pct"] < 30)]
+    assert 20 <= len(eq) <= 40
+    assert set(broken.index) == set(manifest["calibration"]["enclave_equity_rule_violations"]) != set()
+    tax = read(d, manifest, "tax")
+    shared = tax[tax["shared_to_adcode"] != ""]
+    assert len(shared) and set(shared["agreement_id"].str.slice(3)) <= set(enc["enclave_id"])
+    origin = enc.drop_duplicates("enclave_id").set_index("enclave_id")["origin_adcode"]
+    assert (shared["agreement_id"].str.slice(3).map(origin) == shared["shared_to_adcode"]).all()
+
+
+def test_volumes_grow(small):
+    d, manifest, _ = small
+    pat = read(d, manifest, "patents")
+    years = pat["application_date"].str.slice(0, 4).astype(int).value_counts()
+    assert years[2024] > 1.5 * years[2015]
+    assert set(read(d, manifest, "tax")["period"].astype(int)) == set(range(2015, 2025))
+
+
+@pytest.mark.slow
+def test_medium_scale_is_consistent(tmp_path):
+    """Medium (≈ 50 000 entities, ≈ 600 000 records): sizes and the stronger distance decay."""
+    manifest = generate(tmp_path, "medium", 0)
+    assert 45_000 <= manifest["rows"]["firms"] <= 55_000
+    assert 500_000 <= manifest["total_records"] - manifest["rows"]["firms"] <= 700_000
+    links = read(tmp_path, manifest, "supply_links")
+    a = city_of_county(county_of_code(links["supplier_code"]))
+    b = city_of_county(county_of_code(links["customer_code"]))
+    pairs = pd.DataFrame({"a": a, "b": b})[a != b].value_counts().rename("n").reset_index()
+    cities = geo.places("city").set_index("adcode")
+    from chainatlas.synth.calibration import great_circle_km
+
+    D = pd.DataFrame(
+        great_circle_km(cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)),
+        index=cities.index,
+        columns=cities.index,
+    )
+    d = D.to_numpy()[cities.index.get_indexer(pairs["a"]), cities.index.get_indexer(pairs["b"])]
+    assert np.corrcoef(np.log(pairs["n"]), np.log(d))[0, 1] < -0.4  # seed 0: -0.47 (pairs with links)
+
+
+def test_codes_of_records_map_to_their_segment(small):
+    """The IPC of a need and the HS code of a supply link belong to the chain segment written beside them."""
+    d, manifest, _ = small
+    tax = load_taxonomy()
+    needs = read(d, manifest, "needs")
+    m = tax.segments_for_ipc(needs["ipc"])
+    m = m.merge(
+        needs[["chain", "segment"]].reset_index(names="row"), on=["row", "chain"], suffixes=("", "_rec")
+    )
+    assert len(m) > 0.8 * len(needs) and (m["segment"] == m["segment_rec"]).all()
+    links = read(d, manifest, "supply_links")
+    links = links[(links["chain"] != "") & (links["hs_code"] != "")]
+    m = tax.segments_for_hs(links["hs_code"].reset_index(drop=True))
+    rec = links[["chain", "segment"]].reset_index(drop=True).reset_index(names="row")
+    m = m.merge(rec, on=["row", "chain"], suffixes=("", "_rec"))
+    assert len(m) == len(links) and (m["segment"] == m["segment_rec"]).all()
+
+
+def test_no_record_predates_its_entities(small):
+    d, manifest, _ = small
+    firms = read(d, manifest, "firms")
+    founded = pd.to_datetime(firms["founded"].replace("", None)).set_axis(firms["credit_code"])
+    dated = [
+        ("supply_links", "supplier_code", "period"),
+        ("supply_links", "customer_code", "period"),
+        ("tax", "credit_code", "period"),
+        ("investments", "investor_code", "date"),
+        ("investments", "investee_code", "date"),
+        ("tech_contracts", "seller_code", "date"),
+        ("tech_contracts", "buyer_code", "date"),
+        ("services", "user_code", "date"),
+        ("patent_transfers", "to_code", "date"),
+        ("needs", "credit_code", "date"),
+        ("alliances", "member_code", "joined"),
+        ("patents", "applicant_codes", "application_date"),
+        ("papers", "institution_codes", "pub_year"),
+    ]
+    for kind, code, when in dated:
+        df = read(d, manifest, kind)
+        codes = split(df[code]).explode() if code.endswith("s") else df[code]
+        year = df[when].str.slice(0, 4).astype(int).reindex(codes.index).to_numpy()
+        assert (founded.reindex(codes).dt.year.fillna(0).to_numpy() <= year).all(), (kind, code)
+        if when in ("date", "application_date", "joined"):
+            day = pd.to_datetime(df[when]).reindex(codes.index).to_numpy()
+            assert (founded.reindex(codes).fillna(pd.Timestamp(0)).to_numpy() <= day).all(), (kind, code)
