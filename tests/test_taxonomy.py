@@ -421,3 +421,13 @@ def test_missing_path(tmp_path):
     with pytest.raises(TaxonomyError, match="no such file"):
         load_taxonomy([tmp_path / "nope.yaml"])
     assert validate_chain_file(tmp_path / "nope.yaml")[0].endswith("expected a chain YAML file")
+
+
+def test_ipc_lookup_with_subclasses_only():
+    """Patent files often carry bare subclasses; the lookup must not assume a '/' somewhere."""
+    import pandas as pd
+
+    from chainatlas.model.taxonomy import load_taxonomy
+
+    m = load_taxonomy().segments_for_ipc(pd.Series(["A61B", "A61F"]))
+    assert set(m["chain"]) == {"bio"}

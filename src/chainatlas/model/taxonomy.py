@@ -635,8 +635,10 @@ class Taxonomy:
         def keys(u: pd.Series, spec: int) -> pd.Series:
             if spec == 1:
                 return u.str.slice(0, 4)
-            group = u.str.split("/").str[0]
-            sub = u.str.split("/").str[1]
+            parts = u.str.split("/")
+            group = parts.str[0]
+            # .str[1] of lists that all lack a '/' is an all-NaN float Series: keep it text
+            sub = parts.str[1].astype("string")
             if spec == 2:
                 return group.where(sub.notna())
             n = spec - 2
