@@ -213,3 +213,22 @@ def test_periods_and_scales_are_checked(writable):
         build(writable, years=[1999])
     with pytest.raises(ConfigError, match="--scales: unknown scale"):
         build(writable, scales=["planet"])
+
+
+def test_user_chain_from_chains_dir_is_built(writable, tmp_path, monkeypatch):
+    """A new chain (the paper's 新赛道) is a YAML file in CHAINATLAS_CHAINS_DIR; no code changes."""
+    d = tmp_path / "chains"
+    d.mkdir()
+    (d / "lae.yaml").write_text(
+        "id: lae\nname_zh: 低空经济\nname_en: Low-altitude economy\ndescription: 无人机与通用航空\n"
+        "source: test\nsegments:\n"
+        "  - id: aircraft\n    name_zh: 航空器制造\n    name_en: Aircraft\n    position: 1\n"
+        "    gbt4754: ['3741', '3749']\n    hs: ['8806']\n"
+        "  - id: equipment\n    name_zh: 航空相关设备\n    name_en: Equipment\n    position: 2\n"
+        "    after: [aircraft]\n    gbt4754: ['3744']\n", encoding="utf-8")
+    monkeypatch.setenv("CHAINATLAS_CHAINS_DIR", str(d))
+    build(writable, full=True, scales=["region"])
+    chains = writable.sql("SELECT id FROM chains")["id"]
+    assert "lae" in set(chains)
+    segs = writable.sql("SELECT segment FROM segments WHERE chain = 'lae' ORDER BY topo_order")["segment"]
+    assert list(segs) == ["aircraft", "equipment"]

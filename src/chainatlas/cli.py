@@ -238,9 +238,9 @@ def chains() -> None:
 @chains.command("list")
 def chains_list() -> None:
     """List chains and their segments, upstream first."""
-    from chainatlas.model.taxonomy import load_taxonomy
+    from chainatlas.model.taxonomy import atlas_taxonomy
 
-    tax = load_taxonomy(_user_chain_files())
+    tax = atlas_taxonomy()
     for c in tax.chains.itertuples(index=False):
         segs = tax.segments[tax.segments["chain"] == c.id].sort_values("topo_order")
         click.echo(f"{c.id:<6} {c.name_zh}（{c.name_en}）: " + " → ".join(segs["name_zh"]))
@@ -258,11 +258,6 @@ def chains_check(file: Path) -> None:
     if problems:
         sys.exit(1)
     click.echo(f"{file}: ok")
-
-
-def _user_chain_files() -> list[Path] | None:
-    d = config.get("chains_dir")
-    return sorted(Path(d).glob("*.yaml")) if d else None
 
 
 @main.command()

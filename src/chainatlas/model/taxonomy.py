@@ -37,6 +37,7 @@ __all__ = [
     "SYSTEMS",
     "Taxonomy",
     "load_taxonomy",
+    "atlas_taxonomy",
     "shipped_chain_files",
     "validate_chain_file",
 ]
@@ -656,3 +657,14 @@ class Taxonomy:
             return u.str.slice(0, spec).where(u.str.len() >= spec)
 
         return self._match(norm, "hs", keys)
+
+
+def atlas_taxonomy() -> Taxonomy:
+    """The taxonomy the atlas works with: shipped chains plus the user's folder ``CHAINATLAS_CHAINS_DIR``.
+
+    This is how users add a chain (the paper's 新赛道) without touching code.
+    """
+    from chainatlas import config
+
+    folder = config.get("chains_dir")
+    return load_taxonomy([Path(folder)] if folder else None)

@@ -25,7 +25,7 @@ import pandas as pd
 from chainatlas import geo
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, SCALES
-from chainatlas.model.taxonomy import Taxonomy, load_taxonomy
+from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
 from chainatlas.pipeline.facts import edge_facts, ipc_main, node_facts
 from chainatlas.storage.base import Backend
 
@@ -96,7 +96,7 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> pd.DataFrame:
 
 def refresh_reference(backend: Backend, tax: Taxonomy | None = None) -> None:
     """Write the places, scale map, chain and segment tables the build and the API read."""
-    tax = tax or load_taxonomy()
+    tax = tax or atlas_taxonomy()
     backend.replace_table("places", geo.places().astype({"pop_2020": "float64", "pop_2010": "float64"}))
     backend.replace_table("scale_units", geo.scale_units(user_areas(backend)))
     backend.replace_table("chains", tax.chains)

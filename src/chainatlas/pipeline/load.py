@@ -14,7 +14,7 @@ from pathlib import Path
 from chainatlas.errors import ConfigError, IngestError
 from chainatlas.ingest import ValidatedBatch, parse_file, write_rejects
 from chainatlas.model.kinds import KINDS, kind as get_kind
-from chainatlas.model.taxonomy import Taxonomy, load_taxonomy
+from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
 from chainatlas.storage.base import Backend, BatchResult
 
 __all__ = ["ingest_files", "load_dir", "kind_of_file", "LoadOutcome", "FILE_SUFFIXES"]
@@ -53,7 +53,7 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
     Raises :class:`IngestError` carrying every row error when any row fails and ``quarantine`` is
     off; nothing is stored then.
     """
-    tax = taxonomy or load_taxonomy()
+    tax = taxonomy or atlas_taxonomy()
     say = progress or (lambda step, i, n: None)
     batches: list[ValidatedBatch] = []
     errors = []
