@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chainatlas.errors import ConfigError, IngestError
-from chainatlas.ingest import ValidatedBatch, parse_file, write_rejects
+from chainatlas.ingest import parse_file, write_rejects
 from chainatlas.model.kinds import KINDS, kind as get_kind
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
 from chainatlas.storage.base import Backend, BatchResult
@@ -55,29 +55,33 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
     """
     tax = taxonomy or atlas_taxonomy()
     say = progress or (lambda step, i, n: None)
-    batches: list[ValidatedBatch] = []
     errors = []
-    for i, (kind_name, path) in enumerate(files):
-        get_kind(kind_name)
-        say(f"validate {Path(path).name}", i, len(files))
-        b = parse_file(kind_name, Path(path), taxonomy=tax)
-        batches.append(b)
-        errors.extend(b.errors)
-    if errors and not quarantine:
-        bad = sorted({e.file for e in errors})
-        raise IngestError(
-            f"{len(errors)} error(s) in {', '.join(bad)}; nothing was loaded. Fix the rows, or load the "
-            f"good rows with --quarantine (bad rows then go to a reject file)", errors)
+    results: list[BatchResult] = []
     rejects: dict[str, Path] = {}
-    if quarantine:
-        for b in batches:
-            if b.errors:
-                src = Path(b.meta.get("path", b.source_file))
-                out = (reject_dir or src.parent) / f"{src.name}.rejects.csv"
-                write_rejects(b, out)
-                rejects[b.source_file] = out
-    say("store", len(files), len(files))
-    results = backend.load_batches(batches, good_only=quarantine)
+    # one file at a time inside one transaction: memory holds one file, and any failure rolls all back
+    with backend.transaction():
+        for i, (kind_name, path) in enumerate(files):
+            get_kind(kind_name)
+            say(f"validate {Path(path).name}", i, len(files))
+            b = parse_file(kind_name, Path(path), taxonomy=tax)
+            errors.extend(b.errors)
+            if quarantine:
+                if b.errors:
+                    src = Path(b.meta.get("path", b.source_file))
+                    out = (reject_dir or src.parent) / f"{src.name}.rejects.csv"
+                    write_rejects(b, out)
+                    rejects[b.source_file] = out
+            elif errors:
+                continue  # keep validating the rest so that every error is reported at once
+            say(f"store {Path(path).name}", i, len(files))
+            results.append(backend.load_batch(b, good_only=quarantine))
+            del b
+        if errors and not quarantine:
+            bad = sorted({e.file for e in errors})
+            raise IngestError(
+                f"{len(errors)} error(s) in {', '.join(bad)}; nothing was loaded. Fix the rows, or load the "
+                f"good rows with --quarantine (bad rows then go to a reject file)", errors)
+    say("done", len(files), len(files))
     return LoadOutcome(results, rejects)
 
 

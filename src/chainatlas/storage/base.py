@@ -72,8 +72,9 @@ class Backend(abc.ABC):
         """All or nothing: a block whose writes are committed together or rolled back."""
 
     @abc.abstractmethod
-    def load_batches(self, batches: Sequence[Any], *, good_only: bool = False) -> list[BatchResult]:
-        """Store validated ingest batches in one transaction, replacing rows with the same key."""
+    def load_batch(self, batch: Any, *, good_only: bool = False) -> BatchResult:
+        """Store a validated ingest batch, replacing rows with the same key; call inside ``transaction()``
+        so that several files load all or nothing."""
 
     @abc.abstractmethod
     def get_meta(self, key: str, default: str | None = None) -> str | None: ...

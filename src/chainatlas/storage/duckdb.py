@@ -173,16 +173,12 @@ class DuckDBBackend(Backend):
         return self.con.execute(query, params or []).df()
 
     # ---- batches -------------------------------------------------------------------------------
-    def load_batches(self, batches: Sequence[Any], *, good_only: bool = False) -> list[BatchResult]:
-        """Store validated ingest batches (``chainatlas.ingest.ValidatedBatch``) in ONE transaction.
+    def load_batch(self, batch: Any, *, good_only: bool = False) -> BatchResult:
+        """Store a validated ingest batch (``chainatlas.ingest.ValidatedBatch``); call inside ``transaction()``.
 
         A file already loaded (same kind and SHA-256) changes nothing. Rows whose key is already
         stored are replaced, so reloading corrected data converges instead of duplicating.
         """
-        with self.transaction():
-            return [self._load_one(b, good_only) for b in batches]
-
-    def _load_one(self, batch: Any, good_only: bool) -> BatchResult:
         kind = KINDS[batch.kind]
         table = batch.table[batch.good_mask] if good_only else batch.table
         parties = getattr(batch, "parties", None)
