@@ -26,7 +26,7 @@ from chainatlas import geo
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, SCALES
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
-from chainatlas.pipeline.facts import edge_facts, ipc_main, node_facts
+from chainatlas.pipeline.facts import edge_facts, entities, entity_names, ipc_main, node_facts
 from chainatlas.storage.base import Backend
 
 __all__ = ["build", "BuildReport", "refresh_reference", "aggregate_edges", "aggregate_nodes", "user_areas"]
@@ -61,24 +61,23 @@ def user_areas(backend: Backend) -> pd.DataFrame | None:
     return df
 
 
-def _segment_lookup(backend: Backend, tax: Taxonomy) -> pd.DataFrame:
-    """(ck_type, ck) → (chain, segment) for every key that occurs in the records."""
+def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
+    """(ck_type, ck) → (chain, segment) for every key that occurs in the records.
+
+    Concordance matching (prefixes, specificity) runs in the taxonomy on the few distinct codes;
+    the per-firm expansion is a join left to the engine.
+    """
     t = backend.table
+    firms = t("raw_firms")
     frames = []
-    codes = backend.execute(t("raw_firms").select("credit_code", "industry_code")
-                            .filter(lambda r: r.industry_code.notnull()))
-    if len(codes):
-        uniq = pd.Series(codes["industry_code"].unique(), dtype="string")
-        m = tax.segments_for_industry(uniq)
-        m = m.assign(industry_code=uniq.to_numpy()[m["row"].to_numpy()])
-        e = codes.merge(m, on="industry_code")
-        frames.append(pd.DataFrame({"ck_type": "e", "ck": e["credit_code"], "chain": e["chain"],
-                                    "segment": e["segment"]}))
+    codes = backend.execute(firms.select("industry_code").filter(firms.industry_code.notnull()).distinct())
+    uniq = pd.Series(codes["industry_code"].to_numpy(), dtype="string")
     ipcs = backend.execute(t("raw_patents").select(ck=ipc_main(t("raw_patents").ipc)).distinct())["ck"]
     hs = pd.concat([backend.execute(t(name).select(ck=t(name).hs_code.substr(0, 6))
                                     .filter(lambda r: r.ck.notnull()).distinct())["ck"]
                     for name in ("raw_supply_links", "raw_trade")]).drop_duplicates()
-    for ck_type, keys, fn in (("i", ipcs, tax.segments_for_ipc), ("h", hs, tax.segments_for_hs)):
+    for ck_type, keys, fn in (("ind", uniq, tax.segments_for_industry), ("i", ipcs, tax.segments_for_ipc),
+                              ("h", hs, tax.segments_for_hs)):
         keys = pd.Series(keys.dropna().unique(), dtype="string")
         if len(keys):
             m = fn(keys)
@@ -90,27 +89,39 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> pd.DataFrame:
         pd.DataFrame({"ck": tax.chains["id"] + ":", "chain": tax.chains["id"], "segment": ""}),
     ])
     frames.append(explicit.assign(ck_type="x"))
-    out = pd.concat(frames, ignore_index=True)[["ck_type", "ck", "chain", "segment"]]
-    return out.astype("string")
+    small = pd.concat(frames, ignore_index=True)[["ck_type", "ck", "chain", "segment"]].astype("string")
+    lk = ibis.memtable(small, schema={c: "string" for c in small.columns})
+    ind = lk.filter(lk.ck_type == "ind")
+    e = firms.join(ind, firms.industry_code == ind.ck).select(
+        ck_type=ibis.literal("e"), ck=firms.credit_code, chain=ind.chain, segment=ind.segment)
+    return lk.filter(lk.ck_type != "ind").union(e, distinct=False)
 
 
 def refresh_reference(backend: Backend, tax: Taxonomy | None = None) -> None:
-    """Write the places, scale map, chain and segment tables the build and the API read."""
+    """Write the places, scale map, chain/segment lookups and the entity register the build reads."""
     tax = tax or atlas_taxonomy()
     backend.replace_table("places", geo.places().astype({"pop_2020": "float64", "pop_2010": "float64"}))
     backend.replace_table("scale_units", geo.scale_units(user_areas(backend)))
     backend.replace_table("chains", tax.chains)
     backend.replace_table("segments", tax.segments)
     backend.replace_table("seg_lookup", _segment_lookup(backend, tax))
+    backend.replace_table("entities", entities(backend.table))
+    backend.replace_table("entity_names", entity_names(backend.table("entities")))
 
 
 def _with_chains(f: ir.Table, lookup: ir.Table, keys: Sequence[str]) -> ir.Table:
-    """Every fact once with chain '*' plus once per chain segment it is assigned to."""
-    star = f.select(*keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL), n=f.n,
-                    **({"value": f.value} if "value" in f.columns else {}))
-    j = f.join(lookup, [f.ck_type == lookup.ck_type, f.ck == lookup.ck])
-    chained = j.select(*keys, chain=j.chain, segment=j.segment, n=j.n,
-                       **({"value": j.value} if "value" in f.columns else {}))
+    """Every fact once with chain '*' plus once per chain segment it is assigned to.
+
+    Facts of type ``c`` are already chain rows: they join the lookup as explicit ``chain:segment``
+    keys and stay out of the '*' total (their all-chains twin is a separate ``-`` fact).
+    """
+    measures = {"n": f.n, **({"value": f.value} if "value" in f.columns else {})}
+    star = f.filter(f.ck_type != "c")
+    star = star.select(*keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL),
+                       **{m: star[m] for m in measures})
+    key_type = ibis.cases((f.ck_type == "c", ibis.literal("x")), else_=f.ck_type)
+    j = f.join(lookup, [key_type == lookup.ck_type, f.ck == lookup.ck])
+    chained = j.select(*keys, chain=j.chain, segment=j.segment, **{m: j[m] for m in measures})
     return star.union(chained, distinct=False)
 
 
@@ -185,46 +196,44 @@ def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Seque
     # undated alliance ties start in the first loaded year, whichever years this build covers
     first = int(backend.execute(t("batch_years").aggregate(y=lambda r: r.year.min()))["y"].iloc[0])
     steps = ["facts", "edges", "nodes"]
+    # rebuilding every year at every scale: recreate tables instead of deleting millions of rows
+    whole = set(todo) >= set(_years_to_build(backend, None, True)) and set(scales) == set(SCALES)
     with backend.transaction():
         for i, step in enumerate(steps):
             say(step, i, len(steps))
             clock = time.perf_counter()
             if step == "facts":
-                _store(backend, "facts", edge_facts(t, todo, min_year=first), todo)
+                _store(backend, "facts", edge_facts(t, todo, min_year=first), todo, replace=whole)
             elif step == "edges":
                 facts = t("facts").filter(t("facts").year.isin(todo))
                 _store(backend, "layer_edges", aggregate_edges(facts, t("seg_lookup"), t("scale_units"), scales),
-                       todo, scales)
+                       todo, scales, replace=whole)
             else:
-                _store(backend, "node_facts", node_facts(t, todo, min_year=first), todo)
-                nf = t("node_facts").filter(t("node_facts").year.isin(todo))
-                _store(backend, "node_attrs", aggregate_nodes(nf, t("seg_lookup"), t("scale_units"), scales),
-                       todo, scales)
+                # node facts are aggregated as they are computed: only place-level attributes are kept
+                _store(backend, "node_attrs", aggregate_nodes(node_facts(t, todo, min_year=first), t("seg_lookup"),
+                                                              t("scale_units"), scales), todo, scales, replace=whole)
             report.seconds[step] = time.perf_counter() - clock
-        counts = backend.execute(
-            t("facts").filter(t("facts").year.isin(todo)).aggregate(
-                facts=lambda r: r.count(),
-                unplaced=lambda r: (r.src_adcode.isnull() | r.dst_adcode.isnull()).sum()))
-        report.facts = int(counts["facts"].iloc[0])
-        report.unplaced = int(counts["unplaced"].iloc[0] or 0)
-        report.edges = int(backend.execute(t("layer_edges").filter(t("layer_edges").year.isin(todo)).count()
-                                           .as_table())
-                           .iloc[0, 0])
-        report.nodes = int(backend.execute(t("node_attrs").filter(t("node_attrs").year.isin(todo)).count()
-                                           .as_table()).iloc[0, 0])
+        f = t("facts").filter(t("facts").year.isin(todo))
+        per_year = backend.execute(f.group_by("year").aggregate(
+            facts=f.count(), unplaced=(f.src_adcode.isnull() | f.dst_adcode.isnull()).cast("int64").sum()))
+        report.facts = int(per_year["facts"].sum())
+        report.unplaced = int(per_year["unplaced"].sum())
+        for name in ("layer_edges", "node_attrs"):
+            n = backend.execute(t(name).filter(t(name).year.isin(todo)).count().as_table()).iloc[0, 0]
+            setattr(report, "edges" if name == "layer_edges" else "nodes", int(n))
         backend.delete_in("dirty_years", year=todo)
         backend.delete_in("builds", year=todo)
         backend.insert("builds", pd.DataFrame({
-            "year": pd.Series(todo, dtype="int16"), "built_at": pd.Timestamp.now(), "facts": report.facts,
-            "unplaced": report.unplaced}))
+            "year": per_year["year"].astype("int16"), "built_at": pd.Timestamp.now(),
+            "facts": per_year["facts"].astype("int64"), "unplaced": per_year["unplaced"].astype("int64")}))
     say("done", len(steps), len(steps))
     return report
 
 
 def _store(backend: Backend, name: str, expr: ir.Table, years: Sequence[int],
-           scales: Sequence[str] | None = None) -> None:
+           scales: Sequence[str] | None = None, *, replace: bool = False) -> None:
     """Replace the rows of ``years`` (and ``scales``) of table ``name`` with ``expr``."""
-    if backend.has_table(name):
+    if backend.has_table(name) and not replace:
         backend.delete_in(name, year=years, **({"scale": scales} if scales else {}))
         backend.insert(name, expr)
     else:

@@ -11,7 +11,8 @@ adds 1 in total over its k(k-1)/2 applicant pairs — the fractional counting of
 ``value`` is the record's amount in the unit of its source (万元, flow volume...). ``ck_type`` and
 ``ck`` say how the record is assigned to a chain segment: ``e`` the entity's industry code, ``i``
 the patent's main IPC, ``h`` the HS product, ``x`` an explicit ``chain:segment`` in the record,
-``-`` none.
+``-`` none, ``c`` a row already assigned to ``chain:segment`` (it is not counted again in the
+all-chains total).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "edge_facts", "node_facts", "entities", "STOCK_ATTRS"]
+__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "edge_facts", "node_facts", "entities", "entity_names", "STOCK_ATTRS"]
 
 EDGE_COLUMNS = ("layer", "source", "year", "src", "dst", "src_adcode", "dst_adcode", "n", "value",
                 "ck_type", "ck")
@@ -52,18 +53,25 @@ def entities(table: T) -> ir.Table:
     )
 
 
+def entity_names(ent: ir.Table) -> ir.Table:
+    """Names that identify exactly one entity: the fallback key when a record gives no credit code."""
+    names = ent.group_by("name_norm").aggregate(_n=ent.entity_id.count(), _n_eid=ent.entity_id.max(),
+                                                _n_adcode=ent.adcode.max(), _n_type=ent.entity_type.max())
+    return names.filter(names._n == 1).select("name_norm", "_n_eid", "_n_adcode", "_n_type")
+
+
 class _Resolver:
     """Links a party of a record to an entity: by credit code, else by unique normalised name.
 
-    The party's place is the record's own adcode, else the matched entity's.
+    The party's place is the record's own adcode, else the matched entity's. Reads the
+    ``entities`` and ``entity_names`` tables that the build materialises once from the definitions
+    above, so the many joins below do not recompute them.
     """
 
     def __init__(self, table: T):
-        ent = entities(table)
+        ent = table("entities")
         self.by_code = ent.select(_eid=ent.entity_id, _e_adcode=ent.adcode, _e_type=ent.entity_type)
-        names = ent.group_by("name_norm").aggregate(_n=ent.entity_id.count(), _n_eid=ent.entity_id.max(),
-                                                    _n_adcode=ent.adcode.max(), _n_type=ent.entity_type.max())
-        self.by_name = names.filter(names._n == 1).select("name_norm", "_n_eid", "_n_adcode", "_n_type")
+        self.by_name = table("entity_names")
 
     def __call__(self, t: ir.Table, code: str, adcode: str | None, norm: str | None, out: str) -> ir.Table:
         """Add ``<out>_eid``, ``<out>_place`` and ``<out>_type`` columns to ``t``."""
@@ -244,16 +252,26 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
     resolve = _Resolver(table)
     parts: list[ir.Table] = []
 
-    ent = entities(table)
-    stock = ent.cross_join(yrs)
-    stock = stock.filter(stock.founded_year.isnull() | (stock.founded_year <= stock._y))
-    firms = stock.filter(stock.entity_type == "firm")
-    parts.append(_node(firms, "firms", firms.adcode, 1.0, "e", firms.entity_id, firms._y))
-    parts.append(_node(firms, "employees", firms.adcode, firms.employees.fill_null(0.0), "e", firms.entity_id,
-                       firms._y))
-    for etype, attr in (("university", "universities"), ("institute", "institutes")):
-        s = stock.filter(stock.entity_type == etype)
-        parts.append(_node(s, attr, s.adcode, 1.0, "-", None, s._y))
+    # stocks: aggregate entities per (place, founding year, chain segment) first, then spread over the
+    # years — 1M firms × 10 years would otherwise be 10M rows. Chain rows come pre-assigned ('c').
+    ent = table("entities")
+    ent = ent.mutate(_fy=ent.founded_year.fill_null(0).cast("int16"))
+    seg = table("seg_lookup")
+    seg = seg.filter(seg.ck_type == "e")
+    chained = ent.join(seg, ent.entity_id == seg.ck).select(
+        "adcode", "entity_type", "_fy", "employees", ck=seg.chain + _s(":") + seg.segment)
+    for src, ck_type in ((ent.mutate(ck=_null_s()), "-"), (chained, "c")):
+        g = src.group_by(["adcode", "entity_type", "_fy", "ck"]).aggregate(
+            _n=src.count().cast("float64"), _emp=src.employees.fill_null(0.0).sum())
+        g = g.cross_join(yrs)
+        g = g.filter(g._fy <= g._y)
+        firms = g.filter(g.entity_type == "firm")
+        parts.append(_node(firms, "firms", firms.adcode, firms._n, ck_type, firms.ck, firms._y))
+        parts.append(_node(firms, "employees", firms.adcode, firms._emp, ck_type, firms.ck, firms._y))
+        if ck_type == "-":
+            for etype, attr in (("university", "universities"), ("institute", "institutes")):
+                u = g.filter(g.entity_type == etype)
+                parts.append(_node(u, attr, u.adcode, u._n, "-", None, u._y))
     ex = resolve(table("raw_experts"), "institution_code", "adcode", "institution_norm", "a").cross_join(yrs)
     ckt, ck = _explicit_or(ex, "-", _null_s())
     parts.append(_node(ex, "experts", ex.a_place, 1.0, ckt, ck, ex._y))

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from chainatlas import config
 from chainatlas.errors import BackendError, LockError, SchemaError
@@ -60,7 +61,8 @@ class DuckDBBackend(Backend):
 
     @staticmethod
     def _engine_config() -> dict[str, Any]:
-        cfg: dict[str, Any] = {"memory_limit": config.get("memory_limit")}
+        # insertion order of built tables carries no meaning; dropping it lets DuckDB stream and spill
+        cfg: dict[str, Any] = {"memory_limit": config.get("memory_limit"), "preserve_insertion_order": False}
         if config.get("threads"):
             cfg["threads"] = int(config.get("threads"))
         return cfg
@@ -195,7 +197,8 @@ class DuckDBBackend(Backend):
         years = [] if stock else sorted({int(y) for y in frame["year"].dropna().unique()})
         batch_id = int(self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])
         frame["batch_id"] = batch_id
-        self.con.register("_batch", frame)
+        # hand DuckDB Arrow, not pandas: pandas' Arrow-backed strings would be copied to Python objects
+        self.con.register("_batch", pa.Table.from_pandas(frame, preserve_index=False))
         try:
             on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
             before = self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
@@ -209,7 +212,8 @@ class DuckDBBackend(Backend):
                 p = parties[parties["record_id"].isin(keep)].copy()
                 p["batch_id"] = batch_id
                 pcols = [c for c, _ in schema.party_columns()]
-                self.con.register("_parties", p[[c for c in pcols if c in p.columns]])
+                self.con.register("_parties", pa.Table.from_pandas(p[[c for c in pcols if c in p.columns]],
+                                                                   preserve_index=False))
                 self.con.execute(f'DELETE FROM "{ptable}" WHERE record_id IN '
                                  f'(SELECT "{kind.key[0]}" FROM _batch)')
                 self.con.execute(f'INSERT INTO "{ptable}" BY NAME SELECT * FROM _parties')
