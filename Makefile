@@ -7,7 +7,7 @@ DB       ?= atlas.duckdb
 DEMO_SCALE ?= medium
 DEMO_DIR := data/demo-$(DEMO_SCALE)
 
-.PHONY: install demo test bench clean dist
+.PHONY: install demo test bench clean dist java-deps
 
 include mk/web.mk
 
@@ -29,11 +29,18 @@ demo: install $(DEMO_DIR)/dataset.json
 	@echo "Chain Atlas (synthetic demo data) on http://127.0.0.1:8000  —  Ctrl-C to stop"
 	$(BIN)/chainatlas --db $(DB) serve
 
-test: install browser-deps
+# Java 17 for the PySpark engine tests (the machine image has it; install it where it is missing)
+java-deps:
+	@command -v java >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q openjdk-17-jre-headless; }
+
+test: install browser-deps java-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/ingest_million.py
+	$(BIN)/python bench/bench_networks.py
+	$(BIN)/python bench/bench_api.py
 
 dist: install
 	$(BIN)/python -m pip wheel -q --no-deps -w dist .

@@ -1,0 +1,135 @@
+"""Benchmark of the core: ingest with full validation and the six-layer build, against naive pandas.
+
+Run: ``.venv/bin/python bench/bench_core.py [--scale large] [--repeat 3]`` (``make bench``).
+
+Each measurement runs in a fresh child process so its peak memory (max RSS) is its own. The data
+are the synthetic reference dataset (``chainatlas demo-data``), generated once per scale and seed
+into ``bench/.data`` (git-ignored). Reported: medians over ``--repeat`` runs, rows/s for ingest,
+seconds per build step, and the ratio of the pandas baseline (``bench/pandas_build.py``, same edge
+facts and aggregation, timed from in-memory frames — reading them from the database is NOT
+counted for pandas, which favours the baseline) to the product's facts+edges steps. The layer
+totals of both are compared, so the baseline computes the same thing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_ingest(data: Path, db: Path) -> dict:
+    from chainatlas.pipeline.load import load_dir
+    from chainatlas.storage.base import open_backend
+
+    db.unlink(missing_ok=True)
+    with open_backend(db) as b:
+        t = time.perf_counter()
+        out = load_dir(b, data)
+        sec = time.perf_counter() - t
+    rows = sum(r.rows_loaded for r in out.results)
+    return {"rows": rows, "seconds": sec, "rows_per_s": rows / sec, "peak_mb": _peak_mb()}
+
+
+def child_build(db: Path) -> dict:
+    from chainatlas.pipeline.build import build
+    from chainatlas.storage.base import open_backend
+
+    with open_backend(db) as b:
+        t = time.perf_counter()
+        rep = build(b, full=True)
+        sec = time.perf_counter() - t
+        totals = b.sql("SELECT layer, scale, sum(n) n FROM layer_edges WHERE chain='*' GROUP BY ALL")
+    return {"seconds": sec, "steps": rep.seconds, "facts": rep.facts, "edges": rep.edges,
+            "peak_mb": _peak_mb(), "totals": totals.round(6).to_dict("records")}
+
+
+def child_pandas(db: Path) -> dict:
+    sys.path.insert(0, str(HERE))
+    import pandas_build
+
+    from chainatlas.storage.base import open_backend
+
+    with open_backend(db, read_only=True) as b:
+        names = ["raw_firms", "raw_flows", "raw_alliances", "raw_papers_parties", "raw_patents_parties",
+                 "raw_patents", "raw_patent_transfers", "raw_tech_contracts", "raw_supply_links",
+                 "raw_investments", "raw_enclaves", "raw_services", "raw_tax"]
+        raw = {n: b.sql(f'SELECT * FROM "{n}"') for n in names}
+        raw["_first_year"] = int(b.sql("SELECT min(year) y FROM batch_years")["y"].iloc[0])
+        lookup = b.sql("SELECT * FROM seg_lookup")
+        units = b.sql("SELECT * FROM scale_units")
+    t = time.perf_counter()
+    facts = pandas_build.edge_facts(raw)
+    t_facts = time.perf_counter() - t
+    edges = pandas_build.layer_edges(facts, lookup, units)
+    sec = time.perf_counter() - t
+    totals = edges[edges["chain"] == "*"].groupby(["layer", "scale"], as_index=False)["n"].sum()
+    return {"seconds": sec, "facts_seconds": t_facts, "facts": len(facts), "edges": len(edges),
+            "peak_mb": _peak_mb(), "totals": totals.round(6).to_dict("records")}
+
+
+def _run(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", default="large", choices=["small", "medium", "large"])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--child", nargs="+")
+    a = ap.parse_args()
+    if a.child:
+        step, *paths = a.child
+        fn = {"ingest": child_ingest, "build": child_build, "pandas": child_pandas}[step]
+        print(json.dumps(fn(*map(Path, paths)), default=float))
+        return
+
+    data = DATA / f"{a.scale}-seed{a.seed}"
+    db = DATA / f"{a.scale}-seed{a.seed}.duckdb"
+    if not (data / "dataset.json").exists():
+        from chainatlas.synth import generate
+
+        t = time.perf_counter()
+        generate(data, scale=a.scale, seed=a.seed)
+        print(f"generated {a.scale} dataset in {time.perf_counter() - t:.0f}s", flush=True)
+    ing = _run("ingest", str(data), str(db))
+    print(f"ingest: {ing['rows']:,} rows in {ing['seconds']:.1f}s = {ing['rows_per_s']:,.0f} rows/s, "
+          f"peak {ing['peak_mb']:,.0f} MB", flush=True)
+    builds = [_run("build", str(db)) for _ in range(a.repeat)]
+    med = lambda xs: statistics.median(xs)  # noqa: E731
+    b_total = med([b["seconds"] for b in builds])
+    b_edges = med([b["steps"]["facts"] + b["steps"]["edges"] for b in builds])
+    print(f"build (all layers × 5 scales × 10 periods, nodes too): median {b_total:.1f}s; facts+edges "
+          f"{b_edges:.1f}s; {builds[0]['facts']:,} facts → {builds[0]['edges']:,} layer edges; peak "
+          f"{max(b['peak_mb'] for b in builds):,.0f} MB", flush=True)
+    result = {"scale": a.scale, "seed": a.seed, "ingest": ing, "build": builds}
+    if not a.skip_pandas:
+        pds = [_run("pandas", str(db)) for _ in range(a.repeat)]
+        p_total = med([p["seconds"] for p in pds])
+        same = sorted(map(tuple, (d.values() for d in builds[0]["totals"]))) == sorted(
+            map(tuple, (d.values() for d in pds[0]["totals"])))
+        print(f"pandas baseline facts+edges: median {p_total:.1f}s, peak {max(p['peak_mb'] for p in pds):,.0f} MB; "
+              f"ratio pandas / chainatlas = {p_total / b_edges:.1f}x; layer totals equal: {same}", flush=True)
+        result["pandas"] = pds
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"core-{a.scale}.json").write_text(json.dumps(result, indent=1, default=float), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

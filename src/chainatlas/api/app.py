@@ -1,0 +1,244 @@
+"""The ASGI application: assembles the routers, the one JSON error shape and the web UI.
+
+Every error is ``{"synthetic": false, "error": {"status", "type", "message", "details"}}``; every
+data answer carries ``synthetic`` (true when the atlas contains synthetic records), so no client can
+show the demo data as facts. The UI is served at ``/`` from :mod:`chainatlas.web`; the API lives
+under ``/api`` with its OpenAPI document at ``/openapi.json`` (browsable at ``/docs``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from chainatlas import config
+from chainatlas.api.deps import Atlas, FastPath, UploadStore
+from chainatlas.api.routers import analytics, chains, data, entities, geo, indicators, layers, meta, places
+from chainatlas.errors import (
+    AccessError,
+    BackendError,
+    ChainAtlasError,
+    ConfigError,
+    ExportError,
+    GeoError,
+    IngestError,
+    LockError,
+    SchemaError,
+    TaxonomyError,
+)
+from chainatlas.pipeline import query
+from chainatlas.web import static_dir, vendor_ready
+
+__all__ = ["create_app", "error_body"]
+
+log = logging.getLogger("chainatlas.api")
+
+#: library error → HTTP status (the first matching class wins, so subclasses come first)
+_STATUS: tuple[tuple[type[ChainAtlasError], int], ...] = (
+    (IngestError, 422), (ConfigError, 400), (GeoError, 400), (TaxonomyError, 400), (ExportError, 400),
+    (AccessError, 403), (LockError, 503), (SchemaError, 503), (BackendError, 503),
+)
+_HTTP_TYPES = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+               413: "PayloadTooLarge", 422: "ValidationError", 500: "InternalError", 503: "Unavailable"}
+
+_ROUTERS = (meta, geo, places, layers, indicators, chains, analytics, entities, data)
+
+
+def error_body(status: int, kind: str, message: str, details: list[dict] | None = None) -> dict:
+    """The one error shape."""
+    return {"synthetic": False, "error": {"status": status, "type": kind, "message": message,
+                                          "details": details or []}}
+
+
+def _error(status: int, kind: str, message: str, details: list[dict] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=error_body(status, kind, message, details))
+
+
+def create_app(db_path: Path | None = None, *, cache: bool = True, read_only: bool = False,
+               pool_size: int = 4, prewarm: bool = True) -> FastAPI:
+    """The Chain Atlas web application over one atlas database.
+
+    Parameters
+    ----------
+    db_path : Path, optional
+        The atlas file (default: ``--db`` / ``CHAINATLAS_DB`` / ``./atlas.duckdb``).
+    cache : bool
+        Keep serialised answers until the data change.
+    read_only : bool
+        Refuse to load uploads into the atlas (they are still validated).
+    pool_size : int
+        Most database connections used at once.
+    prewarm : bool
+        After startup, compute in the background what the map page asks for first (every period of
+        the default view), so that the first visitors and the time slider are served from the cache.
+    """
+    atlas = Atlas(Path(db_path or config.db_path()), cache=cache, read_only=read_only, pool_size=pool_size)
+    uploads = UploadStore()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(atlas.warm)
+        task = asyncio.create_task(_prewarm(app)) if prewarm else None
+        yield
+        if task is not None:
+            task.cancel()
+        atlas.close()
+        uploads.close()
+
+    app = FastAPI(
+        title="Chain Atlas 长三角产业链创新链地图系统 API",
+        version="0.1.0",
+        lifespan=lifespan,
+        description=(
+            "Six networks (共生 symbiosis, 知识 knowledge, 创新 innovation, 产业 industry, 服务 service, "
+            "价值 value) of the Yangtze River Delta at every scale (county, city, province, functional area, "
+            "region) and period, with node indicators, chain maps, templates and uploads.\n\n"
+            "Every answer carries `synthetic`: true whenever the atlas contains the synthetic reference "
+            "dataset — show it as such. Every error has one shape: "
+            "`{\"synthetic\": false, \"error\": {\"status\", \"type\", \"message\", \"details\"}}`. "
+            "Lists are paged with `limit` and `offset` and say their `total`."),
+        openapi_tags=[
+            {"name": "meta", "description": "What the atlas holds"},
+            {"name": "places", "description": "Units, functional areas, geometry, profiles and comparison"},
+            {"name": "layers", "description": "The six networks and their edges"},
+            {"name": "indicators", "description": "Node indicators and time series"},
+            {"name": "chains", "description": "Chains, segments, broken links, choke points, innovation path"},
+            {"name": "analytics", "description": "Analysis results"},
+            {"name": "entities", "description": "Firms and institutions"},
+            {"name": "data", "description": "Templates, uploads and the data inventory"},
+        ],
+    )
+    app.state.atlas = atlas
+    app.state.uploads = uploads
+    for module in _ROUTERS:
+        app.include_router(module.router, prefix="/api")
+
+    @app.exception_handler(IngestError)
+    async def _ingest_error(request: Request, exc: IngestError) -> JSONResponse:
+        details = [{"file": e.file, "row": e.row, "column": e.column, "value": e.value, "rule": e.rule,
+                    "message": e.message} for e in exc.errors[:1000]]
+        return _error(422, type(exc).__name__, str(exc).split("\n", 1)[0], details)
+
+    @app.exception_handler(ChainAtlasError)
+    async def _lib_error(request: Request, exc: ChainAtlasError) -> JSONResponse:
+        status = next((s for t, s in _STATUS if isinstance(exc, t)), 400)
+        return _error(status, type(exc).__name__, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"],
+                    "input": e.get("input") if isinstance(e.get("input"), (str, int, float, type(None)))
+                    else str(e.get("input"))} for e in exc.errors()]
+        message = "; ".join(f"{d['location']}: {d['message']}" for d in details)
+        return _error(422, "ValidationError", message, details)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such resource: {request.url.path}; the API is described at /openapi.json and /docs"
+        elif exc.status_code == 405:
+            message = f"method {request.method} is not allowed on {request.url.path}"
+        return _error(exc.status_code, _HTTP_TYPES.get(exc.status_code, "HTTPError"), message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return _error(500, "InternalError", f"internal error ({type(exc).__name__}); see the server log")
+
+    _mount_ui(app)
+    _one_error_shape_in_openapi(app)
+    app.add_middleware(FastPath, atlas=atlas)
+    return app
+
+
+async def _asgi_get(app: FastAPI, path: str, query: str) -> int:
+    """GET ``path?query`` through the application itself (no network, no HTTP client); the status."""
+    status = 0
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+             "headers": [(b"host", b"prewarm")], "client": ("127.0.0.1", 0), "server": ("prewarm", 80),
+             "app": app}
+    await app(scope, receive, send)
+    return status
+
+
+async def _prewarm(app: FastAPI) -> None:
+    """Fill the answer cache with the map page's first requests, for every built period."""
+    atlas: Atlas = app.state.atlas
+    try:
+        periods = await atlas.call(lambda b: query.periods(b))
+    except ChainAtlasError:
+        return
+    todo = [("/api/meta", ""), ("/api/chains", ""), ("/api/geo", "scale=city"),
+            ("/api/places", "scale=city&proper=true")]
+    for p in reversed(periods):  # the latest first: it is what the map opens on
+        todo.append(("/api/nodes", f"scale=city&period={p}&chain=*&segment=*"))
+        for layer in ("innovation", "industry"):
+            todo.append(("/api/edges", (f"layer={layer}&scale=city&period={p}&chain=*&segment=*&self_loops=false"
+                                       f"&order=n&limit=60")))
+    for path, q in todo:
+        if await _asgi_get(app, path, q) != 200:
+            log.info("prewarm stopped at %s?%s", path, q)
+            return
+
+
+def _one_error_shape_in_openapi(app: FastAPI) -> None:
+    """Document FastAPI's own 422 answers with the one error shape they really have."""
+    plain = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = plain()
+        ref = {"$ref": "#/components/schemas/ErrorResponse"}
+        for ops in spec.get("paths", {}).values():
+            for op in ops.values():
+                resp = op.get("responses", {}).get("422")
+                if resp is not None:
+                    resp["description"] = "Invalid parameter (one error shape)"
+                    resp["content"] = {"application/json": {"schema": ref}}
+        schemas = spec.get("components", {}).get("schemas", {})
+        if "ErrorResponse" not in schemas:
+            from chainatlas.api.schemas import ErrorBody, ErrorResponse
+
+            schemas["ErrorResponse"] = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas["ErrorBody"] = ErrorBody.model_json_schema()
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mount_ui(app: FastAPI) -> None:
+    """Serve the single-page UI at ``/`` and its files under ``/static``."""
+    static = static_dir()
+    app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        if not vendor_ready():
+            log.warning("web assets missing: run `make web-assets`")
+        return FileResponse(static / "index.html", media_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})

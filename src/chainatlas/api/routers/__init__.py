@@ -1,0 +1,1 @@
+"""One module per resource; each defines ``router = APIRouter()``; :mod:`chainatlas.api.app` includes them."""

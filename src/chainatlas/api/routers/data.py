@@ -1,0 +1,309 @@
+"""Data: input templates, uploads with their validation report (then loading), and the data inventory."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from chainatlas.api.deps import (
+    AtlasDep,
+    LimitParam,
+    OffsetParam,
+    PeriodParam,
+    Records,
+    ScaleParam,
+    Upload,
+    UploadsDep,
+    UploadStore,
+    not_found,
+    now,
+    page,
+    render,
+    send,
+    too_large,
+)
+from chainatlas.api.schemas import (
+    ErrorResponse,
+    InventoryPage,
+    InventorySummary,
+    LoadResult,
+    TemplatesList,
+    UploadErrors,
+    UploadReport,
+    UploadsList,
+)
+from chainatlas.errors import ConfigError
+from chainatlas.ingest import parse_file, template_doc, write_template
+from chainatlas.model.kinds import KINDS
+from chainatlas.pipeline import query, views
+from chainatlas.pipeline.load import FILE_SUFFIXES, ingest_files, kind_of_file
+from chainatlas.storage.base import Backend
+
+router = APIRouter(tags=["data"])
+_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+_SHOWN_ERRORS = 200
+_MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          "csv": "text/csv; charset=utf-8"}
+
+
+# ---------------------------------------------------------------------------------------------- templates
+def _template_info(kind: str, lang: str) -> dict:
+    k = KINDS[kind]
+    return {"kind": k.name, "zh": k.zh, "en": k.en, "help_zh": k.help_zh, "help_en": k.help_en,
+            "key": list(k.key), "fields": template_doc(k, lang)}
+
+
+@router.get("/templates", response_model=TemplatesList, summary="Input kinds and their documented columns")
+async def templates(request: Request, atlas: AtlasDep,
+                    lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh") -> Response:
+    """Every input kind with its columns: header, rule in words, example, required."""
+    body = atlas.cached_body(("templates", lang), lambda: render(
+        {"synthetic": False, "data": [_template_info(k, lang) for k in KINDS]}))
+    return send(request, body, max_age=3600)
+
+
+@router.get("/templates/{kind}", response_class=Response, responses={
+    200: {"content": {_MEDIA["xlsx"]: {}, _MEDIA["csv"]: {}}}, **_ERR}, summary="Download a template file")
+async def template_file(atlas: AtlasDep, kind: str,
+                        lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh",
+                        format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx: data and notes "
+                                                                        "sheets; csv: header row, UTF-8 "
+                                                                        "with BOM")] = "xlsx") -> Response:
+    """An empty, documented template to fill in and upload (required columns are yellow in Excel).
+    The header ``X-Synthetic: false`` says the file holds no atlas data."""
+    if kind not in KINDS:
+        raise not_found(f"no input kind {kind!r}; kinds: {', '.join(KINDS)}")
+
+    def make() -> bytes:
+        with tempfile.TemporaryDirectory() as d:
+            p = write_template(kind, Path(d) / f"{kind}.{format}", lang=lang)
+            return p.read_bytes()
+
+    body = atlas.cached_body(("template", kind, lang, format), make)
+    name = f"{KINDS[kind].zh if lang == 'zh' else kind}_模板.{format}" if lang == "zh" else \
+        f"{kind}_template.{format}"
+    # a file has no JSON body to say it: the header does (templates hold no data)
+    return Response(body.raw, media_type=_MEDIA[format], headers={
+        "Content-Disposition": f"attachment; filename=\"{kind}.{format}\"; filename*=UTF-8''{quote(name)}",
+        "X-Synthetic": "false"})
+
+
+# ---------------------------------------------------------------------------------------------- uploads
+def _report(up: Upload, atlas_synthetic: bool) -> dict:
+    return {"synthetic": atlas_synthetic, "id": up.id, "kind": up.kind, "filename": up.filename, "size": up.size,
+            **up.report, "errors_total": len(up.errors), "errors": up.errors[:_SHOWN_ERRORS], "loaded": up.loaded}
+
+
+def _validate(path: Path, kind: str) -> tuple[dict, list[dict]]:
+    batch = parse_file(kind, path)
+    errors = [{"file": e.file, "row": int(e.row), "column": e.column, "value": None if e.value is None else
+               str(e.value), "rule": e.rule, "message": e.message} for e in batch.errors]
+    good = int(batch.good_mask.sum())
+    meta = batch.meta or {}
+    report = {"ok": batch.ok, "rows_read": int(batch.rows_read), "rows_ok": good,
+              "rows_bad": int(batch.rows_read) - good, "periods": sorted(int(y) for y in batch.periods),
+              "columns": {str(k): str(v) for k, v in (meta.get("header_map") or {}).items()},
+              "encoding": meta.get("encoding"), "format": meta.get("format")}
+    return report, errors
+
+
+async def _receive(request: Request, store: UploadStore, filename: str) -> tuple[str, Path, int]:
+    uid, path = store.new_path(filename)
+    size = 0
+    with path.open("wb") as fh:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > store.MAX_BYTES:
+                fh.close()
+                store.discard(uid)
+                raise too_large(f"upload larger than {store.MAX_BYTES // 2**20} MB; load big files with "
+                                f"`chainatlas ingest KIND FILE` instead")
+            fh.write(chunk)
+    if size == 0:
+        store.discard(uid)
+        raise ConfigError("upload: the request body is empty; send the file's bytes as the body")
+    return uid, path, size
+
+
+@router.post("/uploads", response_model=UploadReport, status_code=201, responses={
+    **_ERR, 413: {"model": ErrorResponse}}, summary="Upload a file and get its validation report",
+    openapi_extra={"requestBody": {"required": True, "description": "the file's bytes (CSV, TSV, XLSX or "
+                                   "Parquet)", "content": {"application/octet-stream": {
+                                       "schema": {"type": "string", "format": "binary"}}}}})
+async def upload(request: Request, atlas: AtlasDep, store: UploadsDep,
+                 filename: Annotated[str, Query(min_length=1, max_length=200, description="the file's name; "
+                                                "its suffix gives the format and, without kind, its stem the "
+                                                "kind (firms.csv, patents_2023.xlsx)")],
+                 kind: Annotated[str | None, Query(description="input kind (see /api/templates)")] = None
+                 ) -> Response:
+    """Validate every row without loading anything. The report names file, row, column, value, rule and
+    message of each problem; load the file afterwards with ``POST /api/uploads/{id}/load``."""
+    if Path(filename).suffix.lower() not in FILE_SUFFIXES:
+        raise ConfigError(f"filename: {filename!r} has an unsupported suffix; expected one of "
+                          f"{', '.join(FILE_SUFFIXES)}")
+    if kind is None:
+        kind = kind_of_file(Path(filename))
+    elif kind not in KINDS:
+        raise ConfigError(f"kind: unknown input kind {kind!r}; expected one of {', '.join(KINDS)}")
+    uid, path, size = await _receive(request, store, filename)
+    try:
+        report, errors = await run_in_threadpool(_validate, path, kind)
+    except BaseException:
+        store.discard(uid)
+        raise
+    up = Upload(uid, kind, Path(filename).name, path, size, now(), report, errors)
+    store.add(up)
+    syn = await run_in_threadpool(atlas.synthetic)
+    return Response(render(_report(up, syn)), status_code=201, media_type="application/json",
+                    headers={"Location": f"/api/uploads/{uid}"})
+
+
+@router.get("/uploads", response_model=UploadsList, summary="Uploads kept by this server")
+async def uploads(atlas: AtlasDep, store: UploadsDep) -> Response:
+    """Files uploaded since the server started (the last 50), newest last."""
+    rows = [{"id": u.id, "kind": u.kind, "filename": u.filename, "size": u.size, "ok": u.report.get("ok"),
+             "rows_read": u.report.get("rows_read"), "errors_total": len(u.errors), "loaded": u.loaded is not None}
+            for u in store.items.values()]
+    syn = await run_in_threadpool(atlas.synthetic)
+    return Response(render({"synthetic": syn, "data": rows}), media_type="application/json")
+
+
+def _get(store: UploadStore, uid: str) -> Upload:
+    up = store.get(uid)
+    if up is None:
+        raise not_found(f"no upload {uid!r} (uploads are kept until the server stops); see /api/uploads")
+    return up
+
+
+@router.get("/uploads/{uid}", response_model=UploadReport, responses=_ERR, summary="An upload's report")
+async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: str) -> Response:
+    """The validation report (first errors) and, once loaded, what was loaded."""
+    up = _get(store, uid)
+    syn = await run_in_threadpool(atlas.synthetic)
+    return Response(render(_report(up, syn)), media_type="application/json")
+
+
+@router.get("/uploads/{uid}/errors", response_model=UploadErrors, responses=_ERR,
+            summary="Every validation error of an upload, paged")
+async def upload_errors(atlas: AtlasDep, store: UploadsDep, uid: str, limit: LimitParam = 1000,
+                        offset: OffsetParam = 0) -> Response:
+    """Row errors ordered by row then column."""
+    up = _get(store, uid)
+    syn = await run_in_threadpool(atlas.synthetic)
+    return Response(render({"synthetic": syn, "id": uid, "total": len(up.errors), "limit": limit, "offset": offset,
+                            "data": up.errors[offset:offset + limit]}), media_type="application/json")
+
+
+@router.delete("/uploads/{uid}", status_code=204, responses=_ERR, summary="Discard an upload")
+async def upload_delete(store: UploadsDep, uid: str) -> Response:
+    """Remove the uploaded file from the server."""
+    _get(store, uid)
+    store.remove(uid)
+    return Response(status_code=204)
+
+
+def _load(atlas_obj, up: Upload, quarantine: bool, build: bool) -> dict:
+    from chainatlas.pipeline.build import build as run_build
+
+    with atlas_obj.writer(f"chainatlas serve: upload {up.filename}") as w:
+        out = ingest_files(w, [(up.kind, up.path)], quarantine=quarantine, reject_dir=up.path.parent)
+        built = None
+        if build and any(not r.already_loaded for r in out.results):
+            rep = run_build(w)
+            built = {"years": rep.years, "scales": rep.scales, "facts": rep.facts, "edges": rep.edges,
+                     "nodes": rep.nodes, "summary": rep.summary()}
+    batches = [{"batch_id": r.batch_id, "kind": r.kind, "source_file": r.source_file, "rows_loaded": r.rows_loaded,
+                "rows_replaced": r.rows_replaced, "rows_rejected": r.rows_rejected,
+                "already_loaded": r.already_loaded, "years": list(r.years)} for r in out.results]
+    return {"batches": batches, "rejected_rows": sum(r.rows_rejected for r in out.results), "build": built}
+
+
+@router.post("/uploads/{uid}/load", response_model=LoadResult, responses={**_ERR, 403: {"model": ErrorResponse},
+                                                                         503: {"model": ErrorResponse}},
+             summary="Load a validated upload into the atlas (all rows or none)")
+async def upload_load(atlas: AtlasDep, store: UploadsDep, uid: str,
+                      quarantine: Annotated[bool, Query(description="load the good rows and set the bad ones "
+                                                        "aside instead of refusing the file")] = False,
+                      build: Annotated[bool, Query(description="rebuild the touched periods afterwards")] = True
+                      ) -> Response:
+    """Without ``quarantine`` a file with any bad row is refused (422, every row error in ``details``)
+    and nothing changes. Loading the same file twice changes nothing."""
+    up = _get(store, uid)
+    result = await run_in_threadpool(_load, atlas, up, quarantine, build)
+    up.loaded = result
+    syn = await run_in_threadpool(atlas.synthetic)
+    return Response(render({"synthetic": syn, "id": uid, **result}), media_type="application/json")
+
+
+# ---------------------------------------------------------------------------------------------- inventory
+@router.get("/inventory", response_model=InventoryPage, responses=_ERR,
+            summary="Loaded batches with provenance and the synthetic flag")
+async def inventory(request: Request, atlas: AtlasDep,
+                    kind: Annotated[str | None, Query(description="only this input kind")] = None,
+                    limit: LimitParam = 1000, offset: OffsetParam = 0) -> Response:
+    """One row per loaded batch: kind, source file, SHA-256, format, encoding, rows read/loaded/replaced/
+    rejected, synthetic, loaded_at."""
+    if kind is not None and kind not in KINDS:
+        raise ConfigError(f"kind: unknown input kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+    def run(b: Backend) -> dict:
+        df = query.inventory(b)
+        if kind:
+            df = df[df["kind"] == kind]
+        return page(df.reset_index(drop=True), limit, offset)
+
+    return await atlas.respond(request, ("inventory", kind, limit, offset), run)
+
+
+@router.get("/inventory/summary", response_model=InventorySummary, summary="Totals of the data inventory")
+async def inventory_summary(request: Request, atlas: AtlasDep) -> Response:
+    """Batches, rows and synthetic rows, per kind, and the built periods."""
+
+    def run(b: Backend) -> dict:
+        per = views.inventory_periods(b)
+        kinds = per.groupby("kind")[["rows", "synthetic_rows"]].sum().reset_index() if len(per) else per
+        inv = query.inventory(b)
+        return {"batches": len(inv), "rows": int(per["rows"].sum()) if len(per) else 0,
+                "synthetic_rows": int(per["synthetic_rows"].sum()) if len(per) else 0,
+                "kinds": Records(kinds), "periods": query.periods(b)}
+
+    return await atlas.respond(request, ("inventory_summary",), run)
+
+
+@router.get("/inventory/periods", response_model=InventoryPage, responses=_ERR,
+            summary="Records per input kind and period")
+async def inventory_periods(request: Request, atlas: AtlasDep,
+                            kind: Annotated[str | None, Query(description="only this input kind")] = None,
+                            period: PeriodParam = None, limit: LimitParam = 10_000,
+                            offset: OffsetParam = 0) -> Response:
+    """``kind, year, rows, synthetic_rows`` (year is null for undated stocks such as alliances)."""
+
+    def run(b: Backend) -> dict:
+        df = views.inventory_periods(b)
+        if kind:
+            df = df[df["kind"] == kind]
+        if period is not None:
+            df = df[df["year"] == period]
+        return page(df.reset_index(drop=True), limit, offset)
+
+    return await atlas.respond(request, ("inventory_periods", kind, period, limit, offset), run)
+
+
+@router.get("/inventory/places", response_model=InventoryPage, responses=_ERR,
+            summary="What is recorded in each place in one period")
+async def inventory_places(request: Request, atlas: AtlasDep, scale: ScaleParam = "city",
+                           period: PeriodParam = None, limit: LimitParam = 10_000,
+                           offset: OffsetParam = 0) -> Response:
+    """Per unit, the indicators built from the records placed there (firms, patents, papers, ...)."""
+
+    def run(b: Backend) -> dict:
+        df = views.inventory_places(b, scale=scale, period=period)
+        return page(df, limit, offset)
+
+    return await atlas.respond(request, ("inventory_places", scale, period, limit, offset), run)

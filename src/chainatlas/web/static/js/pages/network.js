@@ -1,0 +1,100 @@
+// 网络视图: a layer's place graph in geographic or force layout, coloured by community, sized by centrality.
+import { get } from "../api.js";
+import { COMMUNITY, LAYER_COLORS, chartOn, disposeAll, registerScale } from "../charts.js";
+import { esc, fmt, getLang, t } from "../i18n.js";
+import { chainSelects, h, options, periodOptions, scaleOptions, segmented, table } from "../widgets.js";
+
+export function dispose(root) { disposeAll(root); }
+
+export async function render(root, ctx) {
+  const { meta, state } = ctx;
+  const view = { layer: state.layer || "innovation", layout: "geo", size: "pagerank", weight: "n",
+    scale: ["county", "city", "province", "area"].includes(state.scale) ? state.scale : "city" };
+  root.innerHTML = "";
+  root.append(h(`<aside class="side">
+      <div class="field"><label for="n-layer">${t("f.layer")}</label><select id="n-layer"></select></div>
+      <div class="field"><label for="n-period">${t("f.period")}</label><select id="n-period"></select></div>
+      <div class="field"><span class="label">${t("f.scale")}</span><div id="n-scale"></div></div>
+      <div class="field"><label for="n-chain">${t("f.chain")}</label><select id="n-chain"></select></div>
+      <div class="field"><label for="n-segment">${t("f.segment")}</label><select id="n-segment"></select></div>
+      <div class="field"><span class="label">${t("f.layout")}</span><div id="n-layout"></div></div>
+      <div class="field"><label for="n-size">${t("f.sizeby")}</label><select id="n-size"></select></div>
+      <div class="field"><span class="label">${t("f.weight")}</span><div id="n-weight"></div></div>
+      <div id="n-stats" class="panel"></div>
+    </aside>`));
+  root.append(h(`<section class="content"><div class="chart"><div class="chart-box" id="n-chart"></div></div></section>`));
+  root.append(h(`<aside class="side right"><h3>${t("n.top")}</h3><div id="n-top"></div></aside>`));
+  options(root.querySelector("#n-layer"), meta.layers.map((l) => ({ value: l.id, label: getLang() === "zh" ? l.zh : l.en })), view.layer);
+  options(root.querySelector("#n-period"), periodOptions(meta), state.period);
+  options(root.querySelector("#n-size"), ["pagerank", "degree", "strength", "betweenness"].map((m) => ({ value: m, label: t("m." + m) })), view.size);
+  root.querySelector("#n-layer").addEventListener("change", (e) => { view.layer = state.layer = e.target.value; update(); });
+  root.querySelector("#n-period").addEventListener("change", (e) => { state.period = +e.target.value; update(); });
+  root.querySelector("#n-size").addEventListener("change", (e) => { view.size = e.target.value; update(); });
+  segmented(root.querySelector("#n-scale"), scaleOptions(["county", "city", "province", "area"]), view.scale, (v) => { view.scale = v; update(); });
+  segmented(root.querySelector("#n-layout"), [{ value: "geo", label: t("n.geo") }, { value: "force", label: t("n.force") }], view.layout, (v) => { view.layout = v; update(); });
+  segmented(root.querySelector("#n-weight"), [{ value: "n", label: t("w.n") }, { value: "value", label: t("w.value") }], view.weight, (v) => { view.weight = v; update(); });
+  const chains = (await get("/api/chains")).data;
+  chainSelects(root.querySelector("#n-chain"), root.querySelector("#n-segment"), meta, chains, state.chain, state.segment,
+    (c, s) => { state.chain = c; state.segment = s; update(); });
+  const chart = chartOn(root.querySelector("#n-chart"));
+  window.__atlasCharts = { ...(window.__atlasCharts || {}), network: chart };
+
+  async function update() {
+    chart.showLoading({ text: t("app.loading") });
+    try {
+      const [, g] = await Promise.all([registerScale(view.scale), get("/api/analytics/network", {
+        layer: view.layer, scale: view.scale, period: state.period, chain: state.chain, segment: state.segment, weight: view.weight })]);
+      draw(g);
+      ctx.showError(null);
+    } catch (e) {
+      ctx.showError(e);
+    } finally {
+      chart.hideLoading();
+    }
+  }
+
+  function draw(g) {
+    const L = getLang();
+    const name = (n) => (L === "zh" ? n.name_zh : n.name_en) || n.unit;
+    const smax = Math.max(1e-9, ...g.nodes.map((n) => n[view.size]));
+    const wmax = Math.max(1e-9, ...g.edges.map((e) => e.weight));
+    const ncom = Math.max(1, g.communities);
+    const geoLayout = view.layout === "geo";
+    const edges = g.edges.slice(0, 600);
+    chart.setOption({
+      tooltip: { formatter: (p) => (p.dataType === "edge"
+        ? `${esc(p.data.sn)} — ${esc(p.data.tn)}<br>${t("w." + view.weight)}: ${fmt(p.data.w)}`
+        : `<b>${esc(p.data.label)}</b><br>${t("n.community")} ${p.data.category + 1}<br>${t("m.degree")}: ${p.data.raw.degree}<br>${t("m.strength")}: ${fmt(p.data.raw.strength)}<br>PageRank: ${p.data.raw.pagerank.toFixed(3)}<br>${t("m.betweenness")}: ${p.data.raw.betweenness.toFixed(3)}`) },
+      legend: { top: 8, left: 10, data: Array.from({ length: Math.min(ncom, 12) }, (_, i) => `${t("n.community")} ${i + 1}`) },
+      geo: geoLayout ? { map: `yrd-${view.scale}`, roam: true, silent: true, layoutCenter: ["50%", "52%"], layoutSize: "95%",
+        itemStyle: { areaColor: "#f1f4f7", borderColor: "#c5ced8", borderWidth: 0.5 } } : undefined,
+      series: [{
+        type: "graph", name: "network", layout: geoLayout ? "none" : "force", coordinateSystem: geoLayout ? "geo" : undefined,
+        roam: !geoLayout, draggable: !geoLayout, force: { repulsion: 320, edgeLength: [60, 240], gravity: 0.05 },
+        categories: Array.from({ length: ncom }, (_, i) => ({ name: `${t("n.community")} ${i + 1}`, itemStyle: { color: COMMUNITY[i % COMMUNITY.length] } })),
+        data: g.nodes.map((n) => ({ name: n.unit, label: name(n), raw: n, category: Math.max(0, n.community),
+          value: geoLayout ? [n.lon, n.lat] : n[view.size], symbolSize: 6 + 30 * Math.sqrt(n[view.size] / smax) })),
+        links: edges.map((e) => ({ source: e.src, target: e.dst, w: e.weight,
+          sn: name(g.nodes.find((n) => n.unit === e.src) || { unit: e.src }), tn: name(g.nodes.find((n) => n.unit === e.dst) || { unit: e.dst }),
+          lineStyle: { width: 0.4 + 5 * Math.sqrt(e.weight / wmax) } })),
+        label: { show: true, position: "right", fontSize: 10, formatter: (p) => (p.data.symbolSize > 14 ? p.data.label : "") },
+        lineStyle: { color: LAYER_COLORS[view.layer], opacity: 0.35, curveness: geoLayout ? 0.15 : 0 },
+        emphasis: { focus: "adjacency", lineStyle: { opacity: 0.9 } },
+      }],
+    }, { notMerge: true });
+    root.querySelector("#n-stats").innerHTML = `<dl class="kv">
+      <dt>${t("n.communities")}</dt><dd data-stat="communities">${g.communities}</dd>
+      <dt>${t("n.modularity")}</dt><dd>${g.modularity === null ? "–" : g.modularity.toFixed(3)}</dd>
+      <dt>${t("n.density")}</dt><dd>${g.density.toFixed(3)}</dd>
+      <dt>${t("f.period")}</dt><dd>${g.period}</dd></dl>`;
+    const top = [...g.nodes].sort((a, b) => b[view.size] - a[view.size]).slice(0, 15);
+    root.querySelector("#n-top").innerHTML = table(top, [
+      { key: "unit", label: t("p.partner").replace("合作", ""), fmt: (_, r) => `<span class="swatch" style="background:${COMMUNITY[Math.max(0, r.community) % COMMUNITY.length]};width:8px;height:8px"></span> ${esc(name(r))}` },
+      { key: view.size, label: t("m." + view.size), num: true, fmt: (v) => (view.size === "pagerank" || view.size === "betweenness" ? v.toFixed(3) : fmt(v)) },
+      { key: "degree", label: t("m.degree"), num: true },
+    ]);
+    root.dataset.nodes = g.nodes.length;
+  }
+
+  await update();
+}

@@ -1,0 +1,48 @@
+"""API fixtures: the shared small synthetic atlas (``built_db`` from tests/conftest.py) served over real HTTP.
+
+The server runs in a thread (uvicorn on a free port) and tests talk to it with httpx, so routing,
+serialisation, compression and the error handlers are exercised exactly as a browser meets them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from chainatlas.api.app import create_app
+from chainatlas.api.server import LocalServer
+
+
+@pytest.fixture(scope="session")
+def base_url(built_db: Path) -> Iterator[str]:
+    with LocalServer(create_app(built_db)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def client(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture()
+def writable_client(built_db: Path, tmp_path: Path) -> Iterator[httpx.Client]:
+    """A server over a private copy of the atlas, for tests that load data."""
+    db = tmp_path / "atlas.duckdb"
+    shutil.copy(built_db, db)
+    with LocalServer(create_app(db)) as url, httpx.Client(base_url=url, timeout=120) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def meta(client: httpx.Client) -> dict:
+    return client.get("/api/meta").json()
+
+
+@pytest.fixture(scope="session")
+def spec(client: httpx.Client) -> dict:
+    return client.get("/openapi.json").json()

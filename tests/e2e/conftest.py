@@ -1,0 +1,83 @@
+"""End-to-end fixtures: the app on a copy of the small synthetic atlas, driven by Debian's headless Chromium.
+
+Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` (``make browser-deps``).
+Every page is checked for script errors and for requests leaving the server (no CDN, tiles or fonts).
+Screenshots go to ``artifacts/e2e/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from chainatlas.api.app import create_app
+from chainatlas.api.server import LocalServer
+from chainatlas.web import vendor_ready
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
+
+
+@pytest.fixture(scope="session")
+def e2e_url(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not vendor_ready():
+        pytest.fail("web assets are not installed: run `make web-assets`")
+    db = tmp_path_factory.mktemp("e2e") / "atlas.duckdb"
+    shutil.copy(built_db, db)  # the upload test loads a file
+    with LocalServer(create_app(db)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def api(e2e_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=e2e_url, timeout=60) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium: run `make browser-deps`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, e2e_url: str):
+    """A fresh page (Chinese UI); fails the test on a script error or a request to another host."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
+    pg = ctx.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    host = urlparse(e2e_url).netloc
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def check(req) -> None:
+        u = urlparse(req.url)
+        if u.scheme in ("http", "https", "ws", "wss") and u.netloc != host:
+            foreign.append(req.url)
+
+    pg.on("request", check)
+    pg.base_url = e2e_url  # type: ignore[attr-defined]
+    yield pg
+    ctx.close()
+    assert not foreign, f"requests left the server (the UI must work offline): {foreign}"
+    assert not errors, f"script errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
