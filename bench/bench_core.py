@@ -81,7 +81,9 @@ def child_pandas(db: Path) -> dict:
 
 
 def _run(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    if out.returncode != 0:  # e.g. the pandas baseline killed for running out of memory
+        return {"failed": f"exit status {out.returncode}", "stderr": out.stderr[-2000:]}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -114,18 +116,28 @@ def main() -> None:
     med = lambda xs: statistics.median(xs)  # noqa: E731
     b_total = med([b["seconds"] for b in builds])
     b_edges = med([b["steps"]["facts"] + b["steps"]["edges"] for b in builds])
+    steps = {k: med([b["steps"][k] for b in builds]) for k in builds[0]["steps"]}
+    print("build steps (median s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
     print(f"build (all layers × 5 scales × 10 periods, nodes too): median {b_total:.1f}s; facts+edges "
           f"{b_edges:.1f}s; {builds[0]['facts']:,} facts → {builds[0]['edges']:,} layer edges; peak "
           f"{max(b['peak_mb'] for b in builds):,.0f} MB", flush=True)
     result = {"scale": a.scale, "seed": a.seed, "ingest": ing, "build": builds}
     if not a.skip_pandas:
-        pds = [_run("pandas", str(db)) for _ in range(a.repeat)]
+        pds = []
+        for _ in range(a.repeat):
+            pds.append(_run("pandas", str(db)))
+            if "failed" in pds[-1]:
+                break  # an out-of-memory kill takes minutes: once is enough to know
+        result["pandas"] = pds
+        if any("failed" in p for p in pds):
+            print(f"pandas baseline did not finish: {pds[0].get('failed')} (-9 = killed, out of memory)")
+            pds = []
+    if not a.skip_pandas and pds:
         p_total = med([p["seconds"] for p in pds])
         same = sorted(map(tuple, (d.values() for d in builds[0]["totals"]))) == sorted(
             map(tuple, (d.values() for d in pds[0]["totals"])))
         print(f"pandas baseline facts+edges: median {p_total:.1f}s, peak {max(p['peak_mb'] for p in pds):,.0f} MB; "
               f"ratio pandas / chainatlas = {p_total / b_edges:.1f}x; layer totals equal: {same}", flush=True)
-        result["pandas"] = pds
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / f"core-{a.scale}.json").write_text(json.dumps(result, indent=1, default=float), encoding="utf-8")

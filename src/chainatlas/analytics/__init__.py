@@ -1,0 +1,19 @@
+"""Pure analytics: functions on DataFrames, NumPy arrays and igraph graphs; no database, no files.
+
+Modules (import the one you need; nothing heavy is imported here):
+
+- :mod:`chainatlas.analytics.networks`   graphs from edge lists, node metrics, cores, communities, multiplex
+- :mod:`chainatlas.analytics.gravity`    great-circle distances, modified gravity, observed vs expected linkage
+- :mod:`chainatlas.analytics.io`         input–output coefficients, Leontief / Ghosh inverses, linkages, extraction
+- :mod:`chainatlas.analytics.spatial`    spatial weights, global and local Moran's I (libpysal / esda)
+- :mod:`chainatlas.analytics.complexity` RCA, ECI / PCI, proximity, relatedness density, opportunities
+- :mod:`chainatlas.analytics.coupling`   entropy weights, coupling coordination (standard and Wang et al. 2021)
+
+Conventions: numpydoc docstrings with the formula in Notes, a runnable Example and References; inputs are never
+modified; bad arguments raise :class:`chainatlas.errors.ConfigError` naming the parameter; anything random takes
+a ``seed``; results with several outputs are small frozen dataclasses with documented fields.
+"""
+
+from __future__ import annotations
+
+__all__ = ["complexity", "coupling", "gravity", "io", "networks", "spatial"]
