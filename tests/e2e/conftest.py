@@ -44,7 +44,7 @@ def api(e2e_url: str) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium: run `make browser-deps`")
+        pytest.fail("Debian chromium is not installed at /usr/bin/chromium: run `make browser-deps`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

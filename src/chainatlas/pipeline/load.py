@@ -7,6 +7,7 @@ reason); without it, any bad row rejects the whole call and the database is unch
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,12 +59,16 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
     errors = []
     results: list[BatchResult] = []
     rejects: dict[str, Path] = {}
-    # one file at a time inside one transaction: memory holds one file, and any failure rolls all back
-    with backend.transaction():
-        for i, (kind_name, path) in enumerate(files):
-            get_kind(kind_name)
-            say(f"validate {Path(path).name}", i, len(files))
-            b = parse_file(kind_name, Path(path), taxonomy=tax)
+    # one file at a time inside one transaction: any failure rolls all back. The next file is read
+    # and validated in a worker thread while the database stores the current one (both release the
+    # GIL for most of their work), so at most two files are in memory.
+    paths = [(get_kind(k).name, Path(p)) for k, p in files]
+    with backend.transaction(), ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(parse_file, *paths[0], taxonomy=tax) if paths else None
+        for i, (kind_name, path) in enumerate(paths):
+            say(f"validate {path.name}", i, len(paths))
+            b = pending.result()
+            pending = pool.submit(parse_file, *paths[i + 1], taxonomy=tax) if i + 1 < len(paths) else None
             errors.extend(b.errors)
             if quarantine:
                 if b.errors:
@@ -73,7 +78,7 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
                     rejects[b.source_file] = out
             elif errors:
                 continue  # keep validating the rest so that every error is reported at once
-            say(f"store {Path(path).name}", i, len(files))
+            say(f"store {path.name}", i, len(paths))
             results.append(backend.load_batch(b, good_only=quarantine))
             del b
         if errors and not quarantine:
