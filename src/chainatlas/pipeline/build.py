@@ -175,8 +175,8 @@ def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Seque
           full: bool = False, taxonomy: Taxonomy | None = None, progress: Progress | None = None) -> BuildReport:
     """Rebuild layers and node attributes for the given (default: touched) years.
 
-    Each year is replaced as a whole inside one transaction, so a failed build leaves the previous
-    result in place.
+    A year stays marked for rebuilding until every step has been stored, so a failed build is
+    redone by the next one.
     """
     scales = list(scales or SCALES)
     unknown = [s for s in scales if s not in SCALES]
@@ -198,10 +198,13 @@ def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Seque
     steps = ["facts", "edges", "nodes"]
     # rebuilding every year at every scale: recreate tables instead of deleting millions of rows
     whole = set(todo) >= set(_years_to_build(backend, None, True)) and set(scales) == set(SCALES)
-    with backend.transaction():
-        for i, step in enumerate(steps):
-            say(step, i, len(steps))
-            clock = time.perf_counter()
+    # one transaction per step: a step reads the previous one's committed tables, which DuckDB scans
+    # far faster than a transaction's own uncommitted rows. A failure leaves the years dirty (they are
+    # cleared only at the end), so the next build redoes them; no reader can open the atlas meanwhile.
+    for i, step in enumerate(steps):
+        say(step, i, len(steps))
+        clock = time.perf_counter()
+        with backend.transaction():
             if step == "facts":
                 _store(backend, "facts", edge_facts(t, todo, min_year=first), todo, replace=whole)
             elif step == "edges":
@@ -212,7 +215,8 @@ def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Seque
                 # node facts are aggregated as they are computed: only place-level attributes are kept
                 _store(backend, "node_attrs", aggregate_nodes(node_facts(t, todo, min_year=first), t("seg_lookup"),
                                                               t("scale_units"), scales), todo, scales, replace=whole)
-            report.seconds[step] = time.perf_counter() - clock
+        report.seconds[step] = time.perf_counter() - clock
+    with backend.transaction():
         f = t("facts").filter(t("facts").year.isin(todo))
         per_year = backend.execute(f.group_by("year").aggregate(
             facts=f.count(), unplaced=(f.src_adcode.isnull() | f.dst_adcode.isnull()).cast("int64").sum()))
