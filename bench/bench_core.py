@@ -93,6 +93,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--skip-ingest", action="store_true", help="reuse the database of a previous run")
     ap.add_argument("--child", nargs="+")
     a = ap.parse_args()
     if a.child:
@@ -109,9 +110,10 @@ def main() -> None:
         t = time.perf_counter()
         generate(data, scale=a.scale, seed=a.seed)
         print(f"generated {a.scale} dataset in {time.perf_counter() - t:.0f}s", flush=True)
-    ing = _run("ingest", str(data), str(db))
-    print(f"ingest: {ing['rows']:,} rows in {ing['seconds']:.1f}s = {ing['rows_per_s']:,.0f} rows/s, "
-          f"peak {ing['peak_mb']:,.0f} MB", flush=True)
+    ing = {} if a.skip_ingest and db.exists() else _run("ingest", str(data), str(db))
+    if ing:
+        print(f"ingest: {ing['rows']:,} rows in {ing['seconds']:.1f}s = {ing['rows_per_s']:,.0f} rows/s, "
+              f"peak {ing['peak_mb']:,.0f} MB", flush=True)
     builds = [_run("build", str(db)) for _ in range(a.repeat)]
     med = lambda xs: statistics.median(xs)  # noqa: E731
     b_total = med([b["seconds"] for b in builds])

@@ -290,8 +290,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     uvicorn.run(app, host=host or config.get("host"), port=port or int(config.get("port")), log_level="info")
 
 
-from chainatlas.cli_analytics import analyze, calc  # noqa: E402 - registered after main is defined
-main.add_command(analyze); main.add_command(calc)  # noqa: E702
+from chainatlas.cli_analytics import analyze, calc
+main.add_command(analyze); main.add_command(calc)
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,760 @@
+"""Analyses as services: on the atlas's own data (``analyze``) or on a table the user brings (``calc``).
+
+Wiring only: data come from :mod:`chainatlas.pipeline.query` (or a user's CSV/XLSX file), the maths from
+:mod:`chainatlas.analytics`. Every :class:`Result` carries a provenance dict saying what it was computed from
+(topic or method, layer, scale, period, chain, segment, parameters, data version, synthetic flag, input file)
+so that any number can be traced back. :func:`write` saves a result as CSV (UTF-8 with BOM, provenance in a
+sidecar ``FILE.provenance.json``) or JSON (``{"provenance": ..., "summary": ..., "data": [...]}``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from chainatlas import geo
+from chainatlas.errors import ConfigError
+from chainatlas.model.layers import ALL
+from chainatlas.pipeline import query
+from chainatlas.storage.base import Backend
+
+__all__ = [
+    "CALC_METHODS",
+    "TOPICS",
+    "Result",
+    "analyze",
+    "calc",
+    "data_version",
+    "read_table",
+    "write",
+]
+
+#: node attributes of the two subsystems of the ``coupling`` topic (entropy-weighted, all benefit indicators)
+INNOVATION_ATTRS = ("patents", "papers", "tech_sold", "experts")
+INDUSTRY_ATTRS = ("revenue", "firms", "exports", "employees")
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """One analysis result.
+
+    Attributes
+    ----------
+    data : DataFrame
+        The table (one row per unit, pair or sector).
+    provenance : dict
+        What it was computed from: ``topic`` or ``method``, ``layer``, ``scale``, ``period``, ``chain``,
+        ``segment``, ``parameters``, ``data_version``, ``synthetic`` (atlas), or ``input`` (file, sha256) for
+        ``calc``; ``computed_at`` and the ``chainatlas`` version.
+    summary : dict
+        Scalar results (Moran's I, modularity, NMI, total loss...), JSON-safe.
+    """
+
+    data: pd.DataFrame
+    provenance: dict
+    summary: dict = field(default_factory=dict)
+
+
+# ================================================================================================ provenance
+def data_version(backend: Backend) -> dict:
+    """The atlas's data version: highest batch id, number of batches and the last build time."""
+    inv = query.inventory(backend)
+    out: dict = {"max_batch_id": int(inv["batch_id"].max()) if len(inv) else None, "batches": len(inv)}
+    built_at = None
+    if backend.has_table("builds"):
+        b = backend.execute(backend.table("builds").select("built_at"))
+        if len(b):
+            built_at = pd.Timestamp(b["built_at"].max()).isoformat()
+    out["built_at"] = built_at
+    return out
+
+
+def _effective(fn: Callable, given: dict) -> dict:
+    """The keyword parameters ``fn`` will run with: its defaults updated by those given that it accepts."""
+    sig = inspect.signature(fn).parameters
+    out = {k: p.default for k, p in sig.items()
+           if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty
+           and k not in ("layer", "scale", "period", "chain", "segment")}
+    out.update({k: v for k, v in given.items() if k in sig})
+    return out
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("chainatlas")
+    except Exception:  # noqa: BLE001 - not installed (source checkout)
+        return "unknown"
+
+
+def _provenance(**items: object) -> dict:
+    p = {k: v for k, v in items.items()}
+    p["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    p["chainatlas_version"] = _version()
+    return _jsonable(p)
+
+
+def _jsonable(obj: object) -> object:
+    """Plain Python (JSON-safe) copy: numpy scalars to Python, NaN to None."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    if isinstance(obj, (pd.Timestamp, datetime)):
+        return obj.isoformat()
+    return obj
+
+
+# ================================================================================================ writing
+def write(result: Result, path: Path | str, fmt: str | None = None) -> Path:
+    """Save ``result`` as CSV (+ ``FILE.provenance.json``) or JSON; ``fmt`` defaults to the file's suffix."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".") or "csv").lower()
+    if fmt not in ("csv", "json"):
+        raise ConfigError(f"--format: expected csv or json, got {fmt!r} (from {path.name!r})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        result.data.to_csv(path, index=False, encoding="utf-8-sig")
+        side = path.with_name(path.name + ".provenance.json")
+        side.write_text(json.dumps({"provenance": result.provenance, "summary": _jsonable(result.summary),
+                                    "data_file": path.name}, ensure_ascii=False, indent=2), encoding="utf-8")
+    else:
+        records = json.loads(result.data.to_json(orient="records", force_ascii=False, double_precision=15))
+        doc = {"provenance": result.provenance, "summary": _jsonable(result.summary), "data": records}
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+# ================================================================================================ atlas topics
+def _latest(backend: Backend, period: int | None) -> int:
+    built = query.periods(backend)
+    if not built:
+        raise ConfigError("the atlas has no built periods yet; run `chainatlas build` first")
+    if period is None:
+        return built[-1]
+    if int(period) not in built:
+        raise ConfigError(f"--period: {period} has not been built; built periods are {built}")
+    return int(period)
+
+
+def _need_layer(layer: str | None, topic: str) -> str:
+    if not layer:
+        raise ConfigError(f"--layer: topic {topic!r} needs a layer, e.g. --layer innovation")
+    query.check_filters(layer=layer)
+    return layer
+
+
+def _need_scale(scale: str, allowed: Sequence[str], topic: str) -> None:
+    query.check_filters(scale=scale)
+    if scale not in allowed:
+        raise ConfigError(f"--scale: topic {topic!r} works at scale {' or '.join(allowed)}, got {scale!r}")
+
+
+def _edges(backend: Backend, layer: str, scale: str, period: int, chain: str, segment: str) -> pd.DataFrame:
+    e = query.edges(backend, layer=layer, scale=scale, period=period, chain=chain, segment=segment)
+    e = e[(e["src"] != e["dst"]) & (e["n"] > 0)]
+    if e.empty:
+        raise ConfigError(f"no {layer} ties between distinct units at scale {scale}, period {period}, "
+                          f"chain {chain!r}, segment {segment!r}; try another period, scale or chain")
+    return e.reset_index(drop=True)
+
+
+def _names(backend: Backend, scale: str) -> pd.DataFrame:
+    return query.units(backend, scale)[["unit", "name_zh"]]
+
+
+def _province_of(units: Sequence[str]) -> pd.Series:
+    p = geo.places().set_index("adcode")
+    prov = {}
+    for u in units:
+        if u in p.index:
+            code = p.at[u, "province_adcode"]
+            prov[u] = str(code) if pd.notna(code) else str(u)
+        else:
+            prov[u] = str(u)
+    return pd.Series(prov, name="province")
+
+
+def _topic_network(backend: Backend, *, layer, scale, period, chain, segment, directed=True, weight="n",
+                   **_: object) -> tuple[pd.DataFrame, dict]:
+    from chainatlas.analytics import networks as nw
+
+    e = _edges(backend, layer, scale, period, chain, segment)
+    m = nw.node_metrics(e, directed=directed, weight=weight)
+    m = m.rename(columns={"node": "unit"})
+    out = _names(backend, scale).merge(m, on="unit", how="right")
+    return out, {"n_nodes": len(out), "n_edges": len(e), "pagerank_sum": float(out["pagerank"].sum())}
+
+
+def _topic_communities(backend: Backend, *, layer, scale, period, chain, segment, weight="n", resolution=1.0,
+                       seed=0, **_: object) -> tuple[pd.DataFrame, dict]:
+    from chainatlas.analytics import networks as nw
+
+    _need_scale(scale, ("city", "county"), "communities")
+    e = _edges(backend, layer, scale, period, chain, segment)
+    g = nw.build_graph(e, directed=False, weight=weight)
+    com = nw.leiden(g, "weight", resolution=resolution, seed=seed)
+    memb = com.membership
+    prov = _province_of(list(memb.index)).reindex(memb.index)
+    cmp_ = nw.compare_partitions(memb, prov)
+    summary = {
+        "n_communities": com.n_communities, "modularity": com.modularity, "quality": com.quality,
+        "nmi_vs_province": cmp_.nmi, "ari_vs_province": cmp_.ari,
+        "crossing_share_province": nw.crossing_share(e, prov.to_dict(), weight=weight),
+        "crossing_share_community": nw.crossing_share(e, memb.to_dict(), weight=weight),
+        "implementation": com.implementation,
+    }
+    data = pd.DataFrame({"unit": memb.index.astype(str), "community": memb.to_numpy(),
+                         "province": prov.to_numpy()})
+    out = _names(backend, scale).merge(data, on="unit", how="right")
+    return out.sort_values(["community", "unit"], ignore_index=True), summary
+
+
+def _topic_gravity(backend: Backend, *, layer, scale, period, chain, segment, weight="n", top=20, exponent=2.0,
+                   **_: object) -> tuple[pd.DataFrame, dict]:
+    from chainatlas.analytics import gravity as gv
+
+    _need_scale(scale, ("city",), "gravity")
+    n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=segment)
+    cities = geo.places("city")[["adcode", "pop_2020"]].rename(columns={"adcode": "unit", "pop_2020": "population"})
+    places = cities.merge(n, on="unit", how="left")
+    mass = next((a for a in ("revenue", "firms") if a in places and places[a].fillna(0).sum() > 0), None)
+    if mass is None:
+        raise ConfigError(f"gravity: node attributes 'revenue' and 'firms' are both empty at scale {scale}, "
+                          f"period {period}, chain {chain!r}; nothing to use as G")
+    places = places.assign(population=places["population"].astype(float), G=places[mass].fillna(0.0))
+    expected = gv.gravity(places, id="unit", population="population", gdp="G", exponent=exponent)
+    e = _edges(backend, layer, scale, period, chain, segment)
+    e = e[e["src"].isin(cities["unit"]) & e["dst"].isin(cities["unit"])]
+    gap = gv.linkage_gap(e, expected, directed=False, weight=weight, top=top)
+    names = _names(backend, scale).set_index("unit")["name_zh"]
+    gap.insert(1, "src_name", gap["src"].map(names))
+    gap.insert(3, "dst_name", gap["dst"].map(names))
+    return gap, {"mass_attribute": mass, "population": "pop_2020 (census, geo.places('city'))",
+                 "observed_total": float(e[weight].sum()), "n_places": len(places)}
+
+
+def _topic_moran(backend: Backend, *, scale, period, chain, segment, attr="patents", permutations=999, seed=0,
+                 alpha=0.05, **_: object) -> tuple[pd.DataFrame, dict]:
+    from chainatlas.analytics import spatial as sp
+
+    _need_scale(scale, ("city", "county"), "moran")
+    n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=segment)
+    attrs = [c for c in n.columns if c not in ("unit", "name_zh", "name_en", "lon", "lat")]
+    if attr not in attrs:
+        raise ConfigError(f"--attr: node attribute {attr!r} not found at scale {scale}, period {period}, "
+                          f"chain {chain!r}; available: {', '.join(sorted(attrs)) or 'none'}")
+    w = sp.contiguity_weights(geo.boundaries(scale))
+    full = n.set_index("unit")[attr]
+    outside = full[~full.index.isin(w.id_order) & (full != 0)]  # records placed only above this level
+    y = full.reindex(w.id_order).fillna(0.0).astype(float)
+    g = sp.moran(y, w, permutations=permutations, seed=seed)
+    loc = sp.local_moran(y, w, permutations=max(int(permutations), 1), seed=seed, alpha=alpha)
+    f = loc.frame.reset_index().rename(columns={"place": "unit"})
+    f.insert(1, "value", y.to_numpy())
+    out = _names(backend, scale).merge(f, on="unit", how="right")
+    summary = {"attr": attr, "I": g.I, "EI": g.EI, "z_norm": g.z_norm, "p_norm": g.p_norm, "p_sim": g.p_sim,
+               "n": g.n, "weights": "queen contiguity of geo.boundaries, islands joined to nearest",
+               "clusters": {k: int(v) for k, v in loc.counts().items()},
+               "left_out_units": sorted(map(str, outside.index)), "left_out_total": float(outside.sum())}
+    return out, summary
+
+
+def _topic_complexity(backend: Backend, *, scale, period, chain, segment, attr="firms", threshold=1.0,
+                      **_: object) -> tuple[pd.DataFrame, dict]:
+    from chainatlas.analytics import complexity as cx
+    from chainatlas.model.taxonomy import atlas_taxonomy
+
+    segs = atlas_taxonomy().segments
+    if chain != ALL:
+        segs = segs[segs["chain"] == chain]
+        if segs.empty:
+            raise ConfigError(f"--chain: unknown chain {chain!r}; see `chainatlas chains list`")
+    cols = {}
+    for c, s in segs[["chain", "segment"]].itertuples(index=False):
+        n = query.nodes(backend, scale=scale, period=period, chain=c, segment=s, attrs=[attr])
+        label = s if chain != ALL else f"{c}:{s}"
+        cols[label] = n.set_index("unit")[attr] if attr in n else pd.Series(0.0, index=n["unit"])
+    values = pd.DataFrame(cols).fillna(0.0)
+    values = values.loc[values.sum(axis=1) > 0, values.sum(axis=0) > 0]
+    if values.shape[0] < 2 or values.shape[1] < 2:
+        raise ConfigError(f"complexity: need at least 2 units and 2 segments with {attr!r} > 0 at scale {scale}, "
+                          f"period {period}, chain {chain!r}; got {values.shape}")
+    res = cx.complexity(values, threshold=threshold)
+    r = cx.rca(values).add_prefix("rca_")
+    data = pd.DataFrame({"eci": res.eci, "diversity": res.diversity}).join(r)
+    data.index.name = "unit"
+    out = _names(backend, scale).merge(data.reset_index(), on="unit", how="right")
+    summary = {"attr": attr, "pci": res.pci.to_dict(), "ubiquity": res.ubiquity.to_dict(),
+               "eigenvalue": res.eigenvalue, "segments": list(values.columns)}
+    return out.sort_values("eci", ascending=False, ignore_index=True), summary
+
+
+def _topic_coupling(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
+    n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=segment)
+    if scale == "city":  # drop records placed only at province level
+        n = n[n["unit"].isin(geo.places("city")["adcode"])]
+    missing = [a for a in (*INNOVATION_ATTRS, *INDUSTRY_ATTRS) if a not in n]
+    for a in missing:
+        n = n.assign(**{a: 0.0})
+    data, summary = _coupling_frame(n.set_index("unit"), list(INNOVATION_ATTRS), list(INDUSTRY_ATTRS))
+    summary["missing_attributes_as_zero"] = missing
+    out = _names(backend, scale).merge(data.reset_index(), on="unit", how="right")
+    return out, summary
+
+
+def _coupling_frame(table: pd.DataFrame, innovation: list[str], industry: list[str]) -> tuple[pd.DataFrame, dict]:
+    from chainatlas.analytics import coupling as cp
+
+    inn = cp.entropy_weights(table[innovation].astype(float))
+    ind = cp.entropy_weights(table[industry].astype(float))
+    u = pd.DataFrame({"innovation": inn.index, "industry": ind.index})
+    std = cp.coupling(u, method="standard")
+    wang = cp.coupling(u, method="wang2021")
+    data = u.join(std[["C", "T", "D", "grade", "grade_en"]])
+    data = data.join(wang[["C", "D", "grade", "grade_en"]].add_suffix("_wang2021"))
+    data.index.name = "unit"
+    summary = {"innovation_weights": inn.weights.to_dict(), "industry_weights": ind.weights.to_dict(),
+               "coupling_methods": ["standard", "wang2021"]}
+    return data, summary
+
+
+#: topic → (function, needs a layer)
+TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool]] = {
+    "network": (_topic_network, True),
+    "communities": (_topic_communities, True),
+    "gravity": (_topic_gravity, True),
+    "moran": (_topic_moran, False),
+    "complexity": (_topic_complexity, False),
+    "coupling": (_topic_coupling, False),
+}
+
+
+def analyze(backend: Backend, topic: str, *, layer: str | None = None, scale: str = "city",
+            period: int | None = None, chain: str = ALL, segment: str = ALL, **parameters: object) -> Result:
+    """Run one analysis ``topic`` on the atlas's data and return it with its provenance.
+
+    Topics: ``network`` (node metrics of one layer), ``communities`` (Leiden vs provinces), ``gravity``
+    (observed layer ties vs modified gravity; top untapped pairs), ``moran`` (global and local Moran's I of a
+    node attribute), ``complexity`` (RCA / ECI of units over a chain's segments), ``coupling`` (innovation ×
+    industry coupling coordination). ``parameters`` are passed to the topic (e.g. ``attr``, ``seed``, ``top``)
+    and recorded. ``period`` defaults to the latest built one.
+    """
+    if topic not in TOPICS:
+        raise ConfigError(f"topic: unknown {topic!r}; expected one of {', '.join(TOPICS)}")
+    fn, needs_layer = TOPICS[topic]
+    query.check_filters(scale=scale)
+    if needs_layer:
+        _need_layer(layer, topic)
+    else:
+        layer = None
+    year = _latest(backend, period)
+    params = {k: v for k, v in parameters.items() if v is not None}
+    used = _effective(fn, params)
+    data, summary = fn(backend, layer=layer, scale=scale, period=year, chain=chain, segment=segment, **used)
+    info = query.dataset_info(backend)
+    prov = _provenance(topic=topic, layer=layer, scale=scale, period=year, chain=chain, segment=segment,
+                       parameters=used, data_version=data_version(backend),
+                       synthetic=bool(info.get("synthetic") or info.get("contains_synthetic")),
+                       source="atlas")
+    return Result(data.reset_index(drop=True), prov, _jsonable(summary))
+
+
+# ================================================================================================ user tables
+def read_table(path: Path | str) -> pd.DataFrame:
+    """Read a user's CSV/TSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX table; ids stay text."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"--input: file {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, dtype=object, engine="openpyxl")
+        else:
+            sep = "\t" if suffix in (".tsv", ".tab") else ","
+            try:
+                df = pd.read_csv(path, sep=sep, encoding="utf-8-sig", dtype=str)
+            except UnicodeDecodeError:
+                df = pd.read_csv(path, sep=sep, encoding="gb18030", dtype=str)
+    except ConfigError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any parser failure becomes one clear message
+        raise ConfigError(f"{path}: cannot read as a table ({type(e).__name__}: {e}); expected CSV or XLSX "
+                          f"with a header row") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if df.empty:
+        raise ConfigError(f"{path}: the table has no data rows")
+    return df
+
+
+def _need(df: pd.DataFrame, path: Path, cols: Sequence[str], expected: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {', '.join(map(repr, missing))}; the file has "
+                          f"{', '.join(map(repr, df.columns))}; expected {expected}. "
+                          f"See `chainatlas calc METHOD --help` for an example.")
+
+
+def _numeric(df: pd.DataFrame, path: Path, cols: Sequence[str]) -> pd.DataFrame:
+    out = df.copy()
+    for c in cols:
+        v = pd.to_numeric(out[c], errors="coerce")
+        bad = v.isna() & out[c].notna()
+        if bad.any() or v.isna().any():
+            i = int(np.flatnonzero(bad.to_numpy() | v.isna().to_numpy())[0])
+            raise ConfigError(f"{path}: row {i + 2}, column {c!r}: expected a number, got {out[c].iloc[i]!r}")
+        out[c] = v.astype(float)
+    return out
+
+
+def _edge_list(df: pd.DataFrame, path: Path, extra: Sequence[str] = ()) -> tuple[pd.DataFrame, str | None]:
+    _need(df, path, ["src", "dst", *extra], "an edge list with columns src,dst[,weight]")
+    if "weight" in df.columns:
+        return _numeric(df, path, ["weight"]), "weight"
+    return df, None
+
+
+def _square_io(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.Series | None, pd.Series | None]:
+    """Z (labels from the first column), and the x and/or y columns."""
+    label = df.columns[0]
+    sectors = [str(s) for s in df[label]]
+    _need(df, path, sectors, "a square table: first column sector names, then one column per sector "
+                             "(the same names, in any order), plus x (gross output) or y (final demand)")
+    if "x" not in df.columns and "y" not in df.columns:
+        raise ConfigError(f"{path}: missing column 'x' or 'y'; expected gross output x or final demand y "
+                          f"next to the sector columns")
+    num = _numeric(df, path, [*sectors, *[c for c in ("x", "y") if c in df.columns]])
+    Z = pd.DataFrame(num[sectors].to_numpy(), index=pd.Index(sectors, name="sector"), columns=sectors)
+    x = pd.Series(num["x"].to_numpy(), index=Z.index, name="x") if "x" in num else None
+    y = pd.Series(num["y"].to_numpy(), index=Z.index, name="y") if "y" in num else None
+    return Z, x, y
+
+
+def _wide(prefix: str, m: pd.DataFrame) -> pd.DataFrame:
+    return m.set_axis([f"{prefix}[{c}]" for c in m.columns], axis=1)
+
+
+def _calc_centrality(df: pd.DataFrame, path: Path, *, directed: bool = True, **_: object):
+    """Node metrics of a graph: degree, strength, betweenness, closeness, eigenvector, PageRank, clustering,
+    Burt's constraint and effective size, core–periphery.
+
+    Input: an edge list, one row per tie; weight optional (default 1 per row).
+      src,dst,weight
+      上海,苏州,3
+      上海,杭州,2
+      苏州,杭州,1
+    Options: --undirected for symmetric ties (co-patents, co-authorship).
+    Output: one row per node (node, degree_in, ..., pagerank, ...).
+    """
+    from chainatlas.analytics import networks as nw
+
+    e, w = _edge_list(df, path)
+    return nw.node_metrics(e, directed=directed, weight=w), {}
+
+
+def _calc_leiden(df: pd.DataFrame, path: Path, *, resolution: float = 1.0, seed: int = 0, **_: object):
+    """Leiden communities (modularity, resolution γ, fixed seed).
+
+    Input: an edge list (ties are taken as undirected; weight optional).
+      src,dst,weight
+      a,b,5
+      b,c,4
+      c,a,3
+      d,e,5
+      e,f,4
+      f,d,3
+      c,d,1
+    Options: --resolution 1.0, --seed 0.
+    Output: node, community (0 = the community with the largest strength); modularity in the provenance.
+    """
+    from chainatlas.analytics import networks as nw
+
+    e, w = _edge_list(df, path)
+    g = nw.build_graph(e, directed=False, weight=w)
+    com = nw.leiden(g, "weight" if w else None, resolution=resolution, seed=seed)
+    data = pd.DataFrame({"node": com.membership.index, "community": com.membership.to_numpy()})
+    return data, {"n_communities": com.n_communities, "modularity": com.modularity, "quality": com.quality}
+
+
+def _calc_qap(df: pd.DataFrame, path: Path, *, x: str | None = None, y: str | None = None,
+              directed: bool = True, permutations: int = 999, seed: int = 0, **_: object):
+    """QAP correlation between two layers of the same places (permutation p-values).
+
+    Input: a multiplex edge list with a layer column; weight optional.
+      src,dst,layer,weight
+      a,b,innovation,3
+      b,c,innovation,1
+      a,b,industry,2
+      c,a,industry,4
+    Options: --x innovation --y industry (layer names), --permutations 999, --seed 0, --undirected.
+    Output: one row: x, y, r, p_greater, p_less, p_two_sided, n_permutations, n_nodes.
+    """
+    from chainatlas.analytics import networks as nw
+
+    e, w = _edge_list(df, path, extra=["layer"])
+    layers = sorted(map(str, e["layer"].unique()))
+    for opt, name in (("--x", x), ("--y", y)):
+        if not name:
+            raise ConfigError(f"{opt}: qap needs two layer names (--x and --y); {path} has layers {layers}")
+        if name not in layers:
+            raise ConfigError(f"{opt}: layer {name!r} is not in column 'layer' of {path}; it has {layers}")
+    nodes = sorted(set(map(str, e["src"])) | set(map(str, e["dst"])))
+    e = e.assign(src=e["src"].astype(str), dst=e["dst"].astype(str))
+    ax = nw.adjacency_matrix(e[e["layer"] == x], nodes, directed=directed, weight=w)
+    ay = nw.adjacency_matrix(e[e["layer"] == y], nodes, directed=directed, weight=w)
+    r = nw.qap_correlation(ax, ay, n_permutations=permutations, seed=seed)
+    data = pd.DataFrame([{"x": x, "y": y, "r": r.r, "p_greater": r.p_greater, "p_less": r.p_less,
+                          "p_two_sided": r.p_two_sided, "n_permutations": r.n_permutations,
+                          "n_nodes": len(nodes)}])
+    return data, {}
+
+
+def _calc_gravity(df: pd.DataFrame, path: Path, *, exponent: float = 2.0, **_: object):
+    """Modified gravity linkage R_ij = k_ij √(P_i G_i) √(P_j G_j) / D_ij^β with k_ij = G_i / (G_i + G_j).
+
+    Input: one row per place; distances are great-circle km from lon/lat (degrees).
+      id,population,gdp,lon,lat
+      上海,2487,4.47,121.47,31.23
+      苏州,1275,2.27,120.59,31.30
+      杭州,1194,1.81,120.16,30.27
+    Options: --exponent 2 (distance decay β).
+    Output: one row per ordered pair: src, dst, k, mass_src, mass_dst, distance, gravity, share_src.
+    """
+    from chainatlas.analytics import gravity as gv
+
+    _need(df, path, ["id", "population", "gdp", "lon", "lat"], "one row per place: id,population,gdp,lon,lat")
+    p = _numeric(df, path, ["population", "gdp", "lon", "lat"])
+    return gv.gravity(p, id="id", exponent=exponent), {}
+
+
+def _calc_leontief(df: pd.DataFrame, path: Path, **_: object):
+    """Leontief model: technical coefficients A, inverse L = (I − A)⁻¹ and backward/forward linkages.
+
+    Input: a square transactions table Z (row i sells to column j), sector names in the first column, with
+    gross output x or final demand y (x = Z·1 + y). Miller & Blair (2009) Table 2.3:
+      sector,S1,S2,x
+      S1,150,500,1000
+      S2,200,100,2000
+    Output: one row per sector: x, A[j], L[j] for every sector j, linkages (backward_total = output
+    multiplier, backward_index, forward_index, key_sector ...).
+    """
+    from chainatlas.analytics import io
+
+    Z, x, y = _square_io(df, path)
+    x = x if x is not None else io.calc_x(Z, y)
+    A = io.calc_A(Z, x)
+    L = io.calc_L(A)
+    link = io.calc_linkages(Z, x)
+    out = pd.concat([pd.Series(x, index=Z.index, name="x"), _wide("A", A), _wide("L", L), link], axis=1)
+    return out.reset_index().rename(columns={"index": "sector"}), {"n_sectors": len(Z)}
+
+
+def _calc_ghosh(df: pd.DataFrame, path: Path, **_: object):
+    """Ghosh (supply-side) model: allocation coefficients B = x̂⁻¹Z and inverse G = (I − B)⁻¹.
+
+    Input: as for leontief (sector names, square Z, x or y):
+      sector,S1,S2,x
+      S1,150,500,1000
+      S2,200,100,2000
+    Output: one row per sector: x, B[j], G[j], forward_direct, forward_total (row sums of G).
+    """
+    from chainatlas.analytics import io
+
+    Z, x, y = _square_io(df, path)
+    x = x if x is not None else io.calc_x(Z, y)
+    B = io.calc_B(Z, x)
+    G = io.calc_G(B)
+    out = pd.concat([pd.Series(x, index=Z.index, name="x"), _wide("B", B), _wide("G", G)], axis=1)
+    out["forward_direct"] = B.sum(axis=1)
+    out["forward_total"] = G.sum(axis=1)
+    return out.reset_index().rename(columns={"index": "sector"}), {"n_sectors": len(Z)}
+
+
+def _calc_extraction(df: pd.DataFrame, path: Path, *, sectors: Sequence[str] | None = None,
+                     how: str = "complete", **_: object):
+    """Hypothetical extraction: output lost when sectors disappear (or stop buying / selling).
+
+    Input: as for leontief (sector names, square Z, y or x; y = x − Z·1 when only x is given):
+      sector,S1,S2,y
+      S1,150,500,350
+      S2,200,100,1700
+    Options: --sectors S1[,S2...] (required), --how complete|backward|forward|links.
+    Output: one row per sector: x, x_extracted, loss; total loss and loss share in the provenance.
+    """
+    from chainatlas.analytics import io
+
+    if not sectors:
+        raise ConfigError("--sectors: extraction needs the sectors to extract, e.g. --sectors S1")
+    Z, x, y = _square_io(df, path)
+    unknown = [s for s in sectors if s not in Z.index]
+    if unknown:
+        raise ConfigError(f"--sectors: {unknown} not among the sectors of {path}: {list(Z.index)}")
+    if y is None:
+        y = x - Z.sum(axis=1)
+    r = io.calc_extraction(Z, y, list(sectors), how=how)
+    data = pd.DataFrame({"x": r.x, "x_extracted": r.x_extracted})
+    data["loss"] = data["x"] - data["x_extracted"]
+    data.index.name = "sector"
+    return data.reset_index(), {"sectors": list(r.sectors), "how": r.how, "loss": r.loss,
+                                "loss_share": r.loss_share, "loss_outside": r.loss_outside}
+
+
+def _calc_moran(df: pd.DataFrame, path: Path, *, geo_file: str | None = None, k: int | None = None,
+                id_field: str = "adcode", permutations: int = 999, seed: int = 0, alpha: float = 0.05,
+                **_: object):
+    """Global and local Moran's I (LISA) of a variable over places.
+
+    Input: one row per place, id and value; weights from polygons (--geo FILE.geojson, features matched
+    on properties.adcode or --id-field) or, with lon,lat columns, k nearest neighbours (--k 4):
+      id,value,lon,lat
+      a,1.0,120.0,30.0
+      b,2.0,120.5,30.1
+      c,8.0,121.0,30.2
+      d,9.0,121.5,30.3
+      e,3.0,120.2,30.9
+    Options: --geo FILE or --k K, --permutations 999, --seed 0.
+    Output: one row per place: id, value, Is, quadrant, p_sim, z_sim, cluster; global I in the provenance.
+    """
+    from chainatlas.analytics import spatial as sp
+
+    _need(df, path, ["id", "value"], "one row per place: id,value (plus lon,lat with --k)")
+    d = _numeric(df, path, ["value"]).assign(id=df["id"].astype(str))
+    if geo_file:
+        gpath = Path(geo_file)
+        try:
+            fc = json.loads(gpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"--geo: cannot read {gpath} as GeoJSON ({e})") from None
+        feats = fc.get("features", []) if isinstance(fc, dict) else []
+        if not feats or any(id_field not in (f.get("properties") or {}) for f in feats):
+            raise ConfigError(f"--geo: {gpath}: expected a FeatureCollection whose features all have "
+                              f"properties.{id_field}")
+        for f in feats:
+            f["properties"][id_field] = str(f["properties"][id_field])
+        w = sp.contiguity_weights(fc, id_field=id_field)
+        weights = f"queen contiguity from {gpath.name}"
+    elif k:
+        _need(df, path, ["lon", "lat"], "lon,lat columns for --k nearest-neighbour weights")
+        d = _numeric(d, path, ["lon", "lat"])
+        w = sp.knn_weights(d, k=k, id="id")
+        weights = f"{k} nearest neighbours (great circle)"
+    else:
+        raise ConfigError("moran needs spatial weights: --geo FILE.geojson (polygons) or --k K (with lon,lat)")
+    y = d.drop_duplicates("id").set_index("id")["value"]
+    missing = [i for i in w.id_order if i not in y.index]
+    if missing:
+        raise ConfigError(f"{path}: no value for places {missing[:5]} that are in the weights; expected one "
+                          f"row per place")
+    y = y.reindex(w.id_order)
+    g = sp.moran(y, w, permutations=permutations, seed=seed)
+    loc = sp.local_moran(y, w, permutations=max(int(permutations), 1), seed=seed, alpha=alpha)
+    f = loc.frame.reset_index().rename(columns={"place": "id"})
+    f.insert(1, "value", y.to_numpy())
+    return f, {"I": g.I, "EI": g.EI, "z_norm": g.z_norm, "p_norm": g.p_norm, "p_sim": g.p_sim, "n": g.n,
+               "weights": weights, "clusters": {kk: int(v) for kk, v in loc.counts().items()}}
+
+
+def _calc_complexity(df: pd.DataFrame, path: Path, *, threshold: float = 1.0, **_: object):
+    """Economic complexity: RCA, ECI of places and PCI of products (eigenvector method).
+
+    Input: a place × product matrix of non-negative activity (exports, firms, revenue), place ids in the
+    first column:
+      place,chips,cars,drugs
+      a,10,0,5
+      b,0,8,1
+      c,3,3,3
+    Options: --threshold 1.0 (M = 1 when RCA ≥ threshold).
+    Output: one row per place: eci, diversity, rca_<product>; PCI and ubiquity in the provenance.
+    """
+    from chainatlas.analytics import complexity as cx
+
+    label = df.columns[0]
+    items = [c for c in df.columns if c != label]
+    if not items:
+        raise ConfigError(f"{path}: expected place ids in the first column and one column per product")
+    num = _numeric(df, path, items)
+    values = pd.DataFrame(num[items].to_numpy(), index=pd.Index(num[label].astype(str), name=label),
+                          columns=items)
+    res = cx.complexity(values, threshold=threshold)
+    data = pd.DataFrame({"eci": res.eci, "diversity": res.diversity}).join(cx.rca(values).add_prefix("rca_"))
+    data.index.name = label
+    return data.reset_index(), {"pci": res.pci.to_dict(), "ubiquity": res.ubiquity.to_dict(),
+                                "eigenvalue": res.eigenvalue}
+
+
+def _calc_coupling(df: pd.DataFrame, path: Path, *, innovation: Sequence[str] | None = None,
+                   industry: Sequence[str] | None = None, **_: object):
+    """Coupling coordination of two subsystems: entropy-weight indices, then C, T, D (standard and
+    Wang et al. 2021 corrected) with 廖重斌's grades.
+
+    Input: one row per unit (first column: id), indicator columns of both subsystems:
+      city,patents,papers,revenue,firms
+      上海,900,500,4000,300
+      苏州,400,100,3500,280
+      宣城,20,5,300,40
+    Options: --innovation patents,papers --industry revenue,firms (all benefit indicators).
+    Output: one row per unit: innovation, industry (indices), C, T, D, grade, C_wang2021, D_wang2021, ...
+    """
+    if not innovation or not industry:
+        raise ConfigError("--innovation and --industry: name the indicator columns of each subsystem, "
+                          "e.g. --innovation patents,papers --industry revenue,firms")
+    _need(df, path, [*innovation, *industry], "one row per unit with the indicator columns given")
+    label = df.columns[0]
+    num = _numeric(df, path, [*innovation, *industry])
+    table = num.set_index(num[label].astype(str))
+    data, summary = _coupling_frame(table, list(innovation), list(industry))
+    data.index.name = label
+    return data.reset_index(), summary
+
+
+#: method → function (its docstring is the method's help: input shape and an example)
+CALC_METHODS: dict[str, Callable[..., tuple[pd.DataFrame, dict]]] = {
+    "centrality": _calc_centrality,
+    "leiden": _calc_leiden,
+    "qap": _calc_qap,
+    "gravity": _calc_gravity,
+    "leontief": _calc_leontief,
+    "ghosh": _calc_ghosh,
+    "extraction": _calc_extraction,
+    "moran": _calc_moran,
+    "complexity": _calc_complexity,
+    "coupling": _calc_coupling,
+}
+
+
+def method_help(method: str) -> str:
+    """The help text of a calc method (input shape and an example)."""
+    return inspect.getdoc(CALC_METHODS[method]) or ""
+
+
+def calc(method: str, input: Path | str, **parameters: object) -> Result:
+    """Run one ``method`` on a table the user brings (CSV/XLSX at ``input``); see :data:`CALC_METHODS`."""
+    if method not in CALC_METHODS:
+        raise ConfigError(f"method: unknown {method!r}; expected one of {', '.join(CALC_METHODS)}")
+    path = Path(input)
+    df = read_table(path)
+    fn = CALC_METHODS[method]
+    params = {k: v for k, v in parameters.items() if v is not None}
+    used = _effective(fn, params)
+    data, summary = fn(df, path, **used)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    prov = _provenance(method=method, layer=None, scale=None, period=None, chain=None, segment=None,
+                       parameters=used, data_version={"input": str(path), "sha256": digest, "rows": len(df)},
+                       synthetic=None, source="user table")
+    return Result(data.reset_index(drop=True), prov, _jsonable(summary))

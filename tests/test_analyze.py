@@ -1,0 +1,237 @@
+"""``chainatlas analyze`` (atlas data) and ``chainatlas calc`` (user tables), through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from chainatlas.cli import main
+from chainatlas.pipeline import analyze as an
+
+PERIOD = 2024
+
+
+def _run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), prog_name="chainatlas", catch_exceptions=False)
+
+
+def _analyze(built_db: Path, tmp_path: Path, topic: str, *args: str, fmt: str = "json") -> dict:
+    out = tmp_path / f"{topic}.{fmt}"
+    r = _run("--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args, "-f", fmt, "-o", str(out))
+    assert r.exit_code == 0, r.output
+    if fmt == "json":
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        doc["frame"] = pd.DataFrame(doc["data"])
+        return doc
+    side = json.loads(Path(str(out) + ".provenance.json").read_text(encoding="utf-8"))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
+    side["frame"] = pd.read_csv(out, encoding="utf-8-sig", dtype={"unit": str})
+    return side
+
+
+def _check_provenance(doc: dict, topic: str, *, layer: str | None, scale: str) -> None:
+    p = doc["provenance"]
+    assert p["topic"] == topic and p["period"] == PERIOD and p["scale"] == scale and p["layer"] == layer
+    assert p["chain"] == "*" and p["segment"] == "*"
+    assert p["data_version"]["max_batch_id"] >= 1 and p["data_version"]["built_at"]
+    assert p["synthetic"] is True
+    assert isinstance(p["parameters"], dict)
+
+
+# ------------------------------------------------------------------------------------------------ analyze
+def test_analyze_network_csv(built_db: Path, tmp_path: Path) -> None:
+    doc = _analyze(built_db, tmp_path, "network", "--layer", "innovation", "--scale", "city", fmt="csv")
+    _check_provenance(doc, "network", layer="innovation", scale="city")
+    f = doc["frame"]
+    assert {"unit", "name_zh", "pagerank", "betweenness", "degree"} <= set(f.columns)
+    assert len(f) >= 2 and f["unit"].is_unique
+    assert f["pagerank"].sum() == pytest.approx(1.0, abs=1e-9)
+    assert doc["provenance"]["parameters"] == {"directed": True, "weight": "n"}
+
+
+def test_analyze_communities(built_db: Path, tmp_path: Path) -> None:
+    doc = _analyze(built_db, tmp_path, "communities", "--layer", "innovation", "--seed", "1")
+    _check_provenance(doc, "communities", layer="innovation", scale="city")
+    f, s = doc["frame"], doc["summary"]
+    assert {"unit", "community", "province"} <= set(f.columns)
+    assert f["community"].nunique() == s["n_communities"] >= 1
+    assert 0 <= s["nmi_vs_province"] <= 1 and 0 <= s["crossing_share_province"] <= 1
+    assert doc["provenance"]["parameters"]["seed"] == 1
+
+
+def test_analyze_communities_rejects_province_scale(built_db: Path, tmp_path: Path) -> None:
+    r = _run("--db", str(built_db), "analyze", "communities", "--layer", "innovation", "--scale", "province",
+             "-o", str(tmp_path / "c.csv"))
+    assert r.exit_code != 0 and "--scale" in r.output and "city or county" in r.output
+
+
+def test_analyze_gravity(built_db: Path, tmp_path: Path) -> None:
+    doc = _analyze(built_db, tmp_path, "gravity", "--layer", "innovation", "--top", "5")
+    _check_provenance(doc, "gravity", layer="innovation", scale="city")
+    f = doc["frame"]
+    assert 1 <= len(f) <= 5 and (f["gap"] > 0).all()
+    assert f["gap"].is_monotonic_decreasing and (f["src"] != f["dst"]).all()
+    assert doc["summary"]["mass_attribute"] in ("revenue", "firms")
+
+
+def test_analyze_moran(built_db: Path, tmp_path: Path) -> None:
+    doc = _analyze(built_db, tmp_path, "moran", "--attr", "patents", "--permutations", "99")
+    _check_provenance(doc, "moran", layer=None, scale="city")
+    f, s = doc["frame"], doc["summary"]
+    assert len(f) == 41 and s["n"] == 41  # the 41 prefecture cities
+    assert set(f["cluster"]) <= {"HH", "LH", "LL", "HL", "ns"}
+    assert -1 <= s["I"] <= 1 and s["EI"] == pytest.approx(-1 / 40)
+
+
+def test_analyze_moran_unknown_attribute(built_db: Path, tmp_path: Path) -> None:
+    r = _run("--db", str(built_db), "analyze", "moran", "--attr", "nope", "-o", str(tmp_path / "m.csv"))
+    assert r.exit_code != 0 and "'nope'" in r.output and "patents" in r.output
+
+
+def test_analyze_complexity(built_db: Path, tmp_path: Path) -> None:
+    doc = _analyze(built_db, tmp_path, "complexity", "--chain", "nev")
+    p = doc["provenance"]
+    assert p["chain"] == "nev" and p["period"] == PERIOD and p["data_version"]["max_batch_id"] >= 1
+    f = doc["frame"]
+    assert len(f) >= 2 and any(c.startswith("rca_") for c in f.columns)
+    eci = f["eci"].dropna()
+    assert eci.mean() == pytest.approx(0, abs=1e-9) and eci.std(ddof=0) == pytest.approx(1, abs=1e-9)
+    assert set(doc["summary"]["pci"]) <= set(doc["summary"]["segments"])
+
+
+def test_analyze_coupling(built_db: Path, tmp_path: Path) -> None:
+    doc = _analyze(built_db, tmp_path, "coupling")
+    _check_provenance(doc, "coupling", layer=None, scale="city")
+    f, s = doc["frame"], doc["summary"]
+    assert len(f) == 41
+    for col in ("innovation", "industry", "C", "T", "D", "C_wang2021", "D_wang2021"):
+        assert f[col].dropna().between(0, 1 + 1e-12).all(), col
+    assert sum(s["innovation_weights"].values()) == pytest.approx(1)
+    assert set(s["industry_weights"]) == {"revenue", "firms", "exports", "employees"}
+
+
+def test_analyze_needs_layer(built_db: Path, tmp_path: Path) -> None:
+    r = _run("--db", str(built_db), "analyze", "network", "-o", str(tmp_path / "n.csv"))
+    assert r.exit_code != 0 and "--layer" in r.output
+
+
+# ------------------------------------------------------------------------------------------------ calc
+def _calc(tmp_path: Path, method: str, table: str, *args: str, name: str = "in.csv") -> dict:
+    src = tmp_path / name
+    src.write_text(table, encoding="utf-8")
+    out = tmp_path / f"{method}.json"
+    r = _run("calc", method, "--input", str(src), *args, "-o", str(out))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["provenance"]["method"] == method and len(doc["provenance"]["data_version"]["sha256"]) == 64
+    doc["frame"] = pd.DataFrame(doc["data"])
+    return doc
+
+
+def test_calc_leontief_miller_blair(tmp_path: Path) -> None:
+    # Miller, R. E. & Blair, P. D. (2009). Input-Output Analysis, 2nd ed., Table 2.3 (two-sector example):
+    # Z = [[150, 500], [200, 100]], x = [1000, 2000]  →  L = [[1.2541, 0.3300], [0.2640, 1.1221]]
+    doc = _calc(tmp_path, "leontief", "sector,S1,S2,x\nS1,150,500,1000\nS2,200,100,2000\n")
+    f = doc["frame"].set_index("sector")
+    assert f.loc["S1", "A[S1]"] == pytest.approx(0.15) and f.loc["S1", "A[S2]"] == pytest.approx(0.25)
+    assert f.loc["S1", "L[S1]"] == pytest.approx(1.2541, abs=1e-4)
+    assert f.loc["S1", "L[S2]"] == pytest.approx(0.3300, abs=1e-4)
+    assert f.loc["S2", "L[S1]"] == pytest.approx(0.2640, abs=1e-4)
+    assert f.loc["S2", "L[S2]"] == pytest.approx(1.1221, abs=1e-4)
+
+
+def test_calc_leontief_from_final_demand_matches(tmp_path: Path) -> None:
+    # same table with final demand y = x - Z·1 = [350, 1700] (Miller & Blair 2009, Table 2.3)
+    doc = _calc(tmp_path, "leontief", "sector,S1,S2,y\nS1,150,500,350\nS2,200,100,1700\n")
+    f = doc["frame"].set_index("sector")
+    assert f["x"].tolist() == pytest.approx([1000, 2000])
+    assert f.loc["S1", "L[S1]"] == pytest.approx(1.2541, abs=1e-4)
+
+
+def test_calc_centrality_krackhardt_kite(tmp_path: Path) -> None:
+    g = nx.krackhardt_kite_graph()
+    table = "src,dst\n" + "".join(f"n{a},n{b}\n" for a, b in g.edges())
+    doc = _calc(tmp_path, "centrality", table, "--undirected")
+    f = doc["frame"].set_index("node")
+    expected = nx.betweenness_centrality(g)
+    for v, b in expected.items():
+        assert f.loc[f"n{v}", "betweenness"] == pytest.approx(b, abs=1e-9)
+    # Krackhardt (1990) kite: Heather (node 7) is the broker, betweenness 0.389 (NetworkX test suite)
+    assert f.loc["n7", "betweenness"] == pytest.approx(0.389, abs=1e-3)
+    assert f["pagerank"].sum() == pytest.approx(1.0)
+    assert doc["provenance"]["parameters"]["directed"] is False
+
+
+def test_calc_missing_column_is_a_clear_error(tmp_path: Path) -> None:
+    src = tmp_path / "edges.csv"
+    src.write_text("from,dst,weight\na,b,1\n", encoding="utf-8")
+    r = _run("calc", "centrality", "--input", str(src), "-o", str(tmp_path / "out.csv"))
+    assert r.exit_code != 0
+    assert "edges.csv" in r.output and "'src'" in r.output and "expected an edge list" in r.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_calc_bad_number_names_row_and_column(tmp_path: Path) -> None:
+    src = tmp_path / "io.csv"
+    src.write_text("sector,S1,S2,x\nS1,150,lots,1000\nS2,200,100,2000\n", encoding="utf-8")
+    r = _run("calc", "leontief", "--input", str(src), "-o", str(tmp_path / "out.csv"))
+    assert r.exit_code != 0 and "io.csv" in r.output and "row 2" in r.output and "'S2'" in r.output
+
+
+def test_calc_reads_xlsx_and_writes_csv_with_sidecar(tmp_path: Path) -> None:
+    src = tmp_path / "io.xlsx"
+    pd.DataFrame({"sector": ["S1", "S2"], "S1": [150, 200], "S2": [500, 100], "x": [1000, 2000]}).to_excel(
+        src, index=False)
+    out = tmp_path / "ghosh.csv"
+    r = _run("calc", "ghosh", "--input", str(src), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    f = pd.read_csv(out, encoding="utf-8-sig").set_index("sector")
+    assert f.loc["S1", "B[S2]"] == pytest.approx(0.5)  # b_12 = z_12 / x_1 = 500 / 1000
+    side = json.loads((tmp_path / "ghosh.csv.provenance.json").read_text(encoding="utf-8"))
+    assert side["provenance"]["method"] == "ghosh" and side["provenance"]["data_version"]["input"] == str(src)
+
+
+def _example(method: str) -> str:
+    """The CSV example of a method's help text (its lines indented by two spaces)."""
+    lines = [ln[2:] for ln in an.method_help(method).splitlines() if ln.startswith("  ") and "," in ln]
+    assert len(lines) >= 2, method
+    return "\n".join(lines) + "\n"
+
+
+EXAMPLE_ARGS = {
+    "qap": ["--x", "innovation", "--y", "industry", "--permutations", "99"],
+    "extraction": ["--sectors", "S1"],
+    "moran": ["--k", "2", "--permutations", "99"],
+    "coupling": ["--innovation", "patents,papers", "--industry", "revenue,firms"],
+    "centrality": ["--undirected"],
+}
+
+
+@pytest.mark.parametrize("method", list(an.CALC_METHODS))
+def test_calc_help_shows_an_example_that_runs(method: str, tmp_path: Path) -> None:
+    r = _run("calc", method, "--help")
+    assert r.exit_code == 0
+    assert f"Method {method}" in r.output and "Input" in r.output
+    example = _example(method)
+    assert example.splitlines()[0] in r.output
+    doc = _calc(tmp_path, method, example, *EXAMPLE_ARGS.get(method, []))
+    assert len(doc["frame"]) >= 1
+
+
+def test_calc_extraction_loss(tmp_path: Path) -> None:
+    doc = _calc(tmp_path, "extraction", _example("extraction"), "--sectors", "S1")
+    s = doc["summary"]
+    assert s["sectors"] == ["S1"] and s["how"] == "complete"
+    assert 0 < s["loss_share"] <= 1 and s["loss"] >= 1000  # at least S1's own output (x1 = 1000) is lost
+
+
+def test_calc_qap_unknown_layer(tmp_path: Path) -> None:
+    src = tmp_path / "m.csv"
+    src.write_text(_example("qap"), encoding="utf-8")
+    r = _run("calc", "qap", "--input", str(src), "--x", "innovation", "--y", "value", "-o", str(tmp_path / "q.csv"))
+    assert r.exit_code != 0 and "'value'" in r.output and "industry" in r.output
