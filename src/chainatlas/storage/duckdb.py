@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -208,12 +209,11 @@ class DuckDBBackend(Backend):
             self.con.execute(f'INSERT INTO "{kind.table}" BY NAME SELECT * FROM _batch')
             if kind.party_lists and parties is not None:
                 ptable = schema.PARTY_TABLE.format(table=kind.table)
-                keep = set(frame[kind.key[0]])
-                p = parties[parties["record_id"].isin(keep)].copy()
-                p["batch_id"] = batch_id
-                pcols = [c for c, _ in schema.party_columns()]
-                self.con.register("_parties", pa.Table.from_pandas(p[[c for c in pcols if c in p.columns]],
-                                                                   preserve_index=False))
+                p = parties[parties["record_id"].isin(frame[kind.key[0]])] if good_only else parties
+                pcols = [c for c in (c for c, _ in schema.party_columns()) if c in p.columns and c != "batch_id"]
+                pt = pa.Table.from_pandas(p[pcols], preserve_index=False)
+                pt = pt.append_column("batch_id", pa.array(np.full(len(pt), batch_id, dtype=np.int32)))
+                self.con.register("_parties", pt)
                 self.con.execute(f'DELETE FROM "{ptable}" WHERE record_id IN '
                                  f'(SELECT "{kind.key[0]}" FROM _batch)')
                 self.con.execute(f'INSERT INTO "{ptable}" BY NAME SELECT * FROM _parties')
