@@ -130,23 +130,23 @@ class DuckDBBackend(Backend):
 
     def replace_table(self, name: str, obj: Any) -> None:
         if isinstance(obj, pd.DataFrame):
-            self.con.register("_replace_df", obj)
-            try:
-                self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _replace_df')
-            finally:
-                self.con.unregister("_replace_df")
+            self._from_frame(obj, f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
         else:
             self._ibis.create_table(name, obj=obj, overwrite=True)
 
     def insert(self, name: str, obj: Any) -> None:
         if isinstance(obj, pd.DataFrame):
-            self.con.register("_insert_df", obj)
-            try:
-                self.con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _insert_df')
-            finally:
-                self.con.unregister("_insert_df")
+            self._from_frame(obj, f'INSERT INTO "{name}" BY NAME SELECT * FROM _frame')
         else:
             self._ibis.insert(name, obj)
+
+    def _from_frame(self, df: pd.DataFrame, statement: str) -> None:
+        """Run ``statement`` reading ``df`` as the view ``_frame`` (handed over as Arrow, without copies)."""
+        self.con.register("_frame", pa.Table.from_pandas(df, preserve_index=False))
+        try:
+            self.con.execute(statement)
+        finally:
+            self.con.unregister("_frame")
 
     def delete_in(self, name: str, **conditions: Sequence[Any]) -> None:
         if not self.has_table(name) or any(len(v) == 0 for v in conditions.values()):
