@@ -14,7 +14,7 @@ from chainatlas.errors import ChainAtlasError
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 
 # names only (importing the analytics stack is deferred until a command runs)
-TOPICS = ("network", "communities", "gravity", "moran", "complexity", "coupling")
+TOPICS = ("network", "communities", "gravity", "moran", "complexity", "coupling", "chains", "spillover")
 METHODS = ("centrality", "leiden", "qap", "gravity", "leontief", "ghosh", "extraction", "moran", "complexity",
            "coupling")
 
@@ -65,6 +65,10 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, scale: str, perio
       moran        global and local Moran's I of --attr over city or county polygons (queen contiguity)
       complexity   RCA / ECI of units over a chain's segments (node attribute firms)
       coupling     innovation × industry coupling coordination (entropy weights; standard and Wang 2021)
+      chains       one --chain: per segment and unit firms, revenue, patents, LQ; 断链/single points, HHI,
+                   Hoover and import dependence by partner region in the summary
+      spillover    share of each hub's joint-patent ties going to the other four hubs (上海, 南京, 杭州,
+                   合肥, 苏州), every built year, with the OLS trend
     Every result carries its provenance (layer, scale, period, filters, parameters, data version):
     in FILE.provenance.json beside a CSV, or under "provenance" in JSON.
 

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["networks", "gravity", "io", "spatial", "complexity", "coupling"]
+MODULES = ["networks", "gravity", "io", "spatial", "complexity", "coupling", "chains"]
 
 
 @pytest.mark.parametrize("name", MODULES)

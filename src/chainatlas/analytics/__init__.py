@@ -8,6 +8,8 @@ Modules (import the one you need; nothing heavy is imported here):
 - :mod:`chainatlas.analytics.spatial`    spatial weights, global and local Moran's I (libpysal / esda)
 - :mod:`chainatlas.analytics.complexity` RCA, ECI / PCI, proximity, relatedness density, opportunities
 - :mod:`chainatlas.analytics.coupling`   entropy weights, coupling coordination (standard and Wang et al. 2021)
+- :mod:`chainatlas.analytics.chains`     location quotients, chain completeness (断链, single points), HHI, Krugman,
+  Hoover, import dependence
 
 Conventions: numpydoc docstrings with the formula in Notes, a runnable Example and References; inputs are never
 modified; bad arguments raise :class:`chainatlas.errors.ConfigError` naming the parameter; anything random takes
@@ -16,4 +18,4 @@ a ``seed``; results with several outputs are small frozen dataclasses with docum
 
 from __future__ import annotations
 
-__all__ = ["complexity", "coupling", "gravity", "io", "networks", "spatial"]
+__all__ = ["chains", "complexity", "coupling", "gravity", "io", "networks", "spatial"]

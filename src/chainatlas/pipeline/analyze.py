@@ -335,6 +335,134 @@ def _coupling_frame(table: pd.DataFrame, innovation: list[str], industry: list[s
     return data, summary
 
 
+#: node attributes pulled per segment by the ``chains`` topic
+CHAIN_ATTRS = ("firms", "revenue", "employees", "patents")
+#: the five innovation hubs of the ``spillover`` topic: 上海, 南京, 杭州, 合肥, 苏州
+HUBS = ("310100", "320100", "330100", "340100", "320500")
+
+
+def _chain_segments(backend: Backend, chain: str) -> pd.DataFrame:
+    if chain == ALL:
+        raise ConfigError("--chain: topic 'chains' needs one chain, e.g. --chain ic; see `chainatlas chains list`")
+    t = backend.table("segments")
+    segs = backend.execute(t.filter(t.chain == chain).select("segment", "name_zh", "topo_order")
+                           .order_by(["topo_order", "segment"]))
+    if segs.empty:
+        known = sorted(backend.execute(t.select("chain").distinct())["chain"])
+        raise ConfigError(f"--chain: unknown chain {chain!r}; expected one of {', '.join(known)}")
+    return segs.reset_index(drop=True)
+
+
+def _chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
+    """Customs value of one chain's segments by partner country and direction in one year (raw_trade ⋈ seg_lookup)."""
+    from chainatlas.model.codes import country_region
+
+    cols = ["segment", "partner_region", "direction", "value"]
+    if not (backend.has_table("raw_trade") and backend.has_table("seg_lookup")):
+        return pd.DataFrame(columns=cols)
+    rt, sl = backend.table("raw_trade"), backend.table("seg_lookup")
+    r = rt.filter(rt.year == int(period))
+    k = sl.filter((sl.ck_type == "h") & (sl.chain == chain))
+    j = r.join(k, r.hs_code == k.ck)
+    g = j.group_by(["segment", "partner_country", "direction"]).aggregate(value=j.value.sum())
+    t = backend.execute(g)
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    t = t.assign(partner_region=country_region(t["partner_country"]).fillna("other").to_numpy())
+    return t[cols]
+
+
+def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
+    from chainatlas.analytics import chains as ch
+
+    segs = _chain_segments(backend, chain)
+    frames = []
+    for s in segs["segment"]:
+        n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=s, attrs=list(CHAIN_ATTRS))
+        if scale == "city":  # drop records placed only at province level
+            n = n[n["unit"].isin(geo.places("city")["adcode"])]
+        n = n.assign(**{a: 0.0 for a in CHAIN_ATTRS if a not in n})
+        frames.append(n[["unit", *CHAIN_ATTRS]].assign(segment=s))
+    long = pd.concat(frames, ignore_index=True)
+    order = list(segs["segment"])
+    firms = long.pivot_table(index="unit", columns="segment", values="firms", aggfunc="sum", fill_value=0.0)
+    firms = firms.reindex(columns=order, fill_value=0.0)
+    firms.columns.name = None
+    comp = ch.chain_completeness(firms, order)
+    lq = ch.location_quotient(firms)
+    conc, hov = ch.hhi(firms), ch.hoover(firms)
+    lq_long = lq.stack(future_stack=True).rename("lq_firms").rename_axis(["unit", "segment"]).reset_index()
+    data = long[(long[list(CHAIN_ATTRS)] > 0).any(axis=1)].merge(lq_long, on=["unit", "segment"], how="left")
+    data = data.merge(segs[["segment", "topo_order"]], on="segment", how="left")
+    data = _names(backend, scale).merge(data, on="unit", how="right")
+    data = data.sort_values(["topo_order", "firms", "unit"], ascending=[True, False, True], ignore_index=True)
+    data = data[["segment", "topo_order", "unit", "name_zh", *CHAIN_ATTRS, "lq_firms"]]
+
+    by_region = _chain_trade(backend, chain, period)
+    trade = ch.import_dependence(by_region)
+    per_segment = {}
+    for row in segs.itertuples(index=False):
+        s = row.segment
+        entry = {"name_zh": row.name_zh, "topo_order": int(row.topo_order),
+                 "status": comp.table.at[s, "status"], "n_places": int(comp.table.at[s, "n_places"]),
+                 "firms": comp.table.at[s, "total"], "hhi": conc.get(s), "hoover": hov.get(s)}
+        if s in trade.index:
+            t = trade.loc[s]
+            entry.update(imports=t["imports"], exports=t["exports"], top_import_region=t["top_import_region"],
+                         top_import_share=t["top_import_share"], net_import_ratio=t["net_import_ratio"])
+            b = by_region[by_region["segment"] == s]
+            entry["trade_by_region"] = {f"{d}:{r}": v for (d, r), v in
+                                        b.groupby(["direction", "partner_region"])["value"].sum().items()}
+        else:
+            entry.update(imports=0.0, exports=0.0, top_import_region=None, top_import_share=None,
+                         net_import_ratio=None, trade_by_region={})
+        per_segment[s] = entry
+    summary = {"segments": per_segment, "completeness_share": comp.share, "absent": comp.absent,
+               "single": comp.single, "lq_attribute": "firms",
+               "trade": "raw_trade ⋈ seg_lookup (HS 6-digit), year = period; regions by codes.country_region"}
+    return data, summary
+
+
+def _topic_spillover(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
+    """Hub-to-hub share of joint-patent ties per built year (``period`` is ignored: all years are used)."""
+    _need_scale(scale, ("city",), "spillover")
+    if not backend.has_table("layer_edges"):
+        raise ConfigError("the atlas has no built layers yet; run `chainatlas build` first")
+    t = backend.table("layer_edges")
+    e = t.filter((t.layer == "innovation") & (t.source == "patents") & (t.scale == "city") & (t.chain == chain)
+                 & (t.segment == segment) & (t.src != t.dst))
+    ties = backend.execute(e.group_by(["year", "src", "dst"]).aggregate(n=e.n.sum()))
+    years = query.periods(backend)
+    cities = set(geo.places("city")["adcode"])
+    ties = ties[ties["src"].isin(cities) & ties["dst"].isin(cities) & (ties["n"] > 0)]
+    rows = []
+    for hub in HUBS:
+        others = [h for h in HUBS if h != hub]
+        # ties of the hub with every other YRD city, whichever end it is stored at (joint patents are symmetric)
+        mine = ties[(ties["src"] == hub) | (ties["dst"] == hub)]
+        partner = mine["dst"].where(mine["src"] == hub, mine["src"])
+        by_year = pd.DataFrame({"year": mine["year"].astype(int), "n": mine["n"], "to_hubs": partner.isin(others)})
+        for y in years:
+            yy = by_year[by_year["year"] == y]
+            total = float(yy["n"].sum())
+            to_hubs = float(yy.loc[yy["to_hubs"], "n"].sum())
+            rows.append({"hub": hub, "year": int(y), "ties_total": total, "ties_to_hubs": to_hubs,
+                         "share": to_hubs / total if total > 0 else np.nan})
+    data = pd.DataFrame(rows)
+    data = _names(backend, "city").rename(columns={"unit": "hub"}).merge(data, on="hub", how="right")
+    trend = {}
+    for hub, g in data.groupby("hub", sort=False):
+        g = g.dropna(subset=["share"])
+        trend[hub] = float(np.polyfit(g["year"], g["share"], 1)[0]) if len(g) >= 2 else None
+    sh = data[data["hub"] == HUBS[0]].set_index("year")["share"]
+    summary = {"indicator": "share of a hub's joint-patent ties with other YRD cities that go to the other four "
+                            "hubs (上海 310100: ties to 南京 320100, 杭州 330100, 合肥 340100, 苏州 320500)",
+               "source": "layer_edges, layer innovation, source patents, scale city",
+               "hubs": list(HUBS), "periods": years, "slope_per_year": trend,
+               "shanghai_share": sh.to_dict(), "paper": "潘秋晨 (2023): > 50 % for 上海 in 2020"}
+    return data.sort_values(["hub", "year"], ignore_index=True), summary
+
+
 #: topic → (function, needs a layer)
 TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool]] = {
     "network": (_topic_network, True),
@@ -343,6 +471,8 @@ TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool]] = {
     "moran": (_topic_moran, False),
     "complexity": (_topic_complexity, False),
     "coupling": (_topic_coupling, False),
+    "chains": (_topic_chains, False),
+    "spillover": (_topic_spillover, False),
 }
 
 
@@ -353,8 +483,9 @@ def analyze(backend: Backend, topic: str, *, layer: str | None = None, scale: st
     Topics: ``network`` (node metrics of one layer), ``communities`` (Leiden vs provinces), ``gravity``
     (observed layer ties vs modified gravity; top untapped pairs), ``moran`` (global and local Moran's I of a
     node attribute), ``complexity`` (RCA / ECI of units over a chain's segments), ``coupling`` (innovation ×
-    industry coupling coordination). ``parameters`` are passed to the topic (e.g. ``attr``, ``seed``, ``top``)
-    and recorded. ``period`` defaults to the latest built one.
+    industry coupling coordination), ``chains`` (one chain's segments: LQ, completeness, concentration, import
+    dependence), ``spillover`` (hub-to-hub share of joint-patent ties, all built years). ``parameters`` are
+    passed to the topic (e.g. ``attr``, ``seed``, ``top``) and recorded. ``period`` defaults to the latest built one.
     """
     if topic not in TOPICS:
         raise ConfigError(f"topic: unknown {topic!r}; expected one of {', '.join(TOPICS)}")

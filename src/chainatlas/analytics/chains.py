@@ -1,0 +1,356 @@
+"""Spatial structure of one industrial chain: specialisation, concentration, completeness, import dependence.
+
+Pure functions on a *place × segment* matrix of activity (firms, revenue, employees or patents of each place in
+each segment of one chain) and on a table of trade by segment and partner region. Inputs are never modified.
+
+Contents
+--------
+:func:`location_quotient`    LQ of every place in every segment
+:func:`chain_completeness`   per segment: places present, 断链 (absent) / single point / present; completeness share
+:func:`hhi`                  Herfindahl–Hirschman concentration of each segment across places
+:func:`krugman`              Krugman specialisation index of each place
+:func:`hoover`               Hoover localisation coefficient of each segment
+:func:`import_dependence`    imports, exports, top partner share and net import ratio per segment
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from chainatlas.analytics._checks import as_float_array, require_columns, require_frame
+from chainatlas.errors import ConfigError
+
+__all__ = [
+    "Completeness",
+    "chain_completeness",
+    "hhi",
+    "hoover",
+    "import_dependence",
+    "krugman",
+    "location_quotient",
+]
+
+
+def _matrix(values: object, param: str) -> np.ndarray:
+    frame = require_frame(values, param)
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise ConfigError(f"{param}: expected a non-empty place × segment frame, got shape {frame.shape}")
+    return as_float_array(frame.to_numpy(), param, ndim=2, nonnegative=True)
+
+
+def _nan_to(arr: np.ndarray) -> np.ndarray:
+    arr[~np.isfinite(arr)] = np.nan
+    return arr
+
+
+def location_quotient(values: pd.DataFrame) -> pd.DataFrame:
+    """Location quotient of every place (row) in every segment (column).
+
+    Parameters
+    ----------
+    values : DataFrame
+        Non-negative activity, index = places, columns = segments.
+
+    Returns
+    -------
+    DataFrame
+        LQ, same labels; NaN for a place or segment with zero total.
+
+    Notes
+    -----
+    .. math:: LQ_{ij} = \\frac{x_{ij} / \\sum_j x_{ij}}{\\sum_i x_{ij} / \\sum_{ij} x_{ij}}
+
+    :math:`LQ_{ij} > 1`: segment ``j`` weighs more in place ``i`` than in the region. For every segment the
+    LQs averaged with weights :math:`\\sum_j x_{ij} / \\sum_{ij} x_{ij}` (the places' shares of all activity)
+    equal 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"design": [6.0, 2.0], "fab": [2.0, 6.0]}, index=["sh", "hf"])
+    >>> location_quotient(x).values.tolist()
+    [[1.5, 0.5], [0.5, 1.5]]
+
+    References
+    ----------
+    .. [1] Isard, W. (1960). Methods of Regional Analysis. MIT Press, ch. 7.
+    .. [2] Miller, M. M., Gibson, L. J. & Wright, N. G. (1991). Location quotient: a basic tool for economic
+       development analysis. Economic Development Review 9(2), 65–68.
+    """
+    x = _matrix(values, "values")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lq = (x / x.sum(axis=1, keepdims=True)) / (x.sum(axis=0, keepdims=True) / x.sum())
+    return pd.DataFrame(_nan_to(lq), index=values.index.copy(), columns=values.columns.copy())
+
+
+@dataclass(frozen=True, eq=False)  # holds a DataFrame: compare fields explicitly
+class Completeness:
+    """Completeness of a chain in a region.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per segment (in the order given): ``n_places`` (places with a positive count), ``total``
+        (summed count), ``status`` — ``'absent'`` (断链: no place), ``'single'`` (single point: one place),
+        ``'present'`` (two or more places).
+    share : float
+        Completeness share: segments not absent / all segments.
+    absent : list
+        Segments with no place (断链 points).
+    single : list
+        Segments held by a single place (single points of failure).
+    """
+
+    table: pd.DataFrame
+    share: float
+    absent: list
+    single: list
+
+
+def chain_completeness(presence: pd.DataFrame, segments: Sequence[str] | None = None) -> Completeness:
+    """Which segments of a chain the region holds, and in how many places.
+
+    Parameters
+    ----------
+    presence : DataFrame
+        Non-negative counts (e.g. firms), index = places, columns = segments.
+    segments : sequence of str, optional
+        All segments of the chain in their order (e.g. by ``topo_order``). Segments missing from ``presence``
+        count as absent. Default: the columns of ``presence``.
+
+    Returns
+    -------
+    Completeness
+        Per-segment table, completeness share, absent and single-point segments.
+
+    Notes
+    -----
+    With :math:`n_j = |\\{i : x_{ij} > 0\\}|`, segment ``j`` is absent (断链) when :math:`n_j = 0`, a single
+    point when :math:`n_j = 1` and present otherwise; the completeness share is
+    :math:`|\\{j : n_j > 0\\}| / J`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"design": [3, 1], "fab": [0, 2], "equip": [0, 0]}, index=["sh", "wx"])
+    >>> c = chain_completeness(p, ["equip", "design", "fab"])
+    >>> c.table["status"].tolist(), c.share
+    (['absent', 'present', 'single'], 0.6666666666666666)
+
+    References
+    ----------
+    .. [1] Gereffi, G. & Fernandez-Stark, K. (2016). Global Value Chain Analysis: A Primer (2nd ed.). Duke
+       CGGC (mapping a chain's segments and the places that hold them).
+    """
+    frame = require_frame(presence, "presence")
+    order = list(frame.columns) if segments is None else list(segments)
+    if not order:
+        raise ConfigError("segments: expected at least one segment, got none")
+    if len(set(order)) != len(order):
+        raise ConfigError(f"segments: expected unique segment names, got {order}")
+    x = as_float_array(frame.to_numpy(), "presence", ndim=2, nonnegative=True)
+    cols = {c: i for i, c in enumerate(frame.columns)}
+    n_places, total = [], []
+    for s in order:
+        col = x[:, cols[s]] if s in cols else np.zeros(x.shape[0])
+        n_places.append(int((col > 0).sum()))
+        total.append(float(col.sum()))
+    n = np.array(n_places)
+    status = np.where(n == 0, "absent", np.where(n == 1, "single", "present"))
+    table = pd.DataFrame({"n_places": n, "total": total, "status": status}, index=pd.Index(order, name="segment"))
+    return Completeness(table=table, share=float((n > 0).mean()),
+                        absent=[s for s, k in zip(order, n) if k == 0],
+                        single=[s for s, k in zip(order, n) if k == 1])
+
+
+def hhi(shares: pd.DataFrame) -> pd.Series:
+    """Herfindahl–Hirschman index of each segment (column) across places (rows).
+
+    Parameters
+    ----------
+    shares : DataFrame
+        Non-negative shares or raw activity, index = places, columns = segments; each column is normalised to
+        sum 1 first (so shares that already sum to 1 are used as they are).
+
+    Returns
+    -------
+    Series
+        HHI per segment in :math:`[1/N, 1]`; NaN for a segment with zero total.
+
+    Notes
+    -----
+    .. math:: HHI_j = \\sum_i s_{ij}^2, \\qquad s_{ij} = x_{ij} / \\sum_{i'} x_{i'j}
+
+    1 when one place holds the whole segment; :math:`1/N` when ``N`` places hold equal shares.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"design": [0.5, 0.5], "fab": [1.0, 0.0]}, index=["sh", "hf"])
+    >>> hhi(s).tolist()
+    [0.5, 1.0]
+
+    References
+    ----------
+    .. [1] Hirschman, A. O. (1964). The paternity of an index. American Economic Review 54(5), 761.
+    .. [2] Rhoades, S. A. (1993). The Herfindahl–Hirschman index. Federal Reserve Bulletin 79, 188–189.
+    """
+    x = _matrix(shares, "shares")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = x / x.sum(axis=0, keepdims=True)
+        h = (s**2).sum(axis=0)
+    h[x.sum(axis=0) == 0] = np.nan
+    return pd.Series(h, index=shares.columns.copy(), name="hhi")
+
+
+def krugman(values: pd.DataFrame) -> pd.Series:
+    """Krugman specialisation index of each place (row) over segments (columns).
+
+    Parameters
+    ----------
+    values : DataFrame
+        Non-negative activity, index = places, columns = segments.
+
+    Returns
+    -------
+    Series
+        Index per place in :math:`[0, 2)`; 0 = the place's mix equals the region's; NaN for a place with zero
+        total.
+
+    Notes
+    -----
+    .. math:: K_i = \\sum_j \\left| s_{ij} - s_j \\right|, \\quad s_{ij} = \\frac{x_{ij}}{\\sum_{j'} x_{ij'}},
+              \\quad s_j = \\frac{\\sum_i x_{ij}}{\\sum_{ij} x_{ij}}
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"design": [6.0, 2.0], "fab": [2.0, 6.0]}, index=["sh", "hf"])
+    >>> krugman(x).tolist()
+    [0.5, 0.5]
+
+    References
+    ----------
+    .. [1] Krugman, P. (1991). Geography and Trade. MIT Press, Appendix D.
+    .. [2] Midelfart-Knarvik, K. H., Overman, H. G., Redding, S. J. & Venables, A. J. (2000). The location of
+       European industry. European Commission Economic Papers 142.
+    """
+    x = _matrix(values, "values")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_i = x / x.sum(axis=1, keepdims=True)
+        s = x.sum(axis=0) / x.sum()
+        k = np.abs(s_i - s).sum(axis=1)
+    k[x.sum(axis=1) == 0] = np.nan
+    return pd.Series(_nan_to(k), index=values.index.copy(), name="krugman")
+
+
+def hoover(values: pd.DataFrame) -> pd.Series:
+    """Hoover localisation coefficient of each segment (column) across places (rows).
+
+    Parameters
+    ----------
+    values : DataFrame
+        Non-negative activity, index = places, columns = segments.
+
+    Returns
+    -------
+    Series
+        Coefficient per segment in :math:`[0, 1)`; 0 = the segment is spread like all activity; NaN for a
+        segment with zero total.
+
+    Notes
+    -----
+    .. math:: H_j = \\tfrac12 \\sum_i |a_{ij} - b_i|, \\quad a_{ij} = \\frac{x_{ij}}{\\sum_{i'} x_{i'j}},
+              \\quad b_i = \\frac{\\sum_j x_{ij}}{\\sum_{ij} x_{ij}}
+
+    ``b`` is each place's share of the total activity of all segments given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"design": [6.0, 2.0], "fab": [2.0, 6.0]}, index=["sh", "hf"])
+    >>> hoover(x).tolist()
+    [0.25, 0.25]
+
+    References
+    ----------
+    .. [1] Hoover, E. M. (1936). The measurement of industrial localization. Review of Economics and
+       Statistics 18(4), 162–171.
+    """
+    x = _matrix(values, "values")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = x / x.sum(axis=0, keepdims=True)
+        b = x.sum(axis=1, keepdims=True) / x.sum()
+        h = 0.5 * np.abs(a - b).sum(axis=0)
+    h[x.sum(axis=0) == 0] = np.nan
+    return pd.Series(_nan_to(h), index=values.columns.copy(), name="hoover")
+
+
+def import_dependence(trade: pd.DataFrame) -> pd.DataFrame:
+    """Imports, exports and concentration of imports on partner regions, per segment.
+
+    Parameters
+    ----------
+    trade : DataFrame
+        Columns ``segment``, ``partner_region``, ``direction`` (``'import'`` or ``'export'``) and ``value``
+        (non-negative); several rows per key are summed.
+
+    Returns
+    -------
+    DataFrame
+        Index ``segment``; columns ``imports``, ``exports``, ``top_import_region`` (region with the largest
+        imports, None without imports), ``top_import_share`` (its share of the segment's imports),
+        ``net_import_ratio``; NaN where a denominator is 0.
+
+    Notes
+    -----
+    .. math:: \\text{top share}_j = \\max_r M_{jr} / \\sum_r M_{jr}, \\qquad
+              \\text{net import ratio}_j = \\frac{M_j}{M_j + X_j}
+
+    A net import ratio above 0.5 means the segment imports more than it exports; a top share near 1 means the
+    imports come from one partner region (卡脖子 risk).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"segment": ["fab", "fab", "fab"], "partner_region": ["JP", "US", "ASEAN"],
+    ...                   "direction": ["import", "import", "export"], "value": [30.0, 10.0, 10.0]})
+    >>> r = import_dependence(t)
+    >>> r.loc["fab", ["imports", "exports", "top_import_share", "net_import_ratio"]].tolist()
+    [40.0, 10.0, 0.75, 0.8]
+    >>> r.loc["fab", "top_import_region"]
+    'JP'
+
+    References
+    ----------
+    .. [1] Hummels, D., Ishii, J. & Yi, K.-M. (2001). The nature and growth of vertical specialization in world
+       trade. Journal of International Economics 54(1), 75–96.
+    """
+    frame = require_frame(trade, "trade")
+    require_columns(frame, ["segment", "partner_region", "direction", "value"], "trade")
+    bad = sorted(set(map(str, frame["direction"].dropna())) - {"import", "export"})
+    if bad or frame["direction"].isna().any():
+        raise ConfigError(f"trade: column 'direction' must be 'import' or 'export', found {bad or [None]}")
+    value = as_float_array(frame["value"].to_numpy(), "trade['value']", ndim=1, nonnegative=True)
+    t = pd.DataFrame({"segment": frame["segment"].to_numpy(), "region": frame["partner_region"].to_numpy(),
+                      "direction": frame["direction"].to_numpy(), "value": value})
+    segs = pd.Index(pd.unique(t["segment"]), name="segment")
+    flows = t.pivot_table(index="segment", columns="direction", values="value", aggfunc="sum", fill_value=0.0)
+    flows = flows.reindex(index=segs, columns=["import", "export"], fill_value=0.0)
+    imp = t[t["direction"] == "import"].groupby(["segment", "region"])["value"].sum()
+    imp = imp[imp > 0]
+    best = dict(imp.groupby(level="segment").idxmax().items()) if len(imp) else {}
+    top_region = pd.Series([best[s][1] if s in best else None for s in segs], index=segs, dtype=object)
+    top_value = pd.Series([float(imp.loc[best[s]]) if s in best else np.nan for s in segs], index=segs)
+    out = pd.DataFrame({"imports": flows["import"].astype(float), "exports": flows["export"].astype(float)},
+                       index=segs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["top_import_region"] = top_region
+        out["top_import_share"] = (top_value / out["imports"].where(out["imports"] > 0)).astype(float)
+        both = out["imports"] + out["exports"]
+        out["net_import_ratio"] = (out["imports"] / both.where(both > 0)).astype(float)
+    return out

@@ -1,0 +1,92 @@
+"""``analyze chains`` and ``analyze spillover`` on the small synthetic atlas (library and CLI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from chainatlas.cli import main
+from chainatlas.errors import ConfigError
+from chainatlas.pipeline import analyze as an
+
+PERIOD = 2024
+
+
+def test_chains_ic(atlas) -> None:
+    r = an.analyze(atlas, "chains", chain="ic", period=PERIOD)
+    segs = atlas.execute(atlas.table("segments"))
+    order = list(segs[segs["chain"] == "ic"].sort_values("topo_order")["segment"])
+    s = r.summary["segments"]
+    assert list(s) == order  # every segment, in topological order
+    assert s["equipment"]["status"] == "absent" and "equipment" in r.summary["absent"]  # no firms by design
+    assert s["equipment"]["n_places"] == 0 and s["equipment"]["hhi"] is None
+    for seg, v in s.items():
+        assert v["status"] in ("absent", "single", "present")
+        if v["status"] != "absent":
+            assert 0 < v["hhi"] <= 1 and 0 <= v["hoover"] <= 1
+        if v["net_import_ratio"] is not None:
+            assert 0 <= v["net_import_ratio"] <= 1 and 0 < v["top_import_share"] <= 1
+    assert 0 < r.summary["completeness_share"] < 1
+    assert any(v["imports"] > 0 for v in s.values())  # raw_trade ⋈ seg_lookup reaches the chain
+    f = r.data
+    assert {"segment", "unit", "name_zh", "firms", "revenue", "patents", "lq_firms"} <= set(f.columns)
+    assert not f.duplicated(["segment", "unit"]).any()
+    assert f["topo_order"].is_monotonic_increasing
+    assert (f.loc[f["segment"] == "equipment", "firms"] == 0).all()  # rows only for patents etc.
+    assert ((f[["firms", "revenue", "employees", "patents"]] > 0).any(axis=1)).all()  # no empty rows
+    # LQ of firms: weighted by each unit's share of the chain's firms, every segment averages 1
+    firms = f.pivot_table(index="unit", columns="segment", values="firms", fill_value=0.0)
+    lq = f.pivot_table(index="unit", columns="segment", values="lq_firms", fill_value=0.0)
+    w = firms.sum(axis=1) / firms.to_numpy().sum()
+    for seg in firms.columns:
+        if firms[seg].sum() > 0:
+            assert (lq[seg] * w).sum() == pytest.approx(1.0)
+    p = r.provenance
+    assert p["topic"] == "chains" and p["chain"] == "ic" and p["period"] == PERIOD and p["synthetic"] is True
+
+
+def test_chains_needs_a_known_chain(atlas) -> None:
+    with pytest.raises(ConfigError, match="--chain"):
+        an.analyze(atlas, "chains", period=PERIOD)
+    with pytest.raises(ConfigError, match="--chain: unknown chain 'nope'"):
+        an.analyze(atlas, "chains", chain="nope", period=PERIOD)
+
+
+def test_spillover(atlas) -> None:
+    r = an.analyze(atlas, "spillover")
+    f = r.data
+    hubs = ["310100", "320100", "330100", "340100", "320500"]
+    assert set(f["hub"]) == set(hubs)
+    assert sorted(f["year"].unique().tolist()) == r.summary["periods"]
+    shares = f["share"].dropna()
+    assert len(shares) > 0 and shares.between(0, 1).all()
+    assert (f["ties_to_hubs"] <= f["ties_total"] + 1e-9).all()
+    sh2020 = f.loc[(f["hub"] == "310100") & (f["year"] == 2020), "share"].item()
+    assert 0.3 <= sh2020 <= 0.8  # 潘秋晨 (2023): > 50 % in 2020; the synthetic data are calibrated around it
+    assert set(r.summary["slope_per_year"]) == set(hubs)
+    assert r.provenance["topic"] == "spillover"
+
+
+def test_spillover_rejects_county_scale(atlas) -> None:
+    with pytest.raises(ConfigError, match="--scale"):
+        an.analyze(atlas, "spillover", scale="county")
+
+
+@pytest.mark.parametrize("topic,args", [("chains", ["--chain", "bio"]), ("spillover", [])])
+def test_cli(built_db: Path, tmp_path: Path, topic: str, args: list[str]) -> None:
+    out = tmp_path / f"{topic}.json"
+    r = CliRunner().invoke(main, ["--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args,
+                                  "-o", str(out)], prog_name="chainatlas", catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["provenance"]["topic"] == topic and len(pd.DataFrame(doc["data"])) > 0
+
+
+def test_cli_chains_without_chain_fails_cleanly(built_db: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["--db", str(built_db), "analyze", "chains", "-o", str(tmp_path / "c.csv")],
+                           prog_name="chainatlas")
+    assert r.exit_code != 0 and "--chain" in r.output
