@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -24,6 +25,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
+
+
+def _years() -> list[int] | None:
+    """``BENCH_YEARS=2023,2024`` limits both builds to those years (so pandas fits in memory on `large`)."""
+    v = os.environ.get("BENCH_YEARS")
+    return [int(y) for y in v.split(",")] if v else None
 
 
 def _peak_mb() -> float:
@@ -49,9 +56,10 @@ def child_build(db: Path) -> dict:
 
     with open_backend(db) as b:
         t = time.perf_counter()
-        rep = build(b, full=True)
+        rep = build(b, full=_years() is None, years=_years())
         sec = time.perf_counter() - t
-        totals = b.sql("SELECT layer, scale, sum(n) n FROM layer_edges WHERE chain='*' GROUP BY ALL")
+        where = f"AND year IN ({','.join(map(str, _years()))})" if _years() else ""
+        totals = b.sql(f"SELECT layer, scale, sum(n) n FROM layer_edges WHERE chain='*' {where} GROUP BY ALL")
     return {"seconds": sec, "steps": rep.seconds, "facts": rep.facts, "edges": rep.edges,
             "peak_mb": _peak_mb(), "totals": totals.round(6).to_dict("records")}
 
@@ -66,12 +74,17 @@ def child_pandas(db: Path) -> dict:
         names = ["raw_firms", "raw_flows", "raw_alliances", "raw_papers_parties", "raw_patents_parties",
                  "raw_patents", "raw_patent_transfers", "raw_tech_contracts", "raw_supply_links",
                  "raw_investments", "raw_enclaves", "raw_services", "raw_tax"]
-        raw = {n: b.sql(f'SELECT * FROM "{n}"') for n in names}
+        yrs = _years()
+        dated = lambda n: yrs and n not in ("raw_firms", "raw_alliances")  # noqa: E731
+        raw = {n: b.sql(f'SELECT * FROM "{n}"' + (f" WHERE year IN ({','.join(map(str, yrs))})" if dated(n) else ""))
+               for n in names}
         raw["_first_year"] = int(b.sql("SELECT min(year) y FROM batch_years")["y"].iloc[0])
         lookup = b.sql("SELECT * FROM seg_lookup")
         units = b.sql("SELECT * FROM scale_units")
     t = time.perf_counter()
     facts = pandas_build.edge_facts(raw)
+    if _years():
+        facts = facts[facts["year"].isin(_years())]
     t_facts = time.perf_counter() - t
     edges = pandas_build.layer_edges(facts, lookup, units)
     sec = time.perf_counter() - t
