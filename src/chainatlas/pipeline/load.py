@@ -21,6 +21,8 @@ from chainatlas.storage.base import Backend, BatchResult
 __all__ = ["ingest_files", "load_dir", "kind_of_file", "LoadOutcome", "FILE_SUFFIXES"]
 
 FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
+#: files validated ahead of the one being stored
+AHEAD = 3
 Progress = Callable[[str, int, int], None]
 
 
@@ -63,12 +65,13 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
     # and validated in a worker thread while the database stores the current one (both release the
     # GIL for most of their work), so at most two files are in memory.
     paths = [(get_kind(k).name, Path(p)) for k, p in files]
-    with backend.transaction(), ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(parse_file, *paths[0], taxonomy=tax) if paths else None
+    with backend.transaction(), ThreadPoolExecutor(max_workers=AHEAD) as pool:
+        pending = [pool.submit(parse_file, *p, taxonomy=tax) for p in paths[:AHEAD]]
         for i, (kind_name, path) in enumerate(paths):
             say(f"validate {path.name}", i, len(paths))
-            b = pending.result()
-            pending = pool.submit(parse_file, *paths[i + 1], taxonomy=tax) if i + 1 < len(paths) else None
+            b = pending.pop(0).result()
+            if i + AHEAD < len(paths):
+                pending.append(pool.submit(parse_file, *paths[i + AHEAD], taxonomy=tax))
             errors.extend(b.errors)
             if quarantine:
                 if b.errors:
@@ -104,7 +107,10 @@ def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:
     if not files:
         raise ConfigError(f"load-dir: no input files ({', '.join(FILE_SUFFIXES)}) in {folder}")
     order = list(KINDS)
-    pairs = sorted(((kind_of_file(p), p) for p in files), key=lambda kp: (order.index(kp[0]), kp[1].name))
+    # largest files first so that validating them overlaps the most storing; raw tables do not depend
+    # on each other (entities are linked at build time), so the order changes nothing else
+    pairs = sorted(((kind_of_file(p), p) for p in files),
+                   key=lambda kp: (-kp[1].stat().st_size, order.index(kp[0]), kp[1].name))
     outcome = ingest_files(backend, pairs, **kw)  # type: ignore[arg-type]
     manifest = folder / "dataset.json"
     if manifest.exists():

@@ -51,6 +51,7 @@ class DuckDBBackend(Backend):
             if "lock" in str(e).lower():
                 raise LockError(self._lock_message()) from None
             raise BackendError(f"cannot open atlas database {self.path}: {e}") from None
+        self.con.execute("SET enable_progress_bar = false")  # our commands report their own progress
         self._ibis = ibis.duckdb.from_connection(self.con)
         if not read_only:
             self._note.write_text(json.dumps(
@@ -191,15 +192,16 @@ class DuckDBBackend(Backend):
         if found:
             return BatchResult(found[0], batch.kind, batch.source_file, 0, 0, n_rejected, True, ())
         cols = [c for c, _ in schema.raw_columns(kind) if c != "batch_id"]
-        frame = table[[c for c in cols if c in table.columns]].copy()
+        frame = table[[c for c in cols if c in table.columns]]
         # entities, alliances and experts are stocks: they change every period's layers, so they
         # mark all built years dirty rather than naming years of their own
         stock = batch.kind in STOCK_KINDS
         years = [] if stock else sorted({int(y) for y in frame["year"].dropna().unique()})
         batch_id = int(self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])
-        frame["batch_id"] = batch_id
         # hand DuckDB Arrow, not pandas: pandas' Arrow-backed strings would be copied to Python objects
-        self.con.register("_batch", pa.Table.from_pandas(frame, preserve_index=False))
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        self.con.register("_batch", arrow.append_column(
+            "batch_id", pa.array(np.full(len(arrow), batch_id, dtype=np.int32))))
         try:
             on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
             before = self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
