@@ -94,7 +94,7 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
 
 
 def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:
-    """Load every input file of ``folder`` (entities first) in one transaction.
+    """Load every input file of ``folder`` in one transaction (all files or none).
 
     A ``dataset.json`` beside them (written by ``chainatlas demo-data``) is recorded in the atlas
     so that the API and UI can say the data are synthetic.
