@@ -470,3 +470,7 @@ class InventorySummary(Envelope):
     synthetic_rows: int
     kinds: list[dict[str, Any]]
     periods: list[int]
+
+
+#: error answers documented on every route; each status carries the one error shape
+ERROR_RESPONSES: dict[int | str, dict] = {s: {"model": ErrorResponse} for s in (400, 404, 422)}

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from chainatlas.api.deps import AtlasDep, PeriodParam, ScaleParam, not_found
-from chainatlas.api.schemas import ChainOne, ChainsList, ErrorResponse, Matrix, Sankey
+from chainatlas.api.schemas import ERROR_RESPONSES, ChainOne, ChainsList, Matrix, Sankey
 from chainatlas.pipeline import views
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["chains"])
-_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
 def _chains(b: Backend) -> list[dict]:
@@ -31,13 +30,13 @@ def _need_chain(b: Backend, chain: str) -> None:
         raise not_found(f"chain {chain!r} does not exist; chains: {', '.join(sorted(ids))}")
 
 
-@router.get("/chains", response_model=ChainsList, responses=_ERR, summary="Chains and their segments")
+@router.get("/chains", response_model=ChainsList, responses=ERROR_RESPONSES, summary="Chains and their segments")
 async def chains(request: Request, atlas: AtlasDep) -> Response:
     """Every chain with its segments upstream first (``topo_order``), from the chain taxonomy."""
     return await atlas.respond(request, ("chains",), lambda b: {"data": _chains(b)})
 
 
-@router.get("/chains/{chain}", response_model=ChainOne, responses=_ERR, summary="One chain")
+@router.get("/chains/{chain}", response_model=ChainOne, responses=ERROR_RESPONSES, summary="One chain")
 async def chain(request: Request, atlas: AtlasDep, chain: str) -> Response:
     """One chain with its segments."""
 
@@ -48,7 +47,7 @@ async def chain(request: Request, atlas: AtlasDep, chain: str) -> Response:
     return await atlas.respond(request, ("chain", chain), run)
 
 
-@router.get("/chains/{chain}/matrix", response_model=Matrix, responses=_ERR,
+@router.get("/chains/{chain}/matrix", response_model=Matrix, responses=ERROR_RESPONSES,
             summary="Segments × places: presence, strength, innovation; broken links and choke points")
 async def matrix(request: Request, atlas: AtlasDep, chain: str, scale: ScaleParam = "city",
                  period: PeriodParam = None) -> Response:
@@ -63,7 +62,7 @@ async def matrix(request: Request, atlas: AtlasDep, chain: str, scale: ScalePara
     return await atlas.respond(request, ("matrix", chain, scale, period), run)
 
 
-@router.get("/chains/{chain}/sankey", response_model=Sankey, responses=_ERR,
+@router.get("/chains/{chain}/sankey", response_model=Sankey, responses=ERROR_RESPONSES,
             summary="Innovation → industry path: where technology is made → segment → where it is used")
 async def sankey(request: Request, atlas: AtlasDep, chain: str, scale: ScaleParam = "city",
                  period: PeriodParam = None,

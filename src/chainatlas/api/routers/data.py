@@ -29,6 +29,7 @@ from chainatlas.api.deps import (
     too_large,
 )
 from chainatlas.api.schemas import (
+    ERROR_RESPONSES,
     ErrorResponse,
     InventoryPage,
     InventorySummary,
@@ -46,7 +47,6 @@ from chainatlas.pipeline.load import FILE_SUFFIXES, ingest_files, kind_of_file
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["data"])
-_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 _SHOWN_ERRORS = 200
 _MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
           "csv": "text/csv; charset=utf-8"}
@@ -69,7 +69,7 @@ async def templates(request: Request, atlas: AtlasDep,
 
 
 @router.get("/templates/{kind}", response_class=Response, responses={
-    200: {"content": {_MEDIA["xlsx"]: {}, _MEDIA["csv"]: {}}}, **_ERR}, summary="Download a template file")
+    200: {"content": {_MEDIA["xlsx"]: {}, _MEDIA["csv"]: {}}}, **ERROR_RESPONSES}, summary="Download a template file")
 async def template_file(atlas: AtlasDep, kind: str,
                         lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh",
                         format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx: data and notes "
@@ -132,7 +132,7 @@ async def _receive(request: Request, store: UploadStore, filename: str) -> tuple
 
 
 @router.post("/uploads", response_model=UploadReport, status_code=201, responses={
-    **_ERR, 413: {"model": ErrorResponse}}, summary="Upload a file and get its validation report",
+    **ERROR_RESPONSES, 413: {"model": ErrorResponse}}, summary="Upload a file and get its validation report",
     openapi_extra={"requestBody": {"required": True, "description": "the file's bytes (CSV, TSV, XLSX or "
                                    "Parquet)", "content": {"application/octet-stream": {
                                        "schema": {"type": "string", "format": "binary"}}}}})
@@ -181,7 +181,7 @@ def _get(store: UploadStore, uid: str) -> Upload:
     return up
 
 
-@router.get("/uploads/{uid}", response_model=UploadReport, responses=_ERR, summary="An upload's report")
+@router.get("/uploads/{uid}", response_model=UploadReport, responses=ERROR_RESPONSES, summary="An upload's report")
 async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: str) -> Response:
     """The validation report (first errors) and, once loaded, what was loaded."""
     up = _get(store, uid)
@@ -189,7 +189,7 @@ async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: str) -> Respons
     return Response(render(_report(up, syn)), media_type="application/json")
 
 
-@router.get("/uploads/{uid}/errors", response_model=UploadErrors, responses=_ERR,
+@router.get("/uploads/{uid}/errors", response_model=UploadErrors, responses=ERROR_RESPONSES,
             summary="Every validation error of an upload, paged")
 async def upload_errors(atlas: AtlasDep, store: UploadsDep, uid: str, limit: LimitParam = 1000,
                         offset: OffsetParam = 0) -> Response:
@@ -200,7 +200,7 @@ async def upload_errors(atlas: AtlasDep, store: UploadsDep, uid: str, limit: Lim
                             "data": up.errors[offset:offset + limit]}), media_type="application/json")
 
 
-@router.delete("/uploads/{uid}", status_code=204, responses=_ERR, summary="Discard an upload")
+@router.delete("/uploads/{uid}", status_code=204, responses=ERROR_RESPONSES, summary="Discard an upload")
 async def upload_delete(store: UploadsDep, uid: str) -> Response:
     """Remove the uploaded file from the server."""
     _get(store, uid)
@@ -224,7 +224,7 @@ def _load(atlas_obj, up: Upload, quarantine: bool, build: bool) -> dict:
     return {"batches": batches, "rejected_rows": sum(r.rows_rejected for r in out.results), "build": built}
 
 
-@router.post("/uploads/{uid}/load", response_model=LoadResult, responses={**_ERR, 403: {"model": ErrorResponse},
+@router.post("/uploads/{uid}/load", response_model=LoadResult, responses={**ERROR_RESPONSES, 403: {"model": ErrorResponse},
                                                                          503: {"model": ErrorResponse}},
              summary="Load a validated upload into the atlas (all rows or none)")
 async def upload_load(atlas: AtlasDep, store: UploadsDep, uid: str,
@@ -242,7 +242,7 @@ async def upload_load(atlas: AtlasDep, store: UploadsDep, uid: str,
 
 
 # ---------------------------------------------------------------------------------------------- inventory
-@router.get("/inventory", response_model=InventoryPage, responses=_ERR,
+@router.get("/inventory", response_model=InventoryPage, responses=ERROR_RESPONSES,
             summary="Loaded batches with provenance and the synthetic flag")
 async def inventory(request: Request, atlas: AtlasDep,
                     kind: Annotated[str | None, Query(description="only this input kind")] = None,
@@ -276,7 +276,7 @@ async def inventory_summary(request: Request, atlas: AtlasDep) -> Response:
     return await atlas.respond(request, ("inventory_summary",), run)
 
 
-@router.get("/inventory/periods", response_model=InventoryPage, responses=_ERR,
+@router.get("/inventory/periods", response_model=InventoryPage, responses=ERROR_RESPONSES,
             summary="Records per input kind and period")
 async def inventory_periods(request: Request, atlas: AtlasDep,
                             kind: Annotated[str | None, Query(description="only this input kind")] = None,
@@ -295,7 +295,7 @@ async def inventory_periods(request: Request, atlas: AtlasDep,
     return await atlas.respond(request, ("inventory_periods", kind, period, limit, offset), run)
 
 
-@router.get("/inventory/places", response_model=InventoryPage, responses=_ERR,
+@router.get("/inventory/places", response_model=InventoryPage, responses=ERROR_RESPONSES,
             summary="What is recorded in each place in one period")
 async def inventory_places(request: Request, atlas: AtlasDep, scale: ScaleParam = "city",
                            period: PeriodParam = None, limit: LimitParam = 10_000,

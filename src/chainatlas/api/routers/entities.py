@@ -18,7 +18,7 @@ from chainatlas.api.deps import (
     SegmentParam,
     not_found,
 )
-from chainatlas.api.schemas import EntitiesPage, Entity, ErrorResponse
+from chainatlas.api.schemas import ERROR_RESPONSES, EntitiesPage, Entity
 from chainatlas.errors import ConfigError
 from chainatlas.model.kinds import ENTITY_TYPES
 from chainatlas.model.layers import ALL
@@ -26,10 +26,9 @@ from chainatlas.pipeline import views
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["entities"])
-_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
-@router.get("/entities", response_model=EntitiesPage, responses=_ERR, summary="Entities, filtered and paged")
+@router.get("/entities", response_model=EntitiesPage, responses=ERROR_RESPONSES, summary="Entities, filtered and paged")
 async def entities(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", place: PlaceParam = None,
                    type: Annotated[str | None, Query(description="entity type: " + ", ".join(
                        f"{k} ({v})" for k, v in ENTITY_TYPES.items()))] = None,
@@ -50,7 +49,7 @@ async def entities(request: Request, atlas: AtlasDep, scale: ScaleParam = "city"
     return await atlas.respond(request, ("entities", scale, place, type, chain, segment, q, limit, offset), run)
 
 
-@router.get("/entities/{entity_id}", response_model=Entity, responses=_ERR, summary="One entity and its ties")
+@router.get("/entities/{entity_id}", response_model=Entity, responses=ERROR_RESPONSES, summary="One entity and its ties")
 async def entity(request: Request, atlas: AtlasDep, entity_id: str) -> Response:
     """The register row, chain segments, and per layer the entity's ties over all periods."""
 

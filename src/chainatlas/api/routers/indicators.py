@@ -20,14 +20,13 @@ from chainatlas.api.deps import (
     not_found,
     page,
 )
-from chainatlas.api.schemas import ErrorResponse, IndicatorsList, NodesPage, Series
+from chainatlas.api.schemas import ERROR_RESPONSES, IndicatorsList, NodesPage, Series
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import views
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["indicators"])
-_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
 def _check_attrs(attrs: list[str] | None) -> tuple[str, ...] | None:
@@ -46,7 +45,7 @@ async def indicators(request: Request, atlas: AtlasDep) -> Response:
                                lambda b: {"data": [vars(i) for i in views.INDICATORS.values()]})
 
 
-@router.get("/nodes", response_model=NodesPage, responses=_ERR, summary="Indicators of every unit")
+@router.get("/nodes", response_model=NodesPage, responses=ERROR_RESPONSES, summary="Indicators of every unit")
 async def nodes(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", period: PeriodParam = None,
                 chain: ChainParam = ALL, segment: SegmentParam = ALL, place: PlaceParam = None,
                 attr: Annotated[list[str] | None, Query(description="only these indicators; repeat for "
@@ -66,7 +65,7 @@ async def nodes(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", p
                                run)
 
 
-@router.get("/indicators/{attr}/series", response_model=Series, responses=_ERR,
+@router.get("/indicators/{attr}/series", response_model=Series, responses=ERROR_RESPONSES,
             summary="One indicator over every built period")
 async def series(request: Request, atlas: AtlasDep, attr: str, scale: ScaleParam = "city",
                  chain: ChainParam = ALL, segment: SegmentParam = ALL,

@@ -21,13 +21,12 @@ from chainatlas.api.deps import (
     not_found,
     page,
 )
-from chainatlas.api.schemas import EdgesPage, ErrorResponse, LayerDetail, LayersList
+from chainatlas.api.schemas import ERROR_RESPONSES, EdgesPage, LayerDetail, LayersList
 from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.pipeline import views
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["layers"])
-_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
 def _layers(b: Backend) -> list[dict]:
@@ -39,14 +38,14 @@ def _layers(b: Backend) -> list[dict]:
     return out
 
 
-@router.get("/layers", response_model=LayersList, responses=_ERR, summary="The six network layers")
+@router.get("/layers", response_model=LayersList, responses=ERROR_RESPONSES, summary="The six network layers")
 async def layers(request: Request, atlas: AtlasDep) -> Response:
     """共生 symbiosis, 知识 knowledge, 创新 innovation, 产业 industry, 服务 service, 价值 value — with the
     record sources that feed each (``flows.rail``, ``patents``, ``supply_links``, ...)."""
     return await atlas.respond(request, ("layers",), lambda b: {"data": _layers(b)})
 
 
-@router.get("/layers/{layer}", response_model=LayerDetail, responses=_ERR, summary="One layer")
+@router.get("/layers/{layer}", response_model=LayerDetail, responses=ERROR_RESPONSES, summary="One layer")
 async def layer(request: Request, atlas: AtlasDep, layer: str) -> Response:
     """One layer with its sources."""
     if layer not in LAYERS:
@@ -55,7 +54,7 @@ async def layer(request: Request, atlas: AtlasDep, layer: str) -> Response:
                                lambda b: next(x for x in _layers(b) if x["id"] == layer))
 
 
-@router.get("/edges", response_model=EdgesPage, responses=_ERR, summary="Edges of one layer")
+@router.get("/edges", response_model=EdgesPage, responses=ERROR_RESPONSES, summary="Edges of one layer")
 async def edges(request: Request, atlas: AtlasDep, layer: LayerParam, scale: ScaleParam = "city",
                 period: PeriodParam = None, chain: ChainParam = ALL, segment: SegmentParam = ALL,
                 place: PlaceParam = None,

@@ -19,17 +19,16 @@ from chainatlas.api.deps import (
     not_found,
     page,
 )
-from chainatlas.api.schemas import AreasList, Compare, ErrorResponse, PlaceProfile, PlacesPage
+from chainatlas.api.schemas import ERROR_RESPONSES, AreasList, Compare, PlaceProfile, PlacesPage
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query, views
 from chainatlas.pipeline.areas import list_areas
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["places"])
-_ERR = {400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
-@router.get("/places", response_model=PlacesPage, responses=_ERR, summary="Units of a scale")
+@router.get("/places", response_model=PlacesPage, responses=ERROR_RESPONSES, summary="Units of a scale")
 async def places(request: Request, atlas: AtlasDep, scale: ScaleParam = "city",
                  q: Annotated[str | None, Query(max_length=40, description="part of a Chinese or English "
                                                 "name, or an adcode prefix")] = None,
@@ -52,7 +51,7 @@ async def places(request: Request, atlas: AtlasDep, scale: ScaleParam = "city",
     return await atlas.respond(request, ("places", scale, q, proper, limit, offset), run)
 
 
-@router.get("/places/{unit}", response_model=PlaceProfile, responses=_ERR,
+@router.get("/places/{unit}", response_model=PlaceProfile, responses=ERROR_RESPONSES,
             summary="Profile of one place: indicators, top partners per layer, chain positions")
 async def place(request: Request, atlas: AtlasDep, unit: str, scale: ScaleParam = "city",
                 period: PeriodParam = None, chain: ChainParam = ALL, segment: SegmentParam = ALL,
@@ -74,13 +73,13 @@ async def place(request: Request, atlas: AtlasDep, unit: str, scale: ScaleParam 
     return await atlas.respond(request, ("place", unit, scale, period, chain, segment, top), run)
 
 
-@router.get("/areas", response_model=AreasList, responses=_ERR, summary="Functional areas")
+@router.get("/areas", response_model=AreasList, responses=ERROR_RESPONSES, summary="Functional areas")
 async def areas(request: Request, atlas: AtlasDep) -> Response:
     """Shipped functional areas (G60 科创走廊, 沪杭甬湾区, 沪宁杭合创新带, 一体化示范区) and the user's own."""
     return await atlas.respond(request, ("areas",), lambda b: {"data": Records(list_areas(b))})
 
 
-@router.get("/compare", response_model=Compare, responses=_ERR,
+@router.get("/compare", response_model=Compare, responses=ERROR_RESPONSES,
             summary="Two places, or one place in two periods, side by side across the six layers")
 async def compare(request: Request, atlas: AtlasDep,
                   a: Annotated[str, Query(max_length=40, description="first place (unit id)")],
