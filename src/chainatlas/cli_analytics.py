@@ -14,7 +14,8 @@ from chainatlas.errors import ChainAtlasError
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 
 # names only (importing the analytics stack is deferred until a command runs)
-TOPICS = ("network", "communities", "gravity", "moran", "complexity", "coupling", "chains", "spillover")
+TOPICS = ("network", "communities", "gravity", "moran", "complexity", "coupling", "chains", "spillover", "multiplex",
+          "qap", "roles", "modes", "pairing")
 METHODS = ("centrality", "leiden", "qap", "gravity", "leontief", "ghosh", "extraction", "moran", "complexity",
            "coupling")
 
@@ -35,7 +36,9 @@ def _save(result, output: Path, fmt: str | None) -> None:
 
 @click.command()
 @click.argument("topic", type=click.Choice(TOPICS))
-@click.option("--layer", type=click.Choice(list(LAYERS)), help="layer (network, communities, gravity)")
+@click.option("--layer", type=click.Choice(list(LAYERS)), help="layer (network, communities, gravity; qap)")
+@click.option("--other", type=click.Choice(list(LAYERS)), help="qap: the second layer (default: every pair)")
+@click.option("--area", default=None, help="roles: only the units of this functional area, e.g. g60")
 @click.option("--scale", type=click.Choice(list(SCALES)), default="city", show_default=True)
 @click.option("--period", type=int, help="year (default: the latest built)")
 @click.option("--chain", default=ALL, show_default=True, help="chain id, or * for all chains")
@@ -46,15 +49,18 @@ def _save(result, output: Path, fmt: str | None) -> None:
 @click.option("--undirected", is_flag=True, help="network: treat ties as undirected")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of anything random")
 @click.option("--resolution", type=float, default=1.0, show_default=True, help="communities: Leiden γ")
-@click.option("--top", type=int, default=20, show_default=True, help="gravity: number of untapped pairs")
+@click.option("--top", type=int, default=20, show_default=True,
+              help="gravity: number of untapped pairs; pairing: pairs per segment")
+@click.option("--exponent", type=float, default=None, help="gravity, pairing: distance decay β (default 2)")
 @click.option("--permutations", type=int, default=999, show_default=True, help="moran: permutations")
 @click.option("-f", "--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
               help="default: from the output file's suffix (csv)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.pass_context
-def analyze(ctx: click.Context, topic: str, layer: str | None, scale: str, period: int | None, chain: str,
-            segment: str, attr: str | None, weight: str, undirected: bool, seed: int, resolution: float,
-            top: int, permutations: int, fmt: str | None, output: Path) -> None:
+def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None, area: str | None, scale: str,
+            period: int | None, chain: str, segment: str, attr: str | None, weight: str, undirected: bool, seed: int,
+            resolution: float, top: int, exponent: float | None, permutations: int, fmt: str | None,
+            output: Path) -> None:
     """Analyse the atlas's own data: TOPIC at one layer, scale and period.
 
     \b
@@ -66,9 +72,18 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, scale: str, perio
       complexity   RCA / ECI of units over a chain's segments (node attribute firms)
       coupling     innovation × industry coupling coordination (entropy weights; standard and Wang 2021)
       chains       one --chain: per segment and unit firms, revenue, patents, LQ; 断链/single points, HHI,
-                   Hoover and import dependence by partner region in the summary
+                   Hoover, import dependence by partner region and supplier concentration in the summary
       spillover    share of each hub's joint-patent ties going to the other four hubs (上海, 南京, 杭州,
                    合肥, 苏州), every built year, with the OLS trend
+      multiplex    per unit: degree and strength in each of the six layers and the multiplex participation
+                   coefficient; layer overlap (Jaccard, weight correlation) in the summary
+      qap          QAP correlation (permutation p-values) of every pair of layers, or --layer with --other
+      roles        core / key / auxiliary nodes (核心/关键/辅助节点): innovation and knowledge centrality with
+                   patents and papers, Fisher–Jenks tiers; --area g60 for one functional area
+      modes        the paper's four practice modes (Table 1): per functional area, which layers dominate its
+                   internal ties and their growth, every built year, against the mode the paper gives it
+      pairing      创新地 + 产业地: per segment of one --chain, innovation × industry city pairs ranked by
+                   gravity potential minus current innovation-layer linkage
     Every result carries its provenance (layer, scale, period, filters, parameters, data version):
     in FILE.provenance.json beside a CSV, or under "provenance" in JSON.
 
@@ -82,7 +97,8 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, scale: str, perio
     try:
         result = run(_backend(ctx, read_only=True), topic, layer=layer, scale=scale, period=period, chain=chain,
                      segment=segment, attr=attr, weight=weight, directed=not undirected, seed=seed,
-                     resolution=resolution, top=top, permutations=permutations)
+                     resolution=resolution, top=top, permutations=permutations, other=other, area=area,
+                     exponent=exponent)
         _save(result, output, fmt)
     except ChainAtlasError as e:
         raise click.ClickException(str(e)) from None

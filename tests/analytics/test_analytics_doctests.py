@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["networks", "gravity", "io", "spatial", "complexity", "coupling", "chains"]
+MODULES = ["networks", "gravity", "io", "spatial", "complexity", "coupling", "chains", "diagnostics"]
 
 
 @pytest.mark.parametrize("name", MODULES)

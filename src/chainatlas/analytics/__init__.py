@@ -9,7 +9,8 @@ Modules (import the one you need; nothing heavy is imported here):
 - :mod:`chainatlas.analytics.complexity` RCA, ECI / PCI, proximity, relatedness density, opportunities
 - :mod:`chainatlas.analytics.coupling`   entropy weights, coupling coordination (standard and Wang et al. 2021)
 - :mod:`chainatlas.analytics.chains`     location quotients, chain completeness (断链, single points), HHI, Krugman,
-  Hoover, import dependence
+  Hoover, import dependence, supplier concentration
+- :mod:`chainatlas.analytics.diagnostics` the paper's readings: node tiers, practice modes, 创新地 + 产业地 pairing
 
 Conventions: numpydoc docstrings with the formula in Notes, a runnable Example and References; inputs are never
 modified; bad arguments raise :class:`chainatlas.errors.ConfigError` naming the parameter; anything random takes
@@ -18,4 +19,4 @@ a ``seed``; results with several outputs are small frozen dataclasses with docum
 
 from __future__ import annotations
 
-__all__ = ["chains", "complexity", "coupling", "gravity", "io", "networks", "spatial"]
+__all__ = ["chains", "complexity", "coupling", "diagnostics", "gravity", "io", "networks", "spatial"]

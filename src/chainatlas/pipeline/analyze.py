@@ -9,6 +9,7 @@ sidecar ``FILE.provenance.json``) or JSON (``{"provenance": ..., "summary": ...,
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -23,7 +24,7 @@ import pandas as pd
 
 from chainatlas import geo
 from chainatlas.errors import ConfigError
-from chainatlas.model.layers import ALL
+from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 
@@ -196,10 +197,13 @@ def _topic_network(backend: Backend, *, layer, scale, period, chain, segment, di
     from chainatlas.analytics import networks as nw
 
     e = _edges(backend, layer, scale, period, chain, segment)
-    m = nw.node_metrics(e, directed=directed, weight=weight)
-    m = m.rename(columns={"node": "unit"})
+    g = nw.build_graph(e, directed=directed, weight=weight)
+    m = nw.node_metrics(g).rename(columns={"node": "unit"})
     out = _names(backend, scale).merge(m, on="unit", how="right")
-    return out, {"n_nodes": len(out), "n_edges": len(e), "pagerank_sum": float(out["pagerank"].sum())}
+    summary = dataclasses.asdict(nw.graph_summary(g))
+    summary.update(n_core=int(m["core"].sum()), core_units=sorted(m.loc[m["core"], "unit"]),
+                   pagerank_sum=float(m["pagerank"].sum()))
+    return out, summary
 
 
 def _topic_communities(backend: Backend, *, layer, scale, period, chain, segment, weight="n", resolution=1.0,
@@ -372,6 +376,21 @@ def _chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
     return t[cols]
 
 
+def _chain_suppliers(backend: Backend, chain: str, period: int, scale: str) -> pd.DataFrame:
+    """Supply links of one chain's segments in one year: segment, supplier entity, its unit at ``scale``, value."""
+    cols = ["segment", "supplier", "place", "value"]
+    if not (backend.has_table("facts") and backend.has_table("seg_lookup")):
+        return pd.DataFrame(columns=cols)
+    f, sl, su = backend.table("facts"), backend.table("seg_lookup"), backend.table("scale_units")
+    f = f.filter((f.source == "supply_links") & (f.year == int(period)))
+    k = sl.filter(sl.chain == chain)
+    j = f.join(k, (f.ck_type == k.ck_type) & (f.ck == k.ck))
+    u = su.filter(su.scale == scale)
+    j = j.left_join(u, j.src_adcode == u.adcode)
+    g = j.group_by(["segment", j.src.name("supplier"), j.unit.name("place")]).aggregate(value=j.value.sum())
+    return backend.execute(g)[cols]
+
+
 def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
     from chainatlas.analytics import chains as ch
 
@@ -400,6 +419,7 @@ def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: objec
 
     by_region = _chain_trade(backend, chain, period)
     trade = ch.import_dependence(by_region)
+    supply = ch.supplier_concentration(_chain_suppliers(backend, chain, period, scale))
     per_segment = {}
     for row in segs.itertuples(index=False):
         s = row.segment
@@ -416,10 +436,15 @@ def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: objec
         else:
             entry.update(imports=0.0, exports=0.0, top_import_region=None, top_import_share=None,
                          net_import_ratio=None, trade_by_region={})
+        entry["suppliers"] = ({k: v for k, v in supply.loc[s].items()} if s in supply.index else
+                              {"suppliers": 0})
         per_segment[s] = entry
     summary = {"segments": per_segment, "completeness_share": comp.share, "absent": comp.absent,
                "single": comp.single, "lq_attribute": "firms",
-               "trade": "raw_trade ⋈ seg_lookup (HS 6-digit), year = period; regions by codes.country_region"}
+               "trade": "raw_trade ⋈ seg_lookup (HS 6-digit), year = period; regions by codes.country_region",
+               "suppliers": "supply links (facts, source supply_links) of the segment in the year: supplier firms' "
+                            f"value shares (HHI, CR1, CR5) and supplier {scale}s' shares (analytics.chains."
+                            "supplier_concentration)"}
     return data, summary
 
 
@@ -463,8 +488,204 @@ def _topic_spillover(backend: Backend, *, scale, period, chain, segment, **_: ob
     return data.sort_values(["hub", "year"], ignore_index=True), summary
 
 
-#: topic → (function, needs a layer)
-TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool]] = {
+def _layers_long(backend: Backend, scale: str, period: int, chain: str, segment: str) -> pd.DataFrame:
+    """Edges of all six layers between distinct units, long (``layer, src, dst, n, value``)."""
+    frames = [query.edges(backend, layer=lay, scale=scale, period=period, chain=chain, segment=segment)
+              .assign(layer=lay) for lay in LAYERS]
+    e = pd.concat(frames, ignore_index=True)
+    e = e[(e["src"] != e["dst"]) & (e["n"] > 0)]
+    if e.empty:
+        raise ConfigError(f"no ties between distinct units in any layer at scale {scale}, period {period}, "
+                          f"chain {chain!r}, segment {segment!r}")
+    return e.reset_index(drop=True)
+
+
+def _topic_multiplex(backend: Backend, *, scale, period, chain, segment, weight="n", directed=True,
+                     **_: object) -> tuple[pd.DataFrame, dict]:
+    """Per unit: degree in each layer, overlapping degree and participation; layer overlap in the summary."""
+    from chainatlas.analytics import networks as nw
+
+    e = _layers_long(backend, scale, period, chain, segment)
+    deg = nw.participation_coefficient(e, directed, weight=weight, layers=list(LAYERS))
+    stren = nw.participation_coefficient(e, directed, weight=weight, layers=list(LAYERS), weighted=True)
+    data = deg.add_prefix("degree_").rename(columns={"degree_overlapping_degree": "overlapping_degree",
+                                                     "degree_participation": "participation"})
+    data = data.join(stren[list(LAYERS)].add_prefix("strength_"))
+    data["participation_strength"] = stren["participation"]
+    data.index.name = "unit"
+    out = _names(backend, scale).merge(data.reset_index(), on="unit", how="right")
+    overlap = nw.layer_overlap(e, directed, weight=weight)
+    per_layer = {lay: dataclasses.asdict(nw.graph_summary(e[e["layer"] == lay], directed, weight=weight))
+                 for lay in LAYERS if (e["layer"] == lay).any()}
+    summary = {"layers": list(LAYERS), "overlap": overlap.to_dict(orient="records"), "per_layer": per_layer,
+               "mean_participation": float(out["participation"].mean()),
+               "participation": "Battiston, Nicosia & Latora (2014); degree-based (participation) and "
+                                "strength-based (participation_strength)"}
+    return out.sort_values("participation", ascending=False, ignore_index=True), summary
+
+
+def _topic_qap(backend: Backend, *, layer, scale, period, chain, segment, other=None, weight="n", directed=True,
+               permutations=999, seed=0, **_: object) -> tuple[pd.DataFrame, dict]:
+    """QAP correlation, tie overlap and weight correlation between layers (one pair, or every pair)."""
+    from itertools import combinations
+
+    from chainatlas.analytics import networks as nw
+
+    if other is not None:
+        query.check_filters(layer=other)
+        if layer is None:
+            raise ConfigError("--layer: qap with --other needs --layer too, e.g. --layer innovation --other industry")
+    e = _layers_long(backend, scale, period, chain, segment)
+    units = sorted(set(e["src"]) | set(e["dst"]))
+    mats = {lay: nw.adjacency_matrix(e[e["layer"] == lay], units, directed=directed, weight=weight)
+            for lay in LAYERS}
+    pairs = [(layer, other)] if other else list(combinations(LAYERS, 2))
+    overlap = nw.layer_overlap(e, directed, weight=weight).set_index(["layer_a", "layer_b"])
+    rows = []
+    for a, b in pairs:
+        q = nw.qap_correlation(mats[a], mats[b], n_permutations=int(permutations), seed=int(seed))
+        ov = overlap.loc[(a, b)] if (a, b) in overlap.index else (
+            overlap.loc[(b, a)] if (b, a) in overlap.index else None)
+        rows.append({"layer_a": a, "layer_b": b, "qap_r": q.r, "p_greater": q.p_greater, "p_less": q.p_less,
+                     "p_two_sided": q.p_two_sided,
+                     "jaccard": float(ov["jaccard"]) if ov is not None else np.nan,
+                     "weight_corr": float(ov["weight_corr"]) if ov is not None else np.nan,
+                     "ties_a": int((mats[a].to_numpy() > 0).sum()), "ties_b": int((mats[b].to_numpy() > 0).sum())})
+    data = pd.DataFrame(rows).sort_values("qap_r", ascending=False, ignore_index=True)
+    return data, {"n_units": len(units), "permutations": int(permutations), "seed": int(seed),
+                  "method": "QAP (Krackhardt 1988): Pearson r of off-diagonal cells, node relabelling test"}
+
+
+def _area_units(backend: Backend, area: str, scale: str) -> list[str]:
+    """Units at ``scale`` that hold part of functional area ``area``."""
+    su = backend.execute(backend.table("scale_units"))
+    members = su.loc[(su["scale"] == "area") & (su["unit"] == area), "adcode"]
+    if members.empty:
+        known = sorted(su.loc[su["scale"] == "area", "unit"].unique())
+        raise ConfigError(f"--area: unknown functional area {area!r}; expected one of {', '.join(known)}")
+    at = su[(su["scale"] == scale) & su["adcode"].isin(members)]
+    return sorted(at["unit"].unique())
+
+
+#: share of a unit's innovation in (innovation + industry) shares above / below which it is a source / producer
+ORIENTATION_BANDS = (0.4, 0.6)
+
+
+def _topic_roles(backend: Backend, *, scale, period, chain, segment, area=None, **_: object
+                 ) -> tuple[pd.DataFrame, dict]:
+    """Node tiers (core / key / auxiliary) from innovation/knowledge centrality and innovation strength."""
+    from chainatlas.analytics import diagnostics as dg
+    from chainatlas.analytics import networks as nw
+
+    _need_scale(scale, ("city", "county"), "roles")
+    units = _area_units(backend, area, scale) if area else list(
+        geo.places(scale)["adcode"] if scale in ("city", "county") else [])
+    n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=segment)
+    n = n.assign(**{a: 0.0 for a in ("patents", "papers", "revenue") if a not in n})
+    n = n[n["unit"].isin(units)].set_index("unit")
+    ind = pd.DataFrame({"patents": n["patents"], "papers": n["papers"]}, index=units).fillna(0.0)
+    for lay in ("innovation", "knowledge"):
+        e = query.edges(backend, layer=lay, scale=scale, period=period, chain=chain, segment=segment)
+        e = e[(e["src"] != e["dst"]) & (e["n"] > 0) & e["src"].isin(units) & e["dst"].isin(units)]
+        if e.empty:
+            ind[f"pagerank_{lay}"] = ind[f"betweenness_{lay}"] = 0.0
+            continue
+        g = nw.build_graph(e, directed=False, weight="n", nodes=units)
+        ind[f"pagerank_{lay}"] = nw.pagerank(g).reindex(units).fillna(0.0)
+        ind[f"betweenness_{lay}"] = nw.betweenness(g).reindex(units).fillna(0.0)
+    tiers = dg.node_tiers(ind)
+    a = n["patents"].reindex(tiers.index).fillna(0.0)
+    b = n["revenue"].reindex(tiers.index).fillna(0.0)
+    a, b = a / a.sum() if a.sum() > 0 else a, b / b.sum() if b.sum() > 0 else b
+    orient = (a / (a + b)).where((a + b) > 0)
+    lo, hi = ORIENTATION_BANDS
+    tiers.insert(0, "orientation", orient)
+    tiers.insert(1, "function", np.select([orient >= hi, orient <= lo], ["source", "production"], "conversion"))
+    tiers.loc[orient.isna(), "function"] = None
+    tiers = ind.join(tiers)
+    tiers.index.name = "unit"
+    out = _names(backend, scale).merge(tiers.reset_index(), on="unit", how="right")
+    out = out.sort_values("rank", ignore_index=True)
+    by_tier = {t: list(out.loc[out["tier"] == t, "name_zh"]) for t in dg.TIERS}
+    summary = {"area": area, "tiers": by_tier, "indicators": list(ind.columns),
+               "method": "min–max scaled indicators, equal weights; Fisher–Jenks into 3 classes (mapclassify)",
+               "function": f"orientation = a/(a+b), a = share of patents, b = share of revenue; source ≥ {hi}, "
+                           f"production ≤ {lo}, else conversion (潘秋晨 2023 三(一)2: 知识创造/孵化转化/产业化)"}
+    return out, summary
+
+
+def _topic_modes(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
+    """The four practice modes: per functional area, which layers dominate its internal ties, every built year."""
+    from chainatlas.analytics import diagnostics as dg
+
+    if not backend.has_table("layer_edges"):
+        raise ConfigError("the atlas has no built layers yet; run `chainatlas build` first")
+    t = backend.table("layer_edges")
+    e = t.filter((t.scale.isin(["area", "region"])) & (t.chain == chain) & (t.segment == segment)
+                 & (t.src == t.dst))
+    long = backend.execute(e.group_by(["scale", "src", "layer", "year"]).aggregate(n=e.n.sum()))
+    ties = long[long["scale"] == "area"].rename(columns={"src": "area"})
+    region = long[long["scale"] == "region"]
+    if ties.empty:
+        raise ConfigError(f"modes: no ties inside any functional area for chain {chain!r}, segment {segment!r}")
+    layers, areas = dg.practice_modes(ties, region=region, expected=dg.AREA_MODES)
+    names = _names(backend, "area").rename(columns={"unit": "area"})
+    layers = names.merge(layers, on="area", how="right")
+    areas = names.merge(areas, on="area", how="right")
+    summary = {"areas": areas.to_dict(orient="records"), "periods": sorted(int(y) for y in ties["year"].unique()),
+               "modes": {m: {"name_zh": zh, "layers": list(lead)} for m, (zh, lead) in dg.PRACTICE_MODES.items()},
+               "ties": "ties with both ends inside the area (layer_edges at area scale, src = dst), "
+                       "shares of the region's ties in the same layer (region scale)",
+               "paper": "潘秋晨 (2023) Table 1"}
+    return layers, summary
+
+
+def _topic_pairing(backend: Backend, *, scale, period, chain, segment, top=20, exponent=2.0, **_: object
+                   ) -> tuple[pd.DataFrame, dict]:
+    """"创新地 + 产业地": per segment, innovation × industry city pairs by potential minus current linkage."""
+    from chainatlas.analytics import diagnostics as dg
+
+    _need_scale(scale, ("city",), "pairing")
+    segs = _chain_segments(backend, chain)
+    if segment != ALL:
+        if segment not in set(segs["segment"]):
+            raise ConfigError(f"--segment: {segment!r} is not a segment of chain {chain!r}; expected one of "
+                              f"{', '.join(segs['segment'])}")
+        segs = segs[segs["segment"] == segment]
+    cities = geo.places("city")[["adcode", "pop_2020", "lon", "lat"]].rename(
+        columns={"adcode": "unit", "pop_2020": "population"})
+    frames, skipped = [], {}
+    for s in segs["segment"]:
+        n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=s,
+                        attrs=["patents", "revenue", "firms"])
+        n = n.assign(**{a: 0.0 for a in ("patents", "revenue", "firms") if a not in n})
+        p = cities.merge(n[["unit", "patents", "revenue", "firms"]], on="unit", how="left").fillna(0.0)
+        industry = "revenue" if p["revenue"].sum() > 0 else "firms"
+        if p["patents"].sum() <= 0 or p[industry].sum() <= 0:
+            skipped[s] = "no patents" if p["patents"].sum() <= 0 else "no firms"
+            continue
+        o = query.edges(backend, layer="innovation", scale=scale, period=period, chain=chain, segment=s)
+        pr = dg.pairing(p.assign(population=p["population"].astype(float)), o, innovation="patents",
+                        industry=industry, exponent=exponent, top=top)
+        frames.append(pr.assign(segment=s, industry_attribute=industry))
+    if not frames:
+        raise ConfigError(f"pairing: no segment of chain {chain!r} has both patents and firms in {period}")
+    data = pd.concat(frames, ignore_index=True)
+    names = _names(backend, "city").set_index("unit")["name_zh"]
+    data.insert(1, "src_name", data["src"].map(names))
+    data.insert(3, "dst_name", data["dst"].map(names))
+    data = data[["segment", *[c for c in data.columns if c != "segment"]]]
+    summary = {"skipped_segments": skipped, "top_per_segment": top, "exponent": exponent,
+               "innovation": "node attribute patents (IPC concordance)", "industry": "revenue (else firms)",
+               "observed": "innovation layer ties of the segment (joint patents, transfers, licences, contracts)",
+               "potential": "modified gravity with P = pop_2020, G = innovation share + industry share, "
+                            "scaled to the observed total (analytics.diagnostics.pairing)",
+               "paper": "潘秋晨 (2023) 四(二) 创新地+产业地共建计划"}
+    return data, summary
+
+
+#: topic → (function, needs a layer: True, False or "optional")
+TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool | str]] = {
     "network": (_topic_network, True),
     "communities": (_topic_communities, True),
     "gravity": (_topic_gravity, True),
@@ -473,6 +694,11 @@ TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool]] = {
     "coupling": (_topic_coupling, False),
     "chains": (_topic_chains, False),
     "spillover": (_topic_spillover, False),
+    "multiplex": (_topic_multiplex, False),
+    "qap": (_topic_qap, "optional"),
+    "roles": (_topic_roles, False),
+    "modes": (_topic_modes, False),
+    "pairing": (_topic_pairing, False),
 }
 
 
@@ -484,15 +710,21 @@ def analyze(backend: Backend, topic: str, *, layer: str | None = None, scale: st
     (observed layer ties vs modified gravity; top untapped pairs), ``moran`` (global and local Moran's I of a
     node attribute), ``complexity`` (RCA / ECI of units over a chain's segments), ``coupling`` (innovation ×
     industry coupling coordination), ``chains`` (one chain's segments: LQ, completeness, concentration, import
-    dependence), ``spillover`` (hub-to-hub share of joint-patent ties, all built years). ``parameters`` are
+    dependence, supplier concentration), ``spillover`` (hub-to-hub share of joint-patent ties, all built years),
+    ``multiplex`` (participation of units across the six layers, layer overlap), ``qap`` (QAP correlation of
+    every pair of layers, or ``layer`` with ``other``), ``roles`` (core / key / auxiliary nodes, optionally within
+    one functional ``area``), ``modes`` (the paper's four practice modes per functional area, all built years),
+    ``pairing`` (创新地 + 产业地 city pairs per segment of one chain). ``parameters`` are
     passed to the topic (e.g. ``attr``, ``seed``, ``top``) and recorded. ``period`` defaults to the latest built one.
     """
     if topic not in TOPICS:
         raise ConfigError(f"topic: unknown {topic!r}; expected one of {', '.join(TOPICS)}")
     fn, needs_layer = TOPICS[topic]
     query.check_filters(scale=scale)
-    if needs_layer:
+    if needs_layer is True:
         _need_layer(layer, topic)
+    elif needs_layer == "optional" and layer is not None:
+        query.check_filters(layer=layer)
     else:
         layer = None
     year = _latest(backend, period)

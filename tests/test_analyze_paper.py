@@ -1,0 +1,169 @@
+"""Multiplex, QAP and the paper's diagnostics (roles, modes, pairing) on the small synthetic atlas."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from chainatlas import geo
+from chainatlas.cli import main
+from chainatlas.errors import ConfigError
+from chainatlas.model.layers import LAYERS
+from chainatlas.pipeline import analyze as an
+from chainatlas.pipeline import query
+
+PERIOD = 2024
+
+
+def _layer(atlas, layer: str, scale: str = "city") -> pd.DataFrame:
+    e = query.edges(atlas, layer=layer, scale=scale, period=PERIOD)
+    return e[(e["src"] != e["dst"]) & (e["n"] > 0)]
+
+
+def test_network_summary_has_whole_graph_statistics(atlas) -> None:
+    r = an.analyze(atlas, "network", layer="industry", period=PERIOD)
+    e = _layer(atlas, "industry")
+    n = len(set(e["src"]) | set(e["dst"]))
+    assert r.summary["n_nodes"] == n and r.summary["n_edges"] == len(e)
+    assert r.summary["density"] == pytest.approx(len(e) / (n * (n - 1)))  # directed, no loops
+    assert r.summary["total_weight"] == pytest.approx(e["n"].sum())
+    assert r.summary["n_core"] == len(r.summary["core_units"]) >= 1
+
+
+def test_multiplex_participation_recomputed(atlas) -> None:
+    r = an.analyze(atlas, "multiplex", period=PERIOD)
+    d = r.data.set_index("unit")
+    # degree of Shanghai in each layer: distinct partners over in- and out-ties, from the layer edges
+    sh = "310100"
+    deg = {}
+    for lay in LAYERS:
+        e = _layer(atlas, lay)
+        pairs = set(map(tuple, e[["src", "dst"]].to_numpy()))  # directed ties, merged per ordered pair
+        deg[lay] = sum(1 for s, t in pairs if s == sh) + sum(1 for s, t in pairs if t == sh)
+        assert d.at[sh, f"degree_{lay}"] == deg[lay]
+    o = sum(deg.values())
+    want = 6 / 5 * (1 - sum((k / o) ** 2 for k in deg.values()))
+    assert d.at[sh, "overlapping_degree"] == o and d.at[sh, "participation"] == pytest.approx(want)
+    assert d["participation"].between(0, 1).all()
+    assert len(r.summary["overlap"]) == 15 and set(r.summary["per_layer"]) == set(LAYERS)
+
+
+def test_qap_pair_matches_a_direct_correlation(atlas) -> None:
+    one = an.analyze(atlas, "qap", layer="innovation", other="industry", period=PERIOD, permutations=199)
+    assert len(one.data) == 1 and one.provenance["layer"] == "innovation"
+    units = sorted(set().union(*[set(_layer(atlas, lay)[["src", "dst"]].to_numpy().ravel()) for lay in LAYERS]))
+    idx = {u: i for i, u in enumerate(units)}
+
+    def matrix(layer: str) -> np.ndarray:
+        m = np.zeros((len(units), len(units)))
+        for s, t, w in _layer(atlas, layer)[["src", "dst", "n"]].itertuples(index=False):
+            m[idx[s], idx[t]] += w
+        return m[~np.eye(len(units), dtype=bool)]
+
+    r = np.corrcoef(matrix("innovation"), matrix("industry"))[0, 1]
+    row = one.data.iloc[0]
+    assert row["qap_r"] == pytest.approx(r, abs=1e-12)
+    assert 1 / 200 <= row["p_greater"] <= 1 and row["p_two_sided"] >= row["p_greater"] or row["qap_r"] < 0
+    every = an.analyze(atlas, "qap", period=PERIOD, permutations=199)
+    assert len(every.data) == 15
+    again = every.data.set_index(["layer_a", "layer_b"]).loc[("innovation", "industry")]
+    assert again["qap_r"] == pytest.approx(r) and again["p_greater"] == row["p_greater"]  # same seed
+
+
+def test_qap_other_without_layer(atlas) -> None:
+    with pytest.raises(ConfigError, match="--layer: qap with --other"):
+        an.analyze(atlas, "qap", other="industry", period=PERIOD)
+
+
+def test_roles_tiers_are_ordered_and_g60_is_its_nine_cities(atlas) -> None:
+    r = an.analyze(atlas, "roles", period=PERIOD, area="g60")
+    d = r.data
+    # G60: 松江区 brings in 上海 at city scale, plus the eight other member cities
+    assert sorted(d["unit"]) == sorted(["310100", "330400", "330100", "330700", "320500", "330500", "341800",
+                                        "340200", "340100"])
+    lo = {t: d.loc[d["tier"] == t, "score"].min() for t in ("core", "key", "auxiliary")}
+    hi = {t: d.loc[d["tier"] == t, "score"].max() for t in ("core", "key", "auxiliary")}
+    assert lo["core"] > hi["key"] > hi["auxiliary"] and lo["key"] > hi["auxiliary"]
+    assert d["score"].max() <= 1 and d["score"].min() >= 0
+    patents = query.nodes(atlas, scale="city", period=PERIOD, attrs=["patents"]).set_index("unit")["patents"]
+    assert d.set_index("unit")["patents"].to_dict() == pytest.approx(patents.reindex(d["unit"]).to_dict())
+    # the scaled patents column is (x - min) / (max - min) over the nine cities
+    x = d["patents"]
+    assert d["patents_scaled"].to_numpy() == pytest.approx(((x - x.min()) / (x.max() - x.min())).to_numpy())
+    assert set(d["function"].dropna()) <= {"source", "conversion", "production"}
+    assert r.summary["tiers"]["core"] and r.provenance["parameters"]["area"] == "g60"
+    with pytest.raises(ConfigError, match="--area: unknown functional area 'nope'"):
+        an.analyze(atlas, "roles", period=PERIOD, area="nope")
+
+
+def test_modes_shares_against_the_layer_edges(atlas) -> None:
+    r = an.analyze(atlas, "modes", period=PERIOD)
+    d = r.data.set_index(["area", "layer"])
+    last = max(query.periods(atlas))
+    inside = query.edges(atlas, layer="industry", scale="area", period=last)
+    inside = inside[inside["src"] == inside["dst"]].set_index("src")["n"]
+    region = query.edges(atlas, layer="industry", scale="city", period=last)["n"].sum()  # conservation
+    for area in ("g60", "hhy_bay"):
+        assert d.at[(area, "industry"), "ties"] == pytest.approx(inside.get(area, 0.0))
+        assert d.at[(area, "industry"), "share_of_region"] == pytest.approx(inside.get(area, 0.0) / region)
+    areas = {a["area"]: a for a in r.summary["areas"]}
+    assert set(areas) == {"g60", "hhy_bay", "hnhh_belt", "demo_zone"}
+    assert areas["g60"]["paper_mode"] == "corridor" and areas["hhy_bay"]["paper_mode_zh"] == "湾区循环"
+    for a in areas.values():
+        scores = {m: a[f"score_{m}"] for m in ("bay_cycle", "corridor", "pan_network", "open_network")}
+        assert a["mode"] == max(scores, key=lambda m: scores[m] if scores[m] is not None else -1)
+        assert a["agrees"] == (a["mode"] == a["paper_mode"])
+    assert r.summary["periods"] == query.periods(atlas)
+
+
+def test_pairing_pairs_innovation_with_industry_places(atlas) -> None:
+    r = an.analyze(atlas, "pairing", chain="ic", period=PERIOD, top=5)
+    d = r.data
+    assert not d.empty and (d.groupby("segment").size() <= 5).all() and (d["gap"] > 0).all()
+    assert (d["src_innovation_share"] > d["src_industry_share"]).all()
+    assert (d["dst_industry_share"] > d["dst_innovation_share"]).all()
+    n_cities = len(geo.places("city"))
+    assert (d["src_innovation_share"] >= 1 / n_cities).all() and (d["dst_industry_share"] >= 1 / n_cities).all()
+    seg = d["segment"].iloc[0]
+    e = query.edges(atlas, layer="innovation", scale="city", period=PERIOD, chain="ic", segment=seg)
+    for row in d[d["segment"] == seg].itertuples():
+        both = e[((e["src"] == row.src) & (e["dst"] == row.dst)) | ((e["src"] == row.dst) & (e["dst"] == row.src))]
+        assert row.observed == pytest.approx(both["n"].sum())
+        assert row.gap == pytest.approx(row.expected - row.observed)
+    with pytest.raises(ConfigError, match="--segment: 'nope' is not a segment of chain 'ic'"):
+        an.analyze(atlas, "pairing", chain="ic", segment="nope", period=PERIOD)
+
+
+def test_chains_supplier_concentration_against_raw_links(atlas) -> None:
+    r = an.analyze(atlas, "chains", chain="ic", period=PERIOD)
+    segs = r.summary["segments"]
+    # independent: supply facts of the year whose chain assignment maps to an ic segment, in plain SQL
+    raw = atlas.sql(
+        "select l.segment, f.src as supplier, sum(f.value) as v from facts f join seg_lookup l "
+        "on f.ck_type = l.ck_type and f.ck = l.ck where f.source = 'supply_links' and f.year = ? and l.chain = 'ic' "
+        "group by all", [PERIOD])
+    assert not raw.empty
+    for seg, g in raw.groupby("segment"):
+        s = g["v"][g["v"] > 0] / g["v"][g["v"] > 0].sum()
+        got = segs[seg]["suppliers"]
+        assert got["suppliers"] == len(s) and got["hhi_suppliers"] == pytest.approx(float((s**2).sum()))
+        assert got["cr1"] == pytest.approx(float(s.max()))
+        assert got["value"] == pytest.approx(float(g["v"].sum()))
+
+
+@pytest.mark.parametrize("topic, args", [
+    ("multiplex", []), ("qap", ["--layer", "knowledge", "--other", "innovation", "--permutations", "99"]),
+    ("roles", ["--area", "hnhh_belt"]), ("modes", []), ("pairing", ["--chain", "bio", "--top", "3"]),
+])
+def test_cli(built_db: Path, tmp_path: Path, topic: str, args: list[str]) -> None:
+    out = tmp_path / f"{topic}.json"
+    res = CliRunner().invoke(main, ["--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args,
+                                    "-o", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["provenance"]["topic"] == topic and doc["provenance"]["synthetic"] is True and doc["data"]
