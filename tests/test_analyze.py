@@ -197,8 +197,13 @@ def test_calc_reads_xlsx_and_writes_csv_with_sidecar(tmp_path: Path) -> None:
 
 
 def _example(method: str) -> str:
-    """The CSV example of a method's help text (its lines indented by two spaces)."""
-    lines = [ln[2:] for ln in an.method_help(method).splitlines() if ln.startswith("  ") and "," in ln]
+    """The first CSV example of a method's help text (its contiguous lines indented by two spaces)."""
+    lines: list[str] = []
+    for ln in an.method_help(method).splitlines():
+        if ln.startswith("  ") and "," in ln:
+            lines.append(ln[2:])
+        elif lines:
+            break
     assert len(lines) >= 2, method
     return "\n".join(lines) + "\n"
 

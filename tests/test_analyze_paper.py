@@ -159,6 +159,7 @@ def test_chains_supplier_concentration_against_raw_links(atlas) -> None:
 @pytest.mark.parametrize("topic, args", [
     ("multiplex", []), ("qap", ["--layer", "knowledge", "--other", "innovation", "--permutations", "99"]),
     ("roles", ["--area", "hnhh_belt"]), ("modes", []), ("pairing", ["--chain", "bio", "--top", "3"]),
+    ("path", ["--chain", "ic", "--max-lag", "2"]), ("io", ["--chain", "bio", "--extract", "上海市"]),
 ])
 def test_cli(built_db: Path, tmp_path: Path, topic: str, args: list[str]) -> None:
     out = tmp_path / f"{topic}.json"
@@ -167,3 +168,36 @@ def test_cli(built_db: Path, tmp_path: Path, topic: str, args: list[str]) -> Non
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["provenance"]["topic"] == topic and doc["provenance"]["synthetic"] is True and doc["data"]
+
+
+# ------------------------------------------------------------------------------------------------ travel times
+def test_calc_gravity_with_a_travel_time_matrix(tmp_path: Path) -> None:
+    places = tmp_path / "places.csv"
+    places.write_text("id,population,gdp\n上海,2487,4.47\n苏州,1275,2.27\n杭州,1194,1.81\n", encoding="utf-8")
+    times = tmp_path / "times.csv"
+    times.write_text("id,上海,苏州,杭州\n上海,0,25,45\n苏州,25,0,70\n杭州,45,70,0\n", encoding="utf-8")
+    r = an.calc("gravity", places, distance_file=str(times))
+    row = r.data.set_index(["src", "dst"]).loc[("上海", "杭州")]
+    # R_ij = G_i/(G_i+G_j) · √(P_i G_i) · √(P_j G_j) / t_ij²  with t = 45 minutes
+    want = 4.47 / (4.47 + 1.81) * (2487 * 4.47) ** 0.5 * (1194 * 1.81) ** 0.5 / 45**2
+    assert row["distance"] == 45 and row["gravity"] == pytest.approx(want, rel=1e-12)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,上海,苏州\n上海,0,25\n苏州,25,0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad.csv: places \['杭州'\] have no row"):
+        an.calc("gravity", places, distance_file=str(bad))
+
+
+def test_analyze_gravity_with_travel_times_by_name(atlas, tmp_path: Path) -> None:
+    from chainatlas.analytics.gravity import distance_matrix
+
+    c = geo.places("city")
+    d = distance_matrix(c.rename(columns={"adcode": "id"}), id="id") * 3.0  # any constant speed
+    d.index = d.columns = list(c["name_zh"])  # by Chinese name
+    f = tmp_path / "times.csv"
+    d.rename_axis("城市").reset_index().to_csv(f, index=False, encoding="utf-8-sig")
+    base = an.analyze(atlas, "gravity", layer="innovation", period=PERIOD, top=10)
+    timed = an.analyze(atlas, "gravity", layer="innovation", period=PERIOD, top=10, distance_file=str(f))
+    # a constant factor on every distance scales all R_ij alike, so the scaled expectation is unchanged
+    assert timed.data[["src", "dst"]].equals(base.data[["src", "dst"]])
+    assert timed.data["expected"].to_numpy() == pytest.approx(base.data["expected"].to_numpy(), rel=1e-9)
+    assert timed.summary["distance"] == str(f) and timed.provenance["parameters"]["distance_file"] == str(f)

@@ -15,7 +15,7 @@ from chainatlas.model.layers import ALL, LAYERS, SCALES
 
 # names only (importing the analytics stack is deferred until a command runs)
 TOPICS = ("network", "communities", "gravity", "moran", "complexity", "coupling", "chains", "spillover", "multiplex",
-          "qap", "roles", "modes", "pairing")
+          "qap", "roles", "modes", "pairing", "path", "io")
 METHODS = ("centrality", "leiden", "qap", "gravity", "leontief", "ghosh", "extraction", "moran", "complexity",
            "coupling")
 
@@ -39,6 +39,11 @@ def _save(result, output: Path, fmt: str | None) -> None:
 @click.option("--layer", type=click.Choice(list(LAYERS)), help="layer (network, communities, gravity; qap)")
 @click.option("--other", type=click.Choice(list(LAYERS)), help="qap: the second layer (default: every pair)")
 @click.option("--area", default=None, help="roles: only the units of this functional area, e.g. g60")
+@click.option("--extract", default=None,
+              help="io: extract a place (adcode or name), a segment, or place:segment (hypothetical extraction)")
+@click.option("--how", type=click.Choice(["complete", "backward", "forward", "links"]), default=None,
+              help="io: what is extracted (default complete)")
+@click.option("--max-lag", type=int, default=None, help="path: longest lead tried for series lags (default 3)")
 @click.option("--scale", type=click.Choice(list(SCALES)), default="city", show_default=True)
 @click.option("--period", type=int, help="year (default: the latest built)")
 @click.option("--chain", default=ALL, show_default=True, help="chain id, or * for all chains")
@@ -49,18 +54,22 @@ def _save(result, output: Path, fmt: str | None) -> None:
 @click.option("--undirected", is_flag=True, help="network: treat ties as undirected")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of anything random")
 @click.option("--resolution", type=float, default=1.0, show_default=True, help="communities: Leiden γ")
-@click.option("--top", type=int, default=20, show_default=True,
-              help="gravity: number of untapped pairs; pairing: pairs per segment")
+@click.option("--top", type=int, default=None,
+              help="gravity: untapped pairs (20); pairing: pairs per segment (20); path: destinations per place "
+                   "(3); io: largest losers (10)")
 @click.option("--exponent", type=float, default=None, help="gravity, pairing: distance decay β (default 2)")
+@click.option("--distance", "distance_file", type=click.Path(dir_okay=False), default=None,
+              help="gravity: square travel-time matrix (CSV/XLSX; first column and header = adcodes or names)")
 @click.option("--permutations", type=int, default=999, show_default=True, help="moran: permutations")
 @click.option("-f", "--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
               help="default: from the output file's suffix (csv)")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.pass_context
-def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None, area: str | None, scale: str,
+def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None, area: str | None,
+            extract: str | None, how: str | None, max_lag: int | None, scale: str,
             period: int | None, chain: str, segment: str, attr: str | None, weight: str, undirected: bool, seed: int,
-            resolution: float, top: int, exponent: float | None, permutations: int, fmt: str | None,
-            output: Path) -> None:
+            resolution: float, top: int | None, exponent: float | None, distance_file: str | None, permutations: int,
+            fmt: str | None, output: Path) -> None:
     """Analyse the atlas's own data: TOPIC at one layer, scale and period.
 
     \b
@@ -84,6 +93,10 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None
                    internal ties and their growth, every built year, against the mode the paper gives it
       pairing      创新地 + 产业地: per segment of one --chain, innovation × industry city pairs ranked by
                    gravity potential minus current innovation-layer linkage
+      path         one --chain: papers → patents → transfers/licences → producing firms → exports per place and
+                   segment: conversion rates, lags (record-linked and series), where transfers go
+      io           one --chain: input–output on supply links between (place, segment) sectors: A, Leontief and
+                   Ghosh inverses, linkages (raw, Rasmussen), key sectors; --extract for hypothetical extraction
     Every result carries its provenance (layer, scale, period, filters, parameters, data version):
     in FILE.provenance.json beside a CSV, or under "provenance" in JSON.
 
@@ -98,7 +111,7 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None
         result = run(_backend(ctx, read_only=True), topic, layer=layer, scale=scale, period=period, chain=chain,
                      segment=segment, attr=attr, weight=weight, directed=not undirected, seed=seed,
                      resolution=resolution, top=top, permutations=permutations, other=other, area=area,
-                     exponent=exponent)
+                     exponent=exponent, distance_file=distance_file, extract=extract, how=how, max_lag=max_lag)
         _save(result, output, fmt)
     except ChainAtlasError as e:
         raise click.ClickException(str(e)) from None
@@ -132,6 +145,8 @@ class _MethodHelp(click.Command):
 @click.option("--y", "y_layer", default=None, help="qap: second layer name")
 @click.option("--permutations", type=int, default=None, help="qap, moran: permutations (default 999)")
 @click.option("--exponent", type=float, default=None, help="gravity: distance decay β (default 2)")
+@click.option("--distance", "distance_file", type=click.Path(dir_okay=False), default=None,
+              help="gravity: square travel-time matrix instead of great-circle km")
 @click.option("--sectors", default=None, help="extraction: comma-separated sectors to extract")
 @click.option("--how", type=click.Choice(["complete", "backward", "forward", "links"]), default=None,
               help="extraction: what is extracted (default complete)")
@@ -147,7 +162,8 @@ class _MethodHelp(click.Command):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def calc(method: str, input_: Path, undirected: bool, resolution: float | None, seed: int | None,
          x_layer: str | None, y_layer: str | None, permutations: int | None, exponent: float | None,
-         sectors: str | None, how: str | None, geo_file: str | None, id_field: str | None, k: int | None,
+         distance_file: str | None, sectors: str | None, how: str | None, geo_file: str | None,
+         id_field: str | None, k: int | None,
          threshold: float | None, innovation: str | None, industry: str | None, fmt: str | None,
          output: Path) -> None:
     """Run METHOD on a table you bring (--input FILE) and write the result (-o FILE).
@@ -170,7 +186,8 @@ def calc(method: str, input_: Path, undirected: bool, resolution: float | None, 
 
     try:
         result = run(method, input_, directed=not undirected, resolution=resolution, seed=seed, x=x_layer,
-                     y=y_layer, permutations=permutations, exponent=exponent, sectors=_split(sectors), how=how,
+                     y=y_layer, permutations=permutations, exponent=exponent, distance_file=distance_file,
+                     sectors=_split(sectors), how=how,
                      geo_file=geo_file, id_field=id_field, k=k, threshold=threshold,
                      innovation=_split(innovation), industry=_split(industry))
         _save(result, output, fmt)

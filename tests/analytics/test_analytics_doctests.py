@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["networks", "gravity", "io", "spatial", "complexity", "coupling", "chains", "diagnostics"]
+MODULES = ["networks", "gravity", "io", "spatial", "complexity", "coupling", "chains", "diagnostics", "paths"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -10,6 +10,7 @@ Modules (import the one you need; nothing heavy is imported here):
 - :mod:`chainatlas.analytics.coupling`   entropy weights, coupling coordination (standard and Wang et al. 2021)
 - :mod:`chainatlas.analytics.chains`     location quotients, chain completeness (断链, single points), HHI, Krugman,
   Hoover, import dependence, supplier concentration
+- :mod:`chainatlas.analytics.paths`       innovation → industry path: conversion rates, lags, transfer destinations
 - :mod:`chainatlas.analytics.diagnostics` the paper's readings: node tiers, practice modes, 创新地 + 产业地 pairing
 
 Conventions: numpydoc docstrings with the formula in Notes, a runnable Example and References; inputs are never
@@ -19,4 +20,4 @@ a ``seed``; results with several outputs are small frozen dataclasses with docum
 
 from __future__ import annotations
 
-__all__ = ["chains", "complexity", "coupling", "diagnostics", "gravity", "io", "networks", "spatial"]
+__all__ = ["chains", "complexity", "coupling", "diagnostics", "gravity", "io", "networks", "paths", "spatial"]

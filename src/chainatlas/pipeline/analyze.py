@@ -25,7 +25,7 @@ import pandas as pd
 from chainatlas import geo
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, LAYERS
-from chainatlas.pipeline import query
+from chainatlas.pipeline import flows, query
 from chainatlas.storage.base import Backend
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "analyze",
     "calc",
     "data_version",
+    "read_distance",
     "read_table",
     "write",
 ]
@@ -231,7 +232,7 @@ def _topic_communities(backend: Backend, *, layer, scale, period, chain, segment
 
 
 def _topic_gravity(backend: Backend, *, layer, scale, period, chain, segment, weight="n", top=20, exponent=2.0,
-                   **_: object) -> tuple[pd.DataFrame, dict]:
+                   distance_file=None, **_: object) -> tuple[pd.DataFrame, dict]:
     from chainatlas.analytics import gravity as gv
 
     _need_scale(scale, ("city",), "gravity")
@@ -243,7 +244,12 @@ def _topic_gravity(backend: Backend, *, layer, scale, period, chain, segment, we
         raise ConfigError(f"gravity: node attributes 'revenue' and 'firms' are both empty at scale {scale}, "
                           f"period {period}, chain {chain!r}; nothing to use as G")
     places = places.assign(population=places["population"].astype(float), G=places[mass].fillna(0.0))
-    expected = gv.gravity(places, id="unit", population="population", gdp="G", exponent=exponent)
+    dist = None
+    if distance_file:  # travel times by adcode or Chinese name
+        c = geo.places("city")
+        aliases = {**dict(zip(c["name_zh"], c["adcode"])), **dict(zip(c["short_zh"], c["adcode"]))}
+        dist = read_distance(distance_file, list(places["unit"]), aliases)
+    expected = gv.gravity(places, id="unit", population="population", gdp="G", exponent=exponent, distance=dist)
     e = _edges(backend, layer, scale, period, chain, segment)
     e = e[e["src"].isin(cities["unit"]) & e["dst"].isin(cities["unit"])]
     gap = gv.linkage_gap(e, expected, directed=False, weight=weight, top=top)
@@ -251,6 +257,7 @@ def _topic_gravity(backend: Backend, *, layer, scale, period, chain, segment, we
     gap.insert(1, "src_name", gap["src"].map(names))
     gap.insert(3, "dst_name", gap["dst"].map(names))
     return gap, {"mass_attribute": mass, "population": "pop_2020 (census, geo.places('city'))",
+                 "distance": str(distance_file) if distance_file else "great-circle km between centroids",
                  "observed_total": float(e[weight].sum()), "n_places": len(places)}
 
 
@@ -345,18 +352,6 @@ CHAIN_ATTRS = ("firms", "revenue", "employees", "patents")
 HUBS = ("310100", "320100", "330100", "340100", "320500")
 
 
-def _chain_segments(backend: Backend, chain: str) -> pd.DataFrame:
-    if chain == ALL:
-        raise ConfigError("--chain: topic 'chains' needs one chain, e.g. --chain ic; see `chainatlas chains list`")
-    t = backend.table("segments")
-    segs = backend.execute(t.filter(t.chain == chain).select("segment", "name_zh", "topo_order")
-                           .order_by(["topo_order", "segment"]))
-    if segs.empty:
-        known = sorted(backend.execute(t.select("chain").distinct())["chain"])
-        raise ConfigError(f"--chain: unknown chain {chain!r}; expected one of {', '.join(known)}")
-    return segs.reset_index(drop=True)
-
-
 def _chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
     """Customs value of one chain's segments by partner country and direction in one year (raw_trade ⋈ seg_lookup)."""
     from chainatlas.model.codes import country_region
@@ -394,7 +389,7 @@ def _chain_suppliers(backend: Backend, chain: str, period: int, scale: str) -> p
 def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
     from chainatlas.analytics import chains as ch
 
-    segs = _chain_segments(backend, chain)
+    segs = flows.chain_segments(backend, chain, "chains")
     frames = []
     for s in segs["segment"]:
         n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=s, attrs=list(CHAIN_ATTRS))
@@ -646,7 +641,7 @@ def _topic_pairing(backend: Backend, *, scale, period, chain, segment, top=20, e
     from chainatlas.analytics import diagnostics as dg
 
     _need_scale(scale, ("city",), "pairing")
-    segs = _chain_segments(backend, chain)
+    segs = flows.chain_segments(backend, chain, "pairing")
     if segment != ALL:
         if segment not in set(segs["segment"]):
             raise ConfigError(f"--segment: {segment!r} is not a segment of chain {chain!r}; expected one of "
@@ -699,6 +694,8 @@ TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool | str]] =
     "roles": (_topic_roles, False),
     "modes": (_topic_modes, False),
     "pairing": (_topic_pairing, False),
+    "path": (flows.topic_path, False),
+    "io": (flows.topic_io, False),
 }
 
 
@@ -714,7 +711,9 @@ def analyze(backend: Backend, topic: str, *, layer: str | None = None, scale: st
     ``multiplex`` (participation of units across the six layers, layer overlap), ``qap`` (QAP correlation of
     every pair of layers, or ``layer`` with ``other``), ``roles`` (core / key / auxiliary nodes, optionally within
     one functional ``area``), ``modes`` (the paper's four practice modes per functional area, all built years),
-    ``pairing`` (创新地 + 产业地 city pairs per segment of one chain). ``parameters`` are
+    ``pairing`` (创新地 + 产业地 city pairs per segment of one chain), ``path`` (papers → patents → transfers →
+    producers → exports of one chain: conversion rates, lags, destinations), ``io`` (input–output on one chain's
+    inter-place segment flows, with hypothetical extraction). ``parameters`` are
     passed to the topic (e.g. ``attr``, ``seed``, ``top``) and recorded. ``period`` defaults to the latest built one.
     """
     if topic not in TOPICS:
@@ -784,6 +783,28 @@ def _numeric(df: pd.DataFrame, path: Path, cols: Sequence[str]) -> pd.DataFrame:
             raise ConfigError(f"{path}: row {i + 2}, column {c!r}: expected a number, got {out[c].iloc[i]!r}")
         out[c] = v.astype(float)
     return out
+
+
+def read_distance(path: Path | str, ids: Sequence[str] | None = None,
+                  aliases: dict[str, str] | None = None) -> pd.DataFrame:
+    """A square distance or travel-time matrix: first column = place ids, header = the same ids.
+
+    ``aliases`` maps other spellings (e.g. Chinese names) to ids; ``ids`` are the places that must be present.
+    """
+    path = Path(path)
+    df = read_table(path)
+    first = df.columns[0]
+    rows = [aliases.get(str(v).strip(), str(v).strip()) if aliases else str(v).strip() for v in df[first]]
+    cols = [aliases.get(c, c) if aliases else c for c in df.columns[1:]]
+    m = _numeric(df.drop(columns=[first]), path, list(df.columns[1:]))
+    m.index, m.columns = rows, cols
+    if sorted(rows) != sorted(cols) or len(set(rows)) != len(rows):
+        raise ConfigError(f"{path}: expected a square matrix whose first column and header list the same places "
+                          f"once each; rows {rows[:5]}..., columns {cols[:5]}...")
+    missing = sorted(set(ids or ()) - set(rows))
+    if missing:
+        raise ConfigError(f"{path}: places {missing[:5]} have no row; the matrix must cover every place")
+    return m.loc[:, m.index] if ids is None else m.loc[list(ids), list(ids)]
 
 
 def _edge_list(df: pd.DataFrame, path: Path, extra: Sequence[str] = ()) -> tuple[pd.DataFrame, str | None]:
@@ -888,7 +909,8 @@ def _calc_qap(df: pd.DataFrame, path: Path, *, x: str | None = None, y: str | No
     return data, {}
 
 
-def _calc_gravity(df: pd.DataFrame, path: Path, *, exponent: float = 2.0, **_: object):
+def _calc_gravity(df: pd.DataFrame, path: Path, *, exponent: float = 2.0, distance_file: str | None = None,
+                  **_: object):
     """Modified gravity linkage R_ij = k_ij √(P_i G_i) √(P_j G_j) / D_ij^β with k_ij = G_i / (G_i + G_j).
 
     Input: one row per place; distances are great-circle km from lon/lat (degrees).
@@ -896,14 +918,26 @@ def _calc_gravity(df: pd.DataFrame, path: Path, *, exponent: float = 2.0, **_: o
       上海,2487,4.47,121.47,31.23
       苏州,1275,2.27,120.59,31.30
       杭州,1194,1.81,120.16,30.27
-    Options: --exponent 2 (distance decay β).
+    Options: --exponent 2 (distance decay β); --distance FILE, a square travel-time (or distance) matrix
+    whose first column and header are the ids, used instead of great-circle km (lon, lat not needed):
+      id,上海,苏州,杭州
+      上海,0,25,45
+      苏州,25,0,70
+      杭州,45,70,0
     Output: one row per ordered pair: src, dst, k, mass_src, mass_dst, distance, gravity, share_src.
     """
     from chainatlas.analytics import gravity as gv
 
-    _need(df, path, ["id", "population", "gdp", "lon", "lat"], "one row per place: id,population,gdp,lon,lat")
-    p = _numeric(df, path, ["population", "gdp", "lon", "lat"])
-    return gv.gravity(p, id="id", exponent=exponent), {}
+    coords = [] if distance_file else ["lon", "lat"]
+    _need(df, path, ["id", "population", "gdp", *coords], f"one row per place: id,population,gdp"
+          f"{',lon,lat' if coords else ''}")
+    p = _numeric(df, path, ["population", "gdp", *coords])
+    p = p.assign(id=p["id"].astype(str).str.strip())
+    if distance_file:
+        d = read_distance(distance_file, list(p["id"]))
+        p = p.assign(lon=0.0, lat=0.0)  # unused with a matrix
+        return gv.gravity(p, id="id", distance=d, exponent=exponent), {"distance": str(distance_file)}
+    return gv.gravity(p, id="id", exponent=exponent), {"distance": "great-circle km"}
 
 
 def _calc_leontief(df: pd.DataFrame, path: Path, **_: object):
