@@ -201,3 +201,31 @@ def test_analyze_gravity_with_travel_times_by_name(atlas, tmp_path: Path) -> Non
     assert timed.data[["src", "dst"]].equals(base.data[["src", "dst"]])
     assert timed.data["expected"].to_numpy() == pytest.approx(base.data["expected"].to_numpy(), rel=1e-9)
     assert timed.summary["distance"] == str(f) and timed.provenance["parameters"]["distance_file"] == str(f)
+
+
+# ------------------------------------------------------------------------------------------------ 鸿沟 per segment
+def test_coupling_gap_per_segment(atlas) -> None:
+    r = an.analyze(atlas, "coupling", chain="bio", period=PERIOD)
+    segs = r.summary["segments"]
+    cities = set(geo.places("city")["adcode"])
+    checked = 0
+    for seg, v in segs.items():
+        n = query.nodes(atlas, scale="city", period=PERIOD, chain="bio", segment=seg)
+        n = n[n["unit"].isin(cities)]
+        if "patents" not in n or "revenue" not in n or n["patents"].sum() <= 0 or n["revenue"].sum() <= 0:
+            assert v["dissimilarity"] is None
+            continue
+        a, b = n["patents"] / n["patents"].sum(), n["revenue"] / n["revenue"].sum()
+        assert v["dissimilarity"] == pytest.approx(0.5 * (a - b).abs().sum())  # Duncan & Duncan (1955)
+        assert v["gap"] == pytest.approx(v["innovation_index"] - v["industry_index"])
+        checked += 1
+    assert checked >= 3
+
+
+def test_dissimilarity_by_hand() -> None:
+    from chainatlas.analytics.coupling import dissimilarity
+
+    assert dissimilarity(pd.Series({"a": 1.0, "b": 1.0}), pd.Series({"b": 2.0, "c": 2.0})) == pytest.approx(0.5)
+    assert dissimilarity([1.0, 0.0], [0.0, 3.0]) == 1.0 and dissimilarity([2.0, 2.0], [5.0, 5.0]) == 0.0
+    with pytest.raises(ConfigError, match="positive totals"):
+        dissimilarity([0.0, 0.0], [1.0, 1.0])

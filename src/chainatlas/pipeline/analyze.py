@@ -326,8 +326,37 @@ def _topic_coupling(backend: Backend, *, scale, period, chain, segment, **_: obj
         n = n.assign(**{a: 0.0})
     data, summary = _coupling_frame(n.set_index("unit"), list(INNOVATION_ATTRS), list(INDUSTRY_ATTRS))
     summary["missing_attributes_as_zero"] = missing
+    if chain != ALL and segment == ALL:
+        summary["segments"] = _segment_gaps(backend, scale, period, chain)
     out = _names(backend, scale).merge(data.reset_index(), on="unit", how="right")
     return out, summary
+
+
+def _segment_gaps(backend: Backend, scale: str, period: int, chain: str) -> dict:
+    """The gap (鸿沟) per segment of one chain: index levels and where innovation and industry are."""
+    from chainatlas.analytics import coupling as cp
+
+    units = set(geo.places(scale)["adcode"]) if scale in ("city", "county") else None
+    frames = []
+    for s in flows.chain_segments(backend, chain, "coupling")["segment"]:
+        n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=s)
+        n = n[n["unit"].isin(units)] if units is not None else n
+        frames.append(n.assign(segment=s, **{a: 0.0 for a in (*INNOVATION_ATTRS, *INDUSTRY_ATTRS) if a not in n}))
+    rows = pd.concat(frames, ignore_index=True).set_index(["segment", "unit"])
+    rows = rows[(rows[[*INNOVATION_ATTRS, *INDUSTRY_ATTRS]] > 0).any(axis=1)]
+    if len(rows) < 2:
+        return {}
+    # one set of entropy weights over every (segment, unit) row, so that indices compare across segments
+    inn = cp.entropy_weights(rows[list(INNOVATION_ATTRS)].astype(float)).index
+    ind = cp.entropy_weights(rows[list(INDUSTRY_ATTRS)].astype(float)).index
+    out = {}
+    for s, g in rows.groupby(level="segment", sort=False):
+        pat, rev = g["patents"].droplevel(0), g["revenue"].droplevel(0)
+        out[s] = {"units": len(g), "innovation_index": float(inn.loc[s].mean()),
+                  "industry_index": float(ind.loc[s].mean()),
+                  "gap": float(inn.loc[s].mean() - ind.loc[s].mean()),
+                  "dissimilarity": cp.dissimilarity(pat, rev) if pat.sum() > 0 and rev.sum() > 0 else None}
+    return out
 
 
 def _coupling_frame(table: pd.DataFrame, innovation: list[str], industry: list[str]) -> tuple[pd.DataFrame, dict]:
