@@ -45,6 +45,13 @@ def test_chains_ic(atlas) -> None:
     for seg in firms.columns:
         if firms[seg].sum() > 0:
             assert (lq[seg] * w).sum() == pytest.approx(1.0)
+    # Krugman K_i = Σ_j |s_ij − s_j| of each unit's firms over segments against the chain's mix
+    sh = firms.div(firms.sum(axis=1), axis=0)
+    mix = firms.sum() / firms.to_numpy().sum()
+    k = f.drop_duplicates("unit").set_index("unit")["krugman_firms"]
+    for unit in k.index[:5]:
+        if firms.loc[unit].sum() > 0:
+            assert k[unit] == pytest.approx((sh.loc[unit] - mix).abs().sum())
     p = r.provenance
     assert p["topic"] == "chains" and p["chain"] == "ic" and p["period"] == PERIOD and p["synthetic"] is True
 

@@ -437,9 +437,11 @@ def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: objec
     lq_long = lq.stack(future_stack=True).rename("lq_firms").rename_axis(["unit", "segment"]).reset_index()
     data = long[(long[list(CHAIN_ATTRS)] > 0).any(axis=1)].merge(lq_long, on=["unit", "segment"], how="left")
     data = data.merge(segs[["segment", "topo_order"]], on="segment", how="left")
+    kr = ch.krugman(firms) if len(firms) >= 2 else pd.Series(dtype=float)
+    data["krugman_firms"] = data["unit"].map(kr)
     data = _names(backend, scale).merge(data, on="unit", how="right")
     data = data.sort_values(["topo_order", "firms", "unit"], ascending=[True, False, True], ignore_index=True)
-    data = data[["segment", "topo_order", "unit", "name_zh", *CHAIN_ATTRS, "lq_firms"]]
+    data = data[["segment", "topo_order", "unit", "name_zh", *CHAIN_ATTRS, "lq_firms", "krugman_firms"]]
 
     by_region = _chain_trade(backend, chain, period)
     trade = ch.import_dependence(by_region)
