@@ -175,6 +175,13 @@ def test_agreement_with_networkx(n, p, seed, directed):
     assert_close(N.pagerank(g), nx.pagerank(G, weight="weight", tol=1e-13, max_iter=10_000))
     assert_close(N.pagerank(g, damping=0.6), nx.pagerank(G, alpha=0.6, weight="weight", tol=1e-13,
                                                           max_iter=10_000))
+    # ... and from the edge list, without igraph (sparse power iteration)
+    e = nx_to_edges(G)
+    for alpha in (0.85, 0.6):
+        ref = nx.pagerank(G, alpha=alpha, weight="weight", tol=1e-13, max_iter=10_000)
+        assert_close(N.pagerank(e, damping=alpha, directed=directed, nodes=list(range(n))), ref)
+    assert_close(N.pagerank(e, None, directed=directed, nodes=list(range(n))), nx.pagerank(G, weight=None,
+                                                                                            tol=1e-13))
     # strength
     if directed:
         assert_close(N.strength(g, mode="in"), dict(G.in_degree(weight="weight")))
@@ -323,7 +330,11 @@ def test_guards_name_parameters():
     with pytest.raises(ConfigError, match="weight: the graph has no edge attribute 'weight'"):
         N.betweenness(g)
     with pytest.raises(ConfigError, match="g: expected an igraph.Graph"):
+        N.strength(pd.DataFrame())
+    with pytest.raises(ConfigError, match=r"edges: missing column\(s\)"):
         N.pagerank(pd.DataFrame())
+    with pytest.raises(ConfigError, match="tol"):
+        N.pagerank(pd.DataFrame({"src": [1], "dst": [2], "weight": [1.0]}), tol=0)
     with pytest.raises(ConfigError, match="damping"):
         N.pagerank(g, None, damping=1.0)
     with pytest.raises(ConfigError, match="mode"):
