@@ -250,6 +250,26 @@ def test_sampled_betweenness(directed):
     assert_close(N.sampled_betweenness(g, k, seed=3), est * scale)
 
 
+@pytest.mark.parametrize("directed", [False, True])
+def test_sampled_betweenness_counts_tied_shortest_paths_as_networkx(directed):
+    # integer weights and hop counts on a small lattice: many equally short paths, so the path counts and the
+    # predecessor rule (settled earlier, d(v) + l == d(w) exactly) must match NetworkX's, not just the distances
+    G = nx.grid_2d_graph(6, 7)
+    G = nx.convert_node_labels_to_integers(G.to_directed() if directed else G)
+    rng = np.random.default_rng(5)
+    for u, v in G.edges:
+        w = float(rng.choice([1.0, 2.0, 4.0]))
+        G[u][v]["weight"] = w
+        G[u][v]["distance"] = 1.0 / w
+    n, k = G.number_of_nodes(), 15
+    g = N.build_graph(nx_to_edges(G), directed=directed, nodes=list(range(n)))
+    sources = np.sort(np.random.default_rng(1).choice(n, size=k, replace=False)).tolist()
+    for weight, nx_weight in [("weight", "distance"), (None, None)]:
+        est = N.sampled_betweenness(g, k, weight, seed=1, normalized=False)
+        ref = nx.betweenness_centrality_subset(G, sources, list(G), normalized=False, weight=nx_weight)
+        assert_close(est, {v: x * n / k for v, x in ref.items()})
+
+
 def test_sampled_betweenness_parallel_equals_serial():
     G = random_weighted(120, 0.05, 13, True)
     g = N.build_graph(nx_to_edges(G), directed=True)
