@@ -55,7 +55,8 @@ def test_health(client, built_db):
 def test_every_data_answer_says_synthetic(client, spec, meta):
     """Sweep every GET of the document with minimal parameters: each JSON answer carries the flag."""
     sample = {"layer": "industry", "a": "310100", "b": "320500"}
-    path_values = {"unit": "320500", "chain": "ic", "layer": "industry", "attr": "firms", "kind": "firms"}
+    path_values = {"unit": "320500", "chain": "ic", "layer": "industry", "attr": "firms", "kind": "firms",
+                   "topic": "modes"}
     for path, ops in spec["paths"].items():
         if "get" not in ops or "{uid}" in path or "{entity_id}" in path:
             continue
@@ -341,7 +342,36 @@ def test_sankey_conserves_flow_through_each_segment(client):
 
 # ---------------------------------------------------------------------------------------------- analytics
 def test_analytics_catalogue(client):
-    assert [x["id"] for x in ok(client, "/api/analytics", S.AnalyticsList)["data"]] == ["network"]
+    from chainatlas.pipeline.analyze import TOPICS
+
+    cat = ok(client, "/api/analytics", S.AnalyticsList)["data"]
+    assert cat[0]["id"] == "network" and sorted(x["topic"] for x in cat[1:]) == sorted(TOPICS)
+    for x in cat:
+        assert x["zh"] and x["en"] and client.get(x["path"].replace("{topic}", "")).status_code != 404
+
+
+def test_topic_is_the_cli_result(client, built_db, tmp_path):
+    """The API's topic answer equals `chainatlas analyze roles --area g60 -f json`, provenance aside."""
+    from click.testing import CliRunner
+
+    from chainatlas.cli import main
+
+    api = ok(client, "/api/analytics/topics/roles", S.AnalysisResult, area="g60", period=2024)
+    out = tmp_path / "roles.json"
+    r = CliRunner().invoke(main, ["--db", str(built_db), "analyze", "roles", "--area", "g60", "--period", "2024",
+                                  "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    cli = json.loads(out.read_text(encoding="utf-8"))
+    assert api["data"] == cli["data"] and api["summary"] == cli["summary"]
+    p = api["provenance"]
+    assert p["topic"] == "roles" and p["parameters"]["area"] == "g60" and p["synthetic"] is True
+    assert api["synthetic"] is True and api["summary"]["tiers"]["core"]
+
+
+def test_topic_qap_pair(client):
+    q = ok(client, "/api/analytics/topics/qap", S.AnalysisResult, layer="innovation", other="industry",
+           permutations=99)
+    assert len(q["data"]) == 1 and -1 <= q["data"][0]["qap_r"] <= 1 and q["provenance"]["layer"] == "innovation"
 
 
 @pytest.mark.parametrize("layer", LAYERS)

@@ -376,6 +376,13 @@ class AnalyticsList(Envelope):
     data: list[dict[str, Any]]
 
 
+class AnalysisResult(Envelope):
+    topic: str
+    provenance: dict[str, Any] = Field(description="what the result was computed from (see `chainatlas analyze`)")
+    summary: dict[str, Any]
+    data: list[dict[str, Any]]
+
+
 # ---------------------------------------------------------------------------------------------- entities
 class EntityRow(_Open):
     credit_code: str

@@ -31,10 +31,12 @@ from chainatlas.storage.base import Backend
 __all__ = [
     "CALC_METHODS",
     "TOPICS",
+    "TOPIC_TITLES",
     "Result",
     "analyze",
     "calc",
     "data_version",
+    "document",
     "read_distance",
     "read_table",
     "write",
@@ -137,10 +139,14 @@ def write(result: Result, path: Path | str, fmt: str | None = None) -> Path:
         side.write_text(json.dumps({"provenance": result.provenance, "summary": _jsonable(result.summary),
                                     "data_file": path.name}, ensure_ascii=False, indent=2), encoding="utf-8")
     else:
-        records = json.loads(result.data.to_json(orient="records", force_ascii=False, double_precision=15))
-        doc = {"provenance": result.provenance, "summary": _jsonable(result.summary), "data": records}
-        path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+        path.write_text(json.dumps(document(result), ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+def document(result: Result) -> dict:
+    """The result as one JSON-safe dict: ``provenance``, ``summary`` and ``data`` (a list of records)."""
+    records = json.loads(result.data.to_json(orient="records", force_ascii=False, double_precision=15))
+    return {"provenance": result.provenance, "summary": _jsonable(result.summary), "data": records}
 
 
 # ================================================================================================ atlas topics
@@ -727,6 +733,26 @@ TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool | str]] =
     "pairing": (_topic_pairing, False),
     "path": (flows.topic_path, False),
     "io": (flows.topic_io, False),
+}
+
+
+#: topic → (Chinese title, English title), for catalogues (API, UI)
+TOPIC_TITLES: dict[str, tuple[str, str]] = {
+    "network": ("网络结构：节点中心性与整网指标", "Network structure: node metrics and whole-graph statistics"),
+    "communities": ("社区与行政边界", "Communities against provincial borders"),
+    "multiplex": ("六网叠加：多层参与与层间重叠", "Multiplex: participation and layer overlap"),
+    "qap": ("层间 QAP 相关", "QAP correlation between layers"),
+    "gravity": ("引力模型：联系潜力", "Gravity model: untapped linkage"),
+    "moran": ("空间自相关（Moran's I）", "Spatial autocorrelation (Moran's I)"),
+    "complexity": ("经济复杂度", "Economic complexity"),
+    "coupling": ("创新—产业耦合协调", "Innovation–industry coupling coordination"),
+    "chains": ("产业链图谱：断链、卡点、集中度", "Chain map: gaps, chokepoints, concentration"),
+    "spillover": ("中心城市创新外溢", "Innovation spillover beyond the hubs"),
+    "path": ("创新到产业的转化路径", "Innovation → industry path"),
+    "io": ("投入产出与假设抽取", "Input–output and hypothetical extraction"),
+    "roles": ("节点层级：核心、关键、辅助", "Node tiers: core, key, auxiliary"),
+    "modes": ("四种实践模式", "The four practice modes"),
+    "pairing": ("“创新地 + 产业地”配对", "Innovation place + industry place pairing"),
 }
 
 

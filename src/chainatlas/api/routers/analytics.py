@@ -1,4 +1,4 @@
-"""Analytics results. For now the network structure of a layer; more results join this catalogue."""
+"""Analytics results: the map-ready network of a layer, and every ``chainatlas analyze`` topic as JSON."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from chainatlas.api.deps import AtlasDep, ChainParam, LayerParam, PeriodParam, ScaleParam, SegmentParam
-from chainatlas.api.schemas import AnalyticsList, ErrorResponse, Network
-from chainatlas.model.layers import ALL
+from chainatlas.api.schemas import AnalysisResult, AnalyticsList, ErrorResponse, Network
+from chainatlas.model.layers import ALL, LAYERS
+from chainatlas.pipeline import analyze as an
 from chainatlas.pipeline import views
 from chainatlas.storage.base import Backend
 
@@ -19,7 +20,12 @@ _ERR = {400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 CATALOGUE = [
     {"id": "network", "zh": "网络结构：中心性与社区", "en": "Network structure: centrality and communities",
      "path": "/api/analytics/network"},
+    *({"id": f"topic:{t}", "topic": t, "zh": zh, "en": en, "path": f"/api/analytics/topics/{t}"}
+      for t, (zh, en) in an.TOPIC_TITLES.items()),
 ]
+Topic = Literal[tuple(an.TOPICS)]  # type: ignore[valid-type]
+OptLayer = Annotated[Literal[tuple(LAYERS)] | None, Query(description="layer (network, communities, gravity, "  # type: ignore[valid-type]
+                                                           "qap)")]
 
 
 @router.get("/analytics", response_model=AnalyticsList, summary="Available analytics results")
@@ -43,3 +49,30 @@ async def network(request: Request, atlas: AtlasDep, layer: LayerParam, scale: S
                              weight=weight)
 
     return await atlas.respond(request, ("network", layer, scale, period, chain, segment, weight), run)
+
+
+@router.get("/analytics/topics/{topic}", response_model=AnalysisResult, responses=_ERR,
+            summary="One analysis topic on the atlas (as `chainatlas analyze TOPIC`)")
+async def topic(request: Request, atlas: AtlasDep, topic: Topic, layer: OptLayer = None,
+                scale: ScaleParam = "city", period: PeriodParam = None, chain: ChainParam = ALL,
+                segment: SegmentParam = ALL,
+                other: OptLayer = None,
+                area: Annotated[str | None, Query(max_length=40, description="roles: functional area id")] = None,
+                extract: Annotated[str | None, Query(max_length=80, description="io: place, segment or "
+                                                                               "place:segment")] = None,
+                attr: Annotated[str | None, Query(max_length=40, description="moran, complexity: attribute")] = None,
+                top: Annotated[int | None, Query(ge=1, le=1000, description="rows kept per group")] = None,
+                permutations: Annotated[int | None, Query(ge=9, le=9999, description="qap, moran")] = None,
+                seed: Annotated[int | None, Query(ge=0, description="seed of anything random")] = None,
+                weight: Annotated[Literal["n", "value"], Query(description="tie weight")] = "n") -> Response:
+    """The same result as the CLI's ``analyze`` with ``-f json``: ``provenance`` (layer, scale, period,
+    filters, parameters, data version), ``summary`` and ``data`` (one record per unit, pair or sector)."""
+    params = dict(other=other, area=area, extract=extract, attr=attr, top=top, permutations=permutations, seed=seed,
+                  weight=weight)
+
+    def run(b: Backend) -> dict:
+        r = an.analyze(b, topic, layer=layer, scale=scale, period=period, chain=chain, segment=segment, **params)
+        return {"topic": topic, **an.document(r)}
+
+    key = ("topic", topic, layer, scale, period, chain, segment, *params.values())
+    return await atlas.respond(request, key, run)
