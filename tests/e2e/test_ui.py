@@ -172,6 +172,30 @@ def test_compare_view(page, shots):
     page.screenshot(path=shots / "compare.png", full_page=True)
 
 
+def test_diagnosis_view(page, api, shots):
+    page.goto(page.base_url + "/#/diagnose")
+    page.wait_for_selector("#d-tiers table")
+    page.wait_for_selector("#d-modes table")
+    roles = api.get("/api/analytics/topics/roles").json()
+    bars = page.evaluate("() => window.__atlasCharts.tiers.getOption().series[0].data.map(d => d.value)")
+    assert bars == pytest.approx([r["score"] for r in roles["data"][:25]])
+    first = page.locator("#d-tiers tbody tr").first.inner_text()
+    assert roles["data"][0]["name_zh"] in first and "核心节点" in first
+    modes = api.get("/api/analytics/topics/modes").json()
+    assert page.locator("#d-modes tbody tr").count() == len(modes["summary"]["areas"]) == 4
+    assert "廊道延展" in page.inner_text("#d-modes")  # the paper's mode for G60
+    page.select_option("#d-area", "g60")
+    page.wait_for_function("window.__atlasCharts.tiers.getOption().yAxis[0].data.length === 9")
+    pairs = api.get("/api/analytics/topics/pairing", params={"chain": "ai", "top": 5}).json()
+    page.select_option("#d-chain", "ai")
+    page.wait_for_selector("#d-pairs table")
+    assert page.locator("#d-pairs tbody tr").count() == len(pairs["data"])
+    page.wait_for_timeout(1200)  # let the bars finish their transition
+    page.screenshot(path=shots / "diagnosis.png")
+    page.locator("#d-modes").scroll_into_view_if_needed()
+    page.screenshot(path=shots / "diagnosis-modes.png")
+
+
 def _firms_csv(tmp_path, bad: bool):
     good = make_credit_code("91", "310101", "MA1TPQ011")
     other = make_credit_code("91", "320506", "MA1TPQ012")

@@ -7,6 +7,7 @@ const PAGES = [
   { id: "chain", module: "./pages/chain.js" },
   { id: "network", module: "./pages/network.js" },
   { id: "compare", module: "./pages/compare.js" },
+  { id: "diagnose", module: "./pages/diagnose.js" },
   { id: "data", module: "./pages/data.js" },
   // room for the later pages of the design: they show what they will do
   { id: "alerts", module: "./pages/later.js", later: true },

@@ -1,0 +1,110 @@
+// 诊断: the paper's own readings — node tiers, the four practice modes, and "创新地 + 产业地" pairs.
+import { get } from "../api.js";
+import { LAYER_COLORS, chartOn, disposeAll } from "../charts.js";
+import { esc, fmt, getLang, nm, t } from "../i18n.js";
+import { h, options, periodOptions, table } from "../widgets.js";
+
+export function dispose(root) { disposeAll(root); }
+
+const TIER_COLORS = { core: "#0b3f7a", key: "#3d7fbf", auxiliary: "#9ec3e4" };
+
+export async function render(root, ctx) {
+  const { meta, state } = ctx;
+  const view = { period: state.period, area: "", chain: state.chain !== "*" ? state.chain : (meta.chains[0]?.id || "ic") };
+  const [areas, chains] = await Promise.all([get("/api/areas"), get("/api/chains")]).then((r) => r.map((x) => x.data));
+  root.innerHTML = "";
+  root.append(h(`<aside class="side">
+      <div class="field"><label for="d-period">${t("f.period")}</label><select id="d-period"></select></div>
+      <div class="field"><label for="d-area">${t("d.area")}</label><select id="d-area"></select></div>
+      <div class="field"><label for="d-chain">${t("f.chain")}</label><select id="d-chain"></select></div>
+      <p class="hint">${t("d.hint")}</p>
+    </aside>`));
+  root.append(h(`<section class="content"><div class="scroll">
+      <div class="panel"><h2>${t("d.tiers")}</h2><p class="hint">${t("d.tiers.h")}</p>
+        <div class="chart mid"><div class="chart-box" id="d-tier-chart"></div></div><div id="d-tiers"></div></div>
+      <div class="panel"><h2>${t("d.modes")}</h2><p class="hint">${t("d.modes.h")}</p>
+        <div class="chart mid"><div class="chart-box" id="d-mode-chart"></div></div><div id="d-modes"></div></div>
+      <div class="panel"><h2>${t("d.pairs")}</h2><p class="hint">${t("d.pairs.h")}</p><div id="d-pairs"></div></div>
+    </div></section>`));
+  const tierChart = chartOn(root.querySelector("#d-tier-chart"));
+  const modeChart = chartOn(root.querySelector("#d-mode-chart"));
+  window.__atlasCharts = { ...(window.__atlasCharts || {}), tiers: tierChart, modes: modeChart };
+  options(root.querySelector("#d-period"), periodOptions(meta), view.period);
+  options(root.querySelector("#d-area"), [{ value: "", label: t("scale.region") }, ...areas.map((a) => ({ value: a.area_id, label: nm(a) }))], view.area);
+  options(root.querySelector("#d-chain"), meta.chains.map((c) => ({ value: c.id, label: nm(c) })), view.chain);
+  root.querySelector("#d-period").addEventListener("change", (e) => { view.period = +e.target.value; tiers(); pairs(); });
+  root.querySelector("#d-area").addEventListener("change", (e) => { view.area = e.target.value; tiers(); });
+  root.querySelector("#d-chain").addEventListener("change", (e) => { view.chain = e.target.value; pairs(); });
+  const L = getLang();
+  const layerName = (id) => { const l = meta.layers.find((x) => x.id === id); return l ? (L === "zh" ? l.zh : l.en) : id; };
+
+  async function tiers() {
+    try {
+      const r = await get("/api/analytics/topics/roles", { period: view.period, area: view.area || null });
+      const rows = r.data.slice(0, 25);
+      tierChart.setOption({
+        tooltip: { trigger: "item" },
+        grid: { left: 90, right: 20, top: 10, bottom: 30 },
+        xAxis: { type: "value", name: t("d.score"), max: 1 },
+        yAxis: { type: "category", inverse: true, data: rows.map((x) => x.name_zh || x.unit) },
+        series: [{ type: "bar", data: rows.map((x) => ({ value: x.score, itemStyle: { color: TIER_COLORS[x.tier] }, name: t("tier." + x.tier) })) }],
+      }, { notMerge: true });
+      root.querySelector("#d-tiers").innerHTML = table(r.data, [
+        { key: "rank", label: t("p.rank"), num: true },
+        { key: "name_zh", label: t("p.partner"), fmt: (v, x) => esc(v || x.unit) },
+        { key: "tier", label: t("d.tier"), fmt: (v) => `<span class="swatch" style="background:${TIER_COLORS[v]}"></span> ${esc(t("tier." + v))}` },
+        { key: "function", label: t("d.function"), fmt: (v) => (v ? esc(t("fn." + v)) : "–") },
+        { key: "score", label: t("d.score"), num: true, fmt: (v) => fmt(v, 3) },
+        { key: "patents", label: t("c.innovation"), num: true, fmt: (v) => fmt(v) },
+        { key: "pagerank_innovation", label: "PageRank", num: true, fmt: (v) => fmt(v, 3) },
+      ]);
+      ctx.showError(null);
+    } catch (e) { ctx.showError(e); }
+  }
+
+  async function modes() {
+    try {
+      const r = await get("/api/analytics/topics/modes", {});
+      const areaIds = [...new Set(r.data.map((x) => x.area))];
+      const layers = meta.layers.map((l) => l.id);
+      const cells = r.data.filter((x) => x.intensity !== null).map((x) => [layers.indexOf(x.layer), areaIds.indexOf(x.area), +x.intensity.toFixed(2)]);
+      const names = Object.fromEntries(r.data.map((x) => [x.area, x.name_zh]));
+      modeChart.setOption({
+        tooltip: { position: "top" },
+        grid: { left: 190, right: 30, top: 10, bottom: 60 },
+        xAxis: { type: "category", data: layers.map(layerName), splitArea: { show: true } },
+        yAxis: { type: "category", data: areaIds.map((a) => names[a] || a), splitArea: { show: true } },
+        visualMap: { min: 0, max: 2, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#f0f5fb", "#6aa2d3", "#0b3f7a"] } },
+        series: [{ type: "heatmap", data: cells, label: { show: true } }],
+      }, { notMerge: true });
+      const modeName = (m) => (m ? t("mode." + m) : "–");
+      root.querySelector("#d-modes").innerHTML = table(r.summary.areas, [
+        { key: "name_zh", label: t("d.area"), fmt: (v, x) => esc(v || x.area) },
+        { key: "dominant_layer", label: t("d.dominant"), fmt: (v) => `<span class="swatch" style="background:${LAYER_COLORS[v] || "#999"}"></span> ${esc(layerName(v))}` },
+        { key: "fastest_growing", label: t("d.growing"), fmt: (v) => esc(layerName(v)) },
+        { key: "mode", label: t("d.mode.data"), fmt: modeName },
+        { key: "paper_mode", label: t("d.mode.paper"), fmt: modeName },
+        { key: "agrees", label: t("d.agrees"), fmt: (v) => (v === null ? "–" : v ? "✓" : "✗") },
+      ]);
+    } catch (e) { ctx.showError(e); }
+  }
+
+  async function pairs() {
+    try {
+      const r = await get("/api/analytics/topics/pairing", { period: view.period, chain: view.chain, top: 5 });
+      const segs = Object.fromEntries((chains.find((c) => c.id === view.chain)?.segments || []).map((s) => [s.segment, s]));
+      root.querySelector("#d-pairs").innerHTML = r.data.length ? table(r.data, [
+        { key: "segment", label: t("f.segment"), fmt: (v) => esc(segs[v] ? nm(segs[v]) : v) },
+        { key: "src_name", label: t("c.src"), fmt: (v, x) => esc(v || x.src) },
+        { key: "dst_name", label: t("c.dst"), fmt: (v, x) => esc(v || x.dst) },
+        { key: "observed", label: t("d.observed"), num: true, fmt: (v) => fmt(v, 2) },
+        { key: "expected", label: t("d.expected"), num: true, fmt: (v) => fmt(v, 2) },
+        { key: "gap", label: t("d.gap"), num: true, fmt: (v) => fmt(v, 2) },
+      ]) : `<p class="hint">${t("d.nopairs")}</p>`;
+    } catch (e) {
+      root.querySelector("#d-pairs").innerHTML = `<p class="hint">${esc(e.message || e)}</p>`;
+    }
+  }
+
+  await Promise.all([tiers(), modes(), pairs()]);
+}
