@@ -431,7 +431,7 @@ def sampled_betweenness(g: ig.Graph, n_sources: int = 1000, weight: str | None =
     applied: a cutoff gives a biased, local measure, not an estimate of betweenness. This is the estimator of
     NetworkX's ``betweenness_centrality(G, k=...)``; the sample differs (NetworkX draws with
     :class:`random.Random`). On the 100k-node / 500k-tie graph of ``bench/bench_networks.py``, 1,000 sources
-    take about 14 s weighted and 7 s unweighted with ``n_jobs=2``.
+    take 10–13 s weighted and 5–6 s unweighted with ``n_jobs=2`` (twice that in one thread).
 
     Examples
     --------
@@ -635,7 +635,7 @@ def pagerank(edges: EdgesOrGraph, weight: str | None = "weight", *, damping: flo
     (``tol=1e-6`` per node, i.e. an L1 error up to ``n * 1e-6``, which at a million nodes reorders the top of the
     ranking) and equal NetworkX's ``pagerank(G, alpha, tol=1e-13)`` to 1e-9. On the 1M-node / 5M-tie graph of
     ``bench/bench_networks.py`` the edge-list path takes about 1.5 s in all (coding 0.5 s, CSR 0.3 s, 50
-    iterations 0.8 s), against about 4 s for :func:`build_graph` and PRPACK.
+    iterations 0.8 s), against 3.8 s for :func:`build_graph` and PRPACK.
 
     Examples
     --------
@@ -1165,8 +1165,8 @@ def leiden(g: ig.Graph, weight: str | None = "weight", *, resolution: float = 1.
 
     (undirected) or :math:`\frac1m \sum_{ij}(w_{ij} - \gamma s^{out}_i s^{in}_j / m)\,\delta(c_i, c_j)`
     (directed), the configuration null model of Reichardt & Bornholdt. Both implementations are Traag's
-    algorithm; on the 1M-node / 5M-tie graph of ``bench/bench_networks.py`` igraph's took 21–26 s (undirected
-    objective, modularity 0.515) and leidenalg's 274 s (directed objective, 0.515) on a shared 2-core machine;
+    algorithm; on the 1M-node / 5M-tie graph of ``bench/bench_networks.py`` igraph's took 23 s (undirected
+    objective, modularity 0.515; NetworkX's Louvain, measured at 100k nodes and scaled up, about 10× as long) and leidenalg's 274 s (directed objective, 0.515) on a shared 2-core machine;
     on undirected graphs both reach the same modularity. Labels are renumbered by decreasing community
     strength so that they do not depend on internal ids. The igraph path sets igraph's process-wide random generator and
     restores Python's :mod:`random` module (igraph's default) afterwards; do not run it concurrently in
@@ -1234,15 +1234,16 @@ def leiden(g: ig.Graph, weight: str | None = "weight", *, resolution: float = 1.
     has_ties = g.ecount() > 0
     nan = float("nan")
     directed_obj = g.is_directed() and objective == "directed"
+    q1 = float(work.modularity(lab, weights=ww, directed=directed_obj)) if has_ties else nan
     return Communities(
         membership=pd.Series(labels, index=_index(g), name="community"),
         n_communities=int(labels.max() + 1) if len(labels) else 0,
         objective=objective,
-        modularity=float(work.modularity(lab, weights=ww, directed=directed_obj)) if has_ties else nan,
+        modularity=q1,
         modularity_directed=float(g.modularity(lab, weights=w, directed=True))
         if (has_ties and g.is_directed()) else nan,
         quality=float(work.modularity(lab, weights=ww, resolution=gamma, directed=directed_obj))
-        if has_ties else nan,
+        if (has_ties and gamma != 1.0) else q1,
         resolution=gamma,
         seed=int(seed),
         implementation=implementation,
