@@ -154,6 +154,16 @@ def networkx_metrics(e: pd.DataFrame, directed: bool) -> None:
     nx.effective_size(G, weight="weight")
 
 
+def networkx_louvain(e: pd.DataFrame) -> tuple[float, list, float]:
+    """Seconds of NetworkX's louvain_communities (seed 0) on the undirected graph, not counting its construction;
+    the communities and their modularity."""
+    G = to_networkx(e, False, lengths=False)
+    t = time.perf_counter()
+    parts = nx.community.louvain_communities(G, weight="weight", seed=0)
+    seconds = time.perf_counter() - t
+    return seconds, parts, nx.community.modularity(G, parts, weight="weight")
+
+
 def power_pagerank(g, alpha: float = 0.85, stop_l1: float = 1e-14, max_iter: int = 10_000) -> np.ndarray:
     """Reference PageRank by power iteration on a CSR matrix; stops when the L1 change < stop_l1."""
     n = g.vcount()
@@ -271,12 +281,7 @@ def main() -> None:
         ours_ld, comm = timed(partial(N.leiden, gu, seed=0), args.repeats)
         ours_ld_dir, comm_dir = timed(partial(N.leiden, g, seed=0), 1)
         del gu
-        Gs_u = to_networkx(small, False, lengths=False)
-        t = time.perf_counter()
-        nx_parts = nx.community.louvain_communities(Gs_u, weight="weight", seed=0)
-        nx_ld_small = time.perf_counter() - t
-        nx_q_small = nx.community.modularity(Gs_u, nx_parts, weight="weight")
-        del Gs_u
+        nx_ld_small, nx_parts, nx_q_small = networkx_louvain(small)
         ours_ld_small, comm_small = timed(partial(N.leiden, N.build_graph(small, directed=False), seed=0), 1)
         nx_ld_extrap = nx_ld_small * (g.ecount() / gs.ecount())
         note = (f"igraph C Leiden, modularity of the undirected ties (w_ij + w_ji), 2 iterations: Q = "
@@ -298,12 +303,7 @@ def main() -> None:
                             f"1 run; reference, not the default"))
             print(f"[3b] leidenalg directed: {t_la:.1f} s", flush=True)
         if args.networkx_full_leiden:
-            G_u = to_networkx(big, False, lengths=False)
-            t = time.perf_counter()
-            full_parts = nx.community.louvain_communities(G_u, weight="weight", seed=0)
-            nx_full = time.perf_counter() - t
-            q_full = nx.community.modularity(G_u, full_parts, weight="weight")
-            del G_u
+            nx_full, full_parts, q_full = networkx_louvain(big)
             rows.append(row("Leiden 1M vs NetworkX louvain at full size (measured)", ours_ld, nx_full, 30.0,
                             f"NetworkX Q = {q_full:.4f} ({len(full_parts)} communities), 1 run, construction not "
                             f"timed; ours Q = {comm.modularity:.4f}"))
