@@ -431,7 +431,7 @@ def sampled_betweenness(g: ig.Graph, n_sources: int = 1000, weight: str | None =
     applied: a cutoff gives a biased, local measure, not an estimate of betweenness. This is the estimator of
     NetworkX's ``betweenness_centrality(G, k=...)``; the sample differs (NetworkX draws with
     :class:`random.Random`). On the 100k-node / 500k-tie graph of ``bench/bench_networks.py``, 1,000 sources
-    take 10–13 s weighted and 5–6 s unweighted with ``n_jobs=2`` (twice that in one thread).
+    take 9–13 s weighted and 4.6–6 s unweighted with ``n_jobs=2`` (twice that in one thread).
 
     Examples
     --------
@@ -634,8 +634,8 @@ def pagerank(edges: EdgesOrGraph, weight: str | None = "weight", *, damping: flo
     bounds the L1 distance to the exact vector by ``tol``. Both are far tighter than NetworkX's default
     (``tol=1e-6`` per node, i.e. an L1 error up to ``n * 1e-6``, which at a million nodes reorders the top of the
     ranking) and equal NetworkX's ``pagerank(G, alpha, tol=1e-13)`` to 1e-9. On the 1M-node / 5M-tie graph of
-    ``bench/bench_networks.py`` the edge-list path takes about 1.5 s in all (coding 0.5 s, CSR 0.3 s, 50
-    iterations 0.8 s), against 3.8 s for :func:`build_graph` and PRPACK.
+    ``bench/bench_networks.py`` the edge-list path takes 1.5–2 s in all (coding 0.5 s, CSR 0.3 s, 50
+    iterations 0.8 s), against 3.8–4.8 s for :func:`build_graph` and PRPACK.
 
     Examples
     --------
@@ -1165,8 +1165,8 @@ def leiden(g: ig.Graph, weight: str | None = "weight", *, resolution: float = 1.
 
     (undirected) or :math:`\frac1m \sum_{ij}(w_{ij} - \gamma s^{out}_i s^{in}_j / m)\,\delta(c_i, c_j)`
     (directed), the configuration null model of Reichardt & Bornholdt. Both implementations are Traag's
-    algorithm; on the 1M-node / 5M-tie graph of ``bench/bench_networks.py`` igraph's took 23 s (undirected
-    objective, modularity 0.515; NetworkX's Louvain, measured at 100k nodes and scaled up, about 10× as long) and leidenalg's 274 s (directed objective, 0.515) on a shared 2-core machine;
+    algorithm; on the 1M-node / 5M-tie graph of ``bench/bench_networks.py`` igraph's took 18–23 s (undirected
+    objective, modularity 0.515; NetworkX's Louvain 352 s, modularity 0.514) and leidenalg's 274 s (directed objective, 0.515) on a shared 2-core machine;
     on undirected graphs both reach the same modularity. Labels are renumbered by decreasing community
     strength so that they do not depend on internal ids. The igraph path sets igraph's process-wide random generator and
     restores Python's :mod:`random` module (igraph's default) afterwards; do not run it concurrently in
