@@ -653,3 +653,17 @@ def test_node_metrics_matches_functions(directed):
     else:
         assert (m["degree"] == m["degree_in"] + m["degree_out"]).all()
     assert m["pagerank"].sum() == pytest.approx(1.0)
+
+
+def test_core_periphery_on_a_star_like_graph_has_no_minimum_but_answers() -> None:
+    """A weighted tree (hub 0): the residual has no minimiser, so the fit stops at max_iter on a direction."""
+    e = pd.DataFrame({"src": ["0", "0", "0", "0", "2"], "dst": ["1", "2", "4", "7", "8"],
+                      "weight": [2.0, 1.0, 8.83, 0.67, 1.67]})
+    g = N.build_graph(e, directed=False, nodes=[str(i) for i in range(9)])
+    cp = N.core_periphery(g, max_iter=200)
+    assert not cp.converged
+    assert cp.coreness.idxmax() == "0" and cp.coreness["0"] > 0.99  # the hub takes the whole direction
+    assert cp.coreness[["3", "5", "6"]].tolist() == [0.0, 0.0, 0.0]  # isolates
+    assert N.core_periphery(ig.Graph.Full(5), weight=None).converged
+    m = N.node_metrics(g)  # and node_metrics no longer fails on such a graph
+    assert m.set_index("node").loc["0", "coreness"] == pytest.approx(cp.coreness["0"], abs=1e-3)

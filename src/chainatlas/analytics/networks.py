@@ -992,6 +992,10 @@ class CorePeriphery:
     fit_discrete : float
         Pearson correlation between :math:`a_{ij}` and the ideal pattern (core–core 1, periphery–periphery 0,
         core–periphery cells excluded) for the chosen split.
+    converged : bool
+        False when the fit stopped at ``max_iter``: on star-like graphs the residual has no minimum (it keeps
+        falling as the hub's :math:`c` grows and the others' shrink), and the unit-norm direction reached is
+        reported.
     """
 
     coreness: pd.Series
@@ -999,6 +1003,7 @@ class CorePeriphery:
     core_size: int
     fit_continuous: float
     fit_discrete: float
+    converged: bool = True
 
 
 def core_periphery(g: ig.Graph, weight: str | None = "weight", *, max_iter: int = 1000,
@@ -1019,11 +1024,6 @@ def core_periphery(g: ig.Graph, weight: str | None = "weight", *, max_iter: int 
     Returns
     -------
     CorePeriphery
-
-    Raises
-    ------
-    ConfigError
-        If the fit does not converge in ``max_iter`` iterations.
 
     Notes
     -----
@@ -1072,7 +1072,7 @@ def _core_periphery_from(a_sparse: sp.csr_matrix, directed: bool, idx: pd.Index,
     if directed:
         a = (a + a.T) / 2.0
     np.fill_diagonal(a, 0.0)
-    c = _coreness(a, max_iter, tol)
+    c, converged = _coreness(a, max_iter, tol)
     off = ~np.eye(n, dtype=bool)
     fit_c = _corr(a[off], np.outer(c, c)[off]) if n >= 2 else float("nan")
     order = np.argsort(-c, kind="stable")
@@ -1085,6 +1085,7 @@ def _core_periphery_from(a_sparse: sp.csr_matrix, directed: bool, idx: pd.Index,
         core_size=int(k),
         fit_continuous=fit_c,
         fit_discrete=fit_d,
+        converged=converged,
     )
 
 
@@ -2052,7 +2053,7 @@ def _corr(x: np.ndarray, y: np.ndarray) -> float:
     return float(xc @ yc / d) if d > 0 else float("nan")
 
 
-def _coreness(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
+def _coreness(a: np.ndarray, max_iter: int, tol: float) -> tuple[np.ndarray, bool]:
     """Minimum-residual coreness: argmin_c sum_{i != j} (a_ij - c_i c_j)^2 for symmetric ``a`` (zero diagonal).
 
     Levenberg–Marquardt on the exact gradient and Hessian (n × n), started from scaled square-root strengths.
@@ -2062,7 +2063,7 @@ def _coreness(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
     n = a.shape[0]
     s = a.sum(axis=1)
     if n == 0 or not (s > 0).any():
-        return np.zeros(n)
+        return np.zeros(n), True
     off = ~np.eye(n, dtype=bool)
 
     def loss(c: np.ndarray) -> float:
@@ -2097,13 +2098,13 @@ def _coreness(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
                 break
             mu *= 4.0
         if not accepted or np.abs(step).max() <= tol * scale:
+            converged = True
             break
-    else:
-        raise ConfigError(f"max_iter: the coreness fit did not converge in {max_iter} iterations; "
-                          f"raise max_iter or loosen tol")
+    else:  # no minimum (star-like graphs): the residual still falls while c runs off along one direction
+        converged = False
     c = np.abs(c)
     norm = float(np.linalg.norm(c))
-    return c / norm if norm > 0 else c
+    return (c / norm if norm > 0 else c), converged
 
 
 def _best_split(b: np.ndarray) -> tuple[int, float]:
