@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from chainatlas.errors import ConfigError, IngestError
+from chainatlas.ingest import parse_file
 from chainatlas.model.layers import LAYERS, SCALES
 from chainatlas.pipeline import query
 from chainatlas.pipeline.areas import add_area
@@ -144,6 +146,39 @@ def test_same_rows_from_another_file_replace_not_duplicate(writable, demo_dir, t
     assert r.rows_replaced == r.rows_loaded == len(src)
     assert _counts(writable) == before
     assert writable.sql("SELECT sum(value) v FROM raw_flows")["v"].iloc[0] == len(src)
+
+
+def test_reloaded_patents_replace_their_parties(writable, demo_dir, tmp_path):
+    src = pd.read_csv(demo_dir / "patents.csv", dtype=str, encoding="utf-8-sig").head(30)
+    path = tmp_path / "patents_again.csv"
+    src.to_csv(path, index=False)
+    before = _counts(writable)
+    [r] = ingest_files(writable, [("patents", path)]).results
+    assert r.rows_replaced == r.rows_loaded == len(src)
+    assert _counts(writable) == before
+    ids = ", ".join(f"'{i}'" for i in src.iloc[:, 0])
+    batches = writable.sql(f"SELECT DISTINCT batch_id FROM raw_patents_parties WHERE record_id IN ({ids})")
+    assert batches["batch_id"].tolist() == [r.batch_id]
+
+
+def test_files_of_one_kind_store_in_the_given_order(writable, demo_dir, tmp_path, monkeypatch):
+    """A key in two files of one call ends with the later file's row, though files validate in parallel."""
+    from chainatlas.pipeline import load
+
+    def slow_first(kind, path, **kw):  # the first file finishes validating last
+        if path.name == "flows_1.csv":
+            time.sleep(0.5)
+        return parse_file(kind, path, **kw)
+
+    monkeypatch.setattr(load, "parse_file", slow_first)
+    src = pd.read_csv(demo_dir / "flows.csv", dtype=str, encoding="utf-8-sig")
+    files = []
+    for value in ("1", "2", "3"):
+        files.append(("flows", tmp_path / f"flows_{value}.csv"))
+        src.assign(value=value).to_csv(files[-1][1], index=False)
+    out = ingest_files(writable, files)
+    assert [r.source_file for r in out.results] == ["flows_1.csv", "flows_2.csv", "flows_3.csv"]
+    assert writable.sql("SELECT sum(value) v FROM raw_flows")["v"].iloc[0] == 3 * len(src)
 
 
 def test_one_bad_row_at_the_end_of_100k_loads_nothing(writable, tmp_path):

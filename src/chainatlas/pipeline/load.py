@@ -7,21 +7,22 @@ reason); without it, any bad row rejects the whole call and the database is unch
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainatlas.errors import ConfigError, IngestError
-from chainatlas.ingest import parse_file, write_rejects
-from chainatlas.model.kinds import KINDS, kind as get_kind
+from chainatlas.errors import ConfigError, IngestError, RowError
+from chainatlas.ingest import ValidatedBatch, parse_file, write_rejects
+from chainatlas.model.kinds import KINDS
+from chainatlas.model.kinds import kind as get_kind
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
 from chainatlas.storage.base import Backend, BatchResult
 
 __all__ = ["ingest_files", "load_dir", "kind_of_file", "LoadOutcome", "FILE_SUFFIXES"]
 
 FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
-#: files validated ahead of the one being stored
+#: files validated (or validating) and waiting while one is stored
 AHEAD = 3
 Progress = Callable[[str, int, int], None]
 
@@ -58,39 +59,64 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
     """
     tax = taxonomy or atlas_taxonomy()
     say = progress or (lambda step, i, n: None)
-    errors = []
-    results: list[BatchResult] = []
-    rejects: dict[str, Path] = {}
-    # one file at a time inside one transaction: any failure rolls all back. The next file is read
-    # and validated in a worker thread while the database stores the current one (both release the
-    # GIL for most of their work), so at most two files are in memory.
     paths = [(get_kind(k).name, Path(p)) for k, p in files]
+    errors: dict[int, list[RowError]] = {}
+    results: dict[int, BatchResult] = {}
+    rejects: dict[str, Path] = {}
+    # One transaction: any failure rolls everything back. Files are validated in worker threads
+    # while the database stores whichever file is ready (both release the GIL for most of their work).
     with backend.transaction(), ThreadPoolExecutor(max_workers=AHEAD) as pool:
-        pending = [pool.submit(parse_file, *p, taxonomy=tax) for p in paths[:AHEAD]]
-        for i, (kind_name, path) in enumerate(paths):
-            say(f"validate {path.name}", i, len(paths))
-            b = pending.pop(0).result()
-            if i + AHEAD < len(paths):
-                pending.append(pool.submit(parse_file, *paths[i + AHEAD], taxonomy=tax))
-            errors.extend(b.errors)
+        for n_stored, (i, b) in enumerate(_validated(pool, paths, tax, say)):
+            errors[i] = b.errors
             if quarantine:
                 if b.errors:
                     src = Path(b.meta.get("path", b.source_file))
                     out = (reject_dir or src.parent) / f"{src.name}.rejects.csv"
                     write_rejects(b, out)
                     rejects[b.source_file] = out
-            elif errors:
+            elif any(errors.values()):
                 continue  # keep validating the rest so that every error is reported at once
-            say(f"store {path.name}", i, len(paths))
-            results.append(backend.load_batch(b, good_only=quarantine))
+            say(f"store {paths[i][1].name}", n_stored, len(paths))
+            results[i] = backend.load_batch(b, good_only=quarantine)
             del b
-        if errors and not quarantine:
-            bad = sorted({e.file for e in errors})
+        found = [e for i in sorted(errors) for e in errors[i]]
+        if found and not quarantine:
+            bad = sorted({e.file for e in found})
             raise IngestError(
-                f"{len(errors)} error(s) in {', '.join(bad)}; nothing was loaded. Fix the rows, or load the "
-                f"good rows with --quarantine (bad rows then go to a reject file)", errors)
+                f"{len(found)} error(s) in {', '.join(bad)}; nothing was loaded. Fix the rows, or load the "
+                f"good rows with --quarantine (bad rows then go to a reject file)", found)
     say("done", len(files), len(files))
-    return LoadOutcome(results, rejects)
+    return LoadOutcome([results[i] for i in sorted(results)], rejects)
+
+
+def _validated(pool: ThreadPoolExecutor, paths: list[tuple[str, Path]], tax: Taxonomy,
+               say: Progress) -> Iterator[tuple[int, ValidatedBatch]]:
+    """Yield ``(position, batch)`` as files finish validating, with at most ``AHEAD`` batches waiting.
+
+    Files of different kinds come in any order (raw tables do not depend on each other); files of one
+    kind come in the given order, so that a later file's row replaces an earlier file's row with the
+    same key, as when storing one file after the other.
+    """
+    queue = list(enumerate(paths))[::-1]
+    running: dict[Future[ValidatedBatch], int] = {}
+    ready: dict[int, ValidatedBatch] = {}
+    unstored = set(range(len(paths)))
+    while unstored:
+        while queue and len(running) + len(ready) < AHEAD:
+            i, (kind_name, path) = queue.pop()
+            say(f"validate {path.name}", i, len(paths))
+            running[pool.submit(parse_file, kind_name, path, taxonomy=tax)] = i
+        first_of_kind = {}
+        for i in sorted(unstored):
+            first_of_kind.setdefault(paths[i][0], i)
+        storable = sorted(i for i in ready if first_of_kind[paths[i][0]] == i)
+        if storable:
+            unstored.discard(storable[0])
+            yield storable[0], ready.pop(storable[0])
+            continue
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for f in done:
+            ready[running.pop(f)] = f.result()
 
 
 def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:

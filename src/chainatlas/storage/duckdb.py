@@ -198,30 +198,22 @@ class DuckDBBackend(Backend):
         stock = batch.kind in STOCK_KINDS
         years = [] if stock else sorted({int(y) for y in frame["year"].dropna().unique()})
         batch_id = int(self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])
-        # hand DuckDB Arrow, not pandas: pandas' Arrow-backed strings would be copied to Python objects
-        arrow = pa.Table.from_pandas(frame, preserve_index=False)
-        self.con.register("_batch", arrow.append_column(
-            "batch_id", pa.array(np.full(len(arrow), batch_id, dtype=np.int32))))
-        try:
+        before = self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
+        self._append(kind.table, schema.raw_columns(kind), frame, batch_id)
+        replaced = 0
+        if before:  # a key stored by an earlier batch: the new row replaces it
             on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
-            before = self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
-            self.con.execute(f'DELETE FROM "{kind.table}" t WHERE EXISTS '
-                             f'(SELECT 1 FROM _batch b WHERE {on})')
-            replaced = before - self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
-            self.con.execute(f'INSERT INTO "{kind.table}" BY NAME SELECT * FROM _batch')
-            if kind.party_lists and parties is not None:
-                ptable = schema.PARTY_TABLE.format(table=kind.table)
-                p = parties[parties["record_id"].isin(frame[kind.key[0]])] if good_only else parties
-                pcols = [c for c in (c for c, _ in schema.party_columns()) if c in p.columns and c != "batch_id"]
-                pt = pa.Table.from_pandas(p[pcols], preserve_index=False)
-                pt = pt.append_column("batch_id", pa.array(np.full(len(pt), batch_id, dtype=np.int32)))
-                self.con.register("_parties", pt)
-                self.con.execute(f'DELETE FROM "{ptable}" WHERE record_id IN '
-                                 f'(SELECT "{kind.key[0]}" FROM _batch)')
-                self.con.execute(f'INSERT INTO "{ptable}" BY NAME SELECT * FROM _parties')
-                self.con.unregister("_parties")
-        finally:
-            self.con.unregister("_batch")
+            replaced = self.con.execute(
+                f'DELETE FROM "{kind.table}" t WHERE t.batch_id <> $id AND EXISTS '
+                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})', {"id": batch_id}).fetchone()[0]
+        if kind.party_lists and parties is not None:
+            ptable = schema.PARTY_TABLE.format(table=kind.table)
+            if before:
+                self.con.execute(f'DELETE FROM "{ptable}" WHERE batch_id <> $id AND record_id IN '
+                                 f'(SELECT "{kind.key[0]}" FROM "{kind.table}" WHERE batch_id = $id)',
+                                 {"id": batch_id})
+            p = parties[parties["record_id"].isin(frame[kind.key[0]])] if good_only else parties
+            self._append(ptable, schema.party_columns(), p, batch_id)
         meta = getattr(batch, "meta", {}) or {}
         synthetic = bool(frame["synthetic"].fillna(False).any()) if "synthetic" in frame else False
         self.con.execute(
@@ -238,6 +230,18 @@ class DuckDBBackend(Backend):
                                  "dirty_years)", [(y, y) for y in touched])
         return BatchResult(batch_id, batch.kind, batch.source_file, len(frame), int(replaced), n_rejected,
                            False, tuple(years))
+
+    def _append(self, table: str, columns: list[tuple[str, str]], frame: pd.DataFrame, batch_id: int) -> None:
+        """Append ``frame`` (its columns of ``columns``, missing ones empty) with ``batch_id`` to ``table``.
+
+        Handed to DuckDB as Arrow without copies, and not as a registered view: inside a transaction
+        DuckDB keeps a dropped view, and with it the data, until the commit.
+        """
+        given = pa.Table.from_pandas(frame, preserve_index=False)
+        n = len(given)
+        arrays = {c: pa.array(np.full(n, batch_id, dtype=np.int32)) if c == "batch_id"
+                  else given[c] if c in given.column_names else pa.nulls(n) for c, _ in columns}
+        self.con.from_arrow(pa.table(arrays)).insert_into(table)  # by position: columns in table order
 
     def _all_years(self) -> list[int]:
         return [r[0] for r in self.con.execute(
