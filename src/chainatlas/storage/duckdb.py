@@ -52,6 +52,11 @@ class DuckDBBackend(Backend):
                 raise LockError(self._lock_message()) from None
             raise BackendError(f"cannot open atlas database {self.path}: {e}") from None
         self.con.execute("SET enable_progress_bar = false")  # our commands report their own progress
+        # FSST string compression costs about a quarter of the CPU of every bulk insert (large dataset:
+        # 29 → 24 CPU-s to store 13 M rows) for ~40 % smaller text columns. Dictionary compression, which
+        # does most of the saving on repetitive text (codes, periods, segments), stays on. (A SET, because
+        # DuckDB ignores this setting in the connect config.)
+        self.con.execute("SET disabled_compression_methods = 'fsst'")
         self._ibis = ibis.duckdb.from_connection(self.con)
         if not read_only:
             self._note.write_text(json.dumps(
