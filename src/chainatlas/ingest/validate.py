@@ -310,10 +310,13 @@ def _frame_hash(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _normalize(col: Column) -> Mapped:
-    """``normalize_names`` on the distinct names only."""
+def _normalize(col: Column) -> pa.Array:
+    """``normalize_names`` on the distinct names only, broadcast to the rows.
+
+    The keys are only stored, never checked again, so they are not re-encoded as distinct values.
+    """
     u = col.uniques
-    return u.map(rules.from_series(normalize_names(u.series())), col)
+    return u.take(rules.from_series(normalize_names(u.series())))
 
 
 def _pandas(values: Any) -> Any:
