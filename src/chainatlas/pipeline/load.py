@@ -27,7 +27,7 @@ __all__ = ["ingest_files", "load_dir", "kind_of_file", "LoadOutcome", "FILE_SUFF
 
 FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 #: files validated (or validating) and waiting while one is stored
-AHEAD = 3
+AHEAD = 2
 Progress = Callable[[str, int, int], None]
 
 
