@@ -229,3 +229,23 @@ def test_dissimilarity_by_hand() -> None:
     assert dissimilarity([1.0, 0.0], [0.0, 3.0]) == 1.0 and dissimilarity([2.0, 2.0], [5.0, 5.0]) == 0.0
     with pytest.raises(ConfigError, match="positive totals"):
         dissimilarity([0.0, 0.0], [1.0, 1.0])
+
+
+def test_calc_multiplex_and_tiers_by_hand(tmp_path: Path) -> None:
+    f = tmp_path / "m.csv"
+    f.write_text("src,dst,layer,weight\na,b,innovation,3\nb,c,innovation,1\na,b,industry,2\nc,a,industry,4\n",
+                 encoding="utf-8")
+    r = an.calc("multiplex", f).data.set_index("node")
+    # a: innovation degree 1 (a→b), industry degree 2 (a→b, c→a): P = 2 (1 − (1/3)² − (2/3)²) = 8/9
+    assert r.loc["a", "overlapping_degree"] == 3 and r.loc["a", "participation"] == pytest.approx(8 / 9)
+    # strengths of a: innovation 3, industry 6 → 2 (1 − (1/3)² − (2/3)²) as well
+    assert r.loc["a", "participation_strength"] == pytest.approx(8 / 9)
+    assert r.loc["b", "participation"] == pytest.approx(2 * (1 - (2 / 3) ** 2 - (1 / 3) ** 2))
+    t = tmp_path / "t.csv"
+    t.write_text("id,pagerank,patents\n上海,0.30,1500\n杭州,0.20,800\n苏州,0.18,700\n嘉兴,0.03,60\n宣城,0.02,10\n",
+                 encoding="utf-8")
+    tiers = an.calc("tiers", t).data.set_index("id")
+    assert tiers.loc["上海", "tier"] == "core" and tiers.loc["宣城", "tier"] == "auxiliary"
+    assert set(tiers.loc[["杭州", "苏州"], "tier"]) == {"key"}
+    # score = mean of min–max scaled columns: 杭州 (0.18/0.28 + 790/1490) / 2
+    assert tiers.loc["杭州", "score"] == pytest.approx((0.18 / 0.28 + 790 / 1490) / 2)

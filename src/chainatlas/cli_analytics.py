@@ -16,8 +16,8 @@ from chainatlas.model.layers import ALL, LAYERS, SCALES
 # names only (importing the analytics stack is deferred until a command runs)
 TOPICS = ("network", "communities", "gravity", "moran", "complexity", "coupling", "chains", "spillover", "multiplex",
           "qap", "roles", "modes", "pairing", "path", "io")
-METHODS = ("centrality", "leiden", "qap", "gravity", "leontief", "ghosh", "extraction", "moran", "complexity",
-           "coupling")
+METHODS = ("centrality", "leiden", "qap", "multiplex", "gravity", "leontief", "ghosh", "extraction", "moran",
+           "complexity", "coupling", "tiers")
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -138,7 +138,7 @@ class _MethodHelp(click.Command):
 @click.argument("method", type=click.Choice(METHODS))
 @click.option("--input", "input_", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="your table: CSV (UTF-8/GB18030) or XLSX with a header row")
-@click.option("--undirected", is_flag=True, help="centrality, qap: ties are undirected")
+@click.option("--undirected", is_flag=True, help="centrality, qap, multiplex: ties are undirected")
 @click.option("--resolution", type=float, default=None, help="leiden: resolution γ (default 1)")
 @click.option("--seed", type=int, default=None, help="leiden, qap, moran: seed (default 0)")
 @click.option("--x", "x_layer", default=None, help="qap: first layer name")
@@ -173,6 +173,7 @@ def calc(method: str, input_: Path, undirected: bool, resolution: float | None, 
       centrality   edge list src,dst[,weight] → node metrics
       leiden       edge list → communities
       qap          edge list src,dst,layer[,weight] → QAP correlation of layers --x and --y
+      multiplex    edge list src,dst,layer[,weight] → participation per node, overlap of layers
       gravity      places id,population,gdp,lon,lat → modified gravity of every pair
       leontief     square IO table (sector names, Z, x or y) → A, L, linkages
       ghosh        same table → B, G, forward linkages
@@ -180,6 +181,7 @@ def calc(method: str, input_: Path, undirected: bool, resolution: float | None, 
       moran        id,value + --geo FILE.geojson, or lon,lat + --k → global and local Moran's I
       complexity   place × product matrix → RCA, ECI, PCI
       coupling     indicator table + --innovation cols --industry cols → C, T, D
+      tiers        id + indicator columns → core / key / auxiliary (Fisher–Jenks)
     `chainatlas calc METHOD --help` shows the input shape with an example.
     """
     from chainatlas.pipeline.analyze import calc as run

@@ -532,18 +532,27 @@ def _layers_long(backend: Backend, scale: str, period: int, chain: str, segment:
     return e.reset_index(drop=True)
 
 
+def _participation(e: pd.DataFrame, directed: bool, weight: str | None, layers: list) -> pd.DataFrame:
+    """Per node: degree per layer, overlapping degree, participation; with weights also by strength."""
+    from chainatlas.analytics import networks as nw
+
+    deg = nw.participation_coefficient(e, directed, weight=weight, layers=layers)
+    data = deg.add_prefix("degree_").rename(columns={"degree_overlapping_degree": "overlapping_degree",
+                                                     "degree_participation": "participation"})
+    if weight is not None:
+        st = nw.participation_coefficient(e, directed, weight=weight, layers=layers, weighted=True)
+        data = data.join(st[layers].add_prefix("strength_"))
+        data["participation_strength"] = st["participation"]
+    return data
+
+
 def _topic_multiplex(backend: Backend, *, scale, period, chain, segment, weight="n", directed=True,
                      **_: object) -> tuple[pd.DataFrame, dict]:
     """Per unit: degree in each layer, overlapping degree and participation; layer overlap in the summary."""
     from chainatlas.analytics import networks as nw
 
     e = _layers_long(backend, scale, period, chain, segment)
-    deg = nw.participation_coefficient(e, directed, weight=weight, layers=list(LAYERS))
-    stren = nw.participation_coefficient(e, directed, weight=weight, layers=list(LAYERS), weighted=True)
-    data = deg.add_prefix("degree_").rename(columns={"degree_overlapping_degree": "overlapping_degree",
-                                                     "degree_participation": "participation"})
-    data = data.join(stren[list(LAYERS)].add_prefix("strength_"))
-    data["participation_strength"] = stren["participation"]
+    data = _participation(e, directed, weight, list(LAYERS))
     data.index.name = "unit"
     out = _names(backend, scale).merge(data.reset_index(), on="unit", how="right")
     overlap = nw.layer_overlap(e, directed, weight=weight)
@@ -966,6 +975,52 @@ def _calc_qap(df: pd.DataFrame, path: Path, *, x: str | None = None, y: str | No
     return data, {}
 
 
+def _calc_multiplex(df: pd.DataFrame, path: Path, *, directed: bool = True, **_: object):
+    """Multiplex participation of every node, and the overlap of every pair of layers.
+
+    Input: a multiplex edge list with a layer column; weight optional.
+      src,dst,layer,weight
+      a,b,innovation,3
+      b,c,innovation,1
+      a,b,industry,2
+      c,a,industry,4
+    Options: --undirected.
+    Output: one row per node: overlapping_degree, degree_<layer>, participation (Battiston et al. 2014),
+    strength_<layer>, participation_strength; the layer overlap (Jaccard, weight correlation) in the summary.
+    """
+    from chainatlas.analytics import networks as nw
+
+    e, w = _edge_list(df, path, extra=["layer"])
+    e = e.assign(src=e["src"].astype(str), dst=e["dst"].astype(str), layer=e["layer"].astype(str))
+    layers = list(pd.unique(e["layer"]))
+    data = _participation(e, directed, w, layers)
+    overlap = nw.layer_overlap(e, directed, weight=w)
+    return data.reset_index(), {"layers": layers, "overlap": overlap.to_dict(orient="records")}
+
+
+def _calc_tiers(df: pd.DataFrame, path: Path, **_: object):
+    """Core / key / auxiliary tiers (核心/关键/辅助节点) from a table of indicators.
+
+    Input: one row per place, an id column and numeric indicators where more is "more central".
+      id,pagerank,betweenness,patents
+      上海,0.21,0.35,1500
+      杭州,0.12,0.20,820
+      苏州,0.10,0.12,640
+      嘉兴,0.04,0.02,90
+      宣城,0.02,0.00,15
+    Output: one row per place: the min–max scaled indicators, score (equal weights), tier (Fisher–Jenks into
+    three classes), tier_zh, rank.
+    """
+    from chainatlas.analytics import diagnostics as dg
+
+    _need(df, path, ["id"], "an id column and numeric indicator columns")
+    cols = [c for c in df.columns if c != "id"]
+    if not cols:
+        raise ConfigError(f"{path}: no indicator columns besides 'id'; expected e.g. id,pagerank,patents")
+    t = dg.node_tiers(_numeric(df, path, cols).set_index(df["id"].astype(str))[cols])
+    return t.rename_axis("id").reset_index(), {"indicators": cols, "method": "min–max, equal weights, Fisher–Jenks"}
+
+
 def _calc_gravity(df: pd.DataFrame, path: Path, *, exponent: float = 2.0, distance_file: str | None = None,
                   **_: object):
     """Modified gravity linkage R_ij = k_ij √(P_i G_i) √(P_j G_j) / D_ij^β with k_ij = G_i / (G_i + G_j).
@@ -1182,6 +1237,7 @@ CALC_METHODS: dict[str, Callable[..., tuple[pd.DataFrame, dict]]] = {
     "centrality": _calc_centrality,
     "leiden": _calc_leiden,
     "qap": _calc_qap,
+    "multiplex": _calc_multiplex,
     "gravity": _calc_gravity,
     "leontief": _calc_leontief,
     "ghosh": _calc_ghosh,
@@ -1189,6 +1245,7 @@ CALC_METHODS: dict[str, Callable[..., tuple[pd.DataFrame, dict]]] = {
     "moran": _calc_moran,
     "complexity": _calc_complexity,
     "coupling": _calc_coupling,
+    "tiers": _calc_tiers,
 }
 
 
