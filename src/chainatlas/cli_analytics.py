@@ -79,7 +79,8 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None
       gravity      observed layer ties vs the modified gravity model (pop_2020, revenue): untapped pairs
       moran        global and local Moran's I of --attr over city or county polygons (queen contiguity)
       complexity   RCA / ECI of units over a chain's segments (node attribute firms)
-      coupling     innovation × industry coupling coordination (entropy weights; standard and Wang 2021)
+      coupling     innovation × industry coupling coordination (entropy weights; standard and Wang 2021);
+                 with --chain also the gap (鸿沟) per segment: index levels and Duncan dissimilarity
       chains       one --chain: per segment and unit firms, revenue, patents, LQ; 断链/single points, HHI,
                    Hoover, import dependence by partner region and supplier concentration in the summary
       spillover    share of each hub's joint-patent ties going to the other four hubs (上海, 南京, 杭州,
