@@ -190,8 +190,15 @@ def test_diagnosis_view(page, api, shots):
     page.select_option("#d-chain", "ai")
     page.wait_for_selector("#d-pairs table")
     assert page.locator("#d-pairs tbody tr").count() == len(pairs["data"])
+    # the map: the nine G60 cities coloured by tier, one line per pair between two cities
+    page.wait_for_function("document.querySelector('#page').dataset.mapTiers === '9'")
+    cities = {p["unit"] for p in api.get("/api/places", params={"scale": "city", "proper": True}).json()["data"]}
+    want = sum(1 for x in pairs["data"] if x["src"] in cities and x["dst"] in cities)
+    page.wait_for_function(f"document.querySelector('#page').dataset.mapPairs === '{want}'")
     page.wait_for_timeout(1200)  # let the bars finish their transition
     page.screenshot(path=shots / "diagnosis.png")
+    page.locator("#d-tiers").scroll_into_view_if_needed()
+    page.screenshot(path=shots / "diagnosis-tiers.png")
     page.locator("#d-modes").scroll_into_view_if_needed()
     page.screenshot(path=shots / "diagnosis-modes.png")
 

@@ -113,6 +113,8 @@ const STRINGS = {
 
   "d.area": ["功能区", "Functional area"],
   "d.hint": ["依据潘秋晨（2023）第三部分的判断方法，用图谱数据复算；结果可在命令行 chainatlas analyze roles|modes|pairing 导出并附来源说明。", "The readings of Pan (2023), section 3, recomputed from the atlas; export them with provenance via chainatlas analyze roles|modes|pairing."],
+  "d.map": ["层级与配对地图", "Tiers and pairs on the map"],
+  "d.map.h": ["城市按节点层级着色（深蓝：核心，中蓝：关键，浅蓝：辅助）；橙色虚线为所选产业链的“创新地 → 产业地”配对，线宽为潜力缺口。", "Cities coloured by tier (dark: core, mid: key, light: auxiliary); orange dashed lines are the chosen chain's innovation → industry place pairs, width = untapped potential."],
   "d.tiers": ["节点层级：核心、关键、辅助", "Node tiers: core, key, auxiliary"],
   "d.tiers.h": ["综合创新、知识网络的 PageRank 与介数及专利、论文（极差标准化、等权），按 Fisher–Jenks 自然断点分三级。", "Innovation and knowledge PageRank and betweenness with patents and papers (min–max scaled, equal weights), split into three tiers by Fisher–Jenks natural breaks."],
   "d.tier": ["层级", "Tier"],

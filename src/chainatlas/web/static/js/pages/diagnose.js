@@ -1,6 +1,6 @@
 // 诊断: the paper's own readings — node tiers, the four practice modes, and "创新地 + 产业地" pairs.
 import { get } from "../api.js";
-import { LAYER_COLORS, chartOn, disposeAll } from "../charts.js";
+import { LAYER_COLORS, chartOn, disposeAll, registerScale } from "../charts.js";
 import { esc, fmt, getLang, nm, t } from "../i18n.js";
 import { h, options, periodOptions, table } from "../widgets.js";
 
@@ -20,15 +20,21 @@ export async function render(root, ctx) {
       <p class="hint">${t("d.hint")}</p>
     </aside>`));
   root.append(h(`<section class="content"><div class="scroll">
+      <div class="panel"><h2>${t("d.map")}</h2><p class="hint">${t("d.map.h")}</p>
+        <div class="chart tall"><div class="chart-box" id="d-map"></div></div></div>
       <div class="panel"><h2>${t("d.tiers")}</h2><p class="hint">${t("d.tiers.h")}</p>
         <div class="chart mid"><div class="chart-box" id="d-tier-chart"></div></div><div id="d-tiers"></div></div>
       <div class="panel"><h2>${t("d.modes")}</h2><p class="hint">${t("d.modes.h")}</p>
         <div class="chart mid"><div class="chart-box" id="d-mode-chart"></div></div><div id="d-modes"></div></div>
       <div class="panel"><h2>${t("d.pairs")}</h2><p class="hint">${t("d.pairs.h")}</p><div id="d-pairs"></div></div>
     </div></section>`));
+  const mapChart = chartOn(root.querySelector("#d-map"));
   const tierChart = chartOn(root.querySelector("#d-tier-chart"));
   const modeChart = chartOn(root.querySelector("#d-mode-chart"));
-  window.__atlasCharts = { ...(window.__atlasCharts || {}), tiers: tierChart, modes: modeChart };
+  window.__atlasCharts = { ...(window.__atlasCharts || {}), tiers: tierChart, modes: modeChart, diagmap: mapChart };
+  const [, places] = await Promise.all([registerScale("city"), get("/api/places", { scale: "city", proper: true })]);
+  const where = new Map(places.data.map((p) => [p.unit, p]));
+  const drawn = { roles: null, pairs: null };
   options(root.querySelector("#d-period"), periodOptions(meta), view.period);
   options(root.querySelector("#d-area"), [{ value: "", label: t("scale.region") }, ...areas.map((a) => ({ value: a.area_id, label: nm(a) }))], view.area);
   options(root.querySelector("#d-chain"), meta.chains.map((c) => ({ value: c.id, label: nm(c) })), view.chain);
@@ -49,6 +55,8 @@ export async function render(root, ctx) {
         yAxis: { type: "category", inverse: true, data: rows.map((x) => x.name_zh || x.unit) },
         series: [{ type: "bar", data: rows.map((x) => ({ value: x.score, itemStyle: { color: TIER_COLORS[x.tier] }, name: t("tier." + x.tier) })) }],
       }, { notMerge: true });
+      drawn.roles = r.data;
+      drawMap();
       root.querySelector("#d-tiers").innerHTML = table(r.data, [
         { key: "rank", label: t("p.rank"), num: true },
         { key: "name_zh", label: t("p.partner"), fmt: (v, x) => esc(v || x.unit) },
@@ -60,6 +68,45 @@ export async function render(root, ctx) {
       ]);
       ctx.showError(null);
     } catch (e) { ctx.showError(e); }
+  }
+
+  function drawMap() {
+    const roles = drawn.roles || [];
+    const tierOf = new Map(roles.map((x) => [x.unit, x]));
+    const pairs = (drawn.pairs || []).filter((x) => where.has(x.src) && where.has(x.dst));
+    const gmax = Math.max(1e-9, ...pairs.map((x) => x.gap));
+    const label = (u) => { const p = where.get(u); return p ? (L === "zh" ? p.name_zh : p.name_en) : u; };
+    mapChart.setOption({
+      tooltip: {
+        trigger: "item", confine: true,
+        formatter: (p) => {
+          if (p.seriesType === "lines") {
+            const d = p.data;
+            return `<b>${esc(d.segName)}</b><br>${t("c.src")}: ${esc(label(d.src))} → ${t("c.dst")}: ${esc(label(d.dst))}<br>${t("d.gap")}: ${fmt(d.gap, 2)}`;
+          }
+          const x = tierOf.get(p.name);
+          return `<b>${esc(label(p.name))}</b><br>${x ? `${esc(t("tier." + x.tier))} · ${t("d.score")} ${fmt(x.score, 3)}` : t("map.nodata")}`;
+        },
+      },
+      geo: {
+        map: "yrd-city", roam: true, layoutCenter: ["50%", "52%"], layoutSize: "95%",
+        label: { show: true, fontSize: 10, color: "#334", formatter: (p) => label(p.name) },
+        itemStyle: { borderColor: "#8899aa", borderWidth: 0.6, areaColor: "#f4f6f8" },
+        emphasis: { itemStyle: { areaColor: "#ffd27f" }, label: { show: true, formatter: (p) => label(p.name) } },
+        // a map series drawn on a geo component takes its colours from the geo's regions
+        regions: roles.map((x) => ({ name: x.unit, itemStyle: { areaColor: TIER_COLORS[x.tier] },
+          label: { color: x.tier === "auxiliary" ? "#334" : "#fff" } })),
+      },
+      series: [
+        { type: "map", geoIndex: 0, name: "tiers", data: [...where.keys()].map((u) => ({ name: u, value: tierOf.has(u) ? tierOf.get(u).score : null })) },
+        { type: "lines", name: "pairs", coordinateSystem: "geo", zlevel: 2, symbol: ["circle", "arrow"], symbolSize: 6,
+          lineStyle: { color: "#D55E00", opacity: 0.75, curveness: 0.2, type: "dashed" },
+          data: pairs.map((x) => ({ coords: [[where.get(x.src).lon, where.get(x.src).lat], [where.get(x.dst).lon, where.get(x.dst).lat]],
+            lineStyle: { width: 1 + 5 * Math.sqrt(Math.max(0, x.gap) / gmax) }, src: x.src, dst: x.dst, gap: x.gap, segName: x.segName })) },
+      ],
+    }, { replaceMerge: ["series", "geo"] });
+    root.dataset.mapTiers = String(roles.length);
+    root.dataset.mapPairs = String(pairs.length);
   }
 
   async function modes() {
@@ -93,6 +140,8 @@ export async function render(root, ctx) {
     try {
       const r = await get("/api/analytics/topics/pairing", { period: view.period, chain: view.chain, top: 5 });
       const segs = Object.fromEntries((chains.find((c) => c.id === view.chain)?.segments || []).map((s) => [s.segment, s]));
+      drawn.pairs = r.data.map((x) => ({ ...x, segName: segs[x.segment] ? nm(segs[x.segment]) : x.segment }));
+      drawMap();
       root.querySelector("#d-pairs").innerHTML = r.data.length ? table(r.data, [
         { key: "segment", label: t("f.segment"), fmt: (v) => esc(segs[v] ? nm(segs[v]) : v) },
         { key: "src_name", label: t("c.src"), fmt: (v, x) => esc(v || x.src) },
