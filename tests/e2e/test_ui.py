@@ -201,6 +201,11 @@ def test_diagnosis_view(page, api, shots):
     page.screenshot(path=shots / "diagnosis-tiers.png")
     page.locator("#d-modes").scroll_into_view_if_needed()
     page.screenshot(path=shots / "diagnosis-modes.png")
+    page.click("#lang-toggle")  # English: names come from the places and areas, not the Chinese columns
+    page.wait_for_selector("#d-tiers table")
+    page.wait_for_function("document.querySelector('#d-tiers tbody tr')?.textContent.includes('Shanghai')")
+    assert "G60 Science and Technology Innovation Corridor" in page.inner_text("#d-modes")
+    assert "corridor (innovation and knowledge)" in page.inner_text("#d-modes")
 
 
 def _firms_csv(tmp_path, bad: bool):

@@ -34,6 +34,8 @@ export async function render(root, ctx) {
   window.__atlasCharts = { ...(window.__atlasCharts || {}), tiers: tierChart, modes: modeChart, diagmap: mapChart };
   const [, places] = await Promise.all([registerScale("city"), get("/api/places", { scale: "city", proper: true })]);
   const where = new Map(places.data.map((p) => [p.unit, p]));
+  const label = (u) => { const p = where.get(u); return p ? nm(p) : u; };
+  const areaName = (id) => { const a = areas.find((x) => x.area_id === id); return a ? nm(a) : id; };
   const drawn = { roles: null, pairs: null };
   options(root.querySelector("#d-period"), periodOptions(meta), view.period);
   options(root.querySelector("#d-area"), [{ value: "", label: t("scale.region") }, ...areas.map((a) => ({ value: a.area_id, label: nm(a) }))], view.area);
@@ -52,14 +54,14 @@ export async function render(root, ctx) {
         tooltip: { trigger: "item" },
         grid: { left: 90, right: 20, top: 10, bottom: 30 },
         xAxis: { type: "value", name: t("d.score"), max: 1 },
-        yAxis: { type: "category", inverse: true, data: rows.map((x) => x.name_zh || x.unit) },
+        yAxis: { type: "category", inverse: true, data: rows.map((x) => label(x.unit)) },
         series: [{ type: "bar", data: rows.map((x) => ({ value: x.score, itemStyle: { color: TIER_COLORS[x.tier] }, name: t("tier." + x.tier) })) }],
       }, { notMerge: true });
       drawn.roles = r.data;
       drawMap();
       root.querySelector("#d-tiers").innerHTML = table(r.data, [
         { key: "rank", label: t("p.rank"), num: true },
-        { key: "name_zh", label: t("p.partner"), fmt: (v, x) => esc(v || x.unit) },
+        { key: "unit", label: t("p.partner"), fmt: (v) => esc(label(v)) },
         { key: "tier", label: t("d.tier"), fmt: (v) => `<span class="swatch" style="background:${TIER_COLORS[v]}"></span> ${esc(t("tier." + v))}` },
         { key: "function", label: t("d.function"), fmt: (v) => (v ? esc(t("fn." + v)) : "–") },
         { key: "score", label: t("d.score"), num: true, fmt: (v) => fmt(v, 3) },
@@ -75,7 +77,6 @@ export async function render(root, ctx) {
     const tierOf = new Map(roles.map((x) => [x.unit, x]));
     const pairs = (drawn.pairs || []).filter((x) => where.has(x.src) && where.has(x.dst));
     const gmax = Math.max(1e-9, ...pairs.map((x) => x.gap));
-    const label = (u) => { const p = where.get(u); return p ? (L === "zh" ? p.name_zh : p.name_en) : u; };
     mapChart.setOption({
       tooltip: {
         trigger: "item", confine: true,
@@ -115,18 +116,17 @@ export async function render(root, ctx) {
       const areaIds = [...new Set(r.data.map((x) => x.area))];
       const layers = meta.layers.map((l) => l.id);
       const cells = r.data.filter((x) => x.intensity !== null).map((x) => [layers.indexOf(x.layer), areaIds.indexOf(x.area), +x.intensity.toFixed(2)]);
-      const names = Object.fromEntries(r.data.map((x) => [x.area, x.name_zh]));
       modeChart.setOption({
         tooltip: { position: "top" },
         grid: { left: 190, right: 30, top: 10, bottom: 60 },
         xAxis: { type: "category", data: layers.map(layerName), splitArea: { show: true } },
-        yAxis: { type: "category", data: areaIds.map((a) => names[a] || a), splitArea: { show: true } },
+        yAxis: { type: "category", data: areaIds.map(areaName), splitArea: { show: true } },
         visualMap: { min: 0, max: 2, calculable: true, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#f0f5fb", "#6aa2d3", "#0b3f7a"] } },
         series: [{ type: "heatmap", data: cells, label: { show: true } }],
       }, { notMerge: true });
       const modeName = (m) => (m ? t("mode." + m) : "–");
       root.querySelector("#d-modes").innerHTML = table(r.summary.areas, [
-        { key: "name_zh", label: t("d.area"), fmt: (v, x) => esc(v || x.area) },
+        { key: "area", label: t("d.area"), fmt: (v) => esc(areaName(v)) },
         { key: "dominant_layer", label: t("d.dominant"), fmt: (v) => `<span class="swatch" style="background:${LAYER_COLORS[v] || "#999"}"></span> ${esc(layerName(v))}` },
         { key: "fastest_growing", label: t("d.growing"), fmt: (v) => esc(layerName(v)) },
         { key: "mode", label: t("d.mode.data"), fmt: modeName },
@@ -144,8 +144,8 @@ export async function render(root, ctx) {
       drawMap();
       root.querySelector("#d-pairs").innerHTML = r.data.length ? table(r.data, [
         { key: "segment", label: t("f.segment"), fmt: (v) => esc(segs[v] ? nm(segs[v]) : v) },
-        { key: "src_name", label: t("c.src"), fmt: (v, x) => esc(v || x.src) },
-        { key: "dst_name", label: t("c.dst"), fmt: (v, x) => esc(v || x.dst) },
+        { key: "src", label: t("c.src"), fmt: (v) => esc(label(v)) },
+        { key: "dst", label: t("c.dst"), fmt: (v) => esc(label(v)) },
         { key: "observed", label: t("d.observed"), num: true, fmt: (v) => fmt(v, 2) },
         { key: "expected", label: t("d.expected"), num: true, fmt: (v) => fmt(v, 2) },
         { key: "gap", label: t("d.gap"), num: true, fmt: (v) => fmt(v, 2) },
