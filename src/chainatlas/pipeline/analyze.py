@@ -610,6 +610,7 @@ def _area_units(backend: Backend, area: str, scale: str) -> list[str]:
 
 #: share of a unit's innovation in (innovation + industry) shares above / below which it is a source / producer
 ORIENTATION_BANDS = (0.4, 0.6)
+FUNCTIONS_ZH = {"source": "知识创造与创新策源", "conversion": "孵化转化", "production": "产业化"}
 
 
 def _topic_roles(backend: Backend, *, scale, period, chain, segment, area=None, **_: object
@@ -643,6 +644,7 @@ def _topic_roles(backend: Backend, *, scale, period, chain, segment, area=None, 
     tiers.insert(0, "orientation", orient)
     tiers.insert(1, "function", np.select([orient >= hi, orient <= lo], ["source", "production"], "conversion"))
     tiers.loc[orient.isna(), "function"] = None
+    tiers.insert(2, "function_zh", tiers["function"].map(FUNCTIONS_ZH))
     tiers = ind.join(tiers)
     tiers.index.name = "unit"
     out = _names(backend, scale).merge(tiers.reset_index(), on="unit", how="right")
