@@ -81,8 +81,9 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None
       complexity   RCA / ECI of units over a chain's segments (node attribute firms)
       coupling     innovation × industry coupling coordination (entropy weights; standard and Wang 2021);
                  with --chain also the gap (鸿沟) per segment: index levels and Duncan dissimilarity
-      chains       one --chain: per segment and unit firms, revenue, patents, LQ; 断链/single points, HHI,
-                   Hoover, import dependence by partner region and supplier concentration in the summary
+      chains       one --chain: per segment and unit firms, revenue, patents, LQ, Krugman; 断链/single points
+                   (by firms, or by patents where no industry code reaches the segment, as the chain view),
+                   HHI, Hoover, import dependence by partner region, supplier concentration in the summary
       spillover    share of each hub's joint-patent ties going to the other four hubs (上海, 南京, 杭州,
                    合肥, 苏州), every built year, with the OLS trend
       multiplex    per unit: degree and strength in each of the six layers and the multiplex participation

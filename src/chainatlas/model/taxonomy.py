@@ -16,6 +16,8 @@ Example
 
 from __future__ import annotations
 
+import functools
+
 import heapq
 import itertools
 import re
@@ -36,6 +38,7 @@ from chainatlas.model import codes as _codes
 __all__ = [
     "SYSTEMS",
     "Taxonomy",
+    "industry_segments",
     "load_taxonomy",
     "atlas_taxonomy",
     "shipped_chain_files",
@@ -668,3 +671,21 @@ def atlas_taxonomy() -> Taxonomy:
 
     folder = config.get("chains_dir")
     return load_taxonomy([Path(folder)] if folder else None)
+
+
+def industry_segments(chain: str) -> frozenset[str]:
+    """Segments of ``chain`` that some GB/T 4754 code maps to, so that firms can be assigned to them.
+
+    The others (e.g. ic 封装测试, whose industry code it shares with 晶圆制造) are reached only through patents
+    and trade, so their presence in a place is judged by patents instead of firms.
+    """
+    from chainatlas import config
+
+    return _industry_segments_for(config.get("chains_dir")).get(chain, frozenset())
+
+
+@functools.lru_cache(maxsize=4)
+def _industry_segments_for(chains_dir: str | None) -> dict[str, frozenset[str]]:
+    c = atlas_taxonomy().concordance
+    c = c[c["system"] == "gbt4754"]
+    return {k: frozenset(g["segment"]) for k, g in c.groupby("chain")}

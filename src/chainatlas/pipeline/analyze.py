@@ -25,6 +25,7 @@ import pandas as pd
 from chainatlas import geo
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, LAYERS
+from chainatlas.model.taxonomy import industry_segments
 from chainatlas.pipeline import flows, query
 from chainatlas.storage.base import Backend
 
@@ -437,9 +438,17 @@ def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: objec
     firms = long.pivot_table(index="unit", columns="segment", values="firms", aggfunc="sum", fill_value=0.0)
     firms = firms.reindex(columns=order, fill_value=0.0)
     firms.columns.name = None
-    comp = ch.chain_completeness(firms, order)
+    # presence by firms, or by patents for segments no industry code reaches (as the chain view judges it)
+    patents = long.pivot_table(index="unit", columns="segment", values="patents", aggfunc="sum",
+                               fill_value=0.0).reindex(index=firms.index, columns=order, fill_value=0.0)
+    with_firms = industry_segments(chain)
+    basis = {s: "firms" if s in with_firms else "patents" for s in order}
+    presence = pd.DataFrame({s: firms[s] if basis[s] == "firms" else patents[s] for s in order}, index=firms.index)
+    comp = ch.chain_completeness(presence, order)
     lq = ch.location_quotient(firms)
-    conc, hov = ch.hhi(firms), ch.hoover(firms)
+    conc = ch.hhi(presence)  # per column, so firms and patents columns each measure their own spread
+    hov_f, hov_p = ch.hoover(firms), ch.hoover(patents)  # against the chain's firm / patent distribution
+    hov = {s: (hov_f if basis[s] == "firms" else hov_p).get(s) for s in order}
     lq_long = lq.stack(future_stack=True).rename("lq_firms").rename_axis(["unit", "segment"]).reset_index()
     data = long[(long[list(CHAIN_ATTRS)] > 0).any(axis=1)].merge(lq_long, on=["unit", "segment"], how="left")
     data = data.merge(segs[["segment", "topo_order"]], on="segment", how="left")
@@ -455,9 +464,9 @@ def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: objec
     per_segment = {}
     for row in segs.itertuples(index=False):
         s = row.segment
-        entry = {"name_zh": row.name_zh, "topo_order": int(row.topo_order),
+        entry = {"name_zh": row.name_zh, "topo_order": int(row.topo_order), "basis": basis[s],
                  "status": comp.table.at[s, "status"], "n_places": int(comp.table.at[s, "n_places"]),
-                 "firms": comp.table.at[s, "total"], "hhi": conc.get(s), "hoover": hov.get(s)}
+                 "firms": float(firms[s].sum()), "hhi": conc.get(s), "hoover": hov.get(s)}
         if s in trade.index:
             t = trade.loc[s]
             entry.update(imports=t["imports"], exports=t["exports"], top_import_region=t["top_import_region"],

@@ -11,7 +11,6 @@ filtering, joining names and reshaping.
 
 from __future__ import annotations
 
-import functools
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from chainatlas import geo
 from chainatlas.errors import ConfigError
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.layers import ALL, LAYERS
+from chainatlas.model.taxonomy import industry_segments
 from chainatlas.pipeline import query
 from chainatlas.pipeline.areas import list_areas
 from chainatlas.storage.base import Backend
@@ -473,27 +473,6 @@ def compare(backend: Backend, *, scale: str, a: str, b: str | None = None, perio
 
 
 # ---------------------------------------------------------------------------------------------- chains
-def _segments_with_industry_codes(chain: str) -> set[str]:
-    """Segments of ``chain`` that some GB/T 4754 code maps to (so firms can be assigned to them)."""
-    return set(_industry_segments().get(chain, ()))
-
-
-@functools.lru_cache(maxsize=4)
-def _industry_segments_for(chains_dir: str) -> dict[str, frozenset[str]]:
-    from chainatlas.model.taxonomy import atlas_taxonomy
-
-    c = atlas_taxonomy().concordance
-    c = c[c["system"] == "gbt4754"]
-    return {k: frozenset(g["segment"]) for k, g in c.groupby("chain")}
-
-
-def _industry_segments() -> dict[str, frozenset[str]]:
-    """Chain → segments with industry codes, read once per chain folder setting (the YAML files)."""
-    from chainatlas import config
-
-    return _industry_segments_for(config.get("chains_dir"))
-
-
 def chain_matrix(backend: Backend, *, chain: str, scale: str = "city", period: int | None = None) -> dict:
     """Segments (upstream → downstream) × units: presence, strength and innovation of each cell.
 
@@ -530,7 +509,7 @@ def chain_matrix(backend: Backend, *, chain: str, scale: str = "city", period: i
         city_cells = cl.pivot_table(index=["segment", "unit"], columns="attr", values="value", aggfunc="sum",
                                     fill_value=0.0).reindex(columns=["firms", "patents"], fill_value=0.0)
         city_cells = city_cells.reset_index()
-    with_firms = _segments_with_industry_codes(chain)
+    with_firms = industry_segments(chain)
     names = _names(backend, scale).set_index("unit")
     seg_out = []
     for s in segs.itertuples():
