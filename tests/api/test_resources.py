@@ -368,6 +368,15 @@ def test_topic_is_the_cli_result(client, built_db, tmp_path):
     assert api["synthetic"] is True and api["summary"]["tiers"]["core"]
 
 
+def test_topic_parameters_reach_the_analysis(client):
+    io = ok(client, "/api/analytics/topics/io", S.AnalysisResult, chain="bio", extract="310100", how="backward")
+    assert io["provenance"]["parameters"]["how"] == "backward" and io["summary"]["extraction"]["how"] == "backward"
+    g = ok(client, "/api/analytics/topics/gravity", S.AnalysisResult, layer="innovation", exponent=1.5)
+    assert g["provenance"]["parameters"]["exponent"] == 1.5
+    u = ok(client, "/api/analytics/topics/network", S.AnalysisResult, layer="innovation", undirected=True)
+    assert u["summary"]["directed"] is False and u["provenance"]["parameters"]["directed"] is False
+
+
 def test_topic_qap_pair(client):
     q = ok(client, "/api/analytics/topics/qap", S.AnalysisResult, layer="innovation", other="industry",
            permutations=99)

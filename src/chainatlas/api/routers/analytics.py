@@ -64,10 +64,18 @@ async def topic(request: Request, atlas: AtlasDep, topic: Topic, layer: OptLayer
                 top: Annotated[int | None, Query(ge=1, le=1000, description="rows kept per group")] = None,
                 permutations: Annotated[int | None, Query(ge=9, le=9999, description="qap, moran")] = None,
                 seed: Annotated[int | None, Query(ge=0, description="seed of anything random")] = None,
+                resolution: Annotated[float | None, Query(gt=0, le=100, description="communities: Leiden γ")] = None,
+                exponent: Annotated[float | None, Query(gt=0, le=10, description="gravity, pairing: distance "
+                                                                                  "decay β")] = None,
+                how: Annotated[Literal["complete", "backward", "forward", "links"] | None,
+                               Query(description="io: what is extracted")] = None,
+                max_lag: Annotated[int | None, Query(ge=0, le=5, description="path: longest lead tried")] = None,
+                undirected: Annotated[bool, Query(description="network, multiplex, qap: ignore direction")] = False,
                 weight: Annotated[Literal["n", "value"], Query(description="tie weight")] = "n") -> Response:
     """The same result as the CLI's ``analyze`` with ``-f json``: ``provenance`` (layer, scale, period,
     filters, parameters, data version), ``summary`` and ``data`` (one record per unit, pair or sector)."""
     params = dict(other=other, area=area, extract=extract, attr=attr, top=top, permutations=permutations, seed=seed,
+                  resolution=resolution, exponent=exponent, how=how, max_lag=max_lag, directed=not undirected,
                   weight=weight)
 
     def run(b: Backend) -> dict:
