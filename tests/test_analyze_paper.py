@@ -161,6 +161,7 @@ def test_chains_supplier_concentration_against_raw_links(atlas) -> None:
     ("multiplex", []), ("qap", ["--layer", "knowledge", "--other", "innovation", "--permutations", "99"]),
     ("roles", ["--area", "hnhh_belt"]), ("modes", []), ("pairing", ["--chain", "bio", "--top", "3"]),
     ("path", ["--chain", "ic", "--max-lag", "2"]), ("io", ["--chain", "bio", "--extract", "上海市"]),
+    ("actors", ["--layer", "knowledge", "--top", "5"]),
 ])
 def test_cli(built_db: Path, tmp_path: Path, topic: str, args: list[str]) -> None:
     out = tmp_path / f"{topic}.json"
@@ -250,3 +251,34 @@ def test_calc_multiplex_and_tiers_by_hand(tmp_path: Path) -> None:
     assert set(tiers.loc[["杭州", "苏州"], "tier"]) == {"key"}
     # score = mean of min–max scaled columns: 杭州 (0.18/0.28 + 790/1490) / 2
     assert tiers.loc["杭州", "score"] == pytest.approx((0.18 / 0.28 + 790 / 1490) / 2)
+
+
+# ------------------------------------------------------------------------------------------------ actors
+def test_actors_pagerank_matches_networkx_on_the_entity_graph(atlas) -> None:
+    import networkx as nx
+
+    r = an.analyze(atlas, "actors", layer="innovation", period=PERIOD, top=20)
+    e = atlas.sql(
+        "select src, dst, sum(n) as n from facts where layer = 'innovation' and year = ? and src <> dst "
+        "and src <> coalesce(src_adcode, '') and dst <> coalesce(dst_adcode, '') group by all", [PERIOD])
+    g = nx.DiGraph()
+    g.add_weighted_edges_from(e[["src", "dst", "n"]].itertuples(index=False), weight="n")
+    pr = nx.pagerank(g, weight="n", tol=1e-13, max_iter=10_000)
+    d = r.data
+    assert r.summary["n_entities"] == g.number_of_nodes() and r.summary["n_ties"] == g.number_of_edges()
+    for row in d.itertuples():
+        assert row.pagerank == pytest.approx(pr[row.entity_id], abs=1e-9)
+    top = sorted(pr, key=pr.get, reverse=True)[:20]
+    assert list(d["entity_id"]) == top and list(d["rank"]) == list(range(1, 21))
+    firms = atlas.sql("select credit_code, name from raw_firms").set_index("credit_code")["name"]
+    assert (d["name"] == d["entity_id"].map(firms)).all()  # names from the entity register
+
+
+def test_actors_within_a_chain_and_needs_a_layer(atlas) -> None:
+    whole = an.analyze(atlas, "actors", layer="industry", period=PERIOD, top=10_000)
+    ic = an.analyze(atlas, "actors", layer="industry", period=PERIOD, chain="ic", top=10_000)
+    assert 0 < ic.summary["n_ties"] < whole.summary["n_ties"]
+    assert set(ic.data["entity_id"]) <= set(whole.data["entity_id"])
+    assert ic.data["pagerank"].sum() == pytest.approx(1.0)  # every entity of the subgraph listed
+    with pytest.raises(ConfigError, match="--layer"):
+        an.analyze(atlas, "actors", period=PERIOD)

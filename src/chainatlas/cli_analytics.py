@@ -15,7 +15,7 @@ from chainatlas.model.layers import ALL, LAYERS, SCALES
 
 # names only (importing the analytics stack is deferred until a command runs)
 TOPICS = ("network", "communities", "gravity", "moran", "complexity", "coupling", "chains", "spillover", "multiplex",
-          "qap", "roles", "modes", "pairing", "path", "io")
+          "qap", "roles", "modes", "pairing", "path", "io", "actors")
 METHODS = ("centrality", "leiden", "qap", "multiplex", "gravity", "leontief", "ghosh", "extraction", "moran",
            "complexity", "coupling", "tiers")
 
@@ -36,7 +36,7 @@ def _save(result, output: Path, fmt: str | None) -> None:
 
 @click.command()
 @click.argument("topic", type=click.Choice(TOPICS))
-@click.option("--layer", type=click.Choice(list(LAYERS)), help="layer (network, communities, gravity; qap)")
+@click.option("--layer", type=click.Choice(list(LAYERS)), help="layer (network, communities, gravity, actors; qap)")
 @click.option("--other", type=click.Choice(list(LAYERS)), help="qap: the second layer (default: every pair)")
 @click.option("--area", default=None, help="roles: only the units of this functional area, e.g. g60")
 @click.option("--extract", default=None,
@@ -56,7 +56,7 @@ def _save(result, output: Path, fmt: str | None) -> None:
 @click.option("--resolution", type=float, default=1.0, show_default=True, help="communities: Leiden γ")
 @click.option("--top", type=int, default=None,
               help="gravity: untapped pairs (20); pairing: pairs per segment (20); path: destinations per place "
-                   "(3); io: largest losers (10)")
+                   "(3); io: largest losers (10); actors: entities listed (100)")
 @click.option("--exponent", type=float, default=None, help="gravity, pairing: distance decay β (default 2)")
 @click.option("--distance", "distance_file", type=click.Path(dir_okay=False), default=None,
               help="gravity: square travel-time matrix (CSV/XLSX; first column and header = adcodes or names)")
@@ -97,6 +97,8 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None
                    gravity potential minus current innovation-layer linkage
       path         one --chain: papers → patents → transfers/licences → producing firms → exports per place and
                    segment: conversion rates, lags (record-linked and series), where transfers go
+      actors       one --layer: the --top most central firms, universities and institutes (PageRank on the
+                   entity-level graph, strengths, ties), optionally within one --chain / --segment
       io           one --chain: input–output on supply links between (place, segment) sectors: A, Leontief and
                    Ghosh inverses, linkages (raw, Rasmussen), key sectors; --extract for hypothetical extraction
     Every result carries its provenance (layer, scale, period, filters, parameters, data version):

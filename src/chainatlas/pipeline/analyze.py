@@ -606,6 +606,54 @@ def _topic_qap(backend: Backend, *, layer, scale, period, chain, segment, other=
                   "method": "QAP (Krackhardt 1988): Pearson r of off-diagonal cells, node relabelling test"}
 
 
+def _topic_actors(backend: Backend, *, layer, scale, period, chain, segment, weight="n", directed=True, top=100,
+                  **_: object) -> tuple[pd.DataFrame, dict]:
+    """The most central firms, universities and institutes of one layer: PageRank on the entity-level graph."""
+    from chainatlas.analytics import networks as nw
+
+    if not backend.has_table("facts"):
+        raise ConfigError("the atlas has no built layers yet; run `chainatlas build` first")
+    f = backend.table("facts")
+    # entity-level facts only: place-level records (flows, enclaves, tax sharing) carry adcodes as their ends
+    f = f.filter((f.layer == layer) & (f.year == int(period)) & f.src.notnull() & f.dst.notnull()
+                 & (f.src != f.dst) & (f.src != f.src_adcode.fill_null("")) & (f.dst != f.dst_adcode.fill_null("")))
+    if chain != ALL:
+        flows.chain_segments(backend, chain, "actors")
+        k = backend.table("seg_lookup")
+        k = k.filter(k.chain == chain) if segment == ALL else k.filter((k.chain == chain) & (k.segment == segment))
+        k = k.select("ck_type", "ck").distinct()
+        f = f.semi_join(k, (f.ck_type == k.ck_type) & (f.ck == k.ck))
+    g = f.group_by(["src", "dst"]).aggregate(n=f.n.sum(), value=f.value.sum())
+    e = backend.execute(g)
+    e = e[e[weight] > 0]
+    if e.empty:
+        raise ConfigError(f"no {layer} ties between entities in {period} for chain {chain!r}, segment {segment!r}")
+    pr = nw.pagerank(e, weight, directed=directed).rename("pagerank")
+    out_s = e.groupby("src")[weight].sum().rename("strength_out")
+    in_s = e.groupby("dst")[weight].sum().rename("strength_in")
+    deg = pd.concat([e["src"], e["dst"]]).value_counts().rename("ties")
+    m = pd.concat([pr, out_s, in_s, deg], axis=1).fillna(0.0)
+    m.index.name = "entity_id"
+    m = m.sort_values(["pagerank", "ties"], ascending=False).head(int(top)).reset_index()
+    m.insert(0, "rank", np.arange(1, len(m) + 1))
+    ent = backend.table("entities")
+    info = backend.execute(ent.filter(ent.entity_id.isin(list(m["entity_id"])))
+                           .select("entity_id", "name", "entity_type", "adcode"))
+    m = m.merge(info, on="entity_id", how="left")
+    unnamed = m["name"].isna() & m["entity_id"].str.startswith("N:")
+    m.loc[unnamed, "name"] = m.loc[unnamed, "entity_id"].str.removeprefix("N:")  # matched by name only
+    city = dict(zip(*backend.execute(backend.table("scale_units").filter(lambda t: t.scale == "city")
+                                     .select("adcode", "unit")).to_dict("list").values()))
+    m["city"] = m["adcode"].map(city)
+    m["city_name"] = m["city"].map(_names(backend, "city").set_index("unit")["name_zh"])
+    cols = ["rank", "entity_id", "name", "entity_type", "city", "city_name", "pagerank", "ties", "strength_out",
+            "strength_in"]
+    nodes = int(pd.concat([e["src"], e["dst"]]).nunique())
+    return m[cols], {"n_entities": nodes, "n_ties": len(e), "weight": weight, "directed": directed,
+                     "pagerank": "damping 0.85, L1 error ≤ 1e-10 (analytics.networks.pagerank on the edge table)",
+                     "note": "entities are firms, universities and institutes (synthetic names in the demo data)"}
+
+
 def _area_units(backend: Backend, area: str, scale: str) -> list[str]:
     """Units at ``scale`` that hold part of functional area ``area``."""
     su = backend.execute(backend.table("scale_units"))
@@ -751,6 +799,7 @@ TOPICS: dict[str, tuple[Callable[..., tuple[pd.DataFrame, dict]], bool | str]] =
     "roles": (_topic_roles, False),
     "modes": (_topic_modes, False),
     "pairing": (_topic_pairing, False),
+    "actors": (_topic_actors, True),
     "path": (flows.topic_path, False),
     "io": (flows.topic_io, False),
 }
@@ -773,6 +822,7 @@ TOPIC_TITLES: dict[str, tuple[str, str]] = {
     "roles": ("节点层级：核心、关键、辅助", "Node tiers: core, key, auxiliary"),
     "modes": ("四种实践模式", "The four practice modes"),
     "pairing": ("“创新地 + 产业地”配对", "Innovation place + industry place pairing"),
+    "actors": ("核心主体：企业、高校、院所的网络中心性", "Central actors: PageRank of firms, universities, institutes"),
 }
 
 
