@@ -157,6 +157,9 @@ def test_network_view(page, api, shots):
     g = api.get("/api/analytics/network", params={"layer": "innovation"}).json()
     assert int(page.inner_text("[data-stat=communities]")) == g["communities"]
     assert option(page, "network")["series"][0]["n"] == len(g["nodes"])
+    acts = api.get("/api/analytics/topics/actors", params={"layer": "innovation", "top": 15}).json()["data"]
+    page.wait_for_function("document.querySelector('#page').dataset.actors === '15'")
+    assert acts[0]["name"] in page.locator("#n-actors tbody tr").first.inner_text()
     page.screenshot(path=shots / "network-geo.png")
     page.click("#n-layout button:has-text('力导向')")
     page.wait_for_function("window.__atlasCharts.network.getOption().series[0].layout === 'force'")

@@ -23,7 +23,8 @@ export async function render(root, ctx) {
       <div id="n-stats" class="panel"></div>
     </aside>`));
   root.append(h(`<section class="content"><div class="chart"><div class="chart-box" id="n-chart"></div></div></section>`));
-  root.append(h(`<aside class="side right"><h3>${t("n.top")}</h3><div id="n-top"></div></aside>`));
+  root.append(h(`<aside class="side right"><h3>${t("n.top")}</h3><div id="n-top"></div>
+      <h3>${t("n.actors")}</h3><p class="hint">${t("n.actors.h")}</p><div id="n-actors"></div></aside>`));
   options(root.querySelector("#n-layer"), meta.layers.map((l) => ({ value: l.id, label: getLang() === "zh" ? l.zh : l.en })), view.layer);
   options(root.querySelector("#n-period"), periodOptions(meta), state.period);
   options(root.querySelector("#n-size"), ["pagerank", "degree", "strength", "betweenness"].map((m) => ({ value: m, label: t("m." + m) })), view.size);
@@ -45,6 +46,7 @@ export async function render(root, ctx) {
       const [, g] = await Promise.all([registerScale(view.scale), get("/api/analytics/network", {
         layer: view.layer, scale: view.scale, period: state.period, chain: state.chain, segment: state.segment, weight: view.weight })]);
       draw(g);
+      actors();
       ctx.showError(null);
     } catch (e) {
       ctx.showError(e);
@@ -94,6 +96,23 @@ export async function render(root, ctx) {
       { key: "degree", label: t("m.degree"), num: true },
     ]);
     root.dataset.nodes = g.nodes.length;
+  }
+
+  async function actors() {
+    const el = root.querySelector("#n-actors");
+    try {
+      const r = await get("/api/analytics/topics/actors", { layer: view.layer, period: state.period, chain: state.chain,
+        segment: state.segment, weight: view.weight, top: 15 });
+      el.innerHTML = table(r.data, [
+        { key: "name", label: t("p.entity"), fmt: (v, x) => `${esc(v || x.entity_id)} <span class="muted">${esc(x.city_name || "")}</span>` },
+        { key: "pagerank", label: "PageRank", num: true, fmt: (v) => v.toFixed(4) },
+        { key: "ties", label: t("n.ties"), num: true },
+      ]);
+      root.dataset.actors = String(r.data.length);
+    } catch (e) {
+      el.innerHTML = `<p class="hint">${esc(e.message || e)}</p>`;
+      root.dataset.actors = "0";
+    }
   }
 
   await update();
