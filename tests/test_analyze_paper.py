@@ -96,7 +96,9 @@ def test_roles_tiers_are_ordered_and_g60_is_its_nine_cities(atlas) -> None:
     x = d["patents"]
     assert d["patents_scaled"].to_numpy() == pytest.approx(((x - x.min()) / (x.max() - x.min())).to_numpy())
     assert set(d["function"].dropna()) <= {"source", "conversion", "production"}
-    assert (d["function_zh"].dropna() == d["function"].dropna().map(an.FUNCTIONS_ZH)).all()
+    from chainatlas.analytics.diagnostics import FUNCTIONS_ZH
+
+    assert (d["function_zh"].dropna() == d["function"].dropna().map(FUNCTIONS_ZH)).all()
     assert r.summary["tiers"]["core"] and r.provenance["parameters"]["area"] == "g60"
     with pytest.raises(ConfigError, match="--area: unknown functional area 'nope'"):
         an.analyze(atlas, "roles", period=PERIOD, area="nope")

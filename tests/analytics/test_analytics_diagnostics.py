@@ -146,3 +146,14 @@ def test_area_modes_cover_the_shipped_areas() -> None:
 
     assert set(dg.AREA_MODES) == set(geo.default_areas()["area_id"])
     assert set(dg.AREA_MODES.values()) == set(dg.PRACTICE_MODES)  # one shipped area per mode of Table 1
+
+
+def test_functions_by_hand() -> None:
+    # shares a = (.6, .3, .1, 0), b = (.2, .3, .5, 0): o = .75, .5, 1/6, undefined
+    f = dg.functions(pd.Series({"p": 6.0, "q": 3.0, "r": 1.0, "s": 0.0}),
+                     pd.Series({"p": 2.0, "q": 3.0, "r": 5.0, "s": 0.0}))
+    assert f["orientation"].iloc[:3].tolist() == pytest.approx([0.75, 0.5, 1 / 6])
+    assert f["function"].tolist() == ["source", "conversion", "production", None]
+    assert f.loc["r", "function_zh"] == "产业化"
+    with pytest.raises(ConfigError, match="bands"):
+        dg.functions(pd.Series([1.0]), pd.Series([1.0]), bands=(0.7, 0.3))

@@ -8,6 +8,7 @@ of a chain segment are linked less than their size and proximity predict.
 Contents
 --------
 :func:`node_tiers`          composite of min–max scaled indicators, split into core / key / auxiliary
+:func:`functions`           innovation source / conversion / production from a place's two shares
 :data:`PRACTICE_MODES`      the four modes of Table 1 and the layers that lead each
 :func:`practice_modes`      per area and layer: share of the region's ties, relative intensity, growth; the mode
 :func:`pairing`             innovation places × industry places ranked by gravity potential minus linkage
@@ -29,7 +30,8 @@ from chainatlas.analytics._checks import (
 )
 from chainatlas.errors import ConfigError
 
-__all__ = ["AREA_MODES", "PRACTICE_MODES", "TIERS", "node_tiers", "pairing", "practice_modes"]
+__all__ = ["AREA_MODES", "FUNCTIONS_ZH", "ORIENTATION_BANDS", "PRACTICE_MODES", "TIERS", "functions", "node_tiers",
+           "pairing", "practice_modes"]
 
 #: tier labels, highest first (潘秋晨 2023, section 三(一)2: 核心节点、关键节点、辅助节点)
 TIERS = ("core", "key", "auxiliary")
@@ -116,6 +118,61 @@ def node_tiers(indicators: pd.DataFrame, *, weights: Mapping[str, float] | None 
     out = out.sort_values("score", ascending=False, kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
     return out
+
+
+#: orientation a/(a+b) at or below which a place is a producer, at or above which a source
+ORIENTATION_BANDS = (0.4, 0.6)
+FUNCTIONS_ZH = {"source": "知识创造与创新策源", "conversion": "孵化转化", "production": "产业化"}
+
+
+def functions(innovation: pd.Series, industry: pd.Series, *,
+              bands: tuple[float, float] = ORIENTATION_BANDS) -> pd.DataFrame:
+    """Each place's function along the chain: innovation source, conversion, or production.
+
+    Parameters
+    ----------
+    innovation, industry : Series
+        Non-negative amounts per place on the same index (e.g. patents and revenue).
+    bands : (float, float)
+        Orientation at or below which a place is ``production`` and at or above which it is ``source``.
+
+    Returns
+    -------
+    DataFrame
+        Index as ``innovation``: ``orientation`` (NaN for a place with neither), ``function`` and
+        ``function_zh``.
+
+    Notes
+    -----
+    With :math:`a_i` and :math:`b_i` the place's shares of the region's innovation and industry, the orientation is
+    :math:`o_i = a_i / (a_i + b_i)`: 1 for pure innovation, 0 for pure production, 0.5 when the place holds the
+    same share of both. The paper's G60 tiers name these functions: 知识创造与创新孵化 (上海、合肥、杭州、苏州),
+    承接、孵化、转化 (嘉兴、湖州、芜湖) and 产业化 (金华、宣城).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = functions(pd.Series({"sh": 8.0, "jh": 1.0, "hz": 2.0}), pd.Series({"sh": 2.0, "jh": 6.0, "hz": 2.0}))
+    >>> f["function"].to_dict()
+    {'sh': 'source', 'jh': 'production', 'hz': 'conversion'}
+
+    References
+    ----------
+    .. [1] 潘秋晨 (2023). 长三角区域科技创新与产业联动合作机制研究, section 三(一)2.
+    """
+    lo, hi = bands
+    if not 0 <= lo <= hi <= 1:
+        raise ConfigError(f"bands: expected 0 ≤ low ≤ high ≤ 1, got {bands}")
+    a = pd.Series(as_float_array(innovation.to_numpy(), "innovation", ndim=1, nonnegative=True),
+                  index=innovation.index)
+    b = pd.Series(as_float_array(industry.reindex(innovation.index).fillna(0.0).to_numpy(), "industry", ndim=1,
+                                 nonnegative=True), index=innovation.index)
+    a = a / a.sum() if a.sum() > 0 else a
+    b = b / b.sum() if b.sum() > 0 else b
+    o = (a / (a + b)).where((a + b) > 0)
+    fn = pd.Series(np.select([o >= hi, o <= lo], ["source", "production"], "conversion"), index=o.index,
+                   dtype=object).where(o.notna(), None)
+    return pd.DataFrame({"orientation": o, "function": fn, "function_zh": fn.map(FUNCTIONS_ZH)})
 
 
 def _fisher_jenks(values: np.ndarray, k: int) -> np.ndarray:

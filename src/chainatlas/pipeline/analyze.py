@@ -665,9 +665,6 @@ def _area_units(backend: Backend, area: str, scale: str) -> list[str]:
     return sorted(at["unit"].unique())
 
 
-#: share of a unit's innovation in (innovation + industry) shares above / below which it is a source / producer
-ORIENTATION_BANDS = (0.4, 0.6)
-FUNCTIONS_ZH = {"source": "知识创造与创新策源", "conversion": "孵化转化", "production": "产业化"}
 
 
 def _topic_roles(backend: Backend, *, scale, period, chain, segment, area=None, **_: object
@@ -693,15 +690,8 @@ def _topic_roles(backend: Backend, *, scale, period, chain, segment, area=None, 
         ind[f"pagerank_{lay}"] = nw.pagerank(g).reindex(units).fillna(0.0)
         ind[f"betweenness_{lay}"] = nw.betweenness(g).reindex(units).fillna(0.0)
     tiers = dg.node_tiers(ind)
-    a = n["patents"].reindex(tiers.index).fillna(0.0)
-    b = n["revenue"].reindex(tiers.index).fillna(0.0)
-    a, b = a / a.sum() if a.sum() > 0 else a, b / b.sum() if b.sum() > 0 else b
-    orient = (a / (a + b)).where((a + b) > 0)
-    lo, hi = ORIENTATION_BANDS
-    tiers.insert(0, "orientation", orient)
-    tiers.insert(1, "function", np.select([orient >= hi, orient <= lo], ["source", "production"], "conversion"))
-    tiers.loc[orient.isna(), "function"] = None
-    tiers.insert(2, "function_zh", tiers["function"].map(FUNCTIONS_ZH))
+    fn = dg.functions(n["patents"].reindex(tiers.index).fillna(0.0), n["revenue"].reindex(tiers.index).fillna(0.0))
+    tiers = fn.join(tiers)
     tiers = ind.join(tiers)
     tiers.index.name = "unit"
     out = _names(backend, scale).merge(tiers.reset_index(), on="unit", how="right")
@@ -709,8 +699,9 @@ def _topic_roles(backend: Backend, *, scale, period, chain, segment, area=None, 
     by_tier = {t: list(out.loc[out["tier"] == t, "name_zh"]) for t in dg.TIERS}
     summary = {"area": area, "tiers": by_tier, "indicators": list(ind.columns),
                "method": "min–max scaled indicators, equal weights; Fisher–Jenks into 3 classes (mapclassify)",
-               "function": f"orientation = a/(a+b), a = share of patents, b = share of revenue; source ≥ {hi}, "
-                           f"production ≤ {lo}, else conversion (潘秋晨 2023 三(一)2: 知识创造/孵化转化/产业化)"}
+               "function": "orientation = a/(a+b), a = share of patents, b = share of revenue; source ≥ "
+                           f"{dg.ORIENTATION_BANDS[1]}, production ≤ {dg.ORIENTATION_BANDS[0]}, else conversion "
+                           "(潘秋晨 2023 三(一)2: 知识创造/孵化转化/产业化; analytics.diagnostics.functions)"}
     return out, summary
 
 
