@@ -157,3 +157,14 @@ def test_functions_by_hand() -> None:
     assert f.loc["r", "function_zh"] == "产业化"
     with pytest.raises(ConfigError, match="bands"):
         dg.functions(pd.Series([1.0]), pd.Series([1.0]), bands=(0.7, 0.3))
+
+
+def test_hub_shares_by_hand() -> None:
+    # hub a: 2020 ties a–b 2 (hub), a–x 2 → 0.5; 2021 a–b 1, x–a 3 (stored either way) → 0.25; 2022 none
+    t = pd.DataFrame({"year": [2020, 2020, 2021, 2021, 2021], "src": ["a", "x", "b", "x", "a"],
+                      "dst": ["b", "a", "a", "a", "a"], "n": [2.0, 2.0, 1.0, 3.0, 9.0]})
+    s, slope = dg.hub_shares(t, ["a", "b"], years=[2020, 2021, 2022])
+    a = s[s["hub"] == "a"].set_index("year")
+    assert a.loc[2020, "share"] == 0.5 and a.loc[2021, "share"] == 0.25  # the a–a loop is ignored
+    assert a.loc[2021, "ties_total"] == 4.0 and math.isnan(a.loc[2022, "share"])
+    assert slope["a"] == pytest.approx(-0.25) and slope["b"] == pytest.approx(0.0)  # b: 1.0 in both years

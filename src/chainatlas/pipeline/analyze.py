@@ -491,6 +491,8 @@ def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: objec
 
 def _topic_spillover(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
     """Hub-to-hub share of joint-patent ties per built year (``period`` is ignored: all years are used)."""
+    from chainatlas.analytics import diagnostics as dg
+
     _need_scale(scale, ("city",), "spillover")
     if not backend.has_table("layer_edges"):
         raise ConfigError("the atlas has no built layers yet; run `chainatlas build` first")
@@ -501,25 +503,8 @@ def _topic_spillover(backend: Backend, *, scale, period, chain, segment, **_: ob
     years = query.periods(backend)
     cities = set(geo.places("city")["adcode"])
     ties = ties[ties["src"].isin(cities) & ties["dst"].isin(cities) & (ties["n"] > 0)]
-    rows = []
-    for hub in HUBS:
-        others = [h for h in HUBS if h != hub]
-        # ties of the hub with every other YRD city, whichever end it is stored at (joint patents are symmetric)
-        mine = ties[(ties["src"] == hub) | (ties["dst"] == hub)]
-        partner = mine["dst"].where(mine["src"] == hub, mine["src"])
-        by_year = pd.DataFrame({"year": mine["year"].astype(int), "n": mine["n"], "to_hubs": partner.isin(others)})
-        for y in years:
-            yy = by_year[by_year["year"] == y]
-            total = float(yy["n"].sum())
-            to_hubs = float(yy.loc[yy["to_hubs"], "n"].sum())
-            rows.append({"hub": hub, "year": int(y), "ties_total": total, "ties_to_hubs": to_hubs,
-                         "share": to_hubs / total if total > 0 else np.nan})
-    data = pd.DataFrame(rows)
-    data = _names(backend, "city").rename(columns={"unit": "hub"}).merge(data, on="hub", how="right")
-    trend = {}
-    for hub, g in data.groupby("hub", sort=False):
-        g = g.dropna(subset=["share"])
-        trend[hub] = float(np.polyfit(g["year"], g["share"], 1)[0]) if len(g) >= 2 else None
+    shares, trend = dg.hub_shares(ties.assign(year=ties["year"].astype(int)), HUBS, years)
+    data = _names(backend, "city").rename(columns={"unit": "hub"}).merge(shares, on="hub", how="right")
     sh = data[data["hub"] == HUBS[0]].set_index("year")["share"]
     summary = {"indicator": "share of a hub's joint-patent ties with other YRD cities that go to the other four "
                             "hubs (上海 310100: ties to 南京 320100, 杭州 330100, 合肥 340100, 苏州 320500)",
