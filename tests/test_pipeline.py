@@ -267,3 +267,27 @@ def test_user_chain_from_chains_dir_is_built(writable, tmp_path, monkeypatch):
     assert "lae" in set(chains)
     segs = writable.sql("SELECT segment FROM segments WHERE chain = 'lae' ORDER BY topo_order")["segment"]
     assert list(segs) == ["aircraft", "equipment"]
+
+
+def test_a_bad_file_after_good_ones_rolls_back_the_whole_call(writable, demo_dir, tmp_path):
+    """Files are stored as they finish validating; one bad file still leaves the database as it was."""
+    good = []
+    for kind in ("services", "needs"):
+        src = pd.read_csv(demo_dir / f"{kind}.csv", dtype=str, encoding="utf-8-sig").head(200)
+        key = src.columns[0]
+        src[key] = "R" + src[key]  # new keys: these rows would be added
+        path = tmp_path / f"{kind}.csv"
+        src.to_csv(path, index=False)
+        good.append((kind, path))
+    bad = pd.read_csv(demo_dir / "experts.csv", dtype=str, encoding="utf-8-sig").head(5000)
+    bad.loc[len(bad) - 1, bad.columns[0]] = None  # a missing key on the last row
+    bad_path = tmp_path / "experts.csv"
+    bad.to_csv(bad_path, index=False)
+    before = _counts(writable)
+    batches = len(writable.sql("SELECT * FROM batches"))
+    with pytest.raises(IngestError) as e:
+        ingest_files(writable, [*good, ("experts", bad_path)])
+    assert {err.file for err in e.value.errors} == {"experts.csv"}
+    assert _counts(writable) == before and len(writable.sql("SELECT * FROM batches")) == batches
+    out = ingest_files(writable, good)  # the good files alone load
+    assert out.rows_loaded == 400
