@@ -82,3 +82,21 @@ def test_readers_run_side_by_side(tmp_path: Path):
     open_backend(db).close()
     with open_backend(db, read_only=True) as a, open_backend(db, read_only=True) as b:
         assert a.get_meta("schema_version") == b.get_meta("schema_version") == str(schema.SCHEMA_VERSION)
+
+
+def test_a_table_whose_columns_moved_is_refused_not_filled_wrongly(tmp_path, demo_dir):
+    """Batches are appended by position; a table reordered outside a migration must fail loudly."""
+    from chainatlas.errors import SchemaError
+    from chainatlas.pipeline.load import ingest_files
+
+    db = tmp_path / "moved.duckdb"
+    with open_backend(db) as b:
+        cols = [r[0] for r in b.con.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                            "table_name = 'raw_needs' ORDER BY ordinal_position").fetchall()]
+        moved = [cols[1], cols[0], *cols[2:]]
+        b.con.execute(f"CREATE TABLE t AS SELECT {', '.join(moved)} FROM raw_needs")
+        b.con.execute("DROP TABLE raw_needs")
+        b.con.execute("ALTER TABLE t RENAME TO raw_needs")
+        with pytest.raises(SchemaError, match=r"table raw_needs has columns .* expected .* in this order"):
+            ingest_files(b, [("needs", demo_dir / "needs.csv")])
+        assert b.sql("SELECT count(*) AS c FROM raw_needs")["c"].iloc[0] == 0

@@ -39,6 +39,7 @@ class DuckDBBackend(Backend):
     def __init__(self, path: Path, *, read_only: bool = False, command: str = ""):
         self.path = Path(path)
         self.read_only = read_only
+        self._checked: set[str] = set()  # raw tables whose column order _append has verified
         self._note = self.path.with_name(self.path.name + ".writer")
         if read_only and not self.path.exists():
             raise BackendError(
@@ -242,11 +243,24 @@ class DuckDBBackend(Backend):
         Handed to DuckDB as Arrow without copies, and not as a registered view: inside a transaction
         DuckDB keeps a dropped view, and with it the data, until the commit.
         """
+        self._check_column_order(table, [c for c, _ in columns])
         given = pa.Table.from_pandas(frame, preserve_index=False)
         n = len(given)
         arrays = {c: pa.array(np.full(n, batch_id, dtype=np.int32)) if c == "batch_id"
                   else given[c] if c in given.column_names else pa.nulls(n) for c, _ in columns}
         self.con.from_arrow(pa.table(arrays)).insert_into(table)  # by position: columns in table order
+
+    def _check_column_order(self, table: str, names: list[str]) -> None:
+        """The positional insert above is right only if the stored table has these columns in this order."""
+        if table in self._checked:
+            return
+        stored = [r[0] for r in self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table]).fetchall()]
+        if stored != names:
+            raise SchemaError(f"{self.path}: table {table} has columns {stored}, expected {names} in this order; "
+                              f"the schema changed without a migration (schema version {self.schema_version})")
+        self._checked.add(table)
 
     def _all_years(self) -> list[int]:
         return [r[0] for r in self.con.execute(
