@@ -205,6 +205,9 @@ def test_analyze_gravity_with_travel_times_by_name(atlas, tmp_path: Path) -> Non
     assert timed.data[["src", "dst"]].equals(base.data[["src", "dst"]])
     assert timed.data["expected"].to_numpy() == pytest.approx(base.data["expected"].to_numpy(), rel=1e-9)
     assert timed.summary["distance"] == str(f) and timed.provenance["parameters"]["distance_file"] == str(f)
+    import hashlib
+
+    assert timed.summary["distance_sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()  # content, not only path
 
 
 # ------------------------------------------------------------------------------------------------ 鸿沟 per segment
@@ -284,3 +287,48 @@ def test_actors_within_a_chain_and_needs_a_layer(atlas) -> None:
     assert ic.data["pagerank"].sum() == pytest.approx(1.0)  # every entity of the subgraph listed
     with pytest.raises(ConfigError, match="--layer"):
         an.analyze(atlas, "actors", period=PERIOD)
+
+
+# ------------------------------------------------------------------------------------------------ review fixes
+def test_supplier_concentration_does_not_depend_on_the_scale(atlas) -> None:
+    city = an.analyze(atlas, "chains", chain="nev", period=PERIOD).summary["segments"]
+    area = an.analyze(atlas, "chains", chain="nev", period=PERIOD, scale="area").summary["segments"]
+    for seg, v in city.items():
+        a, c = area[seg]["suppliers"], v["suppliers"]
+        assert a.get("value") == pytest.approx(c.get("value")) and a.get("hhi_suppliers") == c.get("hhi_suppliers")
+
+
+def test_qap_skips_layers_without_ties_and_filters_by_layer(atlas) -> None:
+    seg = an.analyze(atlas, "qap", chain="ic", segment="design", period=PERIOD, permutations=19)
+    empty = set(seg.summary["empty_layers"])
+    assert empty and not any(r.layer_a in empty or r.layer_b in empty for r in seg.data.itertuples())
+    assert len(seg.data) + len(seg.summary["skipped_pairs"]) == 15
+    one = an.analyze(atlas, "qap", layer="innovation", period=PERIOD, permutations=19)
+    assert len(one.data) == 5 and all("innovation" in (r.layer_a, r.layer_b) for r in one.data.itertuples())
+    und = an.analyze(atlas, "qap", layer="innovation", other="industry", period=PERIOD, permutations=19,
+                     directed=False).data.iloc[0]
+    e = _layer(atlas, "innovation")
+    pairs = {tuple(sorted(p)) for p in e[["src", "dst"]].to_numpy()}
+    assert und["ties_a"] == len(pairs)  # each undirected tie once
+
+
+def test_roles_within_a_chain_keeps_the_papers(atlas) -> None:
+    r = an.analyze(atlas, "roles", chain="ic", period=PERIOD).data.set_index("unit")
+    papers = query.nodes(atlas, scale="city", period=PERIOD, attrs=["papers"]).set_index("unit")["papers"]
+    assert r["papers"].sum() > 0
+    assert r["papers"].to_dict() == pytest.approx(papers.reindex(r.index).fillna(0.0).to_dict())
+
+
+def test_pairing_skips_degenerate_segments_with_the_reason(atlas) -> None:
+    r = an.analyze(atlas, "pairing", chain="bio", period=2015, top=5)
+    assert r.summary["skipped_segments"] and all(r.summary["skipped_segments"].values())
+    assert set(r.data["segment"]).isdisjoint(r.summary["skipped_segments"])
+
+
+def test_travel_times_with_a_blank_diagonal(tmp_path: Path) -> None:
+    places = tmp_path / "places.csv"
+    places.write_text("id,population,gdp\nA,10,1\nB,20,2\n", encoding="utf-8")
+    times = tmp_path / "times.csv"
+    times.write_text("id,A,B\nA,,30\nB,30,\n", encoding="utf-8")
+    r = an.calc("gravity", places, distance_file=str(times)).data
+    assert set(r["distance"]) == {30.0}

@@ -51,7 +51,7 @@ def _save(result, output: Path, fmt: str | None) -> None:
 @click.option("--attr", default=None, help="node attribute (moran: default patents; complexity: default firms)")
 @click.option("--weight", type=click.Choice(["n", "value"]), default="n", show_default=True,
               help="tie weight: number of records or summed value")
-@click.option("--undirected", is_flag=True, help="network: treat ties as undirected")
+@click.option("--undirected", is_flag=True, help="network, multiplex, qap, actors: treat ties as undirected")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of anything random")
 @click.option("--resolution", type=float, default=1.0, show_default=True, help="communities: Leiden γ")
 @click.option("--top", type=int, default=None,
@@ -88,7 +88,8 @@ def analyze(ctx: click.Context, topic: str, layer: str | None, other: str | None
                    合肥, 苏州), every built year, with the OLS trend
       multiplex    per unit: degree and strength in each of the six layers and the multiplex participation
                    coefficient; layer overlap (Jaccard, weight correlation) in the summary
-      qap          QAP correlation (permutation p-values) of every pair of layers, or --layer with --other
+      qap          QAP correlation (permutation p-values) of every pair of layers, the pairs of --layer,
+                   or --layer with --other; layers without ties are skipped (listed in the summary)
       roles        core / key / auxiliary nodes (核心/关键/辅助节点): innovation and knowledge centrality with
                    patents and papers, Fisher–Jenks tiers; --area g60 for one functional area
       modes        the paper's four practice modes (Table 1): per functional area, which layers dominate its

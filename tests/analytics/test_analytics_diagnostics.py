@@ -35,7 +35,9 @@ def test_tiers_weights_and_constant_columns() -> None:
 
 def test_tiers_with_ties_in_the_scores() -> None:
     t = dg.node_tiers(pd.DataFrame({"a": [1.0, 1.0, 5.0, 5.0]}, index=list("abcd")))
-    assert t["tier"].to_dict() == {"c": "core", "d": "core", "a": "key", "b": "key"}  # two distinct values
+    assert t["tier"].to_dict() == {"c": "core", "d": "core", "a": "auxiliary", "b": "auxiliary"}  # two values
+    with pytest.raises(ConfigError, match="no variation"):
+        dg.node_tiers(pd.DataFrame({"a": [0.0, 0.0, 0.0]}))
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -116,6 +118,16 @@ def test_pairing_by_hand() -> None:
     assert r.loc[("sh", "sz"), "src_innovation_share"] == pytest.approx(0.8)
     assert r.loc[("sh", "sz"), "dst_industry_share"] == pytest.approx(0.4)
     assert list(dg.pairing(p, obs, top=1)["dst"]) == [r["gap"].idxmax()[1]]
+
+
+def test_pairing_needs_two_places_and_observed_ties() -> None:
+    p = pd.DataFrame({"unit": ["a", "b", "c"], "innovation": [3.0, 0.0, 0.0], "industry": [2.0, 0.0, 0.0],
+                      "population": [1.0, 1.0, 1.0], "lon": [120.0, 121.0, 122.0], "lat": [30.0, 31.0, 32.0]})
+    with pytest.raises(ConfigError, match=r"only \['a'\] holds"):
+        dg.pairing(p, pd.DataFrame({"src": ["a"], "dst": ["b"], "n": [1.0]}))
+    p2 = p.assign(industry=[0.0, 2.0, 1.0])
+    with pytest.raises(ConfigError, match="observed: no ties"):
+        dg.pairing(p2, pd.DataFrame({"src": ["a"], "dst": ["a"], "n": [4.0]}))
 
 
 def test_pairing_needs_both_sides() -> None:

@@ -181,8 +181,12 @@ def _fisher_jenks(values: np.ndarray, k: int) -> np.ndarray:
     import mapclassify
 
     distinct = np.unique(values)
-    if len(distinct) <= k:  # nothing to optimise: each distinct value is a class, from the top down
-        return np.searchsorted(distinct, values) + (k - len(distinct))
+    if len(distinct) == 1:
+        raise ConfigError(f"indicators: every node has the same composite score ({distinct[0]:g}); there is no "
+                          f"variation to form tiers from (no data for this selection?)")
+    if len(distinct) <= k:  # nothing to optimise: distinct values spread from the top tier to the bottom one
+        pos = np.searchsorted(distinct, values)
+        return np.rint(pos * (k - 1) / (len(distinct) - 1)).astype(int)
     with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fine for city counts
         warnings.simplefilter("ignore", UserWarning)
         return np.asarray(mapclassify.FisherJenks(values, k=k).yb, dtype=int)
@@ -370,10 +374,16 @@ def pairing(places: pd.DataFrame, observed: pd.DataFrame, *, id: str = "unit", i
     n = len(p)
     p["a"], p["b"] = a / a.sum(), b / b.sum()
     p["G"] = p["a"] + p["b"]
+    if (p["G"] > 0).sum() < 2:
+        only = p.loc[p["G"] > 0, id].tolist()
+        raise ConfigError(f"places: only {only} holds innovation or industry in this segment; there is no pair")
     inn = set(p.loc[(p["a"] > p["b"]) & (p["a"] >= 1.0 / n), id])
     ind = set(p.loc[(p["b"] > p["a"]) & (p["b"] >= 1.0 / n), id])
     expected = gravity(p, id=id, population=population, gdp="G", lon=lon, lat=lat, exponent=exponent)
-    obs = observed[observed["src"].isin(p[id]) & observed["dst"].isin(p[id])]
+    obs = observed[observed["src"].isin(p[id]) & observed["dst"].isin(p[id]) & (observed["src"] != observed["dst"])]
+    if float(obs[weight].sum()) <= 0:
+        raise ConfigError("observed: no ties between distinct places, so the potential cannot be scaled to the "
+                          "current linkage; see the places' shares instead")
     gap = linkage_gap(obs, expected, directed=False, weight=weight)
     fwd = gap["src"].isin(inn) & gap["dst"].isin(ind)
     rev = gap["dst"].isin(inn) & gap["src"].isin(ind)

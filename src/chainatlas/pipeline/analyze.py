@@ -265,6 +265,7 @@ def _topic_gravity(backend: Backend, *, layer, scale, period, chain, segment, we
     gap.insert(3, "dst_name", gap["dst"].map(names))
     return gap, {"mass_attribute": mass, "population": "pop_2020 (census, geo.places('city'))",
                  "distance": str(distance_file) if distance_file else "great-circle km between centroids",
+                 "distance_sha256": _sha256(distance_file) if distance_file else None,
                  "observed_total": float(e[weight].sum()), "n_places": len(places)}
 
 
@@ -408,7 +409,10 @@ def _chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
 
 
 def _chain_suppliers(backend: Backend, chain: str, period: int, scale: str) -> pd.DataFrame:
-    """Supply links of one chain's segments in one year: segment, supplier entity, its unit at ``scale``, value."""
+    """Supply links of one chain's segments in one year: segment, supplier entity, its unit at ``scale``, value.
+
+    Functional areas overlap, so at scale ``area`` a supplier's place is its city (each link counted once).
+    """
     cols = ["segment", "supplier", "place", "value"]
     if not (backend.has_table("facts") and backend.has_table("seg_lookup")):
         return pd.DataFrame(columns=cols)
@@ -416,10 +420,11 @@ def _chain_suppliers(backend: Backend, chain: str, period: int, scale: str) -> p
     f = f.filter((f.source == "supply_links") & (f.year == int(period)))
     k = sl.filter(sl.chain == chain)
     j = f.join(k, (f.ck_type == k.ck_type) & (f.ck == k.ck))
-    u = su.filter(su.scale == scale)
-    j = j.left_join(u, j.src_adcode == u.adcode)
-    g = j.group_by(["segment", j.src.name("supplier"), j.unit.name("place")]).aggregate(value=j.value.sum())
-    return backend.execute(g)[cols]
+    g = j.group_by(["segment", j.src.name("supplier"), "src_adcode"]).aggregate(value=j.value.sum())
+    links = backend.execute(g)
+    u = backend.execute(su.filter(su.scale == ("city" if scale == "area" else scale)).select("adcode", "unit"))
+    links["place"] = links["src_adcode"].map(dict(zip(u["adcode"], u["unit"])))
+    return links[cols]
 
 
 def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: object) -> tuple[pd.DataFrame, dict]:
@@ -484,8 +489,8 @@ def _topic_chains(backend: Backend, *, scale, period, chain, segment, **_: objec
                "single": comp.single, "lq_attribute": "firms",
                "trade": "raw_trade ⋈ seg_lookup (HS 6-digit), year = period; regions by codes.country_region",
                "suppliers": "supply links (facts, source supply_links) of the segment in the year: supplier firms' "
-                            f"value shares (HHI, CR1, CR5) and supplier {scale}s' shares (analytics.chains."
-                            "supplier_concentration)"}
+                            f"value shares (HHI, CR1, CR5) and supplier {'city' if scale == 'area' else scale}s' "
+                            "shares (analytics.chains.supplier_concentration)"}
     return data, summary
 
 
@@ -574,8 +579,26 @@ def _topic_qap(backend: Backend, *, layer, scale, period, chain, segment, other=
     units = sorted(set(e["src"]) | set(e["dst"]))
     mats = {lay: nw.adjacency_matrix(e[e["layer"] == lay], units, directed=directed, weight=weight)
             for lay in LAYERS}
-    pairs = [(layer, other)] if other else list(combinations(LAYERS, 2))
+    empty = [lay for lay in LAYERS if not (mats[lay].to_numpy() > 0).any()]
+    if other:
+        pairs = [(layer, other)]
+        for lay in pairs[0]:
+            if lay in empty:
+                raise ConfigError(f"--layer/--other: layer {lay!r} has no ties between distinct units at scale "
+                                  f"{scale}, period {period}, chain {chain!r}, segment {segment!r}")
+    else:
+        pairs = [p for p in combinations(LAYERS, 2) if layer is None or layer in p]
+    skipped = [p for p in pairs if p[0] in empty or p[1] in empty]
+    pairs = [p for p in pairs if p not in skipped]
+    if not pairs:
+        raise ConfigError(f"qap: fewer than two layers have ties at scale {scale}, period {period}, chain "
+                          f"{chain!r}, segment {segment!r} (empty: {', '.join(empty)})")
     overlap = nw.layer_overlap(e, directed, weight=weight).set_index(["layer_a", "layer_b"])
+
+    def ties(m: pd.DataFrame) -> int:
+        a = m.to_numpy() > 0
+        return int(a.sum() if directed else np.triu(a, 1).sum())
+
     rows = []
     for a, b in pairs:
         q = nw.qap_correlation(mats[a], mats[b], n_permutations=int(permutations), seed=int(seed))
@@ -585,9 +608,10 @@ def _topic_qap(backend: Backend, *, layer, scale, period, chain, segment, other=
                      "p_two_sided": q.p_two_sided,
                      "jaccard": float(ov["jaccard"]) if ov is not None else np.nan,
                      "weight_corr": float(ov["weight_corr"]) if ov is not None else np.nan,
-                     "ties_a": int((mats[a].to_numpy() > 0).sum()), "ties_b": int((mats[b].to_numpy() > 0).sum())})
+                     "ties_a": ties(mats[a]), "ties_b": ties(mats[b])})
     data = pd.DataFrame(rows).sort_values("qap_r", ascending=False, ignore_index=True)
     return data, {"n_units": len(units), "permutations": int(permutations), "seed": int(seed),
+                  "skipped_pairs": [f"{a}–{b}" for a, b in skipped], "empty_layers": empty,
                   "method": "QAP (Krackhardt 1988): Pearson r of off-diagonal cells, node relabelling test"}
 
 
@@ -664,6 +688,9 @@ def _topic_roles(backend: Backend, *, scale, period, chain, segment, area=None, 
     n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=segment)
     n = n.assign(**{a: 0.0 for a in ("patents", "papers", "revenue") if a not in n})
     n = n[n["unit"].isin(units)].set_index("unit")
+    if chain != ALL:  # papers carry no chain: a place's knowledge base is all its papers
+        p = query.nodes(backend, scale=scale, period=period, attrs=["papers"]).set_index("unit")
+        n["papers"] = p["papers"].reindex(n.index).fillna(0.0) if "papers" in p else 0.0
     ind = pd.DataFrame({"patents": n["patents"], "papers": n["papers"]}, index=units).fillna(0.0)
     for lay in ("innovation", "knowledge"):
         e = query.edges(backend, layer=lay, scale=scale, period=period, chain=chain, segment=segment)
@@ -741,11 +768,16 @@ def _topic_pairing(backend: Backend, *, scale, period, chain, segment, top=20, e
             skipped[s] = "no patents" if p["patents"].sum() <= 0 else "no firms"
             continue
         o = query.edges(backend, layer="innovation", scale=scale, period=period, chain=chain, segment=s)
-        pr = dg.pairing(p.assign(population=p["population"].astype(float)), o, innovation="patents",
-                        industry=industry, exponent=exponent, top=top)
+        try:
+            pr = dg.pairing(p.assign(population=p["population"].astype(float)), o, innovation="patents",
+                            industry=industry, exponent=exponent, top=top)
+        except ConfigError as e:  # e.g. one city holds the whole segment, or no ties to scale to
+            skipped[s] = str(e)
+            continue
         frames.append(pr.assign(segment=s, industry_attribute=industry))
     if not frames:
-        raise ConfigError(f"pairing: no segment of chain {chain!r} has both patents and firms in {period}")
+        raise ConfigError(f"pairing: no segment of chain {chain!r} can be paired in {period}: "
+                          + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     data = pd.concat(frames, ignore_index=True)
     names = _names(backend, "city").set_index("unit")["name_zh"]
     data.insert(1, "src_name", data["src"].map(names))
@@ -888,6 +920,10 @@ def _numeric(df: pd.DataFrame, path: Path, cols: Sequence[str]) -> pd.DataFrame:
     return out
 
 
+def _sha256(path: Path | str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def read_distance(path: Path | str, ids: Sequence[str] | None = None,
                   aliases: dict[str, str] | None = None) -> pd.DataFrame:
     """A square distance or travel-time matrix: first column = place ids, header = the same ids.
@@ -899,7 +935,13 @@ def read_distance(path: Path | str, ids: Sequence[str] | None = None,
     first = df.columns[0]
     rows = [aliases.get(str(v).strip(), str(v).strip()) if aliases else str(v).strip() for v in df[first]]
     cols = [aliases.get(c, c) if aliases else c for c in df.columns[1:]]
-    m = _numeric(df.drop(columns=[first]), path, list(df.columns[1:]))
+    body = df.drop(columns=[first]).copy()
+    for i, r in enumerate(rows):  # the diagonal (a place to itself) is often left blank; it is never used
+        if r in cols:
+            j = cols.index(r)
+            if pd.isna(body.iat[i, j]) or str(body.iat[i, j]).strip() == "":
+                body.iat[i, j] = "0"
+    m = _numeric(body, path, list(df.columns[1:]))
     m.index, m.columns = rows, cols
     if sorted(rows) != sorted(cols) or len(set(rows)) != len(rows):
         raise ConfigError(f"{path}: expected a square matrix whose first column and header list the same places "
@@ -1085,7 +1127,8 @@ def _calc_gravity(df: pd.DataFrame, path: Path, *, exponent: float = 2.0, distan
     if distance_file:
         d = read_distance(distance_file, list(p["id"]))
         p = p.assign(lon=0.0, lat=0.0)  # unused with a matrix
-        return gv.gravity(p, id="id", distance=d, exponent=exponent), {"distance": str(distance_file)}
+        return gv.gravity(p, id="id", distance=d, exponent=exponent), {"distance": str(distance_file),
+                                                                       "distance_sha256": _sha256(distance_file)}
     return gv.gravity(p, id="id", exponent=exponent), {"distance": "great-circle km"}
 
 
@@ -1301,7 +1344,7 @@ def calc(method: str, input: Path | str, **parameters: object) -> Result:
     params = {k: v for k, v in parameters.items() if v is not None}
     used = _effective(fn, params)
     data, summary = fn(df, path, **used)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = _sha256(path)
     prov = _provenance(method=method, layer=None, scale=None, period=None, chain=None, segment=None,
                        parameters=used, data_version={"input": str(path), "sha256": digest, "rows": len(df)},
                        synthetic=None, source="user table")
