@@ -11,6 +11,7 @@ import pytest
 
 from chainatlas.analytics import io, paths
 from chainatlas.errors import ConfigError
+from chainatlas.pipeline import analyze as an
 from chainatlas.pipeline import flows
 
 PERIOD = 2024
@@ -217,3 +218,31 @@ def test_io_errors(atlas) -> None:
         _io(atlas, extract="nowhere")
     with pytest.raises(ConfigError, match="--scale: topic 'io' works at scale city or province"):
         flows.topic_io(atlas, layer=None, scale="region", period=PERIOD, chain=CHAIN, segment="*")
+
+
+def test_records_with_a_chain_but_no_segment_make_no_unnamed_sector(built_db, demo_dir, tmp_path) -> None:
+    """A supply link tagged only 'bio' (no segment) counts in the chain total, not as a sector of its own."""
+    import shutil
+
+    from chainatlas.pipeline.build import build
+    from chainatlas.pipeline.load import ingest_files
+    from chainatlas.storage.base import open_backend
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(built_db, db)
+    src = pd.read_csv(demo_dir / "supply_links.csv", dtype=str, encoding="utf-8-sig")
+    rows = src[src["chain"] == "bio"].head(20).copy()
+    rows["period"], rows["segment"], rows["hs_code"] = "2024", None, None
+    rows["supplier_code"] = rows["supplier_code"].to_numpy()[::-1]  # new (supplier, customer, period) keys
+    rows = rows.drop_duplicates(["supplier_code", "customer_code"])
+    path = tmp_path / "supply_links_chain_only.csv"
+    rows.to_csv(path, index=False)
+    with open_backend(db) as b:
+        ingest_files(b, [("supply_links", path)])
+        build(b)
+        added = b.sql("SELECT count(*) AS c FROM facts WHERE source = 'supply_links' AND ck = 'bio:'")["c"].iloc[0]
+        assert added == len(rows)  # the links are in the atlas, assigned to the chain only
+        tab = flows.io_table(b, chain="bio", scale="city", period=2024)
+        assert "" not in set(tab.Z.index.get_level_values(-1)) | set(tab.Z.columns.get_level_values(-1))
+        sup = an.analyze(b, "chains", chain="bio", period=2024).summary["segments"]
+        assert "" not in sup

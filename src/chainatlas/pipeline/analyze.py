@@ -418,7 +418,7 @@ def _chain_suppliers(backend: Backend, chain: str, period: int, scale: str) -> p
         return pd.DataFrame(columns=cols)
     f, sl, su = backend.table("facts"), backend.table("seg_lookup"), backend.table("scale_units")
     f = f.filter((f.source == "supply_links") & (f.year == int(period)))
-    k = sl.filter(sl.chain == chain)
+    k = sl.filter((sl.chain == chain) & (sl.segment != ""))  # "ic:" (chain, no segment) counts in no segment
     j = f.join(k, (f.ck_type == k.ck_type) & (f.ck == k.ck))
     g = j.group_by(["segment", j.src.name("supplier"), "src_adcode"]).aggregate(value=j.value.sum())
     links = backend.execute(g)

@@ -61,7 +61,7 @@ def _unit_of(backend: Backend, scale: str) -> dict[str, str]:
 
 def _lookup(backend: Backend, chain: str, ck_type: str | None = None):
     sl = backend.table("seg_lookup")
-    sl = sl.filter(sl.chain == chain)
+    sl = sl.filter((sl.chain == chain) & (sl.segment != ""))  # "ic:" (chain, no segment) counts in no segment
     return sl if ck_type is None else sl.filter(sl.ck_type == ck_type)
 
 
