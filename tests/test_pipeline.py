@@ -291,3 +291,23 @@ def test_a_bad_file_after_good_ones_rolls_back_the_whole_call(writable, demo_dir
     assert _counts(writable) == before and len(writable.sql("SELECT * FROM batches")) == batches
     out = ingest_files(writable, good)  # the good files alone load
     assert out.rows_loaded == 400
+
+
+@pytest.mark.parametrize("bigger", ["needs_1.csv", "needs_2.csv"])
+def test_load_dir_same_kind_later_name_wins_whatever_the_sizes(writable, demo_dir, tmp_path, bigger):
+    src = pd.read_csv(demo_dir / "needs.csv", dtype=str, encoding="utf-8-sig")
+    key = src.columns[0]
+    one = src.head(3).copy()
+    one[key] = ["W1", "W2", "W3"]
+    folder = tmp_path / "two"
+    folder.mkdir()
+    first, second = one.assign(title="第一版"), one.head(1).assign(title="第二版")
+    pad = src.iloc[3:2003].copy()  # make one of the two files much bigger
+    pad[key] = "P" + pad[key]
+    (first if bigger == "needs_1.csv" else second).pipe(lambda d: pd.concat([d, pad])).to_csv(
+        folder / bigger, index=False)
+    other = "needs_2.csv" if bigger == "needs_1.csv" else "needs_1.csv"
+    (second if bigger == "needs_1.csv" else first).to_csv(folder / other, index=False)
+    load_dir(writable, folder)
+    got = writable.sql(f"SELECT {key}, title FROM raw_needs WHERE {key} IN ('W1', 'W2', 'W3') ORDER BY 1")
+    assert got["title"].tolist() == ["第二版", "第一版", "第一版"]  # needs_2 replaced W1 of needs_1

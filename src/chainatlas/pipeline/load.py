@@ -137,6 +137,7 @@ def _validated(pool: ThreadPoolExecutor, paths: list[tuple[str, Path]], tax: Tax
 def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:
     """Load every input file of ``folder`` in one transaction (all files or none).
 
+    Files of one kind load in name order: where two share a key, the row of the later name is kept.
     A ``dataset.json`` beside them (written by ``chainatlas demo-data``) is recorded in the atlas
     so that the API and UI can say the data are synthetic.
     """
@@ -148,10 +149,14 @@ def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:
     if not files:
         raise ConfigError(f"load-dir: no input files ({', '.join(FILE_SUFFIXES)}) in {folder}")
     order = list(KINDS)
-    # largest files first so that validating them overlaps the most storing; raw tables do not depend
-    # on each other (entities are linked at build time), so the order changes nothing else
-    pairs = sorted(((kind_of_file(p), p) for p in files),
-                   key=lambda kp: (-kp[1].stat().st_size, order.index(kp[0]), kp[1].name))
+    # kinds with the largest files first, so that validating them overlaps the most storing (raw tables do
+    # not depend on each other: entities are linked at build time); within a kind, files in name order, so
+    # that where two files share a key the later name wins (patents_2024 over patents_2023)
+    kinds = [(kind_of_file(p), p) for p in files]
+    biggest: dict[str, int] = {}
+    for k, p in kinds:
+        biggest[k] = max(biggest.get(k, 0), p.stat().st_size)
+    pairs = sorted(kinds, key=lambda kp: (-biggest[kp[0]], order.index(kp[0]), kp[1].name))
     outcome = ingest_files(backend, pairs, **kw)  # type: ignore[arg-type]
     manifest = folder / "dataset.json"
     if manifest.exists():
