@@ -72,7 +72,8 @@ def test_qap_pair_matches_a_direct_correlation(atlas) -> None:
     every = an.analyze(atlas, "qap", period=PERIOD, permutations=199)
     assert len(every.data) == 15
     again = every.data.set_index(["layer_a", "layer_b"]).loc[("innovation", "industry")]
-    assert again["qap_r"] == pytest.approx(r) and again["p_greater"] == row["p_greater"]  # same seed
+    assert again["qap_r"] == pytest.approx(r)
+    assert abs(again["p_greater"] - row["p_greater"]) <= 1 / 200  # same seed (sums may differ in the last bit)
 
 
 def test_qap_other_without_layer(atlas) -> None:
