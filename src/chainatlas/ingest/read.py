@@ -242,19 +242,7 @@ def _assemble(
         seen[name] = header
         header_map[header] = name
         out[name] = pd.arrays.ArrowStringArray(_as_text(col))
-    for f in k.fields:
-        if f.required and f.name not in seen:
-            errors.append(
-                RowError(
-                    file,
-                    1,
-                    f.name,
-                    "",
-                    "missing column",
-                    f"required column {f.name} ({f.zh}) is missing; "
-                    f"add a column headed {f.zh!r} or {f.name!r}",
-                )
-            )
+    errors.extend(missing_columns(k, seen, file))
     if errors:
         raise IngestError(f"{file}: the header row does not fit input kind {k.name} ({k.zh})", errors)
     meta["header_map"] = header_map
@@ -479,3 +467,10 @@ def _read_parquet(p: Path) -> tuple[list[str], list[pa.ChunkedArray]]:
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(f"{p.name}: cannot read the Parquet file ({exc})") from None
     return list(table.column_names), list(table.columns)
+
+
+def missing_columns(k: Kind, present: Any, file: str) -> list[RowError]:
+    """One error per required field of ``k`` that is not among the ``present`` column names."""
+    return [RowError(file, 1, f.name, "", "missing column",
+                     f"required column {f.name} ({f.zh}) is missing; add a column headed {f.zh!r} or {f.name!r}")
+            for f in k.fields if f.required and f.name not in present]

@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 
 from chainatlas.errors import IngestError, RowError
 from chainatlas.ingest import rules
-from chainatlas.ingest.read import IGNORED_HEADERS, ROW_INDEX, STRING, read_table
+from chainatlas.ingest.read import IGNORED_HEADERS, ROW_INDEX, STRING, missing_columns, read_table
 from chainatlas.ingest.rules import TEXT, Column, Failure, Mapped, Outcome, Uniques, materialize
 from chainatlas.model.kinds import Field, Kind
 from chainatlas.model.kinds import kind as get_kind
@@ -514,19 +514,7 @@ def _file_level_checks(k: Kind, frame: pd.DataFrame, file: str, err: _Errors) ->
                     f"column {col!r} is not a field of {k.name} ({k.zh}); expected: {', '.join(k.names)}",
                 )
             )
-    for f in k.fields:
-        if f.required and f.name not in frame.columns:
-            err.file_level.append(
-                RowError(
-                    file,
-                    1,
-                    f.name,
-                    "",
-                    "missing column",
-                    f"required column {f.name} ({f.zh}) is missing; "
-                    f"add a column headed {f.zh!r} or {f.name!r}",
-                )
-            )
+    err.file_level.extend(missing_columns(k, set(frame.columns), file))
 
 
 def _resolve_from_address(
