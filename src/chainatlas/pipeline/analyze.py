@@ -643,7 +643,8 @@ def _topic_actors(backend: Backend, *, layer, scale, period, chain, segment, wei
     deg = pd.concat([e["src"], e["dst"]]).value_counts().rename("ties")
     m = pd.concat([pr, out_s, in_s, deg], axis=1).fillna(0.0)
     m.index.name = "entity_id"
-    m = m.sort_values(["pagerank", "ties"], ascending=False).head(int(top)).reset_index()
+    m = m.reset_index().sort_values(["pagerank", "ties", "entity_id"], ascending=[False, False, True],
+                                    kind="stable").head(int(top)).reset_index(drop=True)
     m.insert(0, "rank", np.arange(1, len(m) + 1))
     ent = backend.table("entities")
     info = backend.execute(ent.filter(ent.entity_id.isin(list(m["entity_id"])))
