@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No wall-clock deadlines anywhere: machines differ threefold in memory bandwidth and CI shares its cores.
+settings.register_profile("chainatlas", deadline=None)
+settings.load_profile("chainatlas")
 
 from chainatlas.pipeline.build import build
 from chainatlas.pipeline.load import load_dir

@@ -25,6 +25,13 @@ class TaxonomyError(ChainAtlasError):
     """A chain definition is invalid (unknown code, cycle, segment without concordance...)."""
 
 
+class NotBuiltError(ChainAtlasError):
+    """The atlas has no built layers (or not the period asked for) yet: run ``chainatlas build``.
+
+    A state of the atlas, not a bad parameter: the API answers 409 Conflict.
+    """
+
+
 class SchemaError(ChainAtlasError):
     """Database schema is missing, too new, or cannot be migrated."""
 
@@ -59,6 +66,12 @@ class RowError:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row} [{self.column}={self.value!r}] {self.rule}: {self.message}"
+
+    def to_dict(self) -> dict:
+        """The error as JSON-safe fields (the one shape of a row error in API answers and reports)."""
+        return {"file": self.file, "row": int(self.row), "column": self.column,
+                "value": None if self.value is None else str(self.value), "rule": self.rule,
+                "message": self.message}
 
 
 class IngestError(ChainAtlasError):
