@@ -7,7 +7,7 @@ Every answer has ``synthetic``: true when the atlas holds synthetic (made-up) re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,6 +56,7 @@ class IndicatorInfo(BaseModel):
     unit_zh: str
     unit_en: str
     group: str
+    direction: Literal["up", "down"]
 
 
 class Meta(Envelope):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import ibis
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 
 from chainatlas import geo
 from chainatlas.errors import ConfigError
+from chainatlas.model.indicators import INDICATORS
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.model.taxonomy import industry_segments
@@ -29,8 +29,6 @@ from chainatlas.pipeline.areas import list_areas
 from chainatlas.storage.base import Backend
 
 __all__ = [
-    "INDICATORS",
-    "Indicator",
     "boundaries",
     "chain_matrix",
     "chain_sankey",
@@ -48,41 +46,6 @@ __all__ = [
     "places",
 ]
 
-
-@dataclass(frozen=True)
-class Indicator:
-    """A node attribute as the map shows it: names and unit in both languages."""
-
-    attr: str
-    zh: str
-    en: str
-    unit_zh: str
-    unit_en: str
-    group: str
-
-
-#: node attributes built by :func:`chainatlas.pipeline.facts.node_facts`, in display order
-INDICATORS: dict[str, Indicator] = {
-    i.attr: i
-    for i in (
-        Indicator("firms", "企业数", "Firms", "家", "firms", "industry"),
-        Indicator("employees", "从业人员", "Employees", "人", "persons", "industry"),
-        Indicator("revenue", "营业收入", "Revenue", "万元", "10k CNY", "industry"),
-        Indicator("tax_paid", "纳税额", "Tax paid", "万元", "10k CNY", "value"),
-        Indicator("exports", "出口额", "Exports", "美元", "USD", "industry"),
-        Indicator("imports", "进口额", "Imports", "美元", "USD", "industry"),
-        Indicator("patents", "专利申请", "Patent applications", "件", "patents", "innovation"),
-        Indicator("papers", "论文", "Papers", "篇", "papers", "knowledge"),
-        Indicator("tech_sold", "技术输出合同额", "Technology sold", "万元", "10k CNY", "innovation"),
-        Indicator("tech_bought", "技术吸纳合同额", "Technology bought", "万元", "10k CNY", "innovation"),
-        Indicator("universities", "高校", "Universities", "所", "institutions", "knowledge"),
-        Indicator("institutes", "科研院所", "Research institutes", "家", "institutes", "knowledge"),
-        Indicator("experts", "专家", "Experts", "人", "persons", "knowledge"),
-        Indicator("enclave_output", "飞地产值", "Enclave output", "万元", "10k CNY", "industry"),
-        Indicator("policies", "政策", "Policies", "项", "policies", "service"),
-        Indicator("needs", "技术需求", "Technology needs", "项", "needs", "service"),
-    )
-}
 
 #: edge sources that carry technology from where it is made to where it is used (the Sankey)
 _TRANSFER_PREFIXES = ("patent_transfers.", "tech_contracts.")

@@ -22,6 +22,7 @@ from chainatlas.api.deps import (
 )
 from chainatlas.api.schemas import ERROR_RESPONSES, IndicatorsList, NodesPage, Series
 from chainatlas.errors import ConfigError
+from chainatlas.model.indicators import INDICATORS
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import views
 from chainatlas.storage.base import Backend
@@ -32,9 +33,9 @@ router = APIRouter(tags=["indicators"])
 def _check_attrs(attrs: list[str] | None) -> tuple[str, ...] | None:
     if not attrs:
         return None
-    bad = [a for a in attrs if a not in views.INDICATORS]
+    bad = [a for a in attrs if a not in INDICATORS]
     if bad:
-        raise ConfigError(f"attr: unknown indicator(s) {bad}; expected some of {', '.join(views.INDICATORS)}")
+        raise ConfigError(f"attr: unknown indicator(s) {bad}; expected some of {', '.join(INDICATORS)}")
     return tuple(attrs)
 
 
@@ -42,7 +43,7 @@ def _check_attrs(attrs: list[str] | None) -> tuple[str, ...] | None:
 async def indicators(request: Request, atlas: AtlasDep) -> Response:
     """Every node indicator with its Chinese and English name and unit (for legends and tooltips)."""
     return await atlas.respond(request, ("indicators",),
-                               lambda b: {"data": [vars(i) for i in views.INDICATORS.values()]})
+                               lambda b: {"data": [i.describe() for i in INDICATORS.values()]})
 
 
 @router.get("/nodes", response_model=NodesPage, responses=ERROR_RESPONSES, summary="Indicators of every unit")
@@ -57,7 +58,7 @@ async def nodes(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", p
     def run(b: Backend) -> dict:
         year, df = views.node_table(b, scale=scale, period=period, chain=chain, segment=segment, attrs=attrs,
                                     place=place)
-        cols = [c for c in df.columns if c in views.INDICATORS]
+        cols = [c for c in df.columns if c in INDICATORS]
         return {"scale": scale, "period": year, "chain": chain, "segment": segment, "attrs": cols,
                 **page(df, limit, offset)}
 
@@ -72,8 +73,8 @@ async def series(request: Request, atlas: AtlasDep, attr: str, scale: ScaleParam
                  place: Annotated[list[str] | None, Query(description="units (repeat); default all")] = None
                  ) -> Response:
     """``year, unit, value`` for every built year (0 where nothing was recorded): the time slider's replay."""
-    if attr not in views.INDICATORS:
-        raise not_found(f"indicator {attr!r} does not exist; indicators: {', '.join(views.INDICATORS)}")
+    if attr not in INDICATORS:
+        raise not_found(f"indicator {attr!r} does not exist; indicators: {', '.join(INDICATORS)}")
     places = tuple(place) if place else None
 
     def run(b: Backend) -> dict:

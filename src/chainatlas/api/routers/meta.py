@@ -11,10 +11,10 @@ from fastapi.responses import Response
 from chainatlas.api.deps import AtlasDep
 from chainatlas.api.schemas import ErrorResponse, Health, Meta
 from chainatlas.errors import ChainAtlasError
+from chainatlas.model.indicators import INDICATORS
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.layers import LAYERS, SCALES
 from chainatlas.pipeline import query
-from chainatlas.pipeline.views import INDICATORS
 from chainatlas.storage.base import Backend
 from chainatlas.web import static_dir
 
@@ -45,7 +45,7 @@ def _meta(b: Backend) -> dict:
         "dataset": info, "periods": query.periods(b), "layers": [vars(v) for v in LAYERS.values()],
         "scales": list(SCALES),
         "kinds": [{"kind": k.name, "zh": k.zh, "en": k.en} for k in KINDS.values()],
-        "indicators": [vars(i) for i in INDICATORS.values()], "chains": chains, "versions": _versions(),
+        "indicators": [i.describe() for i in INDICATORS.values()], "chains": chains, "versions": _versions(),
     }
 
 
