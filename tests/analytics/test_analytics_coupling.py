@@ -138,3 +138,99 @@ def test_coupling_guards_and_series_input():
         K.coupling(pd.DataFrame({"a": [0.2], "b": [0.3]}), weights=[0.5, 0.6])
     with pytest.raises(ConfigError, match="method"):
         K.coupling(pd.DataFrame({"a": [0.2], "b": [0.3]}), method="liao")
+
+
+# ------------------------------------------------------------------------------------------------ golden: mathmodels
+# Zhang, J. mathmodels (R package, https://github.com/zhjx19/mathmodels, commit 8bf5e8f), the rendered examples of
+# its reference pages docs/reference/entropy_weight.md and docs/reference/system_evaluation.md (printed output).
+MM_X = pd.DataFrame({"x1": [3.0, 5.0, 2.0, 7.0], "x2": [10.0, 20.0, 15.0, 25.0]})
+MM_W = [0.5452618, 0.4547382]  # entropy_weight(X, c("+", "-"))$w, printed to 7 decimals
+MM_S = [56.35354, 47.88215, 30.39461, 54.50808]  # entropy_weight(X, c("+", "-"))$s, printed to 5 decimals
+MM_U = pd.DataFrame({"s1": [0.0162, 0.1782, 0.5490, 0.6730, 0.0207, 0.9875],
+                     "s2": [0.2720, 0.6824, 0.0593, 0.4812, 0.8891, 0.5573],
+                     "s3": [0.2655, 0.3721, 0.5729, 0.9082, 0.2017, 0.8984]}, index=list("ABCDEF"))
+# coupling_degree(df, id_cols = "ID"): coupling, coord, coupling_coord (3 decimals as printed)
+MM_STANDARD = [[0.571, 0.185, 0.325], [0.867, 0.411, 0.597], [0.674, 0.394, 0.515],
+               [0.967, 0.687, 0.815], [0.418, 0.370, 0.393], [0.971, 0.814, 0.889]]
+# coupling_degree(df, c(0.4, 0.3, 0.3), id_cols = "ID", type = "adjusted")
+MM_ADJUSTED = [[0.447, 0.168, 0.274], [0.501, 0.388, 0.440], [0.455, 0.409, 0.432],
+               [0.669, 0.686, 0.678], [0.175, 0.336, 0.242], [0.715, 0.832, 0.771]]
+
+
+def test_entropy_weights_epsilon_reproduces_mathmodels():
+    before = MM_X.copy()
+    r = K.entropy_weights(MM_X, {"x2": "-"}, epsilon=0.002)
+    pd.testing.assert_frame_equal(MM_X, before)
+    assert r.weights.tolist() == pytest.approx(MM_W, abs=5e-8)
+    # mathmodels' score s = 100 * sum_j w_j (eps + (1 - 2 eps) x'_ij) = 100 (eps + (1 - 2 eps) U)
+    assert (100 * (0.002 + 0.996 * r.index)).tolist() == pytest.approx(MM_S, abs=5e-6)
+    # the same with the numeric direction; the 0 ln 0 = 0 convention gives (slightly) different weights
+    assert K.entropy_weights(MM_X, {"x2": -1}, epsilon=0.002).weights.tolist() == pytest.approx(MM_W, abs=5e-8)
+    plain = K.entropy_weights(MM_X, {"x2": "cost"})
+    assert plain.weights.tolist() != pytest.approx(MM_W, abs=5e-8)
+    pd.testing.assert_frame_equal(plain.normalized, r.normalized)  # epsilon changes p_ij only, not x' in [0, 1]
+    # benefit/cost directions: the cost indicator is min–max reversed
+    assert r.normalized["x2"].tolist() == pytest.approx([1.0, 1 / 3, 2 / 3, 0.0])
+
+
+def test_entropy_weights_epsilon_guards():
+    with pytest.raises(ConfigError, match=r"epsilon: expected a number in \(0, 0.5\)"):
+        K.entropy_weights(MM_X, epsilon=0.5)
+    with pytest.raises(ConfigError, match="epsilon, shift: give one"):
+        K.entropy_weights(MM_X, shift=1e-4, epsilon=0.002)
+    with pytest.raises(ConfigError, match="directions: expected"):
+        K.entropy_weights(MM_X, {"x1": "up"})
+
+
+def test_coupling_three_subsystems_reproduces_mathmodels():
+    std = K.coupling(MM_U)
+    np.testing.assert_allclose(std[["C", "T", "D"]].to_numpy(), MM_STANDARD, atol=5e-4)
+    adj = K.coupling(MM_U, weights=[0.4, 0.3, 0.3], method="wang2021")
+    np.testing.assert_allclose(adj[["C", "T", "D"]].to_numpy(), MM_ADJUSTED, atol=5e-4)
+    # general form n (prod U)^(1/n) / sum U equals the normative form; for n = 2 it is 2 sqrt(U1 U2) / (U1 + U2)
+    u = MM_U.to_numpy()
+    assert std["C"].to_numpy() == pytest.approx(3 * np.prod(u, axis=1) ** (1 / 3) / u.sum(axis=1))
+    two = K.coupling(MM_U[["s1", "s2"]])
+    assert two["C"].to_numpy() == pytest.approx(2 * np.sqrt(u[:, 0] * u[:, 1]) / (u[:, 0] + u[:, 1]))
+    # 廖重斌's grades: D = 0.889 -> 良好协调 (0.8, 0.9]; 0.274 -> 中度失调 (0.2, 0.3]
+    assert std.loc["F", "grade"] == "良好协调" and adj.loc["A", "grade"] == "中度失调"
+
+
+def test_coordination_from_raw_indicators():
+    x = pd.DataFrame({"patents": [10.0, 40.0, 25.0, 5.0], "papers": [5.0, 9.0, 7.0, 6.0],
+                      "revenue": [300.0, 200.0, 500.0, 350.0], "pollution": [8.0, 2.0, 5.0, 4.0],
+                      "talent": [1.0, 3.0, 2.0, 2.0]}, index=["宣城", "合肥", "苏州", "湖州"])
+    before = x.copy()
+    groups = {"innovation": ["patents", "papers"], "industry": ["revenue", "pollution"], "talent": ["talent"]}
+    r = K.coordination(x, groups, directions={"pollution": "-"}, weights={"innovation": 0.5, "industry": 0.3,
+                                                                         "talent": 0.2})
+    pd.testing.assert_frame_equal(x, before)
+    # each index is the entropy-weighted index of its own group
+    inn = K.entropy_weights(x[["patents", "papers"]]).index
+    ind = K.entropy_weights(x[["revenue", "pollution"]], {"pollution": -1}).index
+    assert r.indices["innovation"].tolist() == pytest.approx(inn.tolist())
+    assert r.indices["industry"].tolist() == pytest.approx(ind.tolist())
+    expected = K.coupling(r.indices, weights=[0.5, 0.3, 0.2])
+    pd.testing.assert_frame_equal(r.table[expected.columns], expected)
+    assert list(r.table.columns[:3]) == ["innovation", "industry", "talent"]
+    w = r.indicator_weights.groupby("subsystem")["weight"].sum()
+    assert w.tolist() == pytest.approx([1.0, 1.0, 1.0])
+    assert r.indicator_weights.set_index("indicator").loc["pollution", "direction"] == -1
+    assert r.subsystem_weights.tolist() == pytest.approx([0.5, 0.3, 0.2])
+    # epsilon passes through to every group
+    eps = K.coordination(x, groups, directions={"pollution": "-"}, epsilon=0.002)
+    assert eps.indicator_weights["weight"].tolist() != pytest.approx(r.indicator_weights["weight"].tolist())
+
+
+def test_coordination_guards():
+    x = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})
+    with pytest.raises(ConfigError, match="groups: expected a mapping of at least 2"):
+        K.coordination(x, {"only": ["a", "b"]})
+    with pytest.raises(ConfigError, match=r"groups: subsystem 'u2' names columns \['z'\]"):
+        K.coordination(x, {"u1": ["a"], "u2": ["z"]})
+    with pytest.raises(ConfigError, match="column 'a' is in both"):
+        K.coordination(x, {"u1": ["a"], "u2": ["a", "b"]})
+    with pytest.raises(ConfigError, match="directions"):
+        K.coordination(x, {"u1": ["a"], "u2": ["b"]}, directions={"c": -1})
+    with pytest.raises(ConfigError, match="weights: expected one weight per subsystem"):
+        K.coordination(x, {"u1": ["a"], "u2": ["b"]}, weights={"u1": 1.0})

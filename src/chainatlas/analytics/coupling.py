@@ -10,6 +10,7 @@ Contents
 --------
 :func:`entropy_weights`   min–max normalisation with indicator directions, entropy weights, composite index
 :func:`coupling`          C, T, D and grades for every unit (place, period)
+:func:`coordination`      from raw indicators: each group of columns entropy-weighted into an index, then C, T, D
 :func:`dissimilarity`     Duncan's index between where innovation and where industry are (the spatial 鸿沟)
 :data:`D_GRADES`, :data:`C_STAGES`   the grading bands
 """
@@ -29,7 +30,9 @@ from chainatlas.errors import ConfigError
 __all__ = [
     "C_STAGES",
     "D_GRADES",
+    "Coordination",
     "EntropyWeights",
+    "coordination",
     "coupling",
     "dissimilarity",
     "entropy_weights",
@@ -81,8 +84,8 @@ class EntropyWeights:
     index: pd.Series
 
 
-def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int] | None = None, *,
-                    shift: float = 0.0) -> EntropyWeights:
+def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int | str] | None = None, *,
+                    shift: float = 0.0, epsilon: float | None = None) -> EntropyWeights:
     """Entropy-weight method: objective indicator weights and a composite index.
 
     Parameters
@@ -91,11 +94,18 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int] | No
         Units in rows (places, or place-years pooled so that indices are comparable over time), indicators in
         columns, all numeric and finite.
     directions : mapping, optional
-        ``+1`` for a benefit indicator (larger is better), ``-1`` for a cost indicator; default all ``+1``.
+        Per indicator column: ``+1`` (or ``"+"``, ``"benefit"``) for a benefit indicator (larger is better),
+        ``-1`` (or ``"-"``, ``"cost"``) for a cost indicator, whose min–max normalisation is reversed; columns
+        not named are benefit indicators (default all benefit).
     shift : float
         Added to every normalised value before the entropy is computed (some studies use 0.0001 to keep
         logarithms finite; not needed here, :math:`0 \\ln 0 = 0`). The composite index uses the unshifted
         values, so it stays in [0, 1].
+    epsilon : float, optional
+        The ε convention of the R package *mathmodels* (``entropy_weight(X, index, epsilon = 0.002)``): the
+        min–max normalisation maps onto :math:`[\\varepsilon, 1 - \\varepsilon]` instead of [0, 1], so that no
+        :math:`p_{ij}` is 0 and :math:`\\ln 0` never occurs. ``None`` (default): plain [0, 1] and
+        :math:`0 \\ln 0 = 0`. Give ``0.002`` to reproduce mathmodels. Cannot be combined with ``shift``.
 
     Returns
     -------
@@ -113,6 +123,11 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int] | No
 
     A constant indicator carries no information: its normalised values are 0 and its weight 0.
 
+    With ``epsilon`` (mathmodels), :math:`p_{ij}` is computed from :math:`\\tilde x_{ij} = \\varepsilon +
+    (1 - 2\\varepsilon)\\, x'_{ij}`; the weights change slightly, ``normalized`` and ``index`` stay on the
+    plain [0, 1] scale. mathmodels' score is :math:`s_i = 100 \\sum_j w_j \\tilde x_{ij}`; since the weights sum
+    to 1 it equals :math:`100\\,[\\varepsilon + (1 - 2\\varepsilon)\\, U_i]` with ``U = index``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -121,11 +136,21 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int] | No
     >>> r.weights.round(3).tolist(), r.index.round(3).tolist()
     ([0.5, 0.5], [0.0, 0.5, 1.0])
 
+    mathmodels' documented example (``entropy_weight(X, c("+", "-"))``):
+
+    >>> X = pd.DataFrame({"x1": [3.0, 5.0, 2.0, 7.0], "x2": [10.0, 20.0, 15.0, 25.0]})
+    >>> r = entropy_weights(X, {"x2": "-"}, epsilon=0.002)
+    >>> r.weights.round(7).tolist()
+    [0.5452618, 0.4547382]
+
     References
     ----------
     .. [1] Shannon, C. E. (1948). A mathematical theory of communication. Bell System Technical Journal 27,
        379–423.
     .. [2] Zeleny, M. (1982). Multiple Criteria Decision Making. McGraw-Hill (entropy weights of attributes).
+    .. [3] Zhang, J. (2025). mathmodels: Mathematical Modeling Algorithms, R package, ``entropy_weight`` and
+       ``rescale`` (R/eval_weights.R, R/eval_preprocess.R), https://github.com/zhjx19/mathmodels; companion to
+       *Mathematical Modeling: Algorithms and Programming Implementation* (China Machine Press).
     """
     if not isinstance(indicators, pd.DataFrame):
         raise ConfigError(f"indicators: expected a DataFrame (units × indicators), got {type(indicators).__name__}")
@@ -137,15 +162,27 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int] | No
     unknown = set(dirs) - set(indicators.columns)
     if unknown:
         raise ConfigError(f"directions: {sorted(map(str, unknown))} are not indicator columns")
-    sign = np.array([dirs.get(c, 1) for c in indicators.columns])
-    if not np.isin(sign, (1, -1)).all():
-        raise ConfigError("directions: expected +1 (benefit) or -1 (cost) for every indicator given")
+    bad = {str(c): v for c, v in dirs.items() if _direction(v) is None}
+    if bad:
+        raise ConfigError(f"directions: expected +1 (benefit) or -1 (cost) for every indicator given (or '+', '-', "
+                          f"'benefit', 'cost'), got {bad}")
+    sign = np.array([_direction(dirs.get(c, 1)) for c in indicators.columns])
+    if epsilon is not None:
+        if shift:
+            raise ConfigError("epsilon, shift: give one of them (epsilon rescales into [epsilon, 1 - epsilon], "
+                              "shift adds a constant), not both")
+        try:
+            eps = float(epsilon)
+        except (TypeError, ValueError):
+            raise ConfigError(f"epsilon: expected a number in (0, 0.5), got {epsilon!r}") from None
+        if not 0 < eps < 0.5:
+            raise ConfigError(f"epsilon: expected a number in (0, 0.5) (mathmodels uses 0.002), got {epsilon!r}")
     lo, hi = x.min(axis=0), x.max(axis=0)
     span = hi - lo
     z = np.zeros_like(x)
     ok = span > 0
     z[:, ok] = np.where(sign[ok] > 0, (x[:, ok] - lo[ok]) / span[ok], (hi[ok] - x[:, ok]) / span[ok])
-    zs = z + float(shift)
+    zs = z + float(shift) if epsilon is None else eps + (1.0 - 2.0 * eps) * z
     colsum = zs.sum(axis=0)
     p = np.divide(zs, colsum, out=np.zeros_like(zs), where=colsum > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -192,6 +229,7 @@ def coupling(indices: pd.DataFrame | Sequence[pd.Series], *, weights: Sequence[f
 
     .. math:: C = n \\left[\\frac{\\prod_k U_k}{\\left(\\sum_k U_k\\right)^n}\\right]^{1/n}
 
+    equivalently :math:`C = n \\left(\\prod_k U_k\\right)^{1/n} / \\sum_k U_k`, for any :math:`n \\ge 2`
     (for two subsystems :math:`C = 2\\sqrt{U_1 U_2}/(U_1 + U_2)`). It is close to 1 whenever the indices are of
     similar *ratio*, even when both are tiny, which is why Wang et al. corrected it to
 
@@ -205,6 +243,10 @@ def coupling(indices: pd.DataFrame | Sequence[pd.Series], *, weights: Sequence[f
 
     and D is graded in ten bands of width 0.1 (:data:`D_GRADES`, upper bounds inclusive: 0–0.1 极度失调 …
     0.9–1 优质协调), C in four stages (:data:`C_STAGES`). C is NaN when all indices of a unit are 0.
+
+    Both forms are those of the R package *mathmodels* (``coupling_degree(type = "standard" | "adjusted")``),
+    whose documented three-subsystem example this function reproduces to the printed 3 decimals (see the
+    tests); mathmodels floors the product and sum at 1e-10 where this function returns NaN for all-zero units.
 
     Examples
     --------
@@ -224,6 +266,8 @@ def coupling(indices: pd.DataFrame | Sequence[pd.Series], *, weights: Sequence[f
        171–177.
     .. [3] 田深圳, 李雪铭, 杨俊, 张威, 郭建科 (2021). 东北三省城市拟态与现实人居环境时空耦合协调特征与机制.
        地理学报 76(4), 781–798, Table 1 (the grading bands used here).
+    .. [4] Zhang, J. (2025). mathmodels, R package, ``coupling_degree`` (R/eval_system.R),
+       https://github.com/zhjx19/mathmodels.
     """
     require_choice(method, ("standard", "wang2021"), "method")
     u_df = _indices(indices)
@@ -261,7 +305,149 @@ def coupling(indices: pd.DataFrame | Sequence[pd.Series], *, weights: Sequence[f
     return out
 
 
+@dataclass(frozen=True, eq=False)  # holds pandas objects: compare fields explicitly
+class Coordination:
+    """Coupling coordination computed from raw indicators.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per unit: the subsystem indices (one column per subsystem, in the order of ``groups``) followed by
+        the columns of :func:`coupling` (``C``, ``T``, ``D``, ``grade``, ``grade_en``, ``level``, ``stage``,
+        ``stage_en``).
+    indices : DataFrame
+        The composite index :math:`U_k` of each subsystem per unit (entropy-weighted, in [0, 1]).
+    indicator_weights : DataFrame
+        One row per indicator: ``subsystem``, ``indicator``, ``direction`` (+1/-1), ``entropy``, ``weight``
+        (within its subsystem, summing to 1 per subsystem).
+    subsystem_weights : Series
+        The weights :math:`\\alpha_k` of the subsystems in T.
+    method : str
+        ``"standard"`` or ``"wang2021"``.
+    """
+
+    table: pd.DataFrame
+    indices: pd.DataFrame
+    indicator_weights: pd.DataFrame
+    subsystem_weights: pd.Series
+    method: str
+
+
+def coordination(indicators: pd.DataFrame, groups: Mapping[str, Sequence[str]], *,
+                 directions: Mapping[str, int | str] | None = None,
+                 weights: Sequence[float] | Mapping[str, float] | None = None, method: str = "standard",
+                 epsilon: float | None = None) -> Coordination:
+    """Coupling coordination of n ≥ 2 subsystems from raw indicators (entropy weights, then C, T, D).
+
+    Parameters
+    ----------
+    indicators : DataFrame
+        Units in rows (places, or place-years pooled), raw indicators in columns, numeric and finite.
+    groups : mapping of str to list of str
+        Subsystem name → its indicator columns (at least 2 subsystems, each with at least one column, no column in
+        two subsystems), e.g. ``{"innovation": ["patents", "papers"], "industry": ["revenue", "firms"]}``.
+    directions : mapping, optional
+        Indicator → ``+1``/``"+"`` (benefit) or ``-1``/``"-"`` (cost), as in :func:`entropy_weights`.
+    weights : sequence or mapping of float, optional
+        Weights of the subsystems in T (in the order of ``groups``, or by subsystem name), non-negative, summing
+        to 1; default equal.
+    method : {"standard", "wang2021"}
+        Coupling degree, as in :func:`coupling`.
+    epsilon : float, optional
+        mathmodels' ε convention for the entropy weights (see :func:`entropy_weights`).
+
+    Returns
+    -------
+    Coordination
+
+    Notes
+    -----
+    Each subsystem ``k`` is weighted separately: :math:`U_{ik} = \\sum_{j \\in k} w_j x'_{ij}` with the entropy
+    weights :math:`w_j` of its own indicators (:func:`entropy_weights`); then, for n subsystems,
+
+    .. math:: C = \\frac{n \\left(\\prod_k U_k\\right)^{1/n}}{\\sum_k U_k}, \\qquad
+              T = \\sum_k \\alpha_k U_k, \\qquad D = \\sqrt{C\\,T}
+
+    (or Wang et al.'s corrected C), D graded on 廖重斌's ten-band scale (:data:`D_GRADES`). The entropy weights are
+    computed over all rows given, so pool the years of a panel in one call to keep indices comparable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"patents": [10.0, 40.0, 25.0], "papers": [5.0, 9.0, 7.0],
+    ...                   "revenue": [300.0, 200.0, 500.0], "pollution": [8.0, 2.0, 5.0]},
+    ...                  index=["宣城", "合肥", "苏州"])
+    >>> r = coordination(x, {"innovation": ["patents", "papers"], "industry": ["revenue", "pollution"]},
+    ...                  directions={"pollution": "-"})
+    >>> r.table[["innovation", "industry", "D", "grade"]].round(3).values.tolist()
+    [[0.0, 0.179, 0.0, '极度失调'], [1.0, 0.463, 0.825, '良好协调'], [0.5, 0.769, 0.787, '中级协调']]
+
+    References
+    ----------
+    .. [1] 廖重斌 (1999). 环境与经济协调发展的定量评判及其分类体系. 热带地理 19(2), 171–177.
+    .. [2] 王淑佳 et al. (2021). 国内耦合协调度模型的误区及修正. 自然资源学报 36(3), 793–810.
+    .. [3] Zhang, J. (2025). mathmodels, R package, ``entropy_weight`` and ``coupling_degree``,
+       https://github.com/zhjx19/mathmodels.
+    """
+    if not isinstance(indicators, pd.DataFrame):
+        raise ConfigError(f"indicators: expected a DataFrame (units × indicators), got {type(indicators).__name__}")
+    if not isinstance(groups, Mapping) or len(groups) < 2:
+        raise ConfigError("groups: expected a mapping of at least 2 subsystems to their indicator columns, e.g. "
+                          "{'innovation': ['patents'], 'industry': ['revenue']}")
+    seen: dict[str, str] = {}
+    for name, cols in groups.items():
+        cols = [cols] if isinstance(cols, str) else list(cols)
+        if not cols:
+            raise ConfigError(f"groups: subsystem {name!r} has no indicator columns")
+        missing = [c for c in cols if c not in indicators.columns]
+        if missing:
+            raise ConfigError(f"groups: subsystem {name!r} names columns {missing} that are not in indicators "
+                              f"(columns: {list(indicators.columns)})")
+        for c in cols:
+            if c in seen:
+                raise ConfigError(f"groups: column {c!r} is in both {seen[c]!r} and {name!r}; give it to one")
+            seen[c] = name
+    dirs = dict(directions or {})
+    unknown = [c for c in dirs if c not in seen]
+    if unknown:
+        raise ConfigError(f"directions: {unknown} are not indicator columns of any subsystem")
+    names = list(groups)
+    if isinstance(weights, Mapping):
+        extra = set(weights) - set(names)
+        if extra or len(weights) != len(names):
+            raise ConfigError(f"weights: expected one weight per subsystem {names}, got {dict(weights)}")
+        weights = [weights[n] for n in names]
+    indices, rows = {}, []
+    for name, cols in groups.items():
+        cols = [cols] if isinstance(cols, str) else list(cols)
+        sub = {c: dirs[c] for c in cols if c in dirs}
+        try:
+            ew = entropy_weights(indicators[cols], sub, epsilon=epsilon)
+        except ConfigError as exc:
+            raise ConfigError(f"groups[{name!r}]: {exc}") from None
+        indices[name] = ew.index.rename(name)
+        for c in cols:
+            rows.append({"subsystem": name, "indicator": c, "direction": _direction(sub.get(c, 1)),
+                         "entropy": float(ew.entropy[c]), "weight": float(ew.weights[c])})
+    u = pd.DataFrame(indices)
+    table = coupling(u, weights=weights, method=method)
+    alpha = (np.full(len(names), 1.0 / len(names)) if weights is None
+             else np.asarray(weights, dtype=float))
+    return Coordination(table=pd.concat([u, table], axis=1), indices=u, indicator_weights=pd.DataFrame(rows),
+                        subsystem_weights=pd.Series(alpha, index=pd.Index(names, name="subsystem"), name="weight"),
+                        method=method)
+
+
 # ---------------------------------------------------------------------------------------------- helpers
+def _direction(v: object) -> int | None:
+    """+1 / -1 for a direction given as a number or a word ('+', '-', 'benefit', 'cost'); None if unreadable."""
+    if isinstance(v, str):
+        return {"+": 1, "-": -1, "benefit": 1, "cost": -1}.get(v.strip().lower())
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and float(v) in (1.0, -1.0):
+        return int(v)
+    return None
+
+
 def _indices(indices: pd.DataFrame | Sequence[pd.Series]) -> pd.DataFrame:
     if isinstance(indices, pd.DataFrame):
         frame = indices
