@@ -144,3 +144,65 @@ def test_docstrings() -> None:
         if callable(obj) and not isinstance(obj, type):
             for section in ("Parameters", "Returns", "Notes", "Examples", "References"):
                 assert section in (obj.__doc__ or ""), f"{name}: missing {section}"
+
+
+# ------------------------------------------------------------------------------------------------ published golden
+def test_location_quotient_national_reference_reat() -> None:
+    # R package REAT, locq() documentation (Wieland): "Example from Farhauer/Kroell (2013):
+    # locq (1714, 79006, 879213, 15593224) returns the location quotient (0.3847623)"
+    # e_ij = 1714 (industry in region), e_j = 79006 (region), e_i = 879213 (industry, nation), e = 15593224 (nation)
+    one = pd.DataFrame({"industry": [1714.0]}, index=["region"])
+    lq = ch.location_quotient(one, totals=pd.Series({"region": 79006.0}),
+                              reference=pd.Series({"industry": 879213.0}), reference_total=15593224.0)
+    assert lq.loc["region", "industry"] == pytest.approx(0.3847623, abs=5e-8)
+
+
+def test_location_quotient_national_row_mathmodels() -> None:
+    # R package mathmodels (github.com/zhjx19/mathmodels), docs/reference/regional_economics.md, LQ() example:
+    # national row total 10000, industry1 2000, industry2 6000; Region_A total 4000 (1000, 2000), Region_B 6000
+    # (1000, 4000); printed LQ: A 1.2500000 0.8333333, B 0.8333333 1.1111111
+    regions = pd.DataFrame({"industry1": [1000.0, 1000.0], "industry2": [2000.0, 4000.0]},
+                           index=["Region_A", "Region_B"])
+    before = regions.copy()
+    lq = ch.location_quotient(regions, totals={"Region_A": 4000.0, "Region_B": 6000.0},
+                              reference={"industry1": 2000.0, "industry2": 6000.0}, reference_total=10000.0)
+    pd.testing.assert_frame_equal(regions, before)
+    np.testing.assert_allclose(lq.to_numpy(), [[1.2500000, 0.8333333], [0.8333333, 1.1111111]], atol=5e-8)
+    # without the reference the table is its own reference (today's default, unchanged)
+    pd.testing.assert_frame_equal(ch.location_quotient(regions),
+                                  ch.location_quotient(regions, reference=regions.sum(), reference_total=None))
+
+
+def test_location_quotient_reference_guards() -> None:
+    with pytest.raises(ConfigError, match=r"reference: no value for segment\(s\) \['fab'"):
+        ch.location_quotient(X, reference={"design": 1.0, "equip": 1.0})
+    with pytest.raises(ConfigError, match="reference_total: 10 is below the sum of reference"):
+        ch.location_quotient(X, reference={"design": 10.0, "fab": 10.0, "equip": 10.0}, reference_total=10)
+    with pytest.raises(ConfigError, match="totals: the total of place 'sh'"):
+        ch.location_quotient(X, totals={"sh": 1.0, "sz": 100.0, "hf": 100.0})
+    with pytest.raises(ConfigError, match="reference_total: expected a positive number"):
+        ch.location_quotient(X, reference_total=0)
+
+
+def test_hhi_published_examples() -> None:
+    # U.S. DOJ Antitrust Division, "Herfindahl-Hirschman Index" page: four firms with shares 30, 30, 20, 20 %
+    # -> HHI = 2,600 (on the percent scale, = 10^4 x the fraction scale)
+    doj = pd.DataFrame({"market": [30.0, 30.0, 20.0, 20.0]})
+    assert 1e4 * ch.hhi(doj)["market"] == pytest.approx(2600.0)
+    # mathmodels, docs/reference/regional_economics.md: HHI(c(50, 30, 20)) -> 0.38; HHI(..., scaled = TRUE) -> 0.07
+    mm = pd.DataFrame({"seg": [50.0, 30.0, 20.0]})
+    assert ch.hhi(mm)["seg"] == pytest.approx(0.38)
+    assert ch.hhi(mm, normalized=True)["seg"] == pytest.approx(0.07)
+
+
+def test_hhi_normalized_definition_of_n() -> None:
+    # N counts every place (row), including zero shares: [1, 0, 0] -> H = 1, H* = (1 - 1/3)/(1 - 1/3) = 1;
+    # equal shares -> H* = 0; a single place -> undefined (NaN); zero total -> NaN
+    x = pd.DataFrame({"mono": [5.0, 0.0, 0.0], "even": [1.0, 1.0, 1.0], "two": [1.0, 1.0, 0.0],
+                      "none": [0.0, 0.0, 0.0]})
+    h = ch.hhi(x, normalized=True)
+    assert h.name == "hhi_normalized"
+    assert h["mono"] == pytest.approx(1.0) and h["even"] == pytest.approx(0.0)
+    assert h["two"] == pytest.approx((0.5 - 1 / 3) / (1 - 1 / 3)) and np.isnan(h["none"])
+    assert np.isnan(ch.hhi(pd.DataFrame({"a": [3.0]}), normalized=True)["a"])
+    assert ch.hhi(x).name == "hhi"  # the default is unchanged

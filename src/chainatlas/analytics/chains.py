@@ -16,7 +16,7 @@ Contents
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,13 +49,26 @@ def _nan_to(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def location_quotient(values: pd.DataFrame) -> pd.DataFrame:
+def location_quotient(values: pd.DataFrame, *, totals: pd.Series | Mapping | None = None,
+                      reference: pd.Series | Mapping | None = None,
+                      reference_total: float | None = None) -> pd.DataFrame:
     """Location quotient of every place (row) in every segment (column).
 
     Parameters
     ----------
     values : DataFrame
         Non-negative activity, index = places, columns = segments.
+    totals : Series or mapping, optional
+        Total activity :math:`x_i` of each place (e.g. all employment of the place, when ``values`` holds only
+        some industries), by place; default the row sums of ``values``. Every place needs a positive total at
+        least its row sum.
+    reference : Series or mapping, optional
+        Activity :math:`X_j` of each segment in the reference economy (e.g. the nation), by segment; default the
+        column sums of ``values`` (the table itself is the reference).
+    reference_total : float, optional
+        Total activity :math:`X` of the reference economy (e.g. national employment of all industries); default
+        the sum of ``reference`` when it is given, else the sum of the table. Must be at least the sum of
+        ``reference``.
 
     Returns
     -------
@@ -64,11 +77,12 @@ def location_quotient(values: pd.DataFrame) -> pd.DataFrame:
 
     Notes
     -----
-    .. math:: LQ_{ij} = \\frac{x_{ij} / \\sum_j x_{ij}}{\\sum_i x_{ij} / \\sum_{ij} x_{ij}}
+    .. math:: LQ_{ij} = \\frac{x_{ij} / x_i}{X_j / X}
 
-    :math:`LQ_{ij} > 1`: segment ``j`` weighs more in place ``i`` than in the region. For every segment the
-    LQs averaged with weights :math:`\\sum_j x_{ij} / \\sum_{ij} x_{ij}` (the places' shares of all activity)
-    equal 1.
+    with, by default, :math:`x_i = \\sum_j x_{ij}`, :math:`X_j = \\sum_i x_{ij}`, :math:`X = \\sum_{ij} x_{ij}`
+    (the region of the table is its own reference). :math:`LQ_{ij} > 1`: segment ``j`` weighs more in place ``i``
+    than in the reference. With the default reference the LQs of every segment, averaged with weights
+    :math:`x_i / X` (the places' shares of all activity), equal 1; with an external reference they need not.
 
     Examples
     --------
@@ -77,16 +91,66 @@ def location_quotient(values: pd.DataFrame) -> pd.DataFrame:
     >>> location_quotient(x).values.tolist()
     [[1.5, 0.5], [0.5, 1.5]]
 
+    The nation as the reference (Farhauer & Kröll's example as documented by R's REAT ``locq``):
+
+    >>> one = pd.DataFrame({"i": [1714.0]}, index=["region"])
+    >>> location_quotient(one, totals={"region": 79006}, reference={"i": 879213},
+    ...                   reference_total=15593224).round(7).values.tolist()
+    [[0.3847623]]
+
     References
     ----------
     .. [1] Isard, W. (1960). Methods of Regional Analysis. MIT Press, ch. 7.
     .. [2] Miller, M. M., Gibson, L. J. & Wright, N. G. (1991). Location quotient: a basic tool for economic
        development analysis. Economic Development Review 9(2), 65–68.
+    .. [3] Farhauer, O. & Kröll, A. (2013). Standorttheorien: Regional- und Stadtökonomik in Theorie und Praxis.
+       Springer; the worked example is that of R package REAT's ``locq`` (Wieland, T.).
     """
     x = _matrix(values, "values")
+    xi = x.sum(axis=1)
+    if totals is not None:
+        xi = _by_label(totals, values.index, "totals", "place")
+        short = xi < x.sum(axis=1) * (1 - 1e-12)
+        if short.any():
+            k = int(np.argmax(short))
+            raise ConfigError(f"totals: the total of place {values.index[k]!r} ({xi[k]:g}) is below the sum of "
+                              f"its row in values ({x[k].sum():g}); give each place's total activity")
+    if reference is None:
+        xj = x.sum(axis=0)
+        big_x = x.sum() if reference_total is None else _positive(reference_total, "reference_total")
+        if reference_total is not None and big_x < xj.sum() * (1 - 1e-12):
+            raise ConfigError(f"reference_total: {big_x:g} is below the sum of the table ({xj.sum():g})")
+    else:
+        xj = _by_label(reference, values.columns, "reference", "segment")
+        big_x = xj.sum() if reference_total is None else _positive(reference_total, "reference_total")
+        if big_x < xj.sum() * (1 - 1e-12):
+            raise ConfigError(f"reference_total: {big_x:g} is below the sum of reference ({xj.sum():g}); give the "
+                              f"total of the whole reference economy")
     with np.errstate(divide="ignore", invalid="ignore"):
-        lq = (x / x.sum(axis=1, keepdims=True)) / (x.sum(axis=0, keepdims=True) / x.sum())
+        lq = (x / xi[:, None]) / (xj[None, :] / big_x)
     return pd.DataFrame(_nan_to(lq), index=values.index.copy(), columns=values.columns.copy())
+
+
+def _by_label(v: object, labels: pd.Index, param: str, what: str) -> np.ndarray:
+    series = pd.Series(dict(v)) if isinstance(v, Mapping) else v
+    if not isinstance(series, pd.Series):
+        raise ConfigError(f"{param}: expected a Series or mapping by {what}, got {type(v).__name__}")
+    missing = [k for k in labels if k not in series.index]
+    if missing:
+        raise ConfigError(f"{param}: no value for {what}(s) {list(missing)[:5]}; give one for every {what}")
+    if not series.index.is_unique:
+        raise ConfigError(f"{param}: expected one value per {what}, the index has duplicates")
+    return as_float_array(series.loc[list(labels)].to_numpy(), param, ndim=1, nonnegative=True)
+
+
+def _positive(v: object, param: str) -> float:
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{param}: expected a positive number, got {v!r}") from None
+    if not (np.isfinite(f) and f > 0):
+        raise ConfigError(f"{param}: expected a positive number, got {v!r}")
+    return f
 
 
 @dataclass(frozen=True, eq=False)  # holds a DataFrame: compare fields explicitly
@@ -169,7 +233,7 @@ def chain_completeness(presence: pd.DataFrame, segments: Sequence[str] | None = 
                         single=[s for s, k in zip(order, n) if k == 1])
 
 
-def hhi(shares: pd.DataFrame) -> pd.Series:
+def hhi(shares: pd.DataFrame, *, normalized: bool = False) -> pd.Series:
     """Herfindahl–Hirschman index of each segment (column) across places (rows).
 
     Parameters
@@ -177,17 +241,25 @@ def hhi(shares: pd.DataFrame) -> pd.Series:
     shares : DataFrame
         Non-negative shares or raw activity, index = places, columns = segments; each column is normalised to
         sum 1 first (so shares that already sum to 1 are used as they are).
+    normalized : bool
+        Return the normalised index :math:`H^* = (H - 1/N)/(1 - 1/N) \\in [0, 1]` instead of the raw
+        :math:`H \\in [1/N, 1]`; ``N`` is the number of places (rows) of the table, *including* places with a
+        zero share (as R's mathmodels ``HHI(x, scaled = TRUE)`` counts every element of ``x``). Pass only the
+        places that could hold the activity. With ``N = 1`` the normalised index is undefined (0/0): NaN.
 
     Returns
     -------
     Series
-        HHI per segment in :math:`[1/N, 1]`; NaN for a segment with zero total.
+        HHI per segment (name ``"hhi"``, or ``"hhi_normalized"``); NaN for a segment with zero total.
 
     Notes
     -----
-    .. math:: HHI_j = \\sum_i s_{ij}^2, \\qquad s_{ij} = x_{ij} / \\sum_{i'} x_{i'j}
+    .. math:: H_j = \\sum_i s_{ij}^2, \\qquad s_{ij} = x_{ij} / \\sum_{i'} x_{i'j}, \\qquad
+              H^*_j = \\frac{H_j - 1/N}{1 - 1/N}
 
-    1 when one place holds the whole segment; :math:`1/N` when ``N`` places hold equal shares.
+    :math:`H = 1` when one place holds the whole segment; :math:`1/N` when all ``N`` places hold equal shares
+    (then :math:`H^* = 0`). Shares are fractions, so the antitrust scale (percent shares, 0–10 000) is
+    :math:`10^4 H`.
 
     Examples
     --------
@@ -195,18 +267,29 @@ def hhi(shares: pd.DataFrame) -> pd.Series:
     >>> s = pd.DataFrame({"design": [0.5, 0.5], "fab": [1.0, 0.0]}, index=["sh", "hf"])
     >>> hhi(s).tolist()
     [0.5, 1.0]
+    >>> x = pd.DataFrame({"seg": [50.0, 30.0, 20.0]})   # mathmodels' HHI example
+    >>> round(float(hhi(x)["seg"]), 6), round(float(hhi(x, normalized=True)["seg"]), 6)
+    (0.38, 0.07)
 
     References
     ----------
     .. [1] Hirschman, A. O. (1964). The paternity of an index. American Economic Review 54(5), 761.
     .. [2] Rhoades, S. A. (1993). The Herfindahl–Hirschman index. Federal Reserve Bulletin 79, 188–189.
+    .. [3] U.S. Department of Justice, Antitrust Division. Herfindahl–Hirschman Index
+       (https://www.justice.gov/atr/herfindahl-hirschman-index): shares 30, 30, 20, 20 % give HHI 2 600.
+    .. [4] Zhang, J. (2025). mathmodels, R package, ``HHI(x, scaled)`` (R/eval_regional.R),
+       https://github.com/zhjx19/mathmodels.
     """
     x = _matrix(shares, "shares")
     with np.errstate(divide="ignore", invalid="ignore"):
         s = x / x.sum(axis=0, keepdims=True)
         h = (s**2).sum(axis=0)
     h[x.sum(axis=0) == 0] = np.nan
-    return pd.Series(h, index=shares.columns.copy(), name="hhi")
+    if not normalized:
+        return pd.Series(h, index=shares.columns.copy(), name="hhi")
+    n = x.shape[0]
+    hn = (h - 1.0 / n) / (1.0 - 1.0 / n) if n > 1 else np.full_like(h, np.nan)
+    return pd.Series(hn, index=shares.columns.copy(), name="hhi_normalized")
 
 
 def krugman(values: pd.DataFrame) -> pd.Series:
