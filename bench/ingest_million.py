@@ -17,7 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pv
 from chainatlas.ingest import parse_file
-from chainatlas.model.codes import hs_codes, make_credit_codes
+from chainatlas.model.codes import hs_codes
+from chainatlas.synth.credit_codes import make_credit_codes
 
 N = 1_000_000
 MIN_ROWS_PER_S = float(os.environ.get("CHAINATLAS_INGEST_MIN_ROWS_PER_S", "500000"))

@@ -22,7 +22,7 @@ SEED = 7
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "small"
-    generate(out, scale="small", seed=SEED)
+    generate(out, size="small", seed=SEED)
     return out
 
 

@@ -1,8 +1,9 @@
-"""Tests for chainatlas.model.codes: credit codes, GB/T 4754, HS, IPC, countries, dates."""
+"""Tests for chainatlas.model.codes: credit codes, GB/T 4754, HS, IPC.
+
+Countries are tested in test_geo.py, dates in test_ingest_dates.py, synthetic credit codes in test_synth.py.
+"""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -105,51 +106,6 @@ def test_adjacent_transposition_is_detected(body, i):
     if code[i] != code[i + 1] and i + 1 < 17:
         swapped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
         assert not C.is_valid_credit_code(swapped)
-
-
-@given(
-    st.text(alphabet=C.CREDIT_CODE_CHARSET, min_size=2, max_size=2),
-    st.from_regex(r"\A[0-9]{6}\Z"),
-    st.text(alphabet=C.CREDIT_CODE_CHARSET, min_size=9, max_size=9),
-)
-def test_make_credit_code_is_valid(prefix, adcode, org):
-    code = C.make_credit_code(prefix, adcode, org)
-    assert code[:17] == prefix + adcode + org and C.is_valid_credit_code(code)
-
-
-def test_make_credit_code_reproduces_a_real_code():
-    assert C.make_credit_code("91", "440300", "192203821") == "914403001922038216"
-
-
-def test_make_credit_code_rejects_bad_parts():
-    with pytest.raises(ConfigError, match="adcode6"):
-        C.make_credit_code("91", "4403", "192203821")
-    with pytest.raises(ConfigError, match="GB 32100"):
-        C.make_credit_code("9I", "440300", "192203821")
-
-
-def test_make_credit_codes_vectorised():
-    n = 20_000
-    ad = np.where(np.arange(n) % 2 == 0, "310115", "320505")
-    out = C.make_credit_codes("91", ad, np.arange(n))
-    assert out.dtype == np.dtype("<U18") and len(set(out)) == n
-    assert C.validate_credit_codes(pd.Series(out)).all()
-    assert out[0][2:8] == "310115" and out[1][2:8] == "320505"
-    # the organisation-code part carries a correct GB 11714 check character too
-    assert all(C.org_code_check_char(c[8:16]) == c[16] for c in out[:500])
-    # deterministic, and scramble=False gives the plain base-31 serial
-    assert (C.make_credit_codes("91", ad, np.arange(n)) == out).all()
-    plain = C.make_credit_codes("91", "310115", np.array([0, 1, 30, 31]), scramble=False)
-    assert [c[8:16] for c in plain] == ["00000000", "00000001", "0000000Y", "00000010"]
-
-
-def test_make_credit_codes_rejects_bad_input():
-    with pytest.raises(ConfigError, match="six-digit"):
-        C.make_credit_codes("91", np.array(["3101", "310115"]), np.arange(2))
-    with pytest.raises(ConfigError, match="31\\^8"):
-        C.make_credit_codes("91", "310115", np.array([31**8]))
-    with pytest.raises(ConfigError, match="prefix2"):
-        C.make_credit_codes("9S", "310115", np.arange(2))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -312,98 +268,3 @@ def test_normalize_ipc_is_idempotent(section, cls, sub, main, subgroup):
     once = C.normalize_ipc(pd.Series([sym]))
     assert once.notna().all()
     assert C.normalize_ipc(once).tolist() == once.tolist()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# countries
-
-
-def test_country_table():
-    df = C.country_codes()
-    assert len(df) == 250 and df["alpha2"].is_unique and df["alpha3"].is_unique
-    assert len(C.EU27) == 27 and len(C.ASEAN10) == 10
-    assert C.EU27 | C.ASEAN10 <= set(df["alpha2"])
-    assert "GB" not in C.EU27 and "GR" in C.EU27
-
-
-def test_validate_and_normalize_country():
-    s = pd.Series(["CN", "CHN", "cn", "XX", "UK", None])
-    assert C.validate_country(s).tolist() == [True, True, False, False, False, False]
-    assert C.normalize_country(s).tolist() == ["CN", "CN", "CN", np.nan, np.nan, np.nan]
-
-
-def test_country_region():
-    s = pd.Series(
-        ["DEU", "FR", "US", "USA", "JP", "KOR", "VN", "SGP", "HK", "TWN", "MO", "CN", "GB", "TL", "??"]
-    )
-    assert C.country_region(s).tolist() == [
-        "EU", "EU", "US", "US", "JP", "KR", "ASEAN", "ASEAN", "HK_MO_TW", "HK_MO_TW", "HK_MO_TW", "CN", "other",
-        "other", np.nan,
-    ]  # fmt: skip
-    assert set(C.country_region(C.country_codes()["alpha2"])) == set(C.REGIONS)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# dates
-
-
-def _iso(d: pd.Series) -> list:
-    return [x.strftime("%Y-%m-%d") if pd.notna(x) else None for x in d]
-
-
-def test_excel_serials():
-    # Excel 1900 date system: DATE(2023,1,1) = 44927; serial 1 = 1900-01-01; 59 = 1900-02-28; 61 = 1900-03-01
-    d, r = C.parse_dates(pd.Series([44927, 1, 59, 61, 44927.75, 0, 80001]))
-    assert _iso(d) == ["2023-01-01", "1900-01-01", "1900-02-28", "1900-03-01", "2023-01-01", None, None]
-    assert r.tolist() == [np.nan] * 5 + [C.UNPARSEABLE_DATE] * 2
-    d, _ = C.parse_dates(pd.Series(["44927", "45000"]))
-    assert _iso(d) == ["2023-01-01", "2023-03-15"]
-
-
-def test_date_formats():
-    s = pd.Series(
-        ["2023-01-05", "2023/1/5", "2023.01.05", "2023年1月5日", "2023 年 1 月 5 号", "20230105", "2023-01-05 13:45:00",
-         "2023-01", "2023年1月", "2023", "２０２３－０１－０５"]
-    )  # fmt: skip
-    d, r = C.parse_dates(s)
-    assert _iso(d) == ["2023-01-05"] * 7 + ["2023-01-01"] * 3 + ["2023-01-05"]
-    assert r.isna().all()
-    assert d.dtype == "datetime64[us]"
-
-
-def test_unparseable_and_missing_dates():
-    s = pd.Series(["2023-02-30", "2023-13-01", "next year", "2023/01-05", "1066-10-14", "", "  ", None])
-    d, r = C.parse_dates(s)
-    assert d.isna().all()
-    assert r.tolist() == [C.UNPARSEABLE_DATE] * 5 + [np.nan] * 3
-
-
-def test_numeric_years_and_compact_dates():
-    d, r = C.parse_dates(pd.Series([2019, 2020.0, 20230105, np.nan]))
-    assert _iso(d) == ["2019-01-01", "2020-01-01", "2023-01-05", None]
-    assert r.isna().all()
-
-
-def test_mixed_excel_column():
-    # openpyxl gives one column as datetime, int, float and str cells
-    s = pd.Series(
-        [dt.datetime(2023, 1, 5, 8, 30), dt.date(2022, 5, 1), 44927, "2021年3月", None, True], dtype=object
-    )
-    d, r = C.parse_dates(s)
-    assert _iso(d) == ["2023-01-05", "2022-05-01", "2023-01-01", "2021-03-01", None, None]
-    assert r.tolist() == [np.nan] * 5 + [C.UNPARSEABLE_DATE]
-
-
-def test_datetime_input_passes_through():
-    s = pd.Series(pd.to_datetime(["2023-01-05 10:00", None]))
-    d, r = C.parse_dates(s)
-    assert _iso(d) == ["2023-01-05", None] and r.isna().all()
-
-
-def test_to_period():
-    d, _ = C.parse_dates(pd.Series(["2023-01-05", "2023-11-30", None]))
-    assert C.to_period(d).tolist() == ["2023", "2023", np.nan]
-    assert C.to_period(d, "quarter").tolist() == ["2023Q1", "2023Q4", np.nan]
-    assert C.to_period(d, "M").tolist() == ["2023-01", "2023-11", np.nan]
-    with pytest.raises(ConfigError, match="freq"):
-        C.to_period(d, "week")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from importlib.resources import files
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely.geometry
 
 from chainatlas import geo
 from chainatlas.errors import GeoError
+from chainatlas.geo import countries as K
 from chainatlas.geo._data import crosswalk
 
 YRD = ("31", "32", "33", "34")
@@ -210,3 +212,32 @@ def test_universities():
     assert len(u) == 461 and set(u["level"]) == {"本科", "专科"}
     assert set(u["city_adcode"]) == set(geo.places("city")["adcode"])  # every YRD city has one (SOURCE.md)
     assert "复旦大学" in set(u["name_zh"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# countries
+
+
+def test_country_table():
+    df = K.country_codes()
+    assert len(df) == 250 and df["alpha2"].is_unique and df["alpha3"].is_unique
+    assert len(K.EU27) == 27 and len(K.ASEAN10) == 10
+    assert K.EU27 | K.ASEAN10 <= set(df["alpha2"])
+    assert "GB" not in K.EU27 and "GR" in K.EU27
+
+
+def test_validate_and_normalize_country():
+    s = pd.Series(["CN", "CHN", "cn", "XX", "UK", None])
+    assert K.validate_country(s).tolist() == [True, True, False, False, False, False]
+    assert K.normalize_country(s).tolist() == ["CN", "CN", "CN", np.nan, np.nan, np.nan]
+
+
+def test_country_region():
+    s = pd.Series(
+        ["DEU", "FR", "US", "USA", "JP", "KOR", "VN", "SGP", "HK", "TWN", "MO", "CN", "GB", "TL", "??"]
+    )
+    assert K.country_region(s).tolist() == [
+        "EU", "EU", "US", "US", "JP", "KR", "ASEAN", "ASEAN", "HK_MO_TW", "HK_MO_TW", "HK_MO_TW", "CN", "other",
+        "other", np.nan,
+    ]  # fmt: skip
+    assert set(K.country_region(K.country_codes()["alpha2"])) == set(K.REGIONS)

@@ -15,15 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chainatlas import geo
 from chainatlas.errors import ConfigError
-from chainatlas.model.codes import validate_credit_codes
+from chainatlas.geo import HUBS, great_circle_km
+from chainatlas.model.codes import CREDIT_CODE_CHARSET, is_valid_credit_code, org_code_check_char, validate_credit_codes
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.taxonomy import load_taxonomy
-from chainatlas.synth import SCALES, ZH_HEADER_KINDS, generate
-
-HUBS = ["310100", "320100", "330100", "340100", "320500"]
+from chainatlas.synth import SIZES, ZH_HEADER_KINDS, generate
+from chainatlas.synth.credit_codes import make_credit_code, make_credit_codes
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +73,13 @@ def test_small_generates_fast(small):
 
 def test_all_sixteen_kinds_written_with_manifest(small):
     d, manifest, _ = small
-    assert set(manifest["files"]) == set(KINDS) and len(KINDS) == 16
+    assert set(manifest["files"]) == set(KINDS)
     for kind, info in manifest["files"].items():
         assert (d / info["file"]).exists()
         assert len(read(d, manifest, kind)) == manifest["rows"][kind] > 0
     on_disk = json.loads((d / "dataset.json").read_text(encoding="utf-8"))
     assert on_disk == manifest
-    assert manifest["synthetic"] is True and manifest["scale"] == "small" and manifest["seed"] == 0
+    assert manifest["synthetic"] is True and manifest["size"] == "small" and manifest["seed"] == 0
     assert manifest["years"] == [2015, 2024]
     assert "虚构" in manifest["note_zh"] and "fictitious" in manifest["note_en"]
 
@@ -245,13 +247,13 @@ def test_parquet_output_loads(tmp_path):
 
 
 def test_bad_arguments():
-    with pytest.raises(ConfigError, match="unknown scale"):
+    with pytest.raises(ConfigError, match="unknown dataset size"):
         generate("unused", "huge")
     with pytest.raises(ConfigError, match="seed"):
         generate("unused", "small", seed=-1)
     with pytest.raises(ConfigError, match="inject_errors"):
         generate("unused", "small", inject_errors=-1)
-    assert set(SCALES) == {"small", "medium", "large"}
+    assert set(SIZES) == {"small", "medium", "large"}
 
 
 # ------------------------------------------------------------------------------------------ calibration
@@ -263,10 +265,9 @@ def test_supply_links_decay_with_distance(small):
     a = city_of_county(county_of_code(links["supplier_code"]))
     b = city_of_county(county_of_code(links["customer_code"]))
     cities = geo.places("city").set_index("adcode")
-    from chainatlas.synth.calibration import great_circle_km
-
+    lon, lat = cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)
     D = pd.DataFrame(
-        great_circle_km(cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)),
+        great_circle_km(lon[:, None], lat[:, None], lon, lat),
         index=cities.index,
         columns=cities.index,
     )
@@ -359,7 +360,7 @@ def test_volumes_grow(small):
 
 
 @pytest.mark.slow
-def test_medium_scale_is_consistent(tmp_path):
+def test_medium_size_is_consistent(tmp_path):
     """Medium (≈ 50 000 entities, ≈ 600 000 records): sizes and the stronger distance decay."""
     manifest = generate(tmp_path, "medium", 0)
     assert 45_000 <= manifest["rows"]["firms"] <= 55_000
@@ -369,10 +370,9 @@ def test_medium_scale_is_consistent(tmp_path):
     b = city_of_county(county_of_code(links["customer_code"]))
     pairs = pd.DataFrame({"a": a, "b": b})[a != b].value_counts().rename("n").reset_index()
     cities = geo.places("city").set_index("adcode")
-    from chainatlas.synth.calibration import great_circle_km
-
+    lon, lat = cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)
     D = pd.DataFrame(
-        great_circle_km(cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)),
+        great_circle_km(lon[:, None], lat[:, None], lon, lat),
         index=cities.index,
         columns=cities.index,
     )
@@ -425,3 +425,51 @@ def test_no_record_predates_its_entities(small):
         if when in ("date", "application_date", "joined"):
             day = pd.to_datetime(df[when]).reindex(codes.index).to_numpy()
             assert (founded.reindex(codes).fillna(pd.Timestamp(0)).to_numpy() <= day).all(), (kind, code)
+
+
+# ------------------------------------------------------------------------------------------ credit codes
+
+
+@given(
+    st.text(alphabet=CREDIT_CODE_CHARSET, min_size=2, max_size=2),
+    st.from_regex(r"\A[0-9]{6}\Z"),
+    st.text(alphabet=CREDIT_CODE_CHARSET, min_size=9, max_size=9),
+)
+def test_make_credit_code_is_valid(prefix, adcode, org):
+    code = make_credit_code(prefix, adcode, org)
+    assert code[:17] == prefix + adcode + org and is_valid_credit_code(code)
+
+
+def test_make_credit_code_reproduces_a_real_code():
+    assert make_credit_code("91", "440300", "192203821") == "914403001922038216"
+
+
+def test_make_credit_code_rejects_bad_parts():
+    with pytest.raises(ConfigError, match="adcode6"):
+        make_credit_code("91", "4403", "192203821")
+    with pytest.raises(ConfigError, match="GB 32100"):
+        make_credit_code("9I", "440300", "192203821")
+
+
+def test_make_credit_codes_vectorised():
+    n = 20_000
+    ad = np.where(np.arange(n) % 2 == 0, "310115", "320505")
+    out = make_credit_codes("91", ad, np.arange(n))
+    assert out.dtype == np.dtype("<U18") and len(set(out)) == n
+    assert validate_credit_codes(pd.Series(out)).all()
+    assert out[0][2:8] == "310115" and out[1][2:8] == "320505"
+    # the organisation-code part carries a correct GB 11714 check character too
+    assert all(org_code_check_char(c[8:16]) == c[16] for c in out[:500])
+    # deterministic, and scramble=False gives the plain base-31 serial
+    assert (make_credit_codes("91", ad, np.arange(n)) == out).all()
+    plain = make_credit_codes("91", "310115", np.array([0, 1, 30, 31]), scramble=False)
+    assert [c[8:16] for c in plain] == ["00000000", "00000001", "0000000Y", "00000010"]
+
+
+def test_make_credit_codes_rejects_bad_input():
+    with pytest.raises(ConfigError, match="six-digit"):
+        make_credit_codes("91", np.array(["3101", "310115"]), np.arange(2))
+    with pytest.raises(ConfigError, match="31\\^8"):
+        make_credit_codes("91", "310115", np.array([31**8]))
+    with pytest.raises(ConfigError, match="prefix2"):
+        make_credit_codes("9S", "310115", np.arange(2))

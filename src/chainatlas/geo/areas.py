@@ -10,9 +10,11 @@ import yaml
 
 from chainatlas.errors import GeoError
 from chainatlas.geo._data import _place_index, _places, _resource
-from chainatlas.geo.codes import _parse
+from chainatlas.geo.adcodes import _parse
+from chainatlas.model.layers import SCALES
 
-SCALES = ("county", "city", "province", "area", "region")
+#: The five innovation hubs of the seed paper (潘秋晨 2023, 三(三)2): 上海, 南京, 杭州, 合肥, 苏州 (city adcodes).
+HUBS: tuple[str, ...] = ("310100", "320100", "330100", "340100", "320500")
 REGION = ("YRD", "长三角", "Yangtze River Delta")
 _AREA_ID = re.compile(r"^[a-z0-9_]{2,40}$")
 _AREA_COLS = ["area_id", "name_zh", "name_en", "kind", "members", "source"]

@@ -7,8 +7,10 @@ the caller turns them into spreadsheet row numbers.
 
 Code columns repeat a few values many times, so the checks work on the distinct values
 (:class:`Uniques`, Arrow's dictionary encoding) and map the verdicts back with one ``take``.
-The code lists themselves (credit codes, adcodes, industry, HS, IPC, country codes, date parsing)
-belong to :mod:`chainatlas.model.codes` and :mod:`chainatlas.geo`; this module only calls them.
+
+The code lists themselves (credit codes, industry, HS, IPC) belong to :mod:`chainatlas.model.codes`,
+adcodes and country codes to :mod:`chainatlas.geo`, date parsing to :mod:`chainatlas.ingest.dates`;
+this module only calls them.
 """
 
 from __future__ import annotations
@@ -427,7 +429,7 @@ def check_hs(col: Column, f: Field) -> Outcome:
 
 def check_country(col: Column, f: Field) -> Outcome:
     """ISO 3166-1 alpha-2 or alpha-3 codes (any case), stored as alpha-2 so ``KOR`` and ``KR`` are one key."""
-    from chainatlas.model.codes import normalize_country
+    from chainatlas.geo.countries import normalize_country
 
     u = col.uniques
     alpha2 = from_series(normalize_country(u.series()))
@@ -477,10 +479,10 @@ def check_ipc_list(col: Column, f: Field) -> Outcome:
 
 
 def check_date(col: Column, f: Field, native: pd.Series | None = None) -> Outcome:
-    """Calendar dates via :func:`chainatlas.model.codes.parse_dates`; values as ``datetime64[ms]``."""
+    """Calendar dates via :func:`chainatlas.ingest.dates.parse_dates`; values as ``datetime64[ms]``."""
     if native is not None:
         return Outcome(native.to_numpy(dtype="datetime64[ms]"))
-    from chainatlas.model.codes import parse_dates
+    from chainatlas.ingest.dates import parse_dates
 
     u = col.uniques
     parsed, reason = parse_dates(u.series())

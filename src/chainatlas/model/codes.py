@@ -9,24 +9,24 @@ columns repeat heavily.
 
 Code systems
 ------------
-- 统一社会信用代码 (unified social credit code, GB 32100-2015): :func:`validate_credit_codes`, :func:`make_credit_codes`.
+- 统一社会信用代码 (unified social credit code, GB 32100-2015): :func:`validate_credit_codes` and the check
+  characters (synthetic codes are made by :mod:`chainatlas.synth.credit_codes`).
 - GB/T 4754-2017 国民经济行业分类 and its 2011→2017 crosswalk, NBS derived classifications (战略性新兴产业 …).
 - Harmonized System 2017 / 2022 (and 8/10-digit Chinese tariff lines by their first six digits).
 - IPC symbols (validated by structure: no openly licensed IPC title list is available).
-- ISO 3166-1 alpha-2 / alpha-3 country codes and the trade regions used in the monitor.
-- Dates as Chinese sources write them, including Excel serial numbers.
+
+Elsewhere: ISO 3166 countries and trade regions in :mod:`chainatlas.geo.countries`; dates as users' cells write
+them in :mod:`chainatlas.ingest.dates`.
 
 The tables are in ``chainatlas/data/classifications`` (see ATTRIBUTION.md there).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -35,25 +35,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chainatlas.errors import ConfigError
+from chainatlas.model._series import FULLWIDTH as _FULLWIDTH
+from chainatlas.model._series import as_series as _as_series
+from chainatlas.model._series import classification_table as _table
+from chainatlas.model._series import per_unique as _per_unique
+from chainatlas.model._series import to_str as _to_str
 
 __all__ = [
-    "ASEAN10",
     # credit codes
     "CREDIT_CODE_CHARSET",
     "CREDIT_CODE_WEIGHTS",
-    # countries
-    "EU27",
     # GB/T 4754
     "GBT4754_LEVELS",
     # HS
     "HS_EDITIONS",
     # IPC
     "IPC_PATTERN",
-    "REGIONS",
-    # dates
-    "UNPARSEABLE_DATE",
-    "country_codes",
-    "country_region",
+    "credit_code_check_bytes",
     "credit_code_check_char",
     "gbt4754_codes",
     "gbt4754_from_2011",
@@ -62,17 +60,12 @@ __all__ = [
     "ipc_subclass",
     "is_gbt4754",
     "is_valid_credit_code",
-    "make_credit_code",
-    "make_credit_codes",
-    "normalize_country",
     "normalize_credit_codes",
     "normalize_gbt4754",
     "normalize_hs",
     "normalize_ipc",
+    "org_code_check_bytes",
     "org_code_check_char",
-    "parse_dates",
-    "to_period",
-    "validate_country",
     "validate_credit_codes",
     "validate_gbt4754",
     "validate_hs",
@@ -82,44 +75,6 @@ __all__ = [
 
 # ---------------------------------------------------------------------------------------------------------------
 # shared helpers
-
-
-def _table(name: str) -> pd.DataFrame:
-    """Read one shipped classification CSV with every column as text (leading zeros matter)."""
-    path = resources.files("chainatlas").joinpath("data", "classifications", name)
-    with path.open("rb") as f:
-        return pd.read_csv(f, dtype=str, keep_default_na=False)
-
-
-def _as_series(values: Any) -> pd.Series:
-    if isinstance(values, pd.Series):
-        return values
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        values = [values]
-    return pd.Series(list(values) if not isinstance(values, (np.ndarray, pd.Index)) else values)
-
-
-def _to_str(s: pd.Series) -> pd.Series:
-    """Text view of ``s`` with missing values kept missing (pandas' default ``str`` dtype)."""
-    if isinstance(s.dtype, pd.StringDtype):
-        return s
-    return s.astype("str")
-
-
-def _per_unique(s: pd.Series, func: Callable[[pd.Series], Any], fill: Any, dtype: Any) -> pd.Series:
-    """Apply a vectorised ``func`` to the distinct non-missing values of ``s`` and broadcast back.
-
-    Code columns repeat heavily (a million patents share a few thousand IPC groups), so regex work done once per
-    distinct value is the cheap path. ``func`` gets a Series of distinct values and returns an array-like of the
-    same length; missing inputs get ``fill``.
-    """
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    res = np.asarray(func(pd.Series(uniques, dtype=uniques.dtype)), dtype=object if dtype == "str" else dtype)
-    res = np.append(res, np.array([fill], dtype=res.dtype))  # index -1 (missing) picks the fill
-    out = res[codes]
-    if dtype == "str":
-        return pd.Series(out, index=s.index, name=s.name, dtype="str")
-    return pd.Series(out, index=s.index, name=s.name)
 
 
 def _check_numeric_text(s: pd.Series, what: str) -> None:
@@ -152,12 +107,6 @@ _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int32)
 _ORG_VALUE = np.full(256, -1, dtype=np.int16)
 for _c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ":
     _ORG_VALUE[ord(_c)] = int(_c, 36)
-
-# serials are spread over the 31^8 organisation-code bodies by an affine bijection, so neighbouring serials do
-# not give neighbouring codes; the multiplier is coprime with 31 and 31^8 * mult stays below 2^63
-_ORG_SPACE = 31**8
-_SCRAMBLE_MUL, _SCRAMBLE_ADD = 9_999_991, 123_456_789
-assert math.gcd(_SCRAMBLE_MUL, 31) == 1 and _ORG_SPACE * _SCRAMBLE_MUL < 2**63
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -215,6 +164,22 @@ def org_code_check_char(first8: str) -> str:
     total = sum(int(_ORG_VALUE[ord(c)]) * int(w) for c, w in zip(first8, _ORG_WEIGHTS, strict=True))
     c = 11 - total % 11
     return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+def credit_code_check_bytes(first17: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`credit_code_check_char`: ``(n, 17)`` uint8 ASCII rows → ``(n,)`` uint8 check characters.
+
+    Rows must hold characters of :data:`CREDIT_CODE_CHARSET` (others give a meaningless result).
+    """
+    total = (_CC_VALUE[first17].astype(np.int32) * _CC_W).sum(axis=1)
+    return _CC_BYTES[(31 - total % 31) % 31]
+
+
+def org_code_check_bytes(first8: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`org_code_check_char`: ``(n, 8)`` uint8 ASCII rows → ``(n,)`` uint8 check characters."""
+    total = (_ORG_VALUE[first8].astype(np.int32) * _ORG_WEIGHTS).sum(axis=1)
+    c9 = 11 - total % 11
+    return np.where(c9 == 10, ord("X"), np.where(c9 == 11, _DIGIT0, _DIGIT0 + c9 % 10)).astype(np.uint8)
 
 
 def is_valid_credit_code(code: object) -> bool:
@@ -287,18 +252,10 @@ def validate_credit_codes(s: pd.Series) -> pd.Series:
         ok = (vals >= 0).all(axis=1)
         adm = mat[:, 2:8]
         ok &= ((adm >= _DIGIT0) & (adm <= _DIGIT9)).all(axis=1)
-        total = (vals[:, :17].astype(np.int32) * _CC_W).sum(axis=1)
-        ok &= vals[:, 17] == (31 - total % 31) % 31
+        ok &= mat[:, 17] == credit_code_check_bytes(mat[:, :17])
         out[pos] = ok
     return pd.Series(out, index=s.index, name=s.name)
 
-
-_FULLWIDTH = str.maketrans(
-    {chr(0xFF10 + i): str(i) for i in range(10)}
-    | {chr(0xFF21 + i): chr(0x41 + i) for i in range(26)}
-    | {chr(0xFF41 + i): chr(0x41 + i) for i in range(26)}
-    | {"－": "-", "／": "/", "．": ".", "：": ":", "\u3000": " "}
-)
 
 
 def normalize_credit_codes(s: pd.Series) -> pd.Series:
@@ -316,111 +273,6 @@ def normalize_credit_codes(s: pd.Series) -> pd.Series:
         )
 
     return _per_unique(s, clean, np.nan, "str")
-
-
-def make_credit_code(prefix2: str, adcode6: str, org9: str) -> str:
-    """Assemble a valid unified social credit code from its parts and append the check character.
-
-    Parameters
-    ----------
-    prefix2 : str
-        Registration authority and organisation type, e.g. ``"91"`` (工商, 企业).
-    adcode6 : str
-        GB/T 2260 administrative code of the registering authority, six digits.
-    org9 : str
-        Organisation code (主体标识码), nine characters of :data:`CREDIT_CODE_CHARSET`; its own GB 11714 check
-        character (see :func:`org_code_check_char`) is taken as given.
-
-    Examples
-    --------
-    >>> make_credit_code("91", "440300", "192203821")
-    '914403001922038216'
-    """
-    if (
-        len(prefix2) != 2
-        or len(adcode6) != 6
-        or not adcode6.isascii()
-        or not adcode6.isdigit()
-        or len(org9) != 9
-    ):
-        raise ConfigError(
-            f"expected prefix2 of 2 characters, adcode6 of 6 digits and org9 of 9 characters, "
-            f"got {prefix2!r}, {adcode6!r}, {org9!r}"
-        )
-    first17 = prefix2 + adcode6 + org9
-    return first17 + credit_code_check_char(first17)
-
-
-def make_credit_codes(prefix2: str, adcodes: Any, serials: Any, *, scramble: bool = True) -> np.ndarray:
-    """Valid, distinct unified social credit codes for synthetic firms, vectorised.
-
-    Parameters
-    ----------
-    prefix2 : str
-        Characters 1-2, e.g. ``"91"`` for a company registered with 市场监管 (工商).
-    adcodes : array-like of str or str
-        Six-digit administrative codes (one per serial, or one for all).
-    serials : array-like of int
-        Non-negative integers below 31^8 ≈ 8.5e11; distinct serials give distinct codes.
-    scramble : bool, default True
-        Spread serials over the code space with an affine bijection (x ↦ a·x + b mod 31^8, a coprime with 31), so
-        that consecutive serials do not give visibly consecutive codes.
-
-    Returns
-    -------
-    numpy.ndarray of str (``<U18``)
-
-    Notes
-    -----
-    Characters 9-16 are the base-31 digits of the (scrambled) serial in :data:`CREDIT_CODE_CHARSET`, character 17
-    their GB 11714 check character (:func:`org_code_check_char`), character 18 the GB 32100 check character
-    (:func:`credit_code_check_char`). Every step is a numpy operation on an ``(n, 18)`` uint8 matrix.
-
-    Examples
-    --------
-    >>> codes = make_credit_codes("91", "310115", np.arange(3))
-    >>> validate_credit_codes(pd.Series(codes)).all()
-    np.True_
-    """
-    if len(prefix2) != 2 or any(c not in CREDIT_CODE_CHARSET for c in prefix2):
-        raise ConfigError(f"prefix2 must be 2 characters from {CREDIT_CODE_CHARSET!r}, got {prefix2!r}")
-    serials = np.asarray(serials)
-    if serials.ndim != 1 or not np.issubdtype(serials.dtype, np.integer):
-        raise ConfigError(
-            f"serials must be a 1-d integer array, got dtype {serials.dtype}, shape {serials.shape}"
-        )
-    n = len(serials)
-    x = serials.astype(np.int64)
-    if n and (x.min() < 0 or x.max() >= _ORG_SPACE):
-        raise ConfigError(f"serials must lie in [0, 31^8 = {_ORG_SPACE}), got {x.min()}..{x.max()}")
-    ad = np.asarray(adcodes)
-    if ad.ndim == 0:
-        ad = np.full(n, str(ad))
-    ad = ad.astype(str)
-    if len(ad) != n:
-        raise ConfigError(f"adcodes has {len(ad)} values but serials has {n}")
-    try:
-        ad_mat = np.frombuffer(ad.astype("S6").tobytes(), dtype=np.uint8).reshape(n, 6)
-        good = (np.strings.str_len(ad) == 6) & ((ad_mat >= _DIGIT0) & (ad_mat <= _DIGIT9)).all(axis=1)
-    except UnicodeEncodeError:
-        good = np.zeros(n, dtype=bool)
-    if not good.all():
-        raise ConfigError(f"adcodes must be six-digit GB/T 2260 codes, got e.g. {list(ad[~good][:3])}")
-    if scramble:
-        x = (x * _SCRAMBLE_MUL + _SCRAMBLE_ADD) % _ORG_SPACE
-
-    mat = np.empty((n, 18), dtype=np.uint8)
-    mat[:, 0] = ord(prefix2[0])
-    mat[:, 1] = ord(prefix2[1])
-    mat[:, 2:8] = ad_mat
-    for j in range(8):  # 8 base-31 digits, most significant first (a loop over columns, not rows)
-        mat[:, 8 + j] = _CC_BYTES[(x // 31 ** (7 - j)) % 31]
-    org_total = (_ORG_VALUE[mat[:, 8:16]].astype(np.int32) * _ORG_WEIGHTS).sum(axis=1)
-    c9 = 11 - org_total % 11
-    mat[:, 16] = np.where(c9 == 10, ord("X"), np.where(c9 == 11, _DIGIT0, _DIGIT0 + c9 % 10))
-    total = (_CC_VALUE[mat[:, :17]].astype(np.int32) * _CC_W).sum(axis=1)
-    mat[:, 17] = _CC_BYTES[(31 - total % 31) % 31]
-    return mat.view("S18").ravel().astype("U18")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -785,329 +637,3 @@ def validate_ipc(s: pd.Series) -> pd.Series:
 def ipc_subclass(s: pd.Series) -> pd.Series:
     """IPC subclass (4 characters, ``"H01L"``) of each symbol; missing where not an IPC symbol."""
     return normalize_ipc(s).str.slice(0, 4)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# countries
-
-EU27 = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-    ]
-)
-"""European Union member states since 1 February 2020 (after the United Kingdom left), ISO alpha-2 (Greece = GR)."""
-
-ASEAN10 = frozenset(["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"])
-"""The ten ASEAN member states of the paper's period. Timor-Leste (TL), admitted in October 2025, is not included:
-it maps to ``'other'``."""
-
-REGIONS = ("CN", "HK_MO_TW", "EU", "US", "ASEAN", "JP", "KR", "other")
-"""Labels returned by :func:`country_region`."""
-
-
-@lru_cache(maxsize=1)
-def _iso() -> pd.DataFrame:
-    return _table("iso3166.csv")
-
-
-@lru_cache(maxsize=1)
-def _to_alpha2() -> pd.Series:
-    df = _iso()
-    return pd.concat(
-        [
-            pd.Series(df["alpha2"].to_numpy(), index=df["alpha2"]),
-            pd.Series(df["alpha2"].to_numpy(), index=df["alpha3"]),
-        ]
-    )
-
-
-def country_codes() -> pd.DataFrame:
-    """ISO 3166-1 table: ``alpha2, alpha3, numeric, name_en`` (250 entries; source in ATTRIBUTION.md)."""
-    return _iso().copy()
-
-
-def normalize_country(s: pd.Series) -> pd.Series:
-    """ISO 3166-1 alpha-2 code for alpha-2 or alpha-3 input (case and surrounding blanks ignored); missing where
-    the value is neither."""
-    s = _as_series(s)
-    table = _to_alpha2()
-
-    def conv(u: pd.Series) -> Any:
-        return _to_str(u).str.strip().str.upper().map(table).to_numpy(object)
-
-    return _per_unique(s, conv, np.nan, "str")
-
-
-def validate_country(s: pd.Series) -> pd.Series:
-    """Which values are ISO 3166-1 alpha-2 or alpha-3 codes (upper case, as given)."""
-    s = _as_series(s)
-    table = _to_alpha2()
-    return pd.Series(_to_str(s).isin(table.index).to_numpy(bool), index=s.index, name=s.name)
-
-
-def country_region(s: pd.Series) -> pd.Series:
-    """Trade region of each country code: ``'CN'``, ``'HK_MO_TW'``, ``'EU'`` (EU27), ``'US'``, ``'ASEAN'``
-    (ASEAN10), ``'JP'``, ``'KR'`` or ``'other'``; missing where the code is not ISO 3166-1.
-
-    >>> country_region(pd.Series(["DEU", "us", "VN", "HK", "CHN", "BR", None])).tolist()
-    ['EU', 'US', 'ASEAN', 'HK_MO_TW', 'CN', 'other', nan]
-    """
-    a2 = normalize_country(s)
-    region = {c: "EU" for c in EU27} | {c: "ASEAN" for c in ASEAN10}
-    region |= {
-        "CN": "CN",
-        "HK": "HK_MO_TW",
-        "MO": "HK_MO_TW",
-        "TW": "HK_MO_TW",
-        "US": "US",
-        "JP": "JP",
-        "KR": "KR",
-    }
-    out = a2.map(region).where(a2.isna() | a2.isin(list(region)), "other")
-    return out.astype("str").rename(a2.name)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# dates
-
-UNPARSEABLE_DATE = "unparseable date"
-"""Reason given by :func:`parse_dates` for a value that is present but not a date."""
-
-_DATE_UNIT = "datetime64[us]"  # pandas 3's default resolution
-_YEAR_MIN, _YEAR_MAX = 1800, 2200
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-_DATE_FORMATS: list[tuple[str, re.Pattern[str]]] = [
-    ("ymd", re.compile(r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME + r"$")),
-    ("ymd", re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?$")),
-    ("ymd", re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")),
-    ("ym", re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})$")),
-    ("ym", re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月$")),
-    ("y", re.compile(r"^(?P<y>\d{4})\s*年?$")),
-    ("serial", re.compile(r"^(?P<v>\d{1,5}(?:\.\d+)?)$")),
-]
-
-
-def _ymd_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dates from integer year/month/day arrays, and which triples are real calendar dates."""
-    ok = (y >= _YEAR_MIN) & (y <= _YEAR_MAX) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
-    y, m, d = np.where(ok, y, 2000), np.where(ok, m, 1), np.where(ok, d, 1)
-    month = ((y - 1970) * 12 + (m - 1)).astype("datetime64[M]")
-    start = month.astype("datetime64[D]")
-    date = start + (d - 1).astype("timedelta64[D]")
-    ok &= date < (month + 1).astype("datetime64[D]")  # 2023-02-30 spills into March
-    return date, ok
-
-
-def _serial_dates(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Excel serial day numbers (1900 date system) to dates.
-
-    Serial 1 is 1900-01-01; Excel counts the nonexistent 1900-02-29 as serial 60, so from 61 on the epoch is
-    1899-12-30 (44927 → 2023-01-01). Fractions (time of day) are dropped.
-    """
-    whole = np.floor(np.where(np.isfinite(v), v, 0)).astype(np.int64)
-    ok = np.isfinite(v) & (whole >= 1) & (whole <= 80000) & (whole != 60)
-    base = np.where(whole >= 61, np.datetime64("1899-12-30"), np.datetime64("1899-12-31"))
-    return base + np.where(ok, whole, 0).astype("timedelta64[D]"), ok
-
-
-def _numeric_dates(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers: whole 1800-2200 are years (a numeric year column), whole 8-digit YYYYMMDD are dates, the rest in
-    1-80000 are Excel serials."""
-    v = v.astype(float)
-    fin = np.isfinite(v)
-    whole = fin & (np.floor(np.where(fin, v, 0)) == np.where(fin, v, 0))
-    iv = np.where(whole, v, 0).astype(np.int64)
-    is_year = whole & (iv >= _YEAR_MIN) & (iv <= _YEAR_MAX)
-    is_ymd = whole & (iv >= 10000101) & (iv <= 99991231)
-    dy, oky = _ymd_dates(iv, np.ones_like(iv), np.ones_like(iv))
-    dd, okd = _ymd_dates(iv // 10000, iv // 100 % 100, iv % 100)
-    ds, oks = _serial_dates(v)
-    date = np.where(is_year, dy, np.where(is_ymd, dd, ds))
-    ok = np.where(is_year, oky, np.where(is_ymd, okd, oks))
-    return date, ok
-
-
-def _string_dates(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Parse distinct strings; returns (dates, ok)."""
-    text = _to_str(u).str.translate(_FULLWIDTH).str.strip()
-    n = len(text)
-    date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    ok = np.zeros(n, dtype=bool)
-    todo = text.notna().to_numpy(bool).copy()
-    for kind, pattern in _DATE_FORMATS:
-        if not todo.any():
-            break
-        idx = np.flatnonzero(todo)
-        parts = text.iloc[idx].str.extract(pattern)
-        hit = parts.iloc[:, 0].notna().to_numpy(bool)
-        if not hit.any():
-            continue
-        sel, p = idx[hit], parts[hit]
-        if kind == "serial":
-            d, good = _serial_dates(p["v"].astype(float).to_numpy())
-        else:
-            y = p["y"].astype(np.int64).to_numpy()
-            mo = p["m"].astype(np.int64).to_numpy() if kind != "y" else np.ones_like(y)
-            dd = p["d"].astype(np.int64).to_numpy() if kind == "ymd" else np.ones_like(y)
-            d, good = _ymd_dates(y, mo, dd)
-        date[sel], ok[sel] = d, good
-        todo[sel] = False  # matched a format: a bad date in it is unparseable, not retried as another format
-    return date, ok
-
-
-def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse dates as Chinese statistical and registry sources write them.
-
-    Accepted: ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY.MM.DD`` (month and day with one or two digits, an optional
-    time of day, which is dropped); ``YYYY年M月D日`` (or ``号``); ``YYYYMMDD``; ``YYYY-MM`` / ``YYYY/MM`` /
-    ``YYYY.MM`` / ``YYYY年M月`` (first day of the month); ``YYYY`` / ``YYYY年`` (1 January); Excel serial day numbers
-    1-80000 (44927 → 2023-01-01), either in a numeric column or as a purely numeric string of at most five digits
-    (a four-digit string is a year, not a serial). Numbers 1800-2200 in a numeric column are years, 8-digit
-    numbers are ``YYYYMMDD``. Datetime values pass through. Years outside 1800-2200 and impossible dates
-    (2023-02-30) are unparseable. Full-width digits are accepted.
-
-    Parameters
-    ----------
-    s : pandas.Series
-
-    Returns
-    -------
-    dates : pandas.Series of datetime64[us]
-        At midnight; ``NaT`` where missing or unparseable.
-    reason : pandas.Series of str
-        :data:`UNPARSEABLE_DATE` where a value is present but not a date; missing otherwise (a missing or blank
-        value is not an error here: whether a date is required is the caller's rule).
-
-    Examples
-    --------
-    >>> d, r = parse_dates(pd.Series(["2023-01-05", "2023年1月5日", "44927", "2023-02-30", None]))
-    >>> d.dt.strftime("%Y-%m-%d").tolist(), r.tolist()
-    (['2023-01-05', '2023-01-05', '2023-01-01', nan, nan], [nan, nan, nan, 'unparseable date', nan])
-    """
-    s = _as_series(s)
-    n = len(s)
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        dates = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-        dates = dates.dt.normalize().astype(_DATE_UNIT)
-        return dates.rename(s.name), pd.Series(np.nan, index=s.index, dtype="str", name=s.name)
-
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-        date, ok = _numeric_dates(v)
-        present = ~np.isnan(v)
-    else:
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        u = pd.Series(uniques, dtype=uniques.dtype)
-        ud = np.full(len(u), np.datetime64("NaT"), dtype="datetime64[D]")
-        uok = np.zeros(len(u), dtype=bool)
-        upresent = np.ones(len(u), dtype=bool)
-        if uniques.dtype == object or not isinstance(uniques.dtype, pd.StringDtype):
-            # mixed cells (Excel via openpyxl gives str, int, float, datetime in one column): sort by type once
-            # per distinct value
-            kinds = np.array([_cell_kind(x) for x in u.to_numpy(object)], dtype=object)
-        else:
-            kinds = np.full(len(u), "str", dtype=object)
-        for kind in ("str", "num", "dt"):
-            idx = np.flatnonzero(kinds == kind)
-            if not len(idx):
-                continue
-            vals = u.iloc[idx]
-            if kind == "str":
-                blank = _to_str(vals).str.strip().eq("").fillna(True).to_numpy(bool)
-                d, good = _string_dates(vals)
-                upresent[idx[blank]] = False
-            elif kind == "num":
-                d, good = _numeric_dates(vals.to_numpy(dtype=float))
-            else:
-                ts = pd.to_datetime(pd.Series(vals.to_numpy(object)), errors="coerce", utc=True)
-                d = ts.dt.tz_localize(None).to_numpy("datetime64[D]")
-                good = ~np.isnat(d)
-            ud[idx], uok[idx] = d, good
-        upresent[kinds == "missing"] = False
-        take = np.where(codes >= 0, codes, 0)
-        date = np.where(codes >= 0, ud[take] if len(u) else np.datetime64("NaT"), np.datetime64("NaT"))
-        ok = (codes >= 0) & (uok[take] if len(u) else False)
-        present = (codes >= 0) & (upresent[take] if len(u) else False)
-    date = np.where(ok, date, np.datetime64("NaT")).astype(_DATE_UNIT)
-    reason = np.full(n, np.nan, dtype=object)
-    reason[present & ~ok] = UNPARSEABLE_DATE
-    dates_out = pd.Series(date, index=s.index, name=s.name)
-    return dates_out, pd.Series(reason, index=s.index, name=s.name, dtype="str")
-
-
-def _cell_kind(x: object) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT or x is pd.NA:
-        return "missing"
-    if isinstance(x, str):
-        return "str"
-    if isinstance(x, (bool, np.bool_)):
-        return "bad"
-    if isinstance(x, (int, float, np.integer, np.floating)):
-        return "num"
-    if isinstance(x, (pd.Timestamp, np.datetime64)) or hasattr(x, "year"):
-        return "dt"
-    return "bad"
-
-
-_PERIODS = {"year": "year", "y": "year", "quarter": "quarter", "q": "quarter", "month": "month", "m": "month"}
-
-
-def to_period(dates: pd.Series, freq: str = "year") -> pd.Series:
-    """Period label of each date, as text that sorts in time order: ``"2023"``, ``"2023Q1"`` or ``"2023-01"``.
-
-    Parameters
-    ----------
-    dates : pandas.Series of datetime64
-    freq : {"year", "quarter", "month"} (or ``"Y"``, ``"Q"``, ``"M"``)
-
-    Returns
-    -------
-    pandas.Series of str, missing where the date is ``NaT``.
-    """
-    key = _PERIODS.get(str(freq).lower())
-    if key is None:
-        raise ConfigError(f"freq must be 'year', 'quarter' or 'month', got {freq!r}")
-    dates = pd.to_datetime(_as_series(dates))
-    year = dates.dt.year
-    if key == "year":
-        num = year
-    elif key == "quarter":
-        num = year * 10 + dates.dt.quarter
-    else:
-        num = year * 100 + dates.dt.month
-
-    def label(u: pd.Series) -> Any:
-        k = u.astype(np.int64)
-        if key == "year":
-            return k.astype("str").to_numpy(object)
-        if key == "quarter":
-            return ((k // 10).astype("str") + "Q" + (k % 10).astype("str")).to_numpy(object)
-        return ((k // 100).astype("str") + "-" + (k % 100).astype("str").str.zfill(2)).to_numpy(object)
-
-    return _per_unique(num, label, np.nan, "str").rename(dates.name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "CALIBRATION_EARTH_RADIUS_KM",
     "CITY_ECON_WEIGHT",
     "CITY_INNOVATION_WEIGHT",
     "CPCA_UNRESOLVED",
@@ -21,7 +22,6 @@ __all__ = [
     "FIRST_YEAR",
     "GENERIC_IPC",
     "G60_CITIES",
-    "HUBS",
     "IMPORT_PARTNERS_BROAD",
     "IMPORT_PARTNERS_CHOKE",
     "IMPORT_PARTNERS_RESOURCE",
@@ -31,7 +31,6 @@ __all__ = [
     "YEARS",
     "EnclavePair",
     "gravity_kernel",
-    "great_circle_km",
     "sample_rows",
 ]
 
@@ -39,8 +38,9 @@ FIRST_YEAR, LAST_YEAR = 2015, 2024
 YEARS = np.arange(FIRST_YEAR, LAST_YEAR + 1)
 
 SHANGHAI = "310100"
-#: The five innovation hubs of the paper (三(三)2): 上海, 南京, 杭州, 合肥, 苏州.
-HUBS = ("310100", "320100", "330100", "340100", "320500")
+#: Earth radius (km) of the great-circle distances the kernels were calibrated with; kept so that a seed gives
+#: the same dataset as before :func:`chainatlas.geo.great_circle_km` became the one definition.
+CALIBRATION_EARTH_RADIUS_KM = 6371.0
 
 #: G60 科创走廊: 上海(松江), 嘉兴, 杭州, 金华, 苏州, 湖州, 宣城, 芜湖, 合肥 (city codes).
 G60_CITIES = ("310100", "330400", "330100", "330700", "320500", "330500", "341800", "340200", "340100")
@@ -267,26 +267,6 @@ ENCLAVE_PAIRS: tuple[EnclavePair, ...] = (
     EnclavePair("330400", "341002", 2020),
     EnclavePair("320600", "320724", 2019),
 )
-
-
-def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Great-circle distances (haversine, R = 6371 km) between all pairs of points.
-
-    Parameters
-    ----------
-    lon, lat : numpy.ndarray
-        Degrees, one entry per point.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n, n)`` symmetric matrix in km with a zero diagonal.
-    """
-    lo, la = np.radians(lon), np.radians(lat)
-    dlo = lo[:, None] - lo[None, :]
-    dla = la[:, None] - la[None, :]
-    h = np.sin(dla / 2) ** 2 + np.cos(la)[:, None] * np.cos(la)[None, :] * np.sin(dlo / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def gravity_kernel(

@@ -57,19 +57,20 @@ import numpy as np
 import pyarrow as pa
 
 from chainatlas.errors import ConfigError
+from chainatlas.geo import HUBS
 from chainatlas.model.kinds import KINDS
 from chainatlas.synth import records as R
 from chainatlas.synth.calibration import FIRST_YEAR, LAST_YEAR
 from chainatlas.synth.output import FileSpec, Injection, Records, materialise, write_records
 from chainatlas.synth.world import ETYPES, World, build_world
 
-__all__ = ["GENERATOR_VERSION", "SCALES", "ZH_HEADER_KINDS", "generate"]
+__all__ = ["GENERATOR_VERSION", "SIZES", "ZH_HEADER_KINDS", "generate"]
 
 GENERATOR_VERSION = "1.0.0"
 
-#: Entity counts and record targets per scale (records per kind are approximate: keys are deduplicated
+#: Entity counts and record targets per dataset size (records per kind are approximate: keys are deduplicated
 #: and ties never predate the firms they join). ``flow_pairs`` None = all 1,640 ordered city pairs.
-SCALES: dict[str, dict[str, Any]] = {
+SIZES: dict[str, dict[str, Any]] = {
     "small": {
         "entities": {"firms": 1300, "institutes": 100, "services": 40, "funds": 20, "platforms": 60},
         "records": {
@@ -234,7 +235,7 @@ def _plan_injections(
 
 def generate(
     out_dir: str | Path,
-    scale: str = "small",
+    size: str = "small",
     seed: int = 0,
     *,
     progress: Callable[[str, int, int], None] | None = None,
@@ -247,38 +248,38 @@ def generate(
     ----------
     out_dir : str or Path
         Created if missing; existing files of the same names are overwritten.
-    scale : {'small', 'medium', 'large'}
+    size : {'small', 'medium', 'large'}
         small ≈ 2 000 entities / 20 000 records (seconds), medium ≈ 50 000 / 600 000,
         large ≥ 1 000 000 firms / ≈ 12 million records (a few minutes, Parquet).
     seed : int
-        The same seed and scale give byte-identical files.
+        The same seed and size give byte-identical files.
     progress : callable, optional
         Called as ``progress(step, i, n)`` before step ``i`` of ``n`` (kinds, then ``"manifest"``).
     inject_errors : int
         Write this many deliberately invalid cells (spread over ten rules and kinds) to demonstrate
         validation reports; they are listed in the manifest under ``injected_errors``. Default 0.
     fmt : {'csv', 'parquet'}, optional
-        Override the scale's format (CSV for small and medium, Parquet for large).
+        Override the size's format (CSV for small and medium, Parquet for large).
 
     Returns
     -------
     dict
-        The manifest written to ``dataset.json``: generator version, scale, seed, years, files (name,
+        The manifest written to ``dataset.json``: generator version, size, seed, years, files (name,
         format, header language, encoding), ``rows`` per kind, ``synthetic: true``, notes in Chinese
         and English, and the calibration facts (absent and single-city segments, choke segments, ...).
 
     Raises
     ------
     ConfigError
-        For an unknown scale or format, a negative seed or a negative ``inject_errors``.
+        For an unknown size or format, a negative seed or a negative ``inject_errors``.
     """
-    if scale not in SCALES:
-        raise ConfigError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+    if size not in SIZES:
+        raise ConfigError(f"unknown dataset size {size!r}; expected one of {', '.join(SIZES)}")
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
     if inject_errors < 0:
         raise ConfigError(f"inject_errors must be >= 0, got {inject_errors}")
-    cfg = SCALES[scale]
+    cfg = SIZES[size]
     fmt = fmt or cfg["format"]
     if fmt not in ("csv", "parquet"):
         raise ConfigError(f"unknown format {fmt!r}; expected 'csv' or 'parquet'")
@@ -353,7 +354,7 @@ def generate(
         "generator": "chainatlas.synth",
         "version": GENERATOR_VERSION,
         "synthetic": True,
-        "scale": scale,
+        "size": size,
         "seed": seed,
         "years": [FIRST_YEAR, LAST_YEAR],
         "note_zh": NOTE_ZH,
@@ -371,7 +372,7 @@ def generate(
         "total_records": int(sum(counts.values())),
         "entities": {t: int((w.ent.etype == i).sum()) for i, t in enumerate(ETYPES)},
         "calibration": {
-            "hubs": ["310100", "320100", "330100", "340100", "320500"],
+            "hubs": list(HUBS),
             "absent_segments": [ch.label(s) for s in ch.absent],
             "single_city_segments": {ch.label(s): str(w.geo.city[c]) for s, c in ch.single_city.items()},
             "concentrated_segments": {

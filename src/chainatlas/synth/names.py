@@ -419,6 +419,6 @@ def unique_names(
         # Later rounds move to three characters, which have room for any group size.
         c[dup, 2] = np.where(rng.random(m) < min(1.0, 0.25 + 0.15 * round_), c[dup, 2], -1)
     else:
-        raise ConfigError("could not make unique names; lower the scale or add 字号 characters")
+        raise ConfigError("could not make unique names; choose a smaller dataset size or add 字号 characters")
     zh = join(take(ZIHAO, c[:, 0]), take(ZIHAO, c[:, 1]), take(ZIHAO, c[:, 2]), skip_nulls=True)
     return join(prefix, zh, word, suffix)

@@ -1,7 +1,7 @@
 """One generator per input kind: dated, weighted ties between the entities of a :class:`World`.
 
 Every generator is vectorised (numpy draws, ``searchsorted`` samplers, pyarrow string kernels); no
-per-row Python loop runs for any kind whose size grows with the scale. Each takes its own random
+per-row Python loop runs for any kind whose size grows with the dataset size. Each takes its own random
 stream, so the kinds are independent of each other's sizes.
 """
 

@@ -14,17 +14,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chainatlas.errors import ConfigError
+from chainatlas.geo import HUBS, great_circle_km
 from chainatlas.synth import names as nm
 from chainatlas.synth.calibration import (
     CITY_ECON_WEIGHT,
     CITY_INNOVATION_WEIGHT,
     CPCA_UNRESOLVED,
+    CALIBRATION_EARTH_RADIUS_KM,
     GENERIC_IPC,
-    HUBS,
     LAST_YEAR,
     RETIRED_CODES,
     SHANGHAI,
-    great_circle_km,
 )
 
 __all__ = ["ETYPES", "Chains", "Entities", "Geography", "GroupSampler", "World", "build_world"]
@@ -125,6 +125,7 @@ def load_geography() -> Geography:
     pos = {c: i for i, c in enumerate(code)}
     county_city = np.array([pos[c] for c in counties["city_adcode"].astype(str)], dtype=np.int64)
     cname = counties["name_zh"].astype(str).to_numpy()
+    lon, lat = cities["lon"].astype(float).to_numpy(), cities["lat"].astype(float).to_numpy()
     return Geography(
         city=code,
         city_short=cities["short_zh"].astype(str).to_numpy(),
@@ -134,7 +135,8 @@ def load_geography() -> Geography:
         pop=cities["pop_2020"].astype(float).to_numpy(),
         econ=np.array([CITY_ECON_WEIGHT[c] for c in code]),
         innov=np.array([CITY_INNOVATION_WEIGHT.get(c, 1.0) for c in code]),
-        dist=great_circle_km(cities["lon"].astype(float).to_numpy(), cities["lat"].astype(float).to_numpy()),
+        dist=great_circle_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :],
+                             radius=CALIBRATION_EARTH_RADIUS_KM),
         county=counties["adcode"].astype(str).to_numpy(),
         county_name=cname,
         county_short=counties["short_zh"].astype(str).to_numpy(),
@@ -479,7 +481,7 @@ def _addresses(rng: np.random.Generator, geo: Geography, county: np.ndarray) -> 
 
 
 def _credit_codes(prefix: str, adcodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    from chainatlas.model.codes import make_credit_codes
+    from chainatlas.synth.credit_codes import make_credit_codes
 
     serials = rng.choice(31**6, size=len(adcodes), replace=False)
     return make_credit_codes(prefix, adcodes.astype(str), serials.astype(np.int64))
@@ -522,7 +524,7 @@ def build_world(rng: np.random.Generator, sizes: dict[str, int]) -> World:
         seg_city[m] = rng.choice(C, size=int(m.sum()), p=ch.spread[s])
     n_other = F - n_chain
     if n_other < 3 * C:
-        raise ConfigError(f"scale too small: {F} firms cannot cover {C} cities")
+        raise ConfigError(f"dataset size too small: {F} firms cannot cover {C} cities")
     mass = geo.mass / geo.mass.sum()
     other_city = np.concatenate([np.repeat(np.arange(C), 3), rng.choice(C, size=n_other - 3 * C, p=mass)])
     firm_city = np.concatenate([seg_city, other_city])
