@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import shape
 
-from chainatlas.errors import ExportError
+from chainatlas.errors import ExportError, NotBuiltError
 from chainatlas.pipeline import query
 from chainatlas.pipeline.export import export
+from chainatlas.storage.base import open_backend
 
 
 def test_nodes_csv_has_bom_and_chinese_names(atlas, tmp_path: Path):
@@ -61,3 +62,8 @@ def test_export_errors_name_the_parameter(atlas, tmp_path: Path):
         export(atlas, "edges", tmp_path / "x.csv")
     with pytest.raises(ExportError, match="--format: unknown format 'xls'"):
         export(atlas, "nodes", tmp_path / "x.xls")
+
+
+def test_export_before_a_build_is_a_state_not_a_bad_parameter(tmp_path: Path):
+    with open_backend(tmp_path / "empty.duckdb") as b, pytest.raises(NotBuiltError, match="chainatlas build"):
+        export(b, "nodes", tmp_path / "nodes.csv", scale="city")

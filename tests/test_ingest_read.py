@@ -320,3 +320,11 @@ def test_parquet_typed_columns(tmp_path):
     b = parse_file("firms", tmp_path / "f.parquet")
     assert [(e.row, e.rule) for e in b.errors] == [(3, "credit_code")]
     assert b.table["synthetic"].tolist() == [True, False]
+
+
+def test_file_sha256_is_the_hash_of_the_bytes_and_names_the_batch():
+    from chainatlas.ingest import file_sha256
+
+    path = FIXTURES / "firms.csv"
+    assert file_sha256(path) == file_sha256(str(path)) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert read_table(path, "firms")[1]["sha256"] == file_sha256(path)

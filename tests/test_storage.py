@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from chainatlas.errors import BackendError, LockError, SchemaError
+from chainatlas.errors import BackendError, ConfigError, LockError, SchemaError
 from chainatlas.model.kinds import KINDS
 from chainatlas.storage import schema
+from chainatlas.storage import base
 from chainatlas.storage.base import open_backend
 
 
@@ -100,3 +101,33 @@ def test_a_table_whose_columns_moved_is_refused_not_filled_wrongly(tmp_path, dem
         with pytest.raises(SchemaError, match=r"table raw_needs has columns .* expected .* in this order"):
             ingest_files(b, [("needs", demo_dir / "needs.csv")])
         assert b.sql("SELECT count(*) AS c FROM raw_needs")["c"].iloc[0] == 0
+
+
+# ------------------------------------------------------------------------------------------ engine registry
+
+
+def test_engines_are_registered_by_name_and_imported_lazily(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(base, "ENGINES", dict(base.ENGINES))
+    base.register_engine("duckdb2", "chainatlas.storage.duckdb:DuckDBBackend")
+    with open_backend(tmp_path / "a.duckdb", engine="duckdb2") as b:
+        assert b.engine == "duckdb" and b.has_table("batches")
+
+
+def test_a_missing_optional_dependency_names_the_pip_command(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(base, "ENGINES", dict(base.ENGINES))
+    base.register_engine("ghost", "chainatlas_no_such_engine_module:Backend", extra="ghost")
+    with pytest.raises(BackendError, match=r"install it with: pip install 'chainatlas\[ghost\]'"):
+        open_backend(tmp_path / "a.db", engine="ghost")
+    with pytest.raises(ConfigError, match="target must be 'package.module:Class'"):
+        base.register_engine("bad", "no_colon")
+
+
+def test_unknown_and_announced_engines(tmp_path: Path):
+    with pytest.raises(ConfigError, match="unknown engine 'nope'; expected one of: duckdb"):
+        open_backend(tmp_path / "a.db", engine="nope")
+    with pytest.raises(BackendError, match=r"pip install 'chainatlas\[spark\]'"):
+        open_backend(tmp_path / "a.db", engine="spark")
+
+
+def test_stock_kinds_are_marked_on_the_kind():
+    assert {k for k, v in KINDS.items() if v.stock} == {"firms", "alliances", "experts"}

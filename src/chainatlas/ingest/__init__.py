@@ -9,12 +9,13 @@ loads a batch completely or not at all (:meth:`ValidatedBatch.raise_for_errors`)
 
 from __future__ import annotations
 
-from chainatlas.ingest.read import read_table
+from chainatlas.ingest.read import file_sha256, read_table
 from chainatlas.ingest.templates import template_doc, write_template
 from chainatlas.ingest.validate import ValidatedBatch, parse_file, validate, write_rejects
 
 __all__ = [
     "ValidatedBatch",
+    "file_sha256",
     "parse_file",
     "read_table",
     "template_doc",

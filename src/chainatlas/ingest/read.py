@@ -40,6 +40,7 @@ __all__ = [
     "READ_FORMATS",
     "ROW_INDEX",
     "STRING",
+    "file_sha256",
     "header_key",
     "header_lookup",
     "read_table",
@@ -171,7 +172,7 @@ def read_table(
     # Hash in a thread while parsing (hashlib and pyarrow both release the GIL); the file is streamed
     # rather than loaded, since every freshly allocated megabyte costs on a cold process.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(_sha256, p)
+        digest = pool.submit(file_sha256, p)
         if fmt in ("csv", "tsv"):
             headers, columns = _read_csv(p, head, size, fmt, meta, progress)
         elif fmt == "xlsx":
@@ -279,7 +280,9 @@ def _number_text(v: float) -> str:
     return repr(v)
 
 
-def _sha256(p: Path) -> str:
+def file_sha256(p: str | Path) -> str:
+    """SHA-256 of the bytes of a file (hex), streamed in 1 MiB chunks: how batches and provenance name a file."""
+    p = Path(p)
     h = hashlib.sha256()
     with p.open("rb") as fh:
         while chunk := fh.read(1 << 20):

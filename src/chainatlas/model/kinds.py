@@ -72,6 +72,9 @@ class Kind:
     one_of: tuple[tuple[str, ...], ...] = ()
     #: the date or period field that dates a record (its year is the build period); None: undated
     period_field: str | None = None
+    #: a stock describes what exists rather than what happened in a period: loading it changes every
+    #: built period (storage marks all built years dirty), not only the years of its records
+    stock: bool = False
 
     @property
     def table(self) -> str:
@@ -143,6 +146,7 @@ _KINDS: tuple[Kind, ...] = (
         help_zh="企业、高校、科研院所、园区平台、服务机构等主体，每个主体一行",
         help_en="one row per firm, university, institute, platform or other entity",
         period_field='founded',
+        stock=True,
         one_of=(("adcode", "address"),),
     ),
     Kind(
@@ -442,6 +446,7 @@ _KINDS: tuple[Kind, ...] = (
         help_zh="研发人员或专家画像，每人一行（用于研发联络者匹配）",
         help_en="one row per researcher profile (for R&D-liaison matching)",
         period_field=None,
+        stock=True,
     ),
     Kind(
         "alliances",
@@ -460,6 +465,7 @@ _KINDS: tuple[Kind, ...] = (
         help_zh="产业联盟、创新联合体的成员，每个成员一行",
         help_en="one row per member of an alliance or innovation consortium",
         period_field='joined',
+        stock=True,
     ),
 )
 

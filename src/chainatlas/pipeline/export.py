@@ -15,7 +15,7 @@ import networkx as nx
 import pandas as pd
 
 from chainatlas import geo
-from chainatlas.errors import ExportError
+from chainatlas.errors import ExportError, NotBuiltError
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
@@ -47,7 +47,7 @@ def export(backend: Backend, what: str, out: Path, *, fmt: str | None = None, la
     if what in ("nodes", "edges") and period is None:
         built = query.periods(backend)
         if not built:
-            raise ExportError("export: the atlas has no built periods yet; run `chainatlas build` first")
+            raise NotBuiltError("export: the atlas has no built periods yet; run `chainatlas build` first")
         period = built[-1]
     query.check_filters(layer, scale)
     units = query.units(backend, scale)

@@ -3,14 +3,17 @@
 The pipeline talks to storage only through :class:`Backend`: Ibis expressions for every
 computation (so one definition runs on DuckDB or Spark) plus a few verbs that Ibis has no
 expression for (delete rows of some periods, load a batch atomically). Engines live in their own
-modules and are imported lazily by :func:`open_backend`.
+modules, are registered by name in :data:`ENGINES` (like Ibis's backend entry points) and are imported
+lazily by :func:`open_backend`; a second engine plugs in with :func:`register_engine` without editing
+this module. A missing optional dependency fails with the exact ``pip install`` command.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-__all__ = ["Backend", "BatchResult", "open_backend", "ENGINES"]
+__all__ = ["Backend", "BatchResult", "ENGINES", "open_backend", "register_engine"]
 
 
 @dataclass(frozen=True)
@@ -95,24 +98,61 @@ class Backend(abc.ABC):
         self.close()
 
 
-ENGINES = ("duckdb",)
+@dataclass(frozen=True)
+class _Engine:
+    target: str  # "package.module:Class", a Backend subclass taking (path, *, read_only, command)
+    extra: str | None  # the pip extra that installs its optional dependencies; None: always installed
+
+
+#: Storage engines by name. Add one with :func:`register_engine`; the module is imported on first use.
+ENGINES: dict[str, _Engine] = {
+    "duckdb": _Engine("chainatlas.storage.duckdb:DuckDBBackend", None),
+}
+
+#: Engines that are announced but cannot store an atlas yet: name -> what to tell the user.
+_NOT_YET = {
+    "spark": "the Spark engine runs the same build definitions (see chainatlas.pipeline.build) but has "
+             "no atlas storage yet; install it with: pip install 'chainatlas[spark]'",
+}
+
+
+def register_engine(name: str, target: str, *, extra: str | None = None) -> None:
+    """Register the storage engine ``name``: ``target`` is ``"package.module:Class"`` (a :class:`Backend`
+    subclass constructed as ``Class(path, read_only=..., command=...)``), imported when first opened;
+    ``extra`` is the ``chainatlas[extra]`` that installs its optional dependencies.
+    """
+    module, sep, attr = target.partition(":")
+    if not (module and sep and attr):
+        raise ConfigError(f"engine {name!r}: target must be 'package.module:Class', got {target!r}")
+    ENGINES[name] = _Engine(target, extra)
+    _NOT_YET.pop(name, None)
+
+
+def _engine_class(name: str) -> Callable[..., Backend]:
+    spec = ENGINES[name]
+    module, _, attr = spec.target.partition(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name is None or e.name.split(".")[0] == "chainatlas":
+            raise
+        install = f"pip install 'chainatlas[{spec.extra}]'" if spec.extra else f"pip install {e.name}"
+        raise BackendError(
+            f"failed to import the {name} engine due to the missing dependency {e.name!r}; "
+            f"install it with: {install}"
+        ) from None
+    return getattr(mod, attr)
 
 
 def open_backend(path: str | Path, *, engine: str = "duckdb", read_only: bool = False,
                  command: str = "") -> Backend:
-    """Open the atlas at ``path`` with ``engine``.
+    """Open the atlas at ``path`` with ``engine`` (a name of :data:`ENGINES`).
 
     ``read_only`` readers may run side by side; a writer is alone (a second writer gets a
     :class:`~chainatlas.errors.LockError` that says who holds the database).
     """
-    if engine == "duckdb":
-        from chainatlas.storage.duckdb import DuckDBBackend
-
-        return DuckDBBackend(Path(path), read_only=read_only, command=command)
-    if engine == "spark":
-        raise BackendError(
-            "the Spark engine runs the same build definitions (see chainatlas.pipeline.build) but has "
-            "no atlas storage yet; install it with: pip install 'chainatlas[spark]'"
-        )
-    raise ConfigError(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
-
+    if engine in _NOT_YET:
+        raise BackendError(_NOT_YET[engine])
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
+    return _engine_class(engine)(Path(path), read_only=read_only, command=command)

@@ -27,10 +27,7 @@ from chainatlas.model.kinds import KINDS
 from chainatlas.storage import schema
 from chainatlas.storage.base import Backend, BatchResult
 
-__all__ = ["DuckDBBackend", "STOCK_KINDS"]
-
-#: kinds that describe what exists rather than what happened in a period
-STOCK_KINDS = frozenset({"firms", "alliances", "experts"})
+__all__ = ["DuckDBBackend"]
 
 
 class DuckDBBackend(Backend):
@@ -199,10 +196,9 @@ class DuckDBBackend(Backend):
             return BatchResult(found[0], batch.kind, batch.source_file, 0, 0, n_rejected, True, ())
         cols = [c for c, _ in schema.raw_columns(kind) if c != "batch_id"]
         frame = table[[c for c in cols if c in table.columns]]
-        # entities, alliances and experts are stocks: they change every period's layers, so they
+        # stock kinds (Kind.stock: entities, alliances, experts) change every period's layers, so they
         # mark all built years dirty rather than naming years of their own
-        stock = batch.kind in STOCK_KINDS
-        years = [] if stock else sorted({int(y) for y in frame["year"].dropna().unique()})
+        years = [] if kind.stock else sorted({int(y) for y in frame["year"].dropna().unique()})
         batch_id = int(self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])
         before = self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
         self._append(kind.table, schema.raw_columns(kind), frame, batch_id)
@@ -230,7 +226,7 @@ class DuckDBBackend(Backend):
         )
         if years:
             self.con.executemany("INSERT INTO batch_years VALUES (?, ?)", [(batch_id, y) for y in years])
-        touched = self._all_years() if stock else years
+        touched = self._all_years() if kind.stock else years
         if touched:
             self.con.executemany("INSERT INTO dirty_years SELECT ? WHERE ? NOT IN (SELECT year FROM "
                                  "dirty_years)", [(y, y) for y in touched])
