@@ -14,7 +14,16 @@ class ChainAtlasError(Exception):
 
 
 class ConfigError(ChainAtlasError):
-    """A setting or parameter has a value that cannot be used."""
+    """A setting or parameter has a value that cannot be used.
+
+    ``param`` names the parameter (``layer``, ``distance_file``) when there is one: the message then reads
+    ``layer: ...``, and the command line shows it as its option (``--layer: ...``).
+    """
+
+    def __init__(self, message: str, *, param: str | None = None):
+        self.param = param
+        self.reason = message
+        super().__init__(f"{param}: {message}" if param else message)
 
 
 class GeoError(ChainAtlasError):

@@ -477,3 +477,36 @@ def missing_columns(k: Kind, present: Any, file: str) -> list[RowError]:
     return [RowError(file, 1, f.name, "", "missing column",
                      f"required column {f.name} ({f.zh}) is missing; add a column headed {f.zh!r} or {f.name!r}")
             for f in k.fields if f.required and f.name not in present]
+
+
+def read_user_table(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a table of the user's own (for ``calc``): any header, cells as text, with the same format and
+    encoding detection as the input kinds (CSV/TSV in UTF-8, UTF-8 BOM, UTF-16, GB18030/GBK; XLSX; Parquet).
+
+    Returns the frame (columns named by the stripped headers, empty cells ``None``) and ``meta`` as
+    :func:`read_table` gives it. Raises IngestError for unreadable or empty files.
+    """
+    p = Path(path)
+    fmt = READ_FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise IngestError(f"{p.name}: cannot read files of type {p.suffix or '(no extension)'!r}; "
+                          f"expected one of {', '.join(sorted(READ_FORMATS))}")
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise IngestError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
+    if size == 0 or (size <= _SAMPLE_BYTES and head.isspace()):
+        raise IngestError(f"{p.name}: the file is empty; expected a header row and data rows")
+    meta: dict[str, Any] = {"path": str(p), "file": p.name, "format": fmt}
+    if fmt in ("csv", "tsv"):
+        headers, columns = _read_csv(p, head, size, fmt, meta, None)
+    elif fmt == "xlsx":
+        headers, columns, _ = _read_excel(p, meta)
+    else:
+        headers, columns = _read_parquet(p)
+    frame = pd.DataFrame({i: pd.Series(c.to_pylist() if hasattr(c, "to_pylist") else list(c), dtype=object)
+                          for i, c in enumerate(columns)})
+    frame.columns = [str(h).strip().lstrip("\ufeff") for h in headers]
+    return frame, meta

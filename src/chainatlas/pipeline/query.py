@@ -1,82 +1,280 @@
-"""Read the built atlas: the one seam through which the CLI, exports and the API get data.
+"""Read the built atlas: the one seam through which views, analyses, exports and the API get layers.
 
-Everything is an Ibis expression executed by the backend, so no caller writes SQL.
+Every read of ``layer_edges`` and ``node_attrs`` is built here as an Ibis expression and executed by the
+backend, so no caller writes SQL or its own expression on those tables; the checks of what a caller may
+ask for (layer, scale, period, chain, segment) live here too, each error naming its parameter.
+
+Answers that cannot change while a read-only backend is open (built periods, units of a scale, the chain
+taxonomy, table handles) are remembered per backend: the API keeps its read-only backends open for many
+requests.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
 from chainatlas import geo
-from chainatlas.errors import ConfigError
+from chainatlas.errors import ConfigError, NotBuiltError
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 from chainatlas.pipeline.build import user_areas
 from chainatlas.storage.base import Backend
 
-__all__ = ["edges", "nodes", "units", "inventory", "dataset_info", "periods", "check_filters"]
+__all__ = [
+    "attr_frame",
+    "chain_segments",
+    "check_chain",
+    "check_filters",
+    "dataset_info",
+    "edges",
+    "edges_by",
+    "inventory",
+    "latest",
+    "names",
+    "nodes",
+    "periods",
+    "proper",
+    "segments",
+    "table",
+    "unit_of",
+    "units",
+]
+
+_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def table(backend: Backend, name: str) -> Any:
+    """``backend.table(name)``, remembered per backend (looking up a table's schema costs a query)."""
+    known = _KNOWN.setdefault(backend, {})
+    key = ("table", name)
+    if key not in known:
+        known[key] = backend.table(name)
+    return known[key]
+
+
+def _memo(backend: Backend, key: tuple, make: Callable[[], Any]) -> Any:
+    """``make()`` remembered per read-only backend (its data cannot change while it is open)."""
+    if not getattr(backend, "read_only", False):
+        return make()
+    known = _KNOWN.setdefault(backend, {})
+    if key not in known:
+        known[key] = make()
+    return known[key]
+
+
+# ---------------------------------------------------------------------------------------------- checks
 def check_filters(layer: str | None = None, scale: str | None = None) -> None:
-    """Raise ConfigError naming the parameter when a layer or scale is not one we know."""
+    """ConfigError naming the parameter when a layer or scale is not one we know."""
     if layer is not None and layer not in LAYERS:
-        raise ConfigError(f"--layer: unknown layer {layer!r}; expected one of {', '.join(LAYERS)}")
+        raise ConfigError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}", param="layer")
     if scale is not None and scale not in SCALES:
-        raise ConfigError(f"--scale: unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+        raise ConfigError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}", param="scale")
+
+
+def _need_built(backend: Backend, name: str = "layer_edges") -> None:
+    if not backend.has_table(name):
+        raise NotBuiltError("the atlas has no built layers yet; run `chainatlas build` first")
 
 
 def periods(backend: Backend) -> list[int]:
-    """Years that have been built."""
-    if not backend.has_table("builds"):
-        return []
-    return sorted(int(y) for y in backend.execute(backend.table("builds").select("year"))["year"])
+    """Years that have been built, oldest first."""
+    def make() -> list[int]:
+        if not backend.has_table("builds"):
+            return []
+        return sorted(int(y) for y in backend.execute(backend.table("builds").select("year"))["year"])
+
+    return list(_memo(backend, ("periods",), make))
 
 
-def _need_built(backend: Backend, name: str) -> None:
-    if not backend.has_table(name):
-        raise ConfigError("the atlas has no built layers yet; run `chainatlas build` first")
+def latest(backend: Backend, period: int | None) -> int:
+    """``period`` checked against the built ones, or the latest built when None."""
+    built = periods(backend)
+    if not built:
+        raise NotBuiltError("the atlas has no built periods yet; run `chainatlas build` first")
+    if period is None:
+        return built[-1]
+    if int(period) not in built:
+        raise ConfigError(f"{period} is not built; built periods: {', '.join(map(str, built))}", param="period")
+    return int(period)
+
+
+def segments(backend: Backend) -> pd.DataFrame:
+    """The chain taxonomy's segments as built: chain, segment, names, position, topo_order."""
+    _need_built(backend, "segments")
+    return _memo(backend, ("segments",), lambda: backend.execute(table(backend, "segments"))).copy()
+
+
+def check_chain(backend: Backend, chain: str, segment: str = ALL) -> None:
+    """ConfigError naming ``chain`` or ``segment`` unless the chain exists and has the segment."""
+    if chain == ALL:
+        if segment != ALL:
+            raise ConfigError("a segment filter needs a chain (chain=ic&segment=design)", param="segment")
+        return
+    segs = segments(backend)
+    if chain not in set(segs["chain"]):
+        raise ConfigError(f"unknown chain {chain!r}; expected one of {', '.join(sorted(set(segs['chain'])))} "
+                          "or * for all chains", param="chain")
+    ok = set(segs.loc[segs["chain"] == chain, "segment"])
+    if segment != ALL and segment not in ok:
+        raise ConfigError(f"{segment!r} is not a segment of chain {chain!r}; expected one of "
+                          f"{', '.join(sorted(ok))} or * for the whole chain", param="segment")
+
+
+def chain_segments(backend: Backend, chain: str) -> pd.DataFrame:
+    """Segments of one chain, upstream first; ConfigError for ``*`` or an unknown chain."""
+    if chain == ALL:
+        raise ConfigError("needs one chain, e.g. ic; see `chainatlas chains list`", param="chain")
+    check_chain(backend, chain)
+    segs = segments(backend)
+    return segs[segs["chain"] == chain].sort_values(["topo_order", "segment"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------- units
+def units(backend: Backend, scale: str) -> pd.DataFrame:
+    """Units of a scale with Chinese and English names and a label point."""
+    check_filters(scale=scale)
+    return _memo(backend, ("units", scale), lambda: geo.unit_names(scale, user_areas(backend))).copy()
+
+
+def names(backend: Backend, scale: str) -> pd.DataFrame:
+    """``unit, name_zh, name_en, lon, lat`` of every unit of a scale."""
+    return units(backend, scale)[["unit", "name_zh", "name_en", "lon", "lat"]]
+
+
+def proper(scale: str, unit: pd.Series) -> pd.Series:
+    """Whether each unit is a real unit of the scale (False for the coarser codes a scale keeps for
+    records placed only at that level: at city scale a province code means "somewhere in it")."""
+    if scale not in ("county", "city", "province"):
+        return pd.Series(True, index=unit.index)
+    level = geo.places().set_index("adcode")["level"]
+    return unit.map(level).eq(scale).fillna(False).astype(bool)
+
+
+def unit_of(backend: Backend, scale: str) -> dict[str, str]:
+    """adcode → unit of ``scale`` (the build's own mapping, user areas included; areas overlap, so at
+    scale ``area`` an adcode maps to one of its areas only — use ``scale_units`` for all)."""
+    def make() -> dict[str, str]:
+        su = table(backend, "scale_units")
+        m = backend.execute(su.filter(su.scale == scale).select("adcode", "unit"))
+        return dict(zip(m["adcode"], m["unit"], strict=False))
+
+    return dict(_memo(backend, ("unit_of", scale), make))
+
+
+# ---------------------------------------------------------------------------------------------- edges
+def edges_by(backend: Backend, *, scale: str, by: Sequence[str] = ("src", "dst"), layer: str | None = None,
+             period: int | None = None, years: Sequence[int] | None = None, chain: str = ALL,
+             segment: str | None = ALL, place: str | None = None, sources: Sequence[str] | None = None,
+             source_prefixes: Sequence[str] | None = None, internal: bool | None = None,
+             scales: Sequence[str] | None = None) -> pd.DataFrame:
+    """Layer edges summed over everything not in ``by``: the columns of ``by`` and ``n``, ``value``, ``rows``.
+
+    Parameters
+    ----------
+    scale : str
+        The scale (``scales`` instead reads several at once, with ``scale`` in ``by``).
+    by : sequence of str
+        Columns kept: any of ``layer, scale, year, chain, segment, source, src, dst``.
+    layer, period, years : optional
+        One layer (default all six); one period or several ``years`` (default all built).
+    chain, segment : str
+        ``segment=None`` reads every real segment of ``chain`` (not its ``*`` total).
+    place : str, optional
+        Keep edges touching this unit.
+    sources, source_prefixes : optional
+        Keep these record sources, or those starting with one of the prefixes.
+    internal : bool, optional
+        True: only ties inside a unit (src = dst); False: only between distinct units.
+    """
+    _need_built(backend)
+    t = table(backend, "layer_edges")
+    cond = t.scale.isin(list(scales)) if scales else t.scale == scale
+    cond &= t.chain == chain
+    cond &= (t.segment != ALL) if segment is None else (t.segment == segment)
+    if layer is not None:
+        cond &= t.layer == layer
+    if period is not None:
+        cond &= t.year == int(period)
+    elif years is not None:
+        cond &= t.year.isin([int(y) for y in years])
+    if place is not None:
+        cond &= (t.src == place) | (t.dst == place)
+    if sources:
+        cond &= t.source.isin(list(sources))
+    if source_prefixes:
+        pick = t.source.startswith(source_prefixes[0])
+        for p in source_prefixes[1:]:
+            pick |= t.source.startswith(p)
+        cond &= pick
+    if internal is True:
+        cond &= t.src == t.dst
+    elif internal is False:
+        cond &= t.src != t.dst
+    e = t.filter(cond)
+    out = backend.execute(e.group_by(list(by)).aggregate(n=e.n.sum(), value=e.value.sum(), rows=e.count()))
+    if "year" in out:
+        out["year"] = out["year"].astype(int)
+    return out.sort_values(list(by), ignore_index=True)
 
 
 def edges(backend: Backend, *, layer: str, scale: str, period: int, chain: str = ALL, segment: str = ALL,
-          sources: Sequence[str] | None = None) -> pd.DataFrame:
-    """Edges of one layer at one scale and period: src, dst, n (records), value, summed over sources."""
+          sources: Sequence[str] | None = None, place: str | None = None,
+          self_loops: bool = True) -> pd.DataFrame:
+    """Edges of one layer at one scale and period: ``src, dst, n`` (records), ``value``, summed over sources."""
     check_filters(layer, scale)
-    _need_built(backend, "layer_edges")
-    t = backend.table("layer_edges")
-    e = t.filter((t.layer == layer) & (t.scale == scale) & (t.year == int(period)) & (t.chain == chain)
-                 & (t.segment == segment))
-    if sources:
-        e = e.filter(e.source.isin(list(sources)))
-    out = backend.execute(e.group_by(["src", "dst"]).aggregate(n=e.n.sum(), value=e.value.sum())
-                          .order_by(["src", "dst"]))
+    out = edges_by(backend, scale=scale, layer=layer, period=period, chain=chain, segment=segment,
+                   sources=sources, place=place, internal=None if self_loops else False)
+    return out[["src", "dst", "n", "value"]]
+
+
+# ---------------------------------------------------------------------------------------------- nodes
+def attr_frame(backend: Backend, *, scale: str, period: int | None = None, years: Sequence[int] | None = None,
+          chain: str | None = ALL, segment: str | None = ALL, attrs: Sequence[str] | None = None,
+          units: Sequence[str] | None = None, by: Sequence[str] = ("unit", "attr")) -> pd.DataFrame:
+    """Node attributes, long, summed over what is not in ``by``: the ``by`` columns and ``value``.
+
+    ``chain=None`` reads every real chain (not ``*``), ``segment=None`` every real segment; ``period=None``
+    with ``years=None`` reads every built period.
+    """
+    check_filters(scale=scale)
+    _need_built(backend, "node_attrs")
+    t = table(backend, "node_attrs")
+    cond = t.scale == scale
+    if period is not None:
+        cond &= t.year == int(period)
+    elif years is not None:
+        cond &= t.year.isin([int(y) for y in years])
+    cond &= (t.chain != ALL) if chain is None else (t.chain == chain)
+    cond &= (t.segment != ALL) if segment is None else (t.segment == segment)
+    if attrs:
+        cond &= t.attr.isin(list(attrs))
+    if units:
+        cond &= t.unit.isin(list(units))
+    e = t.filter(cond)
+    out = backend.execute(e.group_by(list(by)).aggregate(value=e.value.sum()))
+    if "year" in out:
+        out["year"] = out["year"].astype(int)
     return out
 
 
 def nodes(backend: Backend, *, scale: str, period: int, chain: str = ALL, segment: str = ALL,
           attrs: Sequence[str] | None = None) -> pd.DataFrame:
-    """Node attributes of every unit at one scale and period, one column per attribute."""
-    check_filters(scale=scale)
-    _need_built(backend, "node_attrs")
-    t = backend.table("node_attrs")
-    e = t.filter((t.scale == scale) & (t.year == int(period)) & (t.chain == chain) & (t.segment == segment))
-    if attrs:
-        e = e.filter(e.attr.isin(list(attrs)))
-    long = backend.execute(e.select("unit", "attr", "value"))
+    """Every unit of a scale with its names, label point and one column per attribute (0 where absent)."""
+    long = attr_frame(backend, scale=scale, period=period, chain=chain, segment=segment, attrs=attrs)
     wide = long.pivot_table(index="unit", columns="attr", values="value", aggfunc="sum", fill_value=0.0)
     wide.columns.name = None
-    names = units(backend, scale)
-    out = names.merge(wide.reset_index(), on="unit", how="left")
+    for a in attrs or ():
+        if a not in wide.columns:
+            wide[a] = 0.0
+    out = units(backend, scale).merge(wide.reset_index(), on="unit", how="left")
     return out.fillna({c: 0.0 for c in wide.columns})
 
 
-def units(backend: Backend, scale: str) -> pd.DataFrame:
-    """Units of a scale with Chinese and English names and a label point."""
-    check_filters(scale=scale)
-    return geo.unit_names(scale, user_areas(backend))
-
-
+# ---------------------------------------------------------------------------------------------- batches
 def inventory(backend: Backend) -> pd.DataFrame:
     """What is loaded: per batch its kind, file, rows, years and synthetic flag."""
     b = backend.table("batches")

@@ -1,17 +1,13 @@
 """Read views of the built atlas for the API and the map: profiles, chain maps, networks, inventories.
 
-Everything here reads through a :class:`~chainatlas.storage.base.Backend` with Ibis expressions (no
-SQL) and returns pandas frames or plain dicts ready to serialise. The tables read are those of
-:mod:`chainatlas.pipeline.build`: ``layer_edges``, ``node_attrs``, ``facts``, ``segments``,
-``chains``, ``scale_units``, ``seg_lookup``, ``batches`` and the ``raw_<kind>`` tables.
-
-Wiring only: network statistics come from :mod:`chainatlas.analytics.networks`; the rest is
-filtering, joining names and reshaping.
+Layers and node attributes are read through :mod:`chainatlas.pipeline.query` (the one seam); chain
+completeness comes from :func:`chainatlas.pipeline.chains.chain_presence`; the network view is the
+``network`` analysis topic. What is left here is filtering, joining names and reshaping into plain dicts
+and frames ready to serialise.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 
 import ibis
@@ -23,9 +19,9 @@ from chainatlas.errors import ConfigError
 from chainatlas.model.indicators import INDICATORS
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.layers import ALL, LAYERS
-from chainatlas.model.taxonomy import industry_segments
 from chainatlas.pipeline import query
 from chainatlas.pipeline.areas import list_areas
+from chainatlas.pipeline.chains import CELL_ATTRS, chain_presence
 from chainatlas.storage.base import Backend
 
 __all__ = [
@@ -40,7 +36,6 @@ __all__ = [
     "indicator_series",
     "inventory_periods",
     "inventory_places",
-    "network",
     "node_table",
     "place_profile",
     "places",
@@ -49,58 +44,9 @@ __all__ = [
 
 #: edge sources that carry technology from where it is made to where it is used (the Sankey)
 _TRANSFER_PREFIXES = ("patent_transfers.", "tech_contracts.")
-#: attributes that place a segment in a city: presence, strength, innovation
-_CHAIN_ATTRS = ("firms", "employees", "revenue", "patents", "tech_sold", "exports", "imports")
 
 
-# ---------------------------------------------------------------------------------------------- helpers
-_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _table(backend: Backend, name: str):
-    """``backend.table(name)``, remembered per backend: looking up a table's schema costs a query, and
-    the API keeps its read-only backends open for many requests."""
-    known = _TABLES.setdefault(backend, {})
-    t = known.get(name)
-    if t is None:
-        t = known[name] = backend.table(name)
-    return t
-
-
-def _memo(backend: Backend, key: tuple, make):
-    """``make()`` remembered per read-only backend (whose data cannot change while it is open);
-    computed afresh for a writable one."""
-    if not getattr(backend, "read_only", False):
-        return make()
-    known = _TABLES.setdefault(backend, {})
-    if key not in known:
-        known[key] = make()
-    return known[key]
-
-
-def _periods(backend: Backend) -> list[int]:
-    return list(_memo(backend, ("periods",), lambda: query.periods(backend)))
-
-
-def _latest(backend: Backend, period: int | None) -> int:
-    built = _periods(backend)
-    if not built:
-        raise ConfigError("the atlas has no built periods yet; run `chainatlas build` first")
-    if period is None:
-        return built[-1]
-    if int(period) not in built:
-        raise ConfigError(f"period: {period} is not built; built periods: {', '.join(map(str, built))}")
-    return int(period)
-
-
-def _units(backend: Backend, scale: str) -> pd.DataFrame:
-    return _memo(backend, ("units", scale), lambda: query.units(backend, scale)).copy()
-
-
-def _names(backend: Backend, scale: str) -> pd.DataFrame:
-    return _units(backend, scale)[["unit", "name_zh", "name_en", "lon", "lat"]]
-
-
+# ---------------------------------------------------------------------------------------------- places
 def places(backend: Backend, scale: str) -> pd.DataFrame:
     """Units of a scale with names, label point and ``proper``.
 
@@ -108,59 +54,9 @@ def places(backend: Backend, scale: str) -> pd.DataFrame:
     (at city scale, a province code means "somewhere in that province"); maps and rankings use the
     proper units only.
     """
-    df = _units(backend, scale)[["unit", "name_zh", "name_en", "lon", "lat"]]
-    df["proper"] = _proper(scale, df["unit"])
+    df = query.names(backend, scale).copy()
+    df["proper"] = query.proper(scale, df["unit"])
     return df
-
-
-def _proper(scale: str, units: pd.Series) -> pd.Series:
-    if scale not in ("county", "city", "province"):
-        return pd.Series(True, index=units.index)
-    level = geo.places().set_index("adcode")["level"]
-    return units.map(level).eq(scale).fillna(False).astype(bool)
-
-
-def _edges_expr(backend: Backend, *, layer: str | None, scale: str, period: int | None, chain: str,
-                segment: str, sources: Sequence[str] | None = None):
-    t = _table(backend, "layer_edges")
-    cond = (t.scale == scale) & (t.chain == chain) & (t.segment == segment)
-    if layer is not None:
-        cond &= t.layer == layer
-    if period is not None:
-        cond &= t.year == int(period)
-    e = t.filter(cond)
-    if sources:
-        e = e.filter(e.source.isin(list(sources)))
-    return e
-
-
-def _attr_frame(backend: Backend, *, scale: str, period: int, chain: str, segment: str | None,
-                attrs: Sequence[str] | None = None, units: Sequence[str] | None = None) -> pd.DataFrame:
-    """Long node attributes (unit, chain, segment, attr, value); ``segment=None`` means every real segment."""
-    t = _table(backend, "node_attrs")
-    cond = (t.scale == scale) & (t.year == int(period)) & (t.chain == chain)
-    cond &= (t.segment != ALL) if segment is None else (t.segment == segment)
-    if attrs:
-        cond &= t.attr.isin(list(attrs))
-    if units:
-        cond &= t.unit.isin(list(units))
-    e = t.filter(cond)
-    return backend.execute(e.group_by(["unit", "segment", "attr"]).aggregate(value=e.value.sum()))
-
-
-def _check_chain(backend: Backend, chain: str, segment: str = ALL) -> None:
-    if chain == ALL:
-        if segment != ALL:
-            raise ConfigError("segment: a segment filter needs a chain (chain=ic&segment=design)")
-        return
-    segs = _memo(backend, ("segments",), lambda: backend.execute(_table(backend, "segments")))
-    if chain not in set(segs["chain"]):
-        raise ConfigError(f"chain: unknown chain {chain!r}; expected one of "
-                          f"{', '.join(sorted(set(segs['chain'])))} or * for all chains")
-    ok = set(segs.loc[segs["chain"] == chain, "segment"])
-    if segment != ALL and segment not in ok:
-        raise ConfigError(f"segment: {segment!r} is not a segment of chain {chain!r}; expected one of "
-                          f"{', '.join(sorted(ok))} or * for the whole chain")
 
 
 # ---------------------------------------------------------------------------------------------- geometry
@@ -214,10 +110,8 @@ def boundaries(scale: str, backend: Backend | None = None) -> dict:
 # ---------------------------------------------------------------------------------------------- edges, nodes
 def edge_sources(backend: Backend) -> pd.DataFrame:
     """Which sources feed each layer: ``layer``, ``source``, ``rows`` (city-scale, all periods)."""
-    t = _table(backend, "layer_edges")
-    e = t.filter((t.scale == "city") & (t.chain == ALL) & (t.segment == ALL))
-    return backend.execute(e.group_by(["layer", "source"]).aggregate(rows=e.count(), n=e.n.sum())
-                           .order_by(["layer", "source"]))
+    e = query.edges_by(backend, scale="city", by=("layer", "source"))
+    return e[["layer", "source", "rows", "n"]]
 
 
 def edge_table(backend: Backend, *, layer: str, scale: str, period: int | None = None, chain: str = ALL,
@@ -233,24 +127,20 @@ def edge_table(backend: Backend, *, layer: str, scale: str, period: int | None =
         unit of the sources).
     """
     query.check_filters(layer, scale)
-    _check_chain(backend, chain, segment)
-    year = _latest(backend, period)
-    e = _edges_expr(backend, layer=layer, scale=scale, period=year, chain=chain, segment=segment,
-                    sources=sources)
-    if place is not None:
-        e = e.filter((e.src == place) | (e.dst == place))
-    if not self_loops:
-        e = e.filter(e.src != e.dst)
-    g = e.group_by(["src", "dst"]).aggregate(n=e.n.sum(), value=e.value.sum())
-    if min_n > 0:
-        g = g.filter(g.n >= min_n)
+    query.check_chain(backend, chain, segment)
     if order not in ("n", "value"):
-        raise ConfigError(f"order: expected 'n' or 'value', got {order!r}")
+        raise ConfigError(f"expected 'n' or 'value', got {order!r}", param="order")
+    year = query.latest(backend, period)
+    df = query.edges(backend, layer=layer, scale=scale, period=year, chain=chain, segment=segment,
+                     sources=sources, place=place, self_loops=self_loops)
+    if min_n > 0:
+        df = df[df["n"] >= min_n]
     other = "value" if order == "n" else "n"
-    df = backend.execute(g.order_by([ibis.desc(order), ibis.desc(other), "src", "dst"]))
-    names = _names(backend, scale).set_index("unit")
+    df = df.sort_values([order, other, "src", "dst"], ascending=[False, False, True, True], ignore_index=True)
+    names = query.names(backend, scale).set_index("unit")
     if place is not None and place not in names.index:
-        raise ConfigError(f"place: {place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}")
+        raise ConfigError(f"{place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}",
+                          param="place")
     for end in ("src", "dst"):
         df[f"{end}_name_zh"] = df[end].map(names["name_zh"])
         df[f"{end}_name_en"] = df[end].map(names["name_en"])
@@ -262,26 +152,14 @@ def node_table(backend: Backend, *, scale: str, period: int | None = None, chain
                segment: str = ALL, attrs: Sequence[str] | None = None,
                place: str | None = None) -> tuple[int, pd.DataFrame]:
     """Indicators of every unit (one column per attribute) with names and label points."""
-    query.check_filters(scale=scale)
-    _check_chain(backend, chain, segment)
-    year = _latest(backend, period)
-    # as query.nodes, with the table and unit names remembered per backend
-    t = _table(backend, "node_attrs")
-    e = t.filter((t.scale == scale) & (t.year == year) & (t.chain == chain) & (t.segment == segment))
-    if attrs:
-        e = e.filter(e.attr.isin(list(attrs)))
-    long = backend.execute(e.select("unit", "attr", "value"))
-    wide = long.pivot_table(index="unit", columns="attr", values="value", aggfunc="sum", fill_value=0.0)
-    wide.columns.name = None
-    df = _units(backend, scale).merge(wide.reset_index(), on="unit", how="left")
-    df = df.fillna({c: 0.0 for c in wide.columns})
-    for a in attrs or ():
-        if a not in df.columns:
-            df[a] = 0.0
-    df.insert(5, "proper", _proper(scale, df["unit"]).to_numpy())
+    query.check_chain(backend, chain, segment)
+    year = query.latest(backend, period)
+    df = query.nodes(backend, scale=scale, period=year, chain=chain, segment=segment, attrs=attrs)
+    df.insert(5, "proper", query.proper(scale, df["unit"]).to_numpy())
     if place is not None:
         if place not in set(df["unit"]):
-            raise ConfigError(f"place: {place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}")
+            raise ConfigError(f"{place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}",
+                              param="place")
         df = df[df["unit"] == place]
     return year, df.reset_index(drop=True)
 
@@ -289,17 +167,13 @@ def node_table(backend: Backend, *, scale: str, period: int | None = None, chain
 def indicator_series(backend: Backend, *, attr: str, scale: str, chain: str = ALL, segment: str = ALL,
                      places: Sequence[str] | None = None) -> pd.DataFrame:
     """One indicator over every built period: ``year, unit, value`` (missing combinations are 0)."""
-    query.check_filters(scale=scale)
-    _check_chain(backend, chain, segment)
-    t = _table(backend, "node_attrs")
-    e = t.filter((t.scale == scale) & (t.attr == attr) & (t.chain == chain) & (t.segment == segment))
-    if places:
-        e = e.filter(e.unit.isin(list(places)))
-    df = backend.execute(e.group_by(["year", "unit"]).aggregate(value=e.value.sum()))
-    years = _periods(backend)
+    query.check_chain(backend, chain, segment)
+    df = query.attr_frame(backend, scale=scale, chain=chain, segment=segment, attrs=[attr], units=places,
+                          by=("year", "unit"))
+    years = query.periods(backend)
     units = list(places) if places else sorted(set(df["unit"]))
     full = pd.MultiIndex.from_product([years, units], names=["year", "unit"]).to_frame(index=False)
-    out = full.merge(df.astype({"year": "int64"}), on=["year", "unit"], how="left").fillna({"value": 0.0})
+    out = full.merge(df, on=["year", "unit"], how="left").fillna({"value": 0.0})
     return out.sort_values(["unit", "year"], ignore_index=True)
 
 
@@ -333,7 +207,7 @@ def _indicators(wide: pd.DataFrame, unit: str, scale: str) -> list[dict]:
     rows = []
     row = wide[wide["unit"] == unit]
     total_of = wide.copy()
-    wide = wide[_proper(scale, wide["unit"]).to_numpy()]
+    wide = wide[query.proper(scale, wide["unit"]).to_numpy()]
     for attr, ind in INDICATORS.items():
         col = wide[attr] if attr in wide.columns else pd.Series(0.0, index=wide.index)
         value = float(row[attr].iloc[0]) if attr in wide.columns and len(row) else 0.0
@@ -347,12 +221,10 @@ def _indicators(wide: pd.DataFrame, unit: str, scale: str) -> list[dict]:
 
 def _chain_positions(backend: Backend, scale: str, year: int, unit: str) -> list[dict]:
     """Per chain and segment: the unit's firms, revenue and patents, rank and how many units have it."""
-    t = _table(backend, "node_attrs")
-    e = t.filter((t.scale == scale) & (t.year == year) & (t.chain != ALL) & (t.segment != ALL)
-                 & t.attr.isin(["firms", "revenue", "patents"]))
-    long = backend.execute(e.group_by(["chain", "segment", "unit", "attr"]).aggregate(value=e.value.sum()))
-    segs = backend.execute(_table(backend, "segments")).sort_values(["chain", "topo_order"])
-    chains = backend.execute(_table(backend, "chains").select("id", "name_zh", "name_en"))
+    long = query.attr_frame(backend, scale=scale, period=year, chain=None, segment=None,
+                            attrs=["firms", "revenue", "patents"], by=("chain", "segment", "unit", "attr"))
+    segs = query.segments(backend).sort_values(["chain", "topo_order"])
+    chains = backend.execute(query.table(backend, "chains").select("id", "name_zh", "name_en"))
     wide = long.pivot_table(index=["chain", "segment", "unit"], columns="attr", values="value",
                             aggfunc="sum", fill_value=0.0).reindex(columns=["firms", "revenue", "patents"],
                                                                    fill_value=0.0).reset_index()
@@ -388,17 +260,15 @@ def place_profile(backend: Backend, *, scale: str, unit: str, period: int | None
         layer: partner count, records out/in/internal, value out/in and the ``top`` partners) and
         ``chains`` (per chain and segment: firms, revenue, patents, rank, units present).
     """
-    query.check_filters(scale=scale)
-    _check_chain(backend, chain, segment)
-    year = _latest(backend, period)
-    names = _names(backend, scale)
+    query.check_chain(backend, chain, segment)
+    year = query.latest(backend, period)
+    names = query.names(backend, scale)
     me = names[names["unit"] == unit]
     if me.empty:
-        raise ConfigError(f"place: {unit!r} is not a unit of scale {scale!r}")
-    _, wide = node_table(backend, scale=scale, period=year, chain=chain, segment=segment)
-    e = _edges_expr(backend, layer=None, scale=scale, period=year, chain=chain, segment=segment)
-    e = e.filter((e.src == unit) | (e.dst == unit))
-    edges = backend.execute(e.group_by(["layer", "src", "dst"]).aggregate(n=e.n.sum(), value=e.value.sum()))
+        raise ConfigError(f"{unit!r} is not a unit of scale {scale!r}", param="place")
+    _, wide = nodequery.table(backend, scale=scale, period=year, chain=chain, segment=segment)
+    edges = query.edges_by(backend, scale=scale, by=("layer", "src", "dst"), period=year, chain=chain,
+                           segment=segment, place=unit)
     r = me.iloc[0]
     return {
         "unit": unit, "name_zh": r["name_zh"], "name_en": r["name_en"], "lon": float(r["lon"]),
@@ -420,7 +290,7 @@ def compare(backend: Backend, *, scale: str, a: str, b: str | None = None, perio
         without chain positions) and ``layers``: per layer the partners both sides share.
     """
     if b is None and period_b is None:
-        raise ConfigError("compare: give a second place (b) or a second period (period_b)")
+        raise ConfigError("give a second place (b) or a second period (period_b)", param="b")
     left = place_profile(backend, scale=scale, unit=a, period=period, chain=chain, top=10)
     right = place_profile(backend, scale=scale, unit=b or a, period=period_b if period_b is not None else
                           period, chain=chain, top=10)
@@ -439,69 +309,42 @@ def compare(backend: Backend, *, scale: str, a: str, b: str | None = None, perio
 def chain_matrix(backend: Backend, *, chain: str, scale: str = "city", period: int | None = None) -> dict:
     """Segments (upstream → downstream) × units: presence, strength and innovation of each cell.
 
-    A segment is a **broken link** (断链) when no city of the region has a firm in it, and a **choke
-    point** (卡点) when exactly one city has. Both are judged at city scale whatever ``scale`` shows.
-    Segments that no industry code maps to in the chain taxonomy (so no firm can be assigned to them,
-    e.g. 封装测试, whose industry codes it shares with 晶圆制造) are judged by patent applications
-    instead; ``basis`` says which.
+    The statuses come from :func:`chainatlas.pipeline.chains.chain_presence`, the one judgement of 断链
+    (``broken``: no producer in the region), 单点 (``single``: one city or one firm) and 卡点 (``choke``:
+    imports concentrated on one partner region), made at city scale whatever ``scale`` shows; ``basis``
+    says whether a segment is judged by firms or, where no industry code reaches it, by patents.
 
     Returns
     -------
     dict
         ``chain``, ``period``, ``scale``, ``segments`` (ordered; each with totals, ``cities_present``,
-        ``status`` in ``broken|choke|ok``, the leading unit and the import/export balance), ``units``
-        (those with any firm of the chain, largest first) and ``cells`` (``segment, unit, firms,
-        employees, revenue, patents, tech_sold``).
+        ``units_present``, ``status``, ``single_by``, ``choke``, the import dependence and the leading unit),
+        ``units`` (those with any firm or patent of the chain, largest first) and ``cells`` (``segment, unit,
+        firms, employees, revenue, patents, tech_sold, exports, imports``).
     """
-    query.check_filters(scale=scale)
-    _check_chain(backend, chain)
-    year = _latest(backend, period)
-    segs = backend.execute(_table(backend, "segments").filter(lambda s: s.chain == chain)) \
-        .sort_values("topo_order", ignore_index=True)
-    long = _attr_frame(backend, scale=scale, period=year, chain=chain, segment=None, attrs=_CHAIN_ATTRS)
-    cells = long.pivot_table(index=["segment", "unit"], columns="attr", values="value", aggfunc="sum",
-                             fill_value=0.0)
-    for a in _CHAIN_ATTRS:
-        if a not in cells.columns:
-            cells[a] = 0.0
-    cells = cells.reset_index()
-    if scale == "city":
-        city_cells = cells
-    else:
-        cl = _attr_frame(backend, scale="city", period=year, chain=chain, segment=None, attrs=["firms", "patents"])
-        city_cells = cl.pivot_table(index=["segment", "unit"], columns="attr", values="value", aggfunc="sum",
-                                    fill_value=0.0).reindex(columns=["firms", "patents"], fill_value=0.0)
-        city_cells = city_cells.reset_index()
-    with_firms = industry_segments(chain)
-    names = _names(backend, scale).set_index("unit")
+    pr = chain_presence(backend, chain, period, scale)
+    cells = pr.cells
+    names = query.names(backend, scale).set_index("unit")
+
+    def name(unit: str | None, lang: str) -> str | None:
+        return names[f"name_{lang}"].get(unit) if unit else None
+
     seg_out = []
-    for s in segs.itertuples():
-        c = cells[cells["segment"] == s.segment]
-        basis = "firms" if s.segment in with_firms else "patents"
-        cc = city_cells[city_cells["segment"] == s.segment]
-        present = int((cc[basis] > 0).sum())
-        lead = c.sort_values([basis, "revenue"], ascending=False).head(1)
-        lead_unit = lead["unit"].iloc[0] if len(lead) and lead[basis].iloc[0] > 0 else None
-        seg_out.append({
-            "segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en, "position": int(s.position),
-            "topo_order": int(s.topo_order),
-            **{a: float(c[a].sum()) for a in _CHAIN_ATTRS},
-            "basis": basis, "units_present": int((c[basis] > 0).sum()), "cities_present": present,
-            "status": "broken" if present == 0 else "choke" if present == 1 else "ok",
-            "lead_unit": lead_unit,
-            "lead_name_zh": names["name_zh"].get(lead_unit) if lead_unit else None,
-            "lead_name_en": names["name_en"].get(lead_unit) if lead_unit else None,
-        })
+    for s in pr.segments.to_dict("records"):
+        c = cells[cells["segment"] == s["segment"]]
+        lead = c.sort_values([s["basis"], "revenue", "unit"], ascending=[False, False, True]).head(1)
+        lead_unit = lead["unit"].iloc[0] if len(lead) and lead[s["basis"]].iloc[0] > 0 else None
+        seg_out.append({**s, "cities_present": s["n_cities"], "units_present": int((c[s["basis"]] > 0).sum()),
+                        "lead_unit": lead_unit, "lead_name_zh": name(lead_unit, "zh"),
+                        "lead_name_en": name(lead_unit, "en")})
     by_unit = cells.groupby("unit")[["firms", "revenue", "patents"]].sum()
     by_unit = by_unit[(by_unit["firms"] > 0) | (by_unit["patents"] > 0)].sort_values(
         ["firms", "revenue"], ascending=False)
-    units = [{"unit": u, "name_zh": names["name_zh"].get(u), "name_en": names["name_en"].get(u),
-              "firms": float(r["firms"]), "revenue": float(r["revenue"]), "patents": float(r["patents"])}
-             for u, r in by_unit.iterrows()]
+    units = [{"unit": u, "name_zh": name(u, "zh"), "name_en": name(u, "en"), "firms": float(r["firms"]),
+              "revenue": float(r["revenue"]), "patents": float(r["patents"])} for u, r in by_unit.iterrows()]
     cells = cells[cells["unit"].isin(by_unit.index)]
-    cols = ["segment", "unit", *_CHAIN_ATTRS]
-    return {"chain": chain, "period": year, "scale": scale, "segments": seg_out, "units": units,
-            "cells": cells[cols].to_dict("records")}
+    return {"chain": chain, "period": pr.period, "scale": scale, "segments": seg_out, "units": units,
+            "cells": cells[["segment", "unit", *CELL_ATTRS]].to_dict("records")}
 
 
 def chain_sankey(backend: Backend, *, chain: str, scale: str = "city", period: int | None = None,
@@ -515,18 +358,13 @@ def chain_sankey(backend: Backend, *, chain: str, scale: str = "city", period: i
     path: patents → transfers → firms → revenue → exports.
     """
     query.check_filters(scale=scale)
-    _check_chain(backend, chain)
+    segs = query.chain_segments(backend, chain)
     if weight not in ("n", "value"):
-        raise ConfigError(f"weight: expected 'n' (records) or 'value' (万元), got {weight!r}")
-    year = _latest(backend, period)
-    t = _table(backend, "layer_edges")
-    e = t.filter((t.layer == "innovation") & (t.scale == scale) & (t.year == year) & (t.chain == chain)
-                 & (t.segment != ALL))
-    e = e.filter(e.source.startswith(_TRANSFER_PREFIXES[0]) | e.source.startswith(_TRANSFER_PREFIXES[1]))
-    df = backend.execute(e.group_by(["segment", "src", "dst"]).aggregate(n=e.n.sum(), value=e.value.sum()))
-    segs = backend.execute(_table(backend, "segments").filter(lambda s: s.chain == chain)) \
-        .sort_values("topo_order", ignore_index=True)
-    names = _names(backend, scale).set_index("unit")
+        raise ConfigError(f"expected 'n' (records) or 'value' (万元), got {weight!r}", param="weight")
+    year = query.latest(backend, period)
+    df = query.edges_by(backend, scale=scale, by=("segment", "src", "dst"), layer="innovation", period=year,
+                        chain=chain, segment=None, source_prefixes=_TRANSFER_PREFIXES)
+    names = query.names(backend, scale).set_index("unit")
 
     def pool(col: str) -> pd.Series:
         heavy = df.groupby(col)[weight].sum().sort_values(ascending=False)
@@ -554,68 +392,15 @@ def chain_sankey(backend: Backend, *, chain: str, scale: str = "city", period: i
             nodes[f"seg:{s.segment}"] = {"id": f"seg:{s.segment}", "column": 1, "unit": None,
                                          "segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en}
     links = [dict(li, weight=li[weight]) for li in links if li[weight] > 0]
-    matrix = chain_matrix(backend, chain=chain, scale=scale, period=year)
+    presence = chain_presence(backend, chain, year, scale).segments
     moved = df.groupby("segment")["n"].sum() if len(df) else pd.Series(dtype=float)
     stages = [{"segment": s["segment"], "name_zh": s["name_zh"], "name_en": s["name_en"],
                "patents": s["patents"], "transfers": float(moved.get(s["segment"], 0.0)), "firms": s["firms"],
                "revenue": s["revenue"], "exports": s["exports"], "imports": s["imports"]}
-              for s in matrix["segments"]]
+              for s in presence.to_dict("records")]
     return {"chain": chain, "period": year, "scale": scale, "weight": weight,
             "nodes": sorted(nodes.values(), key=lambda n: (n["column"], n["id"])), "links": links,
             "stages": stages}
-
-
-# ---------------------------------------------------------------------------------------------- network
-def network(backend: Backend, *, layer: str, scale: str = "city", period: int | None = None, chain: str = ALL,
-            segment: str = ALL, weight: str = "n") -> dict:
-    """A layer's place graph with centralities and communities, for the network view.
-
-    Ties are undirected (both directions summed) without self-loops. Node statistics come from
-    :mod:`chainatlas.analytics.networks`: ``degree``, ``strength``, ``pagerank``, ``betweenness``
-    (tie length 1/weight), ``coreness`` and ``core`` (Borgatti–Everett; null when the fit does not
-    converge, as on some tiny graphs) and ``community`` (Leiden, seed 0; 0 is the strongest).
-    """
-    from chainatlas.analytics import networks as nw
-
-    if weight not in ("n", "value"):
-        raise ConfigError(f"weight: expected 'n' (records) or 'value', got {weight!r}")
-    year, e = edge_table(backend, layer=layer, scale=scale, period=period, chain=chain, segment=segment,
-                         self_loops=False)
-    e = e[e[weight] > 0]
-    a = e[["src", "dst"]].min(axis=1)
-    b = e[["src", "dst"]].max(axis=1)
-    ties = (e.assign(src=a, dst=b).groupby(["src", "dst"], as_index=False)[["n", "value"]].sum())
-    ties["weight"] = ties[weight]
-    ties = ties.sort_values(["weight", "src", "dst"], ascending=[False, True, True], ignore_index=True)
-    names = _names(backend, scale)
-    nodes: list[dict] = []
-    communities, modularity, density = 0, None, 0.0
-    if len(ties):
-        g = nw.build_graph(ties[["src", "dst", "weight"]], directed=False, weight="weight")
-        degree = pd.Series(g.degree(), index=g.vs["name"])
-        strength = nw.strength(g)
-        pagerank = nw.pagerank(g)
-        between = nw.betweenness(g)
-        try:
-            cp = nw.core_periphery(g)
-            coreness, core = cp.coreness, cp.core
-        except ConfigError:  # the coreness fit may not converge on tiny graphs: leave it out
-            coreness = core = None
-        parts = nw.leiden(g, seed=0)
-        communities, modularity = parts.n_communities, float(parts.modularity)
-        density = float(nw.density(g))
-        for r in names.itertuples():
-            if r.unit not in degree.index:
-                continue
-            nodes.append({"unit": r.unit, "name_zh": r.name_zh, "name_en": r.name_en, "lon": float(r.lon),
-                          "lat": float(r.lat), "degree": int(degree[r.unit]), "strength": float(strength[r.unit]),
-                          "pagerank": float(pagerank[r.unit]), "betweenness": float(between[r.unit]),
-                          "coreness": None if coreness is None else float(coreness[r.unit]),
-                          "core": None if core is None else bool(core[r.unit]),
-                          "community": int(parts.membership.loc[r.unit])})
-    return {"layer": layer, "scale": scale, "period": year, "chain": chain, "segment": segment, "weight": weight,
-            "communities": communities, "modularity": modularity, "density": density, "nodes": nodes,
-            "edges": ties[["src", "dst", "n", "value", "weight"]].to_dict("records")}
 
 
 # ---------------------------------------------------------------------------------------------- entities
@@ -634,9 +419,9 @@ def entities(backend: Backend, *, scale: str = "city", place: str | None = None,
         The number of matches and one page of them with ``unit`` (the place at ``scale``) and its names.
     """
     query.check_filters(scale=scale)
-    _check_chain(backend, chain, segment)
-    f = _table(backend, "raw_firms")
-    su = _table(backend, "scale_units")
+    query.check_chain(backend, chain, segment)
+    f = query.table(backend, "raw_firms")
+    su = query.table(backend, "scale_units")
     su = su.filter(su.scale == scale).select(_ad=su.adcode, unit=su.unit)
     e = f.select(*_ENTITY_COLS).mutate(entity_type=f.entity_type.fill_null("firm"))
     e = e.left_join(su, e.adcode == su._ad).drop("_ad")
@@ -647,7 +432,7 @@ def entities(backend: Backend, *, scale: str = "city", place: str | None = None,
     if q:
         e = e.filter(e.name.contains(q) | (e.credit_code == q.upper()))
     if chain != ALL:
-        lk = _table(backend, "seg_lookup")
+        lk = query.table(backend, "seg_lookup")
         lk = lk.filter((lk.ck_type == "e") & (lk.chain == chain))
         if segment != ALL:
             lk = lk.filter(lk.segment == segment)
@@ -655,7 +440,7 @@ def entities(backend: Backend, *, scale: str = "city", place: str | None = None,
         e = e.filter(e.credit_code.isin(lk._ck))
     total = int(backend.execute(e.count().as_table()).iloc[0, 0])
     page = backend.execute(e.order_by([ibis.desc("employees"), "credit_code"]).limit(limit, offset=offset))
-    names = _names(backend, scale).set_index("unit")
+    names = query.names(backend, scale).set_index("unit")
     page["unit_name_zh"] = page["unit"].map(names["name_zh"])
     page["unit_name_en"] = page["unit"].map(names["name_en"])
     if "founded" in page:
@@ -665,7 +450,7 @@ def entities(backend: Backend, *, scale: str = "city", place: str | None = None,
 
 def entity(backend: Backend, entity_id: str, *, top: int = 10) -> dict | None:
     """One entity: its register row, chain segments and its ties per layer (all periods), or None."""
-    f = _table(backend, "raw_firms")
+    f = query.table(backend, "raw_firms")
     row = backend.execute(f.filter(f.credit_code == entity_id).select(*_ENTITY_COLS).limit(1))
     if row.empty:
         return None
@@ -673,9 +458,9 @@ def entity(backend: Backend, entity_id: str, *, top: int = 10) -> dict | None:
     rec["entity_type"] = rec.get("entity_type") or "firm"
     if rec.get("founded") is not None and not pd.isna(rec["founded"]):
         rec["founded"] = str(pd.Timestamp(rec["founded"]).date())
-    lk = _table(backend, "seg_lookup")
+    lk = query.table(backend, "seg_lookup")
     segs = backend.execute(lk.filter((lk.ck_type == "e") & (lk.ck == entity_id)).select("chain", "segment"))
-    fa = _table(backend, "facts")
+    fa = query.table(backend, "facts")
     ties = fa.filter((fa.src == entity_id) | (fa.dst == entity_id))
     ties = ties.mutate(partner=ibis.cases((ties.src == entity_id, ties.dst), else_=ties.src),
                        partner_adcode=ibis.cases((ties.src == entity_id, ties.dst_adcode), else_=ties.src_adcode))
@@ -705,7 +490,7 @@ def inventory_periods(backend: Backend) -> pd.DataFrame:
     for k in KINDS.values():
         if not backend.has_table(k.table):
             continue
-        t = _table(backend, k.table)
+        t = query.table(backend, k.table)
         g = t.group_by("year").aggregate(rows=t.count(), synthetic_rows=t.synthetic.fill_null(False)
                                          .cast("int64").sum())
         df = backend.execute(g)
@@ -720,6 +505,6 @@ def inventory_periods(backend: Backend) -> pd.DataFrame:
 
 def inventory_places(backend: Backend, *, scale: str = "city", period: int | None = None) -> pd.DataFrame:
     """Node attributes per unit (all chains): ``unit, name_zh, name_en, <attr>...`` for one period."""
-    year, df = node_table(backend, scale=scale, period=period)
+    year, df = nodequery.table(backend, scale=scale, period=period)
     return df.assign(period=year)
 

@@ -1,10 +1,8 @@
-"""Atlas topics on flows along one chain: the innovation → industry path and input–output on supply links.
+"""Topics on flows along one chain: the innovation → industry path and input–output on supply links.
 
-Wiring only (issue 3, items 5 and 7): the records come from the built atlas through Ibis expressions on its
-tables (``facts``, ``node_attrs``, ``seg_lookup``, ``scale_units``, ``raw_patents``, ``raw_patent_transfers``),
-the maths from :mod:`chainatlas.analytics.paths` and :mod:`chainatlas.analytics.io`. Both topics have the
-signature of :mod:`chainatlas.pipeline.analyze` topics and return ``(data, summary)``; ``analyze`` registers them
-and adds the provenance.
+The records come from the built atlas (``facts``, ``node_attrs``, ``seg_lookup``, ``scale_units``, ``raw_patents``,
+``raw_patent_transfers``) through :mod:`chainatlas.pipeline.query`; the maths from
+:mod:`chainatlas.analytics.paths` and :mod:`chainatlas.analytics.io`.
 """
 
 from __future__ import annotations
@@ -19,9 +17,16 @@ from chainatlas.analytics import io, paths
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query
+from chainatlas.pipeline.analyze.registry import Param, Topic
+from chainatlas.pipeline.analyze.shared import need_scale
 from chainatlas.storage.base import Backend
 
-__all__ = ["PATH_STAGES", "IOTable", "chain_segments", "io_table", "topic_io", "topic_path"]
+__all__ = ["PATH_STAGES", "TOPICS", "IOTable", "io_table"]
+
+
+def _zh(backend: Backend, scale: str) -> pd.Series:
+    return query.names(backend, scale).set_index("unit")["name_zh"]
+
 
 #: the stages of the path, in order, with their unit
 PATH_STAGES = {"papers": "papers (fractional count, all fields)", "patents": "patent applications (fractional)",
@@ -32,35 +37,8 @@ RATES = {"patents_per_paper": ("patents", "papers"), "transfers_per_patent": ("t
          "producer_share": ("to_producers", "transfers_total"), "exports_per_firm": ("exports", "firms")}
 
 
-# ================================================================================================ shared
-def chain_segments(backend: Backend, chain: str, topic: str) -> pd.DataFrame:
-    """Segments of one chain in topological order; ConfigError for '*' or an unknown chain."""
-    if chain == ALL:
-        raise ConfigError(f"--chain: topic {topic!r} needs one chain, e.g. --chain ic; see `chainatlas chains list`")
-    t = backend.table("segments")
-    segs = backend.execute(t.filter(t.chain == chain).select("segment", "name_zh", "topo_order")
-                           .order_by(["topo_order", "segment"]))
-    if segs.empty:
-        known = sorted(backend.execute(t.select("chain").distinct())["chain"])
-        raise ConfigError(f"--chain: unknown chain {chain!r}; expected one of {', '.join(known)}")
-    return segs.reset_index(drop=True)
-
-
-def _check_scale(scale: str, topic: str) -> None:
-    query.check_filters(scale=scale)
-    if scale not in ("city", "province"):
-        raise ConfigError(f"--scale: topic {topic!r} works at scale city or province, got {scale!r}")
-
-
-def _unit_of(backend: Backend, scale: str) -> dict[str, str]:
-    """adcode → unit of ``scale`` (the build's own mapping, user areas included)."""
-    su = backend.table("scale_units")
-    m = backend.execute(su.filter(su.scale == scale).select("adcode", "unit"))
-    return dict(zip(m["adcode"], m["unit"]))
-
-
 def _lookup(backend: Backend, chain: str, ck_type: str | None = None):
-    sl = backend.table("seg_lookup")
+    sl = query.table(backend, "seg_lookup")
     sl = sl.filter((sl.chain == chain) & (sl.segment != ""))  # "ic:" (chain, no segment) counts in no segment
     return sl if ck_type is None else sl.filter(sl.ck_type == ck_type)
 
@@ -72,14 +50,10 @@ def _chained(backend: Backend, facts, chain: str):
     return j.select(*[c for c in facts.columns if c not in ("ck_type", "ck")], segment=sl.segment)
 
 
-def _names(backend: Backend, scale: str) -> pd.Series:
-    return query.units(backend, scale).set_index("unit")["name_zh"]
-
-
 # ================================================================================================ path (item 5)
 def _transfers(backend: Backend, chain: str, years: list[int]) -> pd.DataFrame:
     """Patent transfer/licence facts of ``chain`` per (year, segment, kind, origin, destination, to_producer)."""
-    f = backend.table("facts")
+    f = query.table(backend, "facts")
     f = f.filter((f.layer == "innovation") & f.source.startswith("patent_transfers.") & f.year.isin(years))
     j = _chained(backend, f, chain)
     prod = _lookup(backend, chain, "e").select(_pe=ibis._.ck)  # recipients that are firms of the chain
@@ -92,7 +66,7 @@ def _transfers(backend: Backend, chain: str, years: list[int]) -> pd.DataFrame:
 
 def _patent_transfer_lags(backend: Backend, chain: str, period: int) -> pd.DataFrame:
     """Linked records: years from a patent's application to its transfer/licence (transfers up to ``period``)."""
-    tr, pa = backend.table("raw_patent_transfers"), backend.table("raw_patents")
+    tr, pa = query.table(backend, "raw_patent_transfers"), query.table(backend, "raw_patents")
     tr = tr.filter(tr.year <= int(period))
     j = tr.join(pa.select("patent_id", "application_date", _ck=pa.ipc.split(";")[0].strip()), "patent_id")
     sl = _lookup(backend, chain, "i")
@@ -104,16 +78,16 @@ def _patent_transfer_lags(backend: Backend, chain: str, period: int) -> pd.DataF
 
 def _node_series(backend: Backend, chain: str, scale: str, years: list[int]) -> pd.DataFrame:
     """Node attributes of the path per (year, segment, unit): papers (all chains) and the chain's own."""
-    t = backend.table("node_attrs")
-    t = t.filter((t.scale == scale) & t.year.isin(years))
-    own = (t.chain == chain) & t.attr.isin(["patents", "firms", "exports"])
-    common = (t.chain == ALL) & (t.segment == ALL) & (t.attr == "papers")
-    out = backend.execute(t.filter(own | common).select("attr", "year", "segment", "unit", "value"))
-    return out.assign(year=out["year"].astype(int))
+    by = ("attr", "year", "segment", "unit")
+    own = query.attr_frame(backend, scale=scale, years=years, chain=chain, segment=None,
+                           attrs=["patents", "firms", "exports"], by=by)
+    total = query.attr_frame(backend, scale=scale, years=years, chain=chain, segment=ALL,
+                             attrs=["patents", "firms", "exports"], by=by)
+    common = query.attr_frame(backend, scale=scale, years=years, attrs=["papers"], by=by)
+    return pd.concat([own, total, common], ignore_index=True)
 
 
-def topic_path(backend: Backend, *, layer, scale, period, chain, segment, max_lag: int = 3, top: int = 3,
-               **_: object) -> tuple[pd.DataFrame, dict]:
+def path(backend: Backend, *, layer, scale, period, chain, segment, max_lag: int = 3, top: int = 3) -> tuple[pd.DataFrame, dict]:
     """The innovation → industry path of one chain per place and segment: stages, conversion rates, lags and
     where transferred patents go (issue 3, item 5).
 
@@ -151,11 +125,11 @@ def topic_path(backend: Backend, *, layer, scale, period, chain, segment, max_la
     region-wide rates, lags with their method and destination shares. Reference: OECD (2013), Commercialising
     Public Research, ch. 2; Box et al. (2015) §12.1 for the cross-correlation.
     """
-    _check_scale(scale, "path")
-    segs = chain_segments(backend, chain, "path")
+    need_scale(scale, ("city", "province"), "path")
+    segs = query.chain_segments(backend, chain)
     years = [y for y in query.periods(backend) if y <= int(period)]
-    unit = _unit_of(backend, scale)
-    names = _names(backend, scale)
+    unit = query.unit_of(backend, scale)
+    names = _zh(backend, scale)
 
     # stages per (segment, unit) in the period
     nodes = _node_series(backend, chain, scale, years)
@@ -210,8 +184,8 @@ def topic_path(backend: Backend, *, layer, scale, period, chain, segment, max_la
 
 def _destinations(backend: Backend, tr: pd.DataFrame, top: int) -> tuple[pd.DataFrame, dict]:
     """Destination shares and top destination cities per (segment, origin unit); region-wide in the summary."""
-    city, prov = _unit_of(backend, "city"), _unit_of(backend, "province")
-    cities = _names(backend, "city")
+    city, prov = query.unit_of(backend, "city"), query.unit_of(backend, "province")
+    cities = _zh(backend, "city")
     d = tr.assign(dst_city=tr["dst_adcode"].map(city), dst_prov=tr["dst_adcode"].map(prov),
                   src_city=tr["src_adcode"].map(city), src_prov=tr["src_adcode"].map(prov))
     d["destination"] = paths.classify_destinations(d["src_city"], d["src_prov"], d["dst_city"], d["dst_prov"])
@@ -288,10 +262,10 @@ class IOTable:
 
 
 def io_table(backend: Backend, *, chain: str, scale: str, period: int) -> IOTable:
-    """Build Z and x of one chain from the atlas's supply links and revenue (see :func:`topic_io`)."""
-    segs = chain_segments(backend, chain, "io")
-    unit = _unit_of(backend, scale)
-    f = backend.table("facts")
+    """Build Z and x of one chain from the atlas's supply links and revenue (see :func:`io_topic`)."""
+    segs = query.chain_segments(backend, chain)
+    unit = query.unit_of(backend, scale)
+    f = query.table(backend, "facts")
     f = f.filter((f.source == "supply_links") & (f.year == int(period)))
     j = _chained(backend, f, chain)
     cust = _lookup(backend, chain, "e").select(_ce=ibis._.ck, _cs=ibis._.segment)
@@ -299,11 +273,9 @@ def io_table(backend: Backend, *, chain: str, scale: str, period: int) -> IOTabl
     flows = backend.execute(j.group_by(["src_adcode", "segment", "dst_adcode", "_cs"]).aggregate(value=j.value.sum()))
     flows = flows.assign(i_unit=flows["src_adcode"].map(unit), j_unit=flows["dst_adcode"].map(unit)).dropna(
         subset=["i_unit", "j_unit"])
-    t = backend.table("node_attrs")
-    rev = backend.execute(t.filter((t.scale == scale) & (t.year == int(period)) & (t.chain == chain)
-                                   & (t.segment != ALL) & (t.attr == "revenue") & (t.value > 0))
-                          .select("unit", "segment", "value"))
-    rev = rev.groupby(["unit", "segment"])["value"].sum()
+    rev = query.attr_frame(backend, scale=scale, period=period, chain=chain, segment=None, attrs=["revenue"],
+                           by=("unit", "segment"))
+    rev = rev[rev["value"] > 0].groupby(["unit", "segment"])["value"].sum()
     order = {s: k for k, s in enumerate(segs["segment"])}
     labels = set(rev.index) | set(zip(flows["i_unit"], flows["segment"])) | set(zip(flows["j_unit"], flows["_cs"]))
     idx = pd.MultiIndex.from_tuples(sorted(labels, key=lambda us: (us[0], order.get(us[1], 99), us[1])),
@@ -331,14 +303,14 @@ def _extraction_set(tab: IOTable, extract: str, segments: list[str], names: pd.S
         chosen = [s for s in idx if s[0] == place]
     if not chosen:
         units = sorted({u for u, _ in idx})
-        raise ConfigError(f"--extract: {extract!r} matches no sector of the table; expected a place adcode or "
+        raise ConfigError(f"{extract!r} matches no sector of the table; expected a place adcode or "
                           f"name with output (e.g. {', '.join(units[:4])}), a segment id of the chain "
-                          f"({', '.join(segments)}) or place:segment, e.g. {idx[0][0]}:{idx[0][1]}")
+                          f"({', '.join(segments)}) or place:segment, e.g. {idx[0][0]}:{idx[0][1]}", param="extract")
     return chosen
 
 
-def topic_io(backend: Backend, *, layer, scale, period, chain, segment, extract: str | None = None,
-             how: str = "complete", top: int = 10, **_: object) -> tuple[pd.DataFrame, dict]:
+def io_topic(backend: Backend, *, layer, scale, period, chain, segment, extract: str | None = None,
+             how: str = "complete", top: int = 10) -> tuple[pd.DataFrame, dict]:
     """Input–output analysis of one chain's inter-place, inter-segment supply flows (issue 3, item 7).
 
     Sectors are the (unit, segment) pairs of the chain at ``scale`` (city or province) that have output or
@@ -362,13 +334,13 @@ def topic_io(backend: Backend, *, layer, scale, period, chain, segment, extract:
     ``top`` sectors outside the extracted set that lose most. References: Miller & Blair (2009) ch. 2, §12.1–12.2
     (linkages, Ghosh, hypothetical extraction §12.2.5); Dietzenbacher et al. (1993); Miller & Lahr (2001).
     """
-    _check_scale(scale, "io")
-    segs = chain_segments(backend, chain, "io")
+    need_scale(scale, ("city", "province"), "io")
+    segs = query.chain_segments(backend, chain)
     tab = io_table(backend, chain=chain, scale=scale, period=period)
     if len(tab.x) < 2 or tab.Z.to_numpy().sum() <= 0:
-        raise ConfigError(f"io: chain {chain!r} has fewer than 2 sectors or no supply flows between its segments "
+        raise ConfigError(f"chain {chain!r} has fewer than 2 sectors or no supply flows between its segments "
                           f"at scale {scale}, period {period}; try another period or chain")
-    names = _names(backend, scale)
+    names = _zh(backend, scale)
     Z, x = tab.Z, tab.x
     link = io.calc_linkages(Z, x)
     data = pd.DataFrame({"revenue": tab.revenue, "x": x, "x_raised": tab.raised,
@@ -401,3 +373,23 @@ def topic_io(backend: Backend, *, layer, scale, period, chain, segment, extract:
     data = data.reset_index()
     data.insert(1, "name_zh", data["unit"].map(names))
     return data, summary
+
+
+_SCALES = ("city", "province")
+TOPICS: tuple[Topic, ...] = (
+    Topic("path", "创新到产业的转化路径", "Innovation → industry path", path, scales=_SCALES, chain="required",
+          params=(Param("max_lag", "int", 3, "longest lead tried for series lags (years)", ge=0, le=5),
+                  Param("top", "int", 3, "destination cities listed per place", ge=1, le=100)),
+          help="one chain: papers → patents → transfers/licences → producing firms → exports per place and "
+               "segment: conversion rates, lags (record-linked and series), where transfers go",
+          example=("--chain", "ic")),
+    Topic("io", "投入产出与假设抽取", "Input–output and hypothetical extraction", io_topic, scales=_SCALES,
+          chain="required",
+          params=(Param("extract", "str", None, "a place (adcode or name), a segment, or place:segment to extract"),
+                  Param("how", "str", "complete", "what is extracted",
+                        choices=("complete", "backward", "forward", "links")),
+                  Param("top", "int", 10, "largest losers listed", ge=1, le=1000)),
+          help="one chain: input–output on supply links between (place, segment) sectors: A, Leontief and Ghosh "
+               "inverses, linkages (raw, Rasmussen), key sectors; --extract for hypothetical extraction",
+          example=("--chain", "ic")),
+)

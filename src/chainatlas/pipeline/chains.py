@@ -1,0 +1,155 @@
+"""Chain completeness, one way for every reader: the chain view, the ``chains`` topic, the API and the UI.
+
+One vocabulary (潘秋晨 2023 四(五); README "产业链"):
+
+- **断链** (``broken``): a segment with no producer anywhere in the region;
+- **单点** (``single``): a segment held by one city only, or by one firm;
+- **卡点** (``choke``): a segment that depends on imports (imports ≥ exports) concentrated on one partner
+  region (that region supplies at least :data:`CHOKE_TOP_SHARE` of the segment's imports).
+
+Presence is judged at city scale whatever scale is shown. A segment that some GB/T 4754 code reaches is
+judged by its firms; the others (e.g. 封装测试, whose industry code 晶圆制造 also has) by patent
+applications (``basis``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from chainatlas.geo.countries import country_region
+from chainatlas.model.taxonomy import industry_segments
+from chainatlas.pipeline import query
+from chainatlas.storage.base import Backend
+
+__all__ = ["CELL_ATTRS", "CHOKE_NET_IMPORT", "CHOKE_TOP_SHARE", "ChainPresence", "chain_presence", "chain_trade"]
+
+#: node attributes of each (segment, unit) cell: presence, strength, innovation, trade
+CELL_ATTRS = ("firms", "employees", "revenue", "patents", "tech_sold", "exports", "imports")
+#: 卡点: imports at least this share of the segment's trade (M / (M + X)) ...
+CHOKE_NET_IMPORT = 0.5
+#: ... and one partner region supplying at least this share of them
+CHOKE_TOP_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ChainPresence:
+    """One chain in one period.
+
+    Attributes
+    ----------
+    chain, period, scale : str, int, str
+    segments : DataFrame
+        One row per segment, upstream first: ``segment, name_zh, name_en, position, topo_order, basis``
+        (``firms`` or ``patents``), ``n_cities`` (cities with a producer), ``n_firms`` (firms region-wide),
+        ``unplaced`` (basis total of records placed only to the province), ``status`` (``broken``, ``single``
+        or ``ok``), ``single_by`` (``city``, ``firm`` or None), the totals of :data:`CELL_ATTRS`,
+        ``top_import_region``, ``top_import_share``, ``net_import_ratio`` and ``choke`` (卡点).
+    cells : DataFrame
+        ``segment, unit`` and :data:`CELL_ATTRS` at ``scale`` (every unit with a non-zero value).
+    """
+
+    chain: str
+    period: int
+    scale: str
+    segments: pd.DataFrame
+    cells: pd.DataFrame
+
+    @property
+    def broken(self) -> list[str]:
+        """断链 segments."""
+        return list(self.segments.loc[self.segments["status"] == "broken", "segment"])
+
+    @property
+    def single(self) -> list[str]:
+        """单点 segments."""
+        return list(self.segments.loc[self.segments["status"] == "single", "segment"])
+
+    @property
+    def choke(self) -> list[str]:
+        """卡点 segments."""
+        return list(self.segments.loc[self.segments["choke"], "segment"])
+
+    @property
+    def share(self) -> float:
+        """Completeness: the share of segments that are not broken."""
+        return float((self.segments["status"] != "broken").mean()) if len(self.segments) else 0.0
+
+
+def _cells(backend: Backend, chain: str, period: int, scale: str, attrs: tuple[str, ...]) -> pd.DataFrame:
+    long = query.attr_frame(backend, scale=scale, period=period, chain=chain, segment=None, attrs=attrs,
+                            by=("segment", "unit", "attr"))
+    wide = long.pivot_table(index=["segment", "unit"], columns="attr", values="value", aggfunc="sum",
+                            fill_value=0.0).reindex(columns=list(attrs), fill_value=0.0)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
+    """Customs value of one chain's segments by partner region and direction in one year
+    (``raw_trade`` ⋈ ``seg_lookup`` on the HS code): ``segment, partner_region, direction, value``."""
+    cols = ["segment", "partner_region", "direction", "value"]
+    if not (backend.has_table("raw_trade") and backend.has_table("seg_lookup")):
+        return pd.DataFrame(columns=cols)
+    rt, sl = query.table(backend, "raw_trade"), query.table(backend, "seg_lookup")
+    r = rt.filter(rt.year == int(period))
+    k = sl.filter((sl.ck_type == "h") & (sl.chain == chain) & (sl.segment != ""))
+    j = r.join(k, r.hs_code == k.ck)
+    t = backend.execute(j.group_by(["segment", "partner_country", "direction"]).aggregate(value=j.value.sum()))
+    if t.empty:
+        return pd.DataFrame(columns=cols)
+    t = t.assign(partner_region=country_region(t["partner_country"]).fillna("other").to_numpy())
+    return t[cols]
+
+
+def chain_presence(backend: Backend, chain: str, period: int | None = None, scale: str = "city") -> ChainPresence:
+    """Which segments of ``chain`` the region holds, where, and which are 断链, 单点 and 卡点.
+
+    Parameters
+    ----------
+    chain : str
+        A chain id (not ``*``).
+    period : int, optional
+        Default: the latest built.
+    scale : str
+        The scale of ``cells`` (the statuses are judged at city scale).
+    """
+    from chainatlas.analytics import chains as ch
+
+    query.check_filters(scale=scale)
+    segs = query.chain_segments(backend, chain)
+    year = query.latest(backend, period)
+    cells = _cells(backend, chain, year, scale, CELL_ATTRS)
+    city = cells if scale == "city" else _cells(backend, chain, year, "city", ("firms", "patents"))
+    proper = query.proper("city", city["unit"])
+    with_firms = industry_segments(chain)
+    trade = ch.import_dependence(chain_trade(backend, chain, year)) if backend.has_table("raw_trade") else None
+    rows = []
+    for s in segs.itertuples(index=False):
+        basis = "firms" if s.segment in with_firms else "patents"
+        mine = city[city["segment"] == s.segment]
+        placed = mine[proper.loc[mine.index]]
+        n_cities = int((placed[basis] > 0).sum())
+        unplaced = float(mine.loc[~proper.loc[mine.index], basis].sum())
+        total = float(mine[basis].sum())
+        n_firms = float(mine["firms"].sum())
+        places = n_cities + (1 if unplaced > 0 else 0)
+        single_by = "city" if places == 1 else "firm" if basis == "firms" and n_firms == 1 else None
+        status = "broken" if total <= 0 else "single" if single_by else "ok"
+        c = cells[cells["segment"] == s.segment]
+        t = trade.loc[s.segment] if trade is not None and s.segment in trade.index else None
+        net = None if t is None or pd.isna(t["net_import_ratio"]) else float(t["net_import_ratio"])
+        top = None if t is None or pd.isna(t["top_import_share"]) else float(t["top_import_share"])
+        rows.append({
+            "segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en, "position": int(s.position),
+            "topo_order": int(s.topo_order), "basis": basis, "n_cities": n_cities, "n_firms": n_firms,
+            "unplaced": unplaced, "status": status, "single_by": single_by,
+            **{a: float(c[a].sum()) for a in CELL_ATTRS},
+            "top_import_region": None if t is None else t["top_import_region"], "top_import_share": top,
+            "net_import_ratio": net,
+            "choke": bool(net is not None and top is not None and net >= CHOKE_NET_IMPORT and top >= CHOKE_TOP_SHARE),
+        })
+    keep = (cells[list(CELL_ATTRS)] > 0).any(axis=1)
+    return ChainPresence(chain, year, scale, pd.DataFrame(rows), cells[keep].reset_index(drop=True))
+
