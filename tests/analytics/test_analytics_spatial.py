@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from pathlib import Path
 
 import libpysal
 import numpy as np
@@ -172,3 +173,87 @@ def test_knn_weights():
         sorted(p["adcode"].iloc[j] for j in ref.neighbors[i]) for i in range(5)]
     with pytest.raises(ConfigError, match="fewer neighbours"):
         S.knn_weights(p, k=5)
+
+
+# ------------------------------------------------------------------------------------------------ user weights
+STL_I = 0.24365582621771659  # esda/tests/test_moran.py TestMoran.test_moran: St Louis HR8893, stl.gal
+STL_P_ONE = 0.00013573931385468807  # same test, one-tailed p_norm
+STL_P_TWO = 0.00027147862770937614  # esda.Moran docstring, two-tailed p_norm
+
+
+def test_gal_weights_from_path_reproduce_esda_golden(tmp_path):
+    path = libpysal.examples.get_path("stl.gal")
+    w = S.gal_weights(path)
+    assert w.n == 78 and w.id_order[0] == "1" and w.transform == "O"
+    y = read_column("stl_hom.txt", "HR8893")
+    r = S.moran(pd.Series(y, index=[str(k) for k in range(1, 79)]), w, permutations=0, two_tailed=False)
+    assert r.I == pytest.approx(STL_I, rel=RTOL) and r.p_norm == pytest.approx(STL_P_ONE, rel=RTOL)
+    # a GAL file under another extension is read as GAL too
+    other = tmp_path / "stl_weights.txt"
+    other.write_bytes(Path(path).read_bytes())
+    assert S.gal_weights(other).neighbors == w.neighbors
+    with pytest.raises(ConfigError, match="path: no GAL file"):
+        S.gal_weights(tmp_path / "missing.gal")
+    bad = tmp_path / "bad.gal"
+    bad.write_text("3\n1 2\nx\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a readable GAL file"):
+        S.gal_weights(bad)
+
+
+def test_matrix_weights_table_reproduces_esda_golden(tmp_path):
+    gal = read_gal("stl.gal")
+    full, ids = gal.full()
+    table = pd.DataFrame(full, columns=[str(i) for i in ids])
+    table.insert(0, "id", [str(i) for i in ids])
+    csv = tmp_path / "w.csv"
+    table.to_csv(csv, index=False)
+    back = pd.read_csv(csv)  # ids read back as integers: compared as strings
+    before = back.copy()
+    w = S.matrix_weights(back)
+    pd.testing.assert_frame_equal(back, before)
+    assert w.id_order == [str(i) for i in ids]
+    assert {k: sorted(v) for k, v in w.neighbors.items()} == {str(k): sorted(map(str, v))
+                                                             for k, v in gal.neighbors.items()}
+    y = read_column("stl_hom.txt", "HR8893")
+    assert S.moran(y, w, permutations=0).I == pytest.approx(STL_I, rel=RTOL)
+    # ids as index, n x n, and non-binary values kept (or binarised on request)
+    sq = pd.DataFrame([[0, 2.0, 0], [2.0, 0, 1.0], [0, 1.0, 0]], index=list("abc"), columns=list("abc"))
+    assert S.matrix_weights(sq).weights["b"] == [2.0, 1.0]
+    assert S.matrix_weights(sq, binary=True).weights["b"] == [1.0, 1.0]
+
+
+def test_matrix_weights_guards():
+    with pytest.raises(ConfigError, match="expected n rows and n \\+ 1 columns"):
+        S.matrix_weights(pd.DataFrame({"id": ["a", "b"], "a": [0, 1], "b": [1, 0], "c": [0, 0]}))
+    with pytest.raises(ConfigError, match="header must list the row ids in the same order"):
+        S.matrix_weights(pd.DataFrame({"id": ["a", "b"], "b": [0, 1], "a": [1, 0]}))
+    with pytest.raises(ConfigError, match="expected 0 on the diagonal.*'a'"):
+        S.matrix_weights(pd.DataFrame({"id": ["a", "b"], "a": [1, 1], "b": [1, 0]}))
+    with pytest.raises(ConfigError, match="non-negative"):
+        S.matrix_weights(pd.DataFrame({"id": ["a", "b"], "a": [0, -1], "b": [1, 0]}))
+
+
+def test_rook_and_queen_contiguity_match_libpysal_lattices():
+    # 3 x 3 grid of unit squares: rook (shared edge) = libpysal.weights.lat2W(3, 3), queen = lat2W(..., rook=False)
+    boxes = [box(i, j, i + 1, j + 1) for j in range(3) for i in range(3)]
+    rook = S.contiguity_weights(boxes, ids=list(range(9)), rook=True)
+    queen = S.contiguity_weights(boxes, ids=list(range(9)))
+    as_sets = lambda w: {k: set(v) for k, v in w.neighbors.items()}  # noqa: E731
+    assert as_sets(rook) == as_sets(libpysal.weights.lat2W(3, 3))
+    assert as_sets(queen) == as_sets(libpysal.weights.lat2W(3, 3, rook=False))
+    # esda's variance golden on the rook lattice (TestMoran.test_variance) with the weights built from polygons
+    r = S.moran(np.arange(1, 10), rook, transformation="b", permutations=0)
+    assert r.VI_rand == pytest.approx(0.059687500000000004, rel=RTOL)
+    assert r.VI_norm == pytest.approx(0.053125000000000006, rel=RTOL)
+
+
+def test_moran_one_and_two_tailed_p_values():
+    w = read_gal("stl.gal")
+    y = read_column("stl_hom.txt", "HR8893")
+    one = S.moran(y, w, two_tailed=False, permutations=99, seed=3)
+    two = S.moran(y, w, two_tailed=True, permutations=99, seed=3)
+    assert one.p_norm == pytest.approx(STL_P_ONE, rel=RTOL) and two.p_norm == pytest.approx(STL_P_TWO, rel=RTOL)
+    assert two.p_rand == pytest.approx(2 * one.p_rand)
+    # p_sim is one-tailed either way; the two-tailed permutation p-value is min(1, 2 p_sim)
+    assert one.p_sim == two.p_sim and two.p_sim_two_tailed == pytest.approx(min(1.0, 2 * two.p_sim))
+    assert np.isnan(S.moran(y, w, permutations=0).p_sim_two_tailed)

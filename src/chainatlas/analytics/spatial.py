@@ -10,6 +10,8 @@ Contents
 --------
 :func:`contiguity_weights`   queen or rook contiguity from GeoJSON features / shapely geometries
 :func:`knn_weights`          k-nearest-neighbour weights from a table of points (great-circle distance)
+:func:`gal_weights`          weights read from a GAL file (GeoDa / PySAL neighbour lists)
+:func:`matrix_weights`       weights from a square matrix table (ids in the first column and the header)
 :func:`moran`                global Moran's I with normal, randomisation and permutation inference
 :func:`local_moran`          LISA: local Moran's I, quadrants HH/LH/LL/HL and permutation significance
 """
@@ -40,8 +42,10 @@ __all__ = [
     "LocalMoranResult",
     "MoranResult",
     "contiguity_weights",
+    "gal_weights",
     "knn_weights",
     "local_moran",
+    "matrix_weights",
     "moran",
 ]
 
@@ -205,6 +209,135 @@ def knn_weights(points: pd.DataFrame, k: int = 4, *, id: str = "adcode", lon: st
     return libpysal.weights.W(neighbors, id_order=ids, silence_warnings=True)
 
 
+def gal_weights(path):
+    """Spatial weights read from a GAL file (the neighbour-list format of GeoDa and PySAL).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.gal`` file: a header line (``n`` or ``0 n shapefile id_field``), then for every unit a line
+        ``id k`` followed by a line with its ``k`` neighbour ids.
+
+    Returns
+    -------
+    libpysal.weights.W
+        Binary weights (transform ``"O"``); ids are the strings written in the file, ``id_order`` their order
+        there.
+
+    Notes
+    -----
+    :math:`w_{ij} = 1` if ``j`` is listed as a neighbour of ``i``. Read with ``libpysal.io.open(path).read()``
+    (Anselin's GAL format as documented by GeoDa). Ids stay strings, so that a variable indexed by adcode strings
+    aligns on them in :func:`moran`.
+
+    Examples
+    --------
+    >>> import libpysal
+    >>> w = gal_weights(libpysal.examples.get_path("stl.gal"))
+    >>> w.n, w.id_order[:3], sorted(w.neighbors["1"])
+    (78, ['1', '2', '3'], ['3', '6', '7'])
+
+    References
+    ----------
+    .. [1] Anselin, L., Syabri, I. & Kho, Y. (2006). GeoDa: an introduction to spatial data analysis.
+       Geographical Analysis 38(1), 5–22 (the GAL weights file).
+    .. [2] Rey, S. J. & Anselin, L. (2007). PySAL. Review of Regional Studies 37(1), 5–27.
+    """
+    import os
+
+    import libpysal
+
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        raise ConfigError(f"path: expected a path to a .gal file, got {type(path).__name__}") from None
+    if not os.path.isfile(name):
+        raise ConfigError(f"path: no GAL file at {name!r}")
+    try:
+        f = libpysal.io.open(name, "r", "gal") if not name.lower().endswith(".gal") else libpysal.io.open(name)
+        try:
+            w = f.read()
+        finally:
+            f.close()
+    except Exception as exc:  # libpysal raises bare Exception / ValueError / IndexError on malformed files
+        raise ConfigError(f"path: {name!r} is not a readable GAL file ({type(exc).__name__}: {exc}); expected a "
+                          f"header line, then per unit 'id k' and a line of k neighbour ids") from None
+    if not isinstance(w, libpysal.weights.W) or w.n == 0:
+        raise ConfigError(f"path: {name!r} holds no units")
+    return w
+
+
+def matrix_weights(table: pd.DataFrame, *, binary: bool = False):
+    """Spatial weights from a square matrix table: ids in the first column and in the header.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Either ``n`` rows × ``n + 1`` columns whose first column holds the row ids (a CSV read with
+        ``pandas.read_csv``), or ``n × n`` with the ids as index. The header (the other column names) must list
+        the same ids in the same order (compared as strings, so ``320100`` and ``"320100"`` match). Values
+        non-negative and finite; the diagonal 0 (no place is its own neighbour).
+    binary : bool
+        Keep only whether a weight is positive (1) instead of its value.
+
+    Returns
+    -------
+    libpysal.weights.W
+        Weights :math:`w_{ij}` = cell (row ``i``, column ``j``), only positive cells stored (transform ``"O"``);
+        ids as strings in row order. A row of zeros is an island.
+
+    Notes
+    -----
+    The matrix is taken as given (row = the place, column = its neighbour); it need not be symmetric.
+    :func:`moran` row-standardises a copy by default (``transformation="r"``); give ``transformation="o"`` to
+    use the values as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"id": ["a", "b", "c"], "a": [0, 1, 0], "b": [1, 0, 1], "c": [0, 1, 0]})
+    >>> w = matrix_weights(t)
+    >>> w.neighbors, w.id_order
+    ({'a': ['b'], 'b': ['a', 'c'], 'c': ['b']}, ['a', 'b', 'c'])
+
+    References
+    ----------
+    .. [1] Anselin, L. (1988). Spatial Econometrics: Methods and Models. Kluwer, ch. 3 (the weights matrix W).
+    """
+    import libpysal
+
+    frame = require_frame(table, "table")
+    n_rows, n_cols = frame.shape
+    if n_rows == 0:
+        raise ConfigError("table: expected a square weights matrix, got no rows")
+    if n_cols == n_rows + 1:
+        ids = [str(v) for v in frame.iloc[:, 0].tolist()]
+        body = frame.iloc[:, 1:]
+    elif n_cols == n_rows:
+        ids = [str(v) for v in frame.index.tolist()]
+        body = frame
+    else:
+        raise ConfigError(f"table: expected n rows and n + 1 columns (ids in the first column, the same ids in the "
+                          f"header), got shape {frame.shape}")
+    header = [str(c) for c in body.columns]
+    if len(set(ids)) != len(ids):
+        raise ConfigError("table: expected unique ids in the first column")
+    if header != ids:
+        diff = next(k for k, (a, b) in enumerate(zip(ids, header)) if a != b) if len(ids) == len(header) else 0
+        raise ConfigError(f"table: the header must list the row ids in the same order; at position {diff} the row "
+                          f"id is {ids[diff]!r} and the column is {header[diff]!r}")
+    m = as_float_array(body.to_numpy(), "table", ndim=2, nonnegative=True)
+    diag = np.flatnonzero(np.diag(m) != 0)
+    if diag.size:
+        raise ConfigError(f"table: expected 0 on the diagonal (no place is its own neighbour), found "
+                          f"{m[diag[0], diag[0]]:g} for {ids[diag[0]]!r}")
+    if binary:
+        m = (m > 0).astype(float)
+    neighbors = {i: [ids[j] for j in np.flatnonzero(m[k] > 0)] for k, i in enumerate(ids)}
+    weights = {i: [float(m[k, j]) for j in np.flatnonzero(m[k] > 0)] for k, i in enumerate(ids)}
+    return libpysal.weights.W(neighbors, weights, id_order=ids, silence_warnings=True)
+
+
 # ---------------------------------------------------------------------------------------------- global Moran
 @dataclass(frozen=True)
 class MoranResult:
@@ -222,7 +355,7 @@ class MoranResult:
         The same under the randomisation assumption.
     p_sim : float
         Permutation pseudo p-value, :math:`(1 + \\#\\{\\text{as extreme}\\})/(1 + \\text{permutations})` on the
-        observed side (esda's one-tailed convention); NaN without permutations.
+        observed side (esda's one-tailed convention, whatever ``two_tailed`` says); NaN without permutations.
     EI_sim, z_sim, p_z_sim : float
         Mean of the permuted I, standardised I and its normal p-value.
     two_tailed : bool
@@ -230,6 +363,8 @@ class MoranResult:
     n, permutations, seed : int
     transformation : str
         Weights transformation used (``"r"`` row-standardised by default).
+    p_sim_two_tailed : float
+        Two-tailed permutation p-value, :math:`\\min(1, 2\\,p_{sim})`; NaN without permutations.
     """
 
     I: float
@@ -249,6 +384,7 @@ class MoranResult:
     permutations: int
     seed: int
     transformation: str
+    p_sim_two_tailed: float = float("nan")
 
 
 def moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations: int = 999, seed: int = 0,
@@ -270,7 +406,7 @@ def moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations: int =
     transformation : {"r", "b", "d", "v", "o"}
         Weights transformation (row-standardised, binary, doubly standardised, variance stabilising, original).
     two_tailed : bool
-        Two-tailed analytical p-values (esda's default).
+        Two-tailed analytical p-values ``p_norm``, ``p_rand`` (esda's default); ``False``: one-tailed.
 
     Returns
     -------
@@ -283,6 +419,16 @@ def moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations: int =
     .. math:: I = \\frac{n}{S_0} \\frac{\\sum_{ij} w_{ij} z_i z_j}{\\sum_i z_i^2}, \\qquad E[I] = -\\frac{1}{n-1}
 
     Variances under normality and randomisation follow Cliff & Ord (1981).
+
+    p-values, as esda computes them: the analytical one-tailed p-value is taken on the side of the observed z,
+    :math:`p_1 = 1 - \\Phi(|z|)`, and the two-tailed one is :math:`p_2 = 2 p_1` (esda doubles it when
+    ``two_tailed=True``); so either is half or twice the other. The permutation p-value ``p_sim`` is always
+    one-tailed, folded onto the observed side, :math:`(1 + \\min(m, M - m))/(M + 1)` with ``m`` permuted I at
+    least the observed one out of ``M``; its two-tailed counterpart is ``p_sim_two_tailed`` =
+    :math:`\\min(1, 2\\,p_{sim})`. ``p_z_sim`` is one-tailed.
+
+    Weights may come from polygons (:func:`contiguity_weights`, queen or rook), points (:func:`knn_weights`), a
+    GAL file (:func:`gal_weights`) or a matrix table (:func:`matrix_weights`).
 
     Examples
     --------
@@ -315,7 +461,7 @@ def moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations: int =
         p_sim=float(m.p_sim) if perms else nan, EI_sim=float(m.EI_sim) if perms else nan,
         z_sim=float(m.z_sim) if perms else nan, p_z_sim=float(m.p_z_sim) if perms else nan,
         two_tailed=bool(two_tailed), n=len(values), permutations=perms, seed=int(seed),
-        transformation=transformation,
+        transformation=transformation, p_sim_two_tailed=min(1.0, 2.0 * float(m.p_sim)) if perms else nan,
     )
 
 
