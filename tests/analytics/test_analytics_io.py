@@ -164,3 +164,35 @@ def test_guards():
     # a sector with zero output gets zero coefficients, not NaN
     A = io.calc_A(np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([10.0, 0.0]))
     assert np.isfinite(A).all() and A[1, 1] == 0
+
+
+def test_x_from_demand_miller_blair_golden():
+    # Miller & Blair (2009) §2.3: with the coefficients of Table 2.3 fixed, the new final demand f = (600, 1500)
+    # needs x = (1247.5, 1841.6) (printed to 1 decimal; pymrio tests/test_math.py fixture td_IO_Data_Miller,
+    # "xnew_arr"). Exactly: L = adj(I - A)/det, det = 0.7575, so x = (945, 1395) / 0.7575.
+    # (Not (1247.7, 2220.2): the second sector needs 0.2*600 + 0.85*1500 = 1395 per 0.7575 = 1841.58.)
+    Z_before, x_before, y_before = MB_Z.copy(), MB_X.copy(), MB_Y_NEW.copy()
+    x_new = io.calc_x_from_demand(MB_Z, MB_X, MB_Y_NEW)
+    np.testing.assert_allclose(x_new, MB_X_NEW, atol=0.05)
+    np.testing.assert_allclose(x_new, np.array([945.0, 1395.0]) / 0.7575, rtol=1e-12)
+    np.testing.assert_array_equal(MB_Z, Z_before)
+    np.testing.assert_array_equal(MB_X, x_before)
+    np.testing.assert_array_equal(MB_Y_NEW, y_before)
+    # the observed final demand gives back the observed output; same as calc_A -> calc_L -> calc_x_from_L
+    np.testing.assert_allclose(io.calc_x_from_demand(MB_Z, MB_X, MB_Y), MB_X, atol=1e-9)
+    L = io.calc_L(io.calc_A(MB_Z, MB_X))
+    np.testing.assert_allclose(x_new, io.calc_x_from_L(L, MB_Y_NEW), rtol=1e-12)
+
+
+def test_x_from_demand_labels_and_guards():
+    Z = pd.DataFrame(MB_Z, index=["agri", "manu"], columns=["agri", "manu"])
+    y = pd.DataFrame({"households": [400.0, 1000.0], "exports": [200.0, 500.0]}, index=["agri", "manu"])
+    out = io.calc_x_from_demand(Z, pd.Series(MB_X, index=Z.index), y)  # categories are summed
+    assert isinstance(out, pd.Series) and list(out.index) == ["agri", "manu"] and out.name == "x"
+    np.testing.assert_allclose(out.to_numpy(), MB_X_NEW, atol=0.05)
+    with pytest.raises(ConfigError, match=r"y: expected 2 values"):
+        io.calc_x_from_demand(MB_Z, MB_X, [1.0, 2.0, 3.0])
+    with pytest.raises(ConfigError, match=r"x: expected 2 values"):
+        io.calc_x_from_demand(MB_Z, [1.0], MB_Y_NEW)
+    with pytest.raises(ConfigError, match="singular"):
+        io.calc_x_from_demand(np.array([[1.0, 0.0], [0.0, 1.0]]), [1.0, 1.0], [1.0, 1.0])
