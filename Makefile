@@ -4,8 +4,8 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 DB       ?= atlas.duckdb
-DEMO_SCALE ?= medium
-DEMO_DIR := data/demo-$(DEMO_SCALE)
+DEMO_SIZE ?= medium
+DEMO_DIR := data/demo-$(DEMO_SIZE)
 
 .PHONY: install demo test bench clean dist java-deps
 
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 $(DEMO_DIR)/dataset.json: | $(STAMP)
-	$(BIN)/chainatlas demo-data --scale $(DEMO_SCALE) --seed 0 --out $(DEMO_DIR)
+	$(BIN)/chainatlas demo-data --size $(DEMO_SIZE) --seed 0 --out $(DEMO_DIR)
 
 demo: install $(DEMO_DIR)/dataset.json
 	$(BIN)/chainatlas --db $(DB) load-dir $(DEMO_DIR)
