@@ -1,0 +1,84 @@
+"""What every command shares: the one way errors are printed, the atlas backend, progress lines.
+
+Every error prints as ``错误 / error: MESSAGE`` on stderr — library errors (exit 1; 2 for data that failed
+validation) and usage errors from click (exit 2) alike. A library error that names its parameter is shown
+with the command-line option (``--layer: ...``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from chainatlas import config
+from chainatlas.errors import ChainAtlasError, ConfigError, IngestError
+
+__all__ = ["ErrorsGroup", "backend", "message", "progress"]
+
+#: parameters whose command-line option is not ``--name-with-dashes``
+OPTION_OF = {"input": "--input", "output": "-o/--output"}
+
+
+def option(param: str) -> str:
+    """The command-line option of a library parameter."""
+    from chainatlas.pipeline.analyze import METHODS, TOPICS
+
+    for row in (*TOPICS.values(), *METHODS.values()):
+        for p in row.params:
+            if p.name == param:
+                return p.option
+    return OPTION_OF.get(param, "--" + param.replace("_", "-"))
+
+
+def message(e: ChainAtlasError) -> str:
+    """A library error as the command line shows it."""
+    if isinstance(e, ConfigError) and e.param:
+        return f"{option(e.param)}: {e.reason}"
+    return str(e)
+
+
+class ErrorsGroup(click.Group):
+    """A group whose errors, its own and click's, print one way and set the exit status."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
+                              **extra)
+        except click.exceptions.NoArgsIsHelpError as e:
+            click.echo(e.format_message())
+            sys.exit(0)
+        except click.UsageError as e:
+            hint = f"; see `{e.ctx.command_path} --help`" if e.ctx is not None else ""
+            click.echo(f"错误 / error: {e.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except click.ClickException as e:
+            click.echo(f"错误 / error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("错误 / error: aborted", err=True)
+            sys.exit(1)
+        except IngestError as e:
+            click.echo(f"错误 / error: {message(e)}", err=True)
+            sys.exit(2)
+        except ChainAtlasError as e:
+            click.echo(f"错误 / error: {message(e)}", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def progress(step: str, i: int, n: int) -> None:
+    """A progress line on stderr: ``[i/n] step``."""
+    click.echo(f"  [{i}/{n}] {step}", err=True)
+
+
+def backend(ctx: click.Context, *, read_only: bool = False) -> Any:
+    """The atlas named by ``--db``, closed when the command ends."""
+    from chainatlas.storage.base import open_backend
+
+    cmd = "chainatlas " + " ".join(sys.argv[1:])[:80]
+    b = open_backend(config.db_path(ctx.find_root().obj["db"]), read_only=read_only, command=cmd)
+    ctx.call_on_close(b.close)
+    return b
