@@ -1,10 +1,10 @@
 """Benchmark of the core: ingest with full validation and the six-layer build, against naive pandas.
 
-Run: ``.venv/bin/python bench/bench_core.py [--scale large] [--repeat 3]`` (``make bench``);
+Run: ``.venv/bin/python bench/bench_core.py [--size large] [--repeat 3]`` (``make bench``);
 ``--skip-build --skip-pandas`` measures ingest only (``--repeat`` fresh loads).
 
 Each measurement runs in a fresh child process so its peak memory (max RSS) is its own. The data
-are the synthetic reference dataset (``chainatlas demo-data``), generated once per scale and seed
+are the synthetic reference dataset (``chainatlas demo-data``), generated once per dataset size and seed
 into ``bench/.data`` (git-ignored). Reported: medians over ``--repeat`` runs, rows/s for ingest,
 seconds per build step, and the ratio of the pandas baseline (``bench/pandas_build.py``, same edge
 facts and aggregation, timed from in-memory frames — reading them from the database is NOT
@@ -102,8 +102,11 @@ def _run(*args: str) -> dict:
 
 
 def main() -> None:
+    from chainatlas.synth import SIZES, generate
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scale", default="large", choices=["small", "medium", "large"])
+    # dataset size of the synthetic data (--scale: its former name, still accepted)
+    ap.add_argument("--size", "--scale", dest="size", default="large", choices=list(SIZES))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-pandas", action="store_true")
@@ -117,14 +120,12 @@ def main() -> None:
         print(json.dumps(fn(*map(Path, paths)), default=float))
         return
 
-    data = DATA / f"{a.scale}-seed{a.seed}"
-    db = DATA / f"{a.scale}-seed{a.seed}.duckdb"
+    data = DATA / f"{a.size}-seed{a.seed}"
+    db = DATA / f"{a.size}-seed{a.seed}.duckdb"
     if not (data / "dataset.json").exists():
-        from chainatlas.synth import generate
-
         t = time.perf_counter()
-        generate(data, scale=a.scale, seed=a.seed)
-        print(f"generated {a.scale} dataset in {time.perf_counter() - t:.0f}s", flush=True)
+        generate(data, size=a.size, seed=a.seed)
+        print(f"generated {a.size} dataset in {time.perf_counter() - t:.0f}s", flush=True)
     med = statistics.median
     ings = [] if a.skip_ingest and db.exists() else [_run("ingest", str(data), str(db)) for _ in range(a.repeat)]
     if ings:
@@ -132,9 +133,9 @@ def main() -> None:
         print(f"ingest: {ings[0]['rows']:,} rows in median {med(secs):.1f}s ({min(secs):.1f}–{max(secs):.1f}s "
               f"over {len(ings)} runs) = {ings[0]['rows'] / med(secs):,.0f} rows/s, peak "
               f"{max(i['peak_mb'] for i in ings):,.0f} MB", flush=True)
-    result = {"scale": a.scale, "seed": a.seed, "ingest": ings}
+    result = {"size": a.size, "seed": a.seed, "ingest": ings}
     if a.skip_build:
-        _save(f"{a.scale}-ingest", result)
+        _save(f"{a.size}-ingest", result)
         return
     builds = [_run("build", str(db)) for _ in range(a.repeat)]
     b_total = med([b["seconds"] for b in builds])
@@ -161,7 +162,7 @@ def main() -> None:
             map(tuple, (d.values() for d in pds[0]["totals"])))
         print(f"pandas baseline facts+edges: median {p_total:.1f}s, peak {max(p['peak_mb'] for p in pds):,.0f} MB; "
               f"ratio pandas / chainatlas = {p_total / b_edges:.1f}x; layer totals equal: {same}", flush=True)
-    _save(a.scale, result)
+    _save(a.size, result)
 
 
 def _save(name: str, result: dict) -> None:

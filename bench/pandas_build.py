@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SCALES = ("county", "city", "province", "area", "region")
+from chainatlas.model.layers import SCALES
 
 
 def _resolve(df: pd.DataFrame, firms: pd.DataFrame, names: pd.DataFrame, code: str, adcode: str | None,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -17,6 +19,16 @@ from chainatlas.storage.base import open_backend
 from chainatlas.synth import generate
 
 SEED = 7
+INGEST_FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+
+
+@pytest.fixture(scope="session")
+def fixture_maker() -> ModuleType:
+    """``tests/fixtures/ingest/make_fixtures.py``, the script that writes the committed ingest fixtures."""
+    spec = importlib.util.spec_from_file_location("make_ingest_fixtures", INGEST_FIXTURES / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,6 @@ from chainatlas.ingest import parse_file
 from chainatlas.model.kinds import KINDS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
-
-
-def _maker():
-    spec = importlib.util.spec_from_file_location("make_ingest_fixtures", FIXTURES / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_kind_has_a_fixture():
@@ -37,6 +29,6 @@ def test_fixture_loads_cleanly(name):
     assert batch.table["synthetic"].all()  # fixtures are made up and say so
 
 
-def test_fixtures_are_what_the_script_writes():
-    for name, data in _maker().expected_files().items():
+def test_fixtures_are_what_the_script_writes(fixture_maker):
+    for name, data in fixture_maker.expected_files().items():
         assert (FIXTURES / name).read_bytes() == data, f"{name}: run tests/fixtures/ingest/make_fixtures.py"

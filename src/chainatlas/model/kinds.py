@@ -28,6 +28,25 @@ segment         a segment id of the given chain (needs a ``chain`` column in the
 list            ``;``-separated values (also accepts ``；`` and ``|``)
 flag            yes/no: 1/0, true/false, 是/否, y/n
 ==============  ==============================================================================
+
+Adding an input kind
+--------------------
+Touch these files, in this order; ``tests/test_kinds.py`` fails until each step is done for every kind.
+
+1. **Model row** — a :class:`Kind` in ``_KINDS`` below: fields (name, Chinese header, rule), ``key``,
+   ``period_field``, ``party_lists`` for ``;``-separated party columns, ``stock=True`` if the kind describes
+   what exists rather than what happened in a period (it then changes every built period).
+2. **Template and rules** — nothing to do: templates (:mod:`chainatlas.ingest.templates`), validation and the
+   raw table (:mod:`chainatlas.storage.schema`) are generated from the row. Only a new *rule* needs a
+   ``check_<rule>`` in :mod:`chainatlas.ingest.rules` and a line in the table above.
+3. **Fixture** — rows for the kind in ``ROWS`` of ``tests/fixtures/ingest/make_fixtures.py``; run it to write
+   ``tests/fixtures/ingest/<kind>.csv`` (both are committed).
+4. **Generator** — a record maker in :mod:`chainatlas.synth.records` (``records.<kind>(rng, world, n)``), the
+   kind in ``_ORDER`` and a record target per size in ``SIZES`` of :mod:`chainatlas.synth.generate`.
+5. **Facts** — what the kind feeds: an edge source in :func:`chainatlas.pipeline.facts.edge_facts` and/or a
+   node attribute in :func:`~chainatlas.pipeline.facts.node_facts`, declared in
+   :data:`chainatlas.pipeline.facts.FEEDS` (a kind that feeds no edge must feed a node attribute).
+6. **README** — the kind, with its Chinese name in brackets, in the paragraph 输入类别：… of ``README.md``.
 """
 
 from __future__ import annotations

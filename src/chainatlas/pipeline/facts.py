@@ -18,12 +18,14 @@ all-chains total).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "edge_facts", "node_facts", "entities", "entity_names", "STOCK_ATTRS"]
+__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "FEEDS", "Feeds", "edge_facts", "node_facts", "entities", "entity_names",
+           "STOCK_ATTRS"]
 
 EDGE_COLUMNS = ("layer", "source", "year", "src", "dst", "src_adcode", "dst_adcode", "n", "value",
                 "ck_type", "ck")
@@ -32,6 +34,41 @@ NODE_COLUMNS = ("attr", "year", "adcode", "n", "ck_type", "ck")
 STOCK_ATTRS = ("firms", "employees", "universities", "institutes", "experts")
 
 T = Callable[[str], ir.Table]
+
+
+@dataclass(frozen=True)
+class Feeds:
+    """What one input kind contributes to the layers.
+
+    ``edges``: the ``source`` values of its edge facts (``name.*`` = any ``name.<subtype>``); ``attrs``: the node
+    attributes it counts. A kind that feeds no edge must feed a node attribute (``tests/test_kinds.py`` checks
+    both against a built atlas).
+    """
+
+    edges: tuple[str, ...] = ()
+    attrs: tuple[str, ...] = ()
+
+
+#: Every input kind and the facts it feeds; :func:`edge_facts` and :func:`node_facts` below implement it.
+FEEDS: dict[str, Feeds] = {
+    # the entity register: no edge of its own, but every party of every edge is resolved against it
+    "firms": Feeds(attrs=("firms", "employees", "universities", "institutes")),
+    "patents": Feeds(edges=("patents", "patents.univ_firm"), attrs=("patents",)),
+    "patent_transfers": Feeds(edges=("patent_transfers.*",)),
+    "papers": Feeds(edges=("papers",), attrs=("papers",)),
+    "tech_contracts": Feeds(edges=("tech_contracts.*",), attrs=("tech_sold", "tech_bought")),
+    "supply_links": Feeds(edges=("supply_links",)),
+    "investments": Feeds(edges=("investments.*",)),
+    "trade": Feeds(attrs=("imports", "exports")),  # partners are countries, not places of the region
+    "tax": Feeds(edges=("tax_sharing",), attrs=("revenue", "tax_paid")),
+    "flows": Feeds(edges=("flows.*",)),
+    "services": Feeds(edges=("services.*",)),
+    "enclaves": Feeds(edges=("enclaves",), attrs=("enclave_output",)),
+    "policies": Feeds(attrs=("policies",)),
+    "needs": Feeds(attrs=("needs",)),
+    "experts": Feeds(attrs=("experts",)),
+    "alliances": Feeds(edges=("alliances",)),
+}
 
 
 def _s(v: str) -> ir.Value:
