@@ -112,7 +112,7 @@ def test_query_edges_and_nodes(atlas):
     assert len(nodes) >= 41
     assert nodes.set_index("unit").loc["310100", "name_zh"] == "上海市"
     assert query.dataset_info(atlas)["contains_synthetic"] is True
-    with pytest.raises(ConfigError, match="--layer: unknown layer 'x'"):
+    with pytest.raises(ConfigError, match="^layer: unknown layer 'x'"):
         query.edges(atlas, layer="x", scale="city", period=2023)
 
 
@@ -244,9 +244,9 @@ def test_user_area_appears_after_build(writable):
 
 
 def test_periods_and_scales_are_checked(writable):
-    with pytest.raises(ConfigError, match="--periods: no loaded records for \\[1999\\]"):
+    with pytest.raises(ConfigError, match="^periods: no loaded records for \\[1999\\]"):
         build(writable, years=[1999])
-    with pytest.raises(ConfigError, match="--scales: unknown scale"):
+    with pytest.raises(ConfigError, match="^scales: unknown scale"):
         build(writable, scales=["planet"])
 
 

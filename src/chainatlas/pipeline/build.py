@@ -163,7 +163,7 @@ def _years_to_build(backend: Backend, years: Sequence[int] | None, full: bool) -
     if years:
         bad = sorted(set(years) - set(known))
         if bad:
-            raise ConfigError(f"--periods: no loaded records for {bad}; periods with data: {known or 'none'}")
+            raise ConfigError(f"no loaded records for {bad}; periods with data: {known or 'none'}", param="periods")
         return sorted(set(years))
     if full:
         return known
@@ -181,7 +181,7 @@ def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Seque
     scales = list(scales or SCALES)
     unknown = [s for s in scales if s not in SCALES]
     if unknown:
-        raise ConfigError(f"--scales: unknown scale(s) {unknown}; expected some of {', '.join(SCALES)}")
+        raise ConfigError(f"unknown scale(s) {unknown}; expected some of {', '.join(SCALES)}", param="scales")
     say = progress or (lambda step, i, n: None)
     report = BuildReport(years=[], scales=scales)
     clock = time.perf_counter()
