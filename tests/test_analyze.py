@@ -51,7 +51,7 @@ def test_analyze_network_csv(built_db: Path, tmp_path: Path) -> None:
     assert {"unit", "name_zh", "pagerank", "betweenness", "degree"} <= set(f.columns)
     assert len(f) >= 2 and f["unit"].is_unique
     assert f["pagerank"].sum() == pytest.approx(1.0, abs=1e-9)
-    assert doc["provenance"]["parameters"] == {"directed": True, "weight": "n"}
+    assert doc["provenance"]["parameters"] == {"undirected": False, "weight": "n"}
 
 
 def test_analyze_communities(built_db: Path, tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_analyze_communities(built_db: Path, tmp_path: Path) -> None:
 def test_analyze_communities_rejects_province_scale(built_db: Path, tmp_path: Path) -> None:
     r = _run("--db", str(built_db), "analyze", "communities", "--layer", "innovation", "--scale", "province",
              "-o", str(tmp_path / "c.csv"))
-    assert r.exit_code != 0 and "--scale" in r.output and "city or county" in r.output
+    assert r.exit_code == 2 and "--scale" in r.output and "'city', 'county'" in r.output
 
 
 def test_analyze_gravity(built_db: Path, tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_calc_centrality_krackhardt_kite(tmp_path: Path) -> None:
     # Krackhardt (1990) kite: Heather (node 7) is the broker, betweenness 0.389 (NetworkX test suite)
     assert f.loc["n7", "betweenness"] == pytest.approx(0.389, abs=1e-3)
     assert f["pagerank"].sum() == pytest.approx(1.0)
-    assert doc["provenance"]["parameters"]["directed"] is False
+    assert doc["provenance"]["parameters"]["undirected"] is True
 
 
 def test_calc_missing_column_is_a_clear_error(tmp_path: Path) -> None:
@@ -197,35 +197,32 @@ def test_calc_reads_xlsx_and_writes_csv_with_sidecar(tmp_path: Path) -> None:
 
 
 def _example(method: str) -> str:
-    """The first CSV example of a method's help text (its contiguous lines indented by two spaces)."""
-    lines: list[str] = []
-    for ln in an.method_help(method).splitlines():
-        if ln.startswith("  ") and "," in ln:
-            lines.append(ln[2:])
-        elif lines:
-            break
-    assert len(lines) >= 2, method
-    return "\n".join(lines) + "\n"
+    return an.METHODS[method].example_input
 
 
-EXAMPLE_ARGS = {
-    "qap": ["--x", "innovation", "--y", "industry", "--permutations", "99"],
-    "extraction": ["--sectors", "S1"],
-    "moran": ["--k", "2", "--permutations", "99"],
-    "coupling": ["--innovation", "patents,papers", "--industry", "revenue,firms"],
-    "centrality": ["--undirected"],
-}
-
-
-@pytest.mark.parametrize("method", list(an.CALC_METHODS))
+@pytest.mark.parametrize("method", list(an.METHODS))
 def test_calc_help_shows_an_example_that_runs(method: str, tmp_path: Path) -> None:
+    """Every registered method's --help shows its input and an example command, and that example runs."""
+    m = an.METHODS[method]
     r = _run("calc", method, "--help")
     assert r.exit_code == 0
-    assert f"Method {method}" in r.output and "Input" in r.output
-    example = _example(method)
-    assert example.splitlines()[0] in r.output
-    doc = _calc(tmp_path, method, example, *EXAMPLE_ARGS.get(method, []))
+    assert "Input:" in r.output and f"chainatlas calc {method} --input table.csv" in r.output
+    assert m.example_input.splitlines()[0] in r.output and " ".join(m.example_args) in r.output
+    doc = _calc(tmp_path, method, m.example_input, *m.example_args)
     assert len(doc["frame"]) >= 1
+
+
+def test_unknown_parameter_is_an_error_naming_it(built_db: Path, tmp_path: Path) -> None:
+    # the CLI offers only a topic's own options, and the library refuses one a topic does not take
+    r = _run("--db", str(built_db), "analyze", "network", "--layer", "innovation", "--attr", "x",
+             "-o", str(tmp_path / "n.csv"))
+    assert r.exit_code == 2 and "--attr" in r.output and not (tmp_path / "n.csv").exists()
+    from chainatlas.errors import ConfigError
+    from chainatlas.storage.base import open_backend
+
+    with open_backend(built_db, read_only=True) as b, pytest.raises(ConfigError) as e:
+        an.analyze(b, "network", layer="innovation", attr="x")
+    assert e.value.param == "attr" and str(e.value).startswith("attr: ") and "--" not in str(e.value)
 
 
 def test_calc_extraction_loss(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from chainatlas.analytics import io, paths
 from chainatlas.errors import ConfigError
 from chainatlas.pipeline import analyze as an
-from chainatlas.pipeline import flows
+from chainatlas.pipeline.analyze import topics_flows as flows
 
 PERIOD = 2024
 CHAIN = "bio"
@@ -24,11 +24,11 @@ def _sql(atlas, q: str) -> pd.DataFrame:
 
 
 def _path(atlas, scale: str = "city", chain: str = CHAIN, **kw):
-    return flows.topic_path(atlas, layer=None, scale=scale, period=PERIOD, chain=chain, segment="*", **kw)
+    return flows.path(atlas, scale=scale, period=PERIOD, chain=chain, segment="*", **kw)
 
 
 def _io(atlas, chain: str = CHAIN, **kw):
-    return flows.topic_io(atlas, layer=None, scale="city", period=PERIOD, chain=chain, segment="*", **kw)
+    return flows.io_topic(atlas, scale="city", period=PERIOD, chain=chain, segment="*", **kw)
 
 
 # ================================================================================================ path
@@ -126,11 +126,11 @@ def test_path_province_scale_adds_up(atlas) -> None:
 
 
 def test_path_errors(atlas) -> None:
-    with pytest.raises(ConfigError, match="--chain: topic 'path' needs one chain"):
+    with pytest.raises(ConfigError, match="^chain: needs one chain"):
         _path(atlas, chain="*")
-    with pytest.raises(ConfigError, match="--chain: unknown chain 'nope'"):
+    with pytest.raises(ConfigError, match="^chain: unknown chain 'nope'"):
         _path(atlas, chain="nope")
-    with pytest.raises(ConfigError, match="--scale: topic 'path' works at scale city or province"):
+    with pytest.raises(ConfigError, match="^scale: topic 'path' works at scale city or province"):
         _path(atlas, scale="county")
 
 
@@ -212,12 +212,12 @@ def test_io_extraction(atlas, kind: str) -> None:
 
 
 def test_io_errors(atlas) -> None:
-    with pytest.raises(ConfigError, match="--chain: topic 'io' needs one chain"):
+    with pytest.raises(ConfigError, match="^chain: needs one chain"):
         _io(atlas, chain="*")
-    with pytest.raises(ConfigError, match="--extract: 'nowhere' matches no sector"):
+    with pytest.raises(ConfigError, match="^extract: 'nowhere' matches no sector"):
         _io(atlas, extract="nowhere")
-    with pytest.raises(ConfigError, match="--scale: topic 'io' works at scale city or province"):
-        flows.topic_io(atlas, layer=None, scale="region", period=PERIOD, chain=CHAIN, segment="*")
+    with pytest.raises(ConfigError, match="^scale: topic 'io' works at scale city or province"):
+        flows.io_topic(atlas, scale="region", period=PERIOD, chain=CHAIN, segment="*")
 
 
 def test_records_with_a_chain_but_no_segment_make_no_unnamed_sector(built_db, demo_dir, tmp_path) -> None:

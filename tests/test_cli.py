@@ -36,7 +36,7 @@ def test_every_command_has_help(cmd):
 def test_demo_data_load_build_export_round(tmp_path: Path):
     db, data = str(tmp_path / "a.duckdb"), tmp_path / "d"
     run = CliRunner().invoke
-    r = run(main, ["demo-data", "--scale", "small", "--seed", "3", "--out", str(data)])
+    r = run(main, ["demo-data", "--size", "small", "--seed", "3", "--out", str(data)])
     assert r.exit_code == 0 and "synthetic rows" in r.output
     r = run(main, ["--db", db, "load-dir", str(data)])
     assert r.exit_code == 0, r.output

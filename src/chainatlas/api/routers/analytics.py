@@ -1,86 +1,110 @@
-"""Analytics results: the map-ready network of a layer, and every ``chainatlas analyze`` topic as JSON."""
+"""Analysis topics: one route per row of the registry (``/api/analytics/topics/{name}``), and the catalogue.
+
+Each route declares exactly the parameters its topic takes (made from its
+:class:`~chainatlas.pipeline.analyze.registry.Param` rows, with their bounds), so the OpenAPI document, the
+validation and the cache key all follow the registry; a query parameter the topic does not take is refused
+with a message naming it. The answer is the CLI's ``analyze TOPIC -f json``: provenance, summary, data.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chainatlas.api.deps import AtlasDep, ChainParam, LayerParam, PeriodParam, ScaleParam, SegmentParam
-from chainatlas.api.schemas import AnalysisResult, AnalyticsList, ErrorResponse, Network
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import PeriodParam, SegmentParam
+from chainatlas.api.schemas import AnalysisResult, AnalyticsList, ErrorResponse
+from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.pipeline import analyze as an
-from chainatlas.pipeline import views
+from chainatlas.pipeline.analyze.registry import Param, Topic
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["analytics"])
-_ERR = {400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
-
-CATALOGUE = [
-    {"id": "network", "zh": "网络结构：中心性与社区", "en": "Network structure: centrality and communities",
-     "path": "/api/analytics/network"},
-    *({"id": f"topic:{t}", "topic": t, "zh": zh, "en": en, "path": f"/api/analytics/topics/{t}"}
-      for t, (zh, en) in an.TOPIC_TITLES.items()),
-]
-Topic = Literal[tuple(an.TOPICS)]  # type: ignore[valid-type]
-OptLayer = Annotated[Literal[tuple(LAYERS)] | None, Query(description="layer (network, communities, gravity, "  # type: ignore[valid-type]
-                                                           "qap)")]
+_ERR = {400: {"model": ErrorResponse}, 409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+_SELECTION = ("layer", "scale", "period", "chain", "segment")
+_TYPES: dict[str, Any] = {"int": int, "float": float, "str": str, "list": str, "bool": bool}
 
 
-@router.get("/analytics", response_model=AnalyticsList, summary="Available analytics results")
+def _catalogue() -> list[dict]:
+    return [t.describe() for t in an.TOPICS.values()]
+
+
+@router.get("/analytics", response_model=AnalyticsList, summary="Available analysis topics")
 async def analytics(request: Request, atlas: AtlasDep) -> Response:
-    """The analyses the API serves, each with its path."""
-    return await atlas.respond(request, ("analytics",), lambda b: {"data": CATALOGUE})
+    """Every topic with its titles, the layer and chain it needs, the scales it works at, its parameters (type,
+    default, bounds) and its path; the same registry makes the CLI's ``chainatlas analyze``."""
+    return await atlas.answer(request, locals(), lambda b: {"data": _catalogue()})
 
 
-@router.get("/analytics/network", response_model=Network, responses=_ERR,
-            summary="A layer's place graph with centralities and communities")
-async def network(request: Request, atlas: AtlasDep, layer: LayerParam, scale: ScaleParam = "city",
-                  period: PeriodParam = None, chain: ChainParam = ALL, segment: SegmentParam = ALL,
-                  weight: Annotated[Literal["n", "value"], Query(description="edge weight: n (records) or "
-                                                                 "value (amounts)")] = "n") -> Response:
-    """Undirected, self-loops dropped. Nodes: degree, strength, PageRank, betweenness (tie length
-    1/weight), coreness and core membership, and a Leiden community (seed 0; 0 is the strongest);
-    the graph's modularity and density. Computed by ``chainatlas.analytics.networks``."""
+def _query(p: Param) -> tuple[Any, Any]:
+    """(annotation, default) of one topic parameter as a query parameter."""
+    if p.type == "bool":
+        return Annotated[bool, Query(description=p.help)], False
+    if p.type == "layer":
+        kind: Any = Literal[tuple(LAYERS)]  # type: ignore[valid-type]
+    elif p.choices:
+        kind = Literal[p.choices]  # type: ignore[valid-type]
+    else:
+        kind = _TYPES[p.type]
+    extra = {k: v for k, v in (("ge", p.ge), ("le", p.le)) if v is not None}
+    if p.type in ("str", "list"):
+        extra["max_length"] = 200
+    default = f" (default {p.default})" if p.default is not None else ""
+    return Annotated[kind | None, Query(description=p.help + default, **extra)], None
 
-    def run(b: Backend) -> dict:
-        return views.network(b, layer=layer, scale=scale, period=period, chain=chain, segment=segment,
-                             weight=weight)
 
-    return await atlas.respond(request, ("network", layer, scale, period, chain, segment, weight), run)
+def _endpoint(t: Topic) -> Callable:
+    params = [p for p in t.params if p.api]
+    names = {*(n for n in _SELECTION if n != "layer" or t.layer != "none"), *(p.name for p in params)}
+
+    async def endpoint(request: Request, atlas: AtlasDep, **kw: Any) -> Response:
+        unknown = sorted(set(request.query_params) - names)
+        if unknown:
+            raise ConfigError(f"topic {t.name!r} takes no parameter {unknown[0]!r}; its parameters: "
+                              f"{', '.join(sorted(names))}", param=unknown[0])
+        sel = {k: kw[k] for k in _SELECTION if k in kw}
+        given = {p.name: kw[p.name] for p in params}
+
+        def run(b: Backend) -> dict:
+            return {"topic": t.name, **an.document(an.analyze(b, t.name, **sel, parameters=given))}
+
+        return await atlas.answer(request, {**kw, "request": request}, run)
+
+    scales = tuple(t.scales or ("county", "city", "province", "area", "region"))
+    sig = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+           inspect.Parameter("atlas", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=AtlasDep)]
+
+    def kw_only(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
+        return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+    layer_doc = Query(description="network layer: " + ", ".join(f"{k} ({v.zh})" for k, v in LAYERS.items()))
+    if t.layer == "required":
+        sig.append(kw_only("layer", Annotated[Literal[tuple(LAYERS)], layer_doc]))  # type: ignore[valid-type]
+    elif t.layer == "optional":
+        sig.append(kw_only("layer", Annotated[Literal[tuple(LAYERS)] | None, layer_doc], None))  # type: ignore[valid-type]
+    default_scale = "city" if "city" in scales else scales[0]
+    sig.append(kw_only("scale", Annotated[Literal[scales], Query(description="aggregation scale")],  # type: ignore[valid-type]
+                       default_scale))
+    sig += [kw_only("period", PeriodParam, None),
+            kw_only("chain", Annotated[str, Query(max_length=40, description="chain id" + (
+                " (required)" if t.chain == "required" else ", or * for all chains"))],
+                    inspect.Parameter.empty if t.chain == "required" else ALL),
+            kw_only("segment", SegmentParam, ALL)]
+    sig += [kw_only(p.name, *_query(p)) for p in params]
+    endpoint.__signature__ = inspect.Signature(sig)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"topic_{t.name}"
+    return endpoint
 
 
-@router.get("/analytics/topics/{topic}", response_model=AnalysisResult, responses=_ERR,
-            summary="One analysis topic on the atlas (as `chainatlas analyze TOPIC`)")
-async def topic(request: Request, atlas: AtlasDep, topic: Topic, layer: OptLayer = None,
-                scale: ScaleParam = "city", period: PeriodParam = None, chain: ChainParam = ALL,
-                segment: SegmentParam = ALL,
-                other: OptLayer = None,
-                area: Annotated[str | None, Query(max_length=40, description="roles: functional area id")] = None,
-                extract: Annotated[str | None, Query(max_length=80, description="io: place, segment or "
-                                                                               "place:segment")] = None,
-                attr: Annotated[str | None, Query(max_length=40, description="moran, complexity: attribute")] = None,
-                top: Annotated[int | None, Query(ge=1, le=1000, description="rows kept per group")] = None,
-                permutations: Annotated[int | None, Query(ge=9, le=9999, description="qap, moran")] = None,
-                seed: Annotated[int | None, Query(ge=0, description="seed of anything random")] = None,
-                resolution: Annotated[float | None, Query(gt=0, le=100, description="communities: Leiden γ")] = None,
-                exponent: Annotated[float | None, Query(gt=0, le=10, description="gravity, pairing: distance "
-                                                                                  "decay β")] = None,
-                how: Annotated[Literal["complete", "backward", "forward", "links"] | None,
-                               Query(description="io: what is extracted")] = None,
-                max_lag: Annotated[int | None, Query(ge=0, le=5, description="path: longest lead tried")] = None,
-                undirected: Annotated[bool, Query(description="network, multiplex, qap: ignore direction")] = False,
-                weight: Annotated[Literal["n", "value"], Query(description="tie weight")] = "n") -> Response:
-    """The same result as the CLI's ``analyze`` with ``-f json``: ``provenance`` (layer, scale, period,
-    filters, parameters, data version), ``summary`` and ``data`` (one record per unit, pair or sector)."""
-    params = dict(other=other, area=area, extract=extract, attr=attr, top=top, permutations=permutations, seed=seed,
-                  resolution=resolution, exponent=exponent, how=how, max_lag=max_lag, directed=not undirected,
-                  weight=weight)
-
-    def run(b: Backend) -> dict:
-        r = an.analyze(b, topic, layer=layer, scale=scale, period=period, chain=chain, segment=segment, **params)
-        return {"topic": topic, **an.document(r)}
-
-    key = ("topic", topic, layer, scale, period, chain, segment, *params.values())
-    return await atlas.respond(request, key, run)
+for _t in an.TOPICS.values():
+    router.add_api_route(f"/analytics/topics/{_t.name}", _endpoint(_t), methods=["GET"],
+                         response_model=AnalysisResult, responses=_ERR, name=f"topic_{_t.name}",
+                         summary=f"{_t.zh} — {_t.en}",
+                         description=f"{_t.help[0].upper()}{_t.help[1:]}. The same result as `chainatlas "
+                                     f"analyze {_t.name} -f json`: `provenance` (layer, scale, period, filters, "
+                                     f"parameters, data version), `summary` and `data`.")

@@ -91,7 +91,8 @@ def analyze(backend: Backend, name: str, *, layer: str | None = None, scale: str
     year = query.latest(backend, period)
     query.check_chain(backend, chain, segment)
     used = check_params(f"topic {name!r}", t.params, given)
-    data, summary = t.fn(backend, layer=layer, scale=scale, period=year, chain=chain, segment=segment, **used)
+    one_layer = {} if t.layer == "none" else {"layer": layer}
+    data, summary = t.fn(backend, **one_layer, scale=scale, period=year, chain=chain, segment=segment, **used)
     info = query.dataset_info(backend)
     prov = provenance(topic=name, layer=layer, scale=scale, period=year, chain=chain, segment=segment,
                       parameters=used, data_version=data_version(backend),

@@ -4,7 +4,8 @@ takes, and the function that runs it.
 The command line (``chainatlas analyze TOPIC``, ``chainatlas calc METHOD``), the API (one route per topic,
 ``/api/analytics`` catalogue) and the README tables are made from these rows, so a topic is added in one place.
 
-To add a **topic**: write ``fn(backend, *, layer, scale, period, chain, segment, **params) -> (data, summary)``
+To add a **topic**: write ``fn(backend, *, [layer,] scale, period, chain, segment, **params) -> (data, summary)``
+(``layer`` only when the topic reads one layer)
 in a ``topics_*.py`` module and append a :class:`Topic` to that module's ``TOPICS`` tuple.
 
 To add a **calc method**: write ``fn(df, path, **params) -> (data, summary)`` (``df`` is the user's table as
@@ -166,7 +167,7 @@ class Method:
         example = "\n".join("  " + line for line in self.example_input.strip().splitlines())
         args = " ".join(self.example_args)
         return (f"{self.en} ({self.zh}).\n\nInput: {self.input}\n{example}\n\n"
-                f"Example: chainatlas calc {self.name} --input table.csv {args}{' ' if args else ''}-o out.csv\n\n"
+                f"\b\nExample:\n  chainatlas calc {self.name} --input table.csv {args}{' ' if args else ''}-o out.csv\n\n"
                 f"Output: {self.output}" + (f"\n\nReference: {self.reference}" if self.reference else ""))
 
 

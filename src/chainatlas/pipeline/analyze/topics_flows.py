@@ -87,7 +87,7 @@ def _node_series(backend: Backend, chain: str, scale: str, years: list[int]) -> 
     return pd.concat([own, total, common], ignore_index=True)
 
 
-def path(backend: Backend, *, layer, scale, period, chain, segment, max_lag: int = 3, top: int = 3) -> tuple[pd.DataFrame, dict]:
+def path(backend: Backend, *, scale, period, chain, segment, max_lag: int = 3, top: int = 3) -> tuple[pd.DataFrame, dict]:
     """The innovation → industry path of one chain per place and segment: stages, conversion rates, lags and
     where transferred patents go (issue 3, item 5).
 
@@ -309,7 +309,7 @@ def _extraction_set(tab: IOTable, extract: str, segments: list[str], names: pd.S
     return chosen
 
 
-def io_topic(backend: Backend, *, layer, scale, period, chain, segment, extract: str | None = None,
+def io_topic(backend: Backend, *, scale, period, chain, segment, extract: str | None = None,
              how: str = "complete", top: int = 10) -> tuple[pd.DataFrame, dict]:
     """Input–output analysis of one chain's inter-place, inter-segment supply flows (issue 3, item 7).
 

@@ -1,5 +1,5 @@
 // 产业链视图: segments (upstream → downstream) × places with presence, strength and innovation;
-// broken links and choke points highlighted; the innovation → industry path as a Sankey.
+// 断链 (broken), 单点 (single) and 卡点 (choke) highlighted as the chain_presence helper judges them; the innovation → industry path as a Sankey.
 import { get } from "../api.js";
 import { RAMP, chartOn, disposeAll } from "../charts.js";
 import { esc, fmt, getLang, nm, t } from "../i18n.js";
@@ -21,6 +21,7 @@ export async function render(root, ctx) {
       <div class="field"><span class="label">${t("f.scale")}</span><div id="c-scale"></div></div>
       <div class="field"><span class="label">${t("f.measure")}</span><div id="c-measure"></div></div>
       <p class="hint"><span class="badge broken">${t("c.broken")}</span> ${t("c.broken.h")}<br>
+        <span class="badge single">${t("c.single")}</span> ${t("c.single.h")}<br>
         <span class="badge choke">${t("c.choke")}</span> ${t("c.choke.h")}</p>
     </aside>`));
   const main = h(`<section class="content"><div class="scroll" id="chain-view">
@@ -67,7 +68,7 @@ export async function render(root, ctx) {
   function drawStrip(m) {
     const strip = root.querySelector("#c-strip");
     strip.innerHTML = m.segments.map((s, i) => `${i ? '<span class="arrow">→</span>' : ""}<div class="seg-card ${s.status}" data-segment="${s.segment}" data-status="${s.status}">
-        <div class="name">${esc(nm(s))}${s.status !== "ok" ? `<span class="badge ${s.status}">${t("c." + s.status)}</span>` : ""}</div>
+        <div class="name">${esc(nm(s))}${s.status !== "ok" ? `<span class="badge ${s.status}">${t("c." + s.status)}</span>` : ""}${s.choke ? `<span class="badge choke" data-choke="1">${t("c.choke")}</span>` : ""}</div>
         <div class="meta">${t("c.cities")}: ${s.cities_present} · ${t("p.firms")} ${fmt(s.firms)}<br>
         ${t("c.lead")}: ${s.lead_unit ? esc(getLang() === "zh" ? s.lead_name_zh : s.lead_name_en) : "–"}
         ${s.basis === "patents" ? `<br><span class="muted">${t("c.basis.patents")}</span>` : ""}</div></div>`).join("");
@@ -89,7 +90,7 @@ export async function render(root, ctx) {
       grid: { left: 90, right: 20, top: 40, bottom: 70 },
       xAxis: { type: "category", data: segs, position: "top", splitArea: { show: true }, axisLine: { show: false }, axisTick: { show: false },
         axisLabel: { interval: 0, fontSize: 11, formatter: (v) => (status[v] === "ok" ? segName[v] : `{${status[v]}|${segName[v]}}`),
-          rich: { broken: { color: "#b42318", fontWeight: "bold" }, choke: { color: "#b45309", fontWeight: "bold" } } } },
+          rich: { broken: { color: "#b42318", fontWeight: "bold" }, single: { color: "#b45309", fontWeight: "bold" } } } },
       yAxis: { type: "category", data: units.map((u) => u.unit), inverse: true, axisLine: { show: false }, axisTick: { show: false }, axisLabel: { formatter: (v) => unitName[v] || v, fontSize: 11 } },
       visualMap: { min: 0, max, calculable: true, orient: "horizontal", left: "center", bottom: 8, inRange: { color: RAMP }, itemHeight: 160 },
       series: [{ type: "heatmap", data, label: { show: true, fontSize: 10, formatter: (p) => fmt(p.value[2], 0) },

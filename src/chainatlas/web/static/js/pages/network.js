@@ -43,9 +43,12 @@ export async function render(root, ctx) {
   async function update() {
     chart.showLoading({ text: t("app.loading") });
     try {
-      const [, g] = await Promise.all([registerScale(view.scale), get("/api/analytics/network", {
-        layer: view.layer, scale: view.scale, period: state.period, chain: state.chain, segment: state.segment, weight: view.weight })]);
-      draw(g);
+      const sel = { layer: view.layer, scale: view.scale, period: state.period, chain: state.chain, segment: state.segment };
+      // the nodes are the `network` topic (undirected, as `chainatlas analyze network --undirected`); lines are the edges
+      const [, r, e] = await Promise.all([registerScale(view.scale),
+        get("/api/analytics/topics/network", { ...sel, weight: view.weight, undirected: true }),
+        get("/api/edges", { ...sel, self_loops: false, order: view.weight, limit: 1200 })]);
+      draw(graph(r, e));
       actors();
       ctx.showError(null);
     } catch (e) {
@@ -53,6 +56,20 @@ export async function render(root, ctx) {
     } finally {
       chart.hideLoading();
     }
+  }
+
+  // undirected ties: both directions of a pair summed, heaviest first
+  function graph(r, e) {
+    const ties = new Map();
+    for (const x of e.data) {
+      const [a, b] = x.src < x.dst ? [x.src, x.dst] : [x.dst, x.src];
+      const k = `${a}|${b}`;
+      const w = (ties.get(k)?.weight || 0) + x[view.weight];
+      ties.set(k, { src: a, dst: b, weight: w });
+    }
+    const edges = [...ties.values()].filter((x) => x.weight > 0).sort((x, y) => y.weight - x.weight);
+    return { nodes: r.data.map((n) => ({ ...n, community: n.community ?? 0 })), edges, period: r.provenance.period,
+      communities: r.summary.communities, modularity: r.summary.modularity, density: r.summary.density };
   }
 
   function draw(g) {
