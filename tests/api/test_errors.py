@@ -99,7 +99,7 @@ def test_missing_database_is_503_with_the_fix(tmp_path: Path):
 
 
 def test_upload_too_large_is_413(client, monkeypatch):
-    from chainatlas.api.deps import UploadStore
+    from chainatlas.api.uploads import UploadStore
 
     monkeypatch.setattr(UploadStore, "MAX_BYTES", 10)
     r = client.post("/api/uploads?filename=firms.csv", content=b"x" * 100)
@@ -126,3 +126,16 @@ def test_an_unexpected_failure_is_500_in_the_same_shape(built_db, monkeypatch):
         r = httpx.get(f"{url}/api/chains/ic/matrix")
     err = assert_error(r, 500, "InternalError", "RuntimeError")
     assert "secret internals" not in err["message"]
+
+
+def test_not_built_is_409_conflict_not_a_bad_parameter(built_db, monkeypatch):
+    from chainatlas.errors import NotBuiltError
+    from chainatlas.pipeline import views
+
+    def unbuilt(*a, **k):
+        raise NotBuiltError("the atlas has no built layers yet; run `chainatlas build`")
+
+    monkeypatch.setattr(views, "chain_matrix", unbuilt)
+    with LocalServer(create_app(built_db, prewarm=False)) as url:
+        r = httpx.get(f"{url}/api/chains/ic/matrix")
+    assert_error(r, 409, "NotBuiltError", "chainatlas build")

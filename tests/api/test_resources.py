@@ -47,6 +47,19 @@ def test_meta_says_synthetic_and_lists_what_is_built(client, db):
     assert m["versions"]["echarts"]
 
 
+def test_meta_serves_the_maps_default_view_which_the_prewarm_reads(client, db):
+    from chainatlas.api.routers.meta import DEFAULT_VIEW
+    from chainatlas.model.indicators import INDICATORS
+
+    view = ok(client, "/api/meta", S.Meta)["default_view"]
+    assert view["period"] == query.periods(db)[-1]
+    assert view["scale"] in SCALES and view["indicator"] in INDICATORS
+    assert view["layers"] and set(view["layers"]) <= set(LAYERS)
+    assert view == DEFAULT_VIEW.document(query.periods(db))
+    for path, params in DEFAULT_VIEW.requests(view["period"]):  # what the map asks for first, answered
+        assert client.get(path, params=params).status_code == 200, (path, params)
+
+
 def test_health(client, built_db):
     h = client.get("/api/health").json()
     assert h == {"synthetic": True, "status": "ok", "database": str(built_db), "exists": True}
@@ -298,7 +311,7 @@ def test_chains_and_segments_upstream_first(client):
     assert one["name_zh"] == "集成电路"
 
 
-def test_matrix_finds_the_broken_links_and_choke_points_the_generator_planted(client, meta):
+def test_matrix_finds_the_broken_links_and_single_points_the_generator_planted(client, meta):
     """The synthetic dataset records which segments it left out or put in one city (its manifest)."""
     cal = meta["dataset"]["calibration"]
     for key in cal["absent_segments"]:
@@ -310,7 +323,7 @@ def test_matrix_finds_the_broken_links_and_choke_points_the_generator_planted(cl
         chain, seg = key.split(":")
         m = ok(client, f"/api/chains/{chain}/matrix", S.Matrix)
         s = next(x for x in m["segments"] if x["segment"] == seg)
-        assert (s["status"], s["cities_present"], s["lead_unit"]) == ("choke", 1, city)
+        assert (s["status"], s["cities_present"], s["lead_unit"]) == ("single", 1, city)
 
 
 @pytest.mark.parametrize("scale", ["city", "province", "area", "county"])

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from chainatlas.api import schemas as S
-from chainatlas.model.codes import make_credit_code
+from chainatlas.synth.credit_codes import make_credit_code
 
 HEADER = "统一社会信用代码,名称,主体类型,行政区划代码,地址,行业代码,成立日期,注册资本（万元）,从业人员,合成数据\n"
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,8 +23,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from chainatlas import config
-from chainatlas.api.deps import Atlas, FastPath, UploadStore
+from chainatlas.api.atlas import Atlas
+from chainatlas.api.cache import FastPath
 from chainatlas.api.routers import analytics, chains, data, entities, geo, indicators, layers, meta, places
+from chainatlas.api.routers.meta import DEFAULT_VIEW
+from chainatlas.api.uploads import UploadStore
 from chainatlas.errors import (
     AccessError,
     BackendError,
@@ -33,6 +37,7 @@ from chainatlas.errors import (
     GeoError,
     IngestError,
     LockError,
+    NotBuiltError,
     SchemaError,
     TaxonomyError,
 )
@@ -46,10 +51,10 @@ log = logging.getLogger("chainatlas.api")
 #: library error → HTTP status (the first matching class wins, so subclasses come first)
 _STATUS: tuple[tuple[type[ChainAtlasError], int], ...] = (
     (IngestError, 422), (ConfigError, 400), (GeoError, 400), (TaxonomyError, 400), (ExportError, 400),
-    (AccessError, 403), (LockError, 503), (SchemaError, 503), (BackendError, 503),
+    (AccessError, 403), (NotBuiltError, 409), (LockError, 503), (SchemaError, 503), (BackendError, 503),
 )
 _HTTP_TYPES = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-               413: "PayloadTooLarge", 422: "ValidationError", 500: "InternalError", 503: "Unavailable"}
+               409: "Conflict", 413: "PayloadTooLarge", 422: "ValidationError", 500: "InternalError", 503: "Unavailable"}
 
 _ROUTERS = (meta, geo, places, layers, indicators, chains, analytics, entities, data)
 
@@ -112,7 +117,7 @@ def create_app(db_path: Path | None = None, *, cache: bool = True, read_only: bo
             {"name": "places", "description": "Units, functional areas, geometry, profiles and comparison"},
             {"name": "layers", "description": "The six networks and their edges"},
             {"name": "indicators", "description": "Node indicators and time series"},
-            {"name": "chains", "description": "Chains, segments, broken links, choke points, innovation path"},
+            {"name": "chains", "description": "Chains, segments, broken links (断链), single points (单点), choke points (卡点), innovation path"},
             {"name": "analytics", "description": "Analysis results"},
             {"name": "entities", "description": "Firms and institutions"},
             {"name": "data", "description": "Templates, uploads and the data inventory"},
@@ -125,8 +130,7 @@ def create_app(db_path: Path | None = None, *, cache: bool = True, read_only: bo
 
     @app.exception_handler(IngestError)
     async def _ingest_error(request: Request, exc: IngestError) -> JSONResponse:
-        details = [{"file": e.file, "row": e.row, "column": e.column, "value": e.value, "rule": e.rule,
-                    "message": e.message} for e in exc.errors[:1000]]
+        details = [e.to_dict() for e in exc.errors[:1000]]
         return _error(422, type(exc).__name__, str(exc).split("\n", 1)[0], details)
 
     @app.exception_handler(ChainAtlasError)
@@ -158,12 +162,13 @@ def create_app(db_path: Path | None = None, *, cache: bool = True, read_only: bo
 
     _mount_ui(app)
     _one_error_shape_in_openapi(app)
-    app.add_middleware(FastPath, atlas=atlas)
+    app.add_middleware(FastPath, cache=atlas.cache)
     return app
 
 
-async def _asgi_get(app: FastAPI, path: str, query: str) -> int:
-    """GET ``path?query`` through the application itself (no network, no HTTP client); the status."""
+async def _asgi_get(app: FastAPI, path: str, params: dict) -> int:
+    """GET ``path?params`` through the application itself (no network, no HTTP client); the status."""
+    query = urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()})
     status = 0
 
     async def receive() -> dict:
@@ -183,22 +188,21 @@ async def _asgi_get(app: FastAPI, path: str, query: str) -> int:
 
 
 async def _prewarm(app: FastAPI) -> None:
-    """Fill the answer cache with the map page's first requests, for every built period."""
+    """Fill the answer cache with the map page's first requests (:data:`DEFAULT_VIEW`), for every built
+    period."""
     atlas: Atlas = app.state.atlas
     try:
         periods = await atlas.call(lambda b: query.periods(b))
     except ChainAtlasError:
         return
-    todo = [("/api/meta", ""), ("/api/chains", ""), ("/api/geo", "scale=city"),
-            ("/api/places", "scale=city&proper=true")]
+    scale = DEFAULT_VIEW.scale
+    todo: list[tuple[str, dict]] = [("/api/meta", {}), ("/api/chains", {}), ("/api/geo", {"scale": scale}),
+                                    ("/api/places", {"scale": scale, "proper": True})]
     for p in reversed(periods):  # the latest first: it is what the map opens on
-        todo.append(("/api/nodes", f"scale=city&period={p}&chain=*&segment=*"))
-        for layer in ("innovation", "industry"):
-            todo.append(("/api/edges", (f"layer={layer}&scale=city&period={p}&chain=*&segment=*&self_loops=false"
-                                       f"&order=n&limit=60")))
-    for path, q in todo:
-        if await _asgi_get(app, path, q) != 200:
-            log.info("prewarm stopped at %s?%s", path, q)
+        todo += DEFAULT_VIEW.requests(p)
+    for path, params in todo:
+        if await _asgi_get(app, path, params) != 200:
+            log.info("prewarm stopped at %s?%s", path, params)
             return
 
 

@@ -59,9 +59,24 @@ class IndicatorInfo(BaseModel):
     direction: Literal["up", "down"]
 
 
+class DefaultView(BaseModel):
+    """What the map shows first (the server warms exactly these answers)."""
+
+    scale: str
+    period: int | None = Field(description="the latest built period (null before the first build)")
+    layers: list[str] = Field(description="layers drawn as flow lines")
+    indicator: str = Field(description="indicator of the choropleth")
+    chain: str
+    segment: str
+    weight: Literal["n", "value"] = Field(description="edges weighed and ordered by records (n) or amounts")
+    top: int = Field(description="heaviest edges drawn per layer (the edges' limit)")
+    self_loops: bool = Field(description="whether ties inside a unit are drawn")
+
+
 class Meta(Envelope):
     dataset: dict[str, Any]
     periods: list[int]
+    default_view: DefaultView
     layers: list[LayerInfo]
     scales: list[str]
     kinds: list[dict[str, Any]]
@@ -293,7 +308,8 @@ class MatrixSegment(_Open):
     name_zh: str
     name_en: str
     position: int
-    status: str = Field(description="broken (no city has it), choke (one city only) or ok")
+    status: str = Field(description="broken (断链: no city has it), single (单点: one city only, or one firm) "
+                                     "or ok")
     basis: str = Field(description="what presence is judged by: firms, or patents for segments without "
                                    "industry codes")
     cities_present: int
@@ -481,4 +497,4 @@ class InventorySummary(Envelope):
 
 
 #: error answers documented on every route; each status carries the one error shape
-ERROR_RESPONSES: dict[int | str, dict] = {s: {"model": ErrorResponse} for s in (400, 404, 422)}
+ERROR_RESPONSES: dict[int | str, dict] = {s: {"model": ErrorResponse} for s in (400, 404, 409, 422)}

@@ -1,4 +1,4 @@
-"""Chains and segments, the chain × place matrix (broken links, choke points) and the innovation path."""
+"""Chains and segments, the chain × place matrix (broken links, single points) and the innovation path."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chainatlas.api.deps import AtlasDep, PeriodParam, ScaleParam, not_found
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import PeriodParam, ScaleParam
+from chainatlas.api.render import not_found
 from chainatlas.api.schemas import ERROR_RESPONSES, ChainOne, ChainsList, Matrix, Sankey
 from chainatlas.pipeline import views
 from chainatlas.storage.base import Backend
@@ -33,7 +35,7 @@ def _need_chain(b: Backend, chain: str) -> None:
 @router.get("/chains", response_model=ChainsList, responses=ERROR_RESPONSES, summary="Chains and their segments")
 async def chains(request: Request, atlas: AtlasDep) -> Response:
     """Every chain with its segments upstream first (``topo_order``), from the chain taxonomy."""
-    return await atlas.respond(request, ("chains",), lambda b: {"data": _chains(b)})
+    return await atlas.answer(request, locals(), lambda b: {"data": _chains(b)})
 
 
 @router.get("/chains/{chain}", response_model=ChainOne, responses=ERROR_RESPONSES, summary="One chain")
@@ -44,22 +46,23 @@ async def chain(request: Request, atlas: AtlasDep, chain: str) -> Response:
         _need_chain(b, chain)
         return {"data": next(c for c in _chains(b) if c["id"] == chain)}
 
-    return await atlas.respond(request, ("chain", chain), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/chains/{chain}/matrix", response_model=Matrix, responses=ERROR_RESPONSES,
-            summary="Segments × places: presence, strength, innovation; broken links and choke points")
+            summary="Segments × places: presence, strength, innovation; broken links and single points")
 async def matrix(request: Request, atlas: AtlasDep, chain: str, scale: ScaleParam = "city",
                  period: PeriodParam = None) -> Response:
     """Cells give firms (presence), employees and revenue (strength) and patents (innovation) of each
     segment in each unit. ``status`` of a segment: ``broken`` (断链: no city of the region has it),
-    ``choke`` (卡点: one city only) or ``ok``, judged at city scale."""
+    ``single`` (单点: one city only, or one firm) or ``ok``, judged at city scale; ``choke`` (卡点) marks
+    a segment that depends on imports concentrated on one partner."""
 
     def run(b: Backend) -> dict:
         _need_chain(b, chain)
         return views.chain_matrix(b, chain=chain, scale=scale, period=period)
 
-    return await atlas.respond(request, ("matrix", chain, scale, period), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/chains/{chain}/sankey", response_model=Sankey, responses=ERROR_RESPONSES,
@@ -77,4 +80,4 @@ async def sankey(request: Request, atlas: AtlasDep, chain: str, scale: ScalePara
         _need_chain(b, chain)
         return views.chain_sankey(b, chain=chain, scale=scale, period=period, weight=weight, top=top)
 
-    return await atlas.respond(request, ("sankey", chain, scale, period, weight, top), run)
+    return await atlas.answer(request, locals(), run)

@@ -11,23 +11,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from chainatlas.api.deps import (
-    AtlasDep,
-    LimitParam,
-    OffsetParam,
-    PeriodParam,
-    Records,
-    ScaleParam,
-    Upload,
-    UploadsDep,
-    UploadStore,
-    not_found,
-    now,
-    page,
-    render,
-    send,
-    too_large,
-)
+from chainatlas.api.cache import answer_key, send
+from chainatlas.api.deps import AtlasDep, UploadsDep
+from chainatlas.api.params import LimitParam, OffsetParam, PeriodParam, ScaleParam
+from chainatlas.api.render import Records, not_found, page, render, too_large
 from chainatlas.api.schemas import (
     ERROR_RESPONSES,
     ErrorResponse,
@@ -39,6 +26,7 @@ from chainatlas.api.schemas import (
     UploadReport,
     UploadsList,
 )
+from chainatlas.api.uploads import Upload, UploadStore, now
 from chainatlas.errors import ConfigError
 from chainatlas.ingest import parse_file, template_doc, write_template
 from chainatlas.model.kinds import KINDS
@@ -63,14 +51,14 @@ def _template_info(kind: str, lang: str) -> dict:
 async def templates(request: Request, atlas: AtlasDep,
                     lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh") -> Response:
     """Every input kind with its columns: header, rule in words, example, required."""
-    body = atlas.cached_body(("templates", lang), lambda: render(
+    body = atlas.cache.static(answer_key(request, locals()), lambda: render(
         {"synthetic": False, "data": [_template_info(k, lang) for k in KINDS]}))
     return send(request, body, max_age=3600)
 
 
 @router.get("/templates/{kind}", response_class=Response, responses={
     200: {"content": {_MEDIA["xlsx"]: {}, _MEDIA["csv"]: {}}}, **ERROR_RESPONSES}, summary="Download a template file")
-async def template_file(atlas: AtlasDep, kind: str,
+async def template_file(request: Request, atlas: AtlasDep, kind: str,
                         lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh",
                         format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx: data and notes "
                                                                         "sheets; csv: header row, UTF-8 "
@@ -85,7 +73,7 @@ async def template_file(atlas: AtlasDep, kind: str,
             p = write_template(kind, Path(d) / f"{kind}.{format}", lang=lang)
             return p.read_bytes()
 
-    body = atlas.cached_body(("template", kind, lang, format), make)
+    body = atlas.cache.static(answer_key(request, locals()), make)
     name = f"{KINDS[kind].zh if lang == 'zh' else kind}_模板.{format}" if lang == "zh" else \
         f"{kind}_template.{format}"
     # a file has no JSON body to say it: the header does (templates hold no data)
@@ -102,8 +90,7 @@ def _report(up: Upload, atlas_synthetic: bool) -> dict:
 
 def _validate(path: Path, kind: str) -> tuple[dict, list[dict]]:
     batch = parse_file(kind, path)
-    errors = [{"file": e.file, "row": int(e.row), "column": e.column, "value": None if e.value is None else
-               str(e.value), "rule": e.rule, "message": e.message} for e in batch.errors]
+    errors = [e.to_dict() for e in batch.errors]
     good = int(batch.good_mask.sum())
     meta = batch.meta or {}
     report = {"ok": batch.ok, "rows_read": int(batch.rows_read), "rows_ok": good,
@@ -258,7 +245,7 @@ async def inventory(request: Request, atlas: AtlasDep,
             df = df[df["kind"] == kind]
         return page(df.reset_index(drop=True), limit, offset)
 
-    return await atlas.respond(request, ("inventory", kind, limit, offset), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/inventory/summary", response_model=InventorySummary, summary="Totals of the data inventory")
@@ -273,7 +260,7 @@ async def inventory_summary(request: Request, atlas: AtlasDep) -> Response:
                 "synthetic_rows": int(per["synthetic_rows"].sum()) if len(per) else 0,
                 "kinds": Records(kinds), "periods": query.periods(b)}
 
-    return await atlas.respond(request, ("inventory_summary",), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/inventory/periods", response_model=InventoryPage, responses=ERROR_RESPONSES,
@@ -292,7 +279,7 @@ async def inventory_periods(request: Request, atlas: AtlasDep,
             df = df[df["year"] == period]
         return page(df.reset_index(drop=True), limit, offset)
 
-    return await atlas.respond(request, ("inventory_periods", kind, period, limit, offset), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/inventory/places", response_model=InventoryPage, responses=ERROR_RESPONSES,
@@ -306,4 +293,4 @@ async def inventory_places(request: Request, atlas: AtlasDep, scale: ScaleParam 
         df = views.inventory_places(b, scale=scale, period=period)
         return page(df, limit, offset)
 
-    return await atlas.respond(request, ("inventory_places", scale, period, limit, offset), run)
+    return await atlas.answer(request, locals(), run)

@@ -7,17 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chainatlas.api.deps import (
-    AtlasDep,
-    ChainParam,
-    LimitParam,
-    OffsetParam,
-    PlaceParam,
-    Records,
-    ScaleParam,
-    SegmentParam,
-    not_found,
-)
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import ChainParam, LimitParam, OffsetParam, PlaceParam, ScaleParam, SegmentParam
+from chainatlas.api.render import Records, not_found
 from chainatlas.api.schemas import ERROR_RESPONSES, EntitiesPage, Entity
 from chainatlas.errors import ConfigError
 from chainatlas.model.kinds import ENTITY_TYPES
@@ -46,7 +38,7 @@ async def entities(request: Request, atlas: AtlasDep, scale: ScaleParam = "city"
                                    q=q, limit=limit, offset=offset)
         return {"scale": scale, "total": total, "limit": limit, "offset": offset, "data": Records(df)}
 
-    return await atlas.respond(request, ("entities", scale, place, type, chain, segment, q, limit, offset), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/entities/{entity_id}", response_model=Entity, responses=ERROR_RESPONSES, summary="One entity and its ties")
@@ -59,4 +51,4 @@ async def entity(request: Request, atlas: AtlasDep, entity_id: str) -> Response:
             raise not_found(f"no entity with credit code {entity_id!r}")
         return {"data": e}
 
-    return await atlas.respond(request, ("entity", entity_id), run)
+    return await atlas.answer(request, locals(), run)

@@ -7,7 +7,9 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from chainatlas.api.deps import AtlasDep, ScaleParam, send
+from chainatlas.api.cache import answer_key, send
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import ScaleParam
 from chainatlas.api.schemas import ErrorResponse
 from chainatlas.pipeline import views
 
@@ -32,9 +34,9 @@ async def boundaries(request: Request, atlas: AtlasDep, scale: ScaleParam = "cit
     """
     if scale == "area":  # user areas live in the atlas
         fc = await atlas.call(lambda b: views.boundaries("area", b))
-        body = atlas.cached_body(("geo", scale, atlas.generation), lambda: _encode(fc))
-        atlas.remember(request, body, 60)
+        body = atlas.cache.static(answer_key(request, locals()), lambda: _encode(fc))
+        atlas.cache.remember(request, body, 60)
         return send(request, body, max_age=60)
-    body = atlas.cached_body(("geo", scale), lambda: _encode(views.boundaries(scale)))
-    atlas.remember(request, body, 86400)
+    body = atlas.cache.static(answer_key(request, locals()), lambda: _encode(views.boundaries(scale)))
+    atlas.cache.remember(request, body, 86400)
     return send(request, body, max_age=86400)

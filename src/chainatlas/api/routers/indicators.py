@@ -7,19 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chainatlas.api.deps import (
-    AtlasDep,
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import (
     ChainParam,
     LimitParam,
     OffsetParam,
     PeriodParam,
     PlaceParam,
-    Records,
     ScaleParam,
     SegmentParam,
-    not_found,
-    page,
 )
+from chainatlas.api.render import Records, not_found, page
 from chainatlas.api.schemas import ERROR_RESPONSES, IndicatorsList, NodesPage, Series
 from chainatlas.errors import ConfigError
 from chainatlas.model.indicators import INDICATORS
@@ -42,8 +40,8 @@ def _check_attrs(attrs: list[str] | None) -> tuple[str, ...] | None:
 @router.get("/indicators", response_model=IndicatorsList, summary="The indicator catalogue")
 async def indicators(request: Request, atlas: AtlasDep) -> Response:
     """Every node indicator with its Chinese and English name and unit (for legends and tooltips)."""
-    return await atlas.respond(request, ("indicators",),
-                               lambda b: {"data": [i.describe() for i in INDICATORS.values()]})
+    return await atlas.answer(request, locals(),
+                              lambda b: {"data": [i.describe() for i in INDICATORS.values()]})
 
 
 @router.get("/nodes", response_model=NodesPage, responses=ERROR_RESPONSES, summary="Indicators of every unit")
@@ -62,8 +60,7 @@ async def nodes(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", p
         return {"scale": scale, "period": year, "chain": chain, "segment": segment, "attrs": cols,
                 **page(df, limit, offset)}
 
-    return await atlas.respond(request, ("nodes", scale, period, chain, segment, place, attrs, limit, offset),
-                               run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/indicators/{attr}/series", response_model=Series, responses=ERROR_RESPONSES,
@@ -81,4 +78,4 @@ async def series(request: Request, atlas: AtlasDep, attr: str, scale: ScaleParam
         df = views.indicator_series(b, attr=attr, scale=scale, chain=chain, segment=segment, places=places)
         return {"attr": attr, "scale": scale, "chain": chain, "segment": segment, "data": Records(df)}
 
-    return await atlas.respond(request, ("series", attr, scale, chain, segment, places), run)
+    return await atlas.answer(request, locals(), run)

@@ -7,20 +7,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chainatlas.api.deps import (
-    AtlasDep,
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import (
     ChainParam,
     LayerParam,
     LimitParam,
     OffsetParam,
     PeriodParam,
     PlaceParam,
-    Records,
     ScaleParam,
     SegmentParam,
-    not_found,
-    page,
 )
+from chainatlas.api.render import Records, not_found, page
 from chainatlas.api.schemas import ERROR_RESPONSES, EdgesPage, LayerDetail, LayersList
 from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.pipeline import views
@@ -42,7 +40,7 @@ def _layers(b: Backend) -> list[dict]:
 async def layers(request: Request, atlas: AtlasDep) -> Response:
     """共生 symbiosis, 知识 knowledge, 创新 innovation, 产业 industry, 服务 service, 价值 value — with the
     record sources that feed each (``flows.rail``, ``patents``, ``supply_links``, ...)."""
-    return await atlas.respond(request, ("layers",), lambda b: {"data": _layers(b)})
+    return await atlas.answer(request, locals(), lambda b: {"data": _layers(b)})
 
 
 @router.get("/layers/{layer}", response_model=LayerDetail, responses=ERROR_RESPONSES, summary="One layer")
@@ -50,8 +48,7 @@ async def layer(request: Request, atlas: AtlasDep, layer: str) -> Response:
     """One layer with its sources."""
     if layer not in LAYERS:
         raise not_found(f"layer {layer!r} does not exist; layers: {', '.join(LAYERS)}")
-    return await atlas.respond(request, ("layer", layer),
-                               lambda b: next(x for x in _layers(b) if x["id"] == layer))
+    return await atlas.answer(request, locals(), lambda b: next(x for x in _layers(b) if x["id"] == layer))
 
 
 @router.get("/edges", response_model=EdgesPage, responses=ERROR_RESPONSES, summary="Edges of one layer")
@@ -78,5 +75,4 @@ async def edges(request: Request, atlas: AtlasDep, layer: LayerParam, scale: Sca
         return {"layer": layer, "scale": scale, "period": year, "chain": chain, "segment": segment,
                 "place": place, **page(df, limit, offset)}
 
-    key = ("edges", layer, scale, period, chain, segment, place, srcs, min_n, self_loops, order, limit, offset)
-    return await atlas.respond(request, key, run)
+    return await atlas.answer(request, locals(), run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, Request
@@ -13,12 +14,41 @@ from chainatlas.api.schemas import ErrorResponse, Health, Meta
 from chainatlas.errors import ChainAtlasError
 from chainatlas.model.indicators import INDICATORS
 from chainatlas.model.kinds import KINDS
-from chainatlas.model.layers import LAYERS, SCALES
+from chainatlas.model.layers import ALL, LAYERS, SCALES
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 from chainatlas.web import static_dir
 
 router = APIRouter(tags=["meta"])
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the map shows first. Served in ``/api/meta`` (``default_view``, with ``period`` = the latest
+    built) for the UI, and read by the server's prewarm, so both ask for the same answers."""
+
+    scale: str = "city"
+    layers: tuple[str, ...] = ("innovation", "industry")
+    indicator: str = "firms"
+    chain: str = ALL
+    segment: str = ALL
+    weight: str = "n"
+    top: int = 60
+    self_loops: bool = False
+
+    def document(self, periods: list[int]) -> dict:
+        """The view as ``/api/meta`` serves it."""
+        return {**asdict(self), "layers": list(self.layers), "period": periods[-1] if periods else None}
+
+    def requests(self, period: int) -> list[tuple[str, dict]]:
+        """The data the map page asks for in ``period``: ``(path, query parameters)``."""
+        common = {"scale": self.scale, "period": period, "chain": self.chain, "segment": self.segment}
+        return [("/api/nodes", common), *(("/api/edges", {"layer": layer, **common, "self_loops": self.self_loops,
+                                                          "order": self.weight, "limit": self.top})
+                                         for layer in self.layers)]
+
+
+DEFAULT_VIEW = MapView()
 
 
 def _versions() -> dict:
@@ -41,8 +71,9 @@ def _meta(b: Backend) -> dict:
         for c in b.execute(b.table("chains").select("id", "name_zh", "name_en")).itertuples():
             chains.append({"id": c.id, "name_zh": c.name_zh, "name_en": c.name_en,
                            "segments": int((segs["chain"] == c.id).sum())})
+    periods = query.periods(b)
     return {
-        "dataset": info, "periods": query.periods(b), "layers": [vars(v) for v in LAYERS.values()],
+        "dataset": info, "periods": periods, "default_view": DEFAULT_VIEW.document(periods), "layers": [vars(v) for v in LAYERS.values()],
         "scales": list(SCALES),
         "kinds": [{"kind": k.name, "zh": k.zh, "en": k.en} for k in KINDS.values()],
         "indicators": [i.describe() for i in INDICATORS.values()], "chains": chains, "versions": _versions(),
@@ -50,10 +81,12 @@ def _meta(b: Backend) -> dict:
 
 
 @router.get("/meta", response_model=Meta, responses={503: {"model": ErrorResponse}},
-            summary="Dataset, built periods, layers, scales, indicators, chains and the synthetic flag")
+            summary="Dataset, built periods, layers, scales, indicators, chains, the map's default view and the "
+                    "synthetic flag")
 async def meta(request: Request, atlas: AtlasDep) -> Response:
-    """What the atlas holds. ``synthetic`` is true when any loaded record is synthetic: show a banner."""
-    return await atlas.respond(request, ("meta",), _meta)
+    """What the atlas holds. ``synthetic`` is true when any loaded record is synthetic: show a banner.
+    ``default_view`` is what the map shows first (its ``period`` is the latest built)."""
+    return await atlas.answer(request, locals(), _meta)
 
 
 @router.get("/health", response_model=Health, summary="Liveness and the database path")

@@ -7,18 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from chainatlas.api.deps import (
-    AtlasDep,
-    ChainParam,
-    LimitParam,
-    OffsetParam,
-    PeriodParam,
-    Records,
-    ScaleParam,
-    SegmentParam,
-    not_found,
-    page,
-)
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import ChainParam, LimitParam, OffsetParam, PeriodParam, ScaleParam, SegmentParam
+from chainatlas.api.render import Records, not_found, page
 from chainatlas.api.schemas import ERROR_RESPONSES, AreasList, Compare, PlaceProfile, PlacesPage
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query, views
@@ -48,7 +39,7 @@ async def places(request: Request, atlas: AtlasDep, scale: ScaleParam = "city",
             df = df[hit.fillna(False)]
         return {"scale": scale, **page(df.reset_index(drop=True), limit, offset)}
 
-    return await atlas.respond(request, ("places", scale, q, proper, limit, offset), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/places/{unit}", response_model=PlaceProfile, responses=ERROR_RESPONSES,
@@ -70,13 +61,13 @@ async def place(request: Request, atlas: AtlasDep, unit: str, scale: ScaleParam 
         return views.place_profile(b, scale=scale, unit=unit, period=period, chain=chain, segment=segment,
                                    top=top)
 
-    return await atlas.respond(request, ("place", unit, scale, period, chain, segment, top), run)
+    return await atlas.answer(request, locals(), run)
 
 
 @router.get("/areas", response_model=AreasList, responses=ERROR_RESPONSES, summary="Functional areas")
 async def areas(request: Request, atlas: AtlasDep) -> Response:
     """Shipped functional areas (G60 科创走廊, 沪杭甬湾区, 沪宁杭合创新带, 一体化示范区) and the user's own."""
-    return await atlas.respond(request, ("areas",), lambda b: {"data": Records(list_areas(b))})
+    return await atlas.answer(request, locals(), lambda b: {"data": Records(list_areas(b))})
 
 
 @router.get("/compare", response_model=Compare, responses=ERROR_RESPONSES,
@@ -97,4 +88,4 @@ async def compare(request: Request, atlas: AtlasDep,
                 raise not_found(f"place {u!r} is not a unit of scale {scale!r}")
         return views.compare(bk, scale=scale, a=a, b=b, period=period, period_b=period_b, chain=chain)
 
-    return await atlas.respond(request, ("compare", a, b, scale, period, period_b, chain), run)
+    return await atlas.answer(request, locals(), run)

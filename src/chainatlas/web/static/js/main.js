@@ -17,8 +17,9 @@ const PAGES = [
   { id: "policies", module: "./pages/later.js", later: true },
 ];
 
-/** State shared by the pages (filters carry over when switching pages). */
-export const state = { scale: "city", period: null, chain: "*", segment: "*", place: null };
+/** State shared by the pages (filters carry over when switching pages); starts from the map's default
+ * view that /api/meta serves. */
+export const state = { scale: null, period: null, chain: "*", segment: "*", place: null };
 let meta = null;
 let current = null;
 
@@ -86,15 +87,18 @@ async function boot() {
   });
   // start what the first page needs at once; answers are cached by URL
   get("/api/chains").catch(() => null);
-  get("/api/geo", { scale: state.scale }).catch(() => null);
   try {
     meta = await get("/api/meta");
+    get("/api/geo", { scale: meta.default_view.scale }).catch(() => null);
   } catch (e) {
     showError(e);
-    meta = { synthetic: false, periods: [], layers: [], scales: [], indicators: [], chains: [], kinds: [] };
+    meta = { synthetic: false, periods: [], layers: [], scales: [], indicators: [], chains: [], kinds: [],
+      default_view: null };
   }
   if (!meta.periods.length) showError({ message: t("app.nodata") });
-  state.period = meta.periods.length ? meta.periods[meta.periods.length - 1] : null;
+  // the map's default view (scale, latest period, chain, segment) is the server's: /api/meta says it
+  const dv = meta.default_view;
+  if (dv) Object.assign(state, { scale: dv.scale, period: dv.period, chain: dv.chain, segment: dv.segment });
   banner();
   window.addEventListener("hashchange", show);
   await show();

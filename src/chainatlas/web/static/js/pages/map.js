@@ -15,11 +15,18 @@ export function dispose(root) {
 
 export async function render(root, ctx) {
   const { meta, state } = ctx;
+  if (!meta.default_view) {  // no /api/meta: the error banner says why
+    root.innerHTML = `<div class="placeholder"><h2>${t("app.nodata")}</h2></div>`;
+    return;
+  }
+  // what the map shows first is the server's default view (/api/meta), which the server also prewarms
+  const dv = meta.default_view;
   const view = {
-    indicator: state.indicator || "firms",
-    layers: new Set(state.layers || ["innovation", "industry"]),
-    weight: "n",
-    topN: 60,
+    indicator: state.indicator || dv.indicator,
+    layers: new Set(state.layers || dv.layers),
+    weight: dv.weight,
+    topN: dv.top,
+    selfLoops: dv.self_loops,
   };
   root.innerHTML = "";
   root.append(h(`<aside class="side" id="map-controls">
@@ -143,7 +150,7 @@ export async function render(root, ctx) {
       const [, nodes, ...edgeSets] = await Promise.all([
         registerScale(scale),
         get("/api/nodes", { scale, period, chain, segment }),
-        ...[...view.layers].map((layer) => get("/api/edges", { layer, scale, period, chain, segment, self_loops: false, order: view.weight, limit: view.topN })),
+        ...[...view.layers].map((layer) => get("/api/edges", { layer, scale, period, chain, segment, self_loops: view.selfLoops, order: view.weight, limit: view.topN })),
       ]);
       if (my !== token) return;
       draw(nodes, [...view.layers], edgeSets);

@@ -1,0 +1,42 @@
+"""The query parameters the routers share, validated by FastAPI (``Annotated`` with ``Query``).
+
+A router declares ``layer: LayerParam`` and receives a value already checked against the layers of
+:mod:`chainatlas.model.layers`; a bad value is a 422 in the one error shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from chainatlas.model.layers import LAYERS, SCALES
+
+__all__ = [
+    "ChainParam",
+    "Layer",
+    "LayerParam",
+    "LimitParam",
+    "OffsetParam",
+    "PeriodParam",
+    "PlaceParam",
+    "Scale",
+    "ScaleParam",
+    "SegmentParam",
+]
+
+Layer = Literal[tuple(LAYERS)]  # type: ignore[valid-type]
+Scale = Literal[tuple(SCALES)]  # type: ignore[valid-type]
+
+LayerParam = Annotated[Layer, Query(description="network layer: " + ", ".join(
+    f"{k} ({v.zh})" for k, v in LAYERS.items()))]
+ScaleParam = Annotated[Scale, Query(description="aggregation scale: county | city | province | area "
+                                                "(functional areas) | region")]
+PeriodParam = Annotated[int | None, Query(ge=1900, le=2100, description="year; default: the latest built")]
+ChainParam = Annotated[str, Query(max_length=40, description="chain id (ic, bio, nev, ai, ...) or * for all")]
+SegmentParam = Annotated[str, Query(max_length=60, description="segment id of the chain, or * for the chain "
+                                                               "total")]
+PlaceParam = Annotated[str | None, Query(max_length=40, description="a unit id of the scale (adcode, area id "
+                                                                    "or YRD); keeps rows touching it")]
+LimitParam = Annotated[int, Query(ge=1, le=100_000, description="page size")]
+OffsetParam = Annotated[int, Query(ge=0, description="rows to skip")]
