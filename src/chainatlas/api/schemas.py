@@ -1,6 +1,6 @@
 """Response shapes of the API, for the OpenAPI document and for tests that hold answers to them.
 
-Routers return pre-serialised JSON (see :mod:`chainatlas.api.deps`), so these models document the
+Routers return pre-serialised JSON (see :mod:`chainatlas.api.render`), so these models document the
 answers rather than build them; ``tests/api`` validates every answer against its model.
 Every answer has ``synthetic``: true when the atlas holds synthetic (made-up) records.
 """
