@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from chainatlas import geo
 from chainatlas.errors import ConfigError
-from chainatlas.geo import HUBS, great_circle_km
+from chainatlas.analytics.gravity import haversine_km
+from chainatlas.geo import HUBS
 from chainatlas.model.codes import CREDIT_CODE_CHARSET, is_valid_credit_code, org_code_check_char, validate_credit_codes
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.taxonomy import load_taxonomy
@@ -267,7 +268,7 @@ def test_supply_links_decay_with_distance(small):
     cities = geo.places("city").set_index("adcode")
     lon, lat = cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)
     D = pd.DataFrame(
-        great_circle_km(lon[:, None], lat[:, None], lon, lat),
+        haversine_km(lon[:, None], lat[:, None], lon, lat),
         index=cities.index,
         columns=cities.index,
     )
@@ -372,7 +373,7 @@ def test_medium_size_is_consistent(tmp_path):
     cities = geo.places("city").set_index("adcode")
     lon, lat = cities["lon"].to_numpy(float), cities["lat"].to_numpy(float)
     D = pd.DataFrame(
-        great_circle_km(lon[:, None], lat[:, None], lon, lat),
+        haversine_km(lon[:, None], lat[:, None], lon, lat),
         index=cities.index,
         columns=cities.index,
     )

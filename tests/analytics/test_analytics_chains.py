@@ -86,12 +86,11 @@ def test_hoover_zero_when_spread_like_all_activity() -> None:
 
 def test_chain_completeness() -> None:
     c = ch.chain_completeness(X, ["eda", "design", "fab", "equip"])
-    # eda missing from the frame → absent; design in 2 places, fab in 3, equip in 1 → 3 of 4 present
-    assert c.table["status"].to_dict() == {"eda": "absent", "design": "present", "fab": "present",
-                                           "equip": "single"}
+    # eda missing from the frame → broken; design in 2 places, fab in 3, equip in 1 → 3 of 4 held
+    assert c.table["status"].to_dict() == {"eda": "broken", "design": "ok", "fab": "ok", "equip": "single"}
     assert c.table["n_places"].tolist() == [0, 2, 3, 1]
     assert c.share == pytest.approx(0.75)
-    assert c.absent == ["eda"] and c.single == ["equip"]
+    assert c.broken == ["eda"] and c.single == ["equip"]
 
 
 def test_chain_completeness_rejects_duplicate_segments() -> None:

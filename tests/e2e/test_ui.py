@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chainatlas.model.codes import make_credit_code
+from chainatlas.synth.credit_codes import make_credit_code
 
 READY = "body[data-map-ready='1']"
 

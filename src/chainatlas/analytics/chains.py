@@ -6,7 +6,7 @@ each segment of one chain) and on a table of trade by segment and partner region
 Contents
 --------
 :func:`location_quotient`    LQ of every place in every segment
-:func:`chain_completeness`   per segment: places present, 断链 (absent) / single point / present; completeness share
+:func:`chain_completeness`   per segment: places present, 断链 (broken) / 单点 (single) / ok; completeness share
 :func:`hhi`                  Herfindahl–Hirschman concentration of each segment across places
 :func:`krugman`              Krugman specialisation index of each place
 :func:`hoover`               Hoover localisation coefficient of each segment
@@ -161,19 +161,19 @@ class Completeness:
     ----------
     table : DataFrame
         One row per segment (in the order given): ``n_places`` (places with a positive count), ``total``
-        (summed count), ``status`` — ``'absent'`` (断链: no place), ``'single'`` (single point: one place),
-        ``'present'`` (two or more places).
+        (summed count), ``status`` — ``'broken'`` (断链: no place), ``'single'`` (单点: one place),
+        ``'ok'`` (two or more places).
     share : float
-        Completeness share: segments not absent / all segments.
-    absent : list
-        Segments with no place (断链 points).
+        Completeness share: segments not broken / all segments.
+    broken : list
+        Segments with no place (断链).
     single : list
         Segments held by a single place (single points of failure).
     """
 
     table: pd.DataFrame
     share: float
-    absent: list
+    broken: list
     single: list
 
 
@@ -186,17 +186,17 @@ def chain_completeness(presence: pd.DataFrame, segments: Sequence[str] | None = 
         Non-negative counts (e.g. firms), index = places, columns = segments.
     segments : sequence of str, optional
         All segments of the chain in their order (e.g. by ``topo_order``). Segments missing from ``presence``
-        count as absent. Default: the columns of ``presence``.
+        count as broken. Default: the columns of ``presence``.
 
     Returns
     -------
     Completeness
-        Per-segment table, completeness share, absent and single-point segments.
+        Per-segment table, completeness share, broken and single-point segments.
 
     Notes
     -----
-    With :math:`n_j = |\\{i : x_{ij} > 0\\}|`, segment ``j`` is absent (断链) when :math:`n_j = 0`, a single
-    point when :math:`n_j = 1` and present otherwise; the completeness share is
+    With :math:`n_j = |\\{i : x_{ij} > 0\\}|`, segment ``j`` is broken (断链) when :math:`n_j = 0`, a single
+    point (单点) when :math:`n_j = 1` and ok otherwise; the completeness share is
     :math:`|\\{j : n_j > 0\\}| / J`.
 
     Examples
@@ -205,7 +205,7 @@ def chain_completeness(presence: pd.DataFrame, segments: Sequence[str] | None = 
     >>> p = pd.DataFrame({"design": [3, 1], "fab": [0, 2], "equip": [0, 0]}, index=["sh", "wx"])
     >>> c = chain_completeness(p, ["equip", "design", "fab"])
     >>> c.table["status"].tolist(), c.share
-    (['absent', 'present', 'single'], 0.6666666666666666)
+    (['broken', 'ok', 'single'], 0.6666666666666666)
 
     References
     ----------
@@ -226,10 +226,10 @@ def chain_completeness(presence: pd.DataFrame, segments: Sequence[str] | None = 
         n_places.append(int((col > 0).sum()))
         total.append(float(col.sum()))
     n = np.array(n_places)
-    status = np.where(n == 0, "absent", np.where(n == 1, "single", "present"))
+    status = np.where(n == 0, "broken", np.where(n == 1, "single", "ok"))
     table = pd.DataFrame({"n_places": n, "total": total, "status": status}, index=pd.Index(order, name="segment"))
     return Completeness(table=table, share=float((n > 0).mean()),
-                        absent=[s for s, k in zip(order, n) if k == 0],
+                        broken=[s for s, k in zip(order, n) if k == 0],
                         single=[s for s, k in zip(order, n) if k == 1])
 
 

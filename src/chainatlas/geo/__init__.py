@@ -3,7 +3,7 @@
 Shanghai + Jiangsu (13) + Zhejiang (11) + Anhui (16) = 41 prefecture units, 305 county-level units and the four
 provinces, with simplified boundaries, centroids, census population, the MoE list of universities, a crosswalk
 for retired codes and the functional areas of the design (G60 科创走廊, 沪杭甬湾区, 沪宁杭合创新带, 一体化示范区),
-the five innovation hubs (:data:`HUBS`), great-circle distance (:func:`great_circle_km`) and ISO 3166 countries with
+the five innovation hubs (:data:`HUBS`) and ISO 3166 countries with
 their trade regions (:mod:`chainatlas.geo.countries`). Sources and licences: ``chainatlas/data/geo/ATTRIBUTION.md``; the files are rebuilt by ``tools/make_geo_data.py``.
 
 Everything works offline; data is read lazily on first use and cached.
@@ -15,15 +15,12 @@ from chainatlas.geo._data import boundaries, place, places, universities
 from chainatlas.geo.adcodes import normalize_adcode, normalize_adcodes, resolve_addresses
 from chainatlas.geo.areas import HUBS, default_areas, scale_units, unit_names, validate_area
 from chainatlas.geo.countries import country_region
-from chainatlas.geo.distance import EARTH_RADIUS_KM, great_circle_km
 
 __all__ = [
-    "EARTH_RADIUS_KM",
     "HUBS",
     "boundaries",
     "country_region",
     "default_areas",
-    "great_circle_km",
     "normalize_adcode",
     "normalize_adcodes",
     "place",

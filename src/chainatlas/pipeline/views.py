@@ -266,7 +266,7 @@ def place_profile(backend: Backend, *, scale: str, unit: str, period: int | None
     me = names[names["unit"] == unit]
     if me.empty:
         raise ConfigError(f"{unit!r} is not a unit of scale {scale!r}", param="place")
-    _, wide = nodequery.table(backend, scale=scale, period=year, chain=chain, segment=segment)
+    _, wide = node_table(backend, scale=scale, period=year, chain=chain, segment=segment)
     edges = query.edges_by(backend, scale=scale, by=("layer", "src", "dst"), period=year, chain=chain,
                            segment=segment, place=unit)
     r = me.iloc[0]
@@ -505,6 +505,6 @@ def inventory_periods(backend: Backend) -> pd.DataFrame:
 
 def inventory_places(backend: Backend, *, scale: str = "city", period: int | None = None) -> pd.DataFrame:
     """Node attributes per unit (all chains): ``unit, name_zh, name_en, <attr>...`` for one period."""
-    year, df = nodequery.table(backend, scale=scale, period=period)
+    year, df = node_table(backend, scale=scale, period=period)
     return df.assign(period=year)
 

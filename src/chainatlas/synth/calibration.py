@@ -39,7 +39,7 @@ YEARS = np.arange(FIRST_YEAR, LAST_YEAR + 1)
 
 SHANGHAI = "310100"
 #: Earth radius (km) of the great-circle distances the kernels were calibrated with; kept so that a seed gives
-#: the same dataset as before :func:`chainatlas.geo.great_circle_km` became the one definition.
+#: the same dataset as before :func:`chainatlas.analytics.gravity.haversine_km` became the one definition.
 CALIBRATION_EARTH_RADIUS_KM = 6371.0
 
 #: G60 科创走廊: 上海(松江), 嘉兴, 杭州, 金华, 苏州, 湖州, 宣城, 芜湖, 合肥 (city codes).

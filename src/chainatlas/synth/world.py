@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chainatlas.errors import ConfigError
-from chainatlas.geo import HUBS, great_circle_km
+from chainatlas.analytics.gravity import haversine_km
+from chainatlas.geo import HUBS
 from chainatlas.synth import names as nm
 from chainatlas.synth.calibration import (
     CITY_ECON_WEIGHT,
@@ -135,7 +136,7 @@ def load_geography() -> Geography:
         pop=cities["pop_2020"].astype(float).to_numpy(),
         econ=np.array([CITY_ECON_WEIGHT[c] for c in code]),
         innov=np.array([CITY_INNOVATION_WEIGHT.get(c, 1.0) for c in code]),
-        dist=great_circle_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :],
+        dist=haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :],
                              radius=CALIBRATION_EARTH_RADIUS_KM),
         county=counties["adcode"].astype(str).to_numpy(),
         county_name=cname,
