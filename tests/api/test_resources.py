@@ -67,7 +67,7 @@ def test_health(client, built_db):
 
 def test_every_data_answer_says_synthetic(client, spec, meta):
     """Sweep every GET of the document with minimal parameters: each JSON answer carries the flag."""
-    sample = {"layer": "industry", "a": "310100", "b": "320500"}
+    sample = {"layer": "industry", "a": "310100", "b": "320500", "chain": "ic"}
     path_values = {"unit": "320500", "chain": "ic", "layer": "industry", "attr": "firms", "kind": "firms",
                    "topic": "modes"}
     for path, ops in spec["paths"].items():
@@ -355,12 +355,20 @@ def test_sankey_conserves_flow_through_each_segment(client):
 
 # ---------------------------------------------------------------------------------------------- analytics
 def test_analytics_catalogue(client):
+    """The catalogue is the registry: every topic once, in its order, with its parameters and a path that answers."""
     from chainatlas.pipeline.analyze import TOPICS
 
     cat = ok(client, "/api/analytics", S.AnalyticsList)["data"]
-    assert cat[0]["id"] == "network" and sorted(x["topic"] for x in cat[1:]) == sorted(TOPICS)
+    assert [x["id"] for x in cat] == list(TOPICS)
     for x in cat:
-        assert x["zh"] and x["en"] and client.get(x["path"].replace("{topic}", "")).status_code != 404
+        t = TOPICS[x["id"]]
+        assert x["zh"] == t.zh and x["en"] == t.en and x["path"] == f"/api/analytics/topics/{t.name}"
+        assert [p["name"] for p in x["params"]] == [p.name for p in t.params if p.api]
+    spec = client.get("/openapi.json").json()["paths"]
+    for t in TOPICS.values():  # the route declares exactly the selection and the topic's own parameters
+        declared = {q["name"] for q in spec[f"/api/analytics/topics/{t.name}"]["get"]["parameters"]}
+        selection = {"scale", "period", "chain", "segment"} | ({"layer"} if t.layer != "none" else set())
+        assert declared == selection | {p.name for p in t.params if p.api}, t.name
 
 
 def test_topic_is_the_cli_result(client, built_db, tmp_path):
@@ -387,7 +395,7 @@ def test_topic_parameters_reach_the_analysis(client):
     g = ok(client, "/api/analytics/topics/gravity", S.AnalysisResult, layer="innovation", exponent=1.5)
     assert g["provenance"]["parameters"]["exponent"] == 1.5
     u = ok(client, "/api/analytics/topics/network", S.AnalysisResult, layer="innovation", undirected=True)
-    assert u["summary"]["directed"] is False and u["provenance"]["parameters"]["directed"] is False
+    assert u["summary"]["directed"] is False and u["provenance"]["parameters"]["undirected"] is True
 
 
 def test_topic_qap_pair(client):
@@ -398,21 +406,33 @@ def test_topic_qap_pair(client):
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_network_degrees_match_the_edges(client, layer):
-    g = ok(client, "/api/analytics/network", S.Network, layer=layer)
+    """The map's network view (the topic, undirected): each unit's degree is its number of distinct partners."""
+    g = ok(client, "/api/analytics/topics/network", S.AnalysisResult, layer=layer, undirected=True)
     e = ok(client, "/api/edges", layer=layer, self_loops=False, limit=100000)["data"]
     partners: dict[str, set] = {}
     for r in e:
         partners.setdefault(r["src"], set()).add(r["dst"])
         partners.setdefault(r["dst"], set()).add(r["src"])
-    assert {n["unit"]: n["degree"] for n in g["nodes"]} == {u: len(p) for u, p in partners.items()}
-    assert {n["community"] for n in g["nodes"]} == set(range(g["communities"]))
-    assert sum(n["pagerank"] for n in g["nodes"]) == pytest.approx(1.0)
+    assert {n["unit"]: n["degree"] for n in g["data"]} == {u: len(p) for u, p in partners.items()}
+    assert {n["community"] for n in g["data"]} == set(range(g["summary"]["communities"]))
+    assert sum(n["pagerank"] for n in g["data"]) == pytest.approx(1.0)
 
 
-def test_network_filters(client):
-    g = ok(client, "/api/analytics/network", layer="innovation", scale="province", weight="value", chain="ic")
-    assert (g["scale"], g["weight"], g["chain"]) == ("province", "value", "ic")
-    assert len(g["nodes"]) <= 4
+@pytest.mark.parametrize("options", [dict(layer="innovation", undirected=True),
+                                     dict(layer="innovation", scale="province", weight="value", chain="ic"),
+                                     dict(layer="industry", scale="county", period=2020)])
+def test_network_view_is_analyze_network(client, db, options):
+    """One network path: what the map's network page reads equals `chainatlas analyze network` with the same options."""
+    from chainatlas.pipeline import analyze as an
+
+    api = ok(client, "/api/analytics/topics/network", S.AnalysisResult, **options)
+    sel = {k: options[k] for k in ("layer", "scale", "period", "chain") if k in options}
+    lib = an.analyze(db, "network", **sel, parameters={k: v for k, v in options.items() if k not in sel})
+    doc = an.document(lib)
+    pd.testing.assert_frame_equal(pd.DataFrame(api["data"]), pd.DataFrame(doc["data"]), rtol=1e-9)
+    assert set(api["summary"]) == set(doc["summary"])
+    for k, v in doc["summary"].items():  # the API writes floats with 10 significant digits
+        assert api["summary"][k] == (pytest.approx(v, rel=1e-9) if isinstance(v, float) else v), k
 
 
 # ---------------------------------------------------------------------------------------------- entities
