@@ -237,3 +237,55 @@ def test_calc_qap_unknown_layer(tmp_path: Path) -> None:
     src.write_text(_example("qap"), encoding="utf-8")
     r = _run("calc", "qap", "--input", str(src), "--x", "innovation", "--y", "value", "-o", str(tmp_path / "q.csv"))
     assert r.exit_code != 0 and "'value'" in r.output and "industry" in r.output
+
+
+def _stl() -> tuple[Path, "np.ndarray", list[str], object]:
+    """St Louis homicide rates HR8893 and stl.gal (shipped with libpysal; no download)."""
+    import libpysal
+    import numpy as np
+
+    gal = Path(libpysal.examples.get_path("stl.gal"))
+    f = libpysal.io.open(libpysal.examples.get_path("stl_hom.txt"))
+    try:
+        y = np.array(f.by_col("HR8893"), dtype=float)
+    finally:
+        f.close()
+    g = libpysal.io.open(str(gal))
+    try:
+        w = g.read()
+    finally:
+        g.close()
+    return gal, y, [str(i) for i in w.id_order], w
+
+
+@pytest.mark.parametrize("source", ["gal", "matrix"])
+def test_calc_moran_with_the_users_weights_st_louis(tmp_path: Path, source: str) -> None:
+    # esda's own test (esda/tests/test_moran.py, TestMoran.test_moran): St Louis HR8893 with stl.gal,
+    # I = 0.24365582621771659; one-tailed normal p 0.00013573931385468807 (doubled for two tails)
+    gal, y, ids, w = _stl()
+    table = "id,value\n" + "".join(f"{i},{float(v)!r}\n" for i, v in zip(ids, y, strict=True))
+    if source == "gal":
+        args = ["--gal", str(gal)]
+    else:
+        m = pd.DataFrame(0.0, index=ids, columns=ids)
+        for i, nb in w.neighbors.items():
+            for j in nb:
+                m.loc[str(i), str(j)] = 1.0
+        mpath = tmp_path / "w.csv"
+        m.rename_axis("id").reset_index().to_csv(mpath, index=False)
+        args = ["--matrix", str(mpath)]
+    doc = _calc(tmp_path, "moran", table, *args, "--permutations", "99")
+    s = doc["summary"]
+    assert s["I"] == pytest.approx(0.24365582621771659, rel=1e-12)
+    assert s["p_norm"] == pytest.approx(2 * 0.00013573931385468807, rel=1e-9) and s["tails"] == 2
+    one = _calc(tmp_path, "moran", table, *args, "--permutations", "99", "--one-tailed")
+    assert one["summary"]["p_norm"] == pytest.approx(0.00013573931385468807, rel=1e-9)
+
+
+def test_calc_moran_needs_exactly_one_weights_source(tmp_path: Path) -> None:
+    src = tmp_path / "v.csv"
+    src.write_text("id,value,lon,lat\na,1,120,30\nb,2,121,31\n", encoding="utf-8")
+    gal, _, _, _ = _stl()
+    r = _run("calc", "moran", "--input", str(src), "--k", "1", "--gal", str(gal), "-o", str(tmp_path / "m.csv"))
+    assert r.exit_code == 1 and "--k: moran needs one source of spatial weights" in r.output
+    assert "got gal_file, k" in r.output and not (tmp_path / "m.csv").exists()

@@ -149,10 +149,19 @@ def _calc_extraction(df: pd.DataFrame, path: Path, *, sectors: Sequence[str] | N
                                 "loss_share": r.loss_share, "loss_outside": r.loss_outside}
 
 
-def _calc_moran(df: pd.DataFrame, path: Path, *, geo_file: str | None = None, k: int | None = None,
-                id_field: str = "adcode", permutations: int = 999, seed: int = 0, alpha: float = 0.05):
+def _calc_moran(df: pd.DataFrame, path: Path, *, geo_file: str | None = None, rook: bool = False,
+                gal_file: str | None = None, matrix_file: str | None = None, k: int | None = None,
+                id_field: str = "adcode", permutations: int = 999, seed: int = 0, alpha: float = 0.05,
+                one_tailed: bool = False, transformation: str = "r"):
     from chainatlas.analytics import spatial as sp
 
+    given = [n for n, v in (("geo_file", geo_file), ("gal_file", gal_file), ("matrix_file", matrix_file),
+                            ("k", k)) if v]
+    if len(given) != 1:
+        raise ConfigError("moran needs one source of spatial weights: geo_file (GeoJSON polygons, queen or rook "
+                          "contiguity), gal_file (a GAL neighbour list), matrix_file (a square weights matrix) "
+                          f"or k (nearest neighbours, with lon,lat columns); got {', '.join(given) or 'none'}",
+                          param=given[1] if len(given) > 1 else "geo_file")
     need(df, path, ["id", "value"], "one row per place: id,value (plus lon,lat with --k)")
     d = numeric(df, path, ["value"]).assign(id=df["id"].astype(str))
     if geo_file:
@@ -164,31 +173,38 @@ def _calc_moran(df: pd.DataFrame, path: Path, *, geo_file: str | None = None, k:
         feats = fc.get("features", []) if isinstance(fc, dict) else []
         if not feats or any(id_field not in (f.get("properties") or {}) for f in feats):
             raise ConfigError(f"{gpath}: expected a FeatureCollection whose features all have "
-                              f"properties.{id_field}")
+                              f"properties.{id_field}", param="geo_file")
         for f in feats:
             f["properties"][id_field] = str(f["properties"][id_field])
-        w = sp.contiguity_weights(fc, id_field=id_field)
-        weights = f"queen contiguity from {gpath.name}"
-    elif k:
+        w = sp.contiguity_weights(fc, id_field=id_field, rook=rook)
+        weights = f"{'rook' if rook else 'queen'} contiguity from {gpath.name}"
+    elif gal_file:
+        w = sp.gal_weights(gal_file)
+        weights = f"GAL neighbour list {Path(gal_file).name} (sha256 {file_sha256(gal_file)[:12]})"
+    elif matrix_file:
+        w = sp.matrix_weights(read_distance(matrix_file, param="matrix_file"))
+        weights = f"weights matrix {Path(matrix_file).name} (sha256 {file_sha256(matrix_file)[:12]})"
+    else:
         need(df, path, ["lon", "lat"], "lon,lat columns for --k nearest-neighbour weights")
         d = numeric(d, path, ["lon", "lat"])
         w = sp.knn_weights(d, k=k, id="id")
         weights = f"{k} nearest neighbours (great circle)"
-    else:
-        raise ConfigError("moran needs spatial weights: geo_file (GeoJSON polygons) or k (nearest neighbours, "
-                          "with lon,lat columns)", param="geo_file")
     y = d.drop_duplicates("id").set_index("id")["value"]
     missing = [i for i in w.id_order if i not in y.index]
     if missing:
         raise ConfigError(f"{path}: no value for places {missing[:5]} that are in the weights; expected one "
                           f"row per place")
     y = y.reindex(w.id_order)
-    g = sp.moran(y, w, permutations=permutations, seed=seed)
-    loc = sp.local_moran(y, w, permutations=max(int(permutations), 1), seed=seed, alpha=alpha)
+    g = sp.moran(y, w, permutations=permutations, seed=seed, transformation=transformation,
+                 two_tailed=not one_tailed)
+    loc = sp.local_moran(y, w, permutations=max(int(permutations), 1), seed=seed, alpha=alpha,
+                         transformation=transformation)
     f = loc.frame.reset_index().rename(columns={"place": "id"})
     f.insert(1, "value", y.to_numpy())
-    return f, {"I": g.I, "EI": g.EI, "z_norm": g.z_norm, "p_norm": g.p_norm, "p_sim": g.p_sim, "n": g.n,
-               "weights": weights, "clusters": {kk: int(v) for kk, v in loc.counts().items()}}
+    return f, {"I": g.I, "EI": g.EI, "z_norm": g.z_norm, "p_norm": g.p_norm, "z_rand": g.z_rand,
+               "p_rand": g.p_rand, "p_sim": g.p_sim, "p_sim_two_tailed": g.p_sim_two_tailed,
+               "tails": 1 if one_tailed else 2, "n": g.n, "weights": weights, "transformation": transformation,
+               "clusters": {kk: int(v) for kk, v in loc.counts().items()}}
 
 
 def _calc_complexity(df: pd.DataFrame, path: Path, *, threshold: float = 1.0):
@@ -285,13 +301,22 @@ METHODS: tuple[Method, ...] = (
            example_input="sector,S1,S2,y\nS1,150,500,350\nS2,200,100,1700\n", example_args=("--sectors", "S1"),
            reference="Dietzenbacher, van der Linden & Steenge (1993); " + _MILLER_BLAIR + ", section 12.2"),
     Method("moran", "空间自相关", "Global and local Moran's I", _calc_moran,
-           (Param("geo_file", "file", None, "GeoJSON polygons: queen contiguity weights", flag="--geo"),
+           (Param("geo_file", "file", None, "GeoJSON polygons: contiguity weights (queen unless --rook)",
+                  flag="--geo"),
+            Param("rook", "bool", False, "with --geo: rook contiguity (shared edges) instead of queen"),
+            Param("gal_file", "file", None, "weights from a GAL neighbour list (GeoDa, PySAL)", flag="--gal"),
+            Param("matrix_file", "file", None, "weights from a square matrix table: ids in the first column and "
+                  "the header, w_ij in the cells (blank diagonal allowed)", flag="--matrix"),
             Param("k", "int", None, "k nearest neighbours from lon,lat instead of polygons", ge=1, le=100),
-            Param("id_field", "str", "adcode", "feature property holding the id"),
+            Param("id_field", "str", "adcode", "feature property holding the id (with --geo)"),
+            Param("transformation", "str", "r", "weights transformation: r row-standardised, b binary, d doubly "
+                  "standardised, v variance-stabilising, o as given", choices=("r", "b", "d", "v", "o")),
+            Param("one_tailed", "bool", False, "one-tailed analytical p-values (default two-tailed)"),
             _PERMUTATIONS, _SEED, Param("alpha", "float", 0.05, "significance level of the local clusters",
                                         ge=0.0, le=1.0)),
-           input="one row per place: id,value (plus lon,lat with --k)",
-           output="one row per place: id, value, Is, quadrant, p_sim, z_sim, cluster; global I in the summary",
+           input="one row per place: id,value (plus lon,lat with --k); weights from --geo, --gal, --matrix or --k",
+           output="one row per place: id, value, Is, quadrant, p_sim, z_sim, cluster; global I with p_norm, "
+                  "p_rand, p_sim (one-tailed, esda's convention) and p_sim_two_tailed in the summary",
            example_input="id,value,lon,lat\na,1.0,120.0,30.0\nb,2.0,120.5,30.1\nc,8.0,121.0,30.2\n"
                          "d,9.0,121.5,30.3\ne,3.0,120.2,30.9\n",
            example_args=("--k", "2", "--permutations", "99"),
