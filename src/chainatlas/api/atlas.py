@@ -190,12 +190,7 @@ class Atlas:
                      max_age: int = 0) -> Response:
         """The JSON answer of ``fn(backend)`` (a dict; ``synthetic`` is added), cached under the route and
         its validated ``arguments`` (pass the endpoint's ``locals()``; see :func:`~chainatlas.api.cache.answer_key`)."""
-        return await self.respond(request, answer_key(request, arguments), fn, max_age=max_age)
-
-    async def respond(self, request: Request, key: tuple, fn: Callable[[Backend], dict], *,
-                      max_age: int = 0) -> Response:
-        """:meth:`answer` under a key built by the caller. Routers use :meth:`answer`, which cannot forget
-        a parameter; this stays for ``routers/analytics.py`` until its rewrite."""
+        key = answer_key(request, arguments)
         gen = self.generation
         body = self.cache.get(key, gen)
         if body is None:

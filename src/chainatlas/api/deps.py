@@ -13,9 +13,6 @@ from fastapi import Depends, Request
 from chainatlas.api.atlas import Atlas
 from chainatlas.api.uploads import UploadStore
 
-# routers/analytics.py imports its parameters from here until its rewrite; new code imports chainatlas.api.params
-from chainatlas.api.params import ChainParam, LayerParam, PeriodParam, ScaleParam, SegmentParam  # noqa: F401
-
 __all__ = ["AtlasDep", "UploadsDep", "get_atlas", "get_uploads"]
 
 

@@ -209,9 +209,9 @@ def _indicators(wide: pd.DataFrame, unit: str, scale: str) -> list[dict]:
     total_of = wide.copy()
     wide = wide[query.proper(scale, wide["unit"]).to_numpy()]
     for attr, ind in INDICATORS.items():
-        col = wide[attr] if attr in wide.columns else pd.Series(0.0, index=wide.index)
-        value = float(row[attr].iloc[0]) if attr in wide.columns and len(row) else 0.0
-        total = float(total_of[attr].sum()) if attr in total_of.columns else 0.0
+        col = ind.compute(wide)
+        value = float(ind.compute(row).iloc[0]) if len(row) else 0.0
+        total = float(ind.compute(total_of).sum())
         rank = int((col > value).sum() + 1) if value > 0 else None
         rows.append({"attr": attr, "zh": ind.zh, "en": ind.en, "unit_zh": ind.unit_zh, "unit_en": ind.unit_en,
                      "value": value, "rank": rank, "of": len(wide),
