@@ -131,3 +131,23 @@ def test_unknown_and_announced_engines(tmp_path: Path):
 
 def test_stock_kinds_are_marked_on_the_kind():
     assert {k for k, v in KINDS.items() if v.stock} == {"firms", "alliances", "experts"}
+
+
+# ------------------------------------------------------------------------------------------ the engine contract
+@pytest.mark.parametrize("engine", list(base.ENGINES))
+def test_every_registered_engine_keeps_the_backend_contract(tmp_path: Path, engine: str):
+    """The same body for every engine: tables per kind, meta, insert/replace/delete, all-or-nothing transactions."""
+    import pandas as pd
+
+    with open_backend(tmp_path / "a.atlas", engine=engine) as b:
+        assert all(b.has_table(k.table) for k in KINDS.values())
+        b.set_meta("probe", "1")
+        assert b.get_meta("probe") == "1" and b.get_meta("nothing", "x") == "x"
+        b.replace_table("t", pd.DataFrame({"year": [2023, 2024], "v": [1.0, 2.0]}))
+        b.insert("t", pd.DataFrame({"year": [2025], "v": [3.0]}))
+        b.delete_in("t", year=[2023])
+        assert sorted(b.execute(b.table("t"))["year"]) == [2024, 2025]
+        with pytest.raises(RuntimeError), b.transaction():
+            b.insert("t", pd.DataFrame({"year": [2030], "v": [9.0]}))
+            raise RuntimeError("rolled back")
+        assert sorted(b.execute(b.table("t"))["year"]) == [2024, 2025]
