@@ -105,8 +105,7 @@ def main() -> None:
     from chainatlas.synth import SIZES, generate
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    # dataset size of the synthetic data (--scale: its former name, still accepted)
-    ap.add_argument("--size", "--scale", dest="size", default="large", choices=list(SIZES))
+    ap.add_argument("--size", default="large", choices=list(SIZES), help="dataset size of the synthetic data")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-pandas", action="store_true")
