@@ -114,6 +114,26 @@ def _expected_headers(k: Kind) -> str:
     return ", ".join(f"{f.zh} ({f.name})" for f in k.fields)
 
 
+def _open(p: Path, expected: str) -> tuple[str, int, bytes]:
+    """The file's format (from its suffix), size and first bytes; IngestError for an unknown format, an
+    unreadable or an empty file (``expected`` says what it should hold)."""
+    fmt = READ_FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise IngestError(
+            f"{p.name}: cannot read files of type {p.suffix or '(no extension)'!r}; "
+            f"expected one of {', '.join(sorted(READ_FORMATS))}"
+        )
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise IngestError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
+    if size == 0 or (size <= _SAMPLE_BYTES and head.isspace()):
+        raise IngestError(f"{p.name}: the file is empty; expected {expected}")
+    return fmt, size, head
+
+
 def read_table(
     path: str | Path,
     kind: str | Kind,
@@ -153,21 +173,7 @@ def read_table(
     """
     k = get_kind(kind) if isinstance(kind, str) else kind
     p = Path(path)
-    fmt = READ_FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise IngestError(
-            f"{p.name}: cannot read files of type {p.suffix or '(no extension)'!r}; "
-            f"expected one of {', '.join(sorted(READ_FORMATS))}"
-        )
-    try:
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(_SAMPLE_BYTES)
-    except OSError as exc:
-        raise IngestError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
-    if size == 0 or (size <= _SAMPLE_BYTES and head.isspace()):
-        raise IngestError(f"{p.name}: the file is empty; expected a header row with {_expected_headers(k)}")
-
+    fmt, size, head = _open(p, f"a header row with {_expected_headers(k)}")
     meta: dict[str, Any] = {"path": str(p), "file": p.name, "format": fmt}
     # Hash in a thread while parsing (hashlib and pyarrow both release the GIL); the file is streamed
     # rather than loaded, since every freshly allocated megabyte costs on a cold process.
@@ -487,18 +493,7 @@ def read_user_table(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     :func:`read_table` gives it. Raises IngestError for unreadable or empty files.
     """
     p = Path(path)
-    fmt = READ_FORMATS.get(p.suffix.lower())
-    if fmt is None:
-        raise IngestError(f"{p.name}: cannot read files of type {p.suffix or '(no extension)'!r}; "
-                          f"expected one of {', '.join(sorted(READ_FORMATS))}")
-    try:
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(_SAMPLE_BYTES)
-    except OSError as exc:
-        raise IngestError(f"{p}: cannot read the file ({exc.strerror or exc})") from None
-    if size == 0 or (size <= _SAMPLE_BYTES and head.isspace()):
-        raise IngestError(f"{p.name}: the file is empty; expected a header row and data rows")
+    fmt, size, head = _open(p, "a header row and data rows")
     meta: dict[str, Any] = {"path": str(p), "file": p.name, "format": fmt}
     if fmt in ("csv", "tsv"):
         headers, columns = _read_csv(p, head, size, fmt, meta, None)
