@@ -7,7 +7,7 @@ DB       ?= atlas.duckdb
 DEMO_SIZE ?= medium
 DEMO_DIR := data/demo-$(DEMO_SIZE)
 
-.PHONY: install demo test bench clean dist java-deps
+.PHONY: install demo test typecheck bench clean dist java-deps
 
 include mk/web.mk
 
@@ -35,6 +35,10 @@ java-deps:
 
 test: install browser-deps java-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# mypy over the packages that pass it (the [tool.mypy] section of pyproject.toml)
+typecheck: install
+	$(BIN)/python -m mypy src/chainatlas/analytics src/chainatlas/model src/chainatlas/storage
 
 bench: install
 	$(BIN)/python bench/bench_core.py

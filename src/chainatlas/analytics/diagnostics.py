@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -303,7 +304,8 @@ def _log_growth(wide: pd.DataFrame) -> pd.Series:
     return pd.Series(np.expm1(slope), index=wide.columns)
 
 
-def _num(v: object) -> float:
+def _num(v: SupportsFloat | None) -> float:
+    """A table cell as a float; None and missing values (NaN, NA, NaT) as NaN."""
     return float(v) if v is not None and pd.notna(v) else float("nan")
 
 

@@ -15,7 +15,7 @@ Contents
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,11 +70,11 @@ def haversine_km(lon1: object, lat1: object, lon2: object, lat2: object, *,
     .. [1] Sinnott, R. W. (1984). Virtues of the haversine. Sky and Telescope 68(2), 159.
     .. [2] Moritz, H. (2000). Geodetic Reference System 1980. Journal of Geodesy 74, 128–133.
     """
-    lon1, lat1, lon2, lat2 = (np.radians(as_float_array(v, name)) for v, name in
+    lam1, phi1, lam2, phi2 = (np.radians(as_float_array(v, name)) for v, name in
                               ((lon1, "lon1"), (lat1, "lat1"), (lon2, "lon2"), (lat2, "lat2")))
     if not (radius > 0):
         raise ConfigError(f"radius: expected a positive number of km, got {radius!r}")
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    h = np.sin((phi2 - phi1) / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
     return 2.0 * radius * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
@@ -316,7 +316,7 @@ def _places(places: pd.DataFrame, id: str, cols: Sequence[str]) -> list[np.ndarr
     return [ids, *(as_float_array(places[c].to_numpy(), f"places[{c!r}]", ndim=1) for c in cols)]
 
 
-def _aligned_square(matrix: pd.DataFrame, ids: Sequence[Hashable], param: str) -> np.ndarray:
+def _aligned_square(matrix: pd.DataFrame, ids: np.ndarray, param: str) -> np.ndarray:
     if not isinstance(matrix, pd.DataFrame):
         raise ConfigError(f"{param}: expected a square DataFrame labelled by place ids, got "
                           f"{type(matrix).__name__}")

@@ -106,7 +106,8 @@ def contiguity_weights(features: Mapping | Sequence, *, ids: Sequence[Hashable] 
     if items is None or isinstance(items, (str, bytes)) or len(items) == 0:
         raise ConfigError("features: expected a GeoJSON FeatureCollection, a list of features or of shapely "
                           "geometries, with at least one item")
-    geoms, found = [], []
+    geoms: list[BaseGeometry] = []
+    found: list[Hashable] = []  # None where a geometry brings no id
     for k, item in enumerate(items):
         if isinstance(item, BaseGeometry):
             geoms.append(item)

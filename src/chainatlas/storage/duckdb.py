@@ -83,10 +83,16 @@ class DuckDBBackend(Backend):
             f"database with --db"
         )
 
+    def _scalar(self, sql: str, params: object = None) -> Any:
+        """The first value of the single row that ``sql`` (an aggregate, or a DELETE's count) returns."""
+        row = self.con.execute(sql, params).fetchone()
+        if row is None:
+            raise BackendError(f"expected one row from DuckDB, got none, for: {sql}")
+        return row[0]
+
     # ---- schema -------------------------------------------------------------------------------
     def _version(self) -> int:
-        exists = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]
+        exists = self._scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")
         if not exists:
             return 0
         row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -129,8 +135,7 @@ class DuckDBBackend(Backend):
         return self._ibis
 
     def has_table(self, name: str) -> bool:
-        return bool(self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0])
+        return bool(self._scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
 
     def replace_table(self, name: str, obj: Any) -> None:
         if isinstance(obj, pd.DataFrame):
@@ -199,15 +204,15 @@ class DuckDBBackend(Backend):
         # stock kinds (Kind.stock: entities, alliances, experts) change every period's layers, so they
         # mark all built years dirty rather than naming years of their own
         years = [] if kind.stock else sorted({int(y) for y in frame["year"].dropna().unique()})
-        batch_id = int(self.con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])
-        before = self.con.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
+        batch_id = int(self._scalar("SELECT coalesce(max(batch_id), 0) + 1 FROM batches"))
+        before = self._scalar(f'SELECT count(*) FROM "{kind.table}"')
         self._append(kind.table, schema.raw_columns(kind), frame, batch_id)
         replaced = 0
         if before:  # a key stored by an earlier batch: the new row replaces it
             on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
-            replaced = self.con.execute(
+            replaced = self._scalar(
                 f'DELETE FROM "{kind.table}" t WHERE t.batch_id <> $id AND EXISTS '
-                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})', {"id": batch_id}).fetchone()[0]
+                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})', {"id": batch_id})
         if kind.party_lists and parties is not None:
             ptable = schema.PARTY_TABLE.format(table=kind.table)
             if before:
