@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pv
+
 from chainatlas.ingest import parse_file
 from chainatlas.model.codes import hs_codes
 from chainatlas.synth.credit_codes import make_credit_codes

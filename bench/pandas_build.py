@@ -61,7 +61,7 @@ def edge_facts(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
         _c=("credit_code", "count"), _n_eid=("credit_code", "max"), _n_adcode=("adcode", "max"),
         _n_type=("entity_type", "max"))
     names = nn[nn["_c"] == 1].drop(columns="_c").reset_index()
-    R = lambda df, code, adc, norm, out: _resolve(df, firms, names, code, adc, norm, out)  # noqa: E731
+    R = lambda df, code, adc, norm, out: _resolve(df, firms, names, code, adc, norm, out)
     parts = []
     fl = raw["raw_flows"]
     parts.append(_edge(fl, "symbiosis", "flows." + fl["flow_type"], fl["origin"], fl["destination"], fl["origin"],

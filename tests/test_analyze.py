@@ -239,7 +239,7 @@ def test_calc_qap_unknown_layer(tmp_path: Path) -> None:
     assert r.exit_code != 0 and "'value'" in r.output and "industry" in r.output
 
 
-def _stl() -> tuple[Path, "np.ndarray", list[str], object]:
+def _stl() -> tuple[Path, object, list[str], object]:
     """St Louis homicide rates HR8893 and stl.gal (shipped with libpysal; no download)."""
     import libpysal
     import numpy as np

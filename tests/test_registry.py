@@ -32,7 +32,7 @@ def test_readme_tables_are_the_registry() -> None:
 
 def test_chinese_readme_names_every_topic_and_method() -> None:
     zh = README[README.index("## 中文"):README.index("## English")]
-    assert set(re.findall(r"^\| `([a-z-]+)` \|", zh, re.M)) == set(TOPICS)
+    assert set(re.findall(r"^\| `([a-z-]+)` \|", zh, re.MULTILINE)) == set(TOPICS)
     line = zh[zh.index("`calc` 方法："):]
     line = line[:line.index("`chainatlas calc 方法 --help`")]
     assert set(re.findall(r"([a-z][a-z-]+)", line.replace("calc", ""))) >= set(METHODS)

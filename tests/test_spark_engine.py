@@ -12,10 +12,9 @@ import shutil
 import sys
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pytest
-
-import ibis
 
 from chainatlas.pipeline.build import aggregate_edges, aggregate_nodes
 from chainatlas.pipeline.facts import edge_facts, node_facts
@@ -71,7 +70,7 @@ def test_edge_facts_equal_on_spark_and_duckdb(spark_con, atlas):
 
 def test_aggregation_to_scales_equal_on_spark_and_duckdb(spark_con, atlas):
     keys = ["layer", "source", "scale", "year", "chain", "segment", "src", "dst"]
-    args = lambda t: (t("facts").filter(t("facts").year.isin(YEARS)), t("seg_lookup"), t("scale_units"),  # noqa: E731
+    args = lambda t: (t("facts").filter(t("facts").year.isin(YEARS)), t("seg_lookup"), t("scale_units"),
                       ["city", "area"])
     s = _sorted(spark_con.execute(aggregate_edges(*args(spark_con.table))), keys)
     d = _sorted(atlas.execute(aggregate_edges(*args(atlas.table))), keys)

@@ -11,8 +11,7 @@ import pytest
 
 from chainatlas.errors import BackendError, ConfigError, LockError, SchemaError
 from chainatlas.model.kinds import KINDS
-from chainatlas.storage import schema
-from chainatlas.storage import base
+from chainatlas.storage import base, schema
 from chainatlas.storage.base import open_backend
 
 

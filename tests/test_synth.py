@@ -19,10 +19,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chainatlas import geo
-from chainatlas.errors import ConfigError
 from chainatlas.analytics.gravity import haversine_km
+from chainatlas.errors import ConfigError
 from chainatlas.geo import HUBS
-from chainatlas.model.codes import CREDIT_CODE_CHARSET, is_valid_credit_code, org_code_check_char, validate_credit_codes
+from chainatlas.model.codes import (
+    CREDIT_CODE_CHARSET,
+    is_valid_credit_code,
+    org_code_check_char,
+    validate_credit_codes,
+)
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.taxonomy import load_taxonomy
 from chainatlas.synth import SIZES, ZH_HEADER_KINDS, generate

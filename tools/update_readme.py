@@ -19,10 +19,11 @@ BLOCKS = {"topics": lambda: topics_table(TOPICS), "methods": lambda: methods_tab
 def render(text: str) -> str:
     """``text`` with every ``<!-- NAME:begin -->…<!-- NAME:end -->`` block written anew."""
     for name, make in BLOCKS.items():
-        pattern = re.compile(rf"(<!-- {name}:begin -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
+        pattern = re.compile(rf"(<!-- {name}:begin -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(text):
             sys.exit(f"README.md has no <!-- {name}:begin --> … <!-- {name}:end --> block")
-        text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
+        block = make()
+        text = pattern.sub(lambda m, block=block: m.group(1) + block + "\n" + m.group(2), text)
     return text
 
 

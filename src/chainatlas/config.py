@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Setting", "SETTINGS", "get", "db_path"]
+__all__ = ["SETTINGS", "Setting", "db_path", "get"]
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,7 @@ def test_rook_and_queen_contiguity_match_libpysal_lattices():
     boxes = [box(i, j, i + 1, j + 1) for j in range(3) for i in range(3)]
     rook = S.contiguity_weights(boxes, ids=list(range(9)), rook=True)
     queen = S.contiguity_weights(boxes, ids=list(range(9)))
-    as_sets = lambda w: {k: set(v) for k, v in w.neighbors.items()}  # noqa: E731
+    as_sets = lambda w: {k: set(v) for k, v in w.neighbors.items()}
     assert as_sets(rook) == as_sets(libpysal.weights.lat2W(3, 3))
     assert as_sets(queen) == as_sets(libpysal.weights.lat2W(3, 3, rook=False))
     # esda's variance golden on the rook lattice (TestMoran.test_variance) with the weights built from polygons

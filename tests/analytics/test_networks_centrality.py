@@ -14,7 +14,6 @@ from networks_reference import TOL, assert_close, nx_to_edges, random_weighted
 
 from chainatlas.analytics import networks as N
 
-
 GRAPHS = [(n, p, seed, directed) for (n, p, seed) in [(25, 0.15, 1), (40, 0.3, 2), (60, 0.08, 3)]
           for directed in (False, True)]
 

@@ -11,7 +11,6 @@ import pytest
 
 from chainatlas.analytics import networks as N
 
-
 # networkx/algorithms/tests/test_structuralholes.py (values computed with UCINET and igraph, and by hand;
 # undirected example from http://www.analytictech.com/connections/v20(1)/holes.htm, Borgatti 1997):
 HOLES_D_EDGES = [(0, 1), (0, 2), (1, 0), (2, 1)]

@@ -418,9 +418,9 @@ def test_network_degrees_match_the_edges(client, layer):
     assert sum(n["pagerank"] for n in g["data"]) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("options", [dict(layer="innovation", undirected=True),
-                                     dict(layer="innovation", scale="province", weight="value", chain="ic"),
-                                     dict(layer="industry", scale="county", period=2020)])
+@pytest.mark.parametrize("options", [{"layer": "innovation", "undirected": True},
+                                     {"layer": "innovation", "scale": "province", "weight": "value", "chain": "ic"},
+                                     {"layer": "industry", "scale": "county", "period": 2020}])
 def test_network_view_is_analyze_network(client, db, options):
     """One network path: what the map's network page reads equals `chainatlas analyze network` with the same options."""
     from chainatlas.pipeline import analyze as an

@@ -68,7 +68,7 @@ def load_dir_cmd(ctx: click.Context, folder: Path, quarantine: bool) -> None:
     _report_load(load_dir(backend(ctx), folder, quarantine=quarantine, progress=progress))
 
 
-def _report_load(out) -> None:  # noqa: ANN001 - LoadOutcome
+def _report_load(out) -> None:
     for r in out.results:
         if r.already_loaded:
             click.echo(f"{r.kind}: {r.source_file} already loaded as batch {r.batch_id}; nothing changed")

@@ -397,9 +397,7 @@ def validate(
                 f.rule in _NUMERIC_RULES
                 and pd.api.types.is_numeric_dtype(series)
                 and not pd.api.types.is_bool_dtype(series)
-            ):
-                native[f.name] = series
-            elif f.rule == "date" and pd.api.types.is_datetime64_any_dtype(series):
+            ) or f.rule == "date" and pd.api.types.is_datetime64_any_dtype(series):
                 native[f.name] = series
             cols[f.name] = Column(rules.as_text(series))
         else:

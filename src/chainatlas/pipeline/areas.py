@@ -10,7 +10,7 @@ from chainatlas import geo
 from chainatlas.errors import GeoError
 from chainatlas.storage.base import Backend
 
-__all__ = ["list_areas", "add_area", "remove_area"]
+__all__ = ["add_area", "list_areas", "remove_area"]
 
 
 def list_areas(backend: Backend | None = None) -> pd.DataFrame:

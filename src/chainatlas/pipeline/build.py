@@ -29,7 +29,7 @@ from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
 from chainatlas.pipeline.facts import edge_facts, entities, entity_names, ipc_main, node_facts
 from chainatlas.storage.base import Backend
 
-__all__ = ["build", "BuildReport", "refresh_reference", "aggregate_edges", "aggregate_nodes", "user_areas"]
+__all__ = ["BuildReport", "aggregate_edges", "aggregate_nodes", "build", "refresh_reference", "user_areas"]
 
 Progress = Callable[[str, int, int], None]
 

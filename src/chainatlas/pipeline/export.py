@@ -20,7 +20,7 @@ from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 
-__all__ = ["export", "FORMATS", "WHATS"]
+__all__ = ["FORMATS", "WHATS", "export"]
 
 FORMATS = ("csv", "geojson", "gexf", "graphml")
 WHATS = ("places", "nodes", "edges")

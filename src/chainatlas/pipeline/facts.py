@@ -24,8 +24,17 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "FEEDS", "Feeds", "edge_facts", "node_facts", "entities", "entity_names",
-           "STOCK_ATTRS"]
+__all__ = [
+    "EDGE_COLUMNS",
+    "FEEDS",
+    "NODE_COLUMNS",
+    "STOCK_ATTRS",
+    "Feeds",
+    "edge_facts",
+    "entities",
+    "entity_names",
+    "node_facts",
+]
 
 EDGE_COLUMNS = ("layer", "source", "year", "src", "dst", "src_adcode", "dst_adcode", "n", "value",
                 "ck_type", "ck")

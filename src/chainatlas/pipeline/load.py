@@ -23,7 +23,7 @@ from chainatlas.model.kinds import kind as get_kind
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
 from chainatlas.storage.base import Backend, BatchResult
 
-__all__ = ["ingest_files", "load_dir", "kind_of_file", "LoadOutcome", "FILE_SUFFIXES"]
+__all__ = ["FILE_SUFFIXES", "LoadOutcome", "ingest_files", "kind_of_file", "load_dir"]
 
 FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 #: files validated (or validating) and waiting while one is stored
@@ -45,7 +45,7 @@ def kind_of_file(path: Path) -> str:
     """The input kind a file holds, from its name: ``firms.csv``, ``patents_2023.xlsx``, ``专利.csv``."""
     stem = path.name.split(".")[0].lower()
     for k in sorted(KINDS.values(), key=lambda k: -len(k.name)):  # patent_transfers before patents
-        if stem == k.name or stem.startswith(k.name + "_") or stem.startswith(k.name + "-") or stem == k.zh:
+        if stem in (k.name, k.zh) or stem.startswith((k.name + "_", k.name + "-")):
             return k.name
     raise ConfigError(
         f"{path}: cannot tell the input kind from the file name; name it after a kind "

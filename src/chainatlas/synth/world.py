@@ -13,15 +13,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chainatlas.errors import ConfigError
 from chainatlas.analytics.gravity import haversine_km
+from chainatlas.errors import ConfigError
 from chainatlas.geo import HUBS
 from chainatlas.synth import names as nm
 from chainatlas.synth.calibration import (
+    CALIBRATION_EARTH_RADIUS_KM,
     CITY_ECON_WEIGHT,
     CITY_INNOVATION_WEIGHT,
     CPCA_UNRESOLVED,
-    CALIBRATION_EARTH_RADIUS_KM,
     GENERIC_IPC,
     LAST_YEAR,
     RETIRED_CODES,

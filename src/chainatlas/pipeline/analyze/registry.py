@@ -190,9 +190,9 @@ def _coerce(p: Param, value: Any) -> Any:
         raise ConfigError(f"expected {p.type}, got {value!r}", param=p.name) from None
     if p.choices and out not in p.choices:
         raise ConfigError(f"expected one of {', '.join(p.choices)}, got {out!r}", param=p.name)
-    if isinstance(out, (int, float)) and not isinstance(out, bool):
-        if (p.ge is not None and out < p.ge) or (p.le is not None and out > p.le):
-            raise ConfigError(f"expected a value from {p.ge} to {p.le}, got {out!r}", param=p.name)
+    number = isinstance(out, (int, float)) and not isinstance(out, bool)
+    if number and ((p.ge is not None and out < p.ge) or (p.le is not None and out > p.le)):
+        raise ConfigError(f"expected a value from {p.ge} to {p.le}, got {out!r}", param=p.name)
     return out
 
 

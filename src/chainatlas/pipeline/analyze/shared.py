@@ -13,8 +13,18 @@ from chainatlas.model.layers import LAYERS
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 
-__all__ = ["INDUSTRY_ATTRS", "INNOVATION_ATTRS", "coupling_frame", "layers_long", "need_scale", "participation",
-           "province_of", "proper_units", "ties", "zh_names"]
+__all__ = [
+    "INDUSTRY_ATTRS",
+    "INNOVATION_ATTRS",
+    "coupling_frame",
+    "layers_long",
+    "need_scale",
+    "participation",
+    "proper_units",
+    "province_of",
+    "ties",
+    "zh_names",
+]
 
 #: node attributes of the two subsystems of the ``coupling`` topic (entropy-weighted, all benefit indicators)
 INNOVATION_ATTRS = ("patents", "papers", "tech_sold", "experts")

@@ -12,7 +12,14 @@ from chainatlas.errors import ConfigError, NotBuiltError
 from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.pipeline import query
 from chainatlas.pipeline.analyze.registry import Param, Topic
-from chainatlas.pipeline.analyze.shared import layers_long, need_scale, participation, province_of, ties, zh_names
+from chainatlas.pipeline.analyze.shared import (
+    layers_long,
+    need_scale,
+    participation,
+    province_of,
+    ties,
+    zh_names,
+)
 from chainatlas.storage.base import Backend
 
 __all__ = ["TOPICS"]
