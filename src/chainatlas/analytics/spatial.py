@@ -260,7 +260,7 @@ def gal_weights(path):
             w = f.read()
         finally:
             f.close()
-    except Exception as exc:  # libpysal raises bare Exception / ValueError / IndexError on malformed files
+    except Exception as exc:  # noqa: BLE001 - libpysal raises bare Exception, ValueError or IndexError on malformed files
         raise ConfigError(f"path: {name!r} is not a readable GAL file ({type(exc).__name__}: {exc}); expected a "
                           f"header line, then per unit 'id k' and a line of k neighbour ids") from None
     if not isinstance(w, libpysal.weights.W) or w.n == 0:

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Field", "Kind", "KINDS", "LIST_SEPARATORS", "kind"]
+__all__ = ["KINDS", "LIST_SEPARATORS", "Field", "Kind", "kind"]
 
 #: Separators accepted inside list cells; templates use ``;``.
 LIST_SEPARATORS = (";", "；", "|")

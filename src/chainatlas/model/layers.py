@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Layer", "LAYERS", "SCALES", "ALL"]
+__all__ = ["ALL", "LAYERS", "SCALES", "Layer"]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ Example
 from __future__ import annotations
 
 import functools
-
 import heapq
 import itertools
 import re
@@ -38,9 +37,9 @@ from chainatlas.model import codes as _codes
 __all__ = [
     "SYSTEMS",
     "Taxonomy",
+    "atlas_taxonomy",
     "industry_segments",
     "load_taxonomy",
-    "atlas_taxonomy",
     "shipped_chain_files",
     "validate_chain_file",
 ]

@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from chainatlas.errors import BackendError, ConfigError
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
-__all__ = ["Backend", "BatchResult", "ENGINES", "open_backend", "register_engine"]
+__all__ = ["ENGINES", "Backend", "BatchResult", "open_backend", "register_engine"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,10 @@ class Backend(abc.ABC):
     def execute(self, expr: ir.Table) -> pd.DataFrame:
         return expr.execute()
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release the database."""
 
-    def __enter__(self) -> Backend:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from chainatlas.model.kinds import KINDS, Field, Kind
 
-__all__ = ["SCHEMA_VERSION", "MIGRATIONS", "raw_columns", "party_columns", "PARTY_TABLE"]
+__all__ = ["MIGRATIONS", "PARTY_TABLE", "SCHEMA_VERSION", "party_columns", "raw_columns"]
 
 _RULE_TYPES = {
     "date": "DATE",

@@ -62,7 +62,12 @@ from chainatlas.analytics.networks.communities import (
 )
 from chainatlas.analytics.networks.cores import CorePeriphery, core_periphery
 from chainatlas.analytics.networks.graph import adjacency_matrix, build_graph, edge_frame
-from chainatlas.analytics.networks.graph_level import GraphSummary, degree_centralization, density, graph_summary
+from chainatlas.analytics.networks.graph_level import (
+    GraphSummary,
+    degree_centralization,
+    density,
+    graph_summary,
+)
 from chainatlas.analytics.networks.metrics import NODE_METRIC_COLUMNS, node_metrics
 from chainatlas.analytics.networks.multiplex import (
     QAPResult,

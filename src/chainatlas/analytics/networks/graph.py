@@ -10,7 +10,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from chainatlas.analytics._checks import as_float_array, require_columns, require_frame
-from chainatlas.analytics.networks._util import EdgesOrGraph, _csr, _index, _py, _require_graph, _weights_array
+from chainatlas.analytics.networks._util import (
+    EdgesOrGraph,
+    _csr,
+    _index,
+    _py,
+    _require_graph,
+    _weights_array,
+)
 from chainatlas.errors import ConfigError
 
 __all__ = ["adjacency_matrix", "build_graph", "edge_frame"]
