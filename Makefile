@@ -7,7 +7,7 @@ DB       ?= atlas.duckdb
 DEMO_SIZE ?= medium
 DEMO_DIR := data/demo-$(DEMO_SIZE)
 
-.PHONY: install demo test typecheck bench clean dist java-deps
+.PHONY: install demo test lint typecheck bench clean dist java-deps
 
 include mk/web.mk
 
@@ -33,12 +33,17 @@ demo: install $(DEMO_DIR)/dataset.json
 java-deps:
 	@command -v java >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q openjdk-17-jre-headless; }
 
-test: install browser-deps java-deps
+# The habits of the field run with every test: ruff (lint and format) and mypy, then the whole suite.
+test: install browser-deps java-deps lint typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# mypy over the packages that pass it (the [tool.mypy] section of pyproject.toml)
+lint: install
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
+
+# mypy over analytics, model and storage (the [tool.mypy] section of pyproject.toml)
 typecheck: install
-	$(BIN)/python -m mypy src/chainatlas/analytics src/chainatlas/model src/chainatlas/storage
+	$(BIN)/python -m mypy
 
 bench: install
 	$(BIN)/python bench/bench_core.py

@@ -51,8 +51,16 @@ DATA = HERE / ".data"
 RESULTS = HERE / "results"
 BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 P95_BUDGET_MS = 50.0
 RENDER_BUDGET_MS = 2000.0
 
@@ -67,7 +75,9 @@ def ensure_atlas(scale: str, seed: int) -> Path:
         return db
     cli = str(BIN / "chainatlas")
     if not (data / "dataset.json").exists():
-        subprocess.run([cli, "demo-data", "--scale", scale, "--seed", str(seed), "--out", str(data)], check=True)
+        subprocess.run(
+            [cli, "demo-data", "--scale", scale, "--seed", str(seed), "--out", str(data)], check=True
+        )
     tmp = db.with_suffix(".tmp.duckdb")
     tmp.unlink(missing_ok=True)
     subprocess.run([cli, "--db", str(tmp), "load-dir", str(data)], check=True)
@@ -108,28 +118,50 @@ def naive_app(db: Path):
         df = df[(df["scale"] == scale) & (df["chain"] == chain) & (df["segment"] == segment)]
         wide = df.pivot_table(index="unit", columns="attr", values="value", aggfunc="sum", fill_value=0.0)
         out = names.merge(wide.reset_index(), on="unit", how="left").fillna(0.0)
-        return {"synthetic": synthetic, "scale": scale, "period": year, "total": len(out),
-                "data": out.to_dict("records")}
+        return {
+            "synthetic": synthetic,
+            "scale": scale,
+            "period": year,
+            "total": len(out),
+            "data": out.to_dict("records"),
+        }
 
     @app.get("/api/edges")
-    def edges(layer: str, scale: str = "city", period: int | None = None, chain: str = "*", segment: str = "*",
-              limit: int = 10_000, offset: int = 0) -> dict:
+    def edges(
+        layer: str,
+        scale: str = "city",
+        period: int | None = None,
+        chain: str = "*",
+        segment: str = "*",
+        limit: int = 10_000,
+        offset: int = 0,
+    ) -> dict:
         with open_backend(db, read_only=True) as b:
             year = period or latest(b)
             t = b.table("layer_edges")
             df = b.execute(t.filter(t.year == year))
             names = query.units(b, scale).set_index("unit")
             synthetic = query.dataset_info(b)["contains_synthetic"]
-        df = df[(df["layer"] == layer) & (df["scale"] == scale) & (df["chain"] == chain)
-                & (df["segment"] == segment)]
+        df = df[
+            (df["layer"] == layer)
+            & (df["scale"] == scale)
+            & (df["chain"] == chain)
+            & (df["segment"] == segment)
+        ]
         g = df.groupby(["src", "dst"], as_index=False)[["n", "value"]].sum()
         g = g.sort_values(["n", "value", "src", "dst"], ascending=[False, False, True, True])
         for end in ("src", "dst"):
             g[f"{end}_name_zh"] = g[end].map(names["name_zh"])
             g[f"{end}_name_en"] = g[end].map(names["name_en"])
-        page = g.iloc[offset:offset + limit]
-        return {"synthetic": synthetic, "layer": layer, "scale": scale, "period": year, "total": len(g),
-                "data": page.to_dict("records")}
+        page = g.iloc[offset : offset + limit]
+        return {
+            "synthetic": synthetic,
+            "layer": layer,
+            "scale": scale,
+            "period": year,
+            "total": len(g),
+            "data": page.to_dict("records"),
+        }
 
     @app.get("/api/places/{unit}")
     def place(unit: str, scale: str = "city", period: int | None = None) -> dict:
@@ -139,20 +171,38 @@ def naive_app(db: Path):
             e = b.execute(te.filter(te.year == year))
             n = b.execute(tn.filter(tn.year == year))
             synthetic = query.dataset_info(b)["contains_synthetic"]
-        e = e[(e["scale"] == scale) & (e["chain"] == "*") & (e["segment"] == "*")
-              & ((e["src"] == unit) | (e["dst"] == unit))]
+        e = e[
+            (e["scale"] == scale)
+            & (e["chain"] == "*")
+            & (e["segment"] == "*")
+            & ((e["src"] == unit) | (e["dst"] == unit))
+        ]
         n = n[(n["scale"] == scale) & (n["chain"] == "*") & (n["segment"] == "*")]
         wide = n.pivot_table(index="unit", columns="attr", values="value", aggfunc="sum", fill_value=0.0)
-        ind = [{"attr": a, "value": float(wide.at[unit, a]) if unit in wide.index else 0.0,
-                "rank": int((wide[a] > wide.at[unit, a]).sum() + 1) if unit in wide.index else None}
-               for a in wide.columns]
+        ind = [
+            {
+                "attr": a,
+                "value": float(wide.at[unit, a]) if unit in wide.index else 0.0,
+                "rank": int((wide[a] > wide.at[unit, a]).sum() + 1) if unit in wide.index else None,
+            }
+            for a in wide.columns
+        ]
         layers = {}
         for layer, g in e.groupby("layer"):
             partner = g["dst"].where(g["src"] == unit, g["src"])
             top = g.assign(partner=partner).groupby("partner")["n"].sum().sort_values(ascending=False)
-            layers[layer] = {"partners": len(top), "top": [{"unit": k, "n": float(v)} for k, v in top.head(5).items()]}
-        return {"synthetic": synthetic, "unit": unit, "period": year, "indicators": ind, "layers": layers,
-                "rows": len(pd.Index(e.index))}
+            layers[layer] = {
+                "partners": len(top),
+                "top": [{"unit": k, "n": float(v)} for k, v in top.head(5).items()],
+            }
+        return {
+            "synthetic": synthetic,
+            "unit": unit,
+            "period": year,
+            "indicators": ind,
+            "layers": layers,
+            "rows": len(pd.Index(e.index)),
+        }
 
     return app
 
@@ -222,16 +272,27 @@ def request_mix(meta: dict, places: list[str], seed: int) -> dict[str, list[str]
     return {
         "meta": ["/api/meta"],
         "geo": ["/api/geo?scale=city"],
-        "nodes": [f"/api/nodes?scale={s}&period={p}" for s in ("city", "province", "county") for p in periods],
-        "edges": [f"/api/edges?layer={la}&scale={s}&period={p}&limit=500" for la in layers
-                  for s in ("city", "province") for p in periods],
-        "place": [f"/api/places/{u}?scale=city&period={p}" for u in rnd.sample(places, min(12, len(places)))
-                  for p in periods[-3:]],
+        "nodes": [
+            f"/api/nodes?scale={s}&period={p}" for s in ("city", "province", "county") for p in periods
+        ],
+        "edges": [
+            f"/api/edges?layer={la}&scale={s}&period={p}&limit=500"
+            for la in layers
+            for s in ("city", "province")
+            for p in periods
+        ],
+        "place": [
+            f"/api/places/{u}?scale=city&period={p}"
+            for u in rnd.sample(places, min(12, len(places)))
+            for p in periods[-3:]
+        ],
         "matrix": [f"/api/chains/{c}/matrix?scale=city&period={p}" for c in chains for p in periods[-3:]],
     }
 
 
-def draw(mix: dict[str, list[str]], endpoints: list[str], n_requests: int, seed: int) -> list[tuple[str, str]]:
+def draw(
+    mix: dict[str, list[str]], endpoints: list[str], n_requests: int, seed: int
+) -> list[tuple[str, str]]:
     """``n_requests`` drawn from the mix, every endpoint equally often, in random order."""
     rnd = random.Random(seed)
     todo = [(ep, rnd.choice(mix[ep])) for ep in (endpoints * (n_requests // len(endpoints) + 1))[:n_requests]]
@@ -255,8 +316,9 @@ class _Conn:
     async def get(self, path: str) -> tuple[int, int]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAccept-Encoding: gzip\r\n\r\n"
-                          .encode("latin-1"))
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\nAccept-Encoding: gzip\r\n\r\n".encode("latin-1")
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = 0
@@ -271,7 +333,9 @@ class _Conn:
             self.writer.close()
 
 
-async def run_load(url: str, todo: list[tuple[str, str]], endpoints: list[str], clients: int) -> dict[str, list[float]]:
+async def run_load(
+    url: str, todo: list[tuple[str, str]], endpoints: list[str], clients: int
+) -> dict[str, list[float]]:
     """Send ``todo`` (endpoint, path) with ``clients`` concurrent connections; latencies in ms per endpoint."""
     host, port = url.removeprefix("http://").split(":")
     times: dict[str, list[float]] = {ep: [] for ep in endpoints}
@@ -307,8 +371,16 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def summary(times: dict[str, list[float]]) -> dict[str, dict]:
-    return {ep: {"n": len(v), "p50_ms": pct(v, 50), "p95_ms": pct(v, 95), "p99_ms": pct(v, 99),
-                 "mean_ms": statistics.fmean(v) if v else float("nan")} for ep, v in times.items()}
+    return {
+        ep: {
+            "n": len(v),
+            "p50_ms": pct(v, 50),
+            "p95_ms": pct(v, 95),
+            "p99_ms": pct(v, 99),
+            "mean_ms": statistics.fmean(v) if v else float("nan"),
+        }
+        for ep, v in times.items()
+    }
 
 
 # ---------------------------------------------------------------------------------------------- page
@@ -337,8 +409,12 @@ def main() -> int:
     ap.add_argument("--db", type=Path, help="use this built atlas instead of generating one")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=20000, help="timed requests for the product server")
-    ap.add_argument("--slow-requests", type=int, default=400,
-                    help="timed requests for the slow servers (naive baseline, cache off)")
+    ap.add_argument(
+        "--slow-requests",
+        type=int,
+        default=400,
+        help="timed requests for the slow servers (naive baseline, cache off)",
+    )
     ap.add_argument("--page-loads", type=int, default=5)
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -348,8 +424,11 @@ def main() -> int:
         return 0
 
     db = a.db or ensure_atlas(a.scale, a.seed)
-    print(f"atlas: {db} ({db.stat().st_size / 2**20:.0f} MB); {a.clients} concurrent clients; "
-          f"{os.cpu_count()} cores", flush=True)
+    print(
+        f"atlas: {db} ({db.stat().st_size / 2**20:.0f} MB); {a.clients} concurrent clients; "
+        f"{os.cpu_count()} cores",
+        flush=True,
+    )
     servers = {k: Server(k, db) for k in ("atlas", "atlas-nocache", "naive")}
     results: dict = {"scale": a.scale, "seed": a.seed, "db": str(db), "clients": a.clients, "servers": {}}
     try:
@@ -358,8 +437,12 @@ def main() -> int:
         import httpx
 
         meta = httpx.get(servers["atlas"].url + "/api/meta").json()
-        places = [r["unit"] for r in httpx.get(servers["atlas"].url + "/api/places",
-                                                params={"scale": "city", "proper": True}).json()["data"]]
+        places = [
+            r["unit"]
+            for r in httpx.get(
+                servers["atlas"].url + "/api/places", params={"scale": "city", "proper": True}
+            ).json()["data"]
+        ]
         mix = request_mix(meta, places, a.seed)
         all_eps = list(mix)
         naive_eps = ["meta", "nodes", "edges", "place"]
@@ -383,11 +466,14 @@ def main() -> int:
             results["servers"][name] = entry
             print(f"\n{name}: {n} requests in {wall:.1f}s ({n / wall:.0f} req/s)", flush=True)
             for ep, st in entry["steady"].items():
-                cold_txt = (f"   cold p95 {entry['cold'][ep]['p95_ms']:7.1f}" if "cold" in entry else "")
+                cold_txt = f"   cold p95 {entry['cold'][ep]['p95_ms']:7.1f}" if "cold" in entry else ""
                 if "single_client" in entry:
                     cold_txt = f"   1 client p50 {entry['single_client'][ep]['p50_ms']:6.1f}"
-                print(f"  {ep:<7} p50 {st['p50_ms']:7.1f}  p95 {st['p95_ms']:7.1f}  p99 {st['p99_ms']:7.1f} ms"
-                      f"{cold_txt}", flush=True)
+                print(
+                    f"  {ep:<7} p50 {st['p50_ms']:7.1f}  p95 {st['p95_ms']:7.1f}  p99 {st['p99_ms']:7.1f} ms"
+                    f"{cold_txt}",
+                    flush=True,
+                )
         renders = page_renders(servers["atlas"].url, a.page_loads)
         results["first_render_ms"] = renders
     finally:
@@ -401,18 +487,28 @@ def main() -> int:
     for ep in atlas:
         nv = naive.get(ep, {}).get("p95_ms")
         ratio = f"{nv / atlas[ep]['p95_ms']:8.0f}x" if nv else "        –"
-        print(f"  {ep:<7} {atlas[ep]['p95_ms']:8.1f}   {nocache[ep]['p95_ms']:11.1f}   "
-              f"{nv if nv else float('nan'):9.1f}   {ratio}")
+        print(
+            f"  {ep:<7} {atlas[ep]['p95_ms']:8.1f}   {nocache[ep]['p95_ms']:11.1f}   "
+            f"{nv if nv else float('nan'):9.1f}   {ratio}"
+        )
     worst = max(v["p95_ms"] for v in atlas.values())
     render = max(results["first_render_ms"])
     ok_api = worst <= P95_BUDGET_MS
     ok_render = render <= RENDER_BUDGET_MS
-    results["verdict"] = {"api_p95_worst_ms": worst, "api_ok": ok_api, "first_render_worst_ms": render,
-                          "render_ok": ok_render}
-    print(f"\nAPI p95 (worst endpoint, steady state): {worst:.1f} ms — budget {P95_BUDGET_MS:.0f} ms: "
-          f"{'OK' if ok_api else 'OVER'}")
-    print(f"map first meaningful render: {', '.join(f'{x:.0f}' for x in renders)} ms (worst {render:.0f}) — "
-          f"budget {RENDER_BUDGET_MS:.0f} ms: {'OK' if ok_render else 'OVER'}")
+    results["verdict"] = {
+        "api_p95_worst_ms": worst,
+        "api_ok": ok_api,
+        "first_render_worst_ms": render,
+        "render_ok": ok_render,
+    }
+    print(
+        f"\nAPI p95 (worst endpoint, steady state): {worst:.1f} ms — budget {P95_BUDGET_MS:.0f} ms: "
+        f"{'OK' if ok_api else 'OVER'}"
+    )
+    print(
+        f"map first meaningful render: {', '.join(f'{x:.0f}' for x in renders)} ms (worst {render:.0f}) — "
+        f"budget {RENDER_BUDGET_MS:.0f} ms: {'OK' if ok_render else 'OVER'}"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench_api.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0 if ok_api and ok_render else 1

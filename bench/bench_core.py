@@ -61,8 +61,14 @@ def child_build(db: Path) -> dict:
         sec = time.perf_counter() - t
         where = f"AND year IN ({','.join(map(str, _years()))})" if _years() else ""
         totals = b.sql(f"SELECT layer, scale, sum(n) n FROM layer_edges WHERE chain='*' {where} GROUP BY ALL")
-    return {"seconds": sec, "steps": rep.seconds, "facts": rep.facts, "edges": rep.edges,
-            "peak_mb": _peak_mb(), "totals": totals.round(6).to_dict("records")}
+    return {
+        "seconds": sec,
+        "steps": rep.seconds,
+        "facts": rep.facts,
+        "edges": rep.edges,
+        "peak_mb": _peak_mb(),
+        "totals": totals.round(6).to_dict("records"),
+    }
 
 
 def child_pandas(db: Path) -> dict:
@@ -72,13 +78,29 @@ def child_pandas(db: Path) -> dict:
     from chainatlas.storage.base import open_backend
 
     with open_backend(db, read_only=True) as b:
-        names = ["raw_firms", "raw_flows", "raw_alliances", "raw_papers_parties", "raw_patents_parties",
-                 "raw_patents", "raw_patent_transfers", "raw_tech_contracts", "raw_supply_links",
-                 "raw_investments", "raw_enclaves", "raw_services", "raw_tax"]
+        names = [
+            "raw_firms",
+            "raw_flows",
+            "raw_alliances",
+            "raw_papers_parties",
+            "raw_patents_parties",
+            "raw_patents",
+            "raw_patent_transfers",
+            "raw_tech_contracts",
+            "raw_supply_links",
+            "raw_investments",
+            "raw_enclaves",
+            "raw_services",
+            "raw_tax",
+        ]
         yrs = _years()
         dated = lambda n: yrs and n not in ("raw_firms", "raw_alliances")
-        raw = {n: b.sql(f'SELECT * FROM "{n}"' + (f" WHERE year IN ({','.join(map(str, yrs))})" if dated(n) else ""))
-               for n in names}
+        raw = {
+            n: b.sql(
+                f'SELECT * FROM "{n}"' + (f" WHERE year IN ({','.join(map(str, yrs))})" if dated(n) else "")
+            )
+            for n in names
+        }
         raw["_first_year"] = int(b.sql("SELECT min(year) y FROM batch_years")["y"].iloc[0])
         lookup = b.sql("SELECT * FROM seg_lookup")
         units = b.sql("SELECT * FROM scale_units")
@@ -90,12 +112,20 @@ def child_pandas(db: Path) -> dict:
     edges = pandas_build.layer_edges(facts, lookup, units)
     sec = time.perf_counter() - t
     totals = edges[edges["chain"] == "*"].groupby(["layer", "scale"], as_index=False)["n"].sum()
-    return {"seconds": sec, "facts_seconds": t_facts, "facts": len(facts), "edges": len(edges),
-            "peak_mb": _peak_mb(), "totals": totals.round(6).to_dict("records")}
+    return {
+        "seconds": sec,
+        "facts_seconds": t_facts,
+        "facts": len(facts),
+        "edges": len(edges),
+        "peak_mb": _peak_mb(),
+        "totals": totals.round(6).to_dict("records"),
+    }
 
 
 def _run(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:  # e.g. the pandas baseline killed for running out of memory
         return {"failed": f"exit status {out.returncode}", "stderr": out.stderr[-2000:]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -126,12 +156,17 @@ def main() -> None:
         generate(data, size=a.size, seed=a.seed)
         print(f"generated {a.size} dataset in {time.perf_counter() - t:.0f}s", flush=True)
     med = statistics.median
-    ings = [] if a.skip_ingest and db.exists() else [_run("ingest", str(data), str(db)) for _ in range(a.repeat)]
+    ings = (
+        [] if a.skip_ingest and db.exists() else [_run("ingest", str(data), str(db)) for _ in range(a.repeat)]
+    )
     if ings:
         secs = [i["seconds"] for i in ings]
-        print(f"ingest: {ings[0]['rows']:,} rows in median {med(secs):.1f}s ({min(secs):.1f}–{max(secs):.1f}s "
-              f"over {len(ings)} runs) = {ings[0]['rows'] / med(secs):,.0f} rows/s, peak "
-              f"{max(i['peak_mb'] for i in ings):,.0f} MB", flush=True)
+        print(
+            f"ingest: {ings[0]['rows']:,} rows in median {med(secs):.1f}s ({min(secs):.1f}–{max(secs):.1f}s "
+            f"over {len(ings)} runs) = {ings[0]['rows'] / med(secs):,.0f} rows/s, peak "
+            f"{max(i['peak_mb'] for i in ings):,.0f} MB",
+            flush=True,
+        )
     result = {"size": a.size, "seed": a.seed, "ingest": ings}
     if a.skip_build:
         _save(f"{a.size}-ingest", result)
@@ -141,9 +176,12 @@ def main() -> None:
     b_edges = med([b["steps"]["facts"] + b["steps"]["edges"] for b in builds])
     steps = {k: med([b["steps"][k] for b in builds]) for k in builds[0]["steps"]}
     print("build steps (median s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
-    print(f"build (all layers × 5 scales × 10 periods, nodes too): median {b_total:.1f}s; facts+edges "
-          f"{b_edges:.1f}s; {builds[0]['facts']:,} facts → {builds[0]['edges']:,} layer edges; peak "
-          f"{max(b['peak_mb'] for b in builds):,.0f} MB", flush=True)
+    print(
+        f"build (all layers × 5 scales × 10 periods, nodes too): median {b_total:.1f}s; facts+edges "
+        f"{b_edges:.1f}s; {builds[0]['facts']:,} facts → {builds[0]['edges']:,} layer edges; peak "
+        f"{max(b['peak_mb'] for b in builds):,.0f} MB",
+        flush=True,
+    )
     result["build"] = builds
     if not a.skip_pandas:
         pds = []
@@ -158,9 +196,13 @@ def main() -> None:
     if not a.skip_pandas and pds:
         p_total = med([p["seconds"] for p in pds])
         same = sorted(map(tuple, (d.values() for d in builds[0]["totals"]))) == sorted(
-            map(tuple, (d.values() for d in pds[0]["totals"])))
-        print(f"pandas baseline facts+edges: median {p_total:.1f}s, peak {max(p['peak_mb'] for p in pds):,.0f} MB; "
-              f"ratio pandas / chainatlas = {p_total / b_edges:.1f}x; layer totals equal: {same}", flush=True)
+            map(tuple, (d.values() for d in pds[0]["totals"]))
+        )
+        print(
+            f"pandas baseline facts+edges: median {p_total:.1f}s, peak {max(p['peak_mb'] for p in pds):,.0f} MB; "
+            f"ratio pandas / chainatlas = {p_total / b_edges:.1f}x; layer totals equal: {same}",
+            flush=True,
+        )
     _save(a.size, result)
 
 

@@ -61,8 +61,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from chainatlas.analytics import networks as N
 
-LAYERS = {"symbiosis": False, "knowledge": False, "innovation": False, "industry": True, "service": True,
-          "value": True}
+LAYERS = {
+    "symbiosis": False,
+    "knowledge": False,
+    "innovation": False,
+    "industry": True,
+    "service": True,
+    "value": True,
+}
 SCALES = ("county", "city", "province", "area", "region")
 PERIODS = range(2015, 2025)
 N_CITIES = 41
@@ -82,8 +88,18 @@ def city_graphs(seed: int = 0) -> list[tuple[pd.DataFrame, bool]]:
                 if not directed:
                     mask = np.triu(mask, 1)
                 s, d = np.nonzero(mask)
-                out.append((pd.DataFrame({"src": np.take(names, s), "dst": np.take(names, d),
-                                          "weight": rng.lognormal(0.0, 1.0, len(s))}), directed))
+                out.append(
+                    (
+                        pd.DataFrame(
+                            {
+                                "src": np.take(names, s),
+                                "dst": np.take(names, d),
+                                "weight": rng.lognormal(0.0, 1.0, len(s)),
+                            }
+                        ),
+                        directed,
+                    )
+                )
     return out
 
 
@@ -190,8 +206,15 @@ def top(x: np.ndarray, k: int = 100) -> np.ndarray:
 
 
 def row(task: str, ours: float, nx_s: float | None, goal: float, note: str = "") -> dict:
-    return {"task": task, "ours_s": ours, "networkx_s": nx_s, "ratio": (nx_s / ours) if nx_s else None,
-            "goal_s": goal, "met": ours <= goal and (nx_s is None or nx_s / ours >= 10), "note": note}
+    return {
+        "task": task,
+        "ours_s": ours,
+        "networkx_s": nx_s,
+        "ratio": (nx_s / ours) if nx_s else None,
+        "goal_s": goal,
+        "met": ours <= goal and (nx_s is None or nx_s / ours >= 10),
+        "note": note,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -200,8 +223,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="skip leidenalg on the 1M graph (~5 min)")
     ap.add_argument("--sections", default="1234", help="which of the sections 1-4 to run (default all)")
-    ap.add_argument("--networkx-full-leiden", action="store_true",
-                    help="also run NetworkX's louvain_communities on the full 1M-node graph (~10 min, ~6 GB)")
+    ap.add_argument(
+        "--networkx-full-leiden",
+        action="store_true",
+        help="also run NetworkX's louvain_communities on the full 1M-node graph (~10 min, ~6 GB)",
+    )
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()}; cores: {os.cpu_count()}")
     rows: list[dict] = []
@@ -214,10 +240,19 @@ def main() -> None:
         for e, d in graphs:
             networkx_metrics(e, d)
         nx_t = time.perf_counter() - t
-        rows.append(row("node_metrics, 300 graphs × 41 nodes", ours, nx_t, 5.0,
-                        f"{len(graphs)} graphs, mean {sum(len(e) for e, _ in graphs) / len(graphs):.0f} ties; "
-                        f"NetworkX once, all 300"))
-        print(f"[1] node metrics: ours {ours:.2f} s, NetworkX {nx_t:.2f} s; peak {peak_gb():.2f} GB", flush=True)
+        rows.append(
+            row(
+                "node_metrics, 300 graphs × 41 nodes",
+                ours,
+                nx_t,
+                5.0,
+                f"{len(graphs)} graphs, mean {sum(len(e) for e, _ in graphs) / len(graphs):.0f} ties; "
+                f"NetworkX once, all 300",
+            )
+        )
+        print(
+            f"[1] node metrics: ours {ours:.2f} s, NetworkX {nx_t:.2f} s; peak {peak_gb():.2f} GB", flush=True
+        )
 
     # 2. PageRank on 1M nodes / 5M ties incl. construction -------------------------------------------
     agree: dict = {}
@@ -262,15 +297,34 @@ def main() -> None:
         names_s = np.asarray(gs.vs["name"])
         nx_vec = np.array([prs.get(v, 0.0) for v in names_s.tolist()])
         agree["networkx_default_vs_tight_on_100k_same_order"] = bool((top(nx_vec) == top(tight_s)).all())
-        agree["networkx_default_vs_tight_on_100k_positions_differing"] = int((top(nx_vec) != top(tight_s)).sum())
-        rows.append(row("PageRank 1M nodes / 5M ties, incl. construction", ours_pr, nx_pr_extrap, 3.0,
-                        f"pagerank(edge DataFrame): coding + CSR + power iteration to L1 error <= 1e-10; "
-                        f"{g.vcount():,} nodes, {g.ecount():,} ties; NetworkX (construction + pagerank at its default "
-                        f"tol=1e-6) extrap. ×{g.ecount() / gs.ecount():.1f} from 100k nodes ({nx_small:.1f} s)"))
-        rows.append(row("  reference: build_graph + PRPACK (igraph path)", ours_igraph, nx_pr_extrap, 3.0,
-                        f"build {statistics.median(times_build):.2f} s + PRPACK {statistics.median(times_prpack):.2f} s"))
-        print(f"[2] PageRank: ours {ours_pr:.2f} s; NetworkX 100k {nx_small:.1f} s; top-100 {agree}; "
-              f"peak {peak_gb():.2f} GB", flush=True)
+        agree["networkx_default_vs_tight_on_100k_positions_differing"] = int(
+            (top(nx_vec) != top(tight_s)).sum()
+        )
+        rows.append(
+            row(
+                "PageRank 1M nodes / 5M ties, incl. construction",
+                ours_pr,
+                nx_pr_extrap,
+                3.0,
+                f"pagerank(edge DataFrame): coding + CSR + power iteration to L1 error <= 1e-10; "
+                f"{g.vcount():,} nodes, {g.ecount():,} ties; NetworkX (construction + pagerank at its default "
+                f"tol=1e-6) extrap. ×{g.ecount() / gs.ecount():.1f} from 100k nodes ({nx_small:.1f} s)",
+            )
+        )
+        rows.append(
+            row(
+                "  reference: build_graph + PRPACK (igraph path)",
+                ours_igraph,
+                nx_pr_extrap,
+                3.0,
+                f"build {statistics.median(times_build):.2f} s + PRPACK {statistics.median(times_prpack):.2f} s",
+            )
+        )
+        print(
+            f"[2] PageRank: ours {ours_pr:.2f} s; NetworkX 100k {nx_small:.1f} s; top-100 {agree}; "
+            f"peak {peak_gb():.2f} GB",
+            flush=True,
+        )
         del Gs, pr, pr_g
 
     # 3. Leiden on the same 1M graph -------------------------------------------------------------------
@@ -284,30 +338,59 @@ def main() -> None:
         nx_ld_small, nx_parts, nx_q_small = networkx_louvain(small)
         ours_ld_small, comm_small = timed(partial(N.leiden, N.build_graph(small, directed=False), seed=0), 1)
         nx_ld_extrap = nx_ld_small * (g.ecount() / gs.ecount())
-        note = (f"igraph C Leiden, modularity of the undirected ties (w_ij + w_ji), 2 iterations: Q = "
-                f"{comm.modularity:.4f}, {comm.n_communities} communities (undirected build {build_u:.1f} s, not timed). "
-                f"Baseline NetworkX louvain_communities (NetworkX has no Leiden), extrap. ×{g.ecount() / gs.ecount():.1f} "
-                f"from 100k nodes ({nx_ld_small:.1f} s). On that 100k graph: NetworkX Q = {nx_q_small:.4f} "
-                f"({len(nx_parts)} communities) vs ours Q = {comm_small.modularity:.4f} ({comm_small.n_communities}) in "
-                f"{ours_ld_small:.1f} s")
+        note = (
+            f"igraph C Leiden, modularity of the undirected ties (w_ij + w_ji), 2 iterations: Q = "
+            f"{comm.modularity:.4f}, {comm.n_communities} communities (undirected build {build_u:.1f} s, not timed). "
+            f"Baseline NetworkX louvain_communities (NetworkX has no Leiden), extrap. ×{g.ecount() / gs.ecount():.1f} "
+            f"from 100k nodes ({nx_ld_small:.1f} s). On that 100k graph: NetworkX Q = {nx_q_small:.4f} "
+            f"({len(nx_parts)} communities) vs ours Q = {comm_small.modularity:.4f} ({comm_small.n_communities}) in "
+            f"{ours_ld_small:.1f} s"
+        )
         rows.append(row("Leiden 1M nodes / 5M ties", ours_ld, nx_ld_extrap, 30.0, note))
-        rows.append(row("  Leiden from the directed graph (conversion timed)", ours_ld_dir, nx_ld_extrap, 30.0,
-                        f"Q = {comm_dir.modularity:.4f} (directed {comm_dir.modularity_directed:.3f}), "
-                        f"{comm_dir.n_communities} communities; 1 run"))
-        print(f"[3] Leiden: ours {ours_ld:.1f} s (Q {comm.modularity:.4f}); NetworkX louvain 100k {nx_ld_small:.1f} s "
-              f"(Q {nx_q_small:.4f}, ours there {comm_small.modularity:.4f}); peak {peak_gb():.2f} GB", flush=True)
+        rows.append(
+            row(
+                "  Leiden from the directed graph (conversion timed)",
+                ours_ld_dir,
+                nx_ld_extrap,
+                30.0,
+                f"Q = {comm_dir.modularity:.4f} (directed {comm_dir.modularity_directed:.3f}), "
+                f"{comm_dir.n_communities} communities; 1 run",
+            )
+        )
+        print(
+            f"[3] Leiden: ours {ours_ld:.1f} s (Q {comm.modularity:.4f}); NetworkX louvain 100k {nx_ld_small:.1f} s "
+            f"(Q {nx_q_small:.4f}, ours there {comm_small.modularity:.4f}); peak {peak_gb():.2f} GB",
+            flush=True,
+        )
         if not args.quick:
             t_la, comm_la = timed(partial(N.leiden, g, seed=0, objective="directed"), 1)
-            rows.append(row("Leiden 1M, directed objective (leidenalg)", t_la, None, 30.0,
-                            f"directed modularity {comm_la.modularity:.3f}, {comm_la.n_communities} communities; "
-                            f"1 run; reference, not the default"))
+            rows.append(
+                row(
+                    "Leiden 1M, directed objective (leidenalg)",
+                    t_la,
+                    None,
+                    30.0,
+                    f"directed modularity {comm_la.modularity:.3f}, {comm_la.n_communities} communities; "
+                    f"1 run; reference, not the default",
+                )
+            )
             print(f"[3b] leidenalg directed: {t_la:.1f} s", flush=True)
         if args.networkx_full_leiden:
             nx_full, full_parts, q_full = networkx_louvain(big)
-            rows.append(row("Leiden 1M vs NetworkX louvain at full size (measured)", ours_ld, nx_full, 30.0,
-                            f"NetworkX Q = {q_full:.4f} ({len(full_parts)} communities), 1 run, construction not "
-                            f"timed; ours Q = {comm.modularity:.4f}"))
-            print(f"[3c] NetworkX louvain 1M: {nx_full:.0f} s, Q {q_full:.4f}; peak {peak_gb():.2f} GB", flush=True)
+            rows.append(
+                row(
+                    "Leiden 1M vs NetworkX louvain at full size (measured)",
+                    ours_ld,
+                    nx_full,
+                    30.0,
+                    f"NetworkX Q = {q_full:.4f} ({len(full_parts)} communities), 1 run, construction not "
+                    f"timed; ours Q = {comm.modularity:.4f}",
+                )
+            )
+            print(
+                f"[3c] NetworkX louvain 1M: {nx_full:.0f} s, Q {q_full:.4f}; peak {peak_gb():.2f} GB",
+                flush=True,
+            )
     if "2" in args.sections or "3" in args.sections:
         del g, big
 
@@ -335,27 +418,44 @@ def main() -> None:
             ("unweighted (BFS), 2 threads", {"weight": None, "n_jobs": 2}, nx_u),
         ]:
             ours_bt, _ = timed(partial(N.sampled_betweenness, gm, 1000, seed=0, **kwargs), 1)
-            rows.append(row(f"sampled betweenness 1,000 src, 100k: {label}", ours_bt, nx_t, 15.0,
-                            f"{size}; 1 run; Numba compile/cache load before timing {jit_s:.1f} s; NetworkX "
-                            f"k={k_nx} extrap. ×{1000 // k_nx}"))
-            print(f"[4] sampled betweenness {label}: ours {ours_bt:.2f} s; NetworkX extrap. {nx_t:.0f} s; "
-                  f"peak {peak_gb():.2f} GB", flush=True)
+            rows.append(
+                row(
+                    f"sampled betweenness 1,000 src, 100k: {label}",
+                    ours_bt,
+                    nx_t,
+                    15.0,
+                    f"{size}; 1 run; Numba compile/cache load before timing {jit_s:.1f} s; NetworkX "
+                    f"k={k_nx} extrap. ×{1000 // k_nx}",
+                )
+            )
+            print(
+                f"[4] sampled betweenness {label}: ours {ours_bt:.2f} s; NetworkX extrap. {nx_t:.0f} s; "
+                f"peak {peak_gb():.2f} GB",
+                flush=True,
+            )
 
     # table ----------------------------------------------------------------------------------------------
     print()
     print(f"{'task':<62} {'ours (s)':>9} {'NetworkX (s)':>13} {'ratio':>8} {'goal (s)':>8}  met")
     for r in rows:
         nx_txt = "-" if r["networkx_s"] is None else f"{r['networkx_s']:.1f}"
-        ratio = "-" if r["ratio"] is None else f"{r['ratio']:.1f}×" if r["ratio"] < 20 else f"{r['ratio']:.0f}×"
-        print(f"{r['task']:<62} {r['ours_s']:>9.2f} {nx_txt:>13} {ratio:>8} {r['goal_s']:>8.0f}  "
-              f"{'yes' if r['met'] else 'NO'}")
+        ratio = (
+            "-" if r["ratio"] is None else f"{r['ratio']:.1f}×" if r["ratio"] < 20 else f"{r['ratio']:.0f}×"
+        )
+        print(
+            f"{r['task']:<62} {r['ours_s']:>9.2f} {nx_txt:>13} {ratio:>8} {r['goal_s']:>8.0f}  "
+            f"{'yes' if r['met'] else 'NO'}"
+        )
         print(f"    {r['note']}")
     print(f"\nPageRank top-100 agreement: {agree}")
     print(f"peak memory (max RSS): {peak_gb():.2f} GB; load average at end: {os.getloadavg()}")
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "networks.json").write_text(json.dumps({"rows": rows, "pagerank_top100": agree,
-                                                   "peak_gb": peak_gb()}, indent=1, ensure_ascii=False))
+    (out / "networks.json").write_text(
+        json.dumps(
+            {"rows": rows, "pagerank_top100": agree, "peak_gb": peak_gb()}, indent=1, ensure_ascii=False
+        )
+    )
 
 
 if __name__ == "__main__":

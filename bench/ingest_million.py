@@ -70,7 +70,9 @@ def _million(kind: str, path, seed: int = 0) -> None:
 def million_rows_per_second(tmp_path, kind):
     path = tmp_path / f"{kind}.csv"
     _million(kind, path)
-    parse_file(kind, f"{os.path.dirname(__file__)}/../tests/fixtures/ingest/{kind}.csv")  # load code tables once
+    parse_file(
+        kind, f"{os.path.dirname(__file__)}/../tests/fixtures/ingest/{kind}.csv"
+    )  # load code tables once
 
     t0 = time.perf_counter()
     pv.read_csv(path, convert_options=pv.ConvertOptions(column_types={}, strings_can_be_null=True))
@@ -85,8 +87,10 @@ def million_rows_per_second(tmp_path, kind):
         assert batch.rows_read == N
         del batch
     rate = N / best
-    print(f"{kind}: {rate:,.0f} rows/s (best of 2: {best:.2f} s; bare pyarrow read {baseline:.2f} s, "
-          f"ratio {best / baseline:.1f}x; goal {MIN_ROWS_PER_S:,.0f} rows/s)")
+    print(
+        f"{kind}: {rate:,.0f} rows/s (best of 2: {best:.2f} s; bare pyarrow read {baseline:.2f} s, "
+        f"ratio {best / baseline:.1f}x; goal {MIN_ROWS_PER_S:,.0f} rows/s)"
+    )
 
 
 if __name__ == "__main__":

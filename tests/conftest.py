@@ -25,7 +25,9 @@ INGEST_FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 @pytest.fixture(scope="session")
 def fixture_maker() -> ModuleType:
     """``tests/fixtures/ingest/make_fixtures.py``, the script that writes the committed ingest fixtures."""
-    spec = importlib.util.spec_from_file_location("make_ingest_fixtures", INGEST_FIXTURES / "make_fixtures.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_ingest_fixtures", INGEST_FIXTURES / "make_fixtures.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -22,7 +22,9 @@ def _run(*args: str) -> object:
 
 def _analyze(built_db: Path, tmp_path: Path, topic: str, *args: str, fmt: str = "json") -> dict:
     out = tmp_path / f"{topic}.{fmt}"
-    r = _run("--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args, "-f", fmt, "-o", str(out))
+    r = _run(
+        "--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args, "-f", fmt, "-o", str(out)
+    )
     assert r.exit_code == 0, r.output
     if fmt == "json":
         doc = json.loads(out.read_text(encoding="utf-8"))
@@ -65,8 +67,18 @@ def test_analyze_communities(built_db: Path, tmp_path: Path) -> None:
 
 
 def test_analyze_communities_rejects_province_scale(built_db: Path, tmp_path: Path) -> None:
-    r = _run("--db", str(built_db), "analyze", "communities", "--layer", "innovation", "--scale", "province",
-             "-o", str(tmp_path / "c.csv"))
+    r = _run(
+        "--db",
+        str(built_db),
+        "analyze",
+        "communities",
+        "--layer",
+        "innovation",
+        "--scale",
+        "province",
+        "-o",
+        str(tmp_path / "c.csv"),
+    )
     assert r.exit_code == 2 and "--scale" in r.output and "'city', 'county'" in r.output
 
 
@@ -186,7 +198,8 @@ def test_calc_bad_number_names_row_and_column(tmp_path: Path) -> None:
 def test_calc_reads_xlsx_and_writes_csv_with_sidecar(tmp_path: Path) -> None:
     src = tmp_path / "io.xlsx"
     pd.DataFrame({"sector": ["S1", "S2"], "S1": [150, 200], "S2": [500, 100], "x": [1000, 2000]}).to_excel(
-        src, index=False)
+        src, index=False
+    )
     out = tmp_path / "ghosh.csv"
     r = _run("calc", "ghosh", "--input", str(src), "-o", str(out))
     assert r.exit_code == 0, r.output
@@ -214,8 +227,18 @@ def test_calc_help_shows_an_example_that_runs(method: str, tmp_path: Path) -> No
 
 def test_unknown_parameter_is_an_error_naming_it(built_db: Path, tmp_path: Path) -> None:
     # the CLI offers only a topic's own options, and the library refuses one a topic does not take
-    r = _run("--db", str(built_db), "analyze", "network", "--layer", "innovation", "--attr", "x",
-             "-o", str(tmp_path / "n.csv"))
+    r = _run(
+        "--db",
+        str(built_db),
+        "analyze",
+        "network",
+        "--layer",
+        "innovation",
+        "--attr",
+        "x",
+        "-o",
+        str(tmp_path / "n.csv"),
+    )
     assert r.exit_code == 2 and "--attr" in r.output and not (tmp_path / "n.csv").exists()
     from chainatlas.errors import ConfigError
     from chainatlas.storage.base import open_backend
@@ -235,7 +258,9 @@ def test_calc_extraction_loss(tmp_path: Path) -> None:
 def test_calc_qap_unknown_layer(tmp_path: Path) -> None:
     src = tmp_path / "m.csv"
     src.write_text(_example("qap"), encoding="utf-8")
-    r = _run("calc", "qap", "--input", str(src), "--x", "innovation", "--y", "value", "-o", str(tmp_path / "q.csv"))
+    r = _run(
+        "calc", "qap", "--input", str(src), "--x", "innovation", "--y", "value", "-o", str(tmp_path / "q.csv")
+    )
     assert r.exit_code != 0 and "'value'" in r.output and "industry" in r.output
 
 
@@ -286,6 +311,8 @@ def test_calc_moran_needs_exactly_one_weights_source(tmp_path: Path) -> None:
     src = tmp_path / "v.csv"
     src.write_text("id,value,lon,lat\na,1,120,30\nb,2,121,31\n", encoding="utf-8")
     gal, _, _, _ = _stl()
-    r = _run("calc", "moran", "--input", str(src), "--k", "1", "--gal", str(gal), "-o", str(tmp_path / "m.csv"))
+    r = _run(
+        "calc", "moran", "--input", str(src), "--k", "1", "--gal", str(gal), "-o", str(tmp_path / "m.csv")
+    )
     assert r.exit_code == 1 and "--k: moran needs one source of spatial weights" in r.output
     assert "got gal_file, k" in r.output and not (tmp_path / "m.csv").exists()

@@ -87,16 +87,23 @@ def test_spillover_rejects_county_scale(atlas) -> None:
 @pytest.mark.parametrize("topic,args", [("chains", ["--chain", "bio"]), ("spillover", [])])
 def test_cli(built_db: Path, tmp_path: Path, topic: str, args: list[str]) -> None:
     out = tmp_path / f"{topic}.json"
-    r = CliRunner().invoke(main, ["--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args,
-                                  "-o", str(out)], prog_name="chainatlas", catch_exceptions=False)
+    r = CliRunner().invoke(
+        main,
+        ["--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args, "-o", str(out)],
+        prog_name="chainatlas",
+        catch_exceptions=False,
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["provenance"]["topic"] == topic and len(pd.DataFrame(doc["data"])) > 0
 
 
 def test_cli_chains_without_chain_fails_cleanly(built_db: Path, tmp_path: Path) -> None:
-    r = CliRunner().invoke(main, ["--db", str(built_db), "analyze", "chains", "-o", str(tmp_path / "c.csv")],
-                           prog_name="chainatlas")
+    r = CliRunner().invoke(
+        main,
+        ["--db", str(built_db), "analyze", "chains", "-o", str(tmp_path / "c.csv")],
+        prog_name="chainatlas",
+    )
     assert r.exit_code != 0 and "--chain" in r.output
 
 
@@ -111,12 +118,18 @@ def test_chains_topic_and_chain_view_agree_on_gaps(atlas, chain: str) -> None:
     for period in query.periods(atlas):
         for scale in SCALES:
             topic = an.analyze(atlas, "chains", chain=chain, period=period, scale=scale).summary["segments"]
-            view = {s["segment"]: s for s in views.chain_matrix(atlas, chain=chain, period=period,
-                                                                scale=scale)["segments"]}
+            view = {
+                s["segment"]: s
+                for s in views.chain_matrix(atlas, chain=chain, period=period, scale=scale)["segments"]
+            }
             assert list(topic) == list(view)
             for seg, v in topic.items():
                 w = view[seg]
-                assert (v["status"], v["choke"], v["basis"], v["n_cities"]) == \
-                    (w["status"], w["choke"], w["basis"], w["cities_present"]), (period, scale, seg)
+                assert (v["status"], v["choke"], v["basis"], v["n_cities"]) == (
+                    w["status"],
+                    w["choke"],
+                    w["basis"],
+                    w["cities_present"],
+                ), (period, scale, seg)
                 seen.add(v["status"])
     assert "broken" in seen or chain != "ic"  # the generator leaves one ic segment without producers

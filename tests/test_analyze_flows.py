@@ -50,16 +50,23 @@ def test_path_conserves_transfers_and_stages(atlas) -> None:
     assert data["transfers_total"].sum() == pytest.approx(len(raw)) == s["totals"]["transfers_total"]
     assert data["licences"].sum() == (raw["transfer_type"] == "license").sum()
     by_seg = data.groupby("segment")["transfers_total"].sum()
-    assert by_seg[by_seg > 0].to_dict() == pytest.approx(raw.groupby("segment").size().astype(float).to_dict())
+    assert by_seg[by_seg > 0].to_dict() == pytest.approx(
+        raw.groupby("segment").size().astype(float).to_dict()
+    )
     # origin: the transferor's city (adcode → city of its county)
-    cities = _sql(atlas, "SELECT adcode, unit FROM scale_units WHERE scale = 'city'").set_index("adcode")["unit"]
+    cities = _sql(atlas, "SELECT adcode, unit FROM scale_units WHERE scale = 'city'").set_index("adcode")[
+        "unit"
+    ]
     by_city = raw["from_adcode"].map(cities).value_counts()
     got = data.groupby("unit")["transfers_total"].sum()
     assert got[got > 0].sort_index().to_dict() == pytest.approx(by_city.sort_index().astype(float).to_dict())
     # patents and firms per segment are the atlas's node attributes; papers are the place's (all fields)
-    na = _sql(atlas, f"SELECT attr, sum(value) v FROM node_attrs WHERE scale = 'region' AND year = {PERIOD} AND "
-                     f"((chain = '{CHAIN}' AND segment = '*' AND attr IN ('patents', 'firms', 'exports')) "
-                     f"OR (chain = '*' AND segment = '*' AND attr = 'papers')) GROUP BY attr").set_index("attr")["v"]
+    na = _sql(
+        atlas,
+        f"SELECT attr, sum(value) v FROM node_attrs WHERE scale = 'region' AND year = {PERIOD} AND "
+        f"((chain = '{CHAIN}' AND segment = '*' AND attr IN ('patents', 'firms', 'exports')) "
+        f"OR (chain = '*' AND segment = '*' AND attr = 'papers')) GROUP BY attr",
+    ).set_index("attr")["v"]
     for stage in ("patents", "firms", "exports", "papers"):
         assert s["totals"][stage] == pytest.approx(na[stage])
     assert data.groupby("unit")["papers"].nunique().max() == 1  # same knowledge base in every segment
@@ -85,8 +92,12 @@ def test_path_destination_shares(atlas) -> None:
     pl = _sql(atlas, "SELECT adcode, city_adcode, province_adcode FROM places").set_index("adcode")
     fc, fp = raw["from_adcode"].map(pl["city_adcode"]), raw["from_adcode"].map(pl["province_adcode"])
     tc, tp = raw["to_adcode"].map(pl["city_adcode"]), raw["to_adcode"].map(pl["province_adcode"])
-    hand = {"same_city": (tc == fc).mean(), "same_province": ((tp == fp) & (tc != fc)).mean(),
-            "other_yrd_province": (tp.notna() & (tp != fp)).mean(), "outside_yrd": tp.isna().mean()}
+    hand = {
+        "same_city": (tc == fc).mean(),
+        "same_province": ((tp == fp) & (tc != fc)).mean(),
+        "other_yrd_province": (tp.notna() & (tp != fp)).mean(),
+        "outside_yrd": tp.isna().mean(),
+    }
     assert s["destinations"]["shares"] == pytest.approx(hand)
     top = s["destinations"]["top_destination_cities"][0]
     assert top["n"] == tc.value_counts().max()
@@ -104,9 +115,12 @@ def test_path_lags(atlas) -> None:
         assert lag["by_segment"][seg]["median"] == pytest.approx(g.median())
     # the stages that cannot be linked: lead of the region's yearly series (first differences)
     built = _sql(atlas, "SELECT year FROM builds ORDER BY year")["year"].astype(int).tolist()
-    ser = _sql(atlas, f"SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = 'region' AND "
-                      f"((chain = '{CHAIN}' AND segment = '*' AND attr = 'patents') OR "
-                      f"(chain = '*' AND segment = '*' AND attr = 'papers')) GROUP BY ALL")
+    ser = _sql(
+        atlas,
+        f"SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = 'region' AND "
+        f"((chain = '{CHAIN}' AND segment = '*' AND attr = 'patents') OR "
+        f"(chain = '*' AND segment = '*' AND attr = 'papers')) GROUP BY ALL",
+    )
     ser = ser.pivot_table(index="year", columns="attr", values="v").reindex(built).fillna(0.0)
     pp = s["lags"]["papers->patents"]
     assert pp["method"].startswith("series") and pp["lag"] in (0, 1, 2, 3)
@@ -155,8 +169,11 @@ def test_io_table_from_raw_links(atlas) -> None:
     assert Z.index.equals(Z.columns) and (Z.to_numpy() >= 0).all()
     assert (x >= tab.revenue).all() and (x >= Z.sum(axis=1)).all() and (x >= Z.sum(axis=0)).all()
     assert tab.raised.sum() == (x > tab.revenue).sum()
-    rev = _sql(atlas, f"SELECT sum(value) v FROM node_attrs WHERE scale = 'city' AND year = {PERIOD} AND "
-                      f"chain = '{CHAIN}' AND segment <> '*' AND attr = 'revenue'")["v"].iloc[0]
+    rev = _sql(
+        atlas,
+        f"SELECT sum(value) v FROM node_attrs WHERE scale = 'city' AND year = {PERIOD} AND "
+        f"chain = '{CHAIN}' AND segment <> '*' AND attr = 'revenue'",
+    )["v"].iloc[0]
     assert tab.revenue.sum() == pytest.approx(rev)
 
 
@@ -167,7 +184,9 @@ def test_io_leontief_ghosh_and_linkages(atlas) -> None:
     n = len(x)
     A = Z / x[None, :]
     L = np.linalg.inv(np.eye(n) - A)
-    assert (np.eye(n) - A) @ io.calc_L(io.calc_A(tab.Z, tab.x)).to_numpy() == pytest.approx(np.eye(n), abs=1e-9)
+    assert (np.eye(n) - A) @ io.calc_L(io.calc_A(tab.Z, tab.x)).to_numpy() == pytest.approx(
+        np.eye(n), abs=1e-9
+    )
     y = x - Z.sum(axis=1)
     assert L @ y == pytest.approx(x, rel=1e-9)
     B = Z / x[:, None]
@@ -193,8 +212,14 @@ def test_io_extraction(atlas, kind: str) -> None:
     data, s = _io(atlas, extract=extract)
     e = s["extraction"]
     labels = list(tab.x.index)
-    gone = np.array([(kind == "place" and u == big_unit) or (kind == "segment" and g == big_seg)
-                     or (u, g) == (big_unit, big_seg) for u, g in labels])
+    gone = np.array(
+        [
+            (kind == "place" and u == big_unit)
+            or (kind == "segment" and g == big_seg)
+            or (u, g) == (big_unit, big_seg)
+            for u, g in labels
+        ]
+    )
     assert sorted(e["sectors"]) == sorted(f"{u}:{g}" for (u, g), m in zip(labels, gone) if m)
     # direct recomputation: the extracted sectors vanish (rows, columns and final demand)
     Z, x = tab.Z.to_numpy(), tab.x.to_numpy()
@@ -240,7 +265,9 @@ def test_records_with_a_chain_but_no_segment_make_no_unnamed_sector(built_db, de
     with open_backend(db) as b:
         ingest_files(b, [("supply_links", path)])
         build(b)
-        added = b.sql("SELECT count(*) AS c FROM facts WHERE source = 'supply_links' AND ck = 'bio:'")["c"].iloc[0]
+        added = b.sql("SELECT count(*) AS c FROM facts WHERE source = 'supply_links' AND ck = 'bio:'")[
+            "c"
+        ].iloc[0]
         assert added == len(rows)  # the links are in the atlas, assigned to the chain only
         tab = flows.io_table(b, chain="bio", scale="city", period=2024)
         assert "" not in set(tab.Z.index.get_level_values(-1)) | set(tab.Z.columns.get_level_values(-1))

@@ -56,7 +56,9 @@ def test_multiplex_participation_recomputed(atlas) -> None:
 def test_qap_pair_matches_a_direct_correlation(atlas) -> None:
     one = an.analyze(atlas, "qap", layer="innovation", other="industry", period=PERIOD, permutations=199)
     assert len(one.data) == 1 and one.provenance["layer"] == "innovation"
-    units = sorted(set().union(*[set(_layer(atlas, lay)[["src", "dst"]].to_numpy().ravel()) for lay in LAYERS]))
+    units = sorted(
+        set().union(*[set(_layer(atlas, lay)[["src", "dst"]].to_numpy().ravel()) for lay in LAYERS])
+    )
     idx = {u: i for i, u in enumerate(units)}
 
     def matrix(layer: str) -> np.ndarray:
@@ -73,7 +75,9 @@ def test_qap_pair_matches_a_direct_correlation(atlas) -> None:
     assert len(every.data) == 15
     again = every.data.set_index(["layer_a", "layer_b"]).loc[("innovation", "industry")]
     assert again["qap_r"] == pytest.approx(r)
-    assert abs(again["p_greater"] - row["p_greater"]) <= 1 / 200  # same seed (sums may differ in the last bit)
+    assert (
+        abs(again["p_greater"] - row["p_greater"]) <= 1 / 200
+    )  # same seed (sums may differ in the last bit)
 
 
 def test_qap_other_without_layer(atlas) -> None:
@@ -85,8 +89,9 @@ def test_roles_tiers_are_ordered_and_g60_is_its_nine_cities(atlas) -> None:
     r = an.analyze(atlas, "roles", period=PERIOD, area="g60")
     d = r.data
     # G60: 松江区 brings in 上海 at city scale, plus the eight other member cities
-    assert sorted(d["unit"]) == sorted(["310100", "330400", "330100", "330700", "320500", "330500", "341800",
-                                        "340200", "340100"])
+    assert sorted(d["unit"]) == sorted(
+        ["310100", "330400", "330100", "330700", "320500", "330500", "341800", "340200", "340100"]
+    )
     lo = {t: d.loc[d["tier"] == t, "score"].min() for t in ("core", "key", "auxiliary")}
     hi = {t: d.loc[d["tier"] == t, "score"].max() for t in ("core", "key", "auxiliary")}
     assert lo["core"] > hi["key"] > hi["auxiliary"] and lo["key"] > hi["auxiliary"]
@@ -132,11 +137,15 @@ def test_pairing_pairs_innovation_with_industry_places(atlas) -> None:
     assert (d["src_innovation_share"] > d["src_industry_share"]).all()
     assert (d["dst_industry_share"] > d["dst_innovation_share"]).all()
     n_cities = len(geo.places("city"))
-    assert (d["src_innovation_share"] >= 1 / n_cities).all() and (d["dst_industry_share"] >= 1 / n_cities).all()
+    assert (d["src_innovation_share"] >= 1 / n_cities).all() and (
+        d["dst_industry_share"] >= 1 / n_cities
+    ).all()
     seg = d["segment"].iloc[0]
     e = query.edges(atlas, layer="innovation", scale="city", period=PERIOD, chain="ic", segment=seg)
     for row in d[d["segment"] == seg].itertuples():
-        both = e[((e["src"] == row.src) & (e["dst"] == row.dst)) | ((e["src"] == row.dst) & (e["dst"] == row.src))]
+        both = e[
+            ((e["src"] == row.src) & (e["dst"] == row.dst)) | ((e["src"] == row.dst) & (e["dst"] == row.src))
+        ]
         assert row.observed == pytest.approx(both["n"].sum())
         assert row.gap == pytest.approx(row.expected - row.observed)
     with pytest.raises(ConfigError, match="^segment: 'nope' is not a segment of chain 'ic'"):
@@ -150,7 +159,9 @@ def test_chains_supplier_concentration_against_raw_links(atlas) -> None:
     raw = atlas.sql(
         "select l.segment, f.src as supplier, sum(f.value) as v from facts f join seg_lookup l "
         "on f.ck_type = l.ck_type and f.ck = l.ck where f.source = 'supply_links' and f.year = ? and l.chain = 'ic' "
-        "group by all", [PERIOD])
+        "group by all",
+        [PERIOD],
+    )
     assert not raw.empty
     for seg, g in raw.groupby("segment"):
         s = g["v"][g["v"] > 0] / g["v"][g["v"] > 0].sum()
@@ -160,16 +171,26 @@ def test_chains_supplier_concentration_against_raw_links(atlas) -> None:
         assert got["value"] == pytest.approx(float(g["v"].sum()))
 
 
-@pytest.mark.parametrize("topic, args", [
-    ("multiplex", []), ("qap", ["--layer", "knowledge", "--other", "innovation", "--permutations", "99"]),
-    ("roles", ["--area", "hnhh_belt"]), ("modes", []), ("pairing", ["--chain", "bio", "--top", "3"]),
-    ("path", ["--chain", "ic", "--max-lag", "2"]), ("io", ["--chain", "bio", "--extract", "上海市"]),
-    ("actors", ["--layer", "knowledge", "--top", "5"]),
-])
+@pytest.mark.parametrize(
+    "topic, args",
+    [
+        ("multiplex", []),
+        ("qap", ["--layer", "knowledge", "--other", "innovation", "--permutations", "99"]),
+        ("roles", ["--area", "hnhh_belt"]),
+        ("modes", []),
+        ("pairing", ["--chain", "bio", "--top", "3"]),
+        ("path", ["--chain", "ic", "--max-lag", "2"]),
+        ("io", ["--chain", "bio", "--extract", "上海市"]),
+        ("actors", ["--layer", "knowledge", "--top", "5"]),
+    ],
+)
 def test_cli(built_db: Path, tmp_path: Path, topic: str, args: list[str]) -> None:
     out = tmp_path / f"{topic}.json"
-    res = CliRunner().invoke(main, ["--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args,
-                                    "-o", str(out)], catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        ["--db", str(built_db), "analyze", topic, "--period", str(PERIOD), *args, "-o", str(out)],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["provenance"]["topic"] == topic and doc["provenance"]["synthetic"] is True and doc["data"]
@@ -208,7 +229,9 @@ def test_analyze_gravity_with_travel_times_by_name(atlas, tmp_path: Path) -> Non
     assert timed.summary["distance"] == str(f) and timed.provenance["parameters"]["distance_file"] == str(f)
     import hashlib
 
-    assert timed.summary["distance_sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()  # content, not only path
+    assert (
+        timed.summary["distance_sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
+    )  # content, not only path
 
 
 # ------------------------------------------------------------------------------------------------ 鸿沟 per segment
@@ -233,7 +256,9 @@ def test_coupling_gap_per_segment(atlas) -> None:
 def test_dissimilarity_by_hand() -> None:
     from chainatlas.analytics.coupling import dissimilarity
 
-    assert dissimilarity(pd.Series({"a": 1.0, "b": 1.0}), pd.Series({"b": 2.0, "c": 2.0})) == pytest.approx(0.5)
+    assert dissimilarity(pd.Series({"a": 1.0, "b": 1.0}), pd.Series({"b": 2.0, "c": 2.0})) == pytest.approx(
+        0.5
+    )
     assert dissimilarity([1.0, 0.0], [0.0, 3.0]) == 1.0 and dissimilarity([2.0, 2.0], [5.0, 5.0]) == 0.0
     with pytest.raises(ConfigError, match="positive totals"):
         dissimilarity([0.0, 0.0], [1.0, 1.0])
@@ -241,8 +266,10 @@ def test_dissimilarity_by_hand() -> None:
 
 def test_calc_multiplex_and_tiers_by_hand(tmp_path: Path) -> None:
     f = tmp_path / "m.csv"
-    f.write_text("src,dst,layer,weight\na,b,innovation,3\nb,c,innovation,1\na,b,industry,2\nc,a,industry,4\n",
-                 encoding="utf-8")
+    f.write_text(
+        "src,dst,layer,weight\na,b,innovation,3\nb,c,innovation,1\na,b,industry,2\nc,a,industry,4\n",
+        encoding="utf-8",
+    )
     r = an.calc("multiplex", f).data.set_index("node")
     # a: innovation degree 1 (a→b), industry degree 2 (a→b, c→a): P = 2 (1 − (1/3)² − (2/3)²) = 8/9
     assert r.loc["a", "overlapping_degree"] == 3 and r.loc["a", "participation"] == pytest.approx(8 / 9)
@@ -250,8 +277,10 @@ def test_calc_multiplex_and_tiers_by_hand(tmp_path: Path) -> None:
     assert r.loc["a", "participation_strength"] == pytest.approx(8 / 9)
     assert r.loc["b", "participation"] == pytest.approx(2 * (1 - (2 / 3) ** 2 - (1 / 3) ** 2))
     t = tmp_path / "t.csv"
-    t.write_text("id,pagerank,patents\n上海,0.30,1500\n杭州,0.20,800\n苏州,0.18,700\n嘉兴,0.03,60\n宣城,0.02,10\n",
-                 encoding="utf-8")
+    t.write_text(
+        "id,pagerank,patents\n上海,0.30,1500\n杭州,0.20,800\n苏州,0.18,700\n嘉兴,0.03,60\n宣城,0.02,10\n",
+        encoding="utf-8",
+    )
     tiers = an.calc("tiers", t).data.set_index("id")
     assert tiers.loc["上海", "tier"] == "core" and tiers.loc["宣城", "tier"] == "auxiliary"
     assert set(tiers.loc[["杭州", "苏州"], "tier"]) == {"key"}
@@ -266,7 +295,9 @@ def test_actors_pagerank_matches_networkx_on_the_entity_graph(atlas) -> None:
     r = an.analyze(atlas, "actors", layer="innovation", period=PERIOD, top=20)
     e = atlas.sql(
         "select src, dst, sum(n) as n from facts where layer = 'innovation' and year = ? and src <> dst "
-        "and src <> coalesce(src_adcode, '') and dst <> coalesce(dst_adcode, '') group by all", [PERIOD])
+        "and src <> coalesce(src_adcode, '') and dst <> coalesce(dst_adcode, '') group by all",
+        [PERIOD],
+    )
     g = nx.DiGraph()
     g.add_weighted_edges_from(e[["src", "dst", "n"]].itertuples(index=False), weight="n")
     pr = nx.pagerank(g, weight="n", tol=1e-13, max_iter=10_000)
@@ -298,7 +329,9 @@ def test_supplier_concentration_does_not_depend_on_the_scale(atlas) -> None:
     for seg, v in city.items():
         a, c = area[seg]["suppliers"], v["suppliers"]
         assert a.get("value") == pytest.approx(c.get("value"))
-        assert a.get("hhi_suppliers") == pytest.approx(c.get("hhi_suppliers"), rel=1e-12)  # summation order aside
+        assert a.get("hhi_suppliers") == pytest.approx(
+            c.get("hhi_suppliers"), rel=1e-12
+        )  # summation order aside
 
 
 def test_qap_skips_layers_without_ties_and_filters_by_layer(atlas) -> None:
@@ -308,8 +341,9 @@ def test_qap_skips_layers_without_ties_and_filters_by_layer(atlas) -> None:
     assert len(seg.data) + len(seg.summary["skipped_pairs"]) == 15
     one = an.analyze(atlas, "qap", layer="innovation", period=PERIOD, permutations=19)
     assert len(one.data) == 5 and all("innovation" in (r.layer_a, r.layer_b) for r in one.data.itertuples())
-    und = an.analyze(atlas, "qap", layer="innovation", other="industry", period=PERIOD, permutations=19,
-                     undirected=True).data.iloc[0]
+    und = an.analyze(
+        atlas, "qap", layer="innovation", other="industry", period=PERIOD, permutations=19, undirected=True
+    ).data.iloc[0]
     e = _layer(atlas, "innovation")
     pairs = {tuple(sorted(p)) for p in e[["src", "dst"]].to_numpy()}
     assert und["ties_a"] == len(pairs)  # each undirected tie once

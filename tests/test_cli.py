@@ -56,10 +56,17 @@ def test_demo_data_load_build_export_round(tmp_path: Path):
 
 def test_bad_file_exits_2_naming_file_row_column_and_rule(tmp_path: Path):
     bad = tmp_path / "flows.csv"
-    bad.write_text("flow_type,origin,destination,period,value\nrail,310100,320500,2023,-3\n", encoding="utf-8")
+    bad.write_text(
+        "flow_type,origin,destination,period,value\nrail,310100,320500,2023,-3\n", encoding="utf-8"
+    )
     r = CliRunner().invoke(main, ["--db", str(tmp_path / "a.duckdb"), "ingest", "flows", str(bad)])
     assert r.exit_code == 2
-    assert "flows.csv:2" in r.output and "value" in r.output and "-3" in r.output and "nothing was loaded" in r.output
+    assert (
+        "flows.csv:2" in r.output
+        and "value" in r.output
+        and "-3" in r.output
+        and "nothing was loaded" in r.output
+    )
 
 
 def test_templates_written_for_all_kinds(tmp_path: Path):

@@ -42,7 +42,9 @@ def test_edges_geojson_lines_match_edge_table(atlas, tmp_path: Path):
     lines = [shape(f["geometry"]) for f in feats if not f["properties"]["loop"]]
     assert lines and all(g.geom_type == "LineString" and g.is_valid and g.length > 0 for g in lines)
     loops = [f for f in feats if f["properties"]["loop"]]
-    assert all(f["geometry"]["type"] == "Point" and f["properties"]["src"] == f["properties"]["dst"] for f in loops)
+    assert all(
+        f["geometry"]["type"] == "Point" and f["properties"]["src"] == f["properties"]["dst"] for f in loops
+    )
     assert sum(f["properties"]["n"] for f in feats) == pytest.approx(edges["n"].sum())
 
 

@@ -22,7 +22,11 @@ def test_counts_per_level():
     assert p["level"].value_counts().to_dict() == {"county": 305, "city": 41, "province": 4}
     cities = geo.places("city")
     assert cities["province_adcode"].value_counts().to_dict() == {
-        "310000": 1, "320000": 13, "330000": 11, "340000": 16}
+        "310000": 1,
+        "320000": 13,
+        "330000": 11,
+        "340000": 16,
+    }
     assert p["adcode"].is_unique and p["adcode"].is_monotonic_increasing
     assert p["adcode"].str.fullmatch(r"3[1-4]\d{4}").all()
     # 24 development-zone codes (xx7x) are statistical units, not legal counties
@@ -82,10 +86,21 @@ def test_normalize_adcode_forms():
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("330204", "330212"), ("320684", "320614"), ("330185", "330112"), ("340221", "340210"),
-     ("340222", "340212"), ("330104", "330102"), ("330103", "330105"), ("320811", "320812"),
-     ("320124", "320117"), ("320584", "320509"), ("321088", "321012"), ("341400", "340100"),
-     ("320576", "320500")],  # last: 苏州工业园区, a statistical dev-zone code
+    [
+        ("330204", "330212"),
+        ("320684", "320614"),
+        ("330185", "330112"),
+        ("340221", "340210"),
+        ("340222", "340212"),
+        ("330104", "330102"),
+        ("330103", "330105"),
+        ("320811", "320812"),
+        ("320124", "320117"),
+        ("320584", "320509"),
+        ("321088", "321012"),
+        ("341400", "340100"),
+        ("320576", "320500"),
+    ],  # last: 苏州工业园区, a statistical dev-zone code
 )
 def test_crosswalk(old, new):
     assert geo.normalize_adcode(old) == new
@@ -100,8 +115,10 @@ def test_normalize_adcode_rejects_with_value_in_message(bad):
 
 
 def test_normalize_adcodes_mixed_series():
-    s = pd.Series(["320500", 3205, "330204", None, "abc", 320500.0, "110101", "310117001", float("nan")],
-                  index=list("abcdefghi"))
+    s = pd.Series(
+        ["320500", 3205, "330204", None, "abc", 320500.0, "110101", "310117001", float("nan")],
+        index=list("abcdefghi"),
+    )
     codes, methods = geo.normalize_adcodes(s)
     assert codes.index.equals(s.index)
     assert codes.tolist() == ["320500", "320500", "330212", pd.NA, pd.NA, "320500", pd.NA, "310117", pd.NA]
@@ -134,11 +151,26 @@ def test_crosswalk_targets_are_current_and_sources_retired():
 
 
 def test_resolve_addresses():
-    s = pd.Series(["江苏省苏州市工业园区星湖街328号", "浙江省宁波市江东区中山东路1号", "北京市海淀区", None,
-                   "上海市松江区人民北路", "江苏省苏州市工业园区星湖街328号"])
+    s = pd.Series(
+        [
+            "江苏省苏州市工业园区星湖街328号",
+            "浙江省宁波市江东区中山东路1号",
+            "北京市海淀区",
+            None,
+            "上海市松江区人民北路",
+            "江苏省苏州市工业园区星湖街328号",
+        ]
+    )
     codes, methods = geo.resolve_addresses(s)
     assert codes.tolist() == ["320500", "330212", pd.NA, pd.NA, "310117", "320500"]
-    assert methods.tolist() == ["address:city", "address:county", pd.NA, pd.NA, "address:county", "address:city"]
+    assert methods.tolist() == [
+        "address:city",
+        "address:county",
+        pd.NA,
+        pd.NA,
+        "address:county",
+        "address:city",
+    ]
 
 
 def test_scale_units_invariants():
@@ -184,7 +216,9 @@ def test_default_areas():
     assert set(a["kind"]) == {"corridor", "bay", "belt", "demo_zone"}
 
 
-@pytest.mark.parametrize(("scale", "n"), [("county", 350), ("city", 44), ("province", 4), ("area", 4), ("region", 1)])
+@pytest.mark.parametrize(
+    ("scale", "n"), [("county", 350), ("city", 44), ("province", 4), ("area", 4), ("region", 1)]
+)
 def test_unit_names_cover_scale_units(scale, n):
     names = geo.unit_names(scale)
     assert len(names) == n and names[["name_zh", "lon", "lat"]].notna().all().all()

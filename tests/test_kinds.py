@@ -74,4 +74,6 @@ def test_kind_has_a_readme_row(kind):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     paragraph = re.search(r"输入类别：(.*?)。", readme, re.DOTALL)
     assert paragraph, "README.md lost its 输入类别：… paragraph"
-    assert re.search(rf"(?<![a-z_]){kind}（", paragraph.group(1)), f"add {kind}（中文名） to 输入类别 in README.md"
+    assert re.search(rf"(?<![a-z_]){kind}（", paragraph.group(1)), (
+        f"add {kind}（中文名） to 输入类别 in README.md"
+    )

@@ -9,10 +9,18 @@ import pytest
 
 PKG = Path(__file__).parents[1] / "src" / "chainatlas"
 RANK = {
-    "errors": 0, "config": 0, "model": 1, "geo": 1,
-    "analytics": 2, "storage": 2, "ingest": 2,
-    "pipeline": 3, "synth": 3,
-    "api": 4, "web": 4, "cli": 4,
+    "errors": 0,
+    "config": 0,
+    "model": 1,
+    "geo": 1,
+    "analytics": 2,
+    "storage": 2,
+    "ingest": 2,
+    "pipeline": 3,
+    "synth": 3,
+    "api": 4,
+    "web": 4,
+    "cli": 4,
 }
 
 
@@ -43,7 +51,9 @@ def test_imports_point_down(path: Path):
         target = _layer(mod)
         if target == "chainatlas" or target == own:
             continue
-        assert RANK[target] <= RANK[own], f"{path.relative_to(PKG)} imports {mod}: layer {own} may not import {target}"
+        assert RANK[target] <= RANK[own], (
+            f"{path.relative_to(PKG)} imports {mod}: layer {own} may not import {target}"
+        )
         if own == "analytics":
             assert target in ("errors", "config", "model"), f"analytics is pure; {path.name} imports {mod}"
 
@@ -70,8 +80,10 @@ def test_no_import_cycles():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("chainatlas"):
-                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
-                           for a in node.names]
+                targets = [
+                    f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in known else node.module
+                    for a in node.names
+                ]
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names if a.name.startswith("chainatlas")]
             else:

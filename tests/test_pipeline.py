@@ -36,10 +36,16 @@ def test_every_layer_is_built_at_every_scale_and_year(atlas):
 @pytest.mark.parametrize("scale", PARTITIONS)
 def test_layer_totals_equal_placed_record_totals(atlas, scale):
     """Conservation: intra-unit ties are loops, so a partition of places loses no weight."""
-    facts = _df(atlas, "SELECT layer, year, sum(n) n, sum(value) v FROM facts WHERE src_adcode IS NOT NULL "
-                       "AND dst_adcode IS NOT NULL GROUP BY ALL")
-    edges = _df(atlas, f"SELECT layer, year, sum(n) n, sum(value) v FROM layer_edges WHERE scale = '{scale}' "
-                       "AND chain = '*' GROUP BY ALL")
+    facts = _df(
+        atlas,
+        "SELECT layer, year, sum(n) n, sum(value) v FROM facts WHERE src_adcode IS NOT NULL "
+        "AND dst_adcode IS NOT NULL GROUP BY ALL",
+    )
+    edges = _df(
+        atlas,
+        f"SELECT layer, year, sum(n) n, sum(value) v FROM layer_edges WHERE scale = '{scale}' "
+        "AND chain = '*' GROUP BY ALL",
+    )
     m = facts.merge(edges, on=["layer", "year"], suffixes=("_f", "_e"), how="outer")
     assert len(m) == 60
     np.testing.assert_allclose(m["n_e"], m["n_f"], rtol=1e-9)
@@ -48,10 +54,16 @@ def test_layer_totals_equal_placed_record_totals(atlas, scale):
 
 def test_layer_totals_equal_raw_record_totals(atlas):
     """The same totals from the raw tables: every flow row and supply row is one record."""
-    raw = _df(atlas, "SELECT (SELECT count(*) FROM raw_flows) flows, (SELECT sum(value) FROM raw_supply_links) sv, "
-                     "(SELECT count(*) FROM raw_supply_links) sn")
-    e = _df(atlas, "SELECT source, sum(n) n, sum(value) v FROM layer_edges WHERE scale = 'region' AND chain = '*' "
-                   "GROUP BY ALL").set_index("source")
+    raw = _df(
+        atlas,
+        "SELECT (SELECT count(*) FROM raw_flows) flows, (SELECT sum(value) FROM raw_supply_links) sv, "
+        "(SELECT count(*) FROM raw_supply_links) sn",
+    )
+    e = _df(
+        atlas,
+        "SELECT source, sum(n) n, sum(value) v FROM layer_edges WHERE scale = 'region' AND chain = '*' "
+        "GROUP BY ALL",
+    ).set_index("source")
     assert e.filter(like="flows.", axis=0)["n"].sum() == raw["flows"].iloc[0]
     assert e.loc["supply_links", "n"] == raw["sn"].iloc[0]
     assert e.loc["supply_links", "v"] == pytest.approx(raw["sv"].iloc[0], rel=1e-9)
@@ -59,8 +71,10 @@ def test_layer_totals_equal_raw_record_totals(atlas):
 
 def test_joint_patents_count_once_in_total(atlas):
     """Fractional counting: a patent with k ≥ 2 applicants adds exactly 1 over its pairs."""
-    joint = _df(atlas, "SELECT count(*) c FROM (SELECT record_id FROM raw_patents_parties GROUP BY 1 "
-                       "HAVING count(*) >= 2)")["c"].iloc[0]
+    joint = _df(
+        atlas,
+        "SELECT count(*) c FROM (SELECT record_id FROM raw_patents_parties GROUP BY 1 HAVING count(*) >= 2)",
+    )["c"].iloc[0]
     n = _df(atlas, "SELECT sum(n) n FROM facts WHERE source = 'patents'")["n"].iloc[0]
     assert joint > 100
     assert n == pytest.approx(joint, rel=1e-9)
@@ -69,29 +83,45 @@ def test_joint_patents_count_once_in_total(atlas):
 def test_area_scale_counts_records_inside_each_area(atlas):
     """Areas overlap, so per area: its internal ties equal the facts with both ends among its members."""
     units = _df(atlas, "SELECT adcode, unit FROM scale_units WHERE scale = 'area'")
-    facts = _df(atlas, "SELECT layer, src_adcode, dst_adcode, n FROM facts WHERE year = 2022 AND "
-                       "src_adcode IS NOT NULL AND dst_adcode IS NOT NULL")
-    edges = _df(atlas, "SELECT layer, src, sum(n) n FROM layer_edges WHERE scale = 'area' AND year = 2022 "
-                       "AND chain = '*' AND src = dst GROUP BY ALL")
+    facts = _df(
+        atlas,
+        "SELECT layer, src_adcode, dst_adcode, n FROM facts WHERE year = 2022 AND "
+        "src_adcode IS NOT NULL AND dst_adcode IS NOT NULL",
+    )
+    edges = _df(
+        atlas,
+        "SELECT layer, src, sum(n) n FROM layer_edges WHERE scale = 'area' AND year = 2022 "
+        "AND chain = '*' AND src = dst GROUP BY ALL",
+    )
     for area, members in units.groupby("unit")["adcode"]:
-        inside = facts[facts.src_adcode.isin(members) & facts.dst_adcode.isin(members)].groupby("layer")["n"].sum()
+        inside = (
+            facts[facts.src_adcode.isin(members) & facts.dst_adcode.isin(members)].groupby("layer")["n"].sum()
+        )
         got = edges[edges.src == area].set_index("layer")["n"]
         pd.testing.assert_series_equal(got.sort_index(), inside.sort_index(), check_names=False, rtol=1e-9)
 
 
 def test_chain_totals_are_the_sum_of_their_segments(atlas):
-    e = _df(atlas, "SELECT chain, segment = '*' AS total, sum(n) n FROM layer_edges WHERE chain <> '*' "
-                   "AND scale = 'city' GROUP BY ALL").pivot(index="chain", columns="total", values="n")
+    e = _df(
+        atlas,
+        "SELECT chain, segment = '*' AS total, sum(n) n FROM layer_edges WHERE chain <> '*' "
+        "AND scale = 'city' GROUP BY ALL",
+    ).pivot(index="chain", columns="total", values="n")
     assert set(e.index) == {"ic", "bio", "nev", "ai"}
     np.testing.assert_allclose(e[True], e[False], rtol=1e-9)
 
 
 @pytest.mark.parametrize("scale", PARTITIONS)
 def test_node_attributes_conserve(atlas, scale):
-    region = _df(atlas, "SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = 'region' AND chain = '*' "
-                        "GROUP BY ALL")
-    here = _df(atlas, f"SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = '{scale}' AND chain = '*' "
-                      "GROUP BY ALL")
+    region = _df(
+        atlas,
+        "SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = 'region' AND chain = '*' GROUP BY ALL",
+    )
+    here = _df(
+        atlas,
+        f"SELECT attr, year, sum(value) v FROM node_attrs WHERE scale = '{scale}' AND chain = '*' "
+        "GROUP BY ALL",
+    )
     m = region.merge(here, on=["attr", "year"])
     assert len(m) == len(region) > 100
     np.testing.assert_allclose(m["v_x"], m["v_y"], rtol=1e-9)
@@ -99,8 +129,11 @@ def test_node_attributes_conserve(atlas, scale):
 
 def test_universities_are_the_real_list(atlas):
     """461 YRD institutions of the MoE list (geo SOURCE.md), counted in every year as a stock."""
-    n = _df(atlas, "SELECT value FROM node_attrs WHERE attr = 'universities' AND scale = 'region' "
-                   "AND chain = '*' AND year = 2020")["value"].iloc[0]
+    n = _df(
+        atlas,
+        "SELECT value FROM node_attrs WHERE attr = 'universities' AND scale = 'region' "
+        "AND chain = '*' AND year = 2020",
+    )["value"].iloc[0]
     assert n == 461
 
 
@@ -125,7 +158,9 @@ def writable(built_db: Path, tmp_path: Path):
 
 
 def _counts(b) -> dict[str, int]:
-    tables = b.sql("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw_%'")["table_name"]
+    tables = b.sql("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw_%'")[
+        "table_name"
+    ]
     return {t: int(b.sql(f'SELECT count(*) c FROM "{t}"')["c"].iloc[0]) for t in tables}
 
 
@@ -182,15 +217,21 @@ def test_files_of_one_kind_store_in_the_given_order(writable, demo_dir, tmp_path
 
 
 def test_one_bad_row_at_the_end_of_100k_loads_nothing(writable, tmp_path):
-    firms = writable.sql("SELECT credit_code FROM raw_firms WHERE entity_type = 'firm' LIMIT 400")["credit_code"]
+    firms = writable.sql("SELECT credit_code FROM raw_firms WHERE entity_type = 'firm' LIMIT 400")[
+        "credit_code"
+    ]
     rng = np.random.default_rng(0)
     n = 100_000
     i = np.arange(n)
-    df = pd.DataFrame({
-        "supplier_code": firms.to_numpy()[i % 400], "customer_code": firms.to_numpy()[(i // 400) % 400],
-        "period": (2015 + (i // 160_000)).astype(str), "value": rng.gamma(2, 100, n).round(2).astype(str),
-        "hs_code": "854231",
-    })
+    df = pd.DataFrame(
+        {
+            "supplier_code": firms.to_numpy()[i % 400],
+            "customer_code": firms.to_numpy()[(i // 400) % 400],
+            "period": (2015 + (i // 160_000)).astype(str),
+            "value": rng.gamma(2, 100, n).round(2).astype(str),
+            "hs_code": "854231",
+        }
+    )
     df = df.drop_duplicates(["supplier_code", "customer_code"]).reset_index(drop=True)
     df.loc[len(df) - 1, "value"] = "-5"
     path = tmp_path / "supply_links.csv"
@@ -230,8 +271,10 @@ def test_new_period_rebuilds_only_that_period(writable, demo_dir, tmp_path):
     after = writable.sql("SELECT year, built_at FROM builds ORDER BY year").set_index("year")["built_at"]
     assert (after.drop(2024) == built.drop(2024)).all()
     assert after[2024] > built[2024]
-    v = writable.sql("SELECT sum(value) v FROM layer_edges WHERE scale='region' AND chain='*' AND year=2024 "
-                     "AND source LIKE 'flows.%'")["v"].iloc[0]
+    v = writable.sql(
+        "SELECT sum(value) v FROM layer_edges WHERE scale='region' AND chain='*' AND year=2024 "
+        "AND source LIKE 'flows.%'"
+    )["v"].iloc[0]
     assert v == 7 * len(new)
 
 
@@ -260,7 +303,9 @@ def test_user_chain_from_chains_dir_is_built(writable, tmp_path, monkeypatch):
         "  - id: aircraft\n    name_zh: 航空器制造\n    name_en: Aircraft\n    position: 1\n"
         "    gbt4754: ['3741', '3749']\n    hs: ['8806']\n"
         "  - id: equipment\n    name_zh: 航空相关设备\n    name_en: Equipment\n    position: 2\n"
-        "    after: [aircraft]\n    gbt4754: ['3744']\n", encoding="utf-8")
+        "    after: [aircraft]\n    gbt4754: ['3744']\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("CHAINATLAS_CHAINS_DIR", str(d))
     build(writable, full=True, scales=["region"])
     chains = writable.sql("SELECT id FROM chains")["id"]
@@ -305,7 +350,8 @@ def test_load_dir_same_kind_later_name_wins_whatever_the_sizes(writable, demo_di
     pad = src.iloc[3:2003].copy()  # make one of the two files much bigger
     pad[key] = "P" + pad[key]
     (first if bigger == "needs_1.csv" else second).pipe(lambda d: pd.concat([d, pad])).to_csv(
-        folder / bigger, index=False)
+        folder / bigger, index=False
+    )
     other = "needs_2.csv" if bigger == "needs_1.csv" else "needs_1.csv"
     (second if bigger == "needs_1.csv" else first).to_csv(folder / other, index=False)
     load_dir(writable, folder)

@@ -31,10 +31,10 @@ def test_readme_tables_are_the_registry() -> None:
 
 
 def test_chinese_readme_names_every_topic_and_method() -> None:
-    zh = README[README.index("## 中文"):README.index("## English")]
+    zh = README[README.index("## 中文") : README.index("## English")]
     assert set(re.findall(r"^\| `([a-z-]+)` \|", zh, re.MULTILINE)) == set(TOPICS)
-    line = zh[zh.index("`calc` 方法："):]
-    line = line[:line.index("`chainatlas calc 方法 --help`")]
+    line = zh[zh.index("`calc` 方法：") :]
+    line = line[: line.index("`chainatlas calc 方法 --help`")]
     assert set(re.findall(r"([a-z][a-z-]+)", line.replace("calc", ""))) >= set(METHODS)
 
 
@@ -54,8 +54,13 @@ def test_cli_commands_are_the_registry() -> None:
 @pytest.mark.parametrize("name", list(TOPICS))
 def test_every_topic_refuses_a_parameter_it_does_not_take(atlas, name: str) -> None:
     with pytest.raises(ConfigError) as e:
-        analyze(atlas, name, layer="innovation" if TOPICS[name].layer != "none" else None, chain="ic",
-                parameters={"no_such_option": 1})
+        analyze(
+            atlas,
+            name,
+            layer="innovation" if TOPICS[name].layer != "none" else None,
+            chain="ic",
+            parameters={"no_such_option": 1},
+        )
     assert e.value.param == "no_such_option" and str(e.value).startswith("no_such_option: ")
 
 
@@ -67,10 +72,18 @@ def test_calc_refuses_a_parameter_it_does_not_take(tmp_path: Path) -> None:
 
 
 def test_parameters_are_coerced_and_bounded() -> None:
-    params = (Param("top", "int", 20, ge=1, le=100), Param("how", "str", "a", choices=("a", "b")),
-              Param("cols", "list", None), Param("undirected", "bool", False))
-    assert check_params("t", params, {"top": "7", "cols": "x, y", "undirected": "true"}) == \
-        {"top": 7, "how": "a", "cols": ["x", "y"], "undirected": True}
+    params = (
+        Param("top", "int", 20, ge=1, le=100),
+        Param("how", "str", "a", choices=("a", "b")),
+        Param("cols", "list", None),
+        Param("undirected", "bool", False),
+    )
+    assert check_params("t", params, {"top": "7", "cols": "x, y", "undirected": "true"}) == {
+        "top": 7,
+        "how": "a",
+        "cols": ["x", "y"],
+        "undirected": True,
+    }
     with pytest.raises(ConfigError, match="^top: expected a value from 1 to 100, got 0"):
         check_params("t", params, {"top": 0})
     with pytest.raises(ConfigError, match="^how: expected one of a, b, got 'c'"):

@@ -22,7 +22,8 @@ from chainatlas.pipeline.facts import edge_facts, node_facts
 # py4j leaves sockets to the JVM open and pyspark's toPandas uses a keyword pandas 3 deprecates:
 # both are third-party noise, not our code
 pytestmark = pytest.mark.filterwarnings(
-    "ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning",
+    "ignore::ResourceWarning",
+    "ignore::pytest.PytestUnraisableExceptionWarning",
     "ignore:The copy keyword is deprecated",
 )
 
@@ -42,10 +43,15 @@ def spark_con(built_db: Path, tmp_path_factory: pytest.TempPathFactory):
         names = b.sql("SELECT table_name FROM information_schema.tables")["table_name"]
         for n in names:
             b.con.execute(f"COPY \"{n}\" TO '{pq / n}.parquet' (FORMAT parquet)")
-    spark = (SparkSession.builder.master("local[2]").appName("chainatlas-test")
-             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-             .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
-             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={pq}").getOrCreate())
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("chainatlas-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("warehouse")))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={pq}")
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("ERROR")
     for n in names:
         spark.read.parquet(str(pq / f"{n}.parquet")).createOrReplaceTempView(n)
@@ -63,15 +69,21 @@ def test_edge_facts_equal_on_spark_and_duckdb(spark_con, atlas):
     s = _sorted(spark_con.execute(edge_facts(spark_con.table, YEARS, min_year=2015))[keys], keys)
     d = _sorted(atlas.execute(edge_facts(atlas.table, YEARS, min_year=2015))[keys], keys)
     assert len(s) == len(d) > 1000
-    assert (s[["layer", "source", "src", "dst"]].to_numpy() == d[["layer", "source", "src", "dst"]].to_numpy()).all()
+    assert (
+        s[["layer", "source", "src", "dst"]].to_numpy() == d[["layer", "source", "src", "dst"]].to_numpy()
+    ).all()
     np.testing.assert_allclose(s["n"].to_numpy(float), d["n"].to_numpy(float), rtol=1e-12)
     np.testing.assert_allclose(s["value"].to_numpy(float), d["value"].to_numpy(float), rtol=1e-9)
 
 
 def test_aggregation_to_scales_equal_on_spark_and_duckdb(spark_con, atlas):
     keys = ["layer", "source", "scale", "year", "chain", "segment", "src", "dst"]
-    args = lambda t: (t("facts").filter(t("facts").year.isin(YEARS)), t("seg_lookup"), t("scale_units"),
-                      ["city", "area"])
+    args = lambda t: (
+        t("facts").filter(t("facts").year.isin(YEARS)),
+        t("seg_lookup"),
+        t("scale_units"),
+        ["city", "area"],
+    )
     s = _sorted(spark_con.execute(aggregate_edges(*args(spark_con.table))), keys)
     d = _sorted(atlas.execute(aggregate_edges(*args(atlas.table))), keys)
     assert len(s) == len(d) > 1000

@@ -62,8 +62,9 @@ b.close()
 
 def test_second_writer_is_told_who_holds_the_atlas(tmp_path: Path):
     db = tmp_path / "locked.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(LockError) as e:
@@ -91,8 +92,13 @@ def test_a_table_whose_columns_moved_is_refused_not_filled_wrongly(tmp_path, dem
 
     db = tmp_path / "moved.duckdb"
     with open_backend(db) as b:
-        cols = [r[0] for r in b.con.execute("SELECT column_name FROM information_schema.columns WHERE "
-                                            "table_name = 'raw_needs' ORDER BY ordinal_position").fetchall()]
+        cols = [
+            r[0]
+            for r in b.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE "
+                "table_name = 'raw_needs' ORDER BY ordinal_position"
+            ).fetchall()
+        ]
         moved = [cols[1], cols[0], *cols[2:]]
         b.con.execute(f"CREATE TABLE t AS SELECT {', '.join(moved)} FROM raw_needs")
         b.con.execute("DROP TABLE raw_needs")

@@ -219,6 +219,7 @@ def test_places_addresses_and_retired_codes(small):
 
 def test_whole_dataset_loads_with_zero_errors(small):
     from chainatlas.ingest import parse_file
+
     d, manifest, _ = small
     for kind, info in manifest["files"].items():
         batch = parse_file(kind, d / info["file"])
@@ -230,6 +231,7 @@ def test_whole_dataset_loads_with_zero_errors(small):
 
 def test_injected_errors_are_found(tmp_path):
     from chainatlas.ingest import parse_file
+
     manifest = generate(tmp_path, "small", 0, inject_errors=10)
     planned = {(i["file"], i["row"], i["column"]) for i in manifest["injected_errors"]}
     assert len(planned) == 10
@@ -241,6 +243,7 @@ def test_injected_errors_are_found(tmp_path):
 
 def test_parquet_output_loads(tmp_path):
     from chainatlas.ingest import parse_file
+
     manifest = generate(tmp_path, "small", 0, fmt="parquet")
     assert manifest["files"]["enclaves"] == {
         "file": "enclaves.parquet",

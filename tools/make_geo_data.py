@@ -26,8 +26,16 @@ PROVINCE_EN = {"310000": "Shanghai", "320000": "Jiangsu", "330000": "Zhejiang", 
 
 # pypinyin picks the common reading of polyphones; these are the official romanisations.
 PINYIN_FIX = {
-    "长宁": "Changning", "闵行": "Minhang", "长丰": "Changfeng", "盐都": "Yandu", "蚌山": "Bengshan",
-    "天长": "Tianchang", "六安": "Lu'an", "莲都": "Liandu", "涡阳": "Guoyang", "六合": "Luhe",
+    "长宁": "Changning",
+    "闵行": "Minhang",
+    "长丰": "Changfeng",
+    "盐都": "Yandu",
+    "蚌山": "Bengshan",
+    "天长": "Tianchang",
+    "六安": "Lu'an",
+    "莲都": "Liandu",
+    "涡阳": "Guoyang",
+    "六合": "Luhe",
 }
 
 # Retired or non-legal county-level codes -> current code. (old, new, name_old, note, effective year)
@@ -107,7 +115,13 @@ CROSSWALK = [
     ("340721", "340706", "铜陵县", "upgraded: 义安区", "2015"),
     ("340823", "340722", "枞阳县", "transferred: 安庆 -> 铜陵", "2015"),
     ("340824", "340882", "潜山县", "upgraded", "2018"),
-    ("341400", "340100", "巢湖市 (地级)", "split: seat 居巢区 -> 合肥; 无为 -> 芜湖; 含山/和县 -> 马鞍山", "2011"),
+    (
+        "341400",
+        "340100",
+        "巢湖市 (地级)",
+        "split: seat 居巢区 -> 合肥; 无为 -> 芜湖; 含山/和县 -> 马鞍山",
+        "2011",
+    ),
     ("341402", "340181", "居巢区", "transferred: county-level 巢湖市 under 合肥", "2011"),
     ("341421", "340124", "庐江县", "transferred: 巢湖 -> 合肥", "2011"),
     ("341422", "340281", "无为县 (巢湖)", "transferred: 巢湖 -> 芜湖, upgraded 2019", "2011"),
@@ -187,26 +201,46 @@ def build_places(src: Path) -> pd.DataFrame:
         raise SystemExit("county list of the boundary file differs from NBS areas.csv minus dev zones")
     pop = pd.read_csv(src / "census_city_2010_2020/census_city_2010_2020.csv", dtype={"city_code": str})
     pop = pop.set_index("city_code")[["popu_2020", "popu_2010"]]
-    df = pd.DataFrame({
-        "adcode": cen.adcode,
-        "level": cen.level.replace({"prefecture": "city"}),
-        "name_zh": cen.name,
-        "province_adcode": cen.province_adcode,
-        "city_adcode": cen.prefecture_adcode.fillna(""),
-        "lon": cen.centroid_lon, "lat": cen.centroid_lat,
-        "ilon": cen.inner_point_lon, "ilat": cen.inner_point_lat,
-    })
+    df = pd.DataFrame(
+        {
+            "adcode": cen.adcode,
+            "level": cen.level.replace({"prefecture": "city"}),
+            "name_zh": cen.name,
+            "province_adcode": cen.province_adcode,
+            "city_adcode": cen.prefecture_adcode.fillna(""),
+            "lon": cen.centroid_lon,
+            "lat": cen.centroid_lat,
+            "ilon": cen.inner_point_lon,
+            "ilat": cen.inner_point_lat,
+        }
+    )
     df["short_zh"] = df.name_zh.map(short_name)
     df["name_en"] = [PROVINCE_EN.get(a) or pinyin_name(s) for a, s in zip(df.adcode, df.short_zh)]
-    df["parent"] = df.city_adcode.where(df.level == "county", df.province_adcode).where(df.level != "province", "")
+    df["parent"] = df.city_adcode.where(df.level == "county", df.province_adcode).where(
+        df.level != "province", ""
+    )
     df["pop_2020"] = df.adcode.map(pop.popu_2020).astype("Int64")
     df["pop_2010"] = df.adcode.map(pop.popu_2010).astype("Int64")
     for year in ("2020", "2010"):
         sums = df[df.level == "city"].groupby("province_adcode")[f"pop_{year}"].sum()
         prov = df.level == "province"
         df.loc[prov, f"pop_{year}"] = df.loc[prov, "adcode"].map(sums)
-    cols = ["adcode", "level", "name_zh", "short_zh", "name_en", "parent", "city_adcode", "province_adcode",
-            "lon", "lat", "ilon", "ilat", "pop_2020", "pop_2010"]
+    cols = [
+        "adcode",
+        "level",
+        "name_zh",
+        "short_zh",
+        "name_en",
+        "parent",
+        "city_adcode",
+        "province_adcode",
+        "lon",
+        "lat",
+        "ilon",
+        "ilat",
+        "pop_2020",
+        "pop_2010",
+    ]
     return df[cols].sort_values("adcode").reset_index(drop=True)
 
 
@@ -222,7 +256,9 @@ def build_crosswalk(src: Path, places: pd.DataFrame) -> pd.DataFrame:
     current = set(places.adcode)
     for city in places.loc[places.level == "city", "adcode"]:
         if city[:4] + "01" not in current:
-            rows.append((city[:4] + "01", city, "市辖区", "municipal_districts: all districts of the city", ""))
+            rows.append(
+                (city[:4] + "01", city, "市辖区", "municipal_districts: all districts of the city", "")
+            )
     cw = pd.DataFrame(rows, columns=["old_code", "new_code", "name_old", "note", "effective"])
     bad = cw[~cw.new_code.isin(current) | cw.old_code.isin(current) | cw.old_code.duplicated()]
     if len(bad):
@@ -237,7 +273,9 @@ def build_crosswalk(src: Path, places: pd.DataFrame) -> pd.DataFrame:
 def build_universities(src: Path) -> pd.DataFrame:
     u = pd.read_csv(src / "universities_moe_list/universities_moe_list.csv", dtype=str)
     u = u[u.yrd_prefecture_adcode.notna()]
-    u = u.rename(columns={"name_cn": "name_zh", "name_en_package": "name_en", "yrd_prefecture_adcode": "city_adcode"})
+    u = u.rename(
+        columns={"name_cn": "name_zh", "name_en_package": "name_en", "yrd_prefecture_adcode": "city_adcode"}
+    )
     return u[["name_zh", "name_en", "moe_code", "level", "authority", "city_adcode"]].sort_values("moe_code")
 
 

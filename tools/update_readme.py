@@ -1,6 +1,6 @@
 """Write the README's topic and calc-method tables from the analysis registry (between their markers).
 
-    .venv/bin/python tools/update_readme.py          # rewrite README.md in place
+.venv/bin/python tools/update_readme.py          # rewrite README.md in place
 """
 
 from __future__ import annotations

@@ -22,9 +22,21 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", "CHAINATLAS_DB", "atlas.duckdb", "path of the atlas database file (DuckDB)"),
-    Setting("chains_dir", "CHAINATLAS_CHAINS_DIR", "", "folder of user chain YAML files added to the shipped chains"),
-    Setting("threads", "CHAINATLAS_THREADS", "", "worker threads for the database engine (default: all cores)"),
-    Setting("memory_limit", "CHAINATLAS_MEMORY_LIMIT", "3GB", "memory cap of the database engine (the process peaks about 0.3 GB above it)"),
+    Setting(
+        "chains_dir",
+        "CHAINATLAS_CHAINS_DIR",
+        "",
+        "folder of user chain YAML files added to the shipped chains",
+    ),
+    Setting(
+        "threads", "CHAINATLAS_THREADS", "", "worker threads for the database engine (default: all cores)"
+    ),
+    Setting(
+        "memory_limit",
+        "CHAINATLAS_MEMORY_LIMIT",
+        "3GB",
+        "memory cap of the database engine (the process peaks about 0.3 GB above it)",
+    ),
     Setting("host", "CHAINATLAS_HOST", "127.0.0.1", "address the API server listens on"),
     Setting("port", "CHAINATLAS_PORT", "8000", "port the API server listens on"),
 )

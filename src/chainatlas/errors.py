@@ -78,9 +78,14 @@ class RowError:
 
     def to_dict(self) -> dict:
         """The error as JSON-safe fields (the one shape of a row error in API answers and reports)."""
-        return {"file": self.file, "row": int(self.row), "column": self.column,
-                "value": None if self.value is None else str(self.value), "rule": self.rule,
-                "message": self.message}
+        return {
+            "file": self.file,
+            "row": int(self.row),
+            "column": self.column,
+            "value": None if self.value is None else str(self.value),
+            "rule": self.rule,
+            "message": self.message,
+        }
 
 
 class IngestError(ChainAtlasError):

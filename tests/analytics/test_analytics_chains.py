@@ -17,8 +17,9 @@ from chainatlas.errors import ConfigError
 #   sz            0   10      0        10
 #   hf            5    5      0        10
 #   col sum      15   20      5        40
-X = pd.DataFrame({"design": [10.0, 0.0, 5.0], "fab": [5.0, 10.0, 5.0], "equip": [5.0, 0.0, 0.0]},
-                 index=["sh", "sz", "hf"])
+X = pd.DataFrame(
+    {"design": [10.0, 0.0, 5.0], "fab": [5.0, 10.0, 5.0], "equip": [5.0, 0.0, 0.0]}, index=["sh", "sz", "hf"]
+)
 
 
 def test_location_quotient_golden() -> None:
@@ -99,12 +100,14 @@ def test_chain_completeness_rejects_duplicate_segments() -> None:
 
 
 def test_import_dependence_golden() -> None:
-    t = pd.DataFrame({
-        "segment": ["fab", "fab", "fab", "fab", "design"],
-        "partner_region": ["JP", "JP", "KR", "US", "EU"],
-        "direction": ["import", "import", "import", "export", "export"],
-        "value": [20.0, 10.0, 10.0, 60.0, 5.0],
-    })
+    t = pd.DataFrame(
+        {
+            "segment": ["fab", "fab", "fab", "fab", "design"],
+            "partner_region": ["JP", "JP", "KR", "US", "EU"],
+            "direction": ["import", "import", "import", "export", "export"],
+            "value": [20.0, 10.0, 10.0, 60.0, 5.0],
+        }
+    )
     before = t.copy()
     r = ch.import_dependence(t)
     # fab: imports 20 + 10 + 10 = 40 (JP 30), exports 60 → top share 30/40 = .75, net ratio 40/100 = .4
@@ -151,8 +154,12 @@ def test_location_quotient_national_reference_reat() -> None:
     # locq (1714, 79006, 879213, 15593224) returns the location quotient (0.3847623)"
     # e_ij = 1714 (industry in region), e_j = 79006 (region), e_i = 879213 (industry, nation), e = 15593224 (nation)
     one = pd.DataFrame({"industry": [1714.0]}, index=["region"])
-    lq = ch.location_quotient(one, totals=pd.Series({"region": 79006.0}),
-                              reference=pd.Series({"industry": 879213.0}), reference_total=15593224.0)
+    lq = ch.location_quotient(
+        one,
+        totals=pd.Series({"region": 79006.0}),
+        reference=pd.Series({"industry": 879213.0}),
+        reference_total=15593224.0,
+    )
     assert lq.loc["region", "industry"] == pytest.approx(0.3847623, abs=5e-8)
 
 
@@ -160,16 +167,23 @@ def test_location_quotient_national_row_mathmodels() -> None:
     # R package mathmodels (github.com/zhjx19/mathmodels), docs/reference/regional_economics.md, LQ() example:
     # national row total 10000, industry1 2000, industry2 6000; Region_A total 4000 (1000, 2000), Region_B 6000
     # (1000, 4000); printed LQ: A 1.2500000 0.8333333, B 0.8333333 1.1111111
-    regions = pd.DataFrame({"industry1": [1000.0, 1000.0], "industry2": [2000.0, 4000.0]},
-                           index=["Region_A", "Region_B"])
+    regions = pd.DataFrame(
+        {"industry1": [1000.0, 1000.0], "industry2": [2000.0, 4000.0]}, index=["Region_A", "Region_B"]
+    )
     before = regions.copy()
-    lq = ch.location_quotient(regions, totals={"Region_A": 4000.0, "Region_B": 6000.0},
-                              reference={"industry1": 2000.0, "industry2": 6000.0}, reference_total=10000.0)
+    lq = ch.location_quotient(
+        regions,
+        totals={"Region_A": 4000.0, "Region_B": 6000.0},
+        reference={"industry1": 2000.0, "industry2": 6000.0},
+        reference_total=10000.0,
+    )
     pd.testing.assert_frame_equal(regions, before)
     np.testing.assert_allclose(lq.to_numpy(), [[1.2500000, 0.8333333], [0.8333333, 1.1111111]], atol=5e-8)
     # without the reference the table is its own reference (today's default, unchanged)
-    pd.testing.assert_frame_equal(ch.location_quotient(regions),
-                                  ch.location_quotient(regions, reference=regions.sum(), reference_total=None))
+    pd.testing.assert_frame_equal(
+        ch.location_quotient(regions),
+        ch.location_quotient(regions, reference=regions.sum(), reference_total=None),
+    )
 
 
 def test_location_quotient_reference_guards() -> None:
@@ -197,8 +211,9 @@ def test_hhi_published_examples() -> None:
 def test_hhi_normalized_definition_of_n() -> None:
     # N counts every place (row), including zero shares: [1, 0, 0] -> H = 1, H* = (1 - 1/3)/(1 - 1/3) = 1;
     # equal shares -> H* = 0; a single place -> undefined (NaN); zero total -> NaN
-    x = pd.DataFrame({"mono": [5.0, 0.0, 0.0], "even": [1.0, 1.0, 1.0], "two": [1.0, 1.0, 0.0],
-                      "none": [0.0, 0.0, 0.0]})
+    x = pd.DataFrame(
+        {"mono": [5.0, 0.0, 0.0], "even": [1.0, 1.0, 1.0], "two": [1.0, 1.0, 0.0], "none": [0.0, 0.0, 0.0]}
+    )
     h = ch.hhi(x, normalized=True)
     assert h.name == "hhi_normalized"
     assert h["mono"] == pytest.approx(1.0) and h["even"] == pytest.approx(0.0)

@@ -20,9 +20,13 @@ def random_activity(n_places: int, n_items: int, seed: int) -> pd.DataFrame:
     # a latent capability structure so that ECI is well defined (connected, non-degenerate)
     cap = rng.random(n_places)
     req = rng.random(n_items)
-    x = rng.lognormal(0, 1, (n_places, n_items)) * (cap[:, None] + 0.3 > req[None, :]) + rng.random(
-        (n_places, n_items)) * 0.05
-    return pd.DataFrame(x, index=[f"p{i}" for i in range(n_places)], columns=[f"s{j}" for j in range(n_items)])
+    x = (
+        rng.lognormal(0, 1, (n_places, n_items)) * (cap[:, None] + 0.3 > req[None, :])
+        + rng.random((n_places, n_items)) * 0.05
+    )
+    return pd.DataFrame(
+        x, index=[f"p{i}" for i in range(n_places)], columns=[f"s{j}" for j in range(n_items)]
+    )
 
 
 def reflections(m: np.ndarray, n_iter: int = 2000) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +100,11 @@ def test_places_and_items_without_specialisation_are_nan():
 
 
 def test_proximity_density_opportunities_by_hand():
-    M = pd.DataFrame([[1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 0, 1], [0, 0, 1, 1]],
-                     index=["a", "b", "c", "d"], columns=["w", "x", "y", "z"])
+    M = pd.DataFrame(
+        [[1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 0, 1], [0, 0, 1, 1]],
+        index=["a", "b", "c", "d"],
+        columns=["w", "x", "y", "z"],
+    )
     phi = C.proximity(M)
     # k = (3, 2, 2, 2); co-occurrence w-x: 2 places -> 2 / max(3, 2)
     assert phi.loc["w", "x"] == pytest.approx(2 / 3) and phi.loc["y", "z"] == pytest.approx(1 / 2)

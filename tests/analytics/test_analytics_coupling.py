@@ -14,8 +14,15 @@ from chainatlas.errors import ConfigError
 
 # ------------------------------------------------------------------------------------------------ entropy
 def test_entropy_weights_by_hand():
-    x = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [10.0, 10.0, 10.0, 50.0], "cost": [4.0, 3.0, 2.0, 1.0],
-                      "flat": [5.0, 5.0, 5.0, 5.0]}, index=list("pqrs"))
+    x = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, 3.0, 4.0],
+            "b": [10.0, 10.0, 10.0, 50.0],
+            "cost": [4.0, 3.0, 2.0, 1.0],
+            "flat": [5.0, 5.0, 5.0, 5.0],
+        },
+        index=list("pqrs"),
+    )
     before = x.copy()
     r = K.entropy_weights(x, {"cost": -1})
     pd.testing.assert_frame_equal(x, before)
@@ -85,10 +92,36 @@ def test_wang2021_corrected_coupling():
 
 # Wang Shujia et al. (2021), 自然资源学报 36(3), Table 8, year 2008, 13 cities of Beijing–Tianjin–Hebei:
 # C by the original model (first line) and by the modified model (second line), 4 decimals as printed.
-WANG_2008_ORIGINAL = [0.9989, 0.9935, 0.8868, 0.9073, 0.6821, 0.8328, 0.6816, 0.7789, 0.6871, 0.6101, 0.8017,
-                      0.7867, 0.7191]
-WANG_2008_MODIFIED = [0.9404, 0.8660, 0.5440, 0.5769, 0.3006, 0.4780, 0.3344, 0.4171, 0.3278, 0.2700, 0.4374,
-                      0.4196, 0.3738]
+WANG_2008_ORIGINAL = [
+    0.9989,
+    0.9935,
+    0.8868,
+    0.9073,
+    0.6821,
+    0.8328,
+    0.6816,
+    0.7789,
+    0.6871,
+    0.6101,
+    0.8017,
+    0.7867,
+    0.7191,
+]
+WANG_2008_MODIFIED = [
+    0.9404,
+    0.8660,
+    0.5440,
+    0.5769,
+    0.3006,
+    0.4780,
+    0.3344,
+    0.4171,
+    0.3278,
+    0.2700,
+    0.4374,
+    0.4196,
+    0.3738,
+]
 
 
 def test_wang2021_formula_consistent_with_published_table():
@@ -115,8 +148,16 @@ def test_grades_and_stages():
     u = pd.DataFrame({"a": [t**2 for t in d_targets], "b": [t**2 for t in d_targets]})
     r = K.coupling(u)
     assert r["D"].tolist()[1:] == pytest.approx(d_targets[1:])
-    assert r["grade"].tolist()[1:] == ["极度失调", "极度失调", "严重失调", "濒临失调", "濒临失调", "勉强协调",
-                                       "优质协调", "优质协调"]
+    assert r["grade"].tolist()[1:] == [
+        "极度失调",
+        "极度失调",
+        "严重失调",
+        "濒临失调",
+        "濒临失调",
+        "勉强协调",
+        "优质协调",
+        "优质协调",
+    ]
     assert r["level"].tolist()[1:] == [1, 1, 2, 5, 5, 6, 10, 10]
     assert set(r["stage"].dropna()) == {"高水平耦合"}
     c = K.coupling(pd.DataFrame({"a": [0.1, 0.1, 0.1], "b": [0.9, 0.3, 0.1]}), method="wang2021")
@@ -146,15 +187,32 @@ def test_coupling_guards_and_series_input():
 MM_X = pd.DataFrame({"x1": [3.0, 5.0, 2.0, 7.0], "x2": [10.0, 20.0, 15.0, 25.0]})
 MM_W = [0.5452618, 0.4547382]  # entropy_weight(X, c("+", "-"))$w, printed to 7 decimals
 MM_S = [56.35354, 47.88215, 30.39461, 54.50808]  # entropy_weight(X, c("+", "-"))$s, printed to 5 decimals
-MM_U = pd.DataFrame({"s1": [0.0162, 0.1782, 0.5490, 0.6730, 0.0207, 0.9875],
-                     "s2": [0.2720, 0.6824, 0.0593, 0.4812, 0.8891, 0.5573],
-                     "s3": [0.2655, 0.3721, 0.5729, 0.9082, 0.2017, 0.8984]}, index=list("ABCDEF"))
+MM_U = pd.DataFrame(
+    {
+        "s1": [0.0162, 0.1782, 0.5490, 0.6730, 0.0207, 0.9875],
+        "s2": [0.2720, 0.6824, 0.0593, 0.4812, 0.8891, 0.5573],
+        "s3": [0.2655, 0.3721, 0.5729, 0.9082, 0.2017, 0.8984],
+    },
+    index=list("ABCDEF"),
+)
 # coupling_degree(df, id_cols = "ID"): coupling, coord, coupling_coord (3 decimals as printed)
-MM_STANDARD = [[0.571, 0.185, 0.325], [0.867, 0.411, 0.597], [0.674, 0.394, 0.515],
-               [0.967, 0.687, 0.815], [0.418, 0.370, 0.393], [0.971, 0.814, 0.889]]
+MM_STANDARD = [
+    [0.571, 0.185, 0.325],
+    [0.867, 0.411, 0.597],
+    [0.674, 0.394, 0.515],
+    [0.967, 0.687, 0.815],
+    [0.418, 0.370, 0.393],
+    [0.971, 0.814, 0.889],
+]
 # coupling_degree(df, c(0.4, 0.3, 0.3), id_cols = "ID", type = "adjusted")
-MM_ADJUSTED = [[0.447, 0.168, 0.274], [0.501, 0.388, 0.440], [0.455, 0.409, 0.432],
-               [0.669, 0.686, 0.678], [0.175, 0.336, 0.242], [0.715, 0.832, 0.771]]
+MM_ADJUSTED = [
+    [0.447, 0.168, 0.274],
+    [0.501, 0.388, 0.440],
+    [0.455, 0.409, 0.432],
+    [0.669, 0.686, 0.678],
+    [0.175, 0.336, 0.242],
+    [0.715, 0.832, 0.771],
+]
 
 
 def test_entropy_weights_epsilon_reproduces_mathmodels():
@@ -165,10 +223,14 @@ def test_entropy_weights_epsilon_reproduces_mathmodels():
     # mathmodels' score s = 100 * sum_j w_j (eps + (1 - 2 eps) x'_ij) = 100 (eps + (1 - 2 eps) U)
     assert (100 * (0.002 + 0.996 * r.index)).tolist() == pytest.approx(MM_S, abs=5e-6)
     # the same with the numeric direction; the 0 ln 0 = 0 convention gives (slightly) different weights
-    assert K.entropy_weights(MM_X, {"x2": -1}, epsilon=0.002).weights.tolist() == pytest.approx(MM_W, abs=5e-8)
+    assert K.entropy_weights(MM_X, {"x2": -1}, epsilon=0.002).weights.tolist() == pytest.approx(
+        MM_W, abs=5e-8
+    )
     plain = K.entropy_weights(MM_X, {"x2": "cost"})
     assert plain.weights.tolist() != pytest.approx(MM_W, abs=5e-8)
-    pd.testing.assert_frame_equal(plain.normalized, r.normalized)  # epsilon changes p_ij only, not x' in [0, 1]
+    pd.testing.assert_frame_equal(
+        plain.normalized, r.normalized
+    )  # epsilon changes p_ij only, not x' in [0, 1]
     # benefit/cost directions: the cost indicator is min–max reversed
     assert r.normalized["x2"].tolist() == pytest.approx([1.0, 1 / 3, 2 / 3, 0.0])
 
@@ -197,13 +259,21 @@ def test_coupling_three_subsystems_reproduces_mathmodels():
 
 
 def test_coordination_from_raw_indicators():
-    x = pd.DataFrame({"patents": [10.0, 40.0, 25.0, 5.0], "papers": [5.0, 9.0, 7.0, 6.0],
-                      "revenue": [300.0, 200.0, 500.0, 350.0], "pollution": [8.0, 2.0, 5.0, 4.0],
-                      "talent": [1.0, 3.0, 2.0, 2.0]}, index=["宣城", "合肥", "苏州", "湖州"])
+    x = pd.DataFrame(
+        {
+            "patents": [10.0, 40.0, 25.0, 5.0],
+            "papers": [5.0, 9.0, 7.0, 6.0],
+            "revenue": [300.0, 200.0, 500.0, 350.0],
+            "pollution": [8.0, 2.0, 5.0, 4.0],
+            "talent": [1.0, 3.0, 2.0, 2.0],
+        },
+        index=["宣城", "合肥", "苏州", "湖州"],
+    )
     before = x.copy()
     groups = {"innovation": ["patents", "papers"], "industry": ["revenue", "pollution"], "talent": ["talent"]}
-    r = K.coordination(x, groups, directions={"pollution": "-"}, weights={"innovation": 0.5, "industry": 0.3,
-                                                                         "talent": 0.2})
+    r = K.coordination(
+        x, groups, directions={"pollution": "-"}, weights={"innovation": 0.5, "industry": 0.3, "talent": 0.2}
+    )
     pd.testing.assert_frame_equal(x, before)
     # each index is the entropy-weighted index of its own group
     inn = K.entropy_weights(x[["patents", "papers"]]).index

@@ -19,8 +19,14 @@ def test_tiers_follow_the_jumps_in_the_composite() -> None:
     x = pd.DataFrame({"a": [0, 1, 2, 5, 6, 10.0], "b": [0, 0, 1, 5, 5, 10.0]}, index=list("uvwxyz"))
     t = dg.node_tiers(x)
     assert t.loc["x", "score"] == pytest.approx(0.5) and t.loc["v", "score"] == pytest.approx(0.05)
-    assert t["tier"].to_dict() == {"z": "core", "y": "key", "x": "key", "w": "auxiliary", "v": "auxiliary",
-                                   "u": "auxiliary"}
+    assert t["tier"].to_dict() == {
+        "z": "core",
+        "y": "key",
+        "x": "key",
+        "w": "auxiliary",
+        "v": "auxiliary",
+        "u": "auxiliary",
+    }
     assert list(t["rank"]) == [1, 2, 3, 4, 5, 6] and t["tier_zh"].iloc[0] == "核心节点"
 
 
@@ -40,10 +46,13 @@ def test_tiers_with_ties_in_the_scores() -> None:
         dg.node_tiers(pd.DataFrame({"a": [0.0, 0.0, 0.0]}))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"k": 4}, "k: expected 2 or 3"),
-    ({"weights": {"a": -1}}, "weights: expected a non-negative weight"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"k": 4}, "k: expected 2 or 3"),
+        ({"weights": {"a": -1}}, "weights: expected a non-negative weight"),
+    ],
+)
 def test_tiers_bad_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         dg.node_tiers(pd.DataFrame({"a": [1.0, 2, 3, 4]}), **kwargs)
@@ -56,14 +65,17 @@ def test_tiers_too_few_nodes() -> None:
 
 # ------------------------------------------------------------------------------------------------ practice modes
 def test_practice_modes_by_hand() -> None:
-    ties = pd.DataFrame({
-        "area": ["bay"] * 4 + ["cor"] * 4,
-        "layer": ["industry", "knowledge"] * 4,
-        "year": [2023, 2023, 2024, 2024] * 2,
-        "n": [10, 2, 20, 2, 1, 3, 1, 9.0],
-    })
-    region = pd.DataFrame({"layer": ["industry", "knowledge"] * 2, "year": [2023, 2023, 2024, 2024],
-                           "n": [50, 20, 40, 30.0]})
+    ties = pd.DataFrame(
+        {
+            "area": ["bay"] * 4 + ["cor"] * 4,
+            "layer": ["industry", "knowledge"] * 4,
+            "year": [2023, 2023, 2024, 2024] * 2,
+            "n": [10, 2, 20, 2, 1, 3, 1, 9.0],
+        }
+    )
+    region = pd.DataFrame(
+        {"layer": ["industry", "knowledge"] * 2, "year": [2023, 2023, 2024, 2024], "n": [50, 20, 40, 30.0]}
+    )
     layers, areas = dg.practice_modes(ties, region=region, expected={"bay": "bay_cycle", "cor": "bay_cycle"})
     row = layers.set_index(["area", "layer"])
     # 2024 shares: bay industry 20/40 = .5, knowledge 2/30 = 1/15; mean .28333 → intensities
@@ -90,9 +102,16 @@ def test_practice_modes_needs_rows() -> None:
 
 # ------------------------------------------------------------------------------------------------ pairing
 def test_pairing_by_hand() -> None:
-    p = pd.DataFrame({"unit": ["sh", "sz", "nt", "hz"], "innovation": [8.0, 0.0, 0.0, 2.0],
-                      "industry": [1.0, 4.0, 3.0, 2.0], "population": [25.0, 13.0, 8.0, 12.0],
-                      "lon": [121.47, 120.58, 120.89, 120.15], "lat": [31.23, 31.30, 31.98, 30.27]})
+    p = pd.DataFrame(
+        {
+            "unit": ["sh", "sz", "nt", "hz"],
+            "innovation": [8.0, 0.0, 0.0, 2.0],
+            "industry": [1.0, 4.0, 3.0, 2.0],
+            "population": [25.0, 13.0, 8.0, 12.0],
+            "lon": [121.47, 120.58, 120.89, 120.15],
+            "lat": [31.23, 31.30, 31.98, 30.27],
+        }
+    )
     obs = pd.DataFrame({"src": ["sz", "sh", "hz"], "dst": ["sh", "hz", "nt"], "n": [4.0, 2.0, 1.0]})
     r = dg.pairing(p, obs).set_index(["src", "dst"])
     # shares a = (.8, 0, 0, .2), b = (.1, .4, .3, .2): innovation place sh; industry places sz, nt (hz: a = b)
@@ -111,7 +130,7 @@ def test_pairing_by_hand() -> None:
         return (g[i] / (g[i] + g[j]) + g[j] / (g[i] + g[j])) * m  # R_ij + R_ji
 
     units = list(a)
-    total = sum(r2(i, j) for k, i in enumerate(units) for j in units[k + 1:])
+    total = sum(r2(i, j) for k, i in enumerate(units) for j in units[k + 1 :])
     want = r2("sh", "nt") * 7 / total
     assert r.loc[("sh", "nt"), "expected"] == pytest.approx(want, rel=1e-12)
     assert r.loc[("sh", "nt"), "gap"] == pytest.approx(want)
@@ -121,8 +140,16 @@ def test_pairing_by_hand() -> None:
 
 
 def test_pairing_needs_two_places_and_observed_ties() -> None:
-    p = pd.DataFrame({"unit": ["a", "b", "c"], "innovation": [3.0, 0.0, 0.0], "industry": [2.0, 0.0, 0.0],
-                      "population": [1.0, 1.0, 1.0], "lon": [120.0, 121.0, 122.0], "lat": [30.0, 31.0, 32.0]})
+    p = pd.DataFrame(
+        {
+            "unit": ["a", "b", "c"],
+            "innovation": [3.0, 0.0, 0.0],
+            "industry": [2.0, 0.0, 0.0],
+            "population": [1.0, 1.0, 1.0],
+            "lon": [120.0, 121.0, 122.0],
+            "lat": [30.0, 31.0, 32.0],
+        }
+    )
     with pytest.raises(ConfigError, match=r"only \['a'\] holds"):
         dg.pairing(p, pd.DataFrame({"src": ["a"], "dst": ["b"], "n": [1.0]}))
     p2 = p.assign(industry=[0.0, 2.0, 1.0])
@@ -131,16 +158,30 @@ def test_pairing_needs_two_places_and_observed_ties() -> None:
 
 
 def test_pairing_needs_both_sides() -> None:
-    p = pd.DataFrame({"unit": ["a", "b"], "innovation": [0.0, 0.0], "industry": [1.0, 2.0],
-                      "population": [1.0, 1.0], "lon": [120.0, 121.0], "lat": [30.0, 31.0]})
+    p = pd.DataFrame(
+        {
+            "unit": ["a", "b"],
+            "innovation": [0.0, 0.0],
+            "industry": [1.0, 2.0],
+            "population": [1.0, 1.0],
+            "lon": [120.0, 121.0],
+            "lat": [30.0, 31.0],
+        }
+    )
     with pytest.raises(ConfigError, match="no innovation or no industry"):
         dg.pairing(p, pd.DataFrame(columns=["src", "dst", "n"]))
 
 
 # ------------------------------------------------------------------------------------------------ suppliers
 def test_supplier_concentration_by_hand() -> None:
-    t = pd.DataFrame({"segment": ["fab"] * 4 + ["pkg"], "supplier": ["a", "a", "b", "c", "d"],
-                      "place": ["sh", "sh", None, "wx", "nt"], "value": [2.0, 2.0, 4.0, 2.0, 0.0]})
+    t = pd.DataFrame(
+        {
+            "segment": ["fab"] * 4 + ["pkg"],
+            "supplier": ["a", "a", "b", "c", "d"],
+            "place": ["sh", "sh", None, "wx", "nt"],
+            "value": [2.0, 2.0, 4.0, 2.0, 0.0],
+        }
+    )
     r = ch.supplier_concentration(t, top=2)
     assert list(r.index) == ["fab"]  # pkg has no value
     fab = r.loc["fab"]
@@ -162,8 +203,10 @@ def test_area_modes_cover_the_shipped_areas() -> None:
 
 def test_functions_by_hand() -> None:
     # shares a = (.6, .3, .1, 0), b = (.2, .3, .5, 0): o = .75, .5, 1/6, undefined
-    f = dg.functions(pd.Series({"p": 6.0, "q": 3.0, "r": 1.0, "s": 0.0}),
-                     pd.Series({"p": 2.0, "q": 3.0, "r": 5.0, "s": 0.0}))
+    f = dg.functions(
+        pd.Series({"p": 6.0, "q": 3.0, "r": 1.0, "s": 0.0}),
+        pd.Series({"p": 2.0, "q": 3.0, "r": 5.0, "s": 0.0}),
+    )
     assert f["orientation"].iloc[:3].tolist() == pytest.approx([0.75, 0.5, 1 / 6])
     assert f["function"].tolist() == ["source", "conversion", "production", None]
     assert f.loc["r", "function_zh"] == "产业化"
@@ -173,8 +216,14 @@ def test_functions_by_hand() -> None:
 
 def test_hub_shares_by_hand() -> None:
     # hub a: 2020 ties a–b 2 (hub), a–x 2 → 0.5; 2021 a–b 1, x–a 3 (stored either way) → 0.25; 2022 none
-    t = pd.DataFrame({"year": [2020, 2020, 2021, 2021, 2021], "src": ["a", "x", "b", "x", "a"],
-                      "dst": ["b", "a", "a", "a", "a"], "n": [2.0, 2.0, 1.0, 3.0, 9.0]})
+    t = pd.DataFrame(
+        {
+            "year": [2020, 2020, 2021, 2021, 2021],
+            "src": ["a", "x", "b", "x", "a"],
+            "dst": ["b", "a", "a", "a", "a"],
+            "n": [2.0, 2.0, 1.0, 3.0, 9.0],
+        }
+    )
     s, slope = dg.hub_shares(t, ["a", "b"], years=[2020, 2021, 2022])
     a = s[s["hub"] == "a"].set_index("year")
     assert a.loc[2020, "share"] == 0.5 and a.loc[2021, "share"] == 0.25  # the a–a loop is ignored

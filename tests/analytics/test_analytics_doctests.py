@@ -12,8 +12,9 @@ from chainatlas.analytics import networks
 
 # doctest collects only the docstrings of objects defined in the module it is given, so the networks
 # package is tested through its public submodules (the private _util holds no examples)
-NETWORKS = [f"networks.{m.name}" for m in pkgutil.iter_modules(networks.__path__)
-            if not m.name.startswith("_")]
+NETWORKS = [
+    f"networks.{m.name}" for m in pkgutil.iter_modules(networks.__path__) if not m.name.startswith("_")
+]
 MODULES = [*NETWORKS, "gravity", "io", "spatial", "complexity", "coupling", "chains", "diagnostics", "paths"]
 
 

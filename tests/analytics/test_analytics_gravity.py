@@ -15,8 +15,12 @@ def test_haversine_rosetta_code_golden():
     # Rosetta Code, task "Haversine formula": Nashville BNA (36.12, -86.67) to Los Angeles LAX (33.94, -118.40);
     # published: R = 6371.0 km -> 2886.44444283798329974715782394574671655 km,
     #            R = 6372.8 km -> 2887.25995060711033944886005029688505340 km
-    assert G.haversine_km(-86.67, 36.12, -118.40, 33.94, radius=6371.0) == pytest.approx(2886.444442837983, abs=1e-9)
-    assert G.haversine_km(-86.67, 36.12, -118.40, 33.94, radius=6372.8) == pytest.approx(2887.259950607110, abs=1e-9)
+    assert G.haversine_km(-86.67, 36.12, -118.40, 33.94, radius=6371.0) == pytest.approx(
+        2886.444442837983, abs=1e-9
+    )
+    assert G.haversine_km(-86.67, 36.12, -118.40, 33.94, radius=6372.8) == pytest.approx(
+        2887.259950607110, abs=1e-9
+    )
 
 
 def test_haversine_properties():
@@ -37,8 +41,13 @@ def test_haversine_properties():
 
 
 def test_distance_matrix():
-    p = pd.DataFrame({"adcode": ["310000", "330100", "320100"], "lon": [121.47, 120.16, 118.80],
-                      "lat": [31.23, 30.27, 32.06]})
+    p = pd.DataFrame(
+        {
+            "adcode": ["310000", "330100", "320100"],
+            "lon": [121.47, 120.16, 118.80],
+            "lat": [31.23, 30.27, 32.06],
+        }
+    )
     before = p.copy()
     d = G.distance_matrix(p)
     pd.testing.assert_frame_equal(p, before)
@@ -50,8 +59,15 @@ def test_distance_matrix():
 
 # ------------------------------------------------------------------------------------------------ gravity
 def places_frame() -> pd.DataFrame:
-    return pd.DataFrame({"adcode": ["a", "b", "c"], "population": [4.0, 1.0, 9.0], "gdp": [9.0, 1.0, 4.0],
-                         "lon": [120.0, 120.5, 121.0], "lat": [31.0, 31.2, 30.0]})
+    return pd.DataFrame(
+        {
+            "adcode": ["a", "b", "c"],
+            "population": [4.0, 1.0, 9.0],
+            "gdp": [9.0, 1.0, 4.0],
+            "lon": [120.0, 120.5, 121.0],
+            "lat": [31.0, 31.2, 30.0],
+        }
+    )
 
 
 def test_gravity_hand_computed():
@@ -100,7 +116,9 @@ def test_gravity_guards():
 def test_linkage_gap_scaling_and_ranking():
     p = places_frame()
     exp = G.gravity(p)
-    obs = pd.DataFrame({"src": ["a", "c", "b", "a"], "dst": ["c", "a", "c", "a"], "weight": [5.0, 1.0, 2.0, 99.0]})
+    obs = pd.DataFrame(
+        {"src": ["a", "c", "b", "a"], "dst": ["c", "a", "c", "a"], "weight": [5.0, 1.0, 2.0, 99.0]}
+    )
     before = obs.copy()
     gap = G.linkage_gap(obs, exp)
     pd.testing.assert_frame_equal(obs, before)

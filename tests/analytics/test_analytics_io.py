@@ -79,7 +79,9 @@ def test_linkages():
     G = np.diag(1 / MB_X) @ L @ np.diag(MB_X)
     np.testing.assert_allclose(lk["forward_total"], G.sum(axis=1))
     np.testing.assert_allclose(lk["forward_direct"], [0.65, 0.15])
-    assert lk["backward_index"].mean() == pytest.approx(1.0) and lk["forward_index"].mean() == pytest.approx(1.0)
+    assert lk["backward_index"].mean() == pytest.approx(1.0) and lk["forward_index"].mean() == pytest.approx(
+        1.0
+    )
     assert lk["key_sector"].tolist() == [True, False]
 
 

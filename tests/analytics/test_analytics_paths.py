@@ -17,7 +17,9 @@ from chainatlas.errors import ConfigError
 def test_conversion_rate() -> None:
     got = paths.conversion_rate(np.array([4.0, 0.0, 5.0]), np.array([8.0, 3.0, 0.0]))
     assert got[:2].tolist() == [0.5, 0.0] and np.isnan(got[2])
-    s = paths.conversion_rate(pd.Series([1.0, 2.0], index=["b", "a"]), pd.Series([4.0, 0.0], index=["a", "b"]))
+    s = paths.conversion_rate(
+        pd.Series([1.0, 2.0], index=["b", "a"]), pd.Series([4.0, 0.0], index=["a", "b"])
+    )
     assert s["a"] == 0.5 and np.isnan(s["b"])  # aligned on the index, not by position
     with pytest.raises(ConfigError, match="num, den: expected the same length"):
         paths.conversion_rate(np.ones(2), np.ones(3))
@@ -69,7 +71,12 @@ def test_classify_destinations() -> None:
     dst_c = pd.Series(["320500", "320200", None, "340100", None], index=list("abcde"))
     dst_p = pd.Series(["320000", "320000", "320000", "340000", None], index=list("abcde"))
     got = paths.classify_destinations(src_c, src_p, dst_c, dst_p)
-    assert got.to_dict() == {"a": "same_city", "b": "same_province", "c": "same_province",
-                             "d": "other_yrd_province", "e": "outside_yrd"}
+    assert got.to_dict() == {
+        "a": "same_city",
+        "b": "same_province",
+        "c": "same_province",
+        "d": "other_yrd_province",
+        "e": "outside_yrd",
+    }
     with pytest.raises(ConfigError, match="aligned series"):
         paths.classify_destinations(src_c, src_p, dst_c[:2], dst_p)

@@ -97,8 +97,10 @@ def test_moran_reproducible_and_global_state_untouched():
     after = np.random.get_state()[1]
     assert (before == after).all()
     assert a == S.moran(y, w, permutations=199, seed=7)
-    assert a.p_sim != S.moran(y, w, permutations=199, seed=8).p_sim or a.z_sim != S.moran(
-        y, w, permutations=199, seed=8).z_sim
+    assert (
+        a.p_sim != S.moran(y, w, permutations=199, seed=8).p_sim
+        or a.z_sim != S.moran(y, w, permutations=199, seed=8).z_sim
+    )
     la = S.local_moran(y, w, permutations=99, seed=3)
     pd.testing.assert_frame_equal(la.frame, S.local_moran(y, w, permutations=99, seed=3).frame)
 
@@ -119,8 +121,15 @@ def test_series_aligned_on_weights_ids():
 
 
 def grid_features(nx: int, ny: int) -> dict:
-    feats = [{"type": "Feature", "properties": {"adcode": f"c{j}{i}"}, "geometry": mapping(box(i, j, i + 1, j + 1))}
-             for j in range(ny) for i in range(nx)]
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"adcode": f"c{j}{i}"},
+            "geometry": mapping(box(i, j, i + 1, j + 1)),
+        }
+        for j in range(ny)
+        for i in range(nx)
+    ]
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -140,8 +149,9 @@ def test_contiguity_from_geojson_matches_lattice():
 
 def test_contiguity_islands_filled_with_nearest():
     fc = grid_features(2, 1)
-    fc["features"].append({"type": "Feature", "properties": {"adcode": "island"},
-                           "geometry": mapping(box(5, 0, 6, 1))})
+    fc["features"].append(
+        {"type": "Feature", "properties": {"adcode": "island"}, "geometry": mapping(box(5, 0, 6, 1))}
+    )
     w = S.contiguity_weights(fc)
     assert w.neighbors["island"] == ["c01"] and "island" in w.neighbors["c01"]
     kept = S.contiguity_weights(fc, fill_islands=False)
@@ -160,17 +170,24 @@ def test_contiguity_of_bundled_yrd_cities():
 
 
 def test_knn_weights():
-    p = pd.DataFrame({"adcode": ["310100", "330100", "320100", "340100", "320500"],
-                      "lon": [121.47, 120.16, 118.80, 117.23, 120.58], "lat": [31.23, 30.27, 32.06, 31.82, 31.30]})
+    p = pd.DataFrame(
+        {
+            "adcode": ["310100", "330100", "320100", "340100", "320500"],
+            "lon": [121.47, 120.16, 118.80, 117.23, 120.58],
+            "lat": [31.23, 30.27, 32.06, 31.82, 31.30],
+        }
+    )
     before = p.copy()
     w = S.knn_weights(p, k=2)
     pd.testing.assert_frame_equal(p, before)
     assert w.id_order == p["adcode"].tolist() and all(len(v) == 2 for v in w.neighbors.values())
     assert w.neighbors["310100"][0] == "320500"  # 苏州 is nearest to 上海
-    ref = libpysal.weights.KNN.from_array(p[["lon", "lat"]].to_numpy(), k=2, distance_metric="arc",
-                                          radius=6371.0088)
+    ref = libpysal.weights.KNN.from_array(
+        p[["lon", "lat"]].to_numpy(), k=2, distance_metric="arc", radius=6371.0088
+    )
     assert [sorted(w.neighbors[a]) for a in p["adcode"]] == [
-        sorted(p["adcode"].iloc[j] for j in ref.neighbors[i]) for i in range(5)]
+        sorted(p["adcode"].iloc[j] for j in ref.neighbors[i]) for i in range(5)
+    ]
     with pytest.raises(ConfigError, match="fewer neighbours"):
         S.knn_weights(p, k=5)
 
@@ -212,8 +229,9 @@ def test_matrix_weights_table_reproduces_esda_golden(tmp_path):
     w = S.matrix_weights(back)
     pd.testing.assert_frame_equal(back, before)
     assert w.id_order == [str(i) for i in ids]
-    assert {k: sorted(v) for k, v in w.neighbors.items()} == {str(k): sorted(map(str, v))
-                                                             for k, v in gal.neighbors.items()}
+    assert {k: sorted(v) for k, v in w.neighbors.items()} == {
+        str(k): sorted(map(str, v)) for k, v in gal.neighbors.items()
+    }
     y = read_column("stl_hom.txt", "HR8893")
     assert S.moran(y, w, permutations=0).I == pytest.approx(STL_I, rel=RTOL)
     # ids as index, n x n, and non-binary values kept (or binarised on request)
@@ -252,7 +270,9 @@ def test_moran_one_and_two_tailed_p_values():
     y = read_column("stl_hom.txt", "HR8893")
     one = S.moran(y, w, two_tailed=False, permutations=99, seed=3)
     two = S.moran(y, w, two_tailed=True, permutations=99, seed=3)
-    assert one.p_norm == pytest.approx(STL_P_ONE, rel=RTOL) and two.p_norm == pytest.approx(STL_P_TWO, rel=RTOL)
+    assert one.p_norm == pytest.approx(STL_P_ONE, rel=RTOL) and two.p_norm == pytest.approx(
+        STL_P_TWO, rel=RTOL
+    )
     assert two.p_rand == pytest.approx(2 * one.p_rand)
     # p_sim is one-tailed either way; the two-tailed permutation p-value is min(1, 2 p_sim)
     assert one.p_sim == two.p_sim and two.p_sim_two_tailed == pytest.approx(min(1.0, 2 * two.p_sim))

@@ -14,30 +14,77 @@ from networks_reference import TOL, assert_close, nx_to_edges, random_weighted
 
 from chainatlas.analytics import networks as N
 
-GRAPHS = [(n, p, seed, directed) for (n, p, seed) in [(25, 0.15, 1), (40, 0.3, 2), (60, 0.08, 3)]
-          for directed in (False, True)]
+GRAPHS = [
+    (n, p, seed, directed)
+    for (n, p, seed) in [(25, 0.15, 1), (40, 0.3, 2), (60, 0.08, 3)]
+    for directed in (False, True)
+]
 
 
 # ------------------------------------------------------------------------------------------------ golden
 # NetworkX networkx/algorithms/centrality/tests/test_betweenness_centrality.py,
 # TestBetweennessCentrality.test_florentine_families_graph (normalized, unweighted; 3 decimals):
 FLORENTINE_BETWEENNESS = {
-    "Acciaiuoli": 0.000, "Albizzi": 0.212, "Barbadori": 0.093, "Bischeri": 0.104, "Castellani": 0.055,
-    "Ginori": 0.000, "Guadagni": 0.255, "Lamberteschi": 0.000, "Medici": 0.522, "Pazzi": 0.000,
-    "Peruzzi": 0.022, "Ridolfi": 0.114, "Salviati": 0.143, "Strozzi": 0.103, "Tornabuoni": 0.092,
+    "Acciaiuoli": 0.000,
+    "Albizzi": 0.212,
+    "Barbadori": 0.093,
+    "Bischeri": 0.104,
+    "Castellani": 0.055,
+    "Ginori": 0.000,
+    "Guadagni": 0.255,
+    "Lamberteschi": 0.000,
+    "Medici": 0.522,
+    "Pazzi": 0.000,
+    "Peruzzi": 0.022,
+    "Ridolfi": 0.114,
+    "Salviati": 0.143,
+    "Strozzi": 0.103,
+    "Tornabuoni": 0.092,
 }
 # NetworkX networkx/algorithms/centrality/tests/test_closeness_centrality.py,
 # TestClosenessCentrality.test_florentine_families_closeness:
 FLORENTINE_CLOSENESS = {
-    "Acciaiuoli": 0.368, "Albizzi": 0.483, "Barbadori": 0.4375, "Bischeri": 0.400, "Castellani": 0.389,
-    "Ginori": 0.333, "Guadagni": 0.467, "Lamberteschi": 0.326, "Medici": 0.560, "Pazzi": 0.286,
-    "Peruzzi": 0.368, "Ridolfi": 0.500, "Salviati": 0.389, "Strozzi": 0.4375, "Tornabuoni": 0.483,
+    "Acciaiuoli": 0.368,
+    "Albizzi": 0.483,
+    "Barbadori": 0.4375,
+    "Bischeri": 0.400,
+    "Castellani": 0.389,
+    "Ginori": 0.333,
+    "Guadagni": 0.467,
+    "Lamberteschi": 0.326,
+    "Medici": 0.560,
+    "Pazzi": 0.286,
+    "Peruzzi": 0.368,
+    "Ridolfi": 0.500,
+    "Salviati": 0.389,
+    "Strozzi": 0.4375,
+    "Tornabuoni": 0.483,
 }
 # same files, test_krackhardt_kite_graph_normalized and test_krackhardt_closeness:
-KITE_BETWEENNESS = {0: 0.023, 1: 0.023, 2: 0.000, 3: 0.102, 4: 0.000, 5: 0.231, 6: 0.231, 7: 0.389, 8: 0.222,
-                    9: 0.000}
-KITE_CLOSENESS = {0: 0.529, 1: 0.529, 2: 0.500, 3: 0.600, 4: 0.500, 5: 0.643, 6: 0.643, 7: 0.600, 8: 0.429,
-                  9: 0.310}
+KITE_BETWEENNESS = {
+    0: 0.023,
+    1: 0.023,
+    2: 0.000,
+    3: 0.102,
+    4: 0.000,
+    5: 0.231,
+    6: 0.231,
+    7: 0.389,
+    8: 0.222,
+    9: 0.000,
+}
+KITE_CLOSENESS = {
+    0: 0.529,
+    1: 0.529,
+    2: 0.500,
+    3: 0.600,
+    4: 0.500,
+    5: 0.643,
+    6: 0.643,
+    7: 0.600,
+    8: 0.429,
+    9: 0.310,
+}
 
 
 def test_florentine_families_published_and_networkx():
@@ -74,25 +121,30 @@ def test_agreement_with_networkx(n, p, seed, directed):
     # betweenness, weighted (length 1/w) and hop-count
     assert_close(N.betweenness(g), nx.betweenness_centrality(G, weight="distance"))
     assert_close(N.betweenness(g, weight=None), nx.betweenness_centrality(G))
-    assert_close(N.betweenness(g, normalized=False), nx.betweenness_centrality(G, weight="distance",
-                                                                                normalized=False))
+    assert_close(
+        N.betweenness(g, normalized=False), nx.betweenness_centrality(G, weight="distance", normalized=False)
+    )
     # closeness: NetworkX measures incoming distance on digraphs, so "out" is NetworkX on the reverse
     assert_close(N.closeness(g, mode="in"), nx.closeness_centrality(G, distance="distance"))
     R = G.reverse() if directed else G
     assert_close(N.closeness(g, mode="out"), nx.closeness_centrality(R, distance="distance"))
-    assert_close(N.closeness(g, mode="in", wf_improved=False),
-                 nx.closeness_centrality(G, distance="distance", wf_improved=False))
+    assert_close(
+        N.closeness(g, mode="in", wf_improved=False),
+        nx.closeness_centrality(G, distance="distance", wf_improved=False),
+    )
     # PageRank: NetworkX with a tight tolerance
     assert_close(N.pagerank(g), nx.pagerank(G, weight="weight", tol=1e-13, max_iter=10_000))
-    assert_close(N.pagerank(g, damping=0.6), nx.pagerank(G, alpha=0.6, weight="weight", tol=1e-13,
-                                                          max_iter=10_000))
+    assert_close(
+        N.pagerank(g, damping=0.6), nx.pagerank(G, alpha=0.6, weight="weight", tol=1e-13, max_iter=10_000)
+    )
     # ... and from the edge list, without igraph (sparse power iteration)
     e = nx_to_edges(G)
     for alpha in (0.85, 0.6):
         ref = nx.pagerank(G, alpha=alpha, weight="weight", tol=1e-13, max_iter=10_000)
         assert_close(N.pagerank(e, damping=alpha, directed=directed, nodes=list(range(n))), ref)
-    assert_close(N.pagerank(e, None, directed=directed, nodes=list(range(n))), nx.pagerank(G, weight=None,
-                                                                                            tol=1e-13))
+    assert_close(
+        N.pagerank(e, None, directed=directed, nodes=list(range(n))), nx.pagerank(G, weight=None, tol=1e-13)
+    )
     # strength
     if directed:
         assert_close(N.strength(g, mode="in"), dict(G.in_degree(weight="weight")))

@@ -31,8 +31,9 @@ def test_leiden_planted_partition_reproducible(impl):
     c3 = N.leiden(g, resolution=5.0, seed=7, implementation=impl)
     parts3 = [set(c3.membership[c3.membership == k].index) for k in range(c3.n_communities)]
     assert c3.n_communities > 4
-    assert c3.quality == pytest.approx(nx.community.modularity(G, parts3, weight="weight", resolution=5.0),
-                                       abs=TOL)
+    assert c3.quality == pytest.approx(
+        nx.community.modularity(G, parts3, weight="weight", resolution=5.0), abs=TOL
+    )
 
 
 def test_leiden_seed_matters_and_rng_restored():
@@ -67,14 +68,16 @@ def test_leiden_directed_objectives_match_networkx():
         parts = [set(cu.membership[cu.membership == k].index) for k in range(cu.n_communities)]
         assert cu.objective == "undirected" and cu.implementation == impl
         assert cu.modularity == pytest.approx(nx.community.modularity(U, parts, weight="weight"), abs=TOL)
-        assert cu.modularity_directed == pytest.approx(nx.community.modularity(G, parts, weight="weight"),
-                                                       abs=TOL)
+        assert cu.modularity_directed == pytest.approx(
+            nx.community.modularity(G, parts, weight="weight"), abs=TOL
+        )
     with pytest.raises(ConfigError, match="leidenalg' only"):
         N.leiden(g, objective="directed", implementation="igraph")
 
 
 def test_compare_partitions_against_sklearn():
     import sklearn.metrics as sk  # installed with esda
+
     rng = np.random.default_rng(3)
     for _ in range(5):
         a = rng.integers(0, 4, 50)
@@ -94,12 +97,20 @@ def test_compare_partitions_hand_example():
 
 
 def test_group_flows_and_crossing_share():
-    e = pd.DataFrame({"src": ["a", "a", "b", "c", "c"], "dst": ["b", "c", "c", "a", "c"],
-                      "weight": [1.0, 2.0, 3.0, 4.0, 100.0]})
+    e = pd.DataFrame(
+        {
+            "src": ["a", "a", "b", "c", "c"],
+            "dst": ["b", "c", "c", "a", "c"],
+            "weight": [1.0, 2.0, 3.0, 4.0, 100.0],
+        }
+    )
     groups = {"a": "P1", "b": "P1", "c": "P2"}
     f = N.group_flows(e, groups)
     assert f[["src_group", "dst_group", "weight"]].values.tolist() == [
-        ["P1", "P2", 5.0], ["P2", "P1", 4.0], ["P1", "P1", 1.0]]
+        ["P1", "P2", 5.0],
+        ["P2", "P1", 4.0],
+        ["P1", "P1", 1.0],
+    ]
     assert f["share"].sum() == pytest.approx(1.0)
     u = N.group_flows(e, groups, directed=False)
     assert u[["src_group", "dst_group", "weight"]].values.tolist() == [["P1", "P2", 9.0], ["P1", "P1", 1.0]]

@@ -46,12 +46,15 @@ def test_core_periphery_is_least_squares_fit_and_best_split():
     a = np.triu(a, 1)
     a = a + a.T
     rows = [(i, j, a[i, j]) for i in range(n) for j in range(i + 1, n) if a[i, j] > 0]
-    g = N.build_graph(pd.DataFrame(rows, columns=["src", "dst", "weight"]), directed=False, nodes=list(range(n)))
+    g = N.build_graph(
+        pd.DataFrame(rows, columns=["src", "dst", "weight"]), directed=False, nodes=list(range(n))
+    )
     cp = N.core_periphery(g)
     off = ~np.eye(n, dtype=bool)
     # reference: direct nonlinear least squares of a_ij ~ c_i c_j over i != j
-    fit = least_squares(lambda c: (a - np.outer(c, c))[off], x0=np.full(n, 0.5), xtol=1e-15, ftol=1e-15,
-                        gtol=1e-15)
+    fit = least_squares(
+        lambda c: (a - np.outer(c, c))[off], x0=np.full(n, 0.5), xtol=1e-15, ftol=1e-15, gtol=1e-15
+    )
     ref = np.abs(fit.x) / np.linalg.norm(fit.x)
     np.testing.assert_allclose(cp.coreness.to_numpy(), ref, atol=1e-7)
     assert cp.fit_continuous == pytest.approx(np.corrcoef(a[off], np.outer(ref, ref)[off])[0, 1], abs=1e-7)
@@ -76,8 +79,13 @@ def test_core_periphery_small_and_empty():
 
 def test_core_periphery_on_a_star_like_graph_has_no_minimum_but_answers() -> None:
     """A weighted tree (hub 0): the residual has no minimiser, so the fit stops at max_iter on a direction."""
-    e = pd.DataFrame({"src": ["0", "0", "0", "0", "2"], "dst": ["1", "2", "4", "7", "8"],
-                      "weight": [2.0, 1.0, 8.83, 0.67, 1.67]})
+    e = pd.DataFrame(
+        {
+            "src": ["0", "0", "0", "0", "2"],
+            "dst": ["1", "2", "4", "7", "8"],
+            "weight": [2.0, 1.0, 8.83, 0.67, 1.67],
+        }
+    )
     g = N.build_graph(e, directed=False, nodes=[str(i) for i in range(9)])
     cp = N.core_periphery(g, max_iter=200)
     assert not cp.converged

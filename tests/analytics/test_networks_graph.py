@@ -17,8 +17,13 @@ from chainatlas.errors import ConfigError
 
 # ------------------------------------------------------------------------------------------------ build_graph
 def test_build_graph_merges_and_drops():
-    e = pd.DataFrame({"src": ["a", "b", "a", "c", "a", "b"], "dst": ["b", "a", "b", "c", "c", "c"],
-                      "weight": [1.0, 2.0, 3.0, 5.0, 0.0, 4.0]})
+    e = pd.DataFrame(
+        {
+            "src": ["a", "b", "a", "c", "a", "b"],
+            "dst": ["b", "a", "b", "c", "c", "c"],
+            "weight": [1.0, 2.0, 3.0, 5.0, 0.0, 4.0],
+        }
+    )
     before = e.copy()
     g = N.build_graph(e, directed=True)
     pd.testing.assert_frame_equal(e, before)  # input untouched
@@ -46,29 +51,50 @@ def test_build_graph_mixed_ids_and_custom_columns():
     assert sum(g.es["weight"]) == 3.0
 
 
-@pytest.mark.parametrize(("frame", "kwargs", "match"), [
-    (pd.DataFrame({"a": [1], "b": [2]}), {}, r"edges: missing column\(s\) \['src', 'dst', 'weight'\]"),
-    (pd.DataFrame({"src": [1, None], "dst": [2, 3], "weight": [1.0, 1.0]}), {}, "missing endpoint"),
-    (pd.DataFrame({"src": [1], "dst": [2], "weight": [-1.0]}), {}, "non-negative"),
-    (pd.DataFrame({"src": [1], "dst": [2], "weight": [np.inf]}), {}, "finite"),
-    (pd.DataFrame({"src": [1], "dst": [2], "weight": ["x"]}), {}, "cannot be read"),
-    (pd.DataFrame({"src": [1], "dst": [9], "weight": [1.0]}), {"nodes": [1, 2]}, "endpoint 9 is not in nodes"),
-    (pd.DataFrame({"src": [1], "dst": [2], "weight": [1.0]}), {"nodes": [1, 2, 2]}, "unique"),
-])
+@pytest.mark.parametrize(
+    ("frame", "kwargs", "match"),
+    [
+        (pd.DataFrame({"a": [1], "b": [2]}), {}, r"edges: missing column\(s\) \['src', 'dst', 'weight'\]"),
+        (pd.DataFrame({"src": [1, None], "dst": [2, 3], "weight": [1.0, 1.0]}), {}, "missing endpoint"),
+        (pd.DataFrame({"src": [1], "dst": [2], "weight": [-1.0]}), {}, "non-negative"),
+        (pd.DataFrame({"src": [1], "dst": [2], "weight": [np.inf]}), {}, "finite"),
+        (pd.DataFrame({"src": [1], "dst": [2], "weight": ["x"]}), {}, "cannot be read"),
+        (
+            pd.DataFrame({"src": [1], "dst": [9], "weight": [1.0]}),
+            {"nodes": [1, 2]},
+            "endpoint 9 is not in nodes",
+        ),
+        (pd.DataFrame({"src": [1], "dst": [2], "weight": [1.0]}), {"nodes": [1, 2, 2]}, "unique"),
+    ],
+)
 def test_build_graph_guards(frame, kwargs, match):
     with pytest.raises(ConfigError, match=match):
         N.build_graph(frame, **kwargs)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.floats(0, 100, allow_nan=False)),
-                min_size=0, max_size=40),
-       st.booleans())
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 6), st.floats(0, 100, allow_nan=False)),
+        min_size=0,
+        max_size=40,
+    ),
+    st.booleans(),
+)
 def test_build_graph_conserves_weight(rows, directed):
-    e = pd.DataFrame(rows, columns=["src", "dst", "weight"], dtype=object).astype(
-        {"src": "int64", "dst": "int64", "weight": "float64"}) if rows else pd.DataFrame(
-        {"src": pd.Series([], dtype="int64"), "dst": pd.Series([], dtype="int64"),
-         "weight": pd.Series([], dtype="float64")})
+    e = (
+        pd.DataFrame(rows, columns=["src", "dst", "weight"], dtype=object).astype(
+            {"src": "int64", "dst": "int64", "weight": "float64"}
+        )
+        if rows
+        else pd.DataFrame(
+            {
+                "src": pd.Series([], dtype="int64"),
+                "dst": pd.Series([], dtype="int64"),
+                "weight": pd.Series([], dtype="float64"),
+            }
+        )
+    )
     g = N.build_graph(e, directed=directed)
     kept = e[(e["src"] != e["dst"]) & (e["weight"] > 0)]
     assert sum(g.es["weight"]) == pytest.approx(kept["weight"].sum())
@@ -81,4 +107,6 @@ def test_adjacency_matrix_alignment():
     e = pd.DataFrame({"src": ["b", "a"], "dst": ["a", "c"], "weight": [2.0, 1.0]})
     a = N.adjacency_matrix(e, ["c", "b", "a", "z"])
     assert list(a.index) == ["c", "b", "a", "z"]
-    assert a.loc["b", "a"] == 2.0 and a.loc["a", "b"] == 0.0 and a.loc["a", "c"] == 1.0 and a.loc["z"].sum() == 0
+    assert (
+        a.loc["b", "a"] == 2.0 and a.loc["a", "b"] == 0.0 and a.loc["a", "c"] == 1.0 and a.loc["z"].sum() == 0
+    )

@@ -28,7 +28,9 @@ def test_degree_centralization_and_density():
 
 
 def test_graph_summary():
-    e = pd.DataFrame({"src": ["a", "b", "c", "d"], "dst": ["b", "a", "a", "e"], "weight": [1.0, 2.0, 3.0, 4.0]})
+    e = pd.DataFrame(
+        {"src": ["a", "b", "c", "d"], "dst": ["b", "a", "a", "e"], "weight": [1.0, 2.0, 3.0, 4.0]}
+    )
     s = N.graph_summary(e)
     assert (s.n_nodes, s.n_edges, s.directed, s.n_components) == (5, 4, True, 2)
     assert s.density == pytest.approx(4 / 20) and s.total_weight == 10.0 and s.mean_weight == 2.5

@@ -13,12 +13,14 @@ from chainatlas.errors import ConfigError
 
 # ------------------------------------------------------------------------------------------------ multiplex
 def test_layer_overlap():
-    e = pd.DataFrame({
-        "layer": ["k", "k", "k", "i", "i", "v"],
-        "src": ["a", "b", "c", "b", "a", "a"],
-        "dst": ["b", "c", "a", "a", "c", "b"],
-        "weight": [1.0, 2.0, 3.0, 5.0, 1.0, 2.0],
-    })
+    e = pd.DataFrame(
+        {
+            "layer": ["k", "k", "k", "i", "i", "v"],
+            "src": ["a", "b", "c", "b", "a", "a"],
+            "dst": ["b", "c", "a", "a", "c", "b"],
+            "weight": [1.0, 2.0, 3.0, 5.0, 1.0, 2.0],
+        }
+    )
     d = N.layer_overlap(e, directed=True).set_index(["layer_a", "layer_b"])
     assert d.loc[("k", "i"), "n_common"] == 0 and d.loc[("k", "i"), "jaccard"] == 0.0
     assert d.loc[("k", "v"), "jaccard"] == pytest.approx(1 / 3)
@@ -30,8 +32,14 @@ def test_layer_overlap():
 
 
 def test_participation_coefficient():
-    e = pd.DataFrame({"layer": ["k", "i", "k", "i", "v"], "src": ["a", "a", "b", "c", "a"],
-                      "dst": ["b", "c", "c", "b", "d"], "weight": [1.0, 1.0, 1.0, 1.0, 1.0]})
+    e = pd.DataFrame(
+        {
+            "layer": ["k", "i", "k", "i", "v"],
+            "src": ["a", "a", "b", "c", "a"],
+            "dst": ["b", "c", "c", "b", "d"],
+            "weight": [1.0, 1.0, 1.0, 1.0, 1.0],
+        }
+    )
     p = N.participation_coefficient(e, directed=False, weight=None)
     # a: one tie in each of 3 layers -> 1; d: all in v -> 0; b: k=2 (a,c), i=1 (c) -> 3/2 (1 - 4/9 - 1/9)
     assert p.loc["a", "participation"] == pytest.approx(1.0)

@@ -37,8 +37,18 @@ def test_guards_name_parameters():
 
 
 # modules of the package, lowest first: each may import only modules before it, never the package itself
-ORDER = ["_util", "graph", "centrality", "cluster", "structural_holes", "graph_level", "cores", "communities",
-         "multiplex", "metrics"]
+ORDER = [
+    "_util",
+    "graph",
+    "centrality",
+    "cluster",
+    "structural_holes",
+    "graph_level",
+    "cores",
+    "communities",
+    "multiplex",
+    "metrics",
+]
 
 
 def test_every_public_name_is_re_exported():
@@ -57,7 +67,7 @@ def test_every_public_name_is_re_exported():
 @pytest.mark.parametrize("name", ORDER)
 def test_imports_point_down_the_module_order(name):
     module = importlib.import_module(f"{N.__name__}.{name}")
-    below = set(ORDER[:ORDER.index(name)])
+    below = set(ORDER[: ORDER.index(name)])
     for node in ast.walk(ast.parse(inspect.getsource(module))):
         if not isinstance(node, ast.ImportFrom):
             continue

@@ -30,8 +30,12 @@ from chainatlas.model.indicators import INDICATORS
 SKIP = ("/api/health", "/api/uploads", "/api/analytics")
 #: values for strings the routers check against a catalogue (anything else: a small generic pool)
 POOLS: dict[str, list[str]] = {
-    "attr": list(INDICATORS)[:3], "type": ["firm", "university"], "kind": ["firms", "patents"],
-    "chain": ["*", "ic", "bio"], "unit": ["310100", "320500"], "layer": ["industry", "innovation"],
+    "attr": list(INDICATORS)[:3],
+    "type": ["firm", "university"],
+    "kind": ["firms", "patents"],
+    "chain": ["*", "ic", "bio"],
+    "unit": ["310100", "320500"],
+    "layer": ["industry", "innovation"],
 }
 GENERIC = ["*", "310100", "上海"]
 
@@ -57,8 +61,11 @@ def _schema_values(name: str, schema: dict) -> st.SearchStrategy:
 
 
 def _cached_gets(spec: dict) -> dict[str, list[dict]]:
-    return {path: ops["get"].get("parameters", []) for path, ops in spec["paths"].items()
-            if "get" in ops and not path.startswith(SKIP)}
+    return {
+        path: ops["get"].get("parameters", [])
+        for path, ops in spec["paths"].items()
+        if "get" in ops and not path.startswith(SKIP)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -104,13 +111,18 @@ def _get(client: httpx.Client, gets: dict, req: tuple[str, dict, list]):
     return r.content
 
 
-_GETS = [r for module in ROUTERS for r in module.router.routes
-         if "GET" in r.methods and not ("/api" + r.path).startswith(SKIP)]
+_GETS = [
+    r
+    for module in ROUTERS
+    for r in module.router.routes
+    if "GET" in r.methods and not ("/api" + r.path).startswith(SKIP)
+]
 ROUTES = sorted("/api" + r.path for r in _GETS)
 
 
-@pytest.mark.parametrize("path", sorted("/api" + r.path for r in _GETS
-                                        if r.dependant.query_params or r.dependant.path_params))
+@pytest.mark.parametrize(
+    "path", sorted("/api" + r.path for r in _GETS if r.dependant.query_params or r.dependant.path_params)
+)
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_requests_differing_in_any_parameter_never_share_an_answer(counted, path, data):
@@ -135,15 +147,21 @@ def test_requests_differing_in_any_parameter_never_share_an_answer(counted, path
 def test_two_routes_never_share_an_answer(counted, data):
     client, gets = counted
     a, b = data.draw(st.lists(st.sampled_from(ROUTES), min_size=2, max_size=2, unique=True))
-    assert _get(client, gets, data.draw(requests(gets, a))) != _get(client, gets, data.draw(requests(gets, b)))
+    assert _get(client, gets, data.draw(requests(gets, a))) != _get(
+        client, gets, data.draw(requests(gets, b))
+    )
 
 
 def test_the_order_of_repeated_values_is_part_of_the_question(counted):
     """``?attr=a&attr=b`` and ``?attr=b&attr=a`` are validated to different lists: not one answer (the exact-URL
     path must not sort them together)."""
     client, gets = counted
-    lists = [(path, p) for path, params in gets.items() for p in params
-             if "array" in {s.get("type") for s in p["schema"].get("anyOf", [p["schema"]])}]
+    lists = [
+        (path, p)
+        for path, params in gets.items()
+        for p in params
+        if "array" in {s.get("type") for s in p["schema"].get("anyOf", [p["schema"]])}
+    ]
     assert {p["name"] for _, p in lists} >= {"source", "attr", "place"}
     for path, p in lists:
         pool = POOLS.get(p["name"], GENERIC)[:2]
@@ -160,5 +178,17 @@ def test_every_declared_parameter_is_part_of_the_key(counted):
     _, gets = counted
     assert "/api/edges" in gets and "/api/nodes" in gets and "/api/places/{unit}" in gets
     names = {p["name"] for p in gets["/api/edges"]}
-    assert names >= {"layer", "scale", "period", "chain", "segment", "place", "source", "min_n", "self_loops",
-                     "order", "limit", "offset"}
+    assert names >= {
+        "layer",
+        "scale",
+        "period",
+        "chain",
+        "segment",
+        "place",
+        "source",
+        "min_n",
+        "self_loops",
+        "order",
+        "limit",
+        "offset",
+    }

@@ -62,7 +62,13 @@ CASES = [
     ("GET", "/api/entities?type=alien", 400, "ConfigError", ["alien", "firm"]),
     ("GET", "/api/inventory?kind=bogus", 400, "ConfigError", ["bogus"]),
     ("GET", "/api/analytics/topics/network?layer=industry&weight=heavy", 422, "ValidationError", ["weight"]),
-    ("GET", "/api/analytics/topics/network?layer=industry&attr=x", 400, "ConfigError", ["attr", "takes no parameter"]),
+    (
+        "GET",
+        "/api/analytics/topics/network?layer=industry&attr=x",
+        400,
+        "ConfigError",
+        ["attr", "takes no parameter"],
+    ),
     ("GET", "/api/chains/ic/sankey?weight=heavy", 422, "ValidationError", ["weight"]),
     ("GET", "/api/analytics/topics/bogus", 404, "NotFound", ["/api/analytics/topics/bogus"]),
     ("GET", "/api/analytics/topics/pairing", 422, "ValidationError", ["chain"]),
@@ -77,8 +83,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("method", "url", "status", "kind", "words"), CASES,
-                         ids=[f"{c[2]}-{c[0]} {c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("method", "url", "status", "kind", "words"), CASES, ids=[f"{c[2]}-{c[0]} {c[1]}" for c in CASES]
+)
 def test_every_error_has_the_one_shape(client, method, url, status, kind, words):
     assert_error(client.request(method, url), status, kind, *words)
 

@@ -14,8 +14,13 @@ def test_openapi_document_validates(spec):
 
 
 def test_every_api_route_is_documented(spec):
-    routes = {(m, "/api" + r.path) for module in ROUTERS for r in module.router.routes
-              for m in r.methods if m != "HEAD"}
+    routes = {
+        (m, "/api" + r.path)
+        for module in ROUTERS
+        for r in module.router.routes
+        for m in r.methods
+        if m != "HEAD"
+    }
     documented = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
     assert routes == documented
 
@@ -29,7 +34,11 @@ def test_every_operation_documents_its_answer_and_the_error_shape(spec):
             assert op.get("summary") and op.get("description"), (method, path)
             for status, resp in op["responses"].items():
                 if status.startswith(("4", "5")):
-                    assert resp["content"]["application/json"]["schema"]["$ref"] == ref, (method, path, status)
+                    assert resp["content"]["application/json"]["schema"]["$ref"] == ref, (
+                        method,
+                        path,
+                        status,
+                    )
     assert "HTTPValidationError" not in spec["components"]["schemas"]
 
 
@@ -43,7 +52,23 @@ def test_every_parameter_is_described(spec):
 
 def test_filters_are_enumerated_in_the_document(spec):
     params = {p["name"]: p for p in spec["paths"]["/api/edges"]["get"]["parameters"]}
-    assert set(params) >= {"layer", "scale", "period", "chain", "segment", "place", "source", "limit", "offset"}
-    assert set(params["layer"]["schema"]["enum"]) == {"symbiosis", "knowledge", "innovation", "industry",
-                                                      "service", "value"}
+    assert set(params) >= {
+        "layer",
+        "scale",
+        "period",
+        "chain",
+        "segment",
+        "place",
+        "source",
+        "limit",
+        "offset",
+    }
+    assert set(params["layer"]["schema"]["enum"]) == {
+        "symbiosis",
+        "knowledge",
+        "innovation",
+        "industry",
+        "service",
+        "value",
+    }
     assert set(params["scale"]["schema"]["enum"]) == {"county", "city", "province", "area", "region"}

@@ -68,13 +68,22 @@ def test_health(client, built_db):
 def test_every_data_answer_says_synthetic(client, spec, meta):
     """Sweep every GET of the document with minimal parameters: each JSON answer carries the flag."""
     sample = {"layer": "industry", "a": "310100", "b": "320500", "chain": "ic"}
-    path_values = {"unit": "320500", "chain": "ic", "layer": "industry", "attr": "firms", "kind": "firms",
-                   "topic": "modes"}
+    path_values = {
+        "unit": "320500",
+        "chain": "ic",
+        "layer": "industry",
+        "attr": "firms",
+        "kind": "firms",
+        "topic": "modes",
+    }
     for path, ops in spec["paths"].items():
         if "get" not in ops or "{uid}" in path or "{entity_id}" in path:
             continue
-        params = {p["name"]: sample[p["name"]] for p in ops["get"].get("parameters", [])
-                  if p.get("required") and p["in"] == "query"}
+        params = {
+            p["name"]: sample[p["name"]]
+            for p in ops["get"].get("parameters", [])
+            if p.get("required") and p["in"] == "query"
+        }
         if path == "/api/compare":
             params["b"] = sample["b"]
         url = path.format(**path_values)
@@ -87,7 +96,9 @@ def test_every_data_answer_says_synthetic(client, spec, meta):
 
 
 # ---------------------------------------------------------------------------------------------- geometry
-@pytest.mark.parametrize(("scale", "n"), [("city", 41), ("province", 4), ("county", 305), ("area", 4), ("region", 1)])
+@pytest.mark.parametrize(
+    ("scale", "n"), [("city", 41), ("province", 4), ("county", 305), ("area", 4), ("region", 1)]
+)
 def test_geometry_of_every_scale(client, scale, n):
     fc = ok(client, "/api/geo", scale=scale)
     assert fc["type"] == "FeatureCollection" and fc["synthetic"] is False
@@ -132,7 +143,10 @@ def test_places_filter_and_page(client):
     assert allc["total"] == 41 and all(r["proper"] for r in allc["data"])
     hit = ok(client, "/api/places", scale="city", q="苏州")["data"]
     assert [r["unit"] for r in hit] == ["320500"]
-    assert [r["unit"] for r in ok(client, "/api/places", scale="city", q="suzhou")["data"]] == ["320500", "341300"]
+    assert [r["unit"] for r in ok(client, "/api/places", scale="city", q="suzhou")["data"]] == [
+        "320500",
+        "341300",
+    ]
     p1 = ok(client, "/api/places", scale="city", proper=True, limit=10, offset=0)
     p2 = ok(client, "/api/places", scale="city", proper=True, limit=10, offset=10)
     assert p1["total"] == p2["total"] == 41 and len(p1["data"]) == len(p2["data"]) == 10
@@ -155,12 +169,18 @@ def test_place_profile_matches_nodes_and_edges(client, meta):
         assert ind["value"] == pytest.approx(nodes.get(ind["attr"], 0.0))
         assert ind["rank"] is None or 1 <= ind["rank"] <= ind["of"] == 41
     for layer in LAYERS:
-        e = ok(client, "/api/edges", layer=layer, scale="city", period=year, place="320500", limit=100000)["data"]
+        e = ok(client, "/api/edges", layer=layer, scale="city", period=year, place="320500", limit=100000)[
+            "data"
+        ]
         out = sum(r["n"] for r in e if r["src"] == "320500" and r["dst"] != "320500")
         inn = sum(r["n"] for r in e if r["dst"] == "320500" and r["src"] != "320500")
         partners = {r["dst"] if r["src"] == "320500" else r["src"] for r in e} - {"320500"}
         t = p["layers"][layer]
-        assert (t["n_out"], t["n_in"], t["partners"]) == (pytest.approx(out), pytest.approx(inn), len(partners))
+        assert (t["n_out"], t["n_in"], t["partners"]) == (
+            pytest.approx(out),
+            pytest.approx(inn),
+            len(partners),
+        )
         assert [x["n"] for x in t["top"]] == sorted((x["n"] for x in t["top"]), reverse=True)
     assert {c["chain"] for c in p["chains"]} == {"ic", "bio", "nev", "ai"}
 
@@ -295,7 +315,9 @@ def test_series_replays_every_period(client, meta):
     s = ok(client, "/api/indicators/patents/series", S.Series, place=["310100", "320500"])
     assert sorted({r["year"] for r in s["data"]}) == meta["periods"]
     for year in (meta["periods"][0], meta["periods"][-1]):
-        nodes = {r["unit"]: r["patents"] for r in ok(client, "/api/nodes", period=year, attr="patents")["data"]}
+        nodes = {
+            r["unit"]: r["patents"] for r in ok(client, "/api/nodes", period=year, attr="patents")["data"]
+        }
         for r in s["data"]:
             if r["year"] == year:
                 assert r["value"] == pytest.approx(nodes[r["unit"]])
@@ -379,8 +401,11 @@ def test_topic_is_the_cli_result(client, built_db, tmp_path):
 
     api = ok(client, "/api/analytics/topics/roles", S.AnalysisResult, area="g60", period=2024)
     out = tmp_path / "roles.json"
-    r = CliRunner().invoke(main, ["--db", str(built_db), "analyze", "roles", "--area", "g60", "--period", "2024",
-                                  "-o", str(out)], catch_exceptions=False)
+    r = CliRunner().invoke(
+        main,
+        ["--db", str(built_db), "analyze", "roles", "--area", "g60", "--period", "2024", "-o", str(out)],
+        catch_exceptions=False,
+    )
     assert r.exit_code == 0, r.output
     cli = json.loads(out.read_text(encoding="utf-8"))
     assert api["data"] == cli["data"] and api["summary"] == cli["summary"]
@@ -390,8 +415,13 @@ def test_topic_is_the_cli_result(client, built_db, tmp_path):
 
 
 def test_topic_parameters_reach_the_analysis(client):
-    io = ok(client, "/api/analytics/topics/io", S.AnalysisResult, chain="bio", extract="310100", how="backward")
-    assert io["provenance"]["parameters"]["how"] == "backward" and io["summary"]["extraction"]["how"] == "backward"
+    io = ok(
+        client, "/api/analytics/topics/io", S.AnalysisResult, chain="bio", extract="310100", how="backward"
+    )
+    assert (
+        io["provenance"]["parameters"]["how"] == "backward"
+        and io["summary"]["extraction"]["how"] == "backward"
+    )
     g = ok(client, "/api/analytics/topics/gravity", S.AnalysisResult, layer="innovation", exponent=1.5)
     assert g["provenance"]["parameters"]["exponent"] == 1.5
     u = ok(client, "/api/analytics/topics/network", S.AnalysisResult, layer="innovation", undirected=True)
@@ -399,9 +429,17 @@ def test_topic_parameters_reach_the_analysis(client):
 
 
 def test_topic_qap_pair(client):
-    q = ok(client, "/api/analytics/topics/qap", S.AnalysisResult, layer="innovation", other="industry",
-           permutations=99)
-    assert len(q["data"]) == 1 and -1 <= q["data"][0]["qap_r"] <= 1 and q["provenance"]["layer"] == "innovation"
+    q = ok(
+        client,
+        "/api/analytics/topics/qap",
+        S.AnalysisResult,
+        layer="innovation",
+        other="industry",
+        permutations=99,
+    )
+    assert (
+        len(q["data"]) == 1 and -1 <= q["data"][0]["qap_r"] <= 1 and q["provenance"]["layer"] == "innovation"
+    )
 
 
 @pytest.mark.parametrize("layer", LAYERS)
@@ -418,9 +456,14 @@ def test_network_degrees_match_the_edges(client, layer):
     assert sum(n["pagerank"] for n in g["data"]) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("options", [{"layer": "innovation", "undirected": True},
-                                     {"layer": "innovation", "scale": "province", "weight": "value", "chain": "ic"},
-                                     {"layer": "industry", "scale": "county", "period": 2020}])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"layer": "innovation", "undirected": True},
+        {"layer": "innovation", "scale": "province", "weight": "value", "chain": "ic"},
+        {"layer": "industry", "scale": "county", "period": 2020},
+    ],
+)
 def test_network_view_is_analyze_network(client, db, options):
     """One network path: what the map's network page reads equals `chainatlas analyze network` with the same options."""
     from chainatlas.pipeline import analyze as an
@@ -478,7 +521,9 @@ def test_template_downloads_are_the_documented_templates(client, kind):
     assert header == [d["column"] for d in template_doc(kind, "zh")]
     csv = client.get(f"/api/templates/{kind}", params={"format": "csv", "lang": "en"})
     assert csv.content.startswith(b"\xef\xbb\xbf")
-    assert csv.content[3:].decode("utf-8").splitlines()[0].split(",") == [d["column"] for d in template_doc(kind, "en")]
+    assert csv.content[3:].decode("utf-8").splitlines()[0].split(",") == [
+        d["column"] for d in template_doc(kind, "en")
+    ]
 
 
 def test_inventory(client, db):

@@ -8,21 +8,29 @@ import pytest
 from chainatlas.api import schemas as S
 from chainatlas.synth.credit_codes import make_credit_code
 
-HEADER = "统一社会信用代码,名称,主体类型,行政区划代码,地址,行业代码,成立日期,注册资本（万元）,从业人员,合成数据\n"
+HEADER = (
+    "统一社会信用代码,名称,主体类型,行政区划代码,地址,行业代码,成立日期,注册资本（万元）,从业人员,合成数据\n"
+)
 
 
 def _firms_csv(bad: bool) -> bytes:
     good1 = make_credit_code("91", "310101", "MA1TPQ001")
     good2 = make_credit_code("91", "320506", "MA1TPQ002")
     broken = good2[:-1] + ("0" if good2[-1] != "0" else "1")  # wrong check character
-    rows = [f"{good1},接口测试甲公司,企业,310101,,3973,2020-01-02,100,10,0",
-            f"{broken if bad else good2},接口测试乙公司,企业,320506,,3973,2021-03-04,200,20,0"]
+    rows = [
+        f"{good1},接口测试甲公司,企业,310101,,3973,2020-01-02,100,10,0",
+        f"{broken if bad else good2},接口测试乙公司,企业,320506,,3973,2021-03-04,200,20,0",
+    ]
     return (HEADER + "\n".join(rows) + "\n").encode("utf-8")
 
 
 def _upload(client: httpx.Client, content: bytes, name: str = "firms.csv", **params) -> httpx.Response:
-    return client.post("/api/uploads", params={"filename": name, **params}, content=content,
-                       headers={"Content-Type": "application/octet-stream"})
+    return client.post(
+        "/api/uploads",
+        params={"filename": name, **params},
+        content=content,
+        headers={"Content-Type": "application/octet-stream"},
+    )
 
 
 def test_bad_row_is_reported_and_nothing_is_loaded(writable_client):
@@ -31,9 +39,20 @@ def test_bad_row_is_reported_and_nothing_is_loaded(writable_client):
     r = _upload(c, _firms_csv(bad=True))
     assert r.status_code == 201 and r.headers["location"] == f"/api/uploads/{r.json()['id']}"
     rep = S.UploadReport.model_validate(r.json()).model_dump()
-    assert (rep["ok"], rep["kind"], rep["rows_read"], rep["rows_ok"], rep["rows_bad"]) == (False, "firms", 2, 1, 1)
+    assert (rep["ok"], rep["kind"], rep["rows_read"], rep["rows_ok"], rep["rows_bad"]) == (
+        False,
+        "firms",
+        2,
+        1,
+        1,
+    )
     err = rep["errors"][0]
-    assert (err["file"], err["row"], err["column"], err["rule"]) == ("firms.csv", 3, "credit_code", "credit_code")
+    assert (err["file"], err["row"], err["column"], err["rule"]) == (
+        "firms.csv",
+        3,
+        "credit_code",
+        "credit_code",
+    )
     assert err["message"]
     assert rep["columns"]["统一社会信用代码"] == "credit_code"
     assert c.get(f"/api/uploads/{rep['id']}").json()["errors_total"] == 1
@@ -73,8 +92,10 @@ def test_good_file_loads_builds_and_shows_up_everywhere(writable_client):
     assert inv["total"] == inv_before["total"] + 1 and inv["data"][-1]["source_file"] == "firms.csv"
     assert inv["data"][-1]["synthetic"] is False
     assert c.get("/api/entities", params={"q": "接口测试"}).json()["total"] == firms_before + 2
-    assert c.get(f"/api/uploads/{rep['id']}").json()["loaded"]["batches"][0]["batch_id"] == \
-        out["batches"][0]["batch_id"]
+    assert (
+        c.get(f"/api/uploads/{rep['id']}").json()["loaded"]["batches"][0]["batch_id"]
+        == out["batches"][0]["batch_id"]
+    )
     again = c.post(f"/api/uploads/{rep['id']}/load").json()
     assert again["batches"][0]["already_loaded"] is True
 
@@ -88,8 +109,20 @@ def test_xlsx_template_round_trip(writable_client):
     c = writable_client
     wb = load_workbook(io.BytesIO(c.get("/api/templates/firms", params={"lang": "zh"}).content))
     ws = wb.worksheets[0]
-    ws.append([make_credit_code("91", "330106", "MA1TPQ003"), "表格测试公司", "企业", "330106", None, "3973",
-               "2022-05-06", "50", "5", "0"])
+    ws.append(
+        [
+            make_credit_code("91", "330106", "MA1TPQ003"),
+            "表格测试公司",
+            "企业",
+            "330106",
+            None,
+            "3973",
+            "2022-05-06",
+            "50",
+            "5",
+            "0",
+        ]
+    )
     ws.append(["not-a-code", "表格测试公司二", "企业", "999999", None, "3973", "2022-05-06", "-1", "5", "0"])
     buf = io.BytesIO()
     wb.save(buf)
@@ -115,7 +148,9 @@ def test_discard(writable_client):
 
 @pytest.mark.parametrize("name", ["专利.csv", "patents_2023.csv"])
 def test_kind_from_the_file_name(writable_client, name):
-    head = "申请号,名称,申请日,授权日,IPC分类号,申请人,申请人信用代码,申请人行政区划代码,申请人地址,合成数据\n"
+    head = (
+        "申请号,名称,申请日,授权日,IPC分类号,申请人,申请人信用代码,申请人行政区划代码,申请人地址,合成数据\n"
+    )
     row = "CN2023TEST1,测试,2023-01-05,,H01L 23/31,甲公司,,310101,,0\n"
     rep = _upload(writable_client, (head + row).encode("utf-8"), name=name).json()
     assert rep["kind"] == "patents" and rep["ok"] is True, rep

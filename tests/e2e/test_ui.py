@@ -56,12 +56,15 @@ def test_layers_toggle_and_lines_follow_the_api(page, api, shots):
         e = api.get("/api/edges", params={"layer": layer, "self_loops": False, "limit": 60}).json()
         assert s["n"] == len(e["data"]) > 0
     counts = page.locator("[data-count=symbiosis]").inner_text()
-    assert counts.endswith(f"/{api.get('/api/edges', params={'layer': 'symbiosis', 'self_loops': False}).json()['total']}")
+    assert counts.endswith(
+        f"/{api.get('/api/edges', params={'layer': 'symbiosis', 'self_loops': False}).json()['total']}"
+    )
     page.screenshot(path=shots / "map-layers.png")
 
 
-@pytest.mark.parametrize(("scale", "label"), [("province", "省级"), ("county", "区县"), ("area", "功能区"),
-                                              ("region", "全域")])
+@pytest.mark.parametrize(
+    ("scale", "label"), [("province", "省级"), ("county", "区县"), ("area", "功能区"), ("region", "全域")]
+)
 def test_scale_switch(page, api, shots, scale, label):
     open_map(page)
     page.click(f"#scale-seg button:has-text('{label}')")
@@ -79,7 +82,9 @@ def test_time_slider_replays_the_periods(page, api, shots):
     page.evaluate("""() => { const s = document.querySelector('#period'); s.value = '0';
                             s.dispatchEvent(new Event('input', {bubbles: true})); }""")
     wait_attr(page, "period", str(periods[0]))
-    want = {r["unit"]: r["firms"] for r in api.get("/api/nodes", params={"period": periods[0]}).json()["data"]}
+    want = {
+        r["unit"]: r["firms"] for r in api.get("/api/nodes", params={"period": periods[0]}).json()["data"]
+    }
     got = {d["name"]: d["value"] for d in option(page)["series"][0]["data"]}
     assert got == pytest.approx(want)
     assert page.locator("#period-v").inner_text() == str(periods[0])
@@ -96,7 +101,10 @@ def test_chain_and_segment_filters_recolour_the_map(page, api, shots):
     wait_attr(page, "chain", "ic")
     page.select_option("#segment", "design")
     wait_attr(page, "segment", "design")
-    want = {r["unit"]: r["firms"] for r in api.get("/api/nodes", params={"chain": "ic", "segment": "design"}).json()["data"]}
+    want = {
+        r["unit"]: r["firms"]
+        for r in api.get("/api/nodes", params={"chain": "ic", "segment": "design"}).json()["data"]
+    }
     got = {d["name"]: d["value"] for d in option(page)["series"][0]["data"]}
     assert got == pytest.approx(want)
     assert "芯片设计" in page.inner_text("#map-note")
@@ -148,7 +156,9 @@ def test_chain_view_marks_broken_links_and_choke_points(page, api, shots):
         # 卡点 (import dependence on one partner region) is its own badge, as the API judges it
         m = api.get(f"/api/chains/{chain}/matrix").json()
         for s in m["segments"]:
-            assert page.locator(f".seg-card[data-segment={s['segment']}] [data-choke]").count() == int(s["choke"])
+            assert page.locator(f".seg-card[data-segment={s['segment']}] [data-choke]").count() == int(
+                s["choke"]
+            )
         sank = api.get(f"/api/chains/{chain}/sankey").json()
         page.wait_for_timeout(300)
         assert option(page, "sankey")["series"][0]["links"] == len(sank["links"])
@@ -199,7 +209,9 @@ def test_diagnosis_view(page, api, shots):
     assert page.locator("#d-pairs tbody tr").count() == len(pairs["data"])
     # the map: the nine G60 cities coloured by tier, one line per pair between two cities
     page.wait_for_function("document.querySelector('#page').dataset.mapTiers === '9'")
-    cities = {p["unit"] for p in api.get("/api/places", params={"scale": "city", "proper": True}).json()["data"]}
+    cities = {
+        p["unit"] for p in api.get("/api/places", params={"scale": "city", "proper": True}).json()["data"]
+    }
     want = sum(1 for x in pairs["data"] if x["src"] in cities and x["dst"] in cities)
     page.wait_for_function(f"document.querySelector('#page').dataset.mapPairs === '{want}'")
     page.wait_for_timeout(1200)  # let the bars finish their transition
@@ -221,9 +233,12 @@ def _firms_csv(tmp_path, bad: bool):
     if bad:
         other = other[:-1] + ("0" if other[-1] != "0" else "1")
     p = tmp_path / ("firms_bad.csv" if bad else "firms_good.csv")
-    p.write_text("统一社会信用代码,名称,主体类型,行政区划代码,行业代码,成立日期\n"
-                 f"{good},界面测试甲公司,企业,310101,3973,2020-01-02\n"
-                 f"{other},界面测试乙公司,企业,320506,3973,2021-03-04\n", encoding="utf-8")
+    p.write_text(
+        "统一社会信用代码,名称,主体类型,行政区划代码,行业代码,成立日期\n"
+        f"{good},界面测试甲公司,企业,310101,3973,2020-01-02\n"
+        f"{other},界面测试乙公司,企业,320506,3973,2021-03-04\n",
+        encoding="utf-8",
+    )
     return p
 
 

@@ -55,7 +55,9 @@ def require_positive_int(value: object, param: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
-def require_probability(value: object, param: str, *, open_low: bool = False, open_high: bool = False) -> float:
+def require_probability(
+    value: object, param: str, *, open_low: bool = False, open_high: bool = False
+) -> float:
     """Return ``value`` as float if it lies in [0, 1] (ends optionally open)."""
     try:
         v = float(value)  # type: ignore[arg-type]
@@ -70,8 +72,9 @@ def require_probability(value: object, param: str, *, open_low: bool = False, op
     return v
 
 
-def as_float_array(values: object, param: str, *, ndim: int | None = None, allow_nan: bool = False,
-                   nonnegative: bool = False) -> np.ndarray:
+def as_float_array(
+    values: object, param: str, *, ndim: int | None = None, allow_nan: bool = False, nonnegative: bool = False
+) -> np.ndarray:
     """Convert ``values`` to a new float64 array and check it.
 
     The result is always a copy, so callers may modify it without touching the input.
@@ -85,17 +88,25 @@ def as_float_array(values: object, param: str, *, ndim: int | None = None, allow
     bad = ~np.isfinite(arr) if not allow_nan else np.isinf(arr)
     if bad.any():
         first = np.argwhere(bad)[0].tolist()
-        raise ConfigError(f"{param}: expected finite numbers, found {arr[tuple(first)]!r} at position {first}")
+        raise ConfigError(
+            f"{param}: expected finite numbers, found {arr[tuple(first)]!r} at position {first}"
+        )
     if nonnegative and (arr < 0).any():
         first = np.argwhere(arr < 0)[0].tolist()
-        raise ConfigError(f"{param}: expected non-negative numbers, found {arr[tuple(first)]!r} at position {first}")
+        raise ConfigError(
+            f"{param}: expected non-negative numbers, found {arr[tuple(first)]!r} at position {first}"
+        )
     return arr
 
 
 def as_square(values: object, param: str, *, nonnegative: bool = False) -> np.ndarray:
     """Return a float copy of a square 2-D matrix (DataFrame values are taken as they are ordered)."""
-    arr = as_float_array(values.to_numpy() if isinstance(values, pd.DataFrame) else values, param,
-                         ndim=2, nonnegative=nonnegative)
+    arr = as_float_array(
+        values.to_numpy() if isinstance(values, pd.DataFrame) else values,
+        param,
+        ndim=2,
+        nonnegative=nonnegative,
+    )
     if arr.shape[0] != arr.shape[1]:
         raise ConfigError(f"{param}: expected a square matrix, got shape {arr.shape}")
     return arr

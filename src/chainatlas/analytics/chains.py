@@ -49,9 +49,13 @@ def _nan_to(arr: np.ndarray) -> np.ndarray:
     return arr
 
 
-def location_quotient(values: pd.DataFrame, *, totals: pd.Series | Mapping | None = None,
-                      reference: pd.Series | Mapping | None = None,
-                      reference_total: float | None = None) -> pd.DataFrame:
+def location_quotient(
+    values: pd.DataFrame,
+    *,
+    totals: pd.Series | Mapping | None = None,
+    reference: pd.Series | Mapping | None = None,
+    reference_total: float | None = None,
+) -> pd.DataFrame:
     """Location quotient of every place (row) in every segment (column).
 
     Parameters
@@ -113,8 +117,10 @@ def location_quotient(values: pd.DataFrame, *, totals: pd.Series | Mapping | Non
         short = xi < x.sum(axis=1) * (1 - 1e-12)
         if short.any():
             k = int(np.argmax(short))
-            raise ConfigError(f"totals: the total of place {values.index[k]!r} ({xi[k]:g}) is below the sum of "
-                              f"its row in values ({x[k].sum():g}); give each place's total activity")
+            raise ConfigError(
+                f"totals: the total of place {values.index[k]!r} ({xi[k]:g}) is below the sum of "
+                f"its row in values ({x[k].sum():g}); give each place's total activity"
+            )
     if reference is None:
         xj = x.sum(axis=0)
         big_x = x.sum() if reference_total is None else _positive(reference_total, "reference_total")
@@ -124,8 +130,10 @@ def location_quotient(values: pd.DataFrame, *, totals: pd.Series | Mapping | Non
         xj = _by_label(reference, values.columns, "reference", "segment")
         big_x = xj.sum() if reference_total is None else _positive(reference_total, "reference_total")
         if big_x < xj.sum() * (1 - 1e-12):
-            raise ConfigError(f"reference_total: {big_x:g} is below the sum of reference ({xj.sum():g}); give the "
-                              f"total of the whole reference economy")
+            raise ConfigError(
+                f"reference_total: {big_x:g} is below the sum of reference ({xj.sum():g}); give the "
+                f"total of the whole reference economy"
+            )
     with np.errstate(divide="ignore", invalid="ignore"):
         lq = (x / xi[:, None]) / (xj[None, :] / big_x)
     return pd.DataFrame(_nan_to(lq), index=values.index.copy(), columns=values.columns.copy())
@@ -227,10 +235,15 @@ def chain_completeness(presence: pd.DataFrame, segments: Sequence[str] | None = 
         total.append(float(col.sum()))
     n = np.array(n_places)
     status = np.where(n == 0, "broken", np.where(n == 1, "single", "ok"))
-    table = pd.DataFrame({"n_places": n, "total": total, "status": status}, index=pd.Index(order, name="segment"))
-    return Completeness(table=table, share=float((n > 0).mean()),
-                        broken=[s for s, k in zip(order, n) if k == 0],
-                        single=[s for s, k in zip(order, n) if k == 1])
+    table = pd.DataFrame(
+        {"n_places": n, "total": total, "status": status}, index=pd.Index(order, name="segment")
+    )
+    return Completeness(
+        table=table,
+        share=float((n > 0).mean()),
+        broken=[s for s, k in zip(order, n) if k == 0],
+        single=[s for s, k in zip(order, n) if k == 1],
+    )
 
 
 def hhi(shares: pd.DataFrame, *, normalized: bool = False) -> pd.Series:
@@ -421,8 +434,14 @@ def import_dependence(trade: pd.DataFrame) -> pd.DataFrame:
     if bad or frame["direction"].isna().any():
         raise ConfigError(f"trade: column 'direction' must be 'import' or 'export', found {bad or [None]}")
     value = as_float_array(frame["value"].to_numpy(), "trade['value']", ndim=1, nonnegative=True)
-    t = pd.DataFrame({"segment": frame["segment"].to_numpy(), "region": frame["partner_region"].to_numpy(),
-                      "direction": frame["direction"].to_numpy(), "value": value})
+    t = pd.DataFrame(
+        {
+            "segment": frame["segment"].to_numpy(),
+            "region": frame["partner_region"].to_numpy(),
+            "direction": frame["direction"].to_numpy(),
+            "value": value,
+        }
+    )
     segs = pd.Index(pd.unique(t["segment"]), name="segment")
     flows = t.pivot_table(index="segment", columns="direction", values="value", aggfunc="sum", fill_value=0.0)
     flows = flows.reindex(index=segs, columns=["import", "export"], fill_value=0.0)
@@ -431,8 +450,9 @@ def import_dependence(trade: pd.DataFrame) -> pd.DataFrame:
     best = dict(imp.groupby(level="segment").idxmax().items()) if len(imp) else {}
     top_region = pd.Series([best[s][1] if s in best else None for s in segs], index=segs, dtype=object)
     top_value = pd.Series([float(imp.loc[best[s]]) if s in best else np.nan for s in segs], index=segs)
-    out = pd.DataFrame({"imports": flows["import"].astype(float), "exports": flows["export"].astype(float)},
-                       index=segs)
+    out = pd.DataFrame(
+        {"imports": flows["import"].astype(float), "exports": flows["export"].astype(float)}, index=segs
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["top_import_region"] = top_region
         out["top_import_share"] = (top_value / out["imports"].where(out["imports"] > 0)).astype(float)
@@ -492,11 +512,27 @@ def supplier_concentration(links: pd.DataFrame, *, top: int = 5) -> pd.DataFrame
     if not isinstance(top, (int, np.integer)) or top < 1:
         raise ConfigError(f"top: expected a positive integer, got {top!r}")
     value = as_float_array(frame["value"].to_numpy(), "links['value']", ndim=1, nonnegative=True)
-    t = pd.DataFrame({"segment": frame["segment"].to_numpy(), "supplier": frame["supplier"].to_numpy(),
-                      "place": frame["place"].fillna("?").to_numpy(), "value": value})
+    t = pd.DataFrame(
+        {
+            "segment": frame["segment"].to_numpy(),
+            "supplier": frame["supplier"].to_numpy(),
+            "place": frame["place"].fillna("?").to_numpy(),
+            "value": value,
+        }
+    )
     t = t[t["value"] > 0]
-    cols = ["suppliers", "value", "hhi_suppliers", "cr1", f"cr{top}", "equivalent_suppliers", "places",
-            "hhi_places", "top_place", "top_place_share"]
+    cols = [
+        "suppliers",
+        "value",
+        "hhi_suppliers",
+        "cr1",
+        f"cr{top}",
+        "equivalent_suppliers",
+        "places",
+        "hhi_places",
+        "top_place",
+        "top_place_share",
+    ]
     if t.empty:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="segment"))
     f = t.groupby(["segment", "supplier"], sort=False)["value"].sum().rename("v").reset_index()
@@ -505,10 +541,15 @@ def supplier_concentration(links: pd.DataFrame, *, top: int = 5) -> pd.DataFrame
     f = f.sort_values(["segment", "s"], ascending=[True, False], kind="stable")
     f["rank"] = f.groupby("segment", sort=False).cumcount() + 1
     g = f.groupby("segment", sort=False)
-    out = pd.DataFrame({
-        "suppliers": g.size(), "value": g["v"].sum(), "hhi_suppliers": g["s"].apply(lambda s: float((s**2).sum())),
-        "cr1": f[f["rank"] == 1].set_index("segment")["s"], f"cr{top}": f[f["rank"] <= top].groupby("segment")["s"].sum(),
-    })
+    out = pd.DataFrame(
+        {
+            "suppliers": g.size(),
+            "value": g["v"].sum(),
+            "hhi_suppliers": g["s"].apply(lambda s: float((s**2).sum())),
+            "cr1": f[f["rank"] == 1].set_index("segment")["s"],
+            f"cr{top}": f[f["rank"] <= top].groupby("segment")["s"].sum(),
+        }
+    )
     out["equivalent_suppliers"] = 1.0 / out["hhi_suppliers"]
     pl = t.groupby(["segment", "place"], sort=False)["value"].sum().rename("v").reset_index()
     pl["s"] = pl["v"] / pl.groupby("segment", sort=False)["v"].transform("sum")

@@ -166,8 +166,10 @@ def complexity(values: pd.DataFrame, *, threshold: float = 1.0, binary: bool = F
     pci = np.full(len(ki), np.nan)
     mm = m[np.ix_(rows, cols)]
     if mm.shape[0] < 2 or mm.shape[1] < 2:
-        raise ConfigError(f"values: expected at least 2 places and 2 items with specialisations, got "
-                          f"{mm.shape[0]} and {mm.shape[1]}")
+        raise ConfigError(
+            f"values: expected at least 2 places and 2 items with specialisations, got "
+            f"{mm.shape[0]} and {mm.shape[1]}"
+        )
     dp, di = mm.sum(axis=1), mm.sum(axis=0)
     s_place = (mm / np.sqrt(dp)[:, None]) @ (mm / di[None, :]).T / np.sqrt(dp)[None, :]
     vals, vecs = np.linalg.eigh((s_place + s_place.T) / 2)
@@ -277,12 +279,15 @@ def relatedness_density(M: pd.DataFrame, phi: pd.DataFrame | None = None) -> pd.
     np.fill_diagonal(p, 0.0)
     m = m_df.to_numpy(dtype=float)
     denom = p.sum(axis=0)
-    dens = np.divide(m @ p, denom[None, :], out=np.full((m.shape[0], p.shape[1]), np.nan), where=denom[None, :] > 0)
+    dens = np.divide(
+        m @ p, denom[None, :], out=np.full((m.shape[0], p.shape[1]), np.nan), where=denom[None, :] > 0
+    )
     return pd.DataFrame(dens, index=m_df.index.copy(), columns=m_df.columns.copy())
 
 
-def opportunities(M: pd.DataFrame, density: pd.DataFrame | None = None, *, pci: pd.Series | None = None,
-                  n: int = 5) -> pd.DataFrame:
+def opportunities(
+    M: pd.DataFrame, density: pd.DataFrame | None = None, *, pci: pd.Series | None = None, n: int = 5
+) -> pd.DataFrame:
     """The ``n`` most related items each place is *not* yet specialised in.
 
     Parameters
@@ -330,8 +335,12 @@ def opportunities(M: pd.DataFrame, density: pd.DataFrame | None = None, *, pci: 
     have = m_df.stack(future_stack=True).to_numpy() > 0
     long = long[~have].copy()
     long["pci"] = long["item"].map(pci) if pci is not None else np.nan
-    long = long.sort_values(["place", "density", "pci", "item"], ascending=[True, False, False, True],
-                            na_position="last", kind="stable")
+    long = long.sort_values(
+        ["place", "density", "pci", "item"],
+        ascending=[True, False, False, True],
+        na_position="last",
+        kind="stable",
+    )
     long["rank"] = long.groupby("place", sort=False).cumcount() + 1
     return long[long["rank"] <= n].reset_index(drop=True)
 
@@ -349,8 +358,9 @@ def _binary(values: pd.DataFrame, threshold: float, binary: bool) -> pd.DataFram
     x = _matrix(values, "values" if not binary else "M")
     if binary:
         if not np.isin(x, (0.0, 1.0)).all():
-            raise ConfigError("M: expected a 0/1 specialisation matrix (or pass activity values with "
-                              "binary=False)")
+            raise ConfigError(
+                "M: expected a 0/1 specialisation matrix (or pass activity values with binary=False)"
+            )
         m = x.astype(int)
     else:
         r = rca(values).to_numpy()

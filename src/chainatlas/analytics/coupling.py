@@ -84,8 +84,13 @@ class EntropyWeights:
     index: pd.Series
 
 
-def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int | str] | None = None, *,
-                    shift: float = 0.0, epsilon: float | None = None) -> EntropyWeights:
+def entropy_weights(
+    indicators: pd.DataFrame,
+    directions: Mapping[str, int | str] | None = None,
+    *,
+    shift: float = 0.0,
+    epsilon: float | None = None,
+) -> EntropyWeights:
     """Entropy-weight method: objective indicator weights and a composite index.
 
     Parameters
@@ -153,7 +158,9 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int | str
        *Mathematical Modeling: Algorithms and Programming Implementation* (China Machine Press).
     """
     if not isinstance(indicators, pd.DataFrame):
-        raise ConfigError(f"indicators: expected a DataFrame (units × indicators), got {type(indicators).__name__}")
+        raise ConfigError(
+            f"indicators: expected a DataFrame (units × indicators), got {type(indicators).__name__}"
+        )
     x = as_float_array(indicators.to_numpy(), "indicators", ndim=2)
     m, k = x.shape
     if m < 2 or k < 1:
@@ -164,19 +171,25 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int | str
         raise ConfigError(f"directions: {sorted(map(str, unknown))} are not indicator columns")
     bad = {str(c): v for c, v in dirs.items() if _direction(v) is None}
     if bad:
-        raise ConfigError(f"directions: expected +1 (benefit) or -1 (cost) for every indicator given (or '+', '-', "
-                          f"'benefit', 'cost'), got {bad}")
+        raise ConfigError(
+            f"directions: expected +1 (benefit) or -1 (cost) for every indicator given (or '+', '-', "
+            f"'benefit', 'cost'), got {bad}"
+        )
     sign = np.array([_direction(dirs.get(c, 1)) for c in indicators.columns])
     if epsilon is not None:
         if shift:
-            raise ConfigError("epsilon, shift: give one of them (epsilon rescales into [epsilon, 1 - epsilon], "
-                              "shift adds a constant), not both")
+            raise ConfigError(
+                "epsilon, shift: give one of them (epsilon rescales into [epsilon, 1 - epsilon], "
+                "shift adds a constant), not both"
+            )
         try:
             eps = float(epsilon)
         except (TypeError, ValueError):
             raise ConfigError(f"epsilon: expected a number in (0, 0.5), got {epsilon!r}") from None
         if not 0 < eps < 0.5:
-            raise ConfigError(f"epsilon: expected a number in (0, 0.5) (mathmodels uses 0.002), got {epsilon!r}")
+            raise ConfigError(
+                f"epsilon: expected a number in (0, 0.5) (mathmodels uses 0.002), got {epsilon!r}"
+            )
     lo, hi = x.min(axis=0), x.max(axis=0)
     span = hi - lo
     z = np.zeros_like(x)
@@ -191,7 +204,9 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int | str
     e[colsum <= 0] = 1.0
     d = 1.0 - e
     if d.sum() <= 0:
-        raise ConfigError("indicators: every indicator is constant or evenly spread; entropy weights are undefined")
+        raise ConfigError(
+            "indicators: every indicator is constant or evenly spread; entropy weights are undefined"
+        )
     w = d / d.sum()
     cols = indicators.columns
     return EntropyWeights(
@@ -202,8 +217,12 @@ def entropy_weights(indicators: pd.DataFrame, directions: Mapping[str, int | str
     )
 
 
-def coupling(indices: pd.DataFrame | Sequence[pd.Series], *, weights: Sequence[float] | None = None,
-             method: str = "standard") -> pd.DataFrame:
+def coupling(
+    indices: pd.DataFrame | Sequence[pd.Series],
+    *,
+    weights: Sequence[float] | None = None,
+    method: str = "standard",
+) -> pd.DataFrame:
     """Coupling degree C, comprehensive index T and coordination degree D of n subsystems, with grades.
 
     Parameters
@@ -282,7 +301,7 @@ def coupling(indices: pd.DataFrame | Sequence[pd.Series], *, weights: Sequence[f
     total = u.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "standard":
-            c = n * (np.prod(u, axis=1) / total ** n) ** (1.0 / n)
+            c = n * (np.prod(u, axis=1) / total**n) ** (1.0 / n)
         else:
             pairs = sum(np.abs(u[:, a] - u[:, b]) for a, b in combinations(range(n), 2))
             spread = 1.0 - pairs / (n * (n - 1) / 2)
@@ -333,10 +352,15 @@ class Coordination:
     method: str
 
 
-def coordination(indicators: pd.DataFrame, groups: Mapping[str, Sequence[str]], *,
-                 directions: Mapping[str, int | str] | None = None,
-                 weights: Sequence[float] | Mapping[str, float] | None = None, method: str = "standard",
-                 epsilon: float | None = None) -> Coordination:
+def coordination(
+    indicators: pd.DataFrame,
+    groups: Mapping[str, Sequence[str]],
+    *,
+    directions: Mapping[str, int | str] | None = None,
+    weights: Sequence[float] | Mapping[str, float] | None = None,
+    method: str = "standard",
+    epsilon: float | None = None,
+) -> Coordination:
     """Coupling coordination of n ≥ 2 subsystems from raw indicators (entropy weights, then C, T, D).
 
     Parameters
@@ -390,10 +414,14 @@ def coordination(indicators: pd.DataFrame, groups: Mapping[str, Sequence[str]], 
        https://github.com/zhjx19/mathmodels.
     """
     if not isinstance(indicators, pd.DataFrame):
-        raise ConfigError(f"indicators: expected a DataFrame (units × indicators), got {type(indicators).__name__}")
+        raise ConfigError(
+            f"indicators: expected a DataFrame (units × indicators), got {type(indicators).__name__}"
+        )
     if not isinstance(groups, Mapping) or len(groups) < 2:
-        raise ConfigError("groups: expected a mapping of at least 2 subsystems to their indicator columns, e.g. "
-                          "{'innovation': ['patents'], 'industry': ['revenue']}")
+        raise ConfigError(
+            "groups: expected a mapping of at least 2 subsystems to their indicator columns, e.g. "
+            "{'innovation': ['patents'], 'industry': ['revenue']}"
+        )
     seen: dict[str, str] = {}
     for name, cols in groups.items():
         cols = [cols] if isinstance(cols, str) else list(cols)
@@ -401,8 +429,10 @@ def coordination(indicators: pd.DataFrame, groups: Mapping[str, Sequence[str]], 
             raise ConfigError(f"groups: subsystem {name!r} has no indicator columns")
         missing = [c for c in cols if c not in indicators.columns]
         if missing:
-            raise ConfigError(f"groups: subsystem {name!r} names columns {missing} that are not in indicators "
-                              f"(columns: {list(indicators.columns)})")
+            raise ConfigError(
+                f"groups: subsystem {name!r} names columns {missing} that are not in indicators "
+                f"(columns: {list(indicators.columns)})"
+            )
         for c in cols:
             if c in seen:
                 raise ConfigError(f"groups: column {c!r} is in both {seen[c]!r} and {name!r}; give it to one")
@@ -427,15 +457,25 @@ def coordination(indicators: pd.DataFrame, groups: Mapping[str, Sequence[str]], 
             raise ConfigError(f"groups[{name!r}]: {exc}") from None
         indices[name] = ew.index.rename(name)
         for c in cols:
-            rows.append({"subsystem": name, "indicator": c, "direction": _direction(sub.get(c, 1)),
-                         "entropy": float(ew.entropy[c]), "weight": float(ew.weights[c])})
+            rows.append(
+                {
+                    "subsystem": name,
+                    "indicator": c,
+                    "direction": _direction(sub.get(c, 1)),
+                    "entropy": float(ew.entropy[c]),
+                    "weight": float(ew.weights[c]),
+                }
+            )
     u = pd.DataFrame(indices)
     table = coupling(u, weights=weights, method=method)
-    alpha = (np.full(len(names), 1.0 / len(names)) if weights is None
-             else np.asarray(weights, dtype=float))
-    return Coordination(table=pd.concat([u, table], axis=1), indices=u, indicator_weights=pd.DataFrame(rows),
-                        subsystem_weights=pd.Series(alpha, index=pd.Index(names, name="subsystem"), name="weight"),
-                        method=method)
+    alpha = np.full(len(names), 1.0 / len(names)) if weights is None else np.asarray(weights, dtype=float)
+    return Coordination(
+        table=pd.concat([u, table], axis=1),
+        indices=u,
+        indicator_weights=pd.DataFrame(rows),
+        subsystem_weights=pd.Series(alpha, index=pd.Index(names, name="subsystem"), name="weight"),
+        method=method,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -443,7 +483,11 @@ def _direction(v: object) -> int | None:
     """+1 / -1 for a direction given as a number or a word ('+', '-', 'benefit', 'cost'); None if unreadable."""
     if isinstance(v, str):
         return {"+": 1, "-": -1, "benefit": 1, "cost": -1}.get(v.strip().lower())
-    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and float(v) in (1.0, -1.0):
+    if (
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, bool)
+        and float(v) in (1.0, -1.0)
+    ):
         return int(v)
     return None
 
@@ -462,8 +506,9 @@ def _indices(indices: pd.DataFrame | Sequence[pd.Series]) -> pd.DataFrame:
         raise ConfigError(f"indices: expected at least 2 subsystems, got {frame.shape[1]}")
     arr = as_float_array(frame.to_numpy(), "indices", ndim=2, nonnegative=True)
     if (arr > 1 + 1e-12).any():
-        raise ConfigError("indices: expected composite indices in [0, 1] (see entropy_weights); found values "
-                          "above 1")
+        raise ConfigError(
+            "indices: expected composite indices in [0, 1] (see entropy_weights); found values above 1"
+        )
     return pd.DataFrame(np.clip(arr, 0.0, 1.0), index=frame.index.copy(), columns=frame.columns.copy())
 
 
@@ -507,6 +552,8 @@ def dissimilarity(a: pd.Series | Sequence[float], b: pd.Series | Sequence[float]
     if x.shape != y.shape:
         raise ConfigError(f"a, b: expected the same places, got {len(x)} and {len(y)} values")
     if (x < 0).any() or (y < 0).any() or x.sum() <= 0 or y.sum() <= 0:
-        raise ConfigError(f"a, b: expected non-negative amounts with positive totals, got totals {x.sum():g} and "
-                          f"{y.sum():g}")
+        raise ConfigError(
+            f"a, b: expected non-negative amounts with positive totals, got totals {x.sum():g} and "
+            f"{y.sum():g}"
+        )
     return float(0.5 * np.abs(x / x.sum() - y / y.sum()).sum())

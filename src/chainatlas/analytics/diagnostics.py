@@ -32,8 +32,18 @@ from chainatlas.analytics._checks import (
 )
 from chainatlas.errors import ConfigError
 
-__all__ = ["AREA_MODES", "FUNCTIONS_ZH", "ORIENTATION_BANDS", "PRACTICE_MODES", "TIERS", "functions", "hub_shares",
-           "node_tiers", "pairing", "practice_modes"]
+__all__ = [
+    "AREA_MODES",
+    "FUNCTIONS_ZH",
+    "ORIENTATION_BANDS",
+    "PRACTICE_MODES",
+    "TIERS",
+    "functions",
+    "hub_shares",
+    "node_tiers",
+    "pairing",
+    "practice_modes",
+]
 
 #: tier labels, highest first (潘秋晨 2023, section 三(一)2: 核心节点、关键节点、辅助节点)
 TIERS = ("core", "key", "auxiliary")
@@ -48,11 +58,17 @@ PRACTICE_MODES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 #: the mode the paper gives each shipped functional area (section 三(一) 1–4 and Table 1)
-AREA_MODES = {"hhy_bay": "bay_cycle", "g60": "corridor", "hnhh_belt": "pan_network", "demo_zone": "open_network"}
+AREA_MODES = {
+    "hhy_bay": "bay_cycle",
+    "g60": "corridor",
+    "hnhh_belt": "pan_network",
+    "demo_zone": "open_network",
+}
 
 
-def node_tiers(indicators: pd.DataFrame, *, weights: Mapping[str, float] | None = None,
-               k: int = 3) -> pd.DataFrame:
+def node_tiers(
+    indicators: pd.DataFrame, *, weights: Mapping[str, float] | None = None, k: int = 3
+) -> pd.DataFrame:
     """Core / key / auxiliary nodes from a composite of centrality and innovation indicators.
 
     Parameters
@@ -102,11 +118,15 @@ def node_tiers(indicators: pd.DataFrame, *, weights: Mapping[str, float] | None 
         raise ConfigError("indicators: expected at least one indicator column, got none")
     if len(indicators) < k:
         raise ConfigError(f"indicators: need at least k={k} nodes to form {k} tiers, got {len(indicators)}")
-    x = pd.DataFrame({c: as_float_array(indicators[c].to_numpy(), f"indicators[{c!r}]", ndim=1) for c in cols},
-                     index=indicators.index)
+    x = pd.DataFrame(
+        {c: as_float_array(indicators[c].to_numpy(), f"indicators[{c!r}]", ndim=1) for c in cols},
+        index=indicators.index,
+    )
     w = pd.Series(1.0, index=cols) if weights is None else pd.Series(weights, dtype=float).reindex(cols)
     if w.isna().any() or (w < 0).any() or w.sum() <= 0:
-        raise ConfigError(f"weights: expected a non-negative weight for each of {cols}, got {dict(weights or {})}")
+        raise ConfigError(
+            f"weights: expected a non-negative weight for each of {cols}, got {dict(weights or {})}"
+        )
     w = w / w.sum()
     span = x.max() - x.min()
     z = (x - x.min()).div(span.where(span > 0)).fillna(0.0)
@@ -127,8 +147,9 @@ ORIENTATION_BANDS = (0.4, 0.6)
 FUNCTIONS_ZH = {"source": "知识创造与创新策源", "conversion": "孵化转化", "production": "产业化"}
 
 
-def functions(innovation: pd.Series, industry: pd.Series, *,
-              bands: tuple[float, float] = ORIENTATION_BANDS) -> pd.DataFrame:
+def functions(
+    innovation: pd.Series, industry: pd.Series, *, bands: tuple[float, float] = ORIENTATION_BANDS
+) -> pd.DataFrame:
     """Each place's function along the chain: innovation source, conversion, or production.
 
     Parameters
@@ -165,15 +186,21 @@ def functions(innovation: pd.Series, industry: pd.Series, *,
     lo, hi = bands
     if not 0 <= lo <= hi <= 1:
         raise ConfigError(f"bands: expected 0 ≤ low ≤ high ≤ 1, got {bands}")
-    a = pd.Series(as_float_array(innovation.to_numpy(), "innovation", ndim=1, nonnegative=True),
-                  index=innovation.index)
-    b = pd.Series(as_float_array(industry.reindex(innovation.index).fillna(0.0).to_numpy(), "industry", ndim=1,
-                                 nonnegative=True), index=innovation.index)
+    a = pd.Series(
+        as_float_array(innovation.to_numpy(), "innovation", ndim=1, nonnegative=True), index=innovation.index
+    )
+    b = pd.Series(
+        as_float_array(
+            industry.reindex(innovation.index).fillna(0.0).to_numpy(), "industry", ndim=1, nonnegative=True
+        ),
+        index=innovation.index,
+    )
     a = a / a.sum() if a.sum() > 0 else a
     b = b / b.sum() if b.sum() > 0 else b
     o = (a / (a + b)).where((a + b) > 0)
-    fn = pd.Series(np.select([o >= hi, o <= lo], ["source", "production"], "conversion"), index=o.index,
-                   dtype=object).where(o.notna(), None)
+    fn = pd.Series(
+        np.select([o >= hi, o <= lo], ["source", "production"], "conversion"), index=o.index, dtype=object
+    ).where(o.notna(), None)
     return pd.DataFrame({"orientation": o, "function": fn, "function_zh": fn.map(FUNCTIONS_ZH)})
 
 
@@ -183,8 +210,10 @@ def _fisher_jenks(values: np.ndarray, k: int) -> np.ndarray:
 
     distinct = np.unique(values)
     if len(distinct) == 1:
-        raise ConfigError(f"indicators: every node has the same composite score ({distinct[0]:g}); there is no "
-                          f"variation to form tiers from (no data for this selection?)")
+        raise ConfigError(
+            f"indicators: every node has the same composite score ({distinct[0]:g}); there is no "
+            f"variation to form tiers from (no data for this selection?)"
+        )
     if len(distinct) <= k:  # nothing to optimise: distinct values spread from the top tier to the bottom one
         pos = np.searchsorted(distinct, values)
         return np.rint(pos * (k - 1) / (len(distinct) - 1)).astype(int)
@@ -193,9 +222,16 @@ def _fisher_jenks(values: np.ndarray, k: int) -> np.ndarray:
         return np.asarray(mapclassify.FisherJenks(values, k=k).yb, dtype=int)
 
 
-def practice_modes(ties: pd.DataFrame, *, area: str = "area", layer: str = "layer", year: str = "year",
-                   weight: str = "n", region: pd.DataFrame | None = None,
-                   expected: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def practice_modes(
+    ties: pd.DataFrame,
+    *,
+    area: str = "area",
+    layer: str = "layer",
+    year: str = "year",
+    weight: str = "n",
+    region: pd.DataFrame | None = None,
+    expected: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Which layers dominate each functional area's ties and how they grow, read against the paper's Table 1.
 
     Parameters
@@ -242,8 +278,9 @@ def practice_modes(ties: pd.DataFrame, *, area: str = "area", layer: str = "laye
     """
     require_frame(ties, "ties")
     require_columns(ties, [area, layer, year, weight], "ties")
-    t = ties[[area, layer, year, weight]].rename(columns={area: "area", layer: "layer", year: "year",
-                                                         weight: "w"})
+    t = ties[[area, layer, year, weight]].rename(
+        columns={area: "area", layer: "layer", year: "year", weight: "w"}
+    )
     t = t.assign(w=as_float_array(t["w"].to_numpy(), f"ties[{weight!r}]", ndim=1, nonnegative=True))
     t = t.groupby(["area", "layer", "year"], as_index=False)["w"].sum()
     if t.empty:
@@ -256,8 +293,9 @@ def practice_modes(ties: pd.DataFrame, *, area: str = "area", layer: str = "laye
     last = int(t["year"].max())
     wide = t.pivot_table(index=["area", "year"], columns="layer", values="w", fill_value=0.0)
     layer_names = list(wide.columns)
-    full = pd.MultiIndex.from_product([sorted(t["area"].unique()), sorted(t["year"].unique())],
-                                      names=["area", "year"])
+    full = pd.MultiIndex.from_product(
+        [sorted(t["area"].unique()), sorted(t["year"].unique())], names=["area", "year"]
+    )
     wide = wide.reindex(full, fill_value=0.0)
     now = wide.xs(last, level="year")
     total = reg[reg["year"] == last].set_index("layer")["w"].reindex(layer_names).fillna(0.0)
@@ -268,30 +306,47 @@ def practice_modes(ties: pd.DataFrame, *, area: str = "area", layer: str = "laye
     rows = []
     for a in now.index:
         for lay in layer_names:
-            rows.append({"area": a, "layer": lay, "year": last, "ties": float(now.at[a, lay]),
-                         "share_of_region": _num(share.at[a, lay]), "intensity": _num(intensity.at[a, lay]),
-                         "growth": _num(growth.at[a, lay])})
+            rows.append(
+                {
+                    "area": a,
+                    "layer": lay,
+                    "year": last,
+                    "ties": float(now.at[a, lay]),
+                    "share_of_region": _num(share.at[a, lay]),
+                    "intensity": _num(intensity.at[a, lay]),
+                    "growth": _num(growth.at[a, lay]),
+                }
+            )
     layers = pd.DataFrame(rows)
     layers["rank"] = layers.groupby("area")["intensity"].rank(ascending=False, method="first").astype("Int64")
     area_rows = []
     for a in now.index:
-        scores = {m: float(np.nanmean([intensity.at[a, lay] if lay in intensity.columns else np.nan
-                                       for lay in leads]) if any(lay in intensity.columns for lay in leads)
-                           else np.nan)
-                  for m, (_, leads) in PRACTICE_MODES.items()}
+        scores = {
+            m: float(
+                np.nanmean([intensity.at[a, lay] if lay in intensity.columns else np.nan for lay in leads])
+                if any(lay in intensity.columns for lay in leads)
+                else np.nan
+            )
+            for m, (_, leads) in PRACTICE_MODES.items()
+        }
         valid = {m: s for m, s in scores.items() if np.isfinite(s)}
         mode = max(valid, key=lambda m: valid[m]) if valid else None
         paper = (expected or {}).get(a)
         ia = intensity.loc[a].dropna()
         ga = growth.loc[a].dropna()
-        area_rows.append({
-            "area": a, "dominant_layer": ia.idxmax() if len(ia) else None,
-            "fastest_growing": ga.idxmax() if len(ga) else None,
-            **{f"score_{m}": scores[m] for m in PRACTICE_MODES},
-            "mode": mode, "mode_zh": PRACTICE_MODES[mode][0] if mode else None,
-            "paper_mode": paper, "paper_mode_zh": PRACTICE_MODES[paper][0] if paper in PRACTICE_MODES else None,
-            "agrees": (mode == paper) if paper else None,
-        })
+        area_rows.append(
+            {
+                "area": a,
+                "dominant_layer": ia.idxmax() if len(ia) else None,
+                "fastest_growing": ga.idxmax() if len(ga) else None,
+                **{f"score_{m}": scores[m] for m in PRACTICE_MODES},
+                "mode": mode,
+                "mode_zh": PRACTICE_MODES[mode][0] if mode else None,
+                "paper_mode": paper,
+                "paper_mode_zh": PRACTICE_MODES[paper][0] if paper in PRACTICE_MODES else None,
+                "agrees": (mode == paper) if paper else None,
+            }
+        )
     return layers, pd.DataFrame(area_rows)
 
 
@@ -309,10 +364,21 @@ def _num(v: SupportsFloat | None) -> float:
     return float(v) if v is not None and pd.notna(v) else float("nan")
 
 
-def pairing(places: pd.DataFrame, observed: pd.DataFrame, *, id: str = "unit", innovation: str = "innovation",
-            industry: str = "industry", population: str = "population", lon: str = "lon", lat: str = "lat",
-            weight: str = "n", exponent: float = 2.0, top: int | None = None) -> pd.DataFrame:
-    """"创新地 + 产业地" pairs of one chain segment ranked by linkage potential minus current linkage.
+def pairing(
+    places: pd.DataFrame,
+    observed: pd.DataFrame,
+    *,
+    id: str = "unit",
+    innovation: str = "innovation",
+    industry: str = "industry",
+    population: str = "population",
+    lon: str = "lon",
+    lat: str = "lat",
+    weight: str = "n",
+    exponent: float = 2.0,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """ "创新地 + 产业地" pairs of one chain segment ranked by linkage potential minus current linkage.
 
     Parameters
     ----------
@@ -371,21 +437,29 @@ def pairing(places: pd.DataFrame, observed: pd.DataFrame, *, id: str = "unit", i
     a = as_float_array(p[innovation].to_numpy(), f"places[{innovation!r}]", ndim=1, nonnegative=True)
     b = as_float_array(p[industry].to_numpy(), f"places[{industry!r}]", ndim=1, nonnegative=True)
     if a.sum() <= 0 or b.sum() <= 0:
-        raise ConfigError(f"places: {innovation!r} and {industry!r} must both have a positive total "
-                          f"(got {a.sum():g} and {b.sum():g}); the segment has no innovation or no industry")
+        raise ConfigError(
+            f"places: {innovation!r} and {industry!r} must both have a positive total "
+            f"(got {a.sum():g} and {b.sum():g}); the segment has no innovation or no industry"
+        )
     n = len(p)
     p["a"], p["b"] = a / a.sum(), b / b.sum()
     p["G"] = p["a"] + p["b"]
     if (p["G"] > 0).sum() < 2:
         only = p.loc[p["G"] > 0, id].tolist()
-        raise ConfigError(f"places: only {only} holds innovation or industry in this segment; there is no pair")
+        raise ConfigError(
+            f"places: only {only} holds innovation or industry in this segment; there is no pair"
+        )
     inn = set(p.loc[(p["a"] > p["b"]) & (p["a"] >= 1.0 / n), id])
     ind = set(p.loc[(p["b"] > p["a"]) & (p["b"] >= 1.0 / n), id])
     expected = gravity(p, id=id, population=population, gdp="G", lon=lon, lat=lat, exponent=exponent)
-    obs = observed[observed["src"].isin(p[id]) & observed["dst"].isin(p[id]) & (observed["src"] != observed["dst"])]
+    obs = observed[
+        observed["src"].isin(p[id]) & observed["dst"].isin(p[id]) & (observed["src"] != observed["dst"])
+    ]
     if float(obs[weight].sum()) <= 0:
-        raise ConfigError("observed: no ties between distinct places, so the potential cannot be scaled to the "
-                          "current linkage; see the places' shares instead")
+        raise ConfigError(
+            "observed: no ties between distinct places, so the potential cannot be scaled to the "
+            "current linkage; see the places' shares instead"
+        )
     gap = linkage_gap(obs, expected, directed=False, weight=weight)
     fwd = gap["src"].isin(inn) & gap["dst"].isin(ind)
     rev = gap["dst"].isin(inn) & gap["src"].isin(ind)
@@ -397,16 +471,18 @@ def pairing(places: pd.DataFrame, observed: pd.DataFrame, *, id: str = "unit", i
     out.insert(3, "src_industry_share", out["src"].map(shares["b"]).to_numpy())
     out.insert(4, "dst_innovation_share", out["dst"].map(shares["a"]).to_numpy())
     out.insert(5, "dst_industry_share", out["dst"].map(shares["b"]).to_numpy())
-    out = out.sort_values(["gap", "src", "dst"], ascending=[False, True, True], kind="stable", ignore_index=True)
+    out = out.sort_values(
+        ["gap", "src", "dst"], ascending=[False, True, True], kind="stable", ignore_index=True
+    )
     out["rank"] = np.arange(1, len(out) + 1)
     if top is not None:
         out = out[out["gap"] > 0].head(top).reset_index(drop=True)
     return out.drop(columns=["ratio"])
 
 
-
-def hub_shares(ties: pd.DataFrame, hubs: Sequence[str], years: Sequence[int] | None = None
-               ) -> tuple[pd.DataFrame, dict[str, float | None]]:
+def hub_shares(
+    ties: pd.DataFrame, hubs: Sequence[str], years: Sequence[int] | None = None
+) -> tuple[pd.DataFrame, dict[str, float | None]]:
     """How much of each hub's co-operation stays among the hubs: the paper's spillover indicator.
 
     Parameters
@@ -462,8 +538,15 @@ def hub_shares(ties: pd.DataFrame, hubs: Sequence[str], years: Sequence[int] | N
         inner = to_hubs.groupby(mine["year"]).sum()
         for y in years:
             tot = float(total.get(y, 0.0))
-            rows.append({"hub": hub, "year": y, "ties_total": tot, "ties_to_hubs": float(inner.get(y, 0.0)),
-                         "share": float(inner.get(y, 0.0)) / tot if tot > 0 else np.nan})
+            rows.append(
+                {
+                    "hub": hub,
+                    "year": y,
+                    "ties_total": tot,
+                    "ties_to_hubs": float(inner.get(y, 0.0)),
+                    "share": float(inner.get(y, 0.0)) / tot if tot > 0 else np.nan,
+                }
+            )
     shares = pd.DataFrame(rows, columns=["hub", "year", "ties_total", "ties_to_hubs", "share"])
     slopes: dict[str, float | None] = {}
     for hub, g in shares.groupby("hub", sort=False):

@@ -35,8 +35,9 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 
 
-def haversine_km(lon1: object, lat1: object, lon2: object, lat2: object, *,
-                 radius: float = EARTH_RADIUS_KM) -> np.ndarray:
+def haversine_km(
+    lon1: object, lat1: object, lon2: object, lat2: object, *, radius: float = EARTH_RADIUS_KM
+) -> np.ndarray:
     """Great-circle distance in km between points given in degrees (broadcasting like NumPy).
 
     Parameters
@@ -70,16 +71,24 @@ def haversine_km(lon1: object, lat1: object, lon2: object, lat2: object, *,
     .. [1] Sinnott, R. W. (1984). Virtues of the haversine. Sky and Telescope 68(2), 159.
     .. [2] Moritz, H. (2000). Geodetic Reference System 1980. Journal of Geodesy 74, 128–133.
     """
-    lam1, phi1, lam2, phi2 = (np.radians(as_float_array(v, name)) for v, name in
-                              ((lon1, "lon1"), (lat1, "lat1"), (lon2, "lon2"), (lat2, "lat2")))
+    lam1, phi1, lam2, phi2 = (
+        np.radians(as_float_array(v, name))
+        for v, name in ((lon1, "lon1"), (lat1, "lat1"), (lon2, "lon2"), (lat2, "lat2"))
+    )
     if not (radius > 0):
         raise ConfigError(f"radius: expected a positive number of km, got {radius!r}")
     h = np.sin((phi2 - phi1) / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin((lam2 - lam1) / 2) ** 2
     return 2.0 * radius * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
-def distance_matrix(places: pd.DataFrame, *, id: str = "adcode", lon: str = "lon", lat: str = "lat",
-                    radius: float = EARTH_RADIUS_KM) -> pd.DataFrame:
+def distance_matrix(
+    places: pd.DataFrame,
+    *,
+    id: str = "adcode",
+    lon: str = "lon",
+    lat: str = "lat",
+    radius: float = EARTH_RADIUS_KM,
+) -> pd.DataFrame:
     """All-pairs great-circle distances (km) of a table of places.
 
     Parameters
@@ -120,9 +129,17 @@ def distance_matrix(places: pd.DataFrame, *, id: str = "adcode", lon: str = "lon
     return pd.DataFrame(d, index=idx, columns=idx.copy())
 
 
-def gravity(places: pd.DataFrame, *, id: str = "adcode", population: str = "population", gdp: str = "gdp",
-            lon: str = "lon", lat: str = "lat", distance: pd.DataFrame | None = None,
-            exponent: float = 2.0) -> pd.DataFrame:
+def gravity(
+    places: pd.DataFrame,
+    *,
+    id: str = "adcode",
+    population: str = "population",
+    gdp: str = "gdp",
+    lon: str = "lon",
+    lat: str = "lat",
+    distance: pd.DataFrame | None = None,
+    exponent: float = 2.0,
+) -> pd.DataFrame:
     """Modified gravity linkage :math:`R_{ij}` for every ordered pair of places.
 
     Parameters
@@ -192,23 +209,44 @@ def gravity(places: pd.DataFrame, *, id: str = "adcode", population: str = "popu
     dij = d[i, j]
     if (dij <= 0).any():
         k = int(np.flatnonzero(dij <= 0)[0])
-        raise ConfigError(f"distance: expected positive distances between distinct places, got {dij[k]!r} for "
-                          f"{_py(ids[i[k]])!r} → {_py(ids[j[k]])!r} (two places at the same coordinates?)")
+        raise ConfigError(
+            f"distance: expected positive distances between distinct places, got {dij[k]!r} for "
+            f"{_py(ids[i[k]])!r} → {_py(ids[j[k]])!r} (two places at the same coordinates?)"
+        )
     mass = np.sqrt(pop * g)
     gsum = g[i] + g[j]
     k = np.divide(g[i], gsum, out=np.full(len(i), 0.5), where=gsum > 0)
-    r = k * mass[i] * mass[j] / dij ** beta
-    out = pd.DataFrame({"src": ids[i], "dst": ids[j], "k": k, "mass_src": mass[i], "mass_dst": mass[j],
-                        "distance": dij, "gravity": r})
+    r = k * mass[i] * mass[j] / dij**beta
+    out = pd.DataFrame(
+        {
+            "src": ids[i],
+            "dst": ids[j],
+            "k": k,
+            "mass_src": mass[i],
+            "mass_dst": mass[j],
+            "distance": dij,
+            "gravity": r,
+        }
+    )
     tot = out.groupby("src", sort=False)["gravity"].transform("sum")
-    out["share_src"] = np.divide(out["gravity"].to_numpy(), tot.to_numpy(), out=np.zeros(len(out)),
-                                 where=tot.to_numpy() > 0)
-    return out.sort_values(["gravity", "src", "dst"], ascending=[False, True, True], kind="stable",
-                           ignore_index=True)
+    out["share_src"] = np.divide(
+        out["gravity"].to_numpy(), tot.to_numpy(), out=np.zeros(len(out)), where=tot.to_numpy() > 0
+    )
+    return out.sort_values(
+        ["gravity", "src", "dst"], ascending=[False, True, True], kind="stable", ignore_index=True
+    )
 
 
-def linkage_gap(observed: pd.DataFrame, expected: pd.DataFrame, *, directed: bool = False, src: str = "src",
-                dst: str = "dst", weight: str = "weight", top: int | None = None) -> pd.DataFrame:
+def linkage_gap(
+    observed: pd.DataFrame,
+    expected: pd.DataFrame,
+    *,
+    directed: bool = False,
+    src: str = "src",
+    dst: str = "dst",
+    weight: str = "weight",
+    top: int | None = None,
+) -> pd.DataFrame:
     """Observed vs gravity-expected linkage per pair, ranked by untapped potential.
 
     Parameters
@@ -274,8 +312,10 @@ def linkage_gap(observed: pd.DataFrame, expected: pd.DataFrame, *, directed: boo
     unknown = set(obs["src"]) | set(obs["dst"])
     unknown -= places
     if unknown:
-        raise ConfigError(f"observed: places {sorted(map(str, unknown))[:5]} are not in expected; "
-                          f"compute gravity for them or drop their ties")
+        raise ConfigError(
+            f"observed: places {sorted(map(str, unknown))[:5]} are not in expected; "
+            f"compute gravity for them or drop their ties"
+        )
     if not directed:
         obs = _unordered(obs)
         exp = _unordered(exp)
@@ -291,7 +331,9 @@ def linkage_gap(observed: pd.DataFrame, expected: pd.DataFrame, *, directed: boo
     e = out["expected"].to_numpy()
     out["ratio"] = np.divide(out["observed"].to_numpy(), e, out=np.full(len(out), np.nan), where=e > 0)
     out["log_ratio"] = np.log((out["observed"] + 1.0) / (out["expected"] + 1.0))
-    out = out.sort_values(["gap", "src", "dst"], ascending=[False, True, True], kind="stable", ignore_index=True)
+    out = out.sort_values(
+        ["gap", "src", "dst"], ascending=[False, True, True], kind="stable", ignore_index=True
+    )
     out["rank"] = np.arange(1, len(out) + 1)
     out = out[["src", "dst", "observed", "expected", "gap", "ratio", "log_ratio", "rank"]]
     if top is not None:
@@ -318,11 +360,14 @@ def _places(places: pd.DataFrame, id: str, cols: Sequence[str]) -> list[np.ndarr
 
 def _aligned_square(matrix: pd.DataFrame, ids: np.ndarray, param: str) -> np.ndarray:
     if not isinstance(matrix, pd.DataFrame):
-        raise ConfigError(f"{param}: expected a square DataFrame labelled by place ids, got "
-                          f"{type(matrix).__name__}")
+        raise ConfigError(
+            f"{param}: expected a square DataFrame labelled by place ids, got {type(matrix).__name__}"
+        )
     missing = [x for x in ids if x not in matrix.index or x not in matrix.columns]
     if missing:
-        raise ConfigError(f"{param}: places {[_py(x) for x in missing[:5]]} are missing from its index or columns")
+        raise ConfigError(
+            f"{param}: places {[_py(x) for x in missing[:5]]} are missing from its index or columns"
+        )
     sub = matrix.loc[list(ids), list(ids)]
     return as_float_array(sub.to_numpy(), param, ndim=2)
 

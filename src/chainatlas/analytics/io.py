@@ -258,8 +258,9 @@ def calc_x_from_L(L: M, y: np.ndarray | pd.Series | pd.DataFrame) -> np.ndarray 
     return _vector_like(L, ll @ _final_demand(y, ll.shape[0]), "x")
 
 
-def calc_x_from_demand(Z: M, x: np.ndarray | pd.Series, y: np.ndarray | pd.Series | pd.DataFrame
-                       ) -> np.ndarray | pd.Series:
+def calc_x_from_demand(
+    Z: M, x: np.ndarray | pd.Series, y: np.ndarray | pd.Series | pd.DataFrame
+) -> np.ndarray | pd.Series:
     """Gross output required by a new final demand, from an observed table: :math:`x^{new} = L\\,y^{new}`.
 
     Parameters
@@ -436,15 +437,18 @@ def calc_linkages(Z: M, x: np.ndarray | pd.Series) -> pd.DataFrame:
     gg = _inverse_of_i_minus(b, "B")
     n = z.shape[0]
     bl, fl, sens = ll.sum(axis=0), gg.sum(axis=1), ll.sum(axis=1)
-    out = pd.DataFrame({
-        "backward_direct": a.sum(axis=0),
-        "backward_total": bl,
-        "forward_direct": b.sum(axis=1),
-        "forward_total": fl,
-        "backward_index": bl / (bl.sum() / n),
-        "forward_index": fl / (fl.sum() / n),
-        "sensitivity_index": sens / (sens.sum() / n),
-    }, index=_labels(Z, n))
+    out = pd.DataFrame(
+        {
+            "backward_direct": a.sum(axis=0),
+            "backward_total": bl,
+            "forward_direct": b.sum(axis=1),
+            "forward_total": fl,
+            "backward_index": bl / (bl.sum() / n),
+            "forward_index": fl / (fl.sum() / n),
+            "sensitivity_index": sens / (sens.sum() / n),
+        },
+        index=_labels(Z, n),
+    )
     out["key_sector"] = (out["backward_index"] > 1) & (out["forward_index"] > 1)
     return out
 
@@ -480,8 +484,9 @@ class Extraction:
     loss_outside: float
 
 
-def calc_extraction(Z: M, y: np.ndarray | pd.Series | pd.DataFrame, sectors: Iterable[Hashable], *,
-                    how: str = "complete") -> Extraction:
+def calc_extraction(
+    Z: M, y: np.ndarray | pd.Series | pd.DataFrame, sectors: Iterable[Hashable], *, how: str = "complete"
+) -> Extraction:
     """Hypothetical extraction of a sector, a set of sectors or a region's block.
 
     Parameters
@@ -604,7 +609,9 @@ def _vector(v: object, n: int, param: str, *, nonnegative: bool = False) -> np.n
         if v.shape[1] != 1:
             raise ConfigError(f"{param}: expected one column, got {v.shape[1]}")
         v = v.iloc[:, 0]
-    arr = as_float_array(v.to_numpy() if isinstance(v, pd.Series) else v, param, nonnegative=nonnegative).ravel()
+    arr = as_float_array(
+        v.to_numpy() if isinstance(v, pd.Series) else v, param, nonnegative=nonnegative
+    ).ravel()
     if arr.shape[0] != n:
         raise ConfigError(f"{param}: expected {n} values (one per sector), got {arr.shape[0]}")
     return arr
@@ -633,8 +640,10 @@ def _inverse_of_i_minus(a: np.ndarray, param: str) -> np.ndarray:
     try:
         out = np.linalg.solve(eye - a, eye)
     except np.linalg.LinAlgError:
-        raise ConfigError(f"{param}: I - {param} is singular; the table is not productive (a column or row of "
-                          f"coefficients sums to 1?); check the flows and outputs") from None
+        raise ConfigError(
+            f"{param}: I - {param} is singular; the table is not productive (a column or row of "
+            f"coefficients sums to 1?); check the flows and outputs"
+        ) from None
     if not np.isfinite(out).all():
         raise ConfigError(f"{param}: the inverse of I - {param} is not finite; check the flows and outputs")
     return out

@@ -17,8 +17,14 @@ import pandas as pd
 from chainatlas.analytics._checks import as_float_array, require_positive_int
 from chainatlas.errors import ConfigError
 
-__all__ = ["DESTINATIONS", "LagCorrelation", "best_lag", "classify_destinations", "conversion_rate",
-           "lag_distribution"]
+__all__ = [
+    "DESTINATIONS",
+    "LagCorrelation",
+    "best_lag",
+    "classify_destinations",
+    "conversion_rate",
+    "lag_distribution",
+]
 
 #: destination classes of a transfer, from nearest to farthest
 DESTINATIONS = ("same_city", "same_province", "other_yrd_province", "outside_yrd")
@@ -95,8 +101,15 @@ def lag_distribution(lags: np.ndarray | pd.Series) -> dict:
     if not len(v):
         return {"n": 0, **dict.fromkeys(("mean", "median", "p25", "p75", "min", "max"))}
     q25, q50, q75 = np.quantile(v, [0.25, 0.5, 0.75])
-    return {"n": len(v), "mean": float(v.mean()), "median": float(q50), "p25": float(q25),
-            "p75": float(q75), "min": float(v.min()), "max": float(v.max())}
+    return {
+        "n": len(v),
+        "mean": float(v.mean()),
+        "median": float(q50),
+        "p25": float(q25),
+        "p75": float(q75),
+        "min": float(v.min()),
+        "max": float(v.max()),
+    }
 
 
 @dataclass(frozen=True)
@@ -121,8 +134,14 @@ class LagCorrelation:
     n_points: dict
 
 
-def best_lag(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series, *, max_lag: int = 3, difference: bool = True,
-             min_points: int = 4) -> LagCorrelation:
+def best_lag(
+    x: np.ndarray | pd.Series,
+    y: np.ndarray | pd.Series,
+    *,
+    max_lag: int = 3,
+    difference: bool = True,
+    min_points: int = 4,
+) -> LagCorrelation:
     """The lead ``k`` (0..max_lag years) at which series ``x`` best predicts ``y``.
 
     Parameters
@@ -179,8 +198,9 @@ def best_lag(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series, *, max_lag: i
     return LagCorrelation(best, valid.get(best) if best is not None else None, r_by, n_by)
 
 
-def classify_destinations(src_city: pd.Series, src_province: pd.Series, dst_city: pd.Series,
-                          dst_province: pd.Series) -> pd.Series:
+def classify_destinations(
+    src_city: pd.Series, src_province: pd.Series, dst_city: pd.Series, dst_province: pd.Series
+) -> pd.Series:
     """Where a transfer goes, seen from its origin: same city, same province, another YRD province, outside.
 
     Parameters
@@ -213,10 +233,17 @@ def classify_destinations(src_city: pd.Series, src_province: pd.Series, dst_city
     .. [1] Mowery, D. C. & Ziedonis, A. A. (2015). Markets versus spillovers in outflows of university research.
        Research Policy 44(1), 50–66 (geographic reach of licensed university patents).
     """
-    sc, sp, dc, dp = (pd.Series(s, dtype=object).reset_index(drop=True)
-                      for s in (src_city, src_province, dst_city, dst_province))
+    sc, sp, dc, dp = (
+        pd.Series(s, dtype=object).reset_index(drop=True)
+        for s in (src_city, src_province, dst_city, dst_province)
+    )
     if not len(sc) == len(sp) == len(dc) == len(dp):
-        raise ConfigError("src_city, src_province, dst_city, dst_province: expected aligned series of one length")
-    out = np.select([dp.isna(), dp != sp, dc.notna() & (dc == sc)],
-                    ["outside_yrd", "other_yrd_province", "same_city"], "same_province")
+        raise ConfigError(
+            "src_city, src_province, dst_city, dst_province: expected aligned series of one length"
+        )
+    out = np.select(
+        [dp.isna(), dp != sp, dc.notna() & (dc == sc)],
+        ["outside_yrd", "other_yrd_province", "same_city"],
+        "same_province",
+    )
     return pd.Series(out, index=getattr(src_city, "index", None), name="destination")

@@ -54,8 +54,14 @@ QUADRANTS: dict[int, str] = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 
 
 # ---------------------------------------------------------------------------------------------- weights
-def contiguity_weights(features: Mapping | Sequence, *, ids: Sequence[Hashable] | None = None,
-                       id_field: str = "adcode", rook: bool = False, fill_islands: bool = True):
+def contiguity_weights(
+    features: Mapping | Sequence,
+    *,
+    ids: Sequence[Hashable] | None = None,
+    id_field: str = "adcode",
+    rook: bool = False,
+    fill_islands: bool = True,
+):
     """Queen (or rook) contiguity weights from polygons.
 
     Parameters
@@ -104,8 +110,10 @@ def contiguity_weights(features: Mapping | Sequence, *, ids: Sequence[Hashable] 
 
     items = features.get("features") if isinstance(features, Mapping) else features
     if items is None or isinstance(items, (str, bytes)) or len(items) == 0:
-        raise ConfigError("features: expected a GeoJSON FeatureCollection, a list of features or of shapely "
-                          "geometries, with at least one item")
+        raise ConfigError(
+            "features: expected a GeoJSON FeatureCollection, a list of features or of shapely "
+            "geometries, with at least one item"
+        )
     geoms: list[BaseGeometry] = []
     found: list[Hashable] = []  # None where a geometry brings no id
     for k, item in enumerate(items):
@@ -122,8 +130,10 @@ def contiguity_weights(features: Mapping | Sequence, *, ids: Sequence[Hashable] 
         found.append((item.get("properties") or {}).get(id_field))
     if ids is None:
         if any(v is None for v in found):
-            raise ConfigError(f"ids: not given, and some features have no property {id_field!r}; pass ids or "
-                              f"the right id_field")
+            raise ConfigError(
+                f"ids: not given, and some features have no property {id_field!r}; pass ids or "
+                f"the right id_field"
+            )
         ids = found
     ids = list(ids)
     if len(ids) != len(geoms):
@@ -200,8 +210,12 @@ def knn_weights(points: pd.DataFrame, k: int = 4, *, id: str = "adcode", lon: st
     k = require_positive_int(k, "k")
     if k >= n:
         raise ConfigError(f"k: expected fewer neighbours than places ({n}), got {k}")
-    xy = np.column_stack([as_float_array(points[lon].to_numpy(), f"points[{lon!r}]", ndim=1),
-                          as_float_array(points[lat].to_numpy(), f"points[{lat!r}]", ndim=1)])
+    xy = np.column_stack(
+        [
+            as_float_array(points[lon].to_numpy(), f"points[{lon!r}]", ndim=1),
+            as_float_array(points[lat].to_numpy(), f"points[{lat!r}]", ndim=1),
+        ]
+    )
     with warnings.catch_warnings():
         # libpysal warns when the kNN graph has several components (common for small k); not an error here
         warnings.filterwarnings("ignore", message=".*(island|disconnected|not fully connected).*")
@@ -255,14 +269,20 @@ def gal_weights(path):
     if not os.path.isfile(name):
         raise ConfigError(f"path: no GAL file at {name!r}")
     try:
-        f = libpysal.io.open(name, "r", "gal") if not name.lower().endswith(".gal") else libpysal.io.open(name)
+        f = (
+            libpysal.io.open(name, "r", "gal")
+            if not name.lower().endswith(".gal")
+            else libpysal.io.open(name)
+        )
         try:
             w = f.read()
         finally:
             f.close()
     except Exception as exc:  # noqa: BLE001 - libpysal raises bare Exception, ValueError or IndexError on malformed files
-        raise ConfigError(f"path: {name!r} is not a readable GAL file ({type(exc).__name__}: {exc}); expected a "
-                          f"header line, then per unit 'id k' and a line of k neighbour ids") from None
+        raise ConfigError(
+            f"path: {name!r} is not a readable GAL file ({type(exc).__name__}: {exc}); expected a "
+            f"header line, then per unit 'id k' and a line of k neighbour ids"
+        ) from None
     if not isinstance(w, libpysal.weights.W) or w.n == 0:
         raise ConfigError(f"path: {name!r} holds no units")
     return w
@@ -318,20 +338,28 @@ def matrix_weights(table: pd.DataFrame, *, binary: bool = False):
         ids = [str(v) for v in frame.index.tolist()]
         body = frame
     else:
-        raise ConfigError(f"table: expected n rows and n + 1 columns (ids in the first column, the same ids in the "
-                          f"header), got shape {frame.shape}")
+        raise ConfigError(
+            f"table: expected n rows and n + 1 columns (ids in the first column, the same ids in the "
+            f"header), got shape {frame.shape}"
+        )
     header = [str(c) for c in body.columns]
     if len(set(ids)) != len(ids):
         raise ConfigError("table: expected unique ids in the first column")
     if header != ids:
-        diff = next(k for k, (a, b) in enumerate(zip(ids, header)) if a != b) if len(ids) == len(header) else 0
-        raise ConfigError(f"table: the header must list the row ids in the same order; at position {diff} the row "
-                          f"id is {ids[diff]!r} and the column is {header[diff]!r}")
+        diff = (
+            next(k for k, (a, b) in enumerate(zip(ids, header)) if a != b) if len(ids) == len(header) else 0
+        )
+        raise ConfigError(
+            f"table: the header must list the row ids in the same order; at position {diff} the row "
+            f"id is {ids[diff]!r} and the column is {header[diff]!r}"
+        )
     m = as_float_array(body.to_numpy(), "table", ndim=2, nonnegative=True)
     diag = np.flatnonzero(np.diag(m) != 0)
     if diag.size:
-        raise ConfigError(f"table: expected 0 on the diagonal (no place is its own neighbour), found "
-                          f"{m[diag[0], diag[0]]:g} for {ids[diag[0]]!r}")
+        raise ConfigError(
+            f"table: expected 0 on the diagonal (no place is its own neighbour), found "
+            f"{m[diag[0], diag[0]]:g} for {ids[diag[0]]!r}"
+        )
     if binary:
         m = (m > 0).astype(float)
     neighbors = {i: [ids[j] for j in np.flatnonzero(m[k] > 0)] for k, i in enumerate(ids)}
@@ -388,8 +416,15 @@ class MoranResult:
     p_sim_two_tailed: float = float("nan")
 
 
-def moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations: int = 999, seed: int = 0,
-          transformation: str = "r", two_tailed: bool = True) -> MoranResult:
+def moran(
+    y: pd.Series | Sequence[float] | np.ndarray,
+    w,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+    transformation: str = "r",
+    two_tailed: bool = True,
+) -> MoranResult:
     """Global Moran's I with analytical and permutation inference (esda.Moran).
 
     Parameters
@@ -457,12 +492,24 @@ def moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations: int =
         np.random.set_state(state)
     nan = float("nan")
     return MoranResult(
-        I=float(m.I), EI=float(m.EI), VI_norm=float(m.VI_norm), z_norm=float(m.z_norm), p_norm=float(m.p_norm),
-        VI_rand=float(m.VI_rand), z_rand=float(m.z_rand), p_rand=float(m.p_rand),
-        p_sim=float(m.p_sim) if perms else nan, EI_sim=float(m.EI_sim) if perms else nan,
-        z_sim=float(m.z_sim) if perms else nan, p_z_sim=float(m.p_z_sim) if perms else nan,
-        two_tailed=bool(two_tailed), n=len(values), permutations=perms, seed=int(seed),
-        transformation=transformation, p_sim_two_tailed=min(1.0, 2.0 * float(m.p_sim)) if perms else nan,
+        I=float(m.I),
+        EI=float(m.EI),
+        VI_norm=float(m.VI_norm),
+        z_norm=float(m.z_norm),
+        p_norm=float(m.p_norm),
+        VI_rand=float(m.VI_rand),
+        z_rand=float(m.z_rand),
+        p_rand=float(m.p_rand),
+        p_sim=float(m.p_sim) if perms else nan,
+        EI_sim=float(m.EI_sim) if perms else nan,
+        z_sim=float(m.z_sim) if perms else nan,
+        p_z_sim=float(m.p_z_sim) if perms else nan,
+        two_tailed=bool(two_tailed),
+        n=len(values),
+        permutations=perms,
+        seed=int(seed),
+        transformation=transformation,
+        p_sim_two_tailed=min(1.0, 2.0 * float(m.p_sim)) if perms else nan,
     )
 
 
@@ -494,8 +541,15 @@ class LocalMoranResult:
         return self.frame["cluster"].value_counts().reindex(["HH", "LH", "LL", "HL", "ns"], fill_value=0)
 
 
-def local_moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations: int = 999, seed: int = 0,
-                alpha: float = 0.05, transformation: str = "r") -> LocalMoranResult:
+def local_moran(
+    y: pd.Series | Sequence[float] | np.ndarray,
+    w,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+    alpha: float = 0.05,
+    transformation: str = "r",
+) -> LocalMoranResult:
     """Local Moran's I with conditional permutation inference (esda.Moran_Local).
 
     Parameters
@@ -547,23 +601,38 @@ def local_moran(y: pd.Series | Sequence[float] | np.ndarray, w, *, permutations:
     perms = require_positive_int(permutations, "permutations")
     a = require_probability(alpha, "alpha", open_low=True, open_high=True)
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        warnings.filterwarnings("ignore", message="The alternative hypothesis for conditional randomization",
-                                category=DeprecationWarning)
-        lm = esda.Moran_Local(values, wc, transformation=transformation, permutations=perms,
-                              keep_simulations=True, seed=_seed(seed), n_jobs=1)
+        warnings.filterwarnings(
+            "ignore",
+            message="The alternative hypothesis for conditional randomization",
+            category=DeprecationWarning,
+        )
+        lm = esda.Moran_Local(
+            values,
+            wc,
+            transformation=transformation,
+            permutations=perms,
+            keep_simulations=True,
+            seed=_seed(seed),
+            n_jobs=1,
+        )
     quadrant = pd.Series(np.asarray(lm.q)).map(QUADRANTS).to_numpy()
     p_sim = np.asarray(lm.p_sim, dtype=float)
     significant = p_sim < a
-    frame = pd.DataFrame({
-        "Is": np.asarray(lm.Is, dtype=float),
-        "quadrant": quadrant,
-        "p_sim": p_sim,
-        "z_sim": np.asarray(lm.z_sim, dtype=float),
-        "p_z_sim": np.asarray(lm.p_z_sim, dtype=float),
-        "significant": significant,
-        "cluster": np.where(significant, quadrant, "ns"),
-    }, index=pd.Index(list(wc.id_order), name="place"))
-    return LocalMoranResult(frame=frame, alpha=a, permutations=perms, seed=int(seed), transformation=transformation)
+    frame = pd.DataFrame(
+        {
+            "Is": np.asarray(lm.Is, dtype=float),
+            "quadrant": quadrant,
+            "p_sim": p_sim,
+            "z_sim": np.asarray(lm.z_sim, dtype=float),
+            "p_z_sim": np.asarray(lm.p_z_sim, dtype=float),
+            "significant": significant,
+            "cluster": np.where(significant, quadrant, "ns"),
+        },
+        index=pd.Index(list(wc.id_order), name="place"),
+    )
+    return LocalMoranResult(
+        frame=frame, alpha=a, permutations=perms, seed=int(seed), transformation=transformation
+    )
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -571,8 +640,9 @@ def _prepare(y: object, w: object, transformation: str):
     import libpysal
 
     if not isinstance(w, libpysal.weights.W):
-        raise ConfigError(f"w: expected libpysal.weights.W (see contiguity_weights, knn_weights), got "
-                          f"{type(w).__name__}")
+        raise ConfigError(
+            f"w: expected libpysal.weights.W (see contiguity_weights, knn_weights), got {type(w).__name__}"
+        )
     require_choice(transformation, ("r", "b", "d", "v", "o", "R", "B", "D", "V", "O"), "transformation")
     order = list(w.id_order)
     if isinstance(y, pd.Series):

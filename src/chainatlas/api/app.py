@@ -50,27 +50,52 @@ log = logging.getLogger("chainatlas.api")
 
 #: library error → HTTP status (the first matching class wins, so subclasses come first)
 _STATUS: tuple[tuple[type[ChainAtlasError], int], ...] = (
-    (IngestError, 422), (ConfigError, 400), (GeoError, 400), (TaxonomyError, 400), (ExportError, 400),
-    (AccessError, 403), (NotBuiltError, 409), (LockError, 503), (SchemaError, 503), (BackendError, 503),
+    (IngestError, 422),
+    (ConfigError, 400),
+    (GeoError, 400),
+    (TaxonomyError, 400),
+    (ExportError, 400),
+    (AccessError, 403),
+    (NotBuiltError, 409),
+    (LockError, 503),
+    (SchemaError, 503),
+    (BackendError, 503),
 )
-_HTTP_TYPES = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-               409: "Conflict", 413: "PayloadTooLarge", 422: "ValidationError", 500: "InternalError", 503: "Unavailable"}
+_HTTP_TYPES = {
+    400: "BadRequest",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    422: "ValidationError",
+    500: "InternalError",
+    503: "Unavailable",
+}
 
 _ROUTERS = (meta, geo, places, layers, indicators, chains, analytics, entities, data)
 
 
 def error_body(status: int, kind: str, message: str, details: list[dict] | None = None) -> dict:
     """The one error shape."""
-    return {"synthetic": False, "error": {"status": status, "type": kind, "message": message,
-                                          "details": details or []}}
+    return {
+        "synthetic": False,
+        "error": {"status": status, "type": kind, "message": message, "details": details or []},
+    }
 
 
 def _error(status: int, kind: str, message: str, details: list[dict] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content=error_body(status, kind, message, details))
 
 
-def create_app(db_path: Path | None = None, *, cache: bool = True, read_only: bool = False,
-               pool_size: int = 4, prewarm: bool = True) -> FastAPI:
+def create_app(
+    db_path: Path | None = None,
+    *,
+    cache: bool = True,
+    read_only: bool = False,
+    pool_size: int = 4,
+    prewarm: bool = True,
+) -> FastAPI:
     """The Chain Atlas web application over one atlas database.
 
     Parameters
@@ -110,14 +135,18 @@ def create_app(db_path: Path | None = None, *, cache: bool = True, read_only: bo
             "region) and period, with node indicators, chain maps, templates and uploads.\n\n"
             "Every answer carries `synthetic`: true whenever the atlas contains the synthetic reference "
             "dataset — show it as such. Every error has one shape: "
-            "`{\"synthetic\": false, \"error\": {\"status\", \"type\", \"message\", \"details\"}}`. "
-            "Lists are paged with `limit` and `offset` and say their `total`."),
+            '`{"synthetic": false, "error": {"status", "type", "message", "details"}}`. '
+            "Lists are paged with `limit` and `offset` and say their `total`."
+        ),
         openapi_tags=[
             {"name": "meta", "description": "What the atlas holds"},
             {"name": "places", "description": "Units, functional areas, geometry, profiles and comparison"},
             {"name": "layers", "description": "The six networks and their edges"},
             {"name": "indicators", "description": "Node indicators and time series"},
-            {"name": "chains", "description": "Chains, segments, broken links (断链), single points (单点), choke points (卡点), innovation path"},
+            {
+                "name": "chains",
+                "description": "Chains, segments, broken links (断链), single points (单点), choke points (卡点), innovation path",
+            },
             {"name": "analytics", "description": "Analysis results"},
             {"name": "entities", "description": "Firms and institutions"},
             {"name": "data", "description": "Templates, uploads and the data inventory"},
@@ -140,9 +169,16 @@ def create_app(db_path: Path | None = None, *, cache: bool = True, read_only: bo
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"],
-                    "input": e.get("input") if isinstance(e.get("input"), (str, int, float, type(None)))
-                    else str(e.get("input"))} for e in exc.errors()]
+        details = [
+            {
+                "location": ".".join(str(p) for p in e["loc"]),
+                "message": e["msg"],
+                "input": e.get("input")
+                if isinstance(e.get("input"), (str, int, float, type(None)))
+                else str(e.get("input")),
+            }
+            for e in exc.errors()
+        ]
         message = "; ".join(f"{d['location']}: {d['message']}" for d in details)
         return _error(422, "ValidationError", message, details)
 
@@ -179,10 +215,21 @@ async def _asgi_get(app: FastAPI, path: str, params: dict) -> int:
         if message["type"] == "http.response.start":
             status = message["status"]
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", b"prewarm")], "client": ("127.0.0.1", 0), "server": ("prewarm", 80),
-             "app": app}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"prewarm")],
+        "client": ("127.0.0.1", 0),
+        "server": ("prewarm", 80),
+        "app": app,
+    }
     await app(scope, receive, send)
     return status
 
@@ -196,8 +243,12 @@ async def _prewarm(app: FastAPI) -> None:
     except ChainAtlasError:
         return
     scale = DEFAULT_VIEW.scale
-    todo: list[tuple[str, dict]] = [("/api/meta", {}), ("/api/chains", {}), ("/api/geo", {"scale": scale}),
-                                    ("/api/places", {"scale": scale, "proper": True})]
+    todo: list[tuple[str, dict]] = [
+        ("/api/meta", {}),
+        ("/api/chains", {}),
+        ("/api/geo", {"scale": scale}),
+        ("/api/places", {"scale": scale, "proper": True}),
+    ]
     for p in reversed(periods):  # the latest first: it is what the map opens on
         todo += DEFAULT_VIEW.requests(p)
     for path, params in todo:
@@ -225,7 +276,9 @@ def _one_error_shape_in_openapi(app: FastAPI) -> None:
         if "ErrorResponse" not in schemas:
             from chainatlas.api.schemas import ErrorBody, ErrorResponse
 
-            schemas["ErrorResponse"] = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas["ErrorResponse"] = ErrorResponse.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
             schemas["ErrorBody"] = ErrorBody.model_json_schema()
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
@@ -244,5 +297,8 @@ def _mount_ui(app: FastAPI) -> None:
     async def index() -> Response:
         if not vendor_ready():
             log.warning("web assets missing: run `make web-assets`")
-        return FileResponse(static / "index.html", media_type="text/html; charset=utf-8",
-                            headers={"Cache-Control": "no-cache"})
+        return FileResponse(
+            static / "index.html",
+            media_type="text/html; charset=utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )

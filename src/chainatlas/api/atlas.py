@@ -157,7 +157,9 @@ class Atlas:
     def writer(self, command: str) -> Iterator[Backend]:
         """The atlas opened for writing: readers wait, pooled connections close, caches are dropped."""
         if self.read_only:
-            raise AccessError("this server was started read-only; load files with `chainatlas ingest` instead")
+            raise AccessError(
+                "this server was started read-only; load files with `chainatlas ingest` instead"
+            )
         with self._rw.write():
             self.close()
             b = open_backend(self.path, read_only=False, command=command)
@@ -176,8 +178,11 @@ class Atlas:
             return self._synthetic[1]
         if not self.path.exists():
             return False
-        value = bool(query.dataset_info(backend)["contains_synthetic"]) if backend is not None else \
-            bool(self.read(lambda b: query.dataset_info(b)["contains_synthetic"]))
+        value = (
+            bool(query.dataset_info(backend)["contains_synthetic"])
+            if backend is not None
+            else bool(self.read(lambda b: query.dataset_info(b)["contains_synthetic"]))
+        )
         self._synthetic = (gen, value)
         return value
 
@@ -186,8 +191,14 @@ class Atlas:
             payload = fn(b)
             return render({"synthetic": self.synthetic(b), **payload})
 
-    async def answer(self, request: Request, arguments: Mapping[str, Any], fn: Callable[[Backend], dict], *,
-                     max_age: int = 0) -> Response:
+    async def answer(
+        self,
+        request: Request,
+        arguments: Mapping[str, Any],
+        fn: Callable[[Backend], dict],
+        *,
+        max_age: int = 0,
+    ) -> Response:
         """The JSON answer of ``fn(backend)`` (a dict; ``synthetic`` is added), cached under the route and
         its validated ``arguments`` (pass the endpoint's ``locals()``; see :func:`~chainatlas.api.cache.answer_key`)."""
         key = answer_key(request, arguments)

@@ -75,8 +75,10 @@ def answer_key(request: Request, arguments: Mapping[str, Any]) -> tuple:
     names = _declared(route)
     missing = [n for n in names if n not in arguments]
     if missing:
-        raise RuntimeError(f"answer_key: {route.path_format} declares {missing} but they were not passed; "
-                           f"pass the endpoint's locals()")
+        raise RuntimeError(
+            f"answer_key: {route.path_format} declares {missing} but they were not passed; "
+            f"pass the endpoint's locals()"
+        )
     return (route.path_format, tuple((n, _frozen(arguments[n])) for n in names))
 
 
@@ -148,8 +150,11 @@ class AnswerCache:
 
 # ---------------------------------------------------------------------------------------------- HTTP
 def _headers(etag: str, max_age: int) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": f"max-age={max_age}, must-revalidate" if max_age else "no-cache",
-            "Vary": "Accept-Encoding"}
+    return {
+        "ETag": etag,
+        "Cache-Control": f"max-age={max_age}, must-revalidate" if max_age else "no-cache",
+        "Vary": "Accept-Encoding",
+    }
 
 
 def send(request: Request, body: Body, *, max_age: int = 0, media_type: str = "application/json") -> Response:

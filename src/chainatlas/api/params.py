@@ -28,15 +28,22 @@ __all__ = [
 Layer = Literal[tuple(LAYERS)]  # type: ignore[valid-type]
 Scale = Literal[tuple(SCALES)]  # type: ignore[valid-type]
 
-LayerParam = Annotated[Layer, Query(description="network layer: " + ", ".join(
-    f"{k} ({v.zh})" for k, v in LAYERS.items()))]
-ScaleParam = Annotated[Scale, Query(description="aggregation scale: county | city | province | area "
-                                                "(functional areas) | region")]
+LayerParam = Annotated[
+    Layer, Query(description="network layer: " + ", ".join(f"{k} ({v.zh})" for k, v in LAYERS.items()))
+]
+ScaleParam = Annotated[
+    Scale, Query(description="aggregation scale: county | city | province | area (functional areas) | region")
+]
 PeriodParam = Annotated[int | None, Query(ge=1900, le=2100, description="year; default: the latest built")]
 ChainParam = Annotated[str, Query(max_length=40, description="chain id (ic, bio, nev, ai, ...) or * for all")]
-SegmentParam = Annotated[str, Query(max_length=60, description="segment id of the chain, or * for the chain "
-                                                               "total")]
-PlaceParam = Annotated[str | None, Query(max_length=40, description="a unit id of the scale (adcode, area id "
-                                                                    "or YRD); keeps rows touching it")]
+SegmentParam = Annotated[
+    str, Query(max_length=60, description="segment id of the chain, or * for the chain total")
+]
+PlaceParam = Annotated[
+    str | None,
+    Query(
+        max_length=40, description="a unit id of the scale (adcode, area id or YRD); keeps rows touching it"
+    ),
+]
 LimitParam = Annotated[int, Query(ge=1, le=100_000, description="page size")]
 OffsetParam = Annotated[int, Query(ge=0, description="rows to skip")]

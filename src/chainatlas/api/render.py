@@ -76,8 +76,12 @@ def render(payload: dict) -> bytes:
 
 def page(frame: pd.DataFrame, limit: int, offset: int) -> dict:
     """One page of a frame with its paging fields."""
-    return {"total": len(frame), "limit": limit, "offset": offset,
-            "data": Records(frame.iloc[offset:offset + limit].reset_index(drop=True))}
+    return {
+        "total": len(frame),
+        "limit": limit,
+        "offset": offset,
+        "data": Records(frame.iloc[offset : offset + limit].reset_index(drop=True)),
+    }
 
 
 def not_found(message: str) -> HTTPException:

@@ -20,8 +20,9 @@ class ErrorBody(BaseModel):
     status: int = Field(description="HTTP status code")
     type: str = Field(description="error class, e.g. ValidationError, NotFound, ConfigError")
     message: str = Field(description="what was wrong, where, what was expected and how to fix it")
-    details: list[dict[str, Any]] = Field(default_factory=list,
-                                          description="per-item problems (row errors of a file, fields)")
+    details: list[dict[str, Any]] = Field(
+        default_factory=list, description="per-item problems (row errors of a file, fields)"
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -99,8 +100,9 @@ class PlaceRow(_Open):
     name_en: str | None
     lon: float | None
     lat: float | None
-    proper: bool = Field(description="a unit of the scale itself (false: a coarser code standing for records "
-                                     "placed no finer)")
+    proper: bool = Field(
+        description="a unit of the scale itself (false: a coarser code standing for records placed no finer)"
+    )
 
 
 class PlacesPage(Paged):
@@ -308,10 +310,12 @@ class MatrixSegment(_Open):
     name_zh: str
     name_en: str
     position: int
-    status: str = Field(description="broken (断链: no city has it), single (单点: one city only, or one firm) "
-                                     "or ok")
-    basis: str = Field(description="what presence is judged by: firms, or patents for segments without "
-                                   "industry codes")
+    status: str = Field(
+        description="broken (断链: no city has it), single (单点: one city only, or one firm) or ok"
+    )
+    basis: str = Field(
+        description="what presence is judged by: firms, or patents for segments without industry codes"
+    )
     cities_present: int
     units_present: int
     lead_unit: str | None
@@ -395,7 +399,9 @@ class AnalyticsList(Envelope):
 
 class AnalysisResult(Envelope):
     topic: str
-    provenance: dict[str, Any] = Field(description="what the result was computed from (see `chainatlas analyze`)")
+    provenance: dict[str, Any] = Field(
+        description="what the result was computed from (see `chainatlas analyze`)"
+    )
     summary: dict[str, Any]
     data: list[dict[str, Any]]
 

@@ -31,8 +31,9 @@ class LocalServer:
     """
 
     def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0):
-        self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                                     access_log=False)
+        self.config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="on", access_log=False
+        )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, name="chainatlas-server", daemon=True)
         self.url = ""
@@ -43,8 +44,10 @@ class LocalServer:
         deadline = time.monotonic() + timeout
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise ConfigError(f"the local server did not start within {timeout:.0f}s "
-                                  f"(port {self.config.port} in use, or the app failed on startup)")
+                raise ConfigError(
+                    f"the local server did not start within {timeout:.0f}s "
+                    f"(port {self.config.port} in use, or the app failed on startup)"
+                )
             time.sleep(0.02)
         sock = self.server.servers[0].sockets[0]
         host, port = sock.getsockname()[:2]

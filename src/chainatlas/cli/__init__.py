@@ -16,9 +16,16 @@ from chainatlas.cli.data import COMMANDS
 __all__ = ["main"]
 
 
-@click.group(cls=ErrorsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.option("--db", type=click.Path(dir_okay=False), default=None, envvar="CHAINATLAS_DB",
-              help="atlas database file (default ./atlas.duckdb; env CHAINATLAS_DB)")
+@click.group(
+    cls=ErrorsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="CHAINATLAS_DB",
+    help="atlas database file (default ./atlas.duckdb; env CHAINATLAS_DB)",
+)
 @click.version_option(package_name="chainatlas")
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:

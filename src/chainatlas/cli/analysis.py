@@ -40,10 +40,23 @@ def _option(p: Param) -> Callable:
 
 
 def _output() -> list[Callable]:
-    return [click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-                         help="result file: .csv (UTF-8 with BOM, + .provenance.json) or .json"),
-            click.option("-f", "--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
-                         help="default: from the output file's suffix (csv)")]
+    return [
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            required=True,
+            help="result file: .csv (UTF-8 with BOM, + .provenance.json) or .json",
+        ),
+        click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(["csv", "json"]),
+            default=None,
+            help="default: from the output file's suffix (csv)",
+        ),
+    ]
 
 
 def _command(name: str, fn: Callable, options: list[Callable], **kw: Any) -> click.Command:
@@ -87,18 +100,39 @@ def _topic_command(t: Topic) -> click.Command:
     example = f"\n\n\b\nExample:\n  chainatlas analyze {t.name} {' '.join(t.example)} -o {t.name}.csv"
     options = []
     if t.layer != "none":
-        options.append(click.option("--layer", type=click.Choice(list(LAYERS)), default=None,
-                                    required=t.layer == "required", help="network layer"))
+        options.append(
+            click.option(
+                "--layer",
+                type=click.Choice(list(LAYERS)),
+                default=None,
+                required=t.layer == "required",
+                help="network layer",
+            )
+        )
     chain_help = "chain id (required)" if t.chain == "required" else "chain id, or * for all chains"
     options += [
-        click.option("--scale", type=click.Choice(scales), default="city" if "city" in scales else scales[0],
-                     show_default=True, help="aggregation scale"),
+        click.option(
+            "--scale",
+            type=click.Choice(scales),
+            default="city" if "city" in scales else scales[0],
+            show_default=True,
+            help="aggregation scale",
+        ),
         click.option("--period", type=int, default=None, help="year (default: the latest built)"),
         click.option("--chain", default=ALL, show_default=t.chain != "required", help=chain_help),
-        click.option("--segment", default=ALL, show_default=True, help="segment id, or * for the whole chain"),
-        *(_option(p) for p in t.params), *_output()]
-    return _command(t.name, run, options, help=f"{t.zh} — {t.en}.\n\n{t.help[0].upper()}{t.help[1:]}.{example}",
-                    short_help=t.en)
+        click.option(
+            "--segment", default=ALL, show_default=True, help="segment id, or * for the whole chain"
+        ),
+        *(_option(p) for p in t.params),
+        *_output(),
+    ]
+    return _command(
+        t.name,
+        run,
+        options,
+        help=f"{t.zh} — {t.en}.\n\n{t.help[0].upper()}{t.help[1:]}.{example}",
+        short_help=t.en,
+    )
 
 
 @click.group()
@@ -118,10 +152,17 @@ def _method_command(m: Method) -> click.Command:
         _save(run_method(m.name, table, parameters=kw), output, fmt)
 
     text = m.help_text().replace("\n\n", "\n\n\b\n", 1)
-    options = [click.option("--input", "input_", type=click.Path(dir_okay=False, path_type=Path), required=True,
-                            help="your table: CSV/TSV (UTF-8, GBK/GB18030, UTF-16), XLSX or Parquet, with a "
-                                 "header row"),
-               *(_option(p) for p in m.params), *_output()]
+    options = [
+        click.option(
+            "--input",
+            "input_",
+            type=click.Path(dir_okay=False, path_type=Path),
+            required=True,
+            help="your table: CSV/TSV (UTF-8, GBK/GB18030, UTF-16), XLSX or Parquet, with a header row",
+        ),
+        *(_option(p) for p in m.params),
+        *_output(),
+    ]
     return _command(m.name, run, options, help=text, short_help=m.en)
 
 

@@ -42,11 +42,18 @@ def message(e: ChainAtlasError) -> str:
 class ErrorsGroup(click.Group):
     """A group whose errors, its own and click's, print one way and set the exit status."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
-                              **extra)
+            rv = super().main(
+                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+            )
         except click.exceptions.NoArgsIsHelpError as e:
             click.echo(e.format_message())
             sys.exit(0)

@@ -18,8 +18,13 @@ __all__ = ["COMMANDS"]
 
 
 @click.command("demo-data")
-@click.option("--size", type=click.Choice(list(SIZES)), default="small", show_default=True,
-              help="dataset size (not a spatial scale): small, medium or large")
+@click.option(
+    "--size",
+    type=click.Choice(list(SIZES)),
+    default="small",
+    show_default=True,
+    help="dataset size (not a spatial scale): small, medium or large",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="random seed (same seed → same files)")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="output folder")
 def demo_data(size: str, seed: int, out: Path) -> None:
@@ -33,16 +38,24 @@ def demo_data(size: str, seed: int, out: Path) -> None:
     t = time.perf_counter()
     manifest = generate(out, size=size, seed=seed, progress=progress)
     total = sum(manifest.get("rows", {}).values())
-    click.echo(f"wrote {total:,} synthetic rows in {len(manifest.get('rows', {}))} files to {out} "
-               f"({time.perf_counter() - t:.1f}s)")
+    click.echo(
+        f"wrote {total:,} synthetic rows in {len(manifest.get('rows', {}))} files to {out} "
+        f"({time.perf_counter() - t:.1f}s)"
+    )
 
 
 @click.command()
 @click.argument("kind", type=click.Choice(list(KINDS)))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--quarantine", is_flag=True, help="load good rows; write bad rows with reasons to a reject file")
-@click.option("--reject-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="folder for reject files (default: beside the input)")
+@click.option(
+    "--quarantine", is_flag=True, help="load good rows; write bad rows with reasons to a reject file"
+)
+@click.option(
+    "--reject-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="folder for reject files (default: beside the input)",
+)
 @click.pass_context
 def ingest(ctx: click.Context, kind: str, file: Path, quarantine: bool, reject_dir: Path | None) -> None:
     """Validate FILE as input KIND and load it (all rows or none; exit status 2 on bad rows).
@@ -52,14 +65,17 @@ def ingest(ctx: click.Context, kind: str, file: Path, quarantine: bool, reject_d
     """
     from chainatlas.pipeline.load import ingest_files
 
-    out = ingest_files(backend(ctx), [(kind, file)], quarantine=quarantine, reject_dir=reject_dir,
-                       progress=progress)
+    out = ingest_files(
+        backend(ctx), [(kind, file)], quarantine=quarantine, reject_dir=reject_dir, progress=progress
+    )
     _report_load(out)
 
 
 @click.command("load-dir")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--quarantine", is_flag=True, help="load good rows; write bad rows with reasons to reject files")
+@click.option(
+    "--quarantine", is_flag=True, help="load good rows; write bad rows with reasons to reject files"
+)
 @click.pass_context
 def load_dir_cmd(ctx: click.Context, folder: Path, quarantine: bool) -> None:
     """Load every input file in FOLDER (named after its kind: firms.csv, patents.xlsx, …) in one go."""
@@ -73,18 +89,27 @@ def _report_load(out) -> None:
         if r.already_loaded:
             click.echo(f"{r.kind}: {r.source_file} already loaded as batch {r.batch_id}; nothing changed")
         else:
-            click.echo(f"{r.kind}: loaded {r.rows_loaded:,} rows from {r.source_file} as batch {r.batch_id}"
-                       + (f", replaced {r.rows_replaced:,}" if r.rows_replaced else "")
-                       + (f", rejected {r.rows_rejected:,}" if r.rows_rejected else ""))
+            click.echo(
+                f"{r.kind}: loaded {r.rows_loaded:,} rows from {r.source_file} as batch {r.batch_id}"
+                + (f", replaced {r.rows_replaced:,}" if r.rows_replaced else "")
+                + (f", rejected {r.rows_rejected:,}" if r.rows_rejected else "")
+            )
     for src, path in out.rejects.items():
         click.echo(f"rejected rows of {src} written to {path}", err=True)
 
 
 @click.command()
 @click.argument("kind", type=click.Choice([*KINDS, "all"]))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="file (.xlsx or .csv); for 'all' a folder")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="header language")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="file (.xlsx or .csv); for 'all' a folder",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="header language"
+)
 def templates(kind: str, output: Path, lang: str) -> None:
     """Write a documented input template for KIND (or all kinds into a folder)."""
     from chainatlas.ingest.templates import write_template
@@ -108,7 +133,9 @@ def _parse_periods(text: str | None) -> list[int] | None:
             a, _, b = part.strip().partition("-")
             years.extend(range(int(a), int(b or a) + 1))
     except ValueError:
-        raise click.BadParameter(f"expected years like 2023 or 2019,2020 or 2015-2024, got {text!r}") from None
+        raise click.BadParameter(
+            f"expected years like 2023 or 2019,2020 or 2015-2024, got {text!r}"
+        ) from None
     return years
 
 
@@ -121,11 +148,18 @@ def build(ctx: click.Context, periods: str | None, scales: str | None, full: boo
     """Turn loaded records into the six layers and node attributes at every scale and period."""
     from chainatlas.pipeline.build import build as run
 
-    report = run(backend(ctx), years=_parse_periods(periods),
-                 scales=[s.strip() for s in scales.split(",")] if scales else None, full=full,
-                 progress=progress)
-    click.echo(report.summary() if report.years else "nothing to build: no period changed since the last build "
-               "(use --full or --periods to rebuild)")
+    report = run(
+        backend(ctx),
+        years=_parse_periods(periods),
+        scales=[s.strip() for s in scales.split(",")] if scales else None,
+        full=full,
+        progress=progress,
+    )
+    click.echo(
+        report.summary()
+        if report.years
+        else "nothing to build: no period changed since the last build (use --full or --periods to rebuild)"
+    )
 
 
 @click.command()
@@ -135,17 +169,39 @@ def build(ctx: click.Context, periods: str | None, scales: str | None, full: boo
 @click.option("--period", type=int, help="year (default: the latest built)")
 @click.option("--chain", default=ALL, show_default=True, help="chain id, or * for all chains")
 @click.option("--segment", default=ALL, show_default=True, help="segment id, or * for the whole chain")
-@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "gexf", "graphml"]),
-              help="default: from the output file's suffix")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "geojson", "gexf", "graphml"]),
+    help="default: from the output file's suffix",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.pass_context
-def export(ctx: click.Context, what: str, layer: str | None, scale: str, period: int | None, chain: str,
-           segment: str, fmt: str | None, output: Path) -> None:
+def export(
+    ctx: click.Context,
+    what: str,
+    layer: str | None,
+    scale: str,
+    period: int | None,
+    chain: str,
+    segment: str,
+    fmt: str | None,
+    output: Path,
+) -> None:
     """Export places, node attributes or a layer's edges (CSV for Excel, GeoJSON, GEXF/GraphML for Gephi)."""
     from chainatlas.pipeline.export import export as run
 
-    path = run(backend(ctx, read_only=True), what, output, fmt=fmt, layer=layer, scale=scale, period=period,
-               chain=chain, segment=segment)
+    path = run(
+        backend(ctx, read_only=True),
+        what,
+        output,
+        fmt=fmt,
+        layer=layer,
+        scale=scale,
+        period=period,
+        chain=chain,
+        segment=segment,
+    )
     click.echo(f"wrote {path}")
 
 
@@ -163,8 +219,10 @@ def areas_list(ctx: click.Context) -> None:
     db = config.db_path(ctx.find_root().obj["db"])
     df = list_areas(backend(ctx, read_only=True) if db.exists() else None)
     for r in df.itertuples(index=False):
-        click.echo(f"{r.area_id:<14} {r.name_zh}（{r.name_en}）[{r.source_kind}] {len(r.members)} 成员: "
-                   f"{';'.join(r.members)}")
+        click.echo(
+            f"{r.area_id:<14} {r.name_zh}（{r.name_en}）[{r.source_kind}] {len(r.members)} 成员: "
+            f"{';'.join(r.members)}"
+        )
 
 
 @areas.command("add")
@@ -179,8 +237,10 @@ def areas_add(ctx: click.Context, area_id: str, name_zh: str, name_en: str | Non
 
     ms = [m.strip() for m in members.replace(";", ",").split(",") if m.strip()]
     area = add_area(backend(ctx), area_id, name_zh, ms, name_en=name_en)
-    click.echo(f"added area {area['area_id']} with {len(area['members'])} members; run `chainatlas build` "
-               f"to aggregate it")
+    click.echo(
+        f"added area {area['area_id']} with {len(area['members'])} members; run `chainatlas build` "
+        f"to aggregate it"
+    )
 
 
 @click.group()
@@ -222,7 +282,9 @@ def info(ctx: click.Context) -> None:
     b = backend(ctx, read_only=True)
     ds = query.dataset_info(b)
     if ds["contains_synthetic"]:
-        click.echo("⚠ 含合成（虚构）数据，不代表真实企业 / contains SYNTHETIC data, not facts about real firms")
+        click.echo(
+            "⚠ 含合成（虚构）数据，不代表真实企业 / contains SYNTHETIC data, not facts about real firms"
+        )
     inv = query.inventory(b)
     for r in inv.itertuples(index=False):
         click.echo(f"batch {r.batch_id:>3} {r.kind:<17} {r.rows_loaded:>10,} rows  {r.source_file}")

@@ -135,13 +135,20 @@ def boundaries(level: str) -> dict:
     for feature in fc["features"]:
         code = str(feature["properties"]["adcode"])
         row = index[code]
-        feature["properties"] = {"adcode": code, "name_zh": row["name_zh"], "name_en": row["name_en"], "level": level}
+        feature["properties"] = {
+            "adcode": code,
+            "name_zh": row["name_zh"],
+            "name_en": row["name_en"],
+            "level": level,
+        }
     return fc
 
 
 @lru_cache(maxsize=1)
 def _universities() -> pd.DataFrame:
-    return _read_csv("universities.csv", ("name_zh", "name_en", "moe_code", "level", "authority", "city_adcode"))
+    return _read_csv(
+        "universities.csv", ("name_zh", "name_en", "moe_code", "level", "authority", "city_adcode")
+    )
 
 
 def universities() -> pd.DataFrame:

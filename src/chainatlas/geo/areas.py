@@ -24,8 +24,11 @@ _AREA_COLS = ["area_id", "name_zh", "name_en", "kind", "members", "source"]
 def _default_areas() -> pd.DataFrame:
     raw = yaml.safe_load(_resource("areas.yaml").read_text(encoding="utf-8"))
     rows = [
-        {**validate_area(a["id"], a["name_zh"], a["members"], a.get("name_en")),
-         "kind": a["kind"], "source": " ".join(str(a.get("source", "")).split())}
+        {
+            **validate_area(a["id"], a["name_zh"], a["members"], a.get("name_en")),
+            "kind": a["kind"],
+            "source": " ".join(str(a.get("source", "")).split()),
+        }
         for a in raw
     ]
     return pd.DataFrame(rows, columns=_AREA_COLS)
@@ -101,7 +104,9 @@ def _areas(extra_areas: pd.DataFrame | None) -> pd.DataFrame:
         return areas
     missing = {"area_id", "members"} - set(extra_areas.columns)
     if missing:
-        raise GeoError(f"extra_areas lacks column(s) {sorted(missing)}; expected area_id, members[, name_zh, name_en]")
+        raise GeoError(
+            f"extra_areas lacks column(s) {sorted(missing)}; expected area_id, members[, name_zh, name_en]"
+        )
     if extra_areas["area_id"].duplicated().any():
         dup = extra_areas.loc[extra_areas["area_id"].duplicated(), "area_id"].tolist()
         raise GeoError(f"extra_areas has duplicate area_id {dup}")
@@ -109,8 +114,13 @@ def _areas(extra_areas: pd.DataFrame | None) -> pd.DataFrame:
     for rec in extra_areas.to_dict("records"):
         name_zh = rec.get("name_zh") if isinstance(rec.get("name_zh"), str) else rec["area_id"]
         name_en = rec.get("name_en") if isinstance(rec.get("name_en"), str) else None
-        rows.append({**validate_area(rec["area_id"], name_zh, rec["members"], name_en), "kind": "user",
-                     "source": "user-defined"})
+        rows.append(
+            {
+                **validate_area(rec["area_id"], name_zh, rec["members"], name_en),
+                "kind": "user",
+                "source": "user-defined",
+            }
+        )
     user = pd.DataFrame(rows, columns=_AREA_COLS)
     return pd.concat([areas[~areas["area_id"].isin(user["area_id"])], user], ignore_index=True)
 
@@ -198,15 +208,29 @@ def unit_names(scale: str, extra_areas: pd.DataFrame | None = None) -> pd.DataFr
     p = _places().set_index("adcode")
     if scale == "area":
         rows = [
-            {"unit": a.area_id, "name_zh": a.name_zh, "name_en": a.name_en,
-             "lon": p.loc[a.members, "lon"].mean(), "lat": p.loc[a.members, "lat"].mean()}
+            {
+                "unit": a.area_id,
+                "name_zh": a.name_zh,
+                "name_en": a.name_en,
+                "lon": p.loc[a.members, "lon"].mean(),
+                "lat": p.loc[a.members, "lat"].mean(),
+            }
             for a in _areas(extra_areas).itertuples()
         ]
         return pd.DataFrame(rows, columns=["unit", "name_zh", "name_en", "lon", "lat"])
     if scale == "region":
         cities = p[p["level"] == "city"]
-        return pd.DataFrame([{"unit": REGION[0], "name_zh": REGION[1], "name_en": REGION[2],
-                              "lon": cities["lon"].mean(), "lat": cities["lat"].mean()}])
+        return pd.DataFrame(
+            [
+                {
+                    "unit": REGION[0],
+                    "name_zh": REGION[1],
+                    "name_en": REGION[2],
+                    "lon": cities["lon"].mean(),
+                    "lat": cities["lat"].mean(),
+                }
+            ]
+        )
     su = _default_scale_units()
     units = su.loc[su["scale"] == scale, "unit"].unique()
     out = p.loc[list(units), ["name_zh", "name_en", "lon", "lat"]].rename_axis("unit").reset_index()

@@ -480,9 +480,18 @@ def _read_parquet(p: Path) -> tuple[list[str], list[pa.ChunkedArray]]:
 
 def missing_columns(k: Kind, present: Any, file: str) -> list[RowError]:
     """One error per required field of ``k`` that is not among the ``present`` column names."""
-    return [RowError(file, 1, f.name, "", "missing column",
-                     f"required column {f.name} ({f.zh}) is missing; add a column headed {f.zh!r} or {f.name!r}")
-            for f in k.fields if f.required and f.name not in present]
+    return [
+        RowError(
+            file,
+            1,
+            f.name,
+            "",
+            "missing column",
+            f"required column {f.name} ({f.zh}) is missing; add a column headed {f.zh!r} or {f.name!r}",
+        )
+        for f in k.fields
+        if f.required and f.name not in present
+    ]
 
 
 def read_user_table(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -501,7 +510,11 @@ def read_user_table(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         headers, columns, _ = _read_excel(p, meta)
     else:
         headers, columns = _read_parquet(p)
-    frame = pd.DataFrame({i: pd.Series(c.to_pylist() if hasattr(c, "to_pylist") else list(c), dtype=object)
-                          for i, c in enumerate(columns)})
+    frame = pd.DataFrame(
+        {
+            i: pd.Series(c.to_pylist() if hasattr(c, "to_pylist") else list(c), dtype=object)
+            for i, c in enumerate(columns)
+        }
+    )
     frame.columns = [str(h).strip().lstrip("\ufeff") for h in headers]
     return frame, meta

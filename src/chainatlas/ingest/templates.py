@@ -28,8 +28,10 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
     ),
     "adcode": (
         "沪苏浙皖现行行政区划代码（6、9或12位，GB/T 2260）；已撤销的代码自动转换",
-        ("current GB/T 2260 code in Shanghai, Jiangsu, Zhejiang or Anhui (6, 9 or 12 digits); "
-         "retired codes are converted"),
+        (
+            "current GB/T 2260 code in Shanghai, Jiangsu, Zhejiang or Anhui (6, 9 or 12 digits); "
+            "retired codes are converted"
+        ),
     ),
     "gbt4754": (
         "国民经济行业分类代码（GB/T 4754-2017 大类、中类或小类）；2011版代码自动转换",

@@ -394,10 +394,14 @@ def validate(
         if f.name in frame.columns:
             series = frame[f.name]
             if (
-                f.rule in _NUMERIC_RULES
-                and pd.api.types.is_numeric_dtype(series)
-                and not pd.api.types.is_bool_dtype(series)
-            ) or f.rule == "date" and pd.api.types.is_datetime64_any_dtype(series):
+                (
+                    f.rule in _NUMERIC_RULES
+                    and pd.api.types.is_numeric_dtype(series)
+                    and not pd.api.types.is_bool_dtype(series)
+                )
+                or f.rule == "date"
+                and pd.api.types.is_datetime64_any_dtype(series)
+            ):
                 native[f.name] = series
             cols[f.name] = Column(rules.as_text(series))
         else:

@@ -60,4 +60,3 @@ def per_unique(s: pd.Series, func: Callable[[pd.Series], Any], fill: Any, dtype:
     if dtype == "str":
         return pd.Series(out, index=s.index, name=s.name, dtype="str")
     return pd.Series(out, index=s.index, name=s.name)
-

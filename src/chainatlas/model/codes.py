@@ -257,7 +257,6 @@ def validate_credit_codes(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index, name=s.name)
 
 
-
 def normalize_credit_codes(s: pd.Series) -> pd.Series:
     """Clean credit codes as typed in registries and spreadsheets: full-width → ASCII, upper case, blanks and
     separators (space, ``-``) removed. Does not validate: pass the result to :func:`validate_credit_codes`."""

@@ -69,12 +69,20 @@ class Indicator:
 
     def describe(self) -> dict:
         """The JSON-safe description served by the API (``attr`` = ``id``, ``group`` = ``layer``)."""
-        return {"attr": self.id, "zh": self.zh, "en": self.en, "unit_zh": self.unit_zh, "unit_en": self.unit_en,
-                "group": self.layer, "direction": self.direction}
+        return {
+            "attr": self.id,
+            "zh": self.zh,
+            "en": self.en,
+            "unit_zh": self.unit_zh,
+            "unit_en": self.unit_en,
+            "group": self.layer,
+            "direction": self.direction,
+        }
 
 
-def _base(id: str, zh: str, en: str, unit_zh: str, unit_en: str, layer: str,
-          direction: Literal["up", "down"] = "up") -> Indicator:
+def _base(
+    id: str, zh: str, en: str, unit_zh: str, unit_en: str, layer: str, direction: Literal["up", "down"] = "up"
+) -> Indicator:
     return Indicator(id, zh, en, unit_zh, unit_en, layer, direction, column(id), (id,))
 
 
@@ -107,4 +115,6 @@ def indicator(id: str) -> Indicator:
     try:
         return INDICATORS[id]
     except KeyError:
-        raise ConfigError(f"attr: unknown indicator {id!r}; expected one of {', '.join(INDICATORS)}") from None
+        raise ConfigError(
+            f"attr: unknown indicator {id!r}; expected one of {', '.join(INDICATORS)}"
+        ) from None

@@ -147,15 +147,30 @@ _KINDS: tuple[Kind, ...] = (
         "主体（企业及机构）",
         "entities (firms and institutions)",
         (
-            Field("credit_code", "统一社会信用代码", "credit_code", True, aliases=("信用代码", "uscc"),
-                  example="91320506MA1MABCD0E"),
-            Field("name", "名称", required=True, aliases=("企业名称", "主体名称"), example="示例科技有限公司"),
-            Field("entity_type", "主体类型", "enum", choices=ENTITY_TYPES, example="firm",
-                  help_zh="缺省为企业"),
+            Field(
+                "credit_code",
+                "统一社会信用代码",
+                "credit_code",
+                True,
+                aliases=("信用代码", "uscc"),
+                example="91320506MA1MABCD0E",
+            ),
+            Field(
+                "name", "名称", required=True, aliases=("企业名称", "主体名称"), example="示例科技有限公司"
+            ),
+            Field(
+                "entity_type", "主体类型", "enum", choices=ENTITY_TYPES, example="firm", help_zh="缺省为企业"
+            ),
             Field("adcode", "行政区划代码", "adcode", aliases=("注册地代码",), example="320506"),
             Field("address", "地址", aliases=("注册地址",), example="江苏省苏州市工业园区星湖街328号"),
-            Field("industry_code", "行业代码", "gbt4754", aliases=("国民经济行业代码",), example="3973",
-                  help_zh="GB/T 4754-2017 小类；2011 版代码自动转换"),
+            Field(
+                "industry_code",
+                "行业代码",
+                "gbt4754",
+                aliases=("国民经济行业代码",),
+                example="3973",
+                help_zh="GB/T 4754-2017 小类；2011 版代码自动转换",
+            ),
             Field("founded", "成立日期", "date", aliases=("成立时间",), example="2015-06-01"),
             Field("registered_capital", "注册资本（万元）", "nonneg", aliases=("注册资本",), example="1000"),
             Field("employees", "从业人员", "count", aliases=("员工人数",), example="120"),
@@ -164,7 +179,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("credit_code",),
         help_zh="企业、高校、科研院所、园区平台、服务机构等主体，每个主体一行",
         help_en="one row per firm, university, institute, platform or other entity",
-        period_field='founded',
+        period_field="founded",
         stock=True,
         one_of=(("adcode", "address"),),
     ),
@@ -177,7 +192,14 @@ _KINDS: tuple[Kind, ...] = (
             Field("title", "名称", aliases=("专利名称",), example="一种半导体封装结构"),
             Field("application_date", "申请日", "date", True, example="2023-01-05"),
             Field("grant_date", "授权日", "date", example="2024-03-01"),
-            Field("ipc", "IPC分类号", "ipc_list", True, aliases=("IPC", "分类号"), example="H01L 23/31;H01L 21/56"),
+            Field(
+                "ipc",
+                "IPC分类号",
+                "ipc_list",
+                True,
+                aliases=("IPC", "分类号"),
+                example="H01L 23/31;H01L 21/56",
+            ),
             Field("applicants", "申请人", "list", True, example="甲公司;乙大学"),
             Field("applicant_codes", "申请人信用代码", "list", example="91320506MA1MABCD0E;"),
             Field("applicant_adcodes", "申请人行政区划代码", "list", example="320571;320106"),
@@ -187,7 +209,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("patent_id",),
         help_zh="每件专利一行；多个申请人用分号分隔，代码、地址按同样顺序",
         help_en="one row per patent; several applicants separated by ';', codes and addresses in the same order",
-        period_field='application_date',
+        period_field="application_date",
         party_lists=("applicants", "applicant_codes", "applicant_adcodes", "applicant_addresses"),
     ),
     Kind(
@@ -197,7 +219,14 @@ _KINDS: tuple[Kind, ...] = (
         (
             Field("transfer_id", "记录编号", required=True, example="T2023000001"),
             Field("patent_id", "专利申请号", required=True, example="CN202310000001.X"),
-            Field("transfer_type", "类型", "enum", True, {"transfer": "转让", "license": "许可"}, example="transfer"),
+            Field(
+                "transfer_type",
+                "类型",
+                "enum",
+                True,
+                {"transfer": "转让", "license": "许可"},
+                example="transfer",
+            ),
             Field("date", "日期", "date", True, aliases=("生效日",), example="2023-06-30"),
             *_party("from", "转出方"),
             *_party("to", "受让方"),
@@ -207,7 +236,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("transfer_id",),
         help_zh="专利权转让或实施许可，每次一行",
         help_en="one row per patent assignment or licence",
-        period_field='date',
+        period_field="date",
     ),
     Kind(
         "papers",
@@ -227,7 +256,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("paper_id",),
         help_zh="每篇论文一行；多个机构用分号分隔",
         help_en="one row per paper; institutions separated by ';'",
-        period_field='pub_year',
+        period_field="pub_year",
         party_lists=("institutions", "institution_codes", "institution_adcodes", "institution_addresses"),
     ),
     Kind(
@@ -236,9 +265,20 @@ _KINDS: tuple[Kind, ...] = (
         "technology contracts",
         (
             Field("contract_id", "合同编号", required=True, example="JS2023000001"),
-            Field("contract_type", "合同类型", "enum", True,
-                  {"development": "技术开发", "transfer": "技术转让", "license": "技术许可",
-                   "consulting": "技术咨询", "service": "技术服务"}, example="development"),
+            Field(
+                "contract_type",
+                "合同类型",
+                "enum",
+                True,
+                {
+                    "development": "技术开发",
+                    "transfer": "技术转让",
+                    "license": "技术许可",
+                    "consulting": "技术咨询",
+                    "service": "技术服务",
+                },
+                example="development",
+            ),
             Field("date", "登记日期", "date", True, example="2023-03-15"),
             *_party("seller", "卖方"),
             *_party("buyer", "买方"),
@@ -250,7 +290,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("contract_id",),
         help_zh="技术市场登记的技术合同，每份一行",
         help_en="one row per registered technology contract",
-        period_field='date',
+        period_field="date",
     ),
     Kind(
         "supply_links",
@@ -271,7 +311,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("supplier_code", "customer_code", "period", "hs_code"),
         help_zh="供应商到客户的供货关系，每对每期一行",
         help_en="one row per supplier, customer and period",
-        period_field='period',
+        period_field="period",
     ),
     Kind(
         "investments",
@@ -283,9 +323,14 @@ _KINDS: tuple[Kind, ...] = (
             Field("investor_name", "投资方名称"),
             Field("investee_code", "被投资方信用代码", "credit_code", True),
             Field("investee_name", "被投资方名称"),
-            Field("invest_type", "类型", "enum", True,
-                  {"equity": "股权投资", "branch": "设立分支机构", "transfer": "产业转移", "fund": "基金投资"},
-                  example="equity"),
+            Field(
+                "invest_type",
+                "类型",
+                "enum",
+                True,
+                {"equity": "股权投资", "branch": "设立分支机构", "transfer": "产业转移", "fund": "基金投资"},
+                example="equity",
+            ),
             Field("date", "日期", "date", True, example="2021-09-01"),
             Field("amount", "金额（万元）", "nonneg", example="5000"),
             Field("share_pct", "持股比例（%）", "share", example="30"),
@@ -294,7 +339,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("investment_id",),
         help_zh="股权投资、设立分支机构、产业转移、基金投资，每笔一行",
         help_en="one row per equity investment, branch, industrial transfer or fund investment",
-        period_field='date',
+        period_field="date",
     ),
     Kind(
         "trade",
@@ -305,7 +350,9 @@ _KINDS: tuple[Kind, ...] = (
             Field("period", "期间", "period", True, aliases=("月份",), example="2023-05"),
             Field("hs_code", "商品编码", "hs", True, aliases=("HS编码",), example="85423100"),
             Field("partner_country", "贸易伙伴国", "country", True, aliases=("国别",), example="KR"),
-            Field("direction", "进出口", "enum", True, {"import": "进口", "export": "出口"}, example="import"),
+            Field(
+                "direction", "进出口", "enum", True, {"import": "进口", "export": "出口"}, example="import"
+            ),
             Field("value", "金额（美元）", "nonneg", True, example="125000"),
             Field("quantity", "数量", "nonneg"),
             SYNTHETIC,
@@ -313,7 +360,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("credit_code", "period", "hs_code", "partner_country", "direction"),
         help_zh="海关进出口记录，按企业、期间、商品、国别、方向一行",
         help_en="one row per firm, period, product, partner country and direction",
-        period_field='period',
+        period_field="period",
     ),
     Kind(
         "tax",
@@ -333,16 +380,28 @@ _KINDS: tuple[Kind, ...] = (
         key=("credit_code", "period"),
         help_zh="企业分期纳税记录；有税收分享协议时填写分享地与比例",
         help_en="tax per firm and period; give the sharing place and percentage under a tax-sharing agreement",
-        period_field='period',
+        period_field="period",
     ),
     Kind(
         "flows",
         "城际流动",
         "inter-city flows",
         (
-            Field("flow_type", "类型", "enum", True,
-                  {"rail": "铁路班次", "road": "公路交通", "migration": "人口迁移", "commuting": "通勤",
-                   "logistics": "物流", "information": "信息流"}, example="rail"),
+            Field(
+                "flow_type",
+                "类型",
+                "enum",
+                True,
+                {
+                    "rail": "铁路班次",
+                    "road": "公路交通",
+                    "migration": "人口迁移",
+                    "commuting": "通勤",
+                    "logistics": "物流",
+                    "information": "信息流",
+                },
+                example="rail",
+            ),
             Field("origin", "起点代码", "adcode", True, aliases=("起点",), example="310100"),
             Field("destination", "终点代码", "adcode", True, aliases=("终点",), example="320500"),
             Field("period", "期间", "period", True, example="2023"),
@@ -353,7 +412,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("flow_type", "origin", "destination", "period"),
         help_zh="地区间的交通、人口、物流、信息流量，每类每对每期一行",
         help_en="one row per flow type, origin, destination and period",
-        period_field='period',
+        period_field="period",
     ),
     Kind(
         "services",
@@ -361,9 +420,19 @@ _KINDS: tuple[Kind, ...] = (
         "service records",
         (
             Field("service_id", "记录编号", required=True, example="S2023000001"),
-            Field("service_type", "服务类型", "enum", True,
-                  {"voucher": "创新券", "instrument": "仪器共享", "brokerage": "技术经纪", "credit": "联合授信"},
-                  example="voucher"),
+            Field(
+                "service_type",
+                "服务类型",
+                "enum",
+                True,
+                {
+                    "voucher": "创新券",
+                    "instrument": "仪器共享",
+                    "brokerage": "技术经纪",
+                    "credit": "联合授信",
+                },
+                example="voucher",
+            ),
             Field("date", "日期", "date", True, example="2023-04-01"),
             *_party("provider", "服务方"),
             *_party("user", "使用方"),
@@ -373,7 +442,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("service_id",),
         help_zh="创新券兑付、仪器共享、技术经纪、联合授信等服务，每笔一行",
         help_en="one row per voucher redemption, instrument use, brokerage deal or joint credit",
-        period_field='date',
+        period_field="date",
     ),
     Kind(
         "enclaves",
@@ -398,7 +467,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("enclave_id", "period"),
         help_zh="飞地基本信息与年度绩效，每个飞地每期一行",
         help_en="one row per enclave and period: identity and yearly performance",
-        period_field='period',
+        period_field="period",
     ),
     Kind(
         "policies",
@@ -409,9 +478,20 @@ _KINDS: tuple[Kind, ...] = (
             Field("title", "标题", required=True, example="关于促进集成电路产业发展的若干政策"),
             Field("issuer", "发文机关", required=True, example="上海市人民政府"),
             Field("adcode", "适用地区代码", "adcode", True, example="310000"),
-            Field("level", "层级", "enum", True,
-                  {"national": "国家", "regional": "区域", "provincial": "省级", "city": "市级", "county": "县级"},
-                  example="provincial"),
+            Field(
+                "level",
+                "层级",
+                "enum",
+                True,
+                {
+                    "national": "国家",
+                    "regional": "区域",
+                    "provincial": "省级",
+                    "city": "市级",
+                    "county": "县级",
+                },
+                example="provincial",
+            ),
             Field("date", "发布日期", "date", True, example="2023-02-01"),
             Field("chains", "相关产业链", "list", example="ic;ai"),
             Field("segments", "相关环节", "list", example="ic:design;ic:fabrication"),
@@ -421,7 +501,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("policy_id",),
         help_zh="政策文件，每件一行；相关环节写作 产业链:环节",
         help_en="one row per policy; related segments as chain:segment",
-        period_field='date',
+        period_field="date",
     ),
     Kind(
         "needs",
@@ -443,7 +523,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("need_id",),
         help_zh="企业发布的技术需求，每条一行",
         help_en="one row per technology need posted by a firm",
-        period_field='date',
+        period_field="date",
     ),
     Kind(
         "experts",
@@ -483,7 +563,7 @@ _KINDS: tuple[Kind, ...] = (
         key=("alliance_id", "member_name"),
         help_zh="产业联盟、创新联合体的成员，每个成员一行",
         help_en="one row per member of an alliance or innovation consortium",
-        period_field='joined',
+        period_field="joined",
         stock=True,
     ),
 )
@@ -498,6 +578,4 @@ def kind(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown input kind {name!r}; expected one of: {', '.join(KINDS)}"
-        ) from None
+        raise ConfigError(f"unknown input kind {name!r}; expected one of: {', '.join(KINDS)}") from None

@@ -18,11 +18,36 @@ class Layer:
 LAYERS: dict[str, Layer] = {
     layer.id: layer
     for layer in (
-        Layer("symbiosis", "共生网络", "symbiosis", "inter-city flows of people, goods and information; alliances"),
-        Layer("knowledge", "知识网络", "knowledge", "co-authored papers; university/institute–firm co-applications"),
-        Layer("innovation", "创新网络", "innovation", "joint patents, patent transfers and licences, technology contracts"),
-        Layer("industry", "产业网络", "industry", "supply links, branches, investments, industrial transfer, enclaves"),
-        Layer("service", "服务网络", "service", "innovation vouchers, shared instruments, brokerage, joint credit"),
+        Layer(
+            "symbiosis",
+            "共生网络",
+            "symbiosis",
+            "inter-city flows of people, goods and information; alliances",
+        ),
+        Layer(
+            "knowledge",
+            "知识网络",
+            "knowledge",
+            "co-authored papers; university/institute–firm co-applications",
+        ),
+        Layer(
+            "innovation",
+            "创新网络",
+            "innovation",
+            "joint patents, patent transfers and licences, technology contracts",
+        ),
+        Layer(
+            "industry",
+            "产业网络",
+            "industry",
+            "supply links, branches, investments, industrial transfer, enclaves",
+        ),
+        Layer(
+            "service",
+            "服务网络",
+            "service",
+            "innovation vouchers, shared instruments, brokerage, joint credit",
+        ),
         Layer("value", "价值网络", "value", "tax sharing, equity holdings, fund investments"),
     )
 }

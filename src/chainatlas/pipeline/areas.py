@@ -26,13 +26,30 @@ def list_areas(backend: Backend | None = None) -> pd.DataFrame:
     return pd.concat([keep, user[keep.columns.intersection(user.columns)]], ignore_index=True)
 
 
-def add_area(backend: Backend, area_id: str, name_zh: str, members: Sequence[str], *,
-             name_en: str | None = None, kind: str = "user", source: str = "user") -> dict:
+def add_area(
+    backend: Backend,
+    area_id: str,
+    name_zh: str,
+    members: Sequence[str],
+    *,
+    name_en: str | None = None,
+    kind: str = "user",
+    source: str = "user",
+) -> dict:
     """Add or redefine a user area; every built year is marked for rebuilding at area scale."""
     area = geo.validate_area(area_id, name_zh, list(members), name_en=name_en)
-    row = pd.DataFrame([{"area_id": area["area_id"], "name_zh": area["name_zh"],
-                         "name_en": area.get("name_en") or area["area_id"], "kind": kind, "source": source,
-                         "members": ";".join(area["members"])}])
+    row = pd.DataFrame(
+        [
+            {
+                "area_id": area["area_id"],
+                "name_zh": area["name_zh"],
+                "name_en": area.get("name_en") or area["area_id"],
+                "kind": kind,
+                "source": source,
+                "members": ";".join(area["members"]),
+            }
+        ]
+    )
     with backend.transaction():
         backend.delete_in("areas", area_id=[area["area_id"]])
         backend.insert("areas", row)
@@ -43,7 +60,9 @@ def add_area(backend: Backend, area_id: str, name_zh: str, members: Sequence[str
 def remove_area(backend: Backend, area_id: str) -> None:
     user = backend.execute(backend.table("areas"))
     if area_id not in set(user["area_id"]):
-        raise GeoError(f"areas remove: no user area {area_id!r}; user areas: {', '.join(user['area_id']) or 'none'}")
+        raise GeoError(
+            f"areas remove: no user area {area_id!r}; user areas: {', '.join(user['area_id']) or 'none'}"
+        )
     with backend.transaction():
         backend.delete_in("areas", area_id=[area_id])
         _mark_all_dirty(backend)

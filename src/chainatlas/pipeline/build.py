@@ -46,9 +46,11 @@ class BuildReport:
 
     def summary(self) -> str:
         t = sum(self.seconds.values())
-        return (f"built years {self.years or '-'} at scales {','.join(self.scales)}: {self.facts:,} facts "
-                f"({self.unplaced:,} without a place), {self.edges:,} layer edges, {self.nodes:,} node values "
-                f"in {t:.1f}s")
+        return (
+            f"built years {self.years or '-'} at scales {','.join(self.scales)}: {self.facts:,} facts "
+            f"({self.unplaced:,} without a place), {self.edges:,} layer edges, {self.nodes:,} node values "
+            f"in {t:.1f}s"
+        )
 
 
 def user_areas(backend: Backend) -> pd.DataFrame | None:
@@ -73,27 +75,48 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
     codes = backend.execute(firms.select("industry_code").filter(firms.industry_code.notnull()).distinct())
     uniq = pd.Series(codes["industry_code"].to_numpy(), dtype="string")
     ipcs = backend.execute(t("raw_patents").select(ck=ipc_main(t("raw_patents").ipc)).distinct())["ck"]
-    hs = pd.concat([backend.execute(t(name).select(ck=t(name).hs_code.substr(0, 6))
-                                    .filter(lambda r: r.ck.notnull()).distinct())["ck"]
-                    for name in ("raw_supply_links", "raw_trade")]).drop_duplicates()
-    for ck_type, keys, fn in (("ind", uniq, tax.segments_for_industry), ("i", ipcs, tax.segments_for_ipc),
-                              ("h", hs, tax.segments_for_hs)):
+    hs = pd.concat(
+        [
+            backend.execute(
+                t(name).select(ck=t(name).hs_code.substr(0, 6)).filter(lambda r: r.ck.notnull()).distinct()
+            )["ck"]
+            for name in ("raw_supply_links", "raw_trade")
+        ]
+    ).drop_duplicates()
+    for ck_type, keys, fn in (
+        ("ind", uniq, tax.segments_for_industry),
+        ("i", ipcs, tax.segments_for_ipc),
+        ("h", hs, tax.segments_for_hs),
+    ):
         keys = pd.Series(keys.dropna().unique(), dtype="string")
         if len(keys):
             m = fn(keys)
-            frames.append(pd.DataFrame({"ck_type": ck_type, "ck": keys.to_numpy()[m["row"].to_numpy()],
-                                        "chain": m["chain"].to_numpy(), "segment": m["segment"].to_numpy()}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "ck_type": ck_type,
+                        "ck": keys.to_numpy()[m["row"].to_numpy()],
+                        "chain": m["chain"].to_numpy(),
+                        "segment": m["segment"].to_numpy(),
+                    }
+                )
+            )
     seg = tax.segments
-    explicit = pd.concat([
-        pd.DataFrame({"ck": seg["chain"] + ":" + seg["segment"], "chain": seg["chain"], "segment": seg["segment"]}),
-        pd.DataFrame({"ck": tax.chains["id"] + ":", "chain": tax.chains["id"], "segment": ""}),
-    ])
+    explicit = pd.concat(
+        [
+            pd.DataFrame(
+                {"ck": seg["chain"] + ":" + seg["segment"], "chain": seg["chain"], "segment": seg["segment"]}
+            ),
+            pd.DataFrame({"ck": tax.chains["id"] + ":", "chain": tax.chains["id"], "segment": ""}),
+        ]
+    )
     frames.append(explicit.assign(ck_type="x"))
     small = pd.concat(frames, ignore_index=True)[["ck_type", "ck", "chain", "segment"]].astype("string")
     lk = ibis.memtable(small, schema={c: "string" for c in small.columns})
     ind = lk.filter(lk.ck_type == "ind")
     e = firms.join(ind, firms.industry_code == ind.ck).select(
-        ck_type=ibis.literal("e"), ck=firms.credit_code, chain=ind.chain, segment=ind.segment)
+        ck_type=ibis.literal("e"), ck=firms.credit_code, chain=ind.chain, segment=ind.segment
+    )
     return lk.filter(lk.ck_type != "ind").union(e, distinct=False)
 
 
@@ -117,8 +140,9 @@ def _with_chains(f: ir.Table, lookup: ir.Table, keys: Sequence[str]) -> ir.Table
     """
     measures = {"n": f.n, **({"value": f.value} if "value" in f.columns else {})}
     star = f.filter(f.ck_type != "c")
-    star = star.select(*keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL),
-                       **{m: star[m] for m in measures})
+    star = star.select(
+        *keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL), **{m: star[m] for m in measures}
+    )
     key_type = ibis.cases((f.ck_type == "c", ibis.literal("x")), else_=f.ck_type)
     j = f.join(lookup, [key_type == lookup.ck_type, f.ck == lookup.ck])
     chained = j.select(*keys, chain=j.chain, segment=j.segment, **{m: j[m] for m in measures})
@@ -134,10 +158,14 @@ def _chain_totals(g: ir.Table, keys: Sequence[str], measures: Sequence[str]) -> 
 
 def aggregate_edges(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
     """Layer edges per (layer, source, scale, year, chain, segment, src, dst): sums of n and value."""
-    f = _with_chains(facts.filter(facts.src_adcode.notnull() & facts.dst_adcode.notnull()), lookup,
-                     ["layer", "source", "year", "src_adcode", "dst_adcode"])
+    f = _with_chains(
+        facts.filter(facts.src_adcode.notnull() & facts.dst_adcode.notnull()),
+        lookup,
+        ["layer", "source", "year", "src_adcode", "dst_adcode"],
+    )
     f = f.group_by(["layer", "source", "year", "chain", "segment", "src_adcode", "dst_adcode"]).aggregate(
-        n=f.n.sum(), value=f.value.sum())
+        n=f.n.sum(), value=f.value.sum()
+    )
     u = units.filter(units.scale.isin(list(scales)))
     a = u.select(_sa=u.adcode, scale=u.scale, src=u.unit)
     b = u.select(_da=u.adcode, _ds=u.scale, dst=u.unit)
@@ -159,11 +187,15 @@ def aggregate_nodes(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: 
 
 
 def _years_to_build(backend: Backend, years: Sequence[int] | None, full: bool) -> list[int]:
-    known = sorted(int(y) for y in backend.execute(backend.table("batch_years").select("year").distinct())["year"])
+    known = sorted(
+        int(y) for y in backend.execute(backend.table("batch_years").select("year").distinct())["year"]
+    )
     if years:
         bad = sorted(set(years) - set(known))
         if bad:
-            raise ConfigError(f"no loaded records for {bad}; periods with data: {known or 'none'}", param="periods")
+            raise ConfigError(
+                f"no loaded records for {bad}; periods with data: {known or 'none'}", param="periods"
+            )
         return sorted(set(years))
     if full:
         return known
@@ -171,8 +203,15 @@ def _years_to_build(backend: Backend, years: Sequence[int] | None, full: bool) -
     return sorted({int(y) for y in dirty} & set(known))
 
 
-def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Sequence[str] | None = None,
-          full: bool = False, taxonomy: Taxonomy | None = None, progress: Progress | None = None) -> BuildReport:
+def build(
+    backend: Backend,
+    *,
+    years: Sequence[int] | None = None,
+    scales: Sequence[str] | None = None,
+    full: bool = False,
+    taxonomy: Taxonomy | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Rebuild layers and node attributes for the given (default: touched) years.
 
     A year stays marked for rebuilding until every step has been stored, so a failed build is
@@ -209,17 +248,34 @@ def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Seque
                 _store(backend, "facts", edge_facts(t, todo, min_year=first), todo, replace=whole)
             elif step == "edges":
                 facts = t("facts").filter(t("facts").year.isin(todo))
-                _store(backend, "layer_edges", aggregate_edges(facts, t("seg_lookup"), t("scale_units"), scales),
-                       todo, scales, replace=whole)
+                _store(
+                    backend,
+                    "layer_edges",
+                    aggregate_edges(facts, t("seg_lookup"), t("scale_units"), scales),
+                    todo,
+                    scales,
+                    replace=whole,
+                )
             else:
                 # node facts are aggregated as they are computed: only place-level attributes are kept
-                _store(backend, "node_attrs", aggregate_nodes(node_facts(t, todo, min_year=first), t("seg_lookup"),
-                                                              t("scale_units"), scales), todo, scales, replace=whole)
+                _store(
+                    backend,
+                    "node_attrs",
+                    aggregate_nodes(
+                        node_facts(t, todo, min_year=first), t("seg_lookup"), t("scale_units"), scales
+                    ),
+                    todo,
+                    scales,
+                    replace=whole,
+                )
         report.seconds[step] = time.perf_counter() - clock
     with backend.transaction():
         f = t("facts").filter(t("facts").year.isin(todo))
-        per_year = backend.execute(f.group_by("year").aggregate(
-            facts=f.count(), unplaced=(f.src_adcode.isnull() | f.dst_adcode.isnull()).cast("int64").sum()))
+        per_year = backend.execute(
+            f.group_by("year").aggregate(
+                facts=f.count(), unplaced=(f.src_adcode.isnull() | f.dst_adcode.isnull()).cast("int64").sum()
+            )
+        )
         report.facts = int(per_year["facts"].sum())
         report.unplaced = int(per_year["unplaced"].sum())
         for name in ("layer_edges", "node_attrs"):
@@ -227,15 +283,30 @@ def build(backend: Backend, *, years: Sequence[int] | None = None, scales: Seque
             setattr(report, "edges" if name == "layer_edges" else "nodes", int(n))
         backend.delete_in("dirty_years", year=todo)
         backend.delete_in("builds", year=todo)
-        backend.insert("builds", pd.DataFrame({
-            "year": per_year["year"].astype("int16"), "built_at": pd.Timestamp.now(),
-            "facts": per_year["facts"].astype("int64"), "unplaced": per_year["unplaced"].astype("int64")}))
+        backend.insert(
+            "builds",
+            pd.DataFrame(
+                {
+                    "year": per_year["year"].astype("int16"),
+                    "built_at": pd.Timestamp.now(),
+                    "facts": per_year["facts"].astype("int64"),
+                    "unplaced": per_year["unplaced"].astype("int64"),
+                }
+            ),
+        )
     say("done", len(steps), len(steps))
     return report
 
 
-def _store(backend: Backend, name: str, expr: ir.Table, years: Sequence[int],
-           scales: Sequence[str] | None = None, *, replace: bool = False) -> None:
+def _store(
+    backend: Backend,
+    name: str,
+    expr: ir.Table,
+    years: Sequence[int],
+    scales: Sequence[str] | None = None,
+    *,
+    replace: bool = False,
+) -> None:
     """Replace the rows of ``years`` (and ``scales``) of table ``name`` with ``expr``."""
     if backend.has_table(name) and not replace:
         backend.delete_in(name, year=years, **({"scale": scales} if scales else {}))

@@ -23,7 +23,14 @@ from chainatlas.model.taxonomy import industry_segments
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 
-__all__ = ["CELL_ATTRS", "CHOKE_NET_IMPORT", "CHOKE_TOP_SHARE", "ChainPresence", "chain_presence", "chain_trade"]
+__all__ = [
+    "CELL_ATTRS",
+    "CHOKE_NET_IMPORT",
+    "CHOKE_TOP_SHARE",
+    "ChainPresence",
+    "chain_presence",
+    "chain_trade",
+]
 
 #: node attributes of each (segment, unit) cell: presence, strength, innovation, trade
 CELL_ATTRS = ("firms", "employees", "revenue", "patents", "tech_sold", "exports", "imports")
@@ -78,10 +85,18 @@ class ChainPresence:
 
 
 def _cells(backend: Backend, chain: str, period: int, scale: str, attrs: tuple[str, ...]) -> pd.DataFrame:
-    long = query.attr_frame(backend, scale=scale, period=period, chain=chain, segment=None, attrs=attrs,
-                            by=("segment", "unit", "attr"))
-    wide = long.pivot_table(index=["segment", "unit"], columns="attr", values="value", aggfunc="sum",
-                            fill_value=0.0).reindex(columns=list(attrs), fill_value=0.0)
+    long = query.attr_frame(
+        backend,
+        scale=scale,
+        period=period,
+        chain=chain,
+        segment=None,
+        attrs=attrs,
+        by=("segment", "unit", "attr"),
+    )
+    wide = long.pivot_table(
+        index=["segment", "unit"], columns="attr", values="value", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=list(attrs), fill_value=0.0)
     wide.columns.name = None
     return wide.reset_index()
 
@@ -96,14 +111,18 @@ def chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
     r = rt.filter(rt.year == int(period))
     k = sl.filter((sl.ck_type == "h") & (sl.chain == chain) & (sl.segment != ""))
     j = r.join(k, r.hs_code == k.ck)
-    t = backend.execute(j.group_by(["segment", "partner_country", "direction"]).aggregate(value=j.value.sum()))
+    t = backend.execute(
+        j.group_by(["segment", "partner_country", "direction"]).aggregate(value=j.value.sum())
+    )
     if t.empty:
         return pd.DataFrame(columns=cols)
     t = t.assign(partner_region=country_region(t["partner_country"]).fillna("other").to_numpy())
     return t[cols]
 
 
-def chain_presence(backend: Backend, chain: str, period: int | None = None, scale: str = "city") -> ChainPresence:
+def chain_presence(
+    backend: Backend, chain: str, period: int | None = None, scale: str = "city"
+) -> ChainPresence:
     """Which segments of ``chain`` the region holds, where, and which are 断链, 单点 and 卡点.
 
     Parameters
@@ -124,7 +143,9 @@ def chain_presence(backend: Backend, chain: str, period: int | None = None, scal
     city = cells if scale == "city" else _cells(backend, chain, year, "city", ("firms", "patents"))
     proper = query.proper("city", city["unit"])
     with_firms = industry_segments(chain)
-    trade = ch.import_dependence(chain_trade(backend, chain, year)) if backend.has_table("raw_trade") else None
+    trade = (
+        ch.import_dependence(chain_trade(backend, chain, year)) if backend.has_table("raw_trade") else None
+    )
     rows = []
     for s in segs.itertuples(index=False):
         basis = "firms" if s.segment in with_firms else "patents"
@@ -141,15 +162,27 @@ def chain_presence(backend: Backend, chain: str, period: int | None = None, scal
         t = trade.loc[s.segment] if trade is not None and s.segment in trade.index else None
         net = None if t is None or pd.isna(t["net_import_ratio"]) else float(t["net_import_ratio"])
         top = None if t is None or pd.isna(t["top_import_share"]) else float(t["top_import_share"])
-        rows.append({
-            "segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en, "position": int(s.position),
-            "topo_order": int(s.topo_order), "basis": basis, "n_cities": n_cities, "n_firms": n_firms,
-            "unplaced": unplaced, "status": status, "single_by": single_by,
-            **{a: float(c[a].sum()) for a in CELL_ATTRS},
-            "top_import_region": None if t is None else t["top_import_region"], "top_import_share": top,
-            "net_import_ratio": net,
-            "choke": bool(net is not None and top is not None and net >= CHOKE_NET_IMPORT and top >= CHOKE_TOP_SHARE),
-        })
+        rows.append(
+            {
+                "segment": s.segment,
+                "name_zh": s.name_zh,
+                "name_en": s.name_en,
+                "position": int(s.position),
+                "topo_order": int(s.topo_order),
+                "basis": basis,
+                "n_cities": n_cities,
+                "n_firms": n_firms,
+                "unplaced": unplaced,
+                "status": status,
+                "single_by": single_by,
+                **{a: float(c[a].sum()) for a in CELL_ATTRS},
+                "top_import_region": None if t is None else t["top_import_region"],
+                "top_import_share": top,
+                "net_import_ratio": net,
+                "choke": bool(
+                    net is not None and top is not None and net >= CHOKE_NET_IMPORT and top >= CHOKE_TOP_SHARE
+                ),
+            }
+        )
     keep = (cells[list(CELL_ATTRS)] > 0).any(axis=1)
     return ChainPresence(chain, year, scale, pd.DataFrame(rows), cells[keep].reset_index(drop=True))
-

@@ -29,12 +29,24 @@ _POLYGON_SCALES = {"county": "county", "city": "city", "province": "province"}
 
 def _synthetic_note(backend: Backend) -> dict:
     info = query.dataset_info(backend)
-    return {"synthetic": info["contains_synthetic"],
-            "note": "含合成（虚构）数据 / contains synthetic data" if info["contains_synthetic"] else ""}
+    return {
+        "synthetic": info["contains_synthetic"],
+        "note": "含合成（虚构）数据 / contains synthetic data" if info["contains_synthetic"] else "",
+    }
 
 
-def export(backend: Backend, what: str, out: Path, *, fmt: str | None = None, layer: str | None = None,
-           scale: str = "city", period: int | None = None, chain: str = ALL, segment: str = ALL) -> Path:
+def export(
+    backend: Backend,
+    what: str,
+    out: Path,
+    *,
+    fmt: str | None = None,
+    layer: str | None = None,
+    scale: str = "city",
+    period: int | None = None,
+    chain: str = ALL,
+    segment: str = ALL,
+) -> Path:
     """Write ``what`` (places|nodes|edges) to ``out``; the format defaults to the file's suffix."""
     out = Path(out)
     fmt = (fmt or out.suffix.lstrip(".")).lower()
@@ -58,21 +70,32 @@ def export(backend: Backend, what: str, out: Path, *, fmt: str | None = None, la
         table = query.nodes(backend, scale=scale, period=period, chain=chain, segment=segment)
     else:
         table = query.edges(backend, layer=layer, scale=scale, period=period, chain=chain, segment=segment)
-    meta = {"what": what, "layer": layer, "scale": scale, "period": period, "chain": chain, "segment": segment,
-            **_synthetic_note(backend)}
+    meta = {
+        "what": what,
+        "layer": layer,
+        "scale": scale,
+        "period": period,
+        "chain": chain,
+        "segment": segment,
+        **_synthetic_note(backend),
+    }
     if fmt == "csv":
         table.to_csv(out, index=False, encoding="utf-8-sig")
     elif fmt == "geojson":
         _write_geojson(what, table, units, scale, meta, out)
     else:
-        g = _graph(table if what == "edges" else pd.DataFrame(columns=["src", "dst", "n", "value"]),
-                   units if what != "nodes" else table, meta)
+        g = _graph(
+            table if what == "edges" else pd.DataFrame(columns=["src", "dst", "n", "value"]),
+            units if what != "nodes" else table,
+            meta,
+        )
         (nx.write_gexf if fmt == "gexf" else nx.write_graphml)(g, out)
     return out
 
 
-def _write_geojson(what: str, table: pd.DataFrame, units: pd.DataFrame, scale: str, meta: dict,
-                   out: Path) -> None:
+def _write_geojson(
+    what: str, table: pd.DataFrame, units: pd.DataFrame, scale: str, meta: dict, out: Path
+) -> None:
     pts = units.set_index("unit")[["lon", "lat"]]
     feats = []
     if what == "edges":
@@ -81,12 +104,27 @@ def _write_geojson(what: str, table: pd.DataFrame, units: pd.DataFrame, scale: s
                 continue
             a, b = pts.loc[r.src], pts.loc[r.dst]
             # ties inside one unit are kept (they carry weight) as points, since a line needs two places
-            geom = ({"type": "Point", "coordinates": [float(a.lon), float(a.lat)]} if r.src == r.dst else
-                    {"type": "LineString",
-                     "coordinates": [[float(a.lon), float(a.lat)], [float(b.lon), float(b.lat)]]})
-            feats.append({"type": "Feature", "geometry": geom,
-                          "properties": {"src": r.src, "dst": r.dst, "loop": r.src == r.dst, "n": float(r.n),
-                                         "value": float(r.value)}})
+            geom = (
+                {"type": "Point", "coordinates": [float(a.lon), float(a.lat)]}
+                if r.src == r.dst
+                else {
+                    "type": "LineString",
+                    "coordinates": [[float(a.lon), float(a.lat)], [float(b.lon), float(b.lat)]],
+                }
+            )
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": geom,
+                    "properties": {
+                        "src": r.src,
+                        "dst": r.dst,
+                        "loop": r.src == r.dst,
+                        "n": float(r.n),
+                        "value": float(r.value),
+                    },
+                }
+            )
     else:
         props = table.set_index("unit")
         if scale in _POLYGON_SCALES:
@@ -99,9 +137,13 @@ def _write_geojson(what: str, table: pd.DataFrame, units: pd.DataFrame, scale: s
         covered = {f["properties"]["unit"] for f in feats}
         for unit, row in props.iterrows():  # areas, region, and city-less leftovers as points
             if unit not in covered and pd.notna(row.get("lon")):
-                feats.append({"type": "Feature",
-                              "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
-                              "properties": {"unit": unit, **{k: _plain(v) for k, v in row.items()}}})
+                feats.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]},
+                        "properties": {"unit": unit, **{k: _plain(v) for k, v in row.items()}},
+                    }
+                )
     doc = {"type": "FeatureCollection", "features": feats, "chainatlas": meta}
     out.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
 

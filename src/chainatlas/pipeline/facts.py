@@ -36,8 +36,19 @@ __all__ = [
     "node_facts",
 ]
 
-EDGE_COLUMNS = ("layer", "source", "year", "src", "dst", "src_adcode", "dst_adcode", "n", "value",
-                "ck_type", "ck")
+EDGE_COLUMNS = (
+    "layer",
+    "source",
+    "year",
+    "src",
+    "dst",
+    "src_adcode",
+    "dst_adcode",
+    "n",
+    "value",
+    "ck_type",
+    "ck",
+)
 NODE_COLUMNS = ("attr", "year", "adcode", "n", "ck_type", "ck")
 #: node attributes that are stocks (counted in every year from their start), not flows
 STOCK_ATTRS = ("firms", "employees", "universities", "institutes", "experts")
@@ -92,17 +103,27 @@ def entities(table: T) -> ir.Table:
     """Entities from the entity register (``raw_firms``), keyed by credit code."""
     f = table("raw_firms")
     return f.select(
-        entity_id=f.credit_code, name=f.name, name_norm=f.name_norm,
-        entity_type=f.entity_type.fill_null("firm"), adcode=f.adcode, industry_code=f.industry_code,
-        founded_year=f.year.cast("int16"), employees=f.employees.cast("float64"),
-        registered_capital=f.registered_capital, synthetic=f.synthetic,
+        entity_id=f.credit_code,
+        name=f.name,
+        name_norm=f.name_norm,
+        entity_type=f.entity_type.fill_null("firm"),
+        adcode=f.adcode,
+        industry_code=f.industry_code,
+        founded_year=f.year.cast("int16"),
+        employees=f.employees.cast("float64"),
+        registered_capital=f.registered_capital,
+        synthetic=f.synthetic,
     )
 
 
 def entity_names(ent: ir.Table) -> ir.Table:
     """Names that identify exactly one entity: the fallback key when a record gives no credit code."""
-    names = ent.group_by("name_norm").aggregate(_n=ent.entity_id.count(), _n_eid=ent.entity_id.max(),
-                                                _n_adcode=ent.adcode.max(), _n_type=ent.entity_type.max())
+    names = ent.group_by("name_norm").aggregate(
+        _n=ent.entity_id.count(),
+        _n_eid=ent.entity_id.max(),
+        _n_adcode=ent.adcode.max(),
+        _n_type=ent.entity_type.max(),
+    )
     return names.filter(names._n == 1).select("name_norm", "_n_eid", "_n_adcode", "_n_type")
 
 
@@ -137,17 +158,33 @@ class _Resolver:
         return j.drop(*[c for c in drop if c in j.columns])
 
 
-def _edge(t: ir.Table, layer: str | ir.Value, source: ir.Value | str, src: ir.Value, dst: ir.Value,
-          src_adcode: ir.Value, dst_adcode: ir.Value, n: ir.Value | float, value: ir.Value | float,
-          ck_type: ir.Value | str, ck: ir.Value | None) -> ir.Table:
+def _edge(
+    t: ir.Table,
+    layer: str | ir.Value,
+    source: ir.Value | str,
+    src: ir.Value,
+    dst: ir.Value,
+    src_adcode: ir.Value,
+    dst_adcode: ir.Value,
+    n: ir.Value | float,
+    value: ir.Value | float,
+    ck_type: ir.Value | str,
+    ck: ir.Value | None,
+) -> ir.Table:
     def lit(v: Any, typ: str) -> ir.Value:
         return v if isinstance(v, ir.Value) else ibis.literal(v, type=typ)
 
     return t.select(
-        layer=lit(layer, "string"), source=lit(source, "string"), year=t.year.cast("int16"),
-        src=src.cast("string"), dst=dst.cast("string"), src_adcode=src_adcode.cast("string"),
-        dst_adcode=dst_adcode.cast("string"), n=lit(n, "float64").cast("float64"),
-        value=lit(value, "float64").cast("float64"), ck_type=lit(ck_type, "string"),
+        layer=lit(layer, "string"),
+        source=lit(source, "string"),
+        year=t.year.cast("int16"),
+        src=src.cast("string"),
+        dst=dst.cast("string"),
+        src_adcode=src_adcode.cast("string"),
+        dst_adcode=dst_adcode.cast("string"),
+        n=lit(n, "float64").cast("float64"),
+        value=lit(value, "float64").cast("float64"),
+        ck_type=lit(ck_type, "string"),
         ck=(ck if ck is not None else _null_s()).cast("string"),
     )
 
@@ -176,8 +213,15 @@ def _pairs(parties: ir.Table) -> ir.Table:
     j = a.join(b, [a.record_id == b.record_id, a.seq < b.seq])
     k = j.n_parties.cast("float64")
     return j.select(
-        record_id=j.record_id, year=j.year, a_eid=j.p_eid, b_eid=j.p_eid_right, a_place=j.p_place,
-        b_place=j.p_place_right, a_type=j.p_type, b_type=j.p_type_right, n=2.0 / (k * (k - 1.0)),
+        record_id=j.record_id,
+        year=j.year,
+        a_eid=j.p_eid,
+        b_eid=j.p_eid_right,
+        a_place=j.p_place,
+        b_place=j.p_place_right,
+        a_type=j.p_type,
+        b_type=j.p_type_right,
+        n=2.0 / (k * (k - 1.0)),
     )
 
 
@@ -193,49 +237,116 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
 
     # 共生 symbiosis: inter-city flows, and alliance co-membership (a co-built platform)
     f = _in_years(table("raw_flows"), years)
-    parts.append(_edge(f, "symbiosis", _s("flows.") + f.flow_type, f.origin, f.destination, f.origin,
-                       f.destination, 1.0, f.value, "-", None))
+    parts.append(
+        _edge(
+            f,
+            "symbiosis",
+            _s("flows.") + f.flow_type,
+            f.origin,
+            f.destination,
+            f.origin,
+            f.destination,
+            1.0,
+            f.value,
+            "-",
+            None,
+        )
+    )
     al = resolve(table("raw_alliances"), "member_code", "member_adcode", "member_norm", "m")
     al = al.mutate(year=al.year.fill_null(min_year))
     a2 = al.view()
     ap = al.join(a2, [al.alliance_id == a2.alliance_id, al.m_eid < a2.m_eid])
     ap = ap.mutate(year=ibis.greatest(ap.year, ap.year_right))
     ap = _in_years(ap, years)
-    parts.append(_edge(ap, "symbiosis", "alliances", ap.m_eid, ap.m_eid_right, ap.m_place, ap.m_place_right,
-                       1.0, 0.0, "x", ap.chain + _s(":")))
+    parts.append(
+        _edge(
+            ap,
+            "symbiosis",
+            "alliances",
+            ap.m_eid,
+            ap.m_eid_right,
+            ap.m_place,
+            ap.m_place_right,
+            1.0,
+            0.0,
+            "x",
+            ap.chain + _s(":"),
+        )
+    )
 
     # 知识 knowledge: co-authored papers; university/institute–firm co-applied patents
     pp = _pairs(_resolved_parties(table, resolve, "papers", years))
-    parts.append(_edge(pp, "knowledge", "papers", pp.a_eid, pp.b_eid, pp.a_place, pp.b_place, pp.n, 0.0,
-                       "-", None))
+    parts.append(
+        _edge(pp, "knowledge", "papers", pp.a_eid, pp.b_eid, pp.a_place, pp.b_place, pp.n, 0.0, "-", None)
+    )
     pats = table("raw_patents").select(record_id="patent_id", _ipc="ipc")
     pt = _pairs(_resolved_parties(table, resolve, "patents", years))
     pt = pt.join(pats, "record_id")
     pt = pt.mutate(ck=ipc_main(pt._ipc))
     academic = ["university", "institute"]
-    uf = pt.filter((pt.a_type.isin(academic) & (pt.b_type == "firm")) |
-                   (pt.b_type.isin(academic) & (pt.a_type == "firm")))
-    parts.append(_edge(uf, "knowledge", "patents.univ_firm", uf.a_eid, uf.b_eid, uf.a_place, uf.b_place, uf.n,
-                       0.0, "i", uf.ck))
+    uf = pt.filter(
+        (pt.a_type.isin(academic) & (pt.b_type == "firm"))
+        | (pt.b_type.isin(academic) & (pt.a_type == "firm"))
+    )
+    parts.append(
+        _edge(
+            uf,
+            "knowledge",
+            "patents.univ_firm",
+            uf.a_eid,
+            uf.b_eid,
+            uf.a_place,
+            uf.b_place,
+            uf.n,
+            0.0,
+            "i",
+            uf.ck,
+        )
+    )
 
     # 创新 innovation: joint patents, transfers and licences, technology contracts
-    parts.append(_edge(pt, "innovation", "patents", pt.a_eid, pt.b_eid, pt.a_place, pt.b_place, pt.n, 0.0,
-                       "i", pt.ck))
+    parts.append(
+        _edge(pt, "innovation", "patents", pt.a_eid, pt.b_eid, pt.a_place, pt.b_place, pt.n, 0.0, "i", pt.ck)
+    )
     tr = _in_years(table("raw_patent_transfers"), years)
     tr = resolve(tr, "from_code", "from_adcode", "from_norm", "a")
     tr = resolve(tr, "to_code", "to_adcode", "to_norm", "b")
     tr = tr.left_join(pats.rename(_pid="record_id"), tr.patent_id == pats.rename(_pid="record_id")._pid)
     has_ipc = tr._ipc.notnull()
-    parts.append(_edge(tr, "innovation", _s("patent_transfers.") + tr.transfer_type, tr.a_eid, tr.b_eid,
-                       tr.a_place, tr.b_place, 1.0, tr.value.fill_null(0.0),
-                       ibis.cases((has_ipc, _s("i")), else_=_s("e")),
-                       ibis.cases((has_ipc, ipc_main(tr._ipc)), else_=tr.a_eid)))
+    parts.append(
+        _edge(
+            tr,
+            "innovation",
+            _s("patent_transfers.") + tr.transfer_type,
+            tr.a_eid,
+            tr.b_eid,
+            tr.a_place,
+            tr.b_place,
+            1.0,
+            tr.value.fill_null(0.0),
+            ibis.cases((has_ipc, _s("i")), else_=_s("e")),
+            ibis.cases((has_ipc, ipc_main(tr._ipc)), else_=tr.a_eid),
+        )
+    )
     tc = _in_years(table("raw_tech_contracts"), years)
     tc = resolve(tc, "seller_code", "seller_adcode", "seller_norm", "a")
     tc = resolve(tc, "buyer_code", "buyer_adcode", "buyer_norm", "b")
     ckt, ck = _explicit_or(tc, "e", tc.a_eid)
-    parts.append(_edge(tc, "innovation", _s("tech_contracts.") + tc.contract_type, tc.a_eid, tc.b_eid,
-                       tc.a_place, tc.b_place, 1.0, tc.value, ckt, ck))
+    parts.append(
+        _edge(
+            tc,
+            "innovation",
+            _s("tech_contracts.") + tc.contract_type,
+            tc.a_eid,
+            tc.b_eid,
+            tc.a_place,
+            tc.b_place,
+            1.0,
+            tc.value,
+            ckt,
+            ck,
+        )
+    )
 
     # 产业 industry: supply links, branches and transfers, enclave co-building
     sl = _in_years(table("raw_supply_links"), years)
@@ -245,45 +356,110 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
     ckt, ck = _explicit_or(sl, "e", sl.a_eid)
     ckt = ibis.cases((sl.chain.notnull(), _s("x")), else_=hs_or_e)
     ck = ibis.cases((sl.chain.notnull(), ck), (sl.hs_code.notnull(), sl.hs_code.substr(0, 6)), else_=sl.a_eid)
-    parts.append(_edge(sl, "industry", "supply_links", sl.a_eid, sl.b_eid, sl.a_place, sl.b_place, 1.0,
-                       sl.value, ckt, ck))
+    parts.append(
+        _edge(
+            sl, "industry", "supply_links", sl.a_eid, sl.b_eid, sl.a_place, sl.b_place, 1.0, sl.value, ckt, ck
+        )
+    )
     iv = _in_years(table("raw_investments"), years)
     iv = resolve(iv, "investor_code", None, None, "a")
     iv = resolve(iv, "investee_code", None, None, "b")
     # equity holdings and fund investments make the value network; branches and transfers the industry one
     iv_layer = ibis.cases((iv.invest_type.isin(["equity", "fund"]), _s("value")), else_=_s("industry"))
-    parts.append(_edge(iv, iv_layer, _s("investments.") + iv.invest_type, iv.a_eid, iv.b_eid, iv.a_place,
-                       iv.b_place, 1.0, iv.amount.fill_null(0.0), "e", iv.b_eid))
+    parts.append(
+        _edge(
+            iv,
+            iv_layer,
+            _s("investments.") + iv.invest_type,
+            iv.a_eid,
+            iv.b_eid,
+            iv.a_place,
+            iv.b_place,
+            1.0,
+            iv.amount.fill_null(0.0),
+            "e",
+            iv.b_eid,
+        )
+    )
     en = _in_years(table("raw_enclaves"), years)
-    parts.append(_edge(en, "industry", "enclaves", en.origin_adcode, en.host_adcode, en.origin_adcode,
-                       en.host_adcode, 1.0, en.output.fill_null(0.0), "-", None))
+    parts.append(
+        _edge(
+            en,
+            "industry",
+            "enclaves",
+            en.origin_adcode,
+            en.host_adcode,
+            en.origin_adcode,
+            en.host_adcode,
+            1.0,
+            en.output.fill_null(0.0),
+            "-",
+            None,
+        )
+    )
 
     # 服务 service: vouchers, shared instruments, brokerage, joint credit (provider → user)
     sv = _in_years(table("raw_services"), years)
     sv = resolve(sv, "provider_code", "provider_adcode", "provider_norm", "a")
     sv = resolve(sv, "user_code", "user_adcode", "user_norm", "b")
-    parts.append(_edge(sv, "service", _s("services.") + sv.service_type, sv.a_eid, sv.b_eid, sv.a_place,
-                       sv.b_place, 1.0, sv.value, "e", sv.b_eid))
+    parts.append(
+        _edge(
+            sv,
+            "service",
+            _s("services.") + sv.service_type,
+            sv.a_eid,
+            sv.b_eid,
+            sv.a_place,
+            sv.b_place,
+            1.0,
+            sv.value,
+            "e",
+            sv.b_eid,
+        )
+    )
 
     # 价值 value: tax shared from the collecting place to the sharing place
     tx = _in_years(table("raw_tax"), years)
     tx = tx.filter(tx.shared_to_adcode.notnull())
     tx = resolve(tx, "credit_code", "adcode", None, "a")
     shared = tx.tax_paid * tx.share_pct.fill_null(0.0) / 100.0
-    parts.append(_edge(tx, "value", "tax_sharing", tx.a_eid, tx.shared_to_adcode, tx.a_place,
-                       tx.shared_to_adcode, 1.0, shared, "e", tx.a_eid))
+    parts.append(
+        _edge(
+            tx,
+            "value",
+            "tax_sharing",
+            tx.a_eid,
+            tx.shared_to_adcode,
+            tx.a_place,
+            tx.shared_to_adcode,
+            1.0,
+            shared,
+            "e",
+            tx.a_eid,
+        )
+    )
 
     return ibis.union(*parts, distinct=False)
 
 
-def _node(t: ir.Table, attr: str | ir.Value, adcode: ir.Value, n: ir.Value | float, ck_type: str | ir.Value,
-          ck: ir.Value | None, year: ir.Value | None = None) -> ir.Table:
+def _node(
+    t: ir.Table,
+    attr: str | ir.Value,
+    adcode: ir.Value,
+    n: ir.Value | float,
+    ck_type: str | ir.Value,
+    ck: ir.Value | None,
+    year: ir.Value | None = None,
+) -> ir.Table:
     def lit(v: Any, typ: str) -> ir.Value:
         return v if isinstance(v, ir.Value) else ibis.literal(v, type=typ)
 
     return t.select(
-        attr=lit(attr, "string"), year=(t.year if year is None else year).cast("int16"),
-        adcode=adcode.cast("string"), n=lit(n, "float64").cast("float64"), ck_type=lit(ck_type, "string"),
+        attr=lit(attr, "string"),
+        year=(t.year if year is None else year).cast("int16"),
+        adcode=adcode.cast("string"),
+        n=lit(n, "float64").cast("float64"),
+        ck_type=lit(ck_type, "string"),
         ck=(ck if ck is not None else _null_s()).cast("string"),
     )
 
@@ -305,10 +481,12 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
     seg = table("seg_lookup")
     seg = seg.filter(seg.ck_type == "e")
     chained = ent.join(seg, ent.entity_id == seg.ck).select(
-        "adcode", "entity_type", "_fy", "employees", ck=seg.chain + _s(":") + seg.segment)
+        "adcode", "entity_type", "_fy", "employees", ck=seg.chain + _s(":") + seg.segment
+    )
     for src, ck_type in ((ent.mutate(ck=_null_s()), "-"), (chained, "c")):
         g = src.group_by(["adcode", "entity_type", "_fy", "ck"]).aggregate(
-            _n=src.count().cast("float64"), _emp=src.employees.fill_null(0.0).sum())
+            _n=src.count().cast("float64"), _emp=src.employees.fill_null(0.0).sum()
+        )
         g = g.cross_join(yrs)
         g = g.filter(g._fy <= g._y)
         firms = g.filter(g.entity_type == "firm")

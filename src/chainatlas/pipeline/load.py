@@ -53,9 +53,15 @@ def kind_of_file(path: Path) -> str:
     )
 
 
-def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarantine: bool = False,
-                 reject_dir: Path | None = None, taxonomy: Taxonomy | None = None,
-                 progress: Progress | None = None) -> LoadOutcome:
+def ingest_files(
+    backend: Backend,
+    files: Sequence[tuple[str, Path]],
+    *,
+    quarantine: bool = False,
+    reject_dir: Path | None = None,
+    taxonomy: Taxonomy | None = None,
+    progress: Progress | None = None,
+) -> LoadOutcome:
     """Validate every (kind, file) and store them in one transaction.
 
     Raises :class:`IngestError` carrying every row error when any row fails and ``quarantine`` is
@@ -89,7 +95,9 @@ def ingest_files(backend: Backend, files: Sequence[tuple[str, Path]], *, quarant
             bad = sorted({e.file for e in found})
             raise IngestError(
                 f"{len(found)} error(s) in {', '.join(bad)}; nothing was loaded. Fix the rows, or load the "
-                f"good rows with --quarantine (bad rows then go to a reject file)", found)
+                f"good rows with --quarantine (bad rows then go to a reject file)",
+                found,
+            )
     say("done", len(files), len(files))
     return LoadOutcome([results[i] for i in sorted(results)], rejects)
 
@@ -104,8 +112,9 @@ def _use_jemalloc() -> None:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
-def _validated(pool: ThreadPoolExecutor, paths: list[tuple[str, Path]], tax: Taxonomy,
-               say: Progress) -> Iterator[tuple[int, ValidatedBatch]]:
+def _validated(
+    pool: ThreadPoolExecutor, paths: list[tuple[str, Path]], tax: Taxonomy, say: Progress
+) -> Iterator[tuple[int, ValidatedBatch]]:
     """Yield ``(position, batch)`` as files finish validating, with at most ``AHEAD`` batches waiting.
 
     Files of different kinds come in any order (raw tables do not depend on each other); files of one
@@ -144,8 +153,13 @@ def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(f"load-dir: {folder} is not a folder")
-    files = [p for p in sorted(folder.iterdir()) if p.suffix.lower() in FILE_SUFFIXES
-             and not p.name.endswith(".rejects.csv") and ".说明." not in p.name]
+    files = [
+        p
+        for p in sorted(folder.iterdir())
+        if p.suffix.lower() in FILE_SUFFIXES
+        and not p.name.endswith(".rejects.csv")
+        and ".说明." not in p.name
+    ]
     if not files:
         raise ConfigError(f"load-dir: no input files ({', '.join(FILE_SUFFIXES)}) in {folder}")
     order = list(KINDS)
@@ -160,6 +174,7 @@ def load_dir(backend: Backend, folder: Path, **kw: object) -> LoadOutcome:
     outcome = ingest_files(backend, pairs, **kw)  # type: ignore[arg-type]
     manifest = folder / "dataset.json"
     if manifest.exists():
-        backend.set_meta("dataset", json.dumps(json.loads(manifest.read_text(encoding="utf-8")),
-                                               ensure_ascii=False))
+        backend.set_meta(
+            "dataset", json.dumps(json.loads(manifest.read_text(encoding="utf-8")), ensure_ascii=False)
+        )
     return outcome

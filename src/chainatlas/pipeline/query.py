@@ -82,6 +82,7 @@ def _need_built(backend: Backend, name: str = "layer_edges") -> None:
 
 def periods(backend: Backend) -> list[int]:
     """Years that have been built, oldest first."""
+
     def make() -> list[int]:
         if not backend.has_table("builds"):
             return []
@@ -98,7 +99,9 @@ def latest(backend: Backend, period: int | None) -> int:
     if period is None:
         return built[-1]
     if int(period) not in built:
-        raise ConfigError(f"{period} is not built; built periods: {', '.join(map(str, built))}", param="period")
+        raise ConfigError(
+            f"{period} is not built; built periods: {', '.join(map(str, built))}", param="period"
+        )
     return int(period)
 
 
@@ -116,12 +119,18 @@ def check_chain(backend: Backend, chain: str, segment: str = ALL) -> None:
         return
     segs = segments(backend)
     if chain not in set(segs["chain"]):
-        raise ConfigError(f"unknown chain {chain!r}; expected one of {', '.join(sorted(set(segs['chain'])))} "
-                          "or * for all chains", param="chain")
+        raise ConfigError(
+            f"unknown chain {chain!r}; expected one of {', '.join(sorted(set(segs['chain'])))} "
+            "or * for all chains",
+            param="chain",
+        )
     ok = set(segs.loc[segs["chain"] == chain, "segment"])
     if segment != ALL and segment not in ok:
-        raise ConfigError(f"{segment!r} is not a segment of chain {chain!r}; expected one of "
-                          f"{', '.join(sorted(ok))} or * for the whole chain", param="segment")
+        raise ConfigError(
+            f"{segment!r} is not a segment of chain {chain!r}; expected one of "
+            f"{', '.join(sorted(ok))} or * for the whole chain",
+            param="segment",
+        )
 
 
 def chain_segments(backend: Backend, chain: str) -> pd.DataFrame:
@@ -157,6 +166,7 @@ def proper(scale: str, unit: pd.Series) -> pd.Series:
 def unit_of(backend: Backend, scale: str) -> dict[str, str]:
     """adcode → unit of ``scale`` (the build's own mapping, user areas included; areas overlap, so at
     scale ``area`` an adcode maps to one of its areas only — use ``scale_units`` for all)."""
+
     def make() -> dict[str, str]:
         su = table(backend, "scale_units")
         m = backend.execute(su.filter(su.scale == scale).select("adcode", "unit"))
@@ -166,11 +176,22 @@ def unit_of(backend: Backend, scale: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- edges
-def edges_by(backend: Backend, *, scale: str, by: Sequence[str] = ("src", "dst"), layer: str | None = None,
-             period: int | None = None, years: Sequence[int] | None = None, chain: str = ALL,
-             segment: str | None = ALL, place: str | None = None, sources: Sequence[str] | None = None,
-             source_prefixes: Sequence[str] | None = None, internal: bool | None = None,
-             scales: Sequence[str] | None = None) -> pd.DataFrame:
+def edges_by(
+    backend: Backend,
+    *,
+    scale: str,
+    by: Sequence[str] = ("src", "dst"),
+    layer: str | None = None,
+    period: int | None = None,
+    years: Sequence[int] | None = None,
+    chain: str = ALL,
+    segment: str | None = ALL,
+    place: str | None = None,
+    sources: Sequence[str] | None = None,
+    source_prefixes: Sequence[str] | None = None,
+    internal: bool | None = None,
+    scales: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Layer edges summed over everything not in ``by``: the columns of ``by`` and ``n``, ``value``, ``rows``.
 
     Parameters
@@ -221,20 +242,47 @@ def edges_by(backend: Backend, *, scale: str, by: Sequence[str] = ("src", "dst")
     return out.sort_values(list(by), ignore_index=True)
 
 
-def edges(backend: Backend, *, layer: str, scale: str, period: int, chain: str = ALL, segment: str = ALL,
-          sources: Sequence[str] | None = None, place: str | None = None,
-          self_loops: bool = True) -> pd.DataFrame:
+def edges(
+    backend: Backend,
+    *,
+    layer: str,
+    scale: str,
+    period: int,
+    chain: str = ALL,
+    segment: str = ALL,
+    sources: Sequence[str] | None = None,
+    place: str | None = None,
+    self_loops: bool = True,
+) -> pd.DataFrame:
     """Edges of one layer at one scale and period: ``src, dst, n`` (records), ``value``, summed over sources."""
     check_filters(layer, scale)
-    out = edges_by(backend, scale=scale, layer=layer, period=period, chain=chain, segment=segment,
-                   sources=sources, place=place, internal=None if self_loops else False)
+    out = edges_by(
+        backend,
+        scale=scale,
+        layer=layer,
+        period=period,
+        chain=chain,
+        segment=segment,
+        sources=sources,
+        place=place,
+        internal=None if self_loops else False,
+    )
     return out[["src", "dst", "n", "value"]]
 
 
 # ---------------------------------------------------------------------------------------------- nodes
-def attr_frame(backend: Backend, *, scale: str, period: int | None = None, years: Sequence[int] | None = None,
-          chain: str | None = ALL, segment: str | None = ALL, attrs: Sequence[str] | None = None,
-          units: Sequence[str] | None = None, by: Sequence[str] = ("unit", "attr")) -> pd.DataFrame:
+def attr_frame(
+    backend: Backend,
+    *,
+    scale: str,
+    period: int | None = None,
+    years: Sequence[int] | None = None,
+    chain: str | None = ALL,
+    segment: str | None = ALL,
+    attrs: Sequence[str] | None = None,
+    units: Sequence[str] | None = None,
+    by: Sequence[str] = ("unit", "attr"),
+) -> pd.DataFrame:
     """Node attributes, long, summed over what is not in ``by``: the ``by`` columns and ``value``.
 
     ``chain=None`` reads every real chain (not ``*``), ``segment=None`` every real segment; ``period=None``
@@ -261,8 +309,15 @@ def attr_frame(backend: Backend, *, scale: str, period: int | None = None, years
     return out
 
 
-def nodes(backend: Backend, *, scale: str, period: int, chain: str = ALL, segment: str = ALL,
-          attrs: Sequence[str] | None = None) -> pd.DataFrame:
+def nodes(
+    backend: Backend,
+    *,
+    scale: str,
+    period: int,
+    chain: str = ALL,
+    segment: str = ALL,
+    attrs: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Every unit of a scale with its names, label point and one column per attribute (0 where absent)."""
     long = attr_frame(backend, scale=scale, period=period, chain=chain, segment=segment, attrs=attrs)
     wide = long.pivot_table(index="unit", columns="attr", values="value", aggfunc="sum", fill_value=0.0)

@@ -81,11 +81,18 @@ def boundaries(scale: str, backend: Backend | None = None) -> dict:
         fc = geo.boundaries(scale)
         for f in fc["features"]:
             p = f["properties"]
-            f["properties"] = {"unit": p["adcode"], "name": p["adcode"], "name_zh": p["name_zh"],
-                               "name_en": p["name_en"]}
+            f["properties"] = {
+                "unit": p["adcode"],
+                "name": p["adcode"],
+                "name_zh": p["name_zh"],
+                "name_en": p["name_en"],
+            }
         return fc
-    polys = {f["properties"]["adcode"]: f["geometry"] for lvl in ("province", "city", "county")
-             for f in geo.boundaries(lvl)["features"]}
+    polys = {
+        f["properties"]["adcode"]: f["geometry"]
+        for lvl in ("province", "city", "county")
+        for f in geo.boundaries(lvl)["features"]
+    }
     if scale == "region":
         groups = [("YRD", "长三角", "Yangtze River Delta", [p for p in polys if p.endswith("0000")])]
     else:
@@ -101,9 +108,13 @@ def boundaries(scale: str, backend: Backend | None = None) -> dict:
             if g is None:
                 continue
             parts.extend(g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]])
-        features.append({"type": "Feature", "properties": {"unit": unit, "name": unit, "name_zh": zh,
-                                                           "name_en": en or unit},
-                         "geometry": {"type": "MultiPolygon", "coordinates": parts}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"unit": unit, "name": unit, "name_zh": zh, "name_en": en or unit},
+                "geometry": {"type": "MultiPolygon", "coordinates": parts},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -114,9 +125,20 @@ def edge_sources(backend: Backend) -> pd.DataFrame:
     return e[["layer", "source", "rows", "n"]]
 
 
-def edge_table(backend: Backend, *, layer: str, scale: str, period: int | None = None, chain: str = ALL,
-               segment: str = ALL, place: str | None = None, sources: Sequence[str] | None = None,
-               min_n: float = 0.0, self_loops: bool = True, order: str = "n") -> tuple[int, pd.DataFrame]:
+def edge_table(
+    backend: Backend,
+    *,
+    layer: str,
+    scale: str,
+    period: int | None = None,
+    chain: str = ALL,
+    segment: str = ALL,
+    place: str | None = None,
+    sources: Sequence[str] | None = None,
+    min_n: float = 0.0,
+    self_loops: bool = True,
+    order: str = "n",
+) -> tuple[int, pd.DataFrame]:
     """Edges of one layer with the names of both ends, heaviest first (by ``order``: ``n`` or ``value``).
 
     Returns
@@ -131,16 +153,26 @@ def edge_table(backend: Backend, *, layer: str, scale: str, period: int | None =
     if order not in ("n", "value"):
         raise ConfigError(f"expected 'n' or 'value', got {order!r}", param="order")
     year = query.latest(backend, period)
-    df = query.edges(backend, layer=layer, scale=scale, period=year, chain=chain, segment=segment,
-                     sources=sources, place=place, self_loops=self_loops)
+    df = query.edges(
+        backend,
+        layer=layer,
+        scale=scale,
+        period=year,
+        chain=chain,
+        segment=segment,
+        sources=sources,
+        place=place,
+        self_loops=self_loops,
+    )
     if min_n > 0:
         df = df[df["n"] >= min_n]
     other = "value" if order == "n" else "n"
     df = df.sort_values([order, other, "src", "dst"], ascending=[False, False, True, True], ignore_index=True)
     names = query.names(backend, scale).set_index("unit")
     if place is not None and place not in names.index:
-        raise ConfigError(f"{place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}",
-                          param="place")
+        raise ConfigError(
+            f"{place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}", param="place"
+        )
     for end in ("src", "dst"):
         df[f"{end}_name_zh"] = df[end].map(names["name_zh"])
         df[f"{end}_name_en"] = df[end].map(names["name_en"])
@@ -148,9 +180,16 @@ def edge_table(backend: Backend, *, layer: str, scale: str, period: int | None =
     return year, df[cols]
 
 
-def node_table(backend: Backend, *, scale: str, period: int | None = None, chain: str = ALL,
-               segment: str = ALL, attrs: Sequence[str] | None = None,
-               place: str | None = None) -> tuple[int, pd.DataFrame]:
+def node_table(
+    backend: Backend,
+    *,
+    scale: str,
+    period: int | None = None,
+    chain: str = ALL,
+    segment: str = ALL,
+    attrs: Sequence[str] | None = None,
+    place: str | None = None,
+) -> tuple[int, pd.DataFrame]:
     """Indicators of every unit (one column per attribute) with names and label points."""
     query.check_chain(backend, chain, segment)
     year = query.latest(backend, period)
@@ -158,18 +197,27 @@ def node_table(backend: Backend, *, scale: str, period: int | None = None, chain
     df.insert(5, "proper", query.proper(scale, df["unit"]).to_numpy())
     if place is not None:
         if place not in set(df["unit"]):
-            raise ConfigError(f"{place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}",
-                              param="place")
+            raise ConfigError(
+                f"{place!r} is not a unit of scale {scale!r}; see /api/places?scale={scale}", param="place"
+            )
         df = df[df["unit"] == place]
     return year, df.reset_index(drop=True)
 
 
-def indicator_series(backend: Backend, *, attr: str, scale: str, chain: str = ALL, segment: str = ALL,
-                     places: Sequence[str] | None = None) -> pd.DataFrame:
+def indicator_series(
+    backend: Backend,
+    *,
+    attr: str,
+    scale: str,
+    chain: str = ALL,
+    segment: str = ALL,
+    places: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """One indicator over every built period: ``year, unit, value`` (missing combinations are 0)."""
     query.check_chain(backend, chain, segment)
-    df = query.attr_frame(backend, scale=scale, chain=chain, segment=segment, attrs=[attr], units=places,
-                          by=("year", "unit"))
+    df = query.attr_frame(
+        backend, scale=scale, chain=chain, segment=segment, attrs=[attr], units=places, by=("year", "unit")
+    )
     years = query.periods(backend)
     units = list(places) if places else sorted(set(df["unit"]))
     full = pd.MultiIndex.from_product([years, units], names=["year", "unit"]).to_frame(index=False)
@@ -181,24 +229,51 @@ def indicator_series(backend: Backend, *, attr: str, scale: str, chain: str = AL
 def _partners(edges: pd.DataFrame, unit: str, names: pd.DataFrame, top: int) -> dict:
     """Per layer: totals and the top partners of ``unit`` in long edges ``layer, src, dst, n, value``."""
     e = edges[edges["src"] != edges["dst"]]
-    outgoing = e[e["src"] == unit].rename(columns={"dst": "partner"}).groupby(["layer", "partner"])[["n", "value"]].sum()
-    incoming = e[e["dst"] == unit].rename(columns={"src": "partner"}).groupby(["layer", "partner"])[["n", "value"]].sum()
+    outgoing = (
+        e[e["src"] == unit]
+        .rename(columns={"dst": "partner"})
+        .groupby(["layer", "partner"])[["n", "value"]]
+        .sum()
+    )
+    incoming = (
+        e[e["dst"] == unit]
+        .rename(columns={"src": "partner"})
+        .groupby(["layer", "partner"])[["n", "value"]]
+        .sum()
+    )
     both = outgoing.add_suffix("_out").join(incoming.add_suffix("_in"), how="outer").fillna(0.0)
     both["n"] = both["n_out"] + both["n_in"]
     both["value"] = both["value_out"] + both["value_in"]
-    both = both.reset_index().sort_values(["layer", "n", "value", "partner"], ascending=[True, False, False, True])
+    both = both.reset_index().sort_values(
+        ["layer", "n", "value", "partner"], ascending=[True, False, False, True]
+    )
     both["name_zh"] = both["partner"].map(names["name_zh"])
     both["name_en"] = both["partner"].map(names["name_en"])
     internal = edges[(edges["src"] == unit) & (edges["dst"] == unit)].groupby("layer")["n"].sum()
     out: dict[str, dict] = {}
     for layer in LAYERS:
         b = both[both["layer"] == layer]
-        rows = [{"unit": r.partner, "name_zh": None if pd.isna(r.name_zh) else r.name_zh,
-                 "name_en": None if pd.isna(r.name_en) else r.name_en, "n": float(r.n), "n_out": float(r.n_out),
-                 "n_in": float(r.n_in), "value": float(r.value)} for r in b.head(top).itertuples()]
-        out[layer] = {"partners": len(b), "n_out": float(b["n_out"].sum()), "n_in": float(b["n_in"].sum()),
-                      "value_out": float(b["value_out"].sum()), "value_in": float(b["value_in"].sum()),
-                      "n_internal": float(internal.get(layer, 0.0)), "top": rows}
+        rows = [
+            {
+                "unit": r.partner,
+                "name_zh": None if pd.isna(r.name_zh) else r.name_zh,
+                "name_en": None if pd.isna(r.name_en) else r.name_en,
+                "n": float(r.n),
+                "n_out": float(r.n_out),
+                "n_in": float(r.n_in),
+                "value": float(r.value),
+            }
+            for r in b.head(top).itertuples()
+        ]
+        out[layer] = {
+            "partners": len(b),
+            "n_out": float(b["n_out"].sum()),
+            "n_in": float(b["n_in"].sum()),
+            "value_out": float(b["value_out"].sum()),
+            "value_in": float(b["value_in"].sum()),
+            "n_internal": float(internal.get(layer, 0.0)),
+            "top": rows,
+        }
     return out
 
 
@@ -213,43 +288,96 @@ def _indicators(wide: pd.DataFrame, unit: str, scale: str) -> list[dict]:
         value = float(ind.compute(row).iloc[0]) if len(row) else 0.0
         total = float(ind.compute(total_of).sum())
         rank = int((col > value).sum() + 1) if value > 0 else None
-        rows.append({"attr": attr, "zh": ind.zh, "en": ind.en, "unit_zh": ind.unit_zh, "unit_en": ind.unit_en,
-                     "value": value, "rank": rank, "of": len(wide),
-                     "share": value / total if total > 0 else None})
+        rows.append(
+            {
+                "attr": attr,
+                "zh": ind.zh,
+                "en": ind.en,
+                "unit_zh": ind.unit_zh,
+                "unit_en": ind.unit_en,
+                "value": value,
+                "rank": rank,
+                "of": len(wide),
+                "share": value / total if total > 0 else None,
+            }
+        )
     return rows
 
 
 def _chain_positions(backend: Backend, scale: str, year: int, unit: str) -> list[dict]:
     """Per chain and segment: the unit's firms, revenue and patents, rank and how many units have it."""
-    long = query.attr_frame(backend, scale=scale, period=year, chain=None, segment=None,
-                            attrs=["firms", "revenue", "patents"], by=("chain", "segment", "unit", "attr"))
+    long = query.attr_frame(
+        backend,
+        scale=scale,
+        period=year,
+        chain=None,
+        segment=None,
+        attrs=["firms", "revenue", "patents"],
+        by=("chain", "segment", "unit", "attr"),
+    )
     segs = query.segments(backend).sort_values(["chain", "topo_order"])
     chains = backend.execute(query.table(backend, "chains").select("id", "name_zh", "name_en"))
-    wide = long.pivot_table(index=["chain", "segment", "unit"], columns="attr", values="value",
-                            aggfunc="sum", fill_value=0.0).reindex(columns=["firms", "revenue", "patents"],
-                                                                   fill_value=0.0).reset_index()
+    wide = (
+        long.pivot_table(
+            index=["chain", "segment", "unit"], columns="attr", values="value", aggfunc="sum", fill_value=0.0
+        )
+        .reindex(columns=["firms", "revenue", "patents"], fill_value=0.0)
+        .reset_index()
+    )
     mine = wide[wide["unit"] == unit].set_index(["chain", "segment"])[["firms", "revenue", "patents"]]
-    segs = segs.set_index(["chain", "segment"]).join(mine, how="left").fillna(
-        {"firms": 0.0, "revenue": 0.0, "patents": 0.0})
+    segs = (
+        segs.set_index(["chain", "segment"])
+        .join(mine, how="left")
+        .fillna({"firms": 0.0, "revenue": 0.0, "patents": 0.0})
+    )
     present = wide[wide["firms"] > 0]
     segs["units_present"] = present.groupby(["chain", "segment"]).size().reindex(segs.index, fill_value=0)
     above = present.join(segs["firms"].rename("mine"), on=["chain", "segment"])
-    segs["above"] = (above["firms"] > above["mine"]).groupby([above["chain"], above["segment"]]).sum() \
+    segs["above"] = (
+        (above["firms"] > above["mine"])
+        .groupby([above["chain"], above["segment"]])
+        .sum()
         .reindex(segs.index, fill_value=0)
+    )
     segs = segs.reset_index()
     out = []
     for c in chains.itertuples():
-        seg_rows = [{"segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en, "position": int(s.position),
-                     "firms": float(s.firms), "revenue": float(s.revenue), "patents": float(s.patents),
-                     "rank": int(s.above) + 1 if s.firms > 0 else None, "units_present": int(s.units_present)}
-                    for s in segs[segs["chain"] == c.id].itertuples()]
-        out.append({"chain": c.id, "name_zh": c.name_zh, "name_en": c.name_en,
-                    "segments_present": sum(1 for r in seg_rows if r["firms"] > 0), "segments": seg_rows})
+        seg_rows = [
+            {
+                "segment": s.segment,
+                "name_zh": s.name_zh,
+                "name_en": s.name_en,
+                "position": int(s.position),
+                "firms": float(s.firms),
+                "revenue": float(s.revenue),
+                "patents": float(s.patents),
+                "rank": int(s.above) + 1 if s.firms > 0 else None,
+                "units_present": int(s.units_present),
+            }
+            for s in segs[segs["chain"] == c.id].itertuples()
+        ]
+        out.append(
+            {
+                "chain": c.id,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "segments_present": sum(1 for r in seg_rows if r["firms"] > 0),
+                "segments": seg_rows,
+            }
+        )
     return out
 
 
-def place_profile(backend: Backend, *, scale: str, unit: str, period: int | None = None, chain: str = ALL,
-                  segment: str = ALL, top: int = 5) -> dict:
+def place_profile(
+    backend: Backend,
+    *,
+    scale: str,
+    unit: str,
+    period: int | None = None,
+    chain: str = ALL,
+    segment: str = ALL,
+    top: int = 5,
+) -> dict:
     """Everything the map's side panel shows for one unit.
 
     Returns
@@ -267,20 +395,42 @@ def place_profile(backend: Backend, *, scale: str, unit: str, period: int | None
     if me.empty:
         raise ConfigError(f"{unit!r} is not a unit of scale {scale!r}", param="place")
     _, wide = node_table(backend, scale=scale, period=year, chain=chain, segment=segment)
-    edges = query.edges_by(backend, scale=scale, by=("layer", "src", "dst"), period=year, chain=chain,
-                           segment=segment, place=unit)
+    edges = query.edges_by(
+        backend,
+        scale=scale,
+        by=("layer", "src", "dst"),
+        period=year,
+        chain=chain,
+        segment=segment,
+        place=unit,
+    )
     r = me.iloc[0]
     return {
-        "unit": unit, "name_zh": r["name_zh"], "name_en": r["name_en"], "lon": float(r["lon"]),
-        "lat": float(r["lat"]), "scale": scale, "period": year, "chain": chain, "segment": segment,
+        "unit": unit,
+        "name_zh": r["name_zh"],
+        "name_en": r["name_en"],
+        "lon": float(r["lon"]),
+        "lat": float(r["lat"]),
+        "scale": scale,
+        "period": year,
+        "chain": chain,
+        "segment": segment,
         "indicators": _indicators(wide, unit, scale),
         "layers": _partners(edges, unit, names.set_index("unit"), top),
         "chains": _chain_positions(backend, scale, year, unit),
     }
 
 
-def compare(backend: Backend, *, scale: str, a: str, b: str | None = None, period: int | None = None,
-            period_b: int | None = None, chain: str = ALL) -> dict:
+def compare(
+    backend: Backend,
+    *,
+    scale: str,
+    a: str,
+    b: str | None = None,
+    period: int | None = None,
+    period_b: int | None = None,
+    chain: str = ALL,
+) -> dict:
     """Two places in one period, or one place in two periods, side by side across the six layers.
 
     Returns
@@ -292,8 +442,14 @@ def compare(backend: Backend, *, scale: str, a: str, b: str | None = None, perio
     if b is None and period_b is None:
         raise ConfigError("give a second place (b) or a second period (period_b)", param="b")
     left = place_profile(backend, scale=scale, unit=a, period=period, chain=chain, top=10)
-    right = place_profile(backend, scale=scale, unit=b or a, period=period_b if period_b is not None else
-                          period, chain=chain, top=10)
+    right = place_profile(
+        backend,
+        scale=scale,
+        unit=b or a,
+        period=period_b if period_b is not None else period,
+        chain=chain,
+        top=10,
+    )
     shared = {}
     for layer in LAYERS:
         la = {p["unit"] for p in left["layers"][layer]["top"]}
@@ -301,8 +457,12 @@ def compare(backend: Backend, *, scale: str, a: str, b: str | None = None, perio
         shared[layer] = sorted(la & lb)
     for side in (left, right):
         side.pop("chains", None)
-    return {"mode": "places" if b is not None and b != a else "periods", "left": left, "right": right,
-            "shared_top_partners": shared}
+    return {
+        "mode": "places" if b is not None and b != a else "periods",
+        "left": left,
+        "right": right,
+        "shared_top_partners": shared,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- chains
@@ -334,21 +494,51 @@ def chain_matrix(backend: Backend, *, chain: str, scale: str = "city", period: i
         c = cells[cells["segment"] == s["segment"]]
         lead = c.sort_values([s["basis"], "revenue", "unit"], ascending=[False, False, True]).head(1)
         lead_unit = lead["unit"].iloc[0] if len(lead) and lead[s["basis"]].iloc[0] > 0 else None
-        seg_out.append({**s, "cities_present": s["n_cities"], "units_present": int((c[s["basis"]] > 0).sum()),
-                        "lead_unit": lead_unit, "lead_name_zh": name(lead_unit, "zh"),
-                        "lead_name_en": name(lead_unit, "en")})
+        seg_out.append(
+            {
+                **s,
+                "cities_present": s["n_cities"],
+                "units_present": int((c[s["basis"]] > 0).sum()),
+                "lead_unit": lead_unit,
+                "lead_name_zh": name(lead_unit, "zh"),
+                "lead_name_en": name(lead_unit, "en"),
+            }
+        )
     by_unit = cells.groupby("unit")[["firms", "revenue", "patents"]].sum()
     by_unit = by_unit[(by_unit["firms"] > 0) | (by_unit["patents"] > 0)].sort_values(
-        ["firms", "revenue"], ascending=False)
-    units = [{"unit": u, "name_zh": name(u, "zh"), "name_en": name(u, "en"), "firms": float(r["firms"]),
-              "revenue": float(r["revenue"]), "patents": float(r["patents"])} for u, r in by_unit.iterrows()]
+        ["firms", "revenue"], ascending=False
+    )
+    units = [
+        {
+            "unit": u,
+            "name_zh": name(u, "zh"),
+            "name_en": name(u, "en"),
+            "firms": float(r["firms"]),
+            "revenue": float(r["revenue"]),
+            "patents": float(r["patents"]),
+        }
+        for u, r in by_unit.iterrows()
+    ]
     cells = cells[cells["unit"].isin(by_unit.index)]
-    return {"chain": chain, "period": pr.period, "scale": scale, "segments": seg_out, "units": units,
-            "cells": cells[["segment", "unit", *CELL_ATTRS]].to_dict("records")}
+    return {
+        "chain": chain,
+        "period": pr.period,
+        "scale": scale,
+        "segments": seg_out,
+        "units": units,
+        "cells": cells[["segment", "unit", *CELL_ATTRS]].to_dict("records"),
+    }
 
 
-def chain_sankey(backend: Backend, *, chain: str, scale: str = "city", period: int | None = None,
-                 weight: str = "value", top: int = 12) -> dict:
+def chain_sankey(
+    backend: Backend,
+    *,
+    chain: str,
+    scale: str = "city",
+    period: int | None = None,
+    weight: str = "value",
+    top: int = 12,
+) -> dict:
     """The innovation → industry path of a chain: where technology is made → segment → where it is used.
 
     Built from the innovation layer's technology transfers (patent transfers and licences,
@@ -362,8 +552,16 @@ def chain_sankey(backend: Backend, *, chain: str, scale: str = "city", period: i
     if weight not in ("n", "value"):
         raise ConfigError(f"expected 'n' (records) or 'value' (万元), got {weight!r}", param="weight")
     year = query.latest(backend, period)
-    df = query.edges_by(backend, scale=scale, by=("segment", "src", "dst"), layer="innovation", period=year,
-                        chain=chain, segment=None, source_prefixes=_TRANSFER_PREFIXES)
+    df = query.edges_by(
+        backend,
+        scale=scale,
+        by=("segment", "src", "dst"),
+        layer="innovation",
+        period=year,
+        chain=chain,
+        segment=None,
+        source_prefixes=_TRANSFER_PREFIXES,
+    )
     names = query.names(backend, scale).set_index("unit")
 
     def pool(col: str) -> pd.Series:
@@ -377,40 +575,98 @@ def chain_sankey(backend: Backend, *, chain: str, scale: str = "city", period: i
         df = df.assign(src_p=pool("src"), dst_p=pool("dst"))
         for side, col in (("src", "src_p"), ("dst", "dst_p")):
             for u in df[col].unique():
-                nodes[f"{side}:{u}"] = {"id": f"{side}:{u}", "column": 0 if side == "src" else 2, "unit": u,
-                                        "name_zh": "其他" if u == "_other" else names["name_zh"].get(u, u),
-                                        "name_en": "other" if u == "_other" else names["name_en"].get(u, u)}
+                nodes[f"{side}:{u}"] = {
+                    "id": f"{side}:{u}",
+                    "column": 0 if side == "src" else 2,
+                    "unit": u,
+                    "name_zh": "其他" if u == "_other" else names["name_zh"].get(u, u),
+                    "name_en": "other" if u == "_other" else names["name_en"].get(u, u),
+                }
         left = df.groupby(["src_p", "segment"])[["n", "value"]].sum().reset_index()
         right = df.groupby(["segment", "dst_p"])[["n", "value"]].sum().reset_index()
-        links += [{"source": f"src:{r.src_p}", "target": f"seg:{r.segment}", "n": float(r.n),
-                   "value": float(r.value)} for r in left.itertuples()]
-        links += [{"source": f"seg:{r.segment}", "target": f"dst:{r.dst_p}", "n": float(r.n),
-                   "value": float(r.value)} for r in right.itertuples()]
+        links += [
+            {
+                "source": f"src:{r.src_p}",
+                "target": f"seg:{r.segment}",
+                "n": float(r.n),
+                "value": float(r.value),
+            }
+            for r in left.itertuples()
+        ]
+        links += [
+            {
+                "source": f"seg:{r.segment}",
+                "target": f"dst:{r.dst_p}",
+                "n": float(r.n),
+                "value": float(r.value),
+            }
+            for r in right.itertuples()
+        ]
     used = set(df["segment"]) if len(df) else set()
     for s in segs.itertuples():
         if s.segment in used:
-            nodes[f"seg:{s.segment}"] = {"id": f"seg:{s.segment}", "column": 1, "unit": None,
-                                         "segment": s.segment, "name_zh": s.name_zh, "name_en": s.name_en}
+            nodes[f"seg:{s.segment}"] = {
+                "id": f"seg:{s.segment}",
+                "column": 1,
+                "unit": None,
+                "segment": s.segment,
+                "name_zh": s.name_zh,
+                "name_en": s.name_en,
+            }
     links = [dict(li, weight=li[weight]) for li in links if li[weight] > 0]
     presence = chain_presence(backend, chain, year, scale).segments
     moved = df.groupby("segment")["n"].sum() if len(df) else pd.Series(dtype=float)
-    stages = [{"segment": s["segment"], "name_zh": s["name_zh"], "name_en": s["name_en"],
-               "patents": s["patents"], "transfers": float(moved.get(s["segment"], 0.0)), "firms": s["firms"],
-               "revenue": s["revenue"], "exports": s["exports"], "imports": s["imports"]}
-              for s in presence.to_dict("records")]
-    return {"chain": chain, "period": year, "scale": scale, "weight": weight,
-            "nodes": sorted(nodes.values(), key=lambda n: (n["column"], n["id"])), "links": links,
-            "stages": stages}
+    stages = [
+        {
+            "segment": s["segment"],
+            "name_zh": s["name_zh"],
+            "name_en": s["name_en"],
+            "patents": s["patents"],
+            "transfers": float(moved.get(s["segment"], 0.0)),
+            "firms": s["firms"],
+            "revenue": s["revenue"],
+            "exports": s["exports"],
+            "imports": s["imports"],
+        }
+        for s in presence.to_dict("records")
+    ]
+    return {
+        "chain": chain,
+        "period": year,
+        "scale": scale,
+        "weight": weight,
+        "nodes": sorted(nodes.values(), key=lambda n: (n["column"], n["id"])),
+        "links": links,
+        "stages": stages,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- entities
-_ENTITY_COLS = ["credit_code", "name", "entity_type", "adcode", "industry_code", "employees",
-                "registered_capital", "founded", "synthetic"]
+_ENTITY_COLS = [
+    "credit_code",
+    "name",
+    "entity_type",
+    "adcode",
+    "industry_code",
+    "employees",
+    "registered_capital",
+    "founded",
+    "synthetic",
+]
 
 
-def entities(backend: Backend, *, scale: str = "city", place: str | None = None,
-             entity_type: str | None = None, chain: str = ALL, segment: str = ALL, q: str | None = None,
-             limit: int = 100, offset: int = 0) -> tuple[int, pd.DataFrame]:
+def entities(
+    backend: Backend,
+    *,
+    scale: str = "city",
+    place: str | None = None,
+    entity_type: str | None = None,
+    chain: str = ALL,
+    segment: str = ALL,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, pd.DataFrame]:
     """Entities (firms, universities, institutes, ...) filtered by place, type, chain segment and name.
 
     Returns
@@ -462,25 +718,47 @@ def entity(backend: Backend, entity_id: str, *, top: int = 10) -> dict | None:
     segs = backend.execute(lk.filter((lk.ck_type == "e") & (lk.ck == entity_id)).select("chain", "segment"))
     fa = query.table(backend, "facts")
     ties = fa.filter((fa.src == entity_id) | (fa.dst == entity_id))
-    ties = ties.mutate(partner=ibis.cases((ties.src == entity_id, ties.dst), else_=ties.src),
-                       partner_adcode=ibis.cases((ties.src == entity_id, ties.dst_adcode), else_=ties.src_adcode))
-    agg = backend.execute(ties.group_by(["layer", "partner", "partner_adcode"]).aggregate(
-        n=ties.n.sum(), value=ties.value.sum(), first=ties.year.min(), last=ties.year.max()))
-    pn = backend.execute(f.filter(f.credit_code.isin(list(agg["partner"].unique()) or [""]))
-                         .select("credit_code", "name"))
+    ties = ties.mutate(
+        partner=ibis.cases((ties.src == entity_id, ties.dst), else_=ties.src),
+        partner_adcode=ibis.cases((ties.src == entity_id, ties.dst_adcode), else_=ties.src_adcode),
+    )
+    agg = backend.execute(
+        ties.group_by(["layer", "partner", "partner_adcode"]).aggregate(
+            n=ties.n.sum(), value=ties.value.sum(), first=ties.year.min(), last=ties.year.max()
+        )
+    )
+    pn = backend.execute(
+        f.filter(f.credit_code.isin(list(agg["partner"].unique()) or [""])).select("credit_code", "name")
+    )
     pname = dict(zip(pn["credit_code"], pn["name"], strict=False))
     layers = {}
     for layer in LAYERS:
         a = agg[agg["layer"] == layer].sort_values("n", ascending=False)
-        layers[layer] = {"ties": len(a), "n": float(a["n"].sum()), "value": float(a["value"].sum()),
-                         "top": [{"partner": r.partner, "name": pname.get(r.partner), "adcode": r.partner_adcode,
-                                  "n": float(r.n), "value": float(r.value), "first": int(r.first),
-                                  "last": int(r.last)} for r in a.head(top).itertuples()]}
+        layers[layer] = {
+            "ties": len(a),
+            "n": float(a["n"].sum()),
+            "value": float(a["value"].sum()),
+            "top": [
+                {
+                    "partner": r.partner,
+                    "name": pname.get(r.partner),
+                    "adcode": r.partner_adcode,
+                    "n": float(r.n),
+                    "value": float(r.value),
+                    "first": int(r.first),
+                    "last": int(r.last),
+                }
+                for r in a.head(top).itertuples()
+            ],
+        }
     place = geo.place(rec["adcode"]) if rec.get("adcode") else None
-    return {**{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in rec.items()},
-            "place_name_zh": place["name_zh"] if place else None,
-            "place_name_en": place["name_en"] if place else None,
-            "segments": segs.to_dict("records"), "layers": layers}
+    return {
+        **{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in rec.items()},
+        "place_name_zh": place["name_zh"] if place else None,
+        "place_name_en": place["name_en"] if place else None,
+        "segments": segs.to_dict("records"),
+        "layers": layers,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- inventory
@@ -491,8 +769,9 @@ def inventory_periods(backend: Backend) -> pd.DataFrame:
         if not backend.has_table(k.table):
             continue
         t = query.table(backend, k.table)
-        g = t.group_by("year").aggregate(rows=t.count(), synthetic_rows=t.synthetic.fill_null(False)
-                                         .cast("int64").sum())
+        g = t.group_by("year").aggregate(
+            rows=t.count(), synthetic_rows=t.synthetic.fill_null(False).cast("int64").sum()
+        )
         df = backend.execute(g)
         if len(df):
             frames.append(df.assign(kind=k.name))
@@ -507,4 +786,3 @@ def inventory_places(backend: Backend, *, scale: str = "city", period: int | Non
     """Node attributes per unit (all chains): ``unit, name_zh, name_en, <attr>...`` for one period."""
     year, df = node_table(backend, scale=scale, period=period)
     return df.assign(period=year)
-

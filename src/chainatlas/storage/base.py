@@ -112,7 +112,7 @@ ENGINES: dict[str, _Engine] = {
 #: Engines that are announced but cannot store an atlas yet: name -> what to tell the user.
 _NOT_YET = {
     "spark": "the Spark engine runs the same build definitions (see chainatlas.pipeline.build) but has "
-             "no atlas storage yet; install it with: pip install 'chainatlas[spark]'",
+    "no atlas storage yet; install it with: pip install 'chainatlas[spark]'",
 }
 
 
@@ -144,8 +144,9 @@ def _engine_class(name: str) -> Callable[..., Backend]:
     return getattr(mod, attr)
 
 
-def open_backend(path: str | Path, *, engine: str = "duckdb", read_only: bool = False,
-                 command: str = "") -> Backend:
+def open_backend(
+    path: str | Path, *, engine: str = "duckdb", read_only: bool = False, command: str = ""
+) -> Backend:
     """Open the atlas at ``path`` with ``engine`` (a name of :data:`ENGINES`).
 
     ``read_only`` readers may run side by side; a writer is alone (a second writer gets a

@@ -57,9 +57,17 @@ class DuckDBBackend(Backend):
         self.con.execute("SET disabled_compression_methods = 'fsst'")
         self._ibis = ibis.duckdb.from_connection(self.con)
         if not read_only:
-            self._note.write_text(json.dumps(
-                {"pid": os.getpid(), "command": command or "chainatlas", "since": datetime.now().isoformat(
-                    timespec="seconds")}, ensure_ascii=False), encoding="utf-8")
+            self._note.write_text(
+                json.dumps(
+                    {
+                        "pid": os.getpid(),
+                        "command": command or "chainatlas",
+                        "since": datetime.now().isoformat(timespec="seconds"),
+                    },
+                    ensure_ascii=False,
+                ),
+                encoding="utf-8",
+            )
             self._migrate()
         else:
             self._check_version()
@@ -135,7 +143,9 @@ class DuckDBBackend(Backend):
         return self._ibis
 
     def has_table(self, name: str) -> bool:
-        return bool(self._scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]))
+        return bool(
+            self._scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+        )
 
     def replace_table(self, name: str, obj: Any) -> None:
         if isinstance(obj, pd.DataFrame):
@@ -195,8 +205,9 @@ class DuckDBBackend(Backend):
         table = batch.table[batch.good_mask] if good_only else batch.table
         parties = getattr(batch, "parties", None)
         n_rejected = int((~batch.good_mask).sum()) if good_only else 0
-        found = self.con.execute("SELECT batch_id FROM batches WHERE sha256 = ? AND kind = ?",
-                                 [batch.sha256, batch.kind]).fetchone()
+        found = self.con.execute(
+            "SELECT batch_id FROM batches WHERE sha256 = ? AND kind = ?", [batch.sha256, batch.kind]
+        ).fetchone()
         if found:
             return BatchResult(found[0], batch.kind, batch.source_file, 0, 0, n_rejected, True, ())
         cols = [c for c, _ in schema.raw_columns(kind) if c != "batch_id"]
@@ -212,31 +223,56 @@ class DuckDBBackend(Backend):
             on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
             replaced = self._scalar(
                 f'DELETE FROM "{kind.table}" t WHERE t.batch_id <> $id AND EXISTS '
-                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})', {"id": batch_id})
+                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})',
+                {"id": batch_id},
+            )
         if kind.party_lists and parties is not None:
             ptable = schema.PARTY_TABLE.format(table=kind.table)
             if before:
-                self.con.execute(f'DELETE FROM "{ptable}" WHERE batch_id <> $id AND record_id IN '
-                                 f'(SELECT "{kind.key[0]}" FROM "{kind.table}" WHERE batch_id = $id)',
-                                 {"id": batch_id})
+                self.con.execute(
+                    f'DELETE FROM "{ptable}" WHERE batch_id <> $id AND record_id IN '
+                    f'(SELECT "{kind.key[0]}" FROM "{kind.table}" WHERE batch_id = $id)',
+                    {"id": batch_id},
+                )
             p = parties[parties["record_id"].isin(frame[kind.key[0]])] if good_only else parties
             self._append(ptable, schema.party_columns(), p, batch_id)
         meta = getattr(batch, "meta", {}) or {}
         synthetic = bool(frame["synthetic"].fillna(False).any()) if "synthetic" in frame else False
         self.con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [batch_id, batch.kind, batch.source_file, batch.sha256, meta.get("format"),
-             meta.get("encoding"), int(batch.rows_read), len(frame), int(replaced), n_rejected,
-             synthetic, datetime.now()],
+            [
+                batch_id,
+                batch.kind,
+                batch.source_file,
+                batch.sha256,
+                meta.get("format"),
+                meta.get("encoding"),
+                int(batch.rows_read),
+                len(frame),
+                int(replaced),
+                n_rejected,
+                synthetic,
+                datetime.now(),
+            ],
         )
         if years:
             self.con.executemany("INSERT INTO batch_years VALUES (?, ?)", [(batch_id, y) for y in years])
         touched = self._all_years() if kind.stock else years
         if touched:
-            self.con.executemany("INSERT INTO dirty_years SELECT ? WHERE ? NOT IN (SELECT year FROM "
-                                 "dirty_years)", [(y, y) for y in touched])
-        return BatchResult(batch_id, batch.kind, batch.source_file, len(frame), int(replaced), n_rejected,
-                           False, tuple(years))
+            self.con.executemany(
+                "INSERT INTO dirty_years SELECT ? WHERE ? NOT IN (SELECT year FROM dirty_years)",
+                [(y, y) for y in touched],
+            )
+        return BatchResult(
+            batch_id,
+            batch.kind,
+            batch.source_file,
+            len(frame),
+            int(replaced),
+            n_rejected,
+            False,
+            tuple(years),
+        )
 
     def _append(self, table: str, columns: list[tuple[str, str]], frame: pd.DataFrame, batch_id: int) -> None:
         """Append ``frame`` (its columns of ``columns``, missing ones empty) with ``batch_id`` to ``table``.
@@ -247,25 +283,36 @@ class DuckDBBackend(Backend):
         self._check_column_order(table, [c for c, _ in columns])
         given = pa.Table.from_pandas(frame, preserve_index=False)
         n = len(given)
-        arrays = {c: pa.array(np.full(n, batch_id, dtype=np.int32)) if c == "batch_id"
-                  else given[c] if c in given.column_names else pa.nulls(n) for c, _ in columns}
+        arrays = {
+            c: pa.array(np.full(n, batch_id, dtype=np.int32))
+            if c == "batch_id"
+            else given[c]
+            if c in given.column_names
+            else pa.nulls(n)
+            for c, _ in columns
+        }
         self.con.from_arrow(pa.table(arrays)).insert_into(table)  # by position: columns in table order
 
     def _check_column_order(self, table: str, names: list[str]) -> None:
         """The positional insert above is right only if the stored table has these columns in this order."""
         if table in self._checked:
             return
-        stored = [r[0] for r in self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-            [table]).fetchall()]
+        stored = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+        ]
         if stored != names:
-            raise SchemaError(f"{self.path}: table {table} has columns {stored}, expected {names} in this order; "
-                              f"the schema changed without a migration (schema version {self.schema_version})")
+            raise SchemaError(
+                f"{self.path}: table {table} has columns {stored}, expected {names} in this order; "
+                f"the schema changed without a migration (schema version {self.schema_version})"
+            )
         self._checked.add(table)
 
     def _all_years(self) -> list[int]:
-        return [r[0] for r in self.con.execute(
-            "SELECT DISTINCT year FROM batch_years ORDER BY 1").fetchall()]
+        return [r[0] for r in self.con.execute("SELECT DISTINCT year FROM batch_years ORDER BY 1").fetchall()]
 
     def close(self) -> None:
         if getattr(self, "con", None) is None:
@@ -279,4 +326,3 @@ class DuckDBBackend(Backend):
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
-

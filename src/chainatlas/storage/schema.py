@@ -46,9 +46,17 @@ def raw_columns(kind: Kind) -> list[tuple[str, str]]:
 def party_columns() -> list[tuple[str, str]]:
     """Columns of the party tables of patents and papers (one row per applicant/institution)."""
     return [
-        ("record_id", "VARCHAR"), ("seq", "INTEGER"), ("n_parties", "INTEGER"), ("name", "VARCHAR"),
-        ("name_norm", "VARCHAR"), ("code", "VARCHAR"), ("adcode", "VARCHAR"), ("adcode_method", "VARCHAR"),
-        ("synthetic", "BOOLEAN"), ("year", "SMALLINT"), ("batch_id", "INTEGER"),
+        ("record_id", "VARCHAR"),
+        ("seq", "INTEGER"),
+        ("n_parties", "INTEGER"),
+        ("name", "VARCHAR"),
+        ("name_norm", "VARCHAR"),
+        ("code", "VARCHAR"),
+        ("adcode", "VARCHAR"),
+        ("adcode_method", "VARCHAR"),
+        ("synthetic", "BOOLEAN"),
+        ("year", "SMALLINT"),
+        ("batch_id", "INTEGER"),
     ]
 
 
@@ -60,19 +68,41 @@ def _create(name: str, cols: list[tuple[str, str]]) -> str:
 def _v1() -> list[str]:
     stmts = [
         "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
-        _create("batches", [
-            ("batch_id", "INTEGER"), ("kind", "VARCHAR"), ("source_file", "VARCHAR"), ("sha256", "VARCHAR"),
-            ("format", "VARCHAR"), ("encoding", "VARCHAR"), ("rows_read", "BIGINT"), ("rows_loaded", "BIGINT"),
-            ("rows_replaced", "BIGINT"), ("rows_rejected", "BIGINT"), ("synthetic", "BOOLEAN"),
-            ("loaded_at", "TIMESTAMP"),
-        ]),
+        _create(
+            "batches",
+            [
+                ("batch_id", "INTEGER"),
+                ("kind", "VARCHAR"),
+                ("source_file", "VARCHAR"),
+                ("sha256", "VARCHAR"),
+                ("format", "VARCHAR"),
+                ("encoding", "VARCHAR"),
+                ("rows_read", "BIGINT"),
+                ("rows_loaded", "BIGINT"),
+                ("rows_replaced", "BIGINT"),
+                ("rows_rejected", "BIGINT"),
+                ("synthetic", "BOOLEAN"),
+                ("loaded_at", "TIMESTAMP"),
+            ],
+        ),
         _create("batch_years", [("batch_id", "INTEGER"), ("year", "SMALLINT")]),
         # years whose layers must be rebuilt because a batch touched them
         _create("dirty_years", [("year", "SMALLINT")]),
-        _create("builds", [("year", "SMALLINT"), ("built_at", "TIMESTAMP"), ("facts", "BIGINT"),
-                           ("unplaced", "BIGINT")]),
-        _create("areas", [("area_id", "VARCHAR"), ("name_zh", "VARCHAR"), ("name_en", "VARCHAR"),
-                          ("kind", "VARCHAR"), ("source", "VARCHAR"), ("members", "VARCHAR")]),
+        _create(
+            "builds",
+            [("year", "SMALLINT"), ("built_at", "TIMESTAMP"), ("facts", "BIGINT"), ("unplaced", "BIGINT")],
+        ),
+        _create(
+            "areas",
+            [
+                ("area_id", "VARCHAR"),
+                ("name_zh", "VARCHAR"),
+                ("name_en", "VARCHAR"),
+                ("kind", "VARCHAR"),
+                ("source", "VARCHAR"),
+                ("members", "VARCHAR"),
+            ],
+        ),
     ]
     for k in KINDS.values():
         stmts.append(_create(k.table, raw_columns(k)))

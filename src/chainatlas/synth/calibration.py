@@ -134,7 +134,48 @@ RETIRED_CODES: dict[str, str] = {
 
 #: IPC groups for patents outside the four chains (common groups across sections A–H); any that a chain
 #: of the taxonomy claims is dropped at run time.
-GENERIC_IPC = ("B65G 47/90", "F16K 31/00", "B23K 26/00", "G01N 33/00", "A47L 15/00", "F24F 11/00", "H02J 7/00", "E04B 1/00", "C02F 9/00", "B01D 53/00", "D06M 15/00", "A23L 2/00", "B29C 45/00", "C08L 23/00", "F16H 57/00", "G06Q 10/06", "H04L 67/00", "G05B 19/418", "B21D 37/00", "C04B 28/00", "A01G 9/00", "B08B 3/00", "F21V 29/00", "H05K 7/20", "G01B 11/00", "B60R 16/00", "E02D 17/00", "C09D 5/00", "B32B 27/00", "A61L 2/00", "G06F 16/00", "H04N 7/18", "B66C 13/00", "F04D 29/00", "C22C 38/00", "D01F 6/00", "B62D 21/00", "A63B 21/00", "G08B 21/00", "F28D 7/00")
+GENERIC_IPC = (
+    "B65G 47/90",
+    "F16K 31/00",
+    "B23K 26/00",
+    "G01N 33/00",
+    "A47L 15/00",
+    "F24F 11/00",
+    "H02J 7/00",
+    "E04B 1/00",
+    "C02F 9/00",
+    "B01D 53/00",
+    "D06M 15/00",
+    "A23L 2/00",
+    "B29C 45/00",
+    "C08L 23/00",
+    "F16H 57/00",
+    "G06Q 10/06",
+    "H04L 67/00",
+    "G05B 19/418",
+    "B21D 37/00",
+    "C04B 28/00",
+    "A01G 9/00",
+    "B08B 3/00",
+    "F21V 29/00",
+    "H05K 7/20",
+    "G01B 11/00",
+    "B60R 16/00",
+    "E02D 17/00",
+    "C09D 5/00",
+    "B32B 27/00",
+    "A61L 2/00",
+    "G06F 16/00",
+    "H04N 7/18",
+    "B66C 13/00",
+    "F04D 29/00",
+    "C22C 38/00",
+    "D01F 6/00",
+    "B62D 21/00",
+    "A63B 21/00",
+    "G08B 21/00",
+    "F28D 7/00",
+)
 
 #: Partners of imports in choke-point (卡点) segments: few suppliers, mostly abroad (ISO alpha-2).
 IMPORT_PARTNERS_CHOKE: dict[str, float] = {

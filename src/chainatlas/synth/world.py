@@ -136,8 +136,9 @@ def load_geography() -> Geography:
         pop=cities["pop_2020"].astype(float).to_numpy(),
         econ=np.array([CITY_ECON_WEIGHT[c] for c in code]),
         innov=np.array([CITY_INNOVATION_WEIGHT.get(c, 1.0) for c in code]),
-        dist=haversine_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :],
-                             radius=CALIBRATION_EARTH_RADIUS_KM),
+        dist=haversine_km(
+            lon[:, None], lat[:, None], lon[None, :], lat[None, :], radius=CALIBRATION_EARTH_RADIUS_KM
+        ),
         county=counties["adcode"].astype(str).to_numpy(),
         county_name=cname,
         county_short=counties["short_zh"].astype(str).to_numpy(),

@@ -39,8 +39,10 @@ def _weights(g: ig.Graph, weight: str | None) -> str | None:
     if weight not in g.es.attributes():
         if g.ecount() == 0:
             return None
-        raise ConfigError(f"weight: the graph has no edge attribute {weight!r} "
-                          f"(it has {g.es.attributes()}); pass weight=None for an unweighted graph")
+        raise ConfigError(
+            f"weight: the graph has no edge attribute {weight!r} "
+            f"(it has {g.es.attributes()}); pass weight=None for an unweighted graph"
+        )
     return weight
 
 

@@ -117,8 +117,15 @@ def betweenness(g: ig.Graph, weight: str | None = "weight", *, normalized: bool 
     return pd.Series(b, index=_index(g), name="betweenness")
 
 
-def sampled_betweenness(g: ig.Graph, n_sources: int = 1000, weight: str | None = "weight", *, seed: int = 0,
-                        normalized: bool = True, n_jobs: int = 1) -> pd.Series:
+def sampled_betweenness(
+    g: ig.Graph,
+    n_sources: int = 1000,
+    weight: str | None = "weight",
+    *,
+    seed: int = 0,
+    normalized: bool = True,
+    n_jobs: int = 1,
+) -> pd.Series:
     """Betweenness estimated from ``n_sources`` random source nodes (Brandes & Pich 2007).
 
     Parameters
@@ -183,7 +190,11 @@ def sampled_betweenness(g: ig.Graph, n_sources: int = 1000, weight: str | None =
     tail, head = e[:, 0], e[:, 1]
     lens = np.ones(len(e)) if lengths is None else np.asarray(lengths, dtype=float)
     if not g.is_directed():
-        tail, head, lens = np.concatenate([tail, head]), np.concatenate([head, tail]), np.concatenate([lens, lens])
+        tail, head, lens = (
+            np.concatenate([tail, head]),
+            np.concatenate([head, tail]),
+            np.concatenate([lens, lens]),
+        )
     out = np.argsort(tail, kind="stable")
     small = np.int32 if max(n, len(tail)) < 2**31 else np.int64  # half the memory traffic of the search
     indptr = np.concatenate([[0], np.cumsum(np.bincount(tail, minlength=n))]).astype(small)
@@ -205,8 +216,9 @@ def sampled_betweenness(g: ig.Graph, n_sources: int = 1000, weight: str | None =
     return pd.Series(est, index=_index(g), name="betweenness")
 
 
-def closeness(g: ig.Graph, weight: str | None = "weight", *, mode: str = "out",
-              wf_improved: bool = True) -> pd.Series:
+def closeness(
+    g: ig.Graph, weight: str | None = "weight", *, mode: str = "out", wf_improved: bool = True
+) -> pd.Series:
     """Closeness centrality with Wasserman–Faust scaling for disconnected graphs.
 
     Parameters
@@ -321,9 +333,17 @@ def eigenvector(g: ig.Graph, weight: str | None = "weight") -> pd.Series:
     return pd.Series(out, index=idx, name="eigenvector")
 
 
-def pagerank(edges: EdgesOrGraph, weight: str | None = "weight", *, damping: float = 0.85, directed: bool = True,
-             src: str = "src", dst: str = "dst", nodes: Sequence[Hashable] | None = None,
-             tol: float = 1e-10) -> pd.Series:
+def pagerank(
+    edges: EdgesOrGraph,
+    weight: str | None = "weight",
+    *,
+    damping: float = 0.85,
+    directed: bool = True,
+    src: str = "src",
+    dst: str = "dst",
+    nodes: Sequence[Hashable] | None = None,
+    tol: float = 1e-10,
+) -> pd.Series:
     """PageRank with uniform teleportation, to an L1 error of at most ``tol`` (1e-10).
 
     Parameters
@@ -401,8 +421,10 @@ def _lengths(g: ig.Graph, weight: str | None) -> list[float] | None:
         return None
     arr = np.asarray(g.es[w], dtype=float)
     if (arr <= 0).any() or not np.isfinite(arr).all():
-        raise ConfigError(f"weight: expected positive finite tie weights to use 1/{weight} as length; "
-                          f"found {arr[(arr <= 0) | ~np.isfinite(arr)][0]!r}")
+        raise ConfigError(
+            f"weight: expected positive finite tie weights to use 1/{weight} as length; "
+            f"found {arr[(arr <= 0) | ~np.isfinite(arr)][0]!r}"
+        )
     return (1.0 / arr).tolist()
 
 
@@ -429,11 +451,14 @@ def _pagerank_power(a: sp.csr_matrix, alpha: float, tol: float, max_iter: int = 
         x = new
         if alpha * change <= tol * (1.0 - alpha):
             return x / x.sum()
-    raise ConfigError(f"tol: PageRank did not reach an L1 error below {tol} in {max_iter} iterations; loosen tol")
+    raise ConfigError(
+        f"tol: PageRank did not reach an L1 error below {tol} in {max_iter} iterations; loosen tol"
+    )
 
 
-def _brandes_sources(indptr: np.ndarray, heads: np.ndarray, lengths: np.ndarray, weighted: bool,
-                     sources: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled by numba
+def _brandes_sources(
+    indptr: np.ndarray, heads: np.ndarray, lengths: np.ndarray, weighted: bool, sources: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled by numba
     """Sum of Brandes' single-source dependencies over ``sources`` (compiled by :func:`_brandes_kernel`).
 
     The ties of ``v`` are ``heads[indptr[v]:indptr[v+1]]`` with ``lengths`` in the same order. The search is

@@ -62,8 +62,16 @@ class Communities:
     implementation: str
 
 
-def leiden(g: ig.Graph, weight: str | None = "weight", *, resolution: float = 1.0, seed: int = 0,
-           n_iterations: int = 2, objective: str = "undirected", implementation: str | None = None) -> Communities:
+def leiden(
+    g: ig.Graph,
+    weight: str | None = "weight",
+    *,
+    resolution: float = 1.0,
+    seed: int = 0,
+    n_iterations: int = 2,
+    objective: str = "undirected",
+    implementation: str | None = None,
+) -> Communities:
     r"""Communities by the Leiden algorithm, modularity with a resolution parameter, seeded.
 
     Parameters
@@ -132,14 +140,20 @@ def leiden(g: ig.Graph, weight: str | None = "weight", *, resolution: float = 1.
         implementation = "igraph" if objective == "undirected" else "leidenalg"
     require_choice(implementation, ("igraph", "leidenalg"), "implementation")
     if objective == "directed" and implementation == "igraph":
-        raise ConfigError("implementation: the directed objective is optimised with 'leidenalg' only (igraph "
-                          "1.0's directed Leiden gave much poorer partitions in the benchmark); pass "
-                          "implementation='leidenalg' or objective='undirected'")
+        raise ConfigError(
+            "implementation: the directed objective is optimised with 'leidenalg' only (igraph "
+            "1.0's directed Leiden gave much poorer partitions in the benchmark); pass "
+            "implementation='leidenalg' or objective='undirected'"
+        )
     gamma = float(resolution)
     if not (gamma > 0 and math.isfinite(gamma)):
         raise ConfigError(f"resolution: expected a positive number, got {resolution!r}")
-    if isinstance(n_iterations, bool) or not isinstance(n_iterations, (int, np.integer)) or n_iterations == 0 \
-            or n_iterations < -1:
+    if (
+        isinstance(n_iterations, bool)
+        or not isinstance(n_iterations, (int, np.integer))
+        or n_iterations == 0
+        or n_iterations < -1
+    ):
         raise ConfigError(f"n_iterations: expected a positive integer or -1, got {n_iterations!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed: expected a non-negative integer, got {seed!r}")
@@ -152,15 +166,21 @@ def leiden(g: ig.Graph, weight: str | None = "weight", *, resolution: float = 1.
     if implementation == "leidenalg":
         import leidenalg  # imported only when asked for
 
-        part = leidenalg.find_partition(work, leidenalg.RBConfigurationVertexPartition, weights=ww,
-                                        resolution_parameter=gamma, n_iterations=int(n_iterations),
-                                        seed=int(seed))
+        part = leidenalg.find_partition(
+            work,
+            leidenalg.RBConfigurationVertexPartition,
+            weights=ww,
+            resolution_parameter=gamma,
+            n_iterations=int(n_iterations),
+            seed=int(seed),
+        )
         raw = np.asarray(part.membership, dtype=np.int64)
     else:
         ig.set_random_number_generator(random.Random(int(seed)))
         try:
-            cl = work.community_leiden(objective_function="modularity", weights=ww, resolution=gamma,
-                                       n_iterations=int(n_iterations))
+            cl = work.community_leiden(
+                objective_function="modularity", weights=ww, resolution=gamma, n_iterations=int(n_iterations)
+            )
         finally:
             ig.set_random_number_generator(random)
         raw = np.asarray(cl.membership, dtype=np.int64)
@@ -176,9 +196,11 @@ def leiden(g: ig.Graph, weight: str | None = "weight", *, resolution: float = 1.
         objective=objective,
         modularity=q1,
         modularity_directed=float(g.modularity(lab, weights=w, directed=True))
-        if (has_ties and g.is_directed()) else nan,
+        if (has_ties and g.is_directed())
+        else nan,
         quality=float(work.modularity(lab, weights=ww, resolution=gamma, directed=directed_obj))
-        if (has_ties and gamma != 1.0) else q1,
+        if (has_ties and gamma != 1.0)
+        else q1,
         resolution=gamma,
         seed=int(seed),
         implementation=implementation,
@@ -204,7 +226,9 @@ class PartitionComparison:
     n_nodes: int
 
 
-def compare_partitions(a: pd.Series | Sequence[Hashable], b: pd.Series | Sequence[Hashable]) -> PartitionComparison:
+def compare_partitions(
+    a: pd.Series | Sequence[Hashable], b: pd.Series | Sequence[Hashable]
+) -> PartitionComparison:
     """NMI and adjusted Rand index between two partitions (e.g. Leiden communities vs provinces).
 
     Parameters
@@ -242,8 +266,10 @@ def compare_partitions(a: pd.Series | Sequence[Hashable], b: pd.Series | Sequenc
     """
     if isinstance(a, pd.Series) and isinstance(b, pd.Series):
         if set(a.index) != set(b.index) or len(a) != len(b):
-            raise ConfigError("a, b: expected two Series over the same nodes; their indexes differ "
-                              f"({len(set(a.index) ^ set(b.index))} nodes in only one of them)")
+            raise ConfigError(
+                "a, b: expected two Series over the same nodes; their indexes differ "
+                f"({len(set(a.index) ^ set(b.index))} nodes in only one of them)"
+            )
         b = b.loc[a.index]
     va = pd.Series(list(a) if not isinstance(a, pd.Series) else a.to_numpy())
     vb = pd.Series(list(b) if not isinstance(b, pd.Series) else b.to_numpy())
@@ -263,8 +289,15 @@ def compare_partitions(a: pd.Series | Sequence[Hashable], b: pd.Series | Sequenc
     return PartitionComparison(nmi=float(nmi), ari=float(ari), n_nodes=len(ca))
 
 
-def group_flows(edges: EdgesOrGraph, groups: pd.Series | dict, *, src: str = "src", dst: str = "dst",
-                weight: str | None = "weight", directed: bool = True) -> pd.DataFrame:
+def group_flows(
+    edges: EdgesOrGraph,
+    groups: pd.Series | dict,
+    *,
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+    directed: bool = True,
+) -> pd.DataFrame:
     """Tie weight between and within groups of nodes (e.g. provinces, functional areas).
 
     Parameters
@@ -310,7 +343,9 @@ def group_flows(edges: EdgesOrGraph, groups: pd.Series | dict, *, src: str = "sr
         i = np.flatnonzero(miss.to_numpy())[0]
         node = _py(e["src"].iloc[i] if pd.isna(gs.iloc[i]) else e["dst"].iloc[i])
         raise ConfigError(f"groups: node {node!r} has no group; give every endpoint a group")
-    frame = pd.DataFrame({"src_group": gs.to_numpy(), "dst_group": gd.to_numpy(), "weight": e["weight"].to_numpy()})
+    frame = pd.DataFrame(
+        {"src_group": gs.to_numpy(), "dst_group": gd.to_numpy(), "weight": e["weight"].to_numpy()}
+    )
     if not directed:
         lo = frame[["src_group", "dst_group"]].astype(str).min(axis=1)
         swap = frame["src_group"].astype(str) != lo
@@ -318,12 +353,19 @@ def group_flows(edges: EdgesOrGraph, groups: pd.Series | dict, *, src: str = "sr
     out = frame.groupby(["src_group", "dst_group"], sort=True, as_index=False)["weight"].sum()
     total = out["weight"].sum()
     out["share"] = out["weight"] / total if total > 0 else np.nan
-    return out.sort_values(["weight", "src_group", "dst_group"], ascending=[False, True, True],
-                           kind="stable").reset_index(drop=True)
+    return out.sort_values(
+        ["weight", "src_group", "dst_group"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
-def crossing_share(edges: EdgesOrGraph, groups: pd.Series | dict, *, src: str = "src", dst: str = "dst",
-                   weight: str | None = "weight") -> float:
+def crossing_share(
+    edges: EdgesOrGraph,
+    groups: pd.Series | dict,
+    *,
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+) -> float:
     """Share of tie weight between nodes of different groups (e.g. cross-province share of co-patents).
 
     Parameters
@@ -384,8 +426,11 @@ def _edges_of(edges: EdgesOrGraph, src: str, dst: str, weight: str | None) -> pd
         return edge_frame(edges, "weight" if "weight" in edges.es.attributes() else None)
     require_frame(edges, "edges")
     require_columns(edges, [src, dst, weight], "edges")
-    w = np.ones(len(edges)) if weight is None else as_float_array(edges[weight].to_numpy(), f"edges[{weight!r}]",
-                                                                   ndim=1, nonnegative=True)
+    w = (
+        np.ones(len(edges))
+        if weight is None
+        else as_float_array(edges[weight].to_numpy(), f"edges[{weight!r}]", ndim=1, nonnegative=True)
+    )
     e = pd.DataFrame({"src": edges[src].to_numpy(), "dst": edges[dst].to_numpy(), "weight": w})
     if e["src"].isna().any() or e["dst"].isna().any():
         raise ConfigError(f"edges: missing endpoint in column {src!r} or {dst!r}")

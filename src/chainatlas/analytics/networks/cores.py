@@ -46,8 +46,9 @@ class CorePeriphery:
     converged: bool = True
 
 
-def core_periphery(g: ig.Graph, weight: str | None = "weight", *, max_iter: int = 1000,
-                   tol: float = 1e-10) -> CorePeriphery:
+def core_periphery(
+    g: ig.Graph, weight: str | None = "weight", *, max_iter: int = 1000, tol: float = 1e-10
+) -> CorePeriphery:
     """Borgatti–Everett continuous coreness (minimum residual fit) and the best core/periphery split.
 
     Parameters
@@ -105,8 +106,9 @@ def core_periphery(g: ig.Graph, weight: str | None = "weight", *, max_iter: int 
     return _core_periphery_from(_csr(g, weight), g.is_directed(), _index(g), max_iter, tol)
 
 
-def _core_periphery_from(a_sparse: sp.csr_matrix, directed: bool, idx: pd.Index, max_iter: int,
-                         tol: float) -> CorePeriphery:
+def _core_periphery_from(
+    a_sparse: sp.csr_matrix, directed: bool, idx: pd.Index, max_iter: int, tol: float
+) -> CorePeriphery:
     n = a_sparse.shape[0]
     a = a_sparse.toarray()
     if directed:
@@ -153,7 +155,7 @@ def _coreness(a: np.ndarray, max_iter: int, tol: float) -> tuple[np.ndarray, boo
     f = loss(c)
     mu = 1e-3 * float(np.abs(a).max() + 1e-300)
     for _ in range(max_iter):
-        sq = float(c @ c) - c ** 2
+        sq = float(c @ c) - c**2
         grad = -4.0 * (a @ c - c * sq)
         hess = -4.0 * a + 8.0 * np.outer(c, c)
         hess[np.diag_indices(n)] = 4.0 * sq
@@ -202,7 +204,7 @@ def _best_split(b: np.ndarray) -> tuple[int, float]:
     n0 = (n - k) * (n - k - 1.0)
     nn = n1 + n0
     mean = (cc + pp) / nn
-    var_x = (cc2 + pp2) / nn - mean ** 2
+    var_x = (cc2 + pp2) / nn - mean**2
     f1 = n1 / nn
     cov = cc / nn - mean * f1
     var_y = f1 * (1 - f1)

@@ -23,8 +23,15 @@ from chainatlas.errors import ConfigError
 __all__ = ["adjacency_matrix", "build_graph", "edge_frame"]
 
 
-def build_graph(edges: pd.DataFrame, directed: bool = True, *, src: str = "src", dst: str = "dst",
-                weight: str | None = "weight", nodes: Sequence[Hashable] | None = None) -> ig.Graph:
+def build_graph(
+    edges: pd.DataFrame,
+    directed: bool = True,
+    *,
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+    nodes: Sequence[Hashable] | None = None,
+) -> ig.Graph:
     """Build an igraph graph from an edge list, vectorised.
 
     Parameters
@@ -131,8 +138,15 @@ def edge_frame(g: ig.Graph, weight: str | None = "weight") -> pd.DataFrame:
     return pd.DataFrame({"src": names[e[:, 0]], "dst": names[e[:, 1]], "weight": _weights_array(g, weight)})
 
 
-def adjacency_matrix(edges: EdgesOrGraph, nodes: Sequence[Hashable] | None = None, *, directed: bool = True,
-                     src: str = "src", dst: str = "dst", weight: str | None = "weight") -> pd.DataFrame:
+def adjacency_matrix(
+    edges: EdgesOrGraph,
+    nodes: Sequence[Hashable] | None = None,
+    *,
+    directed: bool = True,
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+) -> pd.DataFrame:
     """Dense weighted adjacency matrix aligned on ``nodes`` (rows = source, columns = target).
 
     Parameters
@@ -178,8 +192,14 @@ def adjacency_matrix(edges: EdgesOrGraph, nodes: Sequence[Hashable] | None = Non
     return pd.DataFrame(a, index=idx, columns=idx.copy())
 
 
-def _coded_ties(edges: pd.DataFrame, directed: bool, src: str, dst: str, weight: str | None,
-                nodes: Sequence[Hashable] | None) -> tuple[list, sp.csr_matrix]:
+def _coded_ties(
+    edges: pd.DataFrame,
+    directed: bool,
+    src: str,
+    dst: str,
+    weight: str | None,
+    nodes: Sequence[Hashable] | None,
+) -> tuple[list, sp.csr_matrix]:
     """Node ids and the merged tie weights of an edge list (see :func:`build_graph`).
 
     Returns the ids in vertex order and an ``n × n`` CSR matrix with sorted indices, one entry per tie (duplicates
@@ -194,8 +214,10 @@ def _coded_ties(edges: pd.DataFrame, directed: bool, src: str, dst: str, weight:
     bad = pd.isna(s) | pd.isna(d)
     if bad.any():
         row = edges.index[np.flatnonzero(bad)[0]]
-        raise ConfigError(f"edges: missing endpoint in column {src!r} or {dst!r} at row {row!r}; "
-                          f"drop or fill incomplete records before building the graph")
+        raise ConfigError(
+            f"edges: missing endpoint in column {src!r} or {dst!r} at row {row!r}; "
+            f"drop or fill incomplete records before building the graph"
+        )
     if weight is None:
         w = np.ones(m)
     else:
@@ -217,7 +239,9 @@ def _coded_ties(edges: pd.DataFrame, directed: bool, src: str, dst: str, weight:
         codes = index.get_indexer(both)
         if (codes < 0).any():
             unknown = _py(both[np.flatnonzero(codes < 0)[0]])
-            raise ConfigError(f"edges: endpoint {unknown!r} is not in nodes; add it to nodes or drop its records")
+            raise ConfigError(
+                f"edges: endpoint {unknown!r} is not in nodes; add it to nodes or drop its records"
+            )
         names = index.tolist()
     n = len(names)
     cs, cd = codes[:m], codes[m:]
@@ -230,8 +254,14 @@ def _coded_ties(edges: pd.DataFrame, directed: bool, src: str, dst: str, weight:
     return names, a
 
 
-def _as_graph(edges: EdgesOrGraph, directed: bool, src: str, dst: str, weight: str | None,
-              nodes: Sequence[Hashable] | None) -> ig.Graph:
+def _as_graph(
+    edges: EdgesOrGraph,
+    directed: bool,
+    src: str,
+    dst: str,
+    weight: str | None,
+    nodes: Sequence[Hashable] | None,
+) -> ig.Graph:
     if isinstance(edges, ig.Graph):
         return edges
     return build_graph(edges, directed, src=src, dst=dst, weight=weight, nodes=nodes)

@@ -140,8 +140,15 @@ class GraphSummary:
     giant_share: float
 
 
-def graph_summary(edges: EdgesOrGraph, directed: bool = True, *, src: str = "src", dst: str = "dst",
-                  weight: str | None = "weight", nodes: Sequence[Hashable] | None = None) -> GraphSummary:
+def graph_summary(
+    edges: EdgesOrGraph,
+    directed: bool = True,
+    *,
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+    nodes: Sequence[Hashable] | None = None,
+) -> GraphSummary:
     """Whole-graph statistics (density, centralization, reciprocity, transitivity, components).
 
     Parameters

@@ -19,15 +19,37 @@ __all__ = ["NODE_METRIC_COLUMNS", "node_metrics"]
 
 #: columns of :func:`node_metrics`, in order
 NODE_METRIC_COLUMNS: tuple[str, ...] = (
-    "node", "degree_in", "degree_out", "degree", "strength_in", "strength_out", "strength", "betweenness",
-    "closeness_in", "closeness_out", "eigenvector", "pagerank", "clustering", "clustering_weighted",
-    "constraint", "effective_size", "coreness", "core",
+    "node",
+    "degree_in",
+    "degree_out",
+    "degree",
+    "strength_in",
+    "strength_out",
+    "strength",
+    "betweenness",
+    "closeness_in",
+    "closeness_out",
+    "eigenvector",
+    "pagerank",
+    "clustering",
+    "clustering_weighted",
+    "constraint",
+    "effective_size",
+    "coreness",
+    "core",
 )
 
 
-def node_metrics(edges: EdgesOrGraph, directed: bool = True, *, src: str = "src", dst: str = "dst",
-                 weight: str | None = "weight", nodes: Sequence[Hashable] | None = None,
-                 damping: float = 0.85) -> pd.DataFrame:
+def node_metrics(
+    edges: EdgesOrGraph,
+    directed: bool = True,
+    *,
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+    nodes: Sequence[Hashable] | None = None,
+    damping: float = 0.85,
+) -> pd.DataFrame:
     """All node metrics of one (place-level) graph in one frame.
 
     Parameters

@@ -25,8 +25,15 @@ from chainatlas.errors import ConfigError
 __all__ = ["QAPResult", "layer_overlap", "participation_coefficient", "qap_correlation"]
 
 
-def layer_overlap(edges: pd.DataFrame, directed: bool = True, *, layer: str = "layer", src: str = "src",
-                  dst: str = "dst", weight: str | None = "weight") -> pd.DataFrame:
+def layer_overlap(
+    edges: pd.DataFrame,
+    directed: bool = True,
+    *,
+    layer: str = "layer",
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+) -> pd.DataFrame:
     """Pairwise overlap of layers: Jaccard index of tie sets and correlation of tie weights.
 
     Parameters
@@ -78,17 +85,33 @@ def layer_overlap(edges: pd.DataFrame, directed: bool = True, *, layer: str = "l
         pa, pb = xa > 0, xb > 0
         union = pa | pb
         common = int((pa & pb).sum())
-        rows.append({
-            "layer_a": la, "layer_b": lb, "n_a": int(pa.sum()), "n_b": int(pb.sum()), "n_common": common,
-            "jaccard": common / int(union.sum()) if union.any() else float("nan"),
-            "weight_corr": _corr(xa[union], xb[union]),
-        })
-    return pd.DataFrame(rows, columns=["layer_a", "layer_b", "n_a", "n_b", "n_common", "jaccard", "weight_corr"])
+        rows.append(
+            {
+                "layer_a": la,
+                "layer_b": lb,
+                "n_a": int(pa.sum()),
+                "n_b": int(pb.sum()),
+                "n_common": common,
+                "jaccard": common / int(union.sum()) if union.any() else float("nan"),
+                "weight_corr": _corr(xa[union], xb[union]),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["layer_a", "layer_b", "n_a", "n_b", "n_common", "jaccard", "weight_corr"]
+    )
 
 
-def participation_coefficient(edges: pd.DataFrame, directed: bool = True, *, layer: str = "layer",
-                              src: str = "src", dst: str = "dst", weight: str | None = "weight",
-                              weighted: bool = False, layers: Sequence[Hashable] | None = None) -> pd.DataFrame:
+def participation_coefficient(
+    edges: pd.DataFrame,
+    directed: bool = True,
+    *,
+    layer: str = "layer",
+    src: str = "src",
+    dst: str = "dst",
+    weight: str | None = "weight",
+    weighted: bool = False,
+    layers: Sequence[Hashable] | None = None,
+) -> pd.DataFrame:
     """Multiplex participation coefficient of every node (Battiston, Nicosia & Latora 2014).
 
     Parameters
@@ -150,7 +173,11 @@ def participation_coefficient(edges: pd.DataFrame, directed: bool = True, *, lay
     m = len(names)
     o = k.sum(axis=1)
     share = k.div(o.where(o > 0), axis=0)
-    p = (m / (m - 1)) * (1.0 - (share ** 2).sum(axis=1, min_count=1)) if m >= 2 else pd.Series(np.nan, index=k.index)
+    p = (
+        (m / (m - 1)) * (1.0 - (share**2).sum(axis=1, min_count=1))
+        if m >= 2
+        else pd.Series(np.nan, index=k.index)
+    )
     out = k.copy()
     out.insert(0, "overlapping_degree", o)
     out["participation"] = p.where(o > 0)
@@ -182,8 +209,9 @@ class QAPResult:
     seed: int
 
 
-def qap_correlation(x: np.ndarray | pd.DataFrame, y: np.ndarray | pd.DataFrame, *, n_permutations: int = 999,
-                    seed: int = 0) -> QAPResult:
+def qap_correlation(
+    x: np.ndarray | pd.DataFrame, y: np.ndarray | pd.DataFrame, *, n_permutations: int = 999, seed: int = 0
+) -> QAPResult:
     """QAP correlation between two layers' matrices with a permutation p-value.
 
     Parameters
@@ -238,7 +266,7 @@ def qap_correlation(x: np.ndarray | pd.DataFrame, y: np.ndarray | pd.DataFrame, 
     off = ~np.eye(n, dtype=bool)
     xc = np.where(off, xa - xa[off].mean(), 0.0)
     yc = np.where(off, ya - ya[off].mean(), 0.0)
-    denom = math.sqrt(float((xc ** 2).sum()) * float((yc ** 2).sum()))
+    denom = math.sqrt(float((xc**2).sum()) * float((yc**2).sum()))
     if denom == 0:
         raise ConfigError("x, y: a matrix is constant off the diagonal; the correlation is undefined")
     r = float((xc * yc).sum() / denom)
@@ -248,9 +276,9 @@ def qap_correlation(x: np.ndarray | pd.DataFrame, y: np.ndarray | pd.DataFrame, 
     r_perm = np.empty(n_perm)
     flat_x = xc.ravel()
     for start in range(0, n_perm, chunk):
-        p = perms[start:start + chunk]
+        p = perms[start : start + chunk]
         yp = yc[p[:, :, None], p[:, None, :]].reshape(len(p), -1)
-        r_perm[start:start + chunk] = yp @ flat_x / denom
+        r_perm[start : start + chunk] = yp @ flat_x / denom
     eps = 1e-12
     return QAPResult(
         r=r,
@@ -262,15 +290,19 @@ def qap_correlation(x: np.ndarray | pd.DataFrame, y: np.ndarray | pd.DataFrame, 
     )
 
 
-def _layer_wide(edges: pd.DataFrame, directed: bool, layer: str, src: str, dst: str,
-                weight: str | None) -> pd.DataFrame:
+def _layer_wide(
+    edges: pd.DataFrame, directed: bool, layer: str, src: str, dst: str, weight: str | None
+) -> pd.DataFrame:
     """Tie × layer weight table (0 where a layer lacks the tie), self-loops and zero weights dropped."""
     require_frame(edges, "edges")
     require_columns(edges, [layer, src, dst, weight], "edges")
     if edges[layer].isna().any():
         raise ConfigError(f"edges: missing value in layer column {layer!r}")
-    w = np.ones(len(edges)) if weight is None else as_float_array(edges[weight].to_numpy(), f"edges[{weight!r}]",
-                                                                   ndim=1, nonnegative=True)
+    w = (
+        np.ones(len(edges))
+        if weight is None
+        else as_float_array(edges[weight].to_numpy(), f"edges[{weight!r}]", ndim=1, nonnegative=True)
+    )
     s, d = edges[src].to_numpy(), edges[dst].to_numpy()
     if pd.isna(s).any() or pd.isna(d).any():
         raise ConfigError(f"edges: missing endpoint in column {src!r} or {dst!r}")
@@ -280,8 +312,13 @@ def _layer_wide(edges: pd.DataFrame, directed: bool, layer: str, src: str, dst: 
     if not directed:
         a, b = np.minimum(a, b), np.maximum(a, b)
     keep = (a != b) & (w > 0)
-    e = pd.DataFrame({"pair": (a * max(len(uniques), 1) + b)[keep], "layer": edges[layer].to_numpy()[keep],
-                      "weight": w[keep]})
+    e = pd.DataFrame(
+        {
+            "pair": (a * max(len(uniques), 1) + b)[keep],
+            "layer": edges[layer].to_numpy()[keep],
+            "weight": w[keep],
+        }
+    )
     order = list(pd.unique(edges[layer]))
     wide = e.pivot_table(index="pair", columns="layer", values="weight", aggfunc="sum", fill_value=0.0)
     return wide.reindex(columns=order, fill_value=0.0)

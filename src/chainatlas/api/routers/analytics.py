@@ -65,8 +65,11 @@ def _endpoint(t: Topic) -> Callable:
     async def endpoint(request: Request, atlas: AtlasDep, **kw: Any) -> Response:
         unknown = sorted(set(request.query_params) - names)
         if unknown:
-            raise ConfigError(f"topic {t.name!r} takes no parameter {unknown[0]!r}; its parameters: "
-                              f"{', '.join(sorted(names))}", param=unknown[0])
+            raise ConfigError(
+                f"topic {t.name!r} takes no parameter {unknown[0]!r}; its parameters: "
+                f"{', '.join(sorted(names))}",
+                param=unknown[0],
+            )
         sel = {k: kw[k] for k in _SELECTION if k in kw}
         given = {p.name: kw[p.name] for p in params}
 
@@ -76,8 +79,10 @@ def _endpoint(t: Topic) -> Callable:
         return await atlas.answer(request, {**kw, "request": request}, run)
 
     scales = tuple(t.scales or ("county", "city", "province", "area", "region"))
-    sig = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-           inspect.Parameter("atlas", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=AtlasDep)]
+    sig = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter("atlas", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=AtlasDep),
+    ]
 
     def kw_only(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
         return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
@@ -88,13 +93,29 @@ def _endpoint(t: Topic) -> Callable:
     elif t.layer == "optional":
         sig.append(kw_only("layer", Annotated[Literal[tuple(LAYERS)] | None, layer_doc], None))  # type: ignore[valid-type]
     default_scale = "city" if "city" in scales else scales[0]
-    sig.append(kw_only("scale", Annotated[Literal[scales], Query(description="aggregation scale")],  # type: ignore[valid-type]
-                       default_scale))
-    sig += [kw_only("period", PeriodParam, None),
-            kw_only("chain", Annotated[str, Query(max_length=40, description="chain id" + (
-                " (required)" if t.chain == "required" else ", or * for all chains"))],
-                    inspect.Parameter.empty if t.chain == "required" else ALL),
-            kw_only("segment", SegmentParam, ALL)]
+    sig.append(
+        kw_only(
+            "scale",
+            Annotated[Literal[scales], Query(description="aggregation scale")],  # type: ignore[valid-type]
+            default_scale,
+        )
+    )
+    sig += [
+        kw_only("period", PeriodParam, None),
+        kw_only(
+            "chain",
+            Annotated[
+                str,
+                Query(
+                    max_length=40,
+                    description="chain id"
+                    + (" (required)" if t.chain == "required" else ", or * for all chains"),
+                ),
+            ],
+            inspect.Parameter.empty if t.chain == "required" else ALL,
+        ),
+        kw_only("segment", SegmentParam, ALL),
+    ]
     sig += [kw_only(p.name, *_query(p)) for p in params]
     endpoint.__signature__ = inspect.Signature(sig)  # type: ignore[attr-defined]
     endpoint.__name__ = f"topic_{t.name}"
@@ -102,9 +123,15 @@ def _endpoint(t: Topic) -> Callable:
 
 
 for _t in an.TOPICS.values():
-    router.add_api_route(f"/analytics/topics/{_t.name}", _endpoint(_t), methods=["GET"],
-                         response_model=AnalysisResult, responses=_ERR, name=f"topic_{_t.name}",
-                         summary=f"{_t.zh} — {_t.en}",
-                         description=f"{_t.help[0].upper()}{_t.help[1:]}. The same result as `chainatlas "
-                                     f"analyze {_t.name} -f json`: `provenance` (layer, scale, period, filters, "
-                                     f"parameters, data version), `summary` and `data`.")
+    router.add_api_route(
+        f"/analytics/topics/{_t.name}",
+        _endpoint(_t),
+        methods=["GET"],
+        response_model=AnalysisResult,
+        responses=_ERR,
+        name=f"topic_{_t.name}",
+        summary=f"{_t.zh} — {_t.en}",
+        description=f"{_t.help[0].upper()}{_t.help[1:]}. The same result as `chainatlas "
+        f"analyze {_t.name} -f json`: `provenance` (layer, scale, period, filters, "
+        f"parameters, data version), `summary` and `data`.",
+    )

@@ -32,7 +32,9 @@ def _need_chain(b: Backend, chain: str) -> None:
         raise not_found(f"chain {chain!r} does not exist; chains: {', '.join(sorted(ids))}")
 
 
-@router.get("/chains", response_model=ChainsList, responses=ERROR_RESPONSES, summary="Chains and their segments")
+@router.get(
+    "/chains", response_model=ChainsList, responses=ERROR_RESPONSES, summary="Chains and their segments"
+)
 async def chains(request: Request, atlas: AtlasDep) -> Response:
     """Every chain with its segments upstream first (``topo_order``), from the chain taxonomy."""
     return await atlas.answer(request, locals(), lambda b: {"data": _chains(b)})
@@ -49,10 +51,15 @@ async def chain(request: Request, atlas: AtlasDep, chain: str) -> Response:
     return await atlas.answer(request, locals(), run)
 
 
-@router.get("/chains/{chain}/matrix", response_model=Matrix, responses=ERROR_RESPONSES,
-            summary="Segments × places: presence, strength, innovation; broken links and single points")
-async def matrix(request: Request, atlas: AtlasDep, chain: str, scale: ScaleParam = "city",
-                 period: PeriodParam = None) -> Response:
+@router.get(
+    "/chains/{chain}/matrix",
+    response_model=Matrix,
+    responses=ERROR_RESPONSES,
+    summary="Segments × places: presence, strength, innovation; broken links and single points",
+)
+async def matrix(
+    request: Request, atlas: AtlasDep, chain: str, scale: ScaleParam = "city", period: PeriodParam = None
+) -> Response:
     """Cells give firms (presence), employees and revenue (strength) and patents (innovation) of each
     segment in each unit. ``status`` of a segment: ``broken`` (断链: no city of the region has it),
     ``single`` (单点: one city only, or one firm) or ``ok``, judged at city scale; ``choke`` (卡点) marks
@@ -65,13 +72,23 @@ async def matrix(request: Request, atlas: AtlasDep, chain: str, scale: ScalePara
     return await atlas.answer(request, locals(), run)
 
 
-@router.get("/chains/{chain}/sankey", response_model=Sankey, responses=ERROR_RESPONSES,
-            summary="Innovation → industry path: where technology is made → segment → where it is used")
-async def sankey(request: Request, atlas: AtlasDep, chain: str, scale: ScaleParam = "city",
-                 period: PeriodParam = None,
-                 weight: Annotated[Literal["value", "n"], Query(description="value: amounts in 万元; "
-                                                                 "n: records")] = "value",
-                 top: Annotated[int, Query(ge=1, le=60, description="units shown per side")] = 12) -> Response:
+@router.get(
+    "/chains/{chain}/sankey",
+    response_model=Sankey,
+    responses=ERROR_RESPONSES,
+    summary="Innovation → industry path: where technology is made → segment → where it is used",
+)
+async def sankey(
+    request: Request,
+    atlas: AtlasDep,
+    chain: str,
+    scale: ScaleParam = "city",
+    period: PeriodParam = None,
+    weight: Annotated[
+        Literal["value", "n"], Query(description="value: amounts in 万元; n: records")
+    ] = "value",
+    top: Annotated[int, Query(ge=1, le=60, description="units shown per side")] = 12,
+) -> Response:
     """Technology transfers and contracts of the chain's segments, from the selling unit (创新地) through
     the segment to the buying unit (产业地); ``stages`` lists patents → transfers → firms → revenue →
     exports per segment."""

@@ -36,33 +36,56 @@ from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["data"])
 _SHOWN_ERRORS = 200
-_MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          "csv": "text/csv; charset=utf-8"}
+_MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 # ---------------------------------------------------------------------------------------------- templates
 def _template_info(kind: str, lang: str) -> dict:
     k = KINDS[kind]
-    return {"kind": k.name, "zh": k.zh, "en": k.en, "help_zh": k.help_zh, "help_en": k.help_en,
-            "key": list(k.key), "fields": template_doc(k, lang)}
+    return {
+        "kind": k.name,
+        "zh": k.zh,
+        "en": k.en,
+        "help_zh": k.help_zh,
+        "help_en": k.help_en,
+        "key": list(k.key),
+        "fields": template_doc(k, lang),
+    }
 
 
 @router.get("/templates", response_model=TemplatesList, summary="Input kinds and their documented columns")
-async def templates(request: Request, atlas: AtlasDep,
-                    lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh") -> Response:
+async def templates(
+    request: Request,
+    atlas: AtlasDep,
+    lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh",
+) -> Response:
     """Every input kind with its columns: header, rule in words, example, required."""
-    body = atlas.cache.static(answer_key(request, locals()), lambda: render(
-        {"synthetic": False, "data": [_template_info(k, lang) for k in KINDS]}))
+    body = atlas.cache.static(
+        answer_key(request, locals()),
+        lambda: render({"synthetic": False, "data": [_template_info(k, lang) for k in KINDS]}),
+    )
     return send(request, body, max_age=3600)
 
 
-@router.get("/templates/{kind}", response_class=Response, responses={
-    200: {"content": {_MEDIA["xlsx"]: {}, _MEDIA["csv"]: {}}}, **ERROR_RESPONSES}, summary="Download a template file")
-async def template_file(request: Request, atlas: AtlasDep, kind: str,
-                        lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh",
-                        format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx: data and notes "
-                                                                        "sheets; csv: header row, UTF-8 "
-                                                                        "with BOM")] = "xlsx") -> Response:
+@router.get(
+    "/templates/{kind}",
+    response_class=Response,
+    responses={200: {"content": {_MEDIA["xlsx"]: {}, _MEDIA["csv"]: {}}}, **ERROR_RESPONSES},
+    summary="Download a template file",
+)
+async def template_file(
+    request: Request,
+    atlas: AtlasDep,
+    kind: str,
+    lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh",
+    format: Annotated[
+        Literal["xlsx", "csv"],
+        Query(description="xlsx: data and notes sheets; csv: header row, UTF-8 with BOM"),
+    ] = "xlsx",
+) -> Response:
     """An empty, documented template to fill in and upload (required columns are yellow in Excel).
     The header ``X-Synthetic: false`` says the file holds no atlas data."""
     if kind not in KINDS:
@@ -74,18 +97,35 @@ async def template_file(request: Request, atlas: AtlasDep, kind: str,
             return p.read_bytes()
 
     body = atlas.cache.static(answer_key(request, locals()), make)
-    name = f"{KINDS[kind].zh if lang == 'zh' else kind}_模板.{format}" if lang == "zh" else \
-        f"{kind}_template.{format}"
+    name = (
+        f"{KINDS[kind].zh if lang == 'zh' else kind}_模板.{format}"
+        if lang == "zh"
+        else f"{kind}_template.{format}"
+    )
     # a file has no JSON body to say it: the header does (templates hold no data)
-    return Response(body.raw, media_type=_MEDIA[format], headers={
-        "Content-Disposition": f"attachment; filename=\"{kind}.{format}\"; filename*=UTF-8''{quote(name)}",
-        "X-Synthetic": "false"})
+    return Response(
+        body.raw,
+        media_type=_MEDIA[format],
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{kind}.{format}\"; filename*=UTF-8''{quote(name)}",
+            "X-Synthetic": "false",
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------- uploads
 def _report(up: Upload, atlas_synthetic: bool) -> dict:
-    return {"synthetic": atlas_synthetic, "id": up.id, "kind": up.kind, "filename": up.filename, "size": up.size,
-            **up.report, "errors_total": len(up.errors), "errors": up.errors[:_SHOWN_ERRORS], "loaded": up.loaded}
+    return {
+        "synthetic": atlas_synthetic,
+        "id": up.id,
+        "kind": up.kind,
+        "filename": up.filename,
+        "size": up.size,
+        **up.report,
+        "errors_total": len(up.errors),
+        "errors": up.errors[:_SHOWN_ERRORS],
+        "loaded": up.loaded,
+    }
 
 
 def _validate(path: Path, kind: str) -> tuple[dict, list[dict]]:
@@ -93,10 +133,16 @@ def _validate(path: Path, kind: str) -> tuple[dict, list[dict]]:
     errors = [e.to_dict() for e in batch.errors]
     good = int(batch.good_mask.sum())
     meta = batch.meta or {}
-    report = {"ok": batch.ok, "rows_read": int(batch.rows_read), "rows_ok": good,
-              "rows_bad": int(batch.rows_read) - good, "periods": sorted(int(y) for y in batch.periods),
-              "columns": {str(k): str(v) for k, v in (meta.get("header_map") or {}).items()},
-              "encoding": meta.get("encoding"), "format": meta.get("format")}
+    report = {
+        "ok": batch.ok,
+        "rows_read": int(batch.rows_read),
+        "rows_ok": good,
+        "rows_bad": int(batch.rows_read) - good,
+        "periods": sorted(int(y) for y in batch.periods),
+        "columns": {str(k): str(v) for k, v in (meta.get("header_map") or {}).items()},
+        "encoding": meta.get("encoding"),
+        "format": meta.get("format"),
+    }
     return report, errors
 
 
@@ -109,8 +155,10 @@ async def _receive(request: Request, store: UploadStore, filename: str) -> tuple
             if size > store.MAX_BYTES:
                 fh.close()
                 store.discard(uid)
-                raise too_large(f"upload larger than {store.MAX_BYTES // 2**20} MB; load big files with "
-                                f"`chainatlas ingest KIND FILE` instead")
+                raise too_large(
+                    f"upload larger than {store.MAX_BYTES // 2**20} MB; load big files with "
+                    f"`chainatlas ingest KIND FILE` instead"
+                )
             fh.write(chunk)
     if size == 0:
         store.discard(uid)
@@ -118,22 +166,42 @@ async def _receive(request: Request, store: UploadStore, filename: str) -> tuple
     return uid, path, size
 
 
-@router.post("/uploads", response_model=UploadReport, status_code=201, responses={
-    **ERROR_RESPONSES, 413: {"model": ErrorResponse}}, summary="Upload a file and get its validation report",
-    openapi_extra={"requestBody": {"required": True, "description": "the file's bytes (CSV, TSV, XLSX or "
-                                   "Parquet)", "content": {"application/octet-stream": {
-                                       "schema": {"type": "string", "format": "binary"}}}}})
-async def upload(request: Request, atlas: AtlasDep, store: UploadsDep,
-                 filename: Annotated[str, Query(min_length=1, max_length=200, description="the file's name; "
-                                                "its suffix gives the format and, without kind, its stem the "
-                                                "kind (firms.csv, patents_2023.xlsx)")],
-                 kind: Annotated[str | None, Query(description="input kind (see /api/templates)")] = None
-                 ) -> Response:
+@router.post(
+    "/uploads",
+    response_model=UploadReport,
+    status_code=201,
+    responses={**ERROR_RESPONSES, 413: {"model": ErrorResponse}},
+    summary="Upload a file and get its validation report",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the file's bytes (CSV, TSV, XLSX or Parquet)",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def upload(
+    request: Request,
+    atlas: AtlasDep,
+    store: UploadsDep,
+    filename: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="the file's name; "
+            "its suffix gives the format and, without kind, its stem the "
+            "kind (firms.csv, patents_2023.xlsx)",
+        ),
+    ],
+    kind: Annotated[str | None, Query(description="input kind (see /api/templates)")] = None,
+) -> Response:
     """Validate every row without loading anything. The report names file, row, column, value, rule and
     message of each problem; load the file afterwards with ``POST /api/uploads/{id}/load``."""
     if Path(filename).suffix.lower() not in FILE_SUFFIXES:
-        raise ConfigError(f"filename: {filename!r} has an unsupported suffix; expected one of "
-                          f"{', '.join(FILE_SUFFIXES)}")
+        raise ConfigError(
+            f"filename: {filename!r} has an unsupported suffix; expected one of {', '.join(FILE_SUFFIXES)}"
+        )
     if kind is None:
         kind = kind_of_file(Path(filename))
     elif kind not in KINDS:
@@ -147,16 +215,30 @@ async def upload(request: Request, atlas: AtlasDep, store: UploadsDep,
     up = Upload(uid, kind, Path(filename).name, path, size, now(), report, errors)
     store.add(up)
     syn = await run_in_threadpool(atlas.synthetic)
-    return Response(render(_report(up, syn)), status_code=201, media_type="application/json",
-                    headers={"Location": f"/api/uploads/{uid}"})
+    return Response(
+        render(_report(up, syn)),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/api/uploads/{uid}"},
+    )
 
 
 @router.get("/uploads", response_model=UploadsList, summary="Uploads kept by this server")
 async def uploads(atlas: AtlasDep, store: UploadsDep) -> Response:
     """Files uploaded since the server started (the last 50), newest last."""
-    rows = [{"id": u.id, "kind": u.kind, "filename": u.filename, "size": u.size, "ok": u.report.get("ok"),
-             "rows_read": u.report.get("rows_read"), "errors_total": len(u.errors), "loaded": u.loaded is not None}
-            for u in store.items.values()]
+    rows = [
+        {
+            "id": u.id,
+            "kind": u.kind,
+            "filename": u.filename,
+            "size": u.size,
+            "ok": u.report.get("ok"),
+            "rows_read": u.report.get("rows_read"),
+            "errors_total": len(u.errors),
+            "loaded": u.loaded is not None,
+        }
+        for u in store.items.values()
+    ]
     syn = await run_in_threadpool(atlas.synthetic)
     return Response(render({"synthetic": syn, "data": rows}), media_type="application/json")
 
@@ -168,7 +250,9 @@ def _get(store: UploadStore, uid: str) -> Upload:
     return up
 
 
-@router.get("/uploads/{uid}", response_model=UploadReport, responses=ERROR_RESPONSES, summary="An upload's report")
+@router.get(
+    "/uploads/{uid}", response_model=UploadReport, responses=ERROR_RESPONSES, summary="An upload's report"
+)
 async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: str) -> Response:
     """The validation report (first errors) and, once loaded, what was loaded."""
     up = _get(store, uid)
@@ -176,15 +260,31 @@ async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: str) -> Respons
     return Response(render(_report(up, syn)), media_type="application/json")
 
 
-@router.get("/uploads/{uid}/errors", response_model=UploadErrors, responses=ERROR_RESPONSES,
-            summary="Every validation error of an upload, paged")
-async def upload_errors(atlas: AtlasDep, store: UploadsDep, uid: str, limit: LimitParam = 1000,
-                        offset: OffsetParam = 0) -> Response:
+@router.get(
+    "/uploads/{uid}/errors",
+    response_model=UploadErrors,
+    responses=ERROR_RESPONSES,
+    summary="Every validation error of an upload, paged",
+)
+async def upload_errors(
+    atlas: AtlasDep, store: UploadsDep, uid: str, limit: LimitParam = 1000, offset: OffsetParam = 0
+) -> Response:
     """Row errors ordered by row then column."""
     up = _get(store, uid)
     syn = await run_in_threadpool(atlas.synthetic)
-    return Response(render({"synthetic": syn, "id": uid, "total": len(up.errors), "limit": limit, "offset": offset,
-                            "data": up.errors[offset:offset + limit]}), media_type="application/json")
+    return Response(
+        render(
+            {
+                "synthetic": syn,
+                "id": uid,
+                "total": len(up.errors),
+                "limit": limit,
+                "offset": offset,
+                "data": up.errors[offset : offset + limit],
+            }
+        ),
+        media_type="application/json",
+    )
 
 
 @router.delete("/uploads/{uid}", status_code=204, responses=ERROR_RESPONSES, summary="Discard an upload")
@@ -203,22 +303,45 @@ def _load(atlas_obj, up: Upload, quarantine: bool, build: bool) -> dict:
         built = None
         if build and any(not r.already_loaded for r in out.results):
             rep = run_build(w)
-            built = {"years": rep.years, "scales": rep.scales, "facts": rep.facts, "edges": rep.edges,
-                     "nodes": rep.nodes, "summary": rep.summary()}
-    batches = [{"batch_id": r.batch_id, "kind": r.kind, "source_file": r.source_file, "rows_loaded": r.rows_loaded,
-                "rows_replaced": r.rows_replaced, "rows_rejected": r.rows_rejected,
-                "already_loaded": r.already_loaded, "years": list(r.years)} for r in out.results]
+            built = {
+                "years": rep.years,
+                "scales": rep.scales,
+                "facts": rep.facts,
+                "edges": rep.edges,
+                "nodes": rep.nodes,
+                "summary": rep.summary(),
+            }
+    batches = [
+        {
+            "batch_id": r.batch_id,
+            "kind": r.kind,
+            "source_file": r.source_file,
+            "rows_loaded": r.rows_loaded,
+            "rows_replaced": r.rows_replaced,
+            "rows_rejected": r.rows_rejected,
+            "already_loaded": r.already_loaded,
+            "years": list(r.years),
+        }
+        for r in out.results
+    ]
     return {"batches": batches, "rejected_rows": sum(r.rows_rejected for r in out.results), "build": built}
 
 
-@router.post("/uploads/{uid}/load", response_model=LoadResult, responses={**ERROR_RESPONSES, 403: {"model": ErrorResponse},
-                                                                         503: {"model": ErrorResponse}},
-             summary="Load a validated upload into the atlas (all rows or none)")
-async def upload_load(atlas: AtlasDep, store: UploadsDep, uid: str,
-                      quarantine: Annotated[bool, Query(description="load the good rows and set the bad ones "
-                                                        "aside instead of refusing the file")] = False,
-                      build: Annotated[bool, Query(description="rebuild the touched periods afterwards")] = True
-                      ) -> Response:
+@router.post(
+    "/uploads/{uid}/load",
+    response_model=LoadResult,
+    responses={**ERROR_RESPONSES, 403: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    summary="Load a validated upload into the atlas (all rows or none)",
+)
+async def upload_load(
+    atlas: AtlasDep,
+    store: UploadsDep,
+    uid: str,
+    quarantine: Annotated[
+        bool, Query(description="load the good rows and set the bad ones aside instead of refusing the file")
+    ] = False,
+    build: Annotated[bool, Query(description="rebuild the touched periods afterwards")] = True,
+) -> Response:
     """Without ``quarantine`` a file with any bad row is refused (422, every row error in ``details``)
     and nothing changes. Loading the same file twice changes nothing."""
     up = _get(store, uid)
@@ -229,11 +352,19 @@ async def upload_load(atlas: AtlasDep, store: UploadsDep, uid: str,
 
 
 # ---------------------------------------------------------------------------------------------- inventory
-@router.get("/inventory", response_model=InventoryPage, responses=ERROR_RESPONSES,
-            summary="Loaded batches with provenance and the synthetic flag")
-async def inventory(request: Request, atlas: AtlasDep,
-                    kind: Annotated[str | None, Query(description="only this input kind")] = None,
-                    limit: LimitParam = 1000, offset: OffsetParam = 0) -> Response:
+@router.get(
+    "/inventory",
+    response_model=InventoryPage,
+    responses=ERROR_RESPONSES,
+    summary="Loaded batches with provenance and the synthetic flag",
+)
+async def inventory(
+    request: Request,
+    atlas: AtlasDep,
+    kind: Annotated[str | None, Query(description="only this input kind")] = None,
+    limit: LimitParam = 1000,
+    offset: OffsetParam = 0,
+) -> Response:
     """One row per loaded batch: kind, source file, SHA-256, format, encoding, rows read/loaded/replaced/
     rejected, synthetic, loaded_at."""
     if kind is not None and kind not in KINDS:
@@ -256,19 +387,31 @@ async def inventory_summary(request: Request, atlas: AtlasDep) -> Response:
         per = views.inventory_periods(b)
         kinds = per.groupby("kind")[["rows", "synthetic_rows"]].sum().reset_index() if len(per) else per
         inv = query.inventory(b)
-        return {"batches": len(inv), "rows": int(per["rows"].sum()) if len(per) else 0,
-                "synthetic_rows": int(per["synthetic_rows"].sum()) if len(per) else 0,
-                "kinds": Records(kinds), "periods": query.periods(b)}
+        return {
+            "batches": len(inv),
+            "rows": int(per["rows"].sum()) if len(per) else 0,
+            "synthetic_rows": int(per["synthetic_rows"].sum()) if len(per) else 0,
+            "kinds": Records(kinds),
+            "periods": query.periods(b),
+        }
 
     return await atlas.answer(request, locals(), run)
 
 
-@router.get("/inventory/periods", response_model=InventoryPage, responses=ERROR_RESPONSES,
-            summary="Records per input kind and period")
-async def inventory_periods(request: Request, atlas: AtlasDep,
-                            kind: Annotated[str | None, Query(description="only this input kind")] = None,
-                            period: PeriodParam = None, limit: LimitParam = 10_000,
-                            offset: OffsetParam = 0) -> Response:
+@router.get(
+    "/inventory/periods",
+    response_model=InventoryPage,
+    responses=ERROR_RESPONSES,
+    summary="Records per input kind and period",
+)
+async def inventory_periods(
+    request: Request,
+    atlas: AtlasDep,
+    kind: Annotated[str | None, Query(description="only this input kind")] = None,
+    period: PeriodParam = None,
+    limit: LimitParam = 10_000,
+    offset: OffsetParam = 0,
+) -> Response:
     """``kind, year, rows, synthetic_rows`` (year is null for undated stocks such as alliances)."""
 
     def run(b: Backend) -> dict:
@@ -282,11 +425,20 @@ async def inventory_periods(request: Request, atlas: AtlasDep,
     return await atlas.answer(request, locals(), run)
 
 
-@router.get("/inventory/places", response_model=InventoryPage, responses=ERROR_RESPONSES,
-            summary="What is recorded in each place in one period")
-async def inventory_places(request: Request, atlas: AtlasDep, scale: ScaleParam = "city",
-                           period: PeriodParam = None, limit: LimitParam = 10_000,
-                           offset: OffsetParam = 0) -> Response:
+@router.get(
+    "/inventory/places",
+    response_model=InventoryPage,
+    responses=ERROR_RESPONSES,
+    summary="What is recorded in each place in one period",
+)
+async def inventory_places(
+    request: Request,
+    atlas: AtlasDep,
+    scale: ScaleParam = "city",
+    period: PeriodParam = None,
+    limit: LimitParam = 10_000,
+    offset: OffsetParam = 0,
+) -> Response:
     """Per unit, the indicators built from the records placed there (firms, patents, papers, ...)."""
 
     def run(b: Backend) -> dict:

@@ -20,28 +20,55 @@ from chainatlas.storage.base import Backend
 router = APIRouter(tags=["entities"])
 
 
-@router.get("/entities", response_model=EntitiesPage, responses=ERROR_RESPONSES, summary="Entities, filtered and paged")
-async def entities(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", place: PlaceParam = None,
-                   type: Annotated[str | None, Query(description="entity type: " + ", ".join(
-                       f"{k} ({v})" for k, v in ENTITY_TYPES.items()))] = None,
-                   chain: ChainParam = ALL, segment: SegmentParam = ALL,
-                   q: Annotated[str | None, Query(max_length=60, description="part of the name, or a "
-                                                  "credit code")] = None,
-                   limit: LimitParam = 100, offset: OffsetParam = 0) -> Response:
+@router.get(
+    "/entities",
+    response_model=EntitiesPage,
+    responses=ERROR_RESPONSES,
+    summary="Entities, filtered and paged",
+)
+async def entities(
+    request: Request,
+    atlas: AtlasDep,
+    scale: ScaleParam = "city",
+    place: PlaceParam = None,
+    type: Annotated[
+        str | None,
+        Query(description="entity type: " + ", ".join(f"{k} ({v})" for k, v in ENTITY_TYPES.items())),
+    ] = None,
+    chain: ChainParam = ALL,
+    segment: SegmentParam = ALL,
+    q: Annotated[str | None, Query(max_length=60, description="part of the name, or a credit code")] = None,
+    limit: LimitParam = 100,
+    offset: OffsetParam = 0,
+) -> Response:
     """Entities of the register with their place at ``scale``; ``chain``/``segment`` keep the firms
     whose industry code maps to them. Largest (by employees) first."""
     if type is not None and type not in ENTITY_TYPES:
         raise ConfigError(f"type: unknown entity type {type!r}; expected one of {', '.join(ENTITY_TYPES)}")
 
     def run(b: Backend) -> dict:
-        total, df = views.entities(b, scale=scale, place=place, entity_type=type, chain=chain, segment=segment,
-                                   q=q, limit=limit, offset=offset)
+        total, df = views.entities(
+            b,
+            scale=scale,
+            place=place,
+            entity_type=type,
+            chain=chain,
+            segment=segment,
+            q=q,
+            limit=limit,
+            offset=offset,
+        )
         return {"scale": scale, "total": total, "limit": limit, "offset": offset, "data": Records(df)}
 
     return await atlas.answer(request, locals(), run)
 
 
-@router.get("/entities/{entity_id}", response_model=Entity, responses=ERROR_RESPONSES, summary="One entity and its ties")
+@router.get(
+    "/entities/{entity_id}",
+    response_model=Entity,
+    responses=ERROR_RESPONSES,
+    summary="One entity and its ties",
+)
 async def entity(request: Request, atlas: AtlasDep, entity_id: str) -> Response:
     """The register row, chain segments, and per layer the entity's ties over all periods."""
 

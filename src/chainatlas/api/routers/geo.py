@@ -23,8 +23,12 @@ def _encode(fc: dict) -> bytes:
     return json.dumps({"synthetic": False, **fc}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@router.get("/geo", response_class=Response, summary="Boundaries of the units of a scale (GeoJSON)",
-            responses={200: {"content": _GEOJSON}, 422: {"model": ErrorResponse}})
+@router.get(
+    "/geo",
+    response_class=Response,
+    summary="Boundaries of the units of a scale (GeoJSON)",
+    responses={200: {"content": _GEOJSON}, 422: {"model": ErrorResponse}},
+)
 async def boundaries(request: Request, atlas: AtlasDep, scale: ScaleParam = "city") -> Response:
     """Simplified real boundaries (GCJ-02 lon/lat), one feature per unit of ``scale``.
 

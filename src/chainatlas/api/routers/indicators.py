@@ -40,35 +40,61 @@ def _check_attrs(attrs: list[str] | None) -> tuple[str, ...] | None:
 @router.get("/indicators", response_model=IndicatorsList, summary="The indicator catalogue")
 async def indicators(request: Request, atlas: AtlasDep) -> Response:
     """Every node indicator with its Chinese and English name and unit (for legends and tooltips)."""
-    return await atlas.answer(request, locals(),
-                              lambda b: {"data": [i.describe() for i in INDICATORS.values()]})
+    return await atlas.answer(
+        request, locals(), lambda b: {"data": [i.describe() for i in INDICATORS.values()]}
+    )
 
 
 @router.get("/nodes", response_model=NodesPage, responses=ERROR_RESPONSES, summary="Indicators of every unit")
-async def nodes(request: Request, atlas: AtlasDep, scale: ScaleParam = "city", period: PeriodParam = None,
-                chain: ChainParam = ALL, segment: SegmentParam = ALL, place: PlaceParam = None,
-                attr: Annotated[list[str] | None, Query(description="only these indicators; repeat for "
-                                                        "several (default all)")] = None,
-                limit: LimitParam = 10_000, offset: OffsetParam = 0) -> Response:
+async def nodes(
+    request: Request,
+    atlas: AtlasDep,
+    scale: ScaleParam = "city",
+    period: PeriodParam = None,
+    chain: ChainParam = ALL,
+    segment: SegmentParam = ALL,
+    place: PlaceParam = None,
+    attr: Annotated[
+        list[str] | None, Query(description="only these indicators; repeat for several (default all)")
+    ] = None,
+    limit: LimitParam = 10_000,
+    offset: OffsetParam = 0,
+) -> Response:
     """One row per unit with one field per indicator (the choropleth's data), zero where nothing was recorded."""
     attrs = _check_attrs(attr)
 
     def run(b: Backend) -> dict:
-        year, df = views.node_table(b, scale=scale, period=period, chain=chain, segment=segment, attrs=attrs,
-                                    place=place)
+        year, df = views.node_table(
+            b, scale=scale, period=period, chain=chain, segment=segment, attrs=attrs, place=place
+        )
         cols = [c for c in df.columns if c in INDICATORS]
-        return {"scale": scale, "period": year, "chain": chain, "segment": segment, "attrs": cols,
-                **page(df, limit, offset)}
+        return {
+            "scale": scale,
+            "period": year,
+            "chain": chain,
+            "segment": segment,
+            "attrs": cols,
+            **page(df, limit, offset),
+        }
 
     return await atlas.answer(request, locals(), run)
 
 
-@router.get("/indicators/{attr}/series", response_model=Series, responses=ERROR_RESPONSES,
-            summary="One indicator over every built period")
-async def series(request: Request, atlas: AtlasDep, attr: str, scale: ScaleParam = "city",
-                 chain: ChainParam = ALL, segment: SegmentParam = ALL,
-                 place: Annotated[list[str] | None, Query(description="units (repeat); default all")] = None
-                 ) -> Response:
+@router.get(
+    "/indicators/{attr}/series",
+    response_model=Series,
+    responses=ERROR_RESPONSES,
+    summary="One indicator over every built period",
+)
+async def series(
+    request: Request,
+    atlas: AtlasDep,
+    attr: str,
+    scale: ScaleParam = "city",
+    chain: ChainParam = ALL,
+    segment: SegmentParam = ALL,
+    place: Annotated[list[str] | None, Query(description="units (repeat); default all")] = None,
+) -> Response:
     """``year, unit, value`` for every built year (0 where nothing was recorded): the time slider's replay."""
     if attr not in INDICATORS:
         raise not_found(f"indicator {attr!r} does not exist; indicators: {', '.join(INDICATORS)}")

@@ -52,16 +52,26 @@ async def layer(request: Request, atlas: AtlasDep, layer: str) -> Response:
 
 
 @router.get("/edges", response_model=EdgesPage, responses=ERROR_RESPONSES, summary="Edges of one layer")
-async def edges(request: Request, atlas: AtlasDep, layer: LayerParam, scale: ScaleParam = "city",
-                period: PeriodParam = None, chain: ChainParam = ALL, segment: SegmentParam = ALL,
-                place: PlaceParam = None,
-                source: Annotated[list[str] | None, Query(description="only these record sources "
-                                                          "(see /api/layers); repeat for several")] = None,
-                min_n: Annotated[float, Query(ge=0, description="drop edges with fewer records")] = 0.0,
-                self_loops: Annotated[bool, Query(description="include ties inside a unit")] = True,
-                order: Annotated[Literal["n", "value"], Query(description="heaviest first by records (n) or "
-                                                              "amounts (value)")] = "n",
-                limit: LimitParam = 10_000, offset: OffsetParam = 0) -> Response:
+async def edges(
+    request: Request,
+    atlas: AtlasDep,
+    layer: LayerParam,
+    scale: ScaleParam = "city",
+    period: PeriodParam = None,
+    chain: ChainParam = ALL,
+    segment: SegmentParam = ALL,
+    place: PlaceParam = None,
+    source: Annotated[
+        list[str] | None, Query(description="only these record sources (see /api/layers); repeat for several")
+    ] = None,
+    min_n: Annotated[float, Query(ge=0, description="drop edges with fewer records")] = 0.0,
+    self_loops: Annotated[bool, Query(description="include ties inside a unit")] = True,
+    order: Annotated[
+        Literal["n", "value"], Query(description="heaviest first by records (n) or amounts (value)")
+    ] = "n",
+    limit: LimitParam = 10_000,
+    offset: OffsetParam = 0,
+) -> Response:
     """Edges ``src → dst`` with record counts ``n`` and amounts ``value``, heaviest first.
 
     ``period`` defaults to the latest built year; ``chain=*`` is all chains, ``segment=*`` a chain's
@@ -70,9 +80,27 @@ async def edges(request: Request, atlas: AtlasDep, layer: LayerParam, scale: Sca
     srcs = tuple(sorted(source)) if source else None
 
     def run(b: Backend) -> dict:
-        year, df = views.edge_table(b, layer=layer, scale=scale, period=period, chain=chain, segment=segment,
-                                    place=place, sources=srcs, min_n=min_n, self_loops=self_loops, order=order)
-        return {"layer": layer, "scale": scale, "period": year, "chain": chain, "segment": segment,
-                "place": place, **page(df, limit, offset)}
+        year, df = views.edge_table(
+            b,
+            layer=layer,
+            scale=scale,
+            period=period,
+            chain=chain,
+            segment=segment,
+            place=place,
+            sources=srcs,
+            min_n=min_n,
+            self_loops=self_loops,
+            order=order,
+        )
+        return {
+            "layer": layer,
+            "scale": scale,
+            "period": year,
+            "chain": chain,
+            "segment": segment,
+            "place": place,
+            **page(df, limit, offset),
+        }
 
     return await atlas.answer(request, locals(), run)

@@ -43,9 +43,22 @@ class MapView:
     def requests(self, period: int) -> list[tuple[str, dict]]:
         """The data the map page asks for in ``period``: ``(path, query parameters)``."""
         common = {"scale": self.scale, "period": period, "chain": self.chain, "segment": self.segment}
-        return [("/api/nodes", common), *(("/api/edges", {"layer": layer, **common, "self_loops": self.self_loops,
-                                                          "order": self.weight, "limit": self.top})
-                                         for layer in self.layers)]
+        return [
+            ("/api/nodes", common),
+            *(
+                (
+                    "/api/edges",
+                    {
+                        "layer": layer,
+                        **common,
+                        "self_loops": self.self_loops,
+                        "order": self.weight,
+                        "limit": self.top,
+                    },
+                )
+                for layer in self.layers
+            ),
+        ]
 
 
 DEFAULT_VIEW = MapView()
@@ -69,20 +82,35 @@ def _meta(b: Backend) -> dict:
     if b.has_table("chains"):
         segs = b.execute(b.table("segments"))
         for c in b.execute(b.table("chains").select("id", "name_zh", "name_en")).itertuples():
-            chains.append({"id": c.id, "name_zh": c.name_zh, "name_en": c.name_en,
-                           "segments": int((segs["chain"] == c.id).sum())})
+            chains.append(
+                {
+                    "id": c.id,
+                    "name_zh": c.name_zh,
+                    "name_en": c.name_en,
+                    "segments": int((segs["chain"] == c.id).sum()),
+                }
+            )
     periods = query.periods(b)
     return {
-        "dataset": info, "periods": periods, "default_view": DEFAULT_VIEW.document(periods), "layers": [vars(v) for v in LAYERS.values()],
+        "dataset": info,
+        "periods": periods,
+        "default_view": DEFAULT_VIEW.document(periods),
+        "layers": [vars(v) for v in LAYERS.values()],
         "scales": list(SCALES),
         "kinds": [{"kind": k.name, "zh": k.zh, "en": k.en} for k in KINDS.values()],
-        "indicators": [i.describe() for i in INDICATORS.values()], "chains": chains, "versions": _versions(),
+        "indicators": [i.describe() for i in INDICATORS.values()],
+        "chains": chains,
+        "versions": _versions(),
     }
 
 
-@router.get("/meta", response_model=Meta, responses={503: {"model": ErrorResponse}},
-            summary="Dataset, built periods, layers, scales, indicators, chains, the map's default view and the "
-                    "synthetic flag")
+@router.get(
+    "/meta",
+    response_model=Meta,
+    responses={503: {"model": ErrorResponse}},
+    summary="Dataset, built periods, layers, scales, indicators, chains, the map's default view and the "
+    "synthetic flag",
+)
 async def meta(request: Request, atlas: AtlasDep) -> Response:
     """What the atlas holds. ``synthetic`` is true when any loaded record is synthetic: show a banner.
     ``default_view`` is what the map shows first (its ``period`` is the latest built)."""
@@ -97,4 +125,9 @@ def health(atlas: AtlasDep) -> dict:
         synthetic = atlas.synthetic()
     except ChainAtlasError:
         synthetic = False
-    return {"synthetic": synthetic, "status": "ok", "database": str(atlas.path), "exists": atlas.path.exists()}
+    return {
+        "synthetic": synthetic,
+        "status": "ok",
+        "database": str(atlas.path),
+        "exists": atlas.path.exists(),
+    }

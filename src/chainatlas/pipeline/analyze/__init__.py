@@ -30,8 +30,21 @@ from chainatlas.pipeline.analyze.result import Result, data_version, document, j
 from chainatlas.pipeline.analyze.tables import read_table
 from chainatlas.storage.base import Backend
 
-__all__ = ["METHODS", "TOPICS", "Method", "Param", "Result", "Topic", "analyze", "calc", "data_version",
-           "document", "method", "topic", "write"]
+__all__ = [
+    "METHODS",
+    "TOPICS",
+    "Method",
+    "Param",
+    "Result",
+    "Topic",
+    "analyze",
+    "calc",
+    "data_version",
+    "document",
+    "method",
+    "topic",
+    "write",
+]
 
 
 def _rows(modules: tuple, attr: str) -> dict:
@@ -49,7 +62,9 @@ def _calc_modules() -> tuple:
 
 
 #: every atlas topic, by name, in the order catalogues show them
-TOPICS: dict[str, Topic] = _rows((topics_network, topics_space, topics_chains, topics_paper, topics_flows), "TOPICS")
+TOPICS: dict[str, Topic] = _rows(
+    (topics_network, topics_space, topics_chains, topics_paper, topics_flows), "TOPICS"
+)
 #: every calc method, by name
 METHODS: dict[str, Method] = _rows(_calc_modules(), "METHODS")
 
@@ -68,9 +83,18 @@ def method(name: str) -> Method:
     return METHODS[name]
 
 
-def analyze(backend: Backend, name: str, *, layer: str | None = None, scale: str = "city",
-            period: int | None = None, chain: str = ALL, segment: str = ALL,
-            parameters: Mapping[str, Any] | None = None, **more: Any) -> Result:
+def analyze(
+    backend: Backend,
+    name: str,
+    *,
+    layer: str | None = None,
+    scale: str = "city",
+    period: int | None = None,
+    chain: str = ALL,
+    segment: str = ALL,
+    parameters: Mapping[str, Any] | None = None,
+    **more: Any,
+) -> Result:
     """Run topic ``name`` on the atlas's data and return it with its provenance.
 
     ``parameters`` (or keyword arguments) are the topic's own (see ``TOPICS[name].params``); one it does not
@@ -80,23 +104,36 @@ def analyze(backend: Backend, name: str, *, layer: str | None = None, scale: str
     given = {**(parameters or {}), **more}
     query.check_filters(scale=scale)
     if t.scales and scale not in t.scales:
-        raise ConfigError(f"topic {name!r} works at scale {' or '.join(t.scales)}, got {scale!r}", param="scale")
+        raise ConfigError(
+            f"topic {name!r} works at scale {' or '.join(t.scales)}, got {scale!r}", param="scale"
+        )
     if t.layer == "required" and not layer:
         raise ConfigError(f"topic {name!r} needs a layer, e.g. innovation", param="layer")
     if t.layer == "none" and layer:
         raise ConfigError(f"topic {name!r} reads every layer; it takes no layer", param="layer")
     query.check_filters(layer=layer)
     if t.chain == "required" and chain == ALL:
-        raise ConfigError(f"topic {name!r} needs one chain, e.g. ic; see `chainatlas chains list`", param="chain")
+        raise ConfigError(
+            f"topic {name!r} needs one chain, e.g. ic; see `chainatlas chains list`", param="chain"
+        )
     year = query.latest(backend, period)
     query.check_chain(backend, chain, segment)
     used = check_params(f"topic {name!r}", t.params, given)
     one_layer = {} if t.layer == "none" else {"layer": layer}
     data, summary = t.fn(backend, **one_layer, scale=scale, period=year, chain=chain, segment=segment, **used)
     info = query.dataset_info(backend)
-    prov = provenance(topic=name, layer=layer, scale=scale, period=year, chain=chain, segment=segment,
-                      parameters=used, data_version=data_version(backend),
-                      synthetic=bool(info.get("synthetic") or info.get("contains_synthetic")), source="atlas")
+    prov = provenance(
+        topic=name,
+        layer=layer,
+        scale=scale,
+        period=year,
+        chain=chain,
+        segment=segment,
+        parameters=used,
+        data_version=data_version(backend),
+        synthetic=bool(info.get("synthetic") or info.get("contains_synthetic")),
+        source="atlas",
+    )
     return Result(data.reset_index(drop=True), prov, jsonable(summary))
 
 
@@ -107,7 +144,16 @@ def calc(name: str, input: Path | str, parameters: Mapping[str, Any] | None = No
     used = check_params(f"method {name!r}", m.params, {**(parameters or {}), **more})
     df, digest = read_table(path)
     data, summary = m.fn(df, path, **used)
-    prov = provenance(method=name, layer=None, scale=None, period=None, chain=None, segment=None,
-                      parameters=used, data_version={"input": str(path), "sha256": digest, "rows": len(df)},
-                      synthetic=None, source="user table")
+    prov = provenance(
+        method=name,
+        layer=None,
+        scale=None,
+        period=None,
+        chain=None,
+        segment=None,
+        parameters=used,
+        data_version={"input": str(path), "sha256": digest, "rows": len(df)},
+        synthetic=None,
+        source="user table",
+    )
     return Result(data.reset_index(drop=True), prov, jsonable(summary))

@@ -16,7 +16,9 @@ def topics_table(topics: dict[str, Topic]) -> str:
     """Markdown: one row per topic (name, title in both languages, what it needs, its own options)."""
     rows = ["| topic | 主题 | what it computes | needs | options |", "| --- | --- | --- | --- | --- |"]
     for t in topics.values():
-        needs = [x for x, on in (("`--layer`", t.layer == "required"), ("`--chain`", t.chain == "required")) if on]
+        needs = [
+            x for x, on in (("`--layer`", t.layer == "required"), ("`--chain`", t.chain == "required")) if on
+        ]
         if t.scales:
             needs.append("scale " + " or ".join(t.scales))
         rows.append(f"| `{t.name}` | {t.zh} | {t.help} | {', '.join(needs) or '–'} | {_options(t.params)} |")

@@ -76,9 +76,16 @@ class Param:
 
     def describe(self) -> dict:
         """JSON-safe description for catalogues."""
-        return {"name": self.name, "type": self.type, "default": self.default, "help": self.help,
-                "choices": list(self.choices) if self.choices else None, "ge": self.ge, "le": self.le,
-                "option": self.option}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "default": self.default,
+            "help": self.help,
+            "choices": list(self.choices) if self.choices else None,
+            "ge": self.ge,
+            "le": self.le,
+            "option": self.option,
+        }
 
 
 TopicFn = Callable[..., tuple[pd.DataFrame, dict]]
@@ -121,10 +128,17 @@ class Topic:
 
     def describe(self) -> dict:
         """JSON-safe description for the API catalogue."""
-        return {"id": self.name, "zh": self.zh, "en": self.en, "layer": self.layer, "chain": self.chain,
-                "scales": list(self.scales) if self.scales else None, "help": self.help,
-                "params": [p.describe() for p in self.params if p.api],
-                "path": f"/api/analytics/topics/{self.name}"}
+        return {
+            "id": self.name,
+            "zh": self.zh,
+            "en": self.en,
+            "layer": self.layer,
+            "chain": self.chain,
+            "scales": list(self.scales) if self.scales else None,
+            "help": self.help,
+            "params": [p.describe() for p in self.params if p.api],
+            "path": f"/api/analytics/topics/{self.name}",
+        }
 
 
 @dataclass(frozen=True)
@@ -166,9 +180,11 @@ class Method:
         """The method's help: input, example, output and reference."""
         example = "\n".join("  " + line for line in self.example_input.strip().splitlines())
         args = " ".join(self.example_args)
-        return (f"{self.en} ({self.zh}).\n\nInput: {self.input}\n{example}\n\n"
-                f"\b\nExample:\n  chainatlas calc {self.name} --input table.csv {args}{' ' if args else ''}-o out.csv\n\n"
-                f"Output: {self.output}" + (f"\n\nReference: {self.reference}" if self.reference else ""))
+        return (
+            f"{self.en} ({self.zh}).\n\nInput: {self.input}\n{example}\n\n"
+            f"\b\nExample:\n  chainatlas calc {self.name} --input table.csv {args}{' ' if args else ''}-o out.csv\n\n"
+            f"Output: {self.output}" + (f"\n\nReference: {self.reference}" if self.reference else "")
+        )
 
 
 def _coerce(p: Param, value: Any) -> Any:
@@ -183,7 +199,9 @@ def _coerce(p: Param, value: Any) -> Any:
         elif p.type == "bool":
             out = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
         elif p.type == "list":
-            out = [s.strip() for s in value.split(",") if s.strip()] if isinstance(value, str) else list(value)
+            out = (
+                [s.strip() for s in value.split(",") if s.strip()] if isinstance(value, str) else list(value)
+            )
         else:
             out = str(value)
     except (TypeError, ValueError):

@@ -103,8 +103,18 @@ def write(result: Result, path: Path | str, fmt: str | None = None) -> Path:
     if fmt == "csv":
         result.data.to_csv(path, index=False, encoding="utf-8-sig")
         side = path.with_name(path.name + ".provenance.json")
-        side.write_text(json.dumps({"provenance": result.provenance, "summary": jsonable(result.summary),
-                                    "data_file": path.name}, ensure_ascii=False, indent=2), encoding="utf-8")
+        side.write_text(
+            json.dumps(
+                {
+                    "provenance": result.provenance,
+                    "summary": jsonable(result.summary),
+                    "data_file": path.name,
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     else:
         path.write_text(json.dumps(document(result), ensure_ascii=False, indent=2), encoding="utf-8")
     return path
@@ -114,5 +124,3 @@ def document(result: Result) -> dict:
     """The result as one JSON-safe dict: ``provenance``, ``summary`` and ``data`` (a list of records)."""
     records = json.loads(result.data.to_json(orient="records", force_ascii=False, double_precision=15))
     return {"provenance": result.provenance, "summary": jsonable(result.summary), "data": records}
-
-

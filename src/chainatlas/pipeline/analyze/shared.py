@@ -35,7 +35,9 @@ def need_scale(scale: str, allowed: Sequence[str], topic: str) -> None:
     """ConfigError naming ``scale`` unless the topic works at it."""
     query.check_filters(scale=scale)
     if scale not in allowed:
-        raise ConfigError(f"topic {topic!r} works at scale {' or '.join(allowed)}, got {scale!r}", param="scale")
+        raise ConfigError(
+            f"topic {topic!r} works at scale {' or '.join(allowed)}, got {scale!r}", param="scale"
+        )
 
 
 def zh_names(backend: Backend, scale: str) -> pd.DataFrame:
@@ -50,23 +52,35 @@ def proper_units(scale: str) -> list[str]:
 
 def ties(backend: Backend, layer: str, scale: str, period: int, chain: str, segment: str) -> pd.DataFrame:
     """A layer's edges between distinct units with records; ConfigError saying what to try when there are none."""
-    e = query.edges(backend, layer=layer, scale=scale, period=period, chain=chain, segment=segment,
-                    self_loops=False)
+    e = query.edges(
+        backend, layer=layer, scale=scale, period=period, chain=chain, segment=segment, self_loops=False
+    )
     e = e[e["n"] > 0]
     if e.empty:
-        raise ConfigError(f"no {layer} ties between distinct units at scale {scale}, period {period}, "
-                          f"chain {chain!r}, segment {segment!r}; try another period, scale or chain")
+        raise ConfigError(
+            f"no {layer} ties between distinct units at scale {scale}, period {period}, "
+            f"chain {chain!r}, segment {segment!r}; try another period, scale or chain"
+        )
     return e.reset_index(drop=True)
 
 
 def layers_long(backend: Backend, scale: str, period: int, chain: str, segment: str) -> pd.DataFrame:
     """Edges of all six layers between distinct units, long (``layer, src, dst, n, value``)."""
-    e = query.edges_by(backend, scale=scale, by=("layer", "src", "dst"), period=period, chain=chain,
-                       segment=segment, internal=False)
+    e = query.edges_by(
+        backend,
+        scale=scale,
+        by=("layer", "src", "dst"),
+        period=period,
+        chain=chain,
+        segment=segment,
+        internal=False,
+    )
     e = e[e["layer"].isin(list(LAYERS)) & (e["n"] > 0)]
     if e.empty:
-        raise ConfigError(f"no ties between distinct units in any layer at scale {scale}, period {period}, "
-                          f"chain {chain!r}, segment {segment!r}")
+        raise ConfigError(
+            f"no ties between distinct units in any layer at scale {scale}, period {period}, "
+            f"chain {chain!r}, segment {segment!r}"
+        )
     return e[["layer", "src", "dst", "n", "value"]].reset_index(drop=True)
 
 
@@ -88,8 +102,9 @@ def participation(e: pd.DataFrame, directed: bool, weight: str | None, layers: l
     from chainatlas.analytics import networks as nw
 
     deg = nw.participation_coefficient(e, directed, weight=weight, layers=layers)
-    data = deg.add_prefix("degree_").rename(columns={"degree_overlapping_degree": "overlapping_degree",
-                                                     "degree_participation": "participation"})
+    data = deg.add_prefix("degree_").rename(
+        columns={"degree_overlapping_degree": "overlapping_degree", "degree_participation": "participation"}
+    )
     if weight is not None:
         st = nw.participation_coefficient(e, directed, weight=weight, layers=layers, weighted=True)
         data = data.join(st[layers].add_prefix("strength_"))
@@ -97,7 +112,9 @@ def participation(e: pd.DataFrame, directed: bool, weight: str | None, layers: l
     return data
 
 
-def coupling_frame(table: pd.DataFrame, innovation: list[str], industry: list[str]) -> tuple[pd.DataFrame, dict]:
+def coupling_frame(
+    table: pd.DataFrame, innovation: list[str], industry: list[str]
+) -> tuple[pd.DataFrame, dict]:
     """Entropy-weight indices of the two subsystems, then coupling C, T, D and grades (standard and Wang 2021)."""
     from chainatlas.analytics import coupling as cp
 
@@ -109,6 +126,9 @@ def coupling_frame(table: pd.DataFrame, innovation: list[str], industry: list[st
     data = u.join(std[["C", "T", "D", "grade", "grade_en"]])
     data = data.join(wang[["C", "D", "grade", "grade_en"]].add_suffix("_wang2021"))
     data.index.name = "unit"
-    summary = {"innovation_weights": inn.weights.to_dict(), "industry_weights": ind.weights.to_dict(),
-               "coupling_methods": ["standard", "wang2021"]}
+    summary = {
+        "innovation_weights": inn.weights.to_dict(),
+        "industry_weights": ind.weights.to_dict(),
+        "coupling_methods": ["standard", "wang2021"],
+    }
     return data, summary

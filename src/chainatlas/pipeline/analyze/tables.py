@@ -41,9 +41,11 @@ def need(df: pd.DataFrame, path: Path, cols: Sequence[str], expected: str) -> No
     """ConfigError naming the missing columns, the ones the file has and what was expected."""
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise ConfigError(f"{path}: missing column(s) {', '.join(map(repr, missing))}; the file has "
-                          f"{', '.join(map(repr, df.columns))}; expected {expected}. "
-                          f"See `chainatlas calc METHOD --help` for an example.")
+        raise ConfigError(
+            f"{path}: missing column(s) {', '.join(map(repr, missing))}; the file has "
+            f"{', '.join(map(repr, df.columns))}; expected {expected}. "
+            f"See `chainatlas calc METHOD --help` for an example."
+        )
 
 
 def numeric(df: pd.DataFrame, path: Path, cols: Sequence[str]) -> pd.DataFrame:
@@ -59,8 +61,12 @@ def numeric(df: pd.DataFrame, path: Path, cols: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def read_distance(path: Path | str, ids: Sequence[str] | None = None,
-                  aliases: dict[str, str] | None = None, param: str = "distance_file") -> pd.DataFrame:
+def read_distance(
+    path: Path | str,
+    ids: Sequence[str] | None = None,
+    aliases: dict[str, str] | None = None,
+    param: str = "distance_file",
+) -> pd.DataFrame:
     """A square distance or travel-time matrix: first column = place ids, header = the same ids.
 
     ``aliases`` maps other spellings (e.g. Chinese names) to ids; ``ids`` are the places that must be present.
@@ -79,8 +85,10 @@ def read_distance(path: Path | str, ids: Sequence[str] | None = None,
     m = numeric(body, path, list(df.columns[1:]))
     m.index, m.columns = rows, cols
     if sorted(rows) != sorted(cols) or len(set(rows)) != len(rows):
-        raise ConfigError(f"{path}: expected a square matrix whose first column and header list the same places "
-                          f"once each; rows {rows[:5]}..., columns {cols[:5]}...")
+        raise ConfigError(
+            f"{path}: expected a square matrix whose first column and header list the same places "
+            f"once each; rows {rows[:5]}..., columns {cols[:5]}..."
+        )
     missing = sorted(set(ids or ()) - set(rows))
     if missing:
         raise ConfigError(f"{path}: places {missing[:5]} have no row; the matrix must cover every place")
@@ -99,11 +107,18 @@ def square_io(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.Series | N
     """Z (labels from the first column), and the x and/or y columns."""
     label = df.columns[0]
     sectors = [str(s) for s in df[label]]
-    need(df, path, sectors, "a square table: first column sector names, then one column per sector "
-                             "(the same names, in any order), plus x (gross output) or y (final demand)")
+    need(
+        df,
+        path,
+        sectors,
+        "a square table: first column sector names, then one column per sector "
+        "(the same names, in any order), plus x (gross output) or y (final demand)",
+    )
     if "x" not in df.columns and "y" not in df.columns:
-        raise ConfigError(f"{path}: missing column 'x' or 'y'; expected gross output x or final demand y "
-                          f"next to the sector columns")
+        raise ConfigError(
+            f"{path}: missing column 'x' or 'y'; expected gross output x or final demand y "
+            f"next to the sector columns"
+        )
     num = numeric(df, path, [*sectors, *[c for c in ("x", "y") if c in df.columns]])
     Z = pd.DataFrame(num[sectors].to_numpy(), index=pd.Index(sectors, name="sector"), columns=sectors)
     x = pd.Series(num["x"].to_numpy(), index=Z.index, name="x") if "x" in num else None
@@ -114,5 +129,3 @@ def square_io(df: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.Series | N
 def wide(prefix: str, m: pd.DataFrame) -> pd.DataFrame:
     """A matrix's columns renamed ``prefix[column]`` for a flat result table."""
     return m.set_axis([f"{prefix}[{c}]" for c in m.columns], axis=1)
-
-

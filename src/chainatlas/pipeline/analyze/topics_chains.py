@@ -53,7 +53,9 @@ def chains(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.DataF
     pr = chain_presence(backend, chain, period, scale)
     segs = pr.segments
     order = list(segs["segment"])
-    cells = pr.cells[query.proper(scale, pr.cells["unit"]).to_numpy()]  # records placed only coarser: left out
+    cells = pr.cells[
+        query.proper(scale, pr.cells["unit"]).to_numpy()
+    ]  # records placed only coarser: left out
     long = cells[(cells[list(CHAIN_ATTRS)] > 0).any(axis=1)]
 
     def matrix(attr: str) -> pd.DataFrame:
@@ -65,7 +67,9 @@ def chains(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.DataF
     firms = matrix("firms")
     patents = matrix("patents").reindex(index=firms.index, fill_value=0.0)
     basis = dict(zip(segs["segment"], segs["basis"], strict=True))
-    presence = pd.DataFrame({s: firms[s] if basis[s] == "firms" else patents[s] for s in order}, index=firms.index)
+    presence = pd.DataFrame(
+        {s: firms[s] if basis[s] == "firms" else patents[s] for s in order}, index=firms.index
+    )
     lq = ch.location_quotient(firms)
     conc = ch.hhi(presence)  # per column, so firms and patents columns each measure their own spread
     hov_f, hov_p = ch.hoover(firms), ch.hoover(patents)  # against the chain's firm / patent distribution
@@ -86,27 +90,48 @@ def chains(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.DataF
         s = row["segment"]
         b = by_region[by_region["segment"] == s]
         per_segment[s] = {
-            "name_zh": row["name_zh"], "topo_order": row["topo_order"], "basis": row["basis"],
-            "status": row["status"], "single_by": row["single_by"], "choke": row["choke"],
-            "n_cities": row["n_cities"], "firms": row["firms"], "hhi": conc.get(s), "hoover": hov.get(s),
-            "imports": row["imports"], "exports": row["exports"], "top_import_region": row["top_import_region"],
-            "top_import_share": row["top_import_share"], "net_import_ratio": row["net_import_ratio"],
-            "trade_by_region": {f"{d}:{r}": v for (d, r), v in
-                                b.groupby(["direction", "partner_region"])["value"].sum().items()},
-            "suppliers": {k: v for k, v in supply.loc[s].items()} if s in supply.index else {"suppliers": 0}}
-    summary = {"segments": per_segment, "completeness_share": pr.share, "broken": pr.broken, "single": pr.single,
-               "choke": pr.choke, "lq_attribute": "firms",
-               "status": "断链 broken: no producer in the region; 单点 single: one city (or one firm); 卡点 choke: "
-                         f"imports ≥ {CHOKE_NET_IMPORT:.0%} of the segment's trade with one partner region "
-                         f"supplying ≥ {CHOKE_TOP_SHARE:.0%} of them (pipeline.chains.chain_presence)",
-               "trade": "raw_trade ⋈ seg_lookup (HS 6-digit), year = period; regions by geo.countries.country_region",
-               "suppliers": "supply links (facts, source supply_links) of the segment in the year: supplier firms' "
-                            f"value shares (HHI, CR1, CR5) and supplier {'city' if scale == 'area' else scale}s' "
-                            "shares (analytics.chains.supplier_concentration)"}
+            "name_zh": row["name_zh"],
+            "topo_order": row["topo_order"],
+            "basis": row["basis"],
+            "status": row["status"],
+            "single_by": row["single_by"],
+            "choke": row["choke"],
+            "n_cities": row["n_cities"],
+            "firms": row["firms"],
+            "hhi": conc.get(s),
+            "hoover": hov.get(s),
+            "imports": row["imports"],
+            "exports": row["exports"],
+            "top_import_region": row["top_import_region"],
+            "top_import_share": row["top_import_share"],
+            "net_import_ratio": row["net_import_ratio"],
+            "trade_by_region": {
+                f"{d}:{r}": v
+                for (d, r), v in b.groupby(["direction", "partner_region"])["value"].sum().items()
+            },
+            "suppliers": {k: v for k, v in supply.loc[s].items()} if s in supply.index else {"suppliers": 0},
+        }
+    summary = {
+        "segments": per_segment,
+        "completeness_share": pr.share,
+        "broken": pr.broken,
+        "single": pr.single,
+        "choke": pr.choke,
+        "lq_attribute": "firms",
+        "status": "断链 broken: no producer in the region; 单点 single: one city (or one firm); 卡点 choke: "
+        f"imports ≥ {CHOKE_NET_IMPORT:.0%} of the segment's trade with one partner region "
+        f"supplying ≥ {CHOKE_TOP_SHARE:.0%} of them (pipeline.chains.chain_presence)",
+        "trade": "raw_trade ⋈ seg_lookup (HS 6-digit), year = period; regions by geo.countries.country_region",
+        "suppliers": "supply links (facts, source supply_links) of the segment in the year: supplier firms' "
+        f"value shares (HHI, CR1, CR5) and supplier {'city' if scale == 'area' else scale}s' "
+        "shares (analytics.chains.supplier_concentration)",
+    }
     return data, summary
 
 
-def complexity(backend: Backend, *, scale, period, chain, segment, attr="firms", threshold=1.0) -> tuple[pd.DataFrame, dict]:
+def complexity(
+    backend: Backend, *, scale, period, chain, segment, attr="firms", threshold=1.0
+) -> tuple[pd.DataFrame, dict]:
     from chainatlas.analytics import complexity as cx
     from chainatlas.model.taxonomy import atlas_taxonomy
 
@@ -123,15 +148,22 @@ def complexity(backend: Backend, *, scale, period, chain, segment, attr="firms",
     values = pd.DataFrame(cols).fillna(0.0)
     values = values.loc[values.sum(axis=1) > 0, values.sum(axis=0) > 0]
     if values.shape[0] < 2 or values.shape[1] < 2:
-        raise ConfigError(f"complexity needs at least 2 units and 2 segments with {attr!r} > 0 at scale {scale}, "
-                          f"period {period}, chain {chain!r}; got {values.shape}")
+        raise ConfigError(
+            f"complexity needs at least 2 units and 2 segments with {attr!r} > 0 at scale {scale}, "
+            f"period {period}, chain {chain!r}; got {values.shape}"
+        )
     res = cx.complexity(values, threshold=threshold)
     r = cx.rca(values).add_prefix("rca_")
     data = pd.DataFrame({"eci": res.eci, "diversity": res.diversity}).join(r)
     data.index.name = "unit"
     out = zh_names(backend, scale).merge(data.reset_index(), on="unit", how="right")
-    summary = {"attr": attr, "pci": res.pci.to_dict(), "ubiquity": res.ubiquity.to_dict(),
-               "eigenvalue": res.eigenvalue, "segments": list(values.columns)}
+    summary = {
+        "attr": attr,
+        "pci": res.pci.to_dict(),
+        "ubiquity": res.ubiquity.to_dict(),
+        "eigenvalue": res.eigenvalue,
+        "segments": list(values.columns),
+    }
     return out.sort_values("eci", ascending=False, ignore_index=True), summary
 
 
@@ -157,7 +189,9 @@ def segment_gaps(backend: Backend, scale: str, period: int, chain: str) -> dict:
     for s in query.chain_segments(backend, chain)["segment"]:
         n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=s)
         n = n[query.proper(scale, n["unit"]).to_numpy()]
-        frames.append(n.assign(segment=s, **{a: 0.0 for a in (*INNOVATION_ATTRS, *INDUSTRY_ATTRS) if a not in n}))
+        frames.append(
+            n.assign(segment=s, **{a: 0.0 for a in (*INNOVATION_ATTRS, *INDUSTRY_ATTRS) if a not in n})
+        )
     rows = pd.concat(frames, ignore_index=True).set_index(["segment", "unit"])
     rows = rows[(rows[[*INNOVATION_ATTRS, *INDUSTRY_ATTRS]] > 0).any(axis=1)]
     if len(rows) < 2:
@@ -168,15 +202,20 @@ def segment_gaps(backend: Backend, scale: str, period: int, chain: str) -> dict:
     out = {}
     for s, g in rows.groupby(level="segment", sort=False):
         pat, rev = g["patents"].droplevel(0), g["revenue"].droplevel(0)
-        out[s] = {"units": len(g), "innovation_index": float(inn.loc[s].mean()),
-                  "industry_index": float(ind.loc[s].mean()),
-                  "gap": float(inn.loc[s].mean() - ind.loc[s].mean()),
-                  "dissimilarity": cp.dissimilarity(pat, rev) if pat.sum() > 0 and rev.sum() > 0 else None}
+        out[s] = {
+            "units": len(g),
+            "innovation_index": float(inn.loc[s].mean()),
+            "industry_index": float(ind.loc[s].mean()),
+            "gap": float(inn.loc[s].mean() - ind.loc[s].mean()),
+            "dissimilarity": cp.dissimilarity(pat, rev) if pat.sum() > 0 and rev.sum() > 0 else None,
+        }
     return out
 
 
-def pairing(backend: Backend, *, scale, period, chain, segment, top=20, exponent=2.0) -> tuple[pd.DataFrame, dict]:
-    """"创新地 + 产业地": per segment, innovation × industry city pairs by potential minus current linkage."""
+def pairing(
+    backend: Backend, *, scale, period, chain, segment, top=20, exponent=2.0
+) -> tuple[pd.DataFrame, dict]:
+    """ "创新地 + 产业地": per segment, innovation × industry city pairs by potential minus current linkage."""
     from chainatlas.analytics import diagnostics as dg
 
     need_scale(scale, ("city",), "pairing")
@@ -184,11 +223,13 @@ def pairing(backend: Backend, *, scale, period, chain, segment, top=20, exponent
     if segment != ALL:
         segs = segs[segs["segment"] == segment]
     cities = geo.places("city")[["adcode", "pop_2020", "lon", "lat"]].rename(
-        columns={"adcode": "unit", "pop_2020": "population"})
+        columns={"adcode": "unit", "pop_2020": "population"}
+    )
     frames, skipped = [], {}
     for s in segs["segment"]:
-        n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=s,
-                        attrs=["patents", "revenue", "firms"])
+        n = query.nodes(
+            backend, scale=scale, period=period, chain=chain, segment=s, attrs=["patents", "revenue", "firms"]
+        )
         n = n.assign(**{a: 0.0 for a in ("patents", "revenue", "firms") if a not in n})
         p = cities.merge(n[["unit", "patents", "revenue", "firms"]], on="unit", how="left").fillna(0.0)
         industry = "revenue" if p["revenue"].sum() > 0 else "firms"
@@ -197,47 +238,86 @@ def pairing(backend: Backend, *, scale, period, chain, segment, top=20, exponent
             continue
         o = query.edges(backend, layer="innovation", scale=scale, period=period, chain=chain, segment=s)
         try:
-            pr = dg.pairing(p.assign(population=p["population"].astype(float)), o, innovation="patents",
-                            industry=industry, exponent=exponent, top=top)
+            pr = dg.pairing(
+                p.assign(population=p["population"].astype(float)),
+                o,
+                innovation="patents",
+                industry=industry,
+                exponent=exponent,
+                top=top,
+            )
         except ConfigError as e:  # e.g. one city holds the whole segment, or no ties to scale to
             skipped[s] = str(e)
             continue
         frames.append(pr.assign(segment=s, industry_attribute=industry))
     if not frames:
-        raise ConfigError(f"no segment of chain {chain!r} can be paired in {period}: "
-                          + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+        raise ConfigError(
+            f"no segment of chain {chain!r} can be paired in {period}: "
+            + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        )
     data = pd.concat(frames, ignore_index=True)
     names = zh_names(backend, "city").set_index("unit")["name_zh"]
     data.insert(1, "src_name", data["src"].map(names))
     data.insert(3, "dst_name", data["dst"].map(names))
     data = data[["segment", *[c for c in data.columns if c != "segment"]]]
-    summary = {"skipped_segments": skipped, "top_per_segment": top, "exponent": exponent,
-               "innovation": "node attribute patents (IPC concordance)", "industry": "revenue (else firms)",
-               "observed": "innovation layer ties of the segment (joint patents, transfers, licences, contracts)",
-               "potential": "modified gravity with P = pop_2020, G = innovation share + industry share, "
-                            "scaled to the observed total (analytics.diagnostics.pairing)",
-               "paper": "潘秋晨 (2023) 四(二) 创新地+产业地共建计划"}
+    summary = {
+        "skipped_segments": skipped,
+        "top_per_segment": top,
+        "exponent": exponent,
+        "innovation": "node attribute patents (IPC concordance)",
+        "industry": "revenue (else firms)",
+        "observed": "innovation layer ties of the segment (joint patents, transfers, licences, contracts)",
+        "potential": "modified gravity with P = pop_2020, G = innovation share + industry share, "
+        "scaled to the observed total (analytics.diagnostics.pairing)",
+        "paper": "潘秋晨 (2023) 四(二) 创新地+产业地共建计划",
+    }
     return data, summary
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("chains", "产业链图谱：断链、单点、卡点、集中度", "Chain map: broken links, single points, choke points, "
-          "concentration", chains, chain="required",
-          help="one chain: per segment and unit firms, revenue, patents, LQ, Krugman; 断链 (no producer), 单点 (one "
-               "city or firm) and 卡点 (import dependence on one partner region) as the chain view judges them; "
-               "HHI, Hoover, imports by partner region and supplier concentration in the summary",
-          example=("--chain", "ic")),
-    Topic("complexity", "经济复杂度", "Economic complexity", complexity,
-          params=(Param("attr", "str", "firms", "node attribute over the segments (indicator id)"),
-                  Param("threshold", "float", 1.0, "M = 1 when RCA ≥ threshold", ge=0.0)),
-          help="RCA and ECI of units over a chain's segments (or every segment of every chain), PCI of segments"),
-    Topic("coupling", "创新—产业耦合协调", "Innovation–industry coupling coordination", coupling,
-          help="innovation × industry coupling coordination (entropy weights; standard and Wang et al. 2021); "
-               "with a chain also the gap (鸿沟) per segment: index levels and Duncan dissimilarity"),
-    Topic("pairing", "“创新地 + 产业地”配对", "Innovation place + industry place pairing", pairing,
-          scales=("city",), chain="required",
-          params=(Param("top", "int", 20, "pairs per segment", ge=1, le=1000),
-                  Param("exponent", "float", 2.0, "distance decay β", ge=0.0, le=10.0)),
-          help="创新地 + 产业地: per segment of one chain, innovation × industry city pairs ranked by gravity "
-               "potential minus current innovation-layer linkage", example=("--chain", "ic")),
+    Topic(
+        "chains",
+        "产业链图谱：断链、单点、卡点、集中度",
+        "Chain map: broken links, single points, choke points, concentration",
+        chains,
+        chain="required",
+        help="one chain: per segment and unit firms, revenue, patents, LQ, Krugman; 断链 (no producer), 单点 (one "
+        "city or firm) and 卡点 (import dependence on one partner region) as the chain view judges them; "
+        "HHI, Hoover, imports by partner region and supplier concentration in the summary",
+        example=("--chain", "ic"),
+    ),
+    Topic(
+        "complexity",
+        "经济复杂度",
+        "Economic complexity",
+        complexity,
+        params=(
+            Param("attr", "str", "firms", "node attribute over the segments (indicator id)"),
+            Param("threshold", "float", 1.0, "M = 1 when RCA ≥ threshold", ge=0.0),
+        ),
+        help="RCA and ECI of units over a chain's segments (or every segment of every chain), PCI of segments",
+    ),
+    Topic(
+        "coupling",
+        "创新—产业耦合协调",
+        "Innovation–industry coupling coordination",
+        coupling,
+        help="innovation × industry coupling coordination (entropy weights; standard and Wang et al. 2021); "
+        "with a chain also the gap (鸿沟) per segment: index levels and Duncan dissimilarity",
+    ),
+    Topic(
+        "pairing",
+        "“创新地 + 产业地”配对",
+        "Innovation place + industry place pairing",
+        pairing,
+        scales=("city",),
+        chain="required",
+        params=(
+            Param("top", "int", 20, "pairs per segment", ge=1, le=1000),
+            Param("exponent", "float", 2.0, "distance decay β", ge=0.0, le=10.0),
+        ),
+        help="创新地 + 产业地: per segment of one chain, innovation × industry city pairs ranked by gravity "
+        "potential minus current innovation-layer linkage",
+        example=("--chain", "ic"),
+    ),
 )

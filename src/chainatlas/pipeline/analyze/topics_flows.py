@@ -29,12 +29,20 @@ def _zh(backend: Backend, scale: str) -> pd.Series:
 
 
 #: the stages of the path, in order, with their unit
-PATH_STAGES = {"papers": "papers (fractional count, all fields)", "patents": "patent applications (fractional)",
-               "transfers": "patent assignments + licences out of the place", "firms": "firms (stock)",
-               "exports": "exports (USD, customs)"}
+PATH_STAGES = {
+    "papers": "papers (fractional count, all fields)",
+    "patents": "patent applications (fractional)",
+    "transfers": "patent assignments + licences out of the place",
+    "firms": "firms (stock)",
+    "exports": "exports (USD, customs)",
+}
 #: conversion rates of the path: name → (later stage, earlier stage)
-RATES = {"patents_per_paper": ("patents", "papers"), "transfers_per_patent": ("transfers_total", "patents"),
-         "producer_share": ("to_producers", "transfers_total"), "exports_per_firm": ("exports", "firms")}
+RATES = {
+    "patents_per_paper": ("patents", "papers"),
+    "transfers_per_patent": ("transfers_total", "patents"),
+    "producer_share": ("to_producers", "transfers_total"),
+    "exports_per_firm": ("exports", "firms"),
+}
 
 
 def _lookup(backend: Backend, chain: str, ck_type: str | None = None):
@@ -59,7 +67,8 @@ def _transfers(backend: Backend, chain: str, years: list[int]) -> pd.DataFrame:
     prod = _lookup(backend, chain, "e").select(_pe=ibis._.ck)  # recipients that are firms of the chain
     j = j.left_join(prod, j.dst == prod._pe)
     g = j.group_by(["year", "segment", "source", "src_adcode", "dst_adcode"]).aggregate(
-        n=j.n.sum(), to_producers=(j._pe.notnull().cast("float64") * j.n).sum())
+        n=j.n.sum(), to_producers=(j._pe.notnull().cast("float64") * j.n).sum()
+    )
     out = backend.execute(g)
     return out.assign(year=out["year"].astype(int))
 
@@ -79,15 +88,31 @@ def _patent_transfer_lags(backend: Backend, chain: str, period: int) -> pd.DataF
 def _node_series(backend: Backend, chain: str, scale: str, years: list[int]) -> pd.DataFrame:
     """Node attributes of the path per (year, segment, unit): papers (all chains) and the chain's own."""
     by = ("attr", "year", "segment", "unit")
-    own = query.attr_frame(backend, scale=scale, years=years, chain=chain, segment=None,
-                           attrs=["patents", "firms", "exports"], by=by)
-    total = query.attr_frame(backend, scale=scale, years=years, chain=chain, segment=ALL,
-                             attrs=["patents", "firms", "exports"], by=by)
+    own = query.attr_frame(
+        backend,
+        scale=scale,
+        years=years,
+        chain=chain,
+        segment=None,
+        attrs=["patents", "firms", "exports"],
+        by=by,
+    )
+    total = query.attr_frame(
+        backend,
+        scale=scale,
+        years=years,
+        chain=chain,
+        segment=ALL,
+        attrs=["patents", "firms", "exports"],
+        by=by,
+    )
     common = query.attr_frame(backend, scale=scale, years=years, attrs=["papers"], by=by)
     return pd.concat([own, total, common], ignore_index=True)
 
 
-def path(backend: Backend, *, scale, period, chain, segment, max_lag: int = 3, top: int = 3) -> tuple[pd.DataFrame, dict]:
+def path(
+    backend: Backend, *, scale, period, chain, segment, max_lag: int = 3, top: int = 3
+) -> tuple[pd.DataFrame, dict]:
     """The innovation → industry path of one chain per place and segment: stages, conversion rates, lags and
     where transferred patents go (issue 3, item 5).
 
@@ -141,9 +166,14 @@ def path(backend: Backend, *, scale, period, chain, segment, max_lag: int = 3, t
     tr_all = tr_all.assign(origin=tr_all["src_adcode"].map(unit))
     unplaced = float(tr_all.loc[tr_all["origin"].isna() & (tr_all["year"] == int(period)), "n"].sum())
     tr = tr_all[(tr_all["year"] == int(period)) & tr_all["origin"].notna()]
-    kind = tr["source"].str.removeprefix("patent_transfers.").map({"transfer": "transfers", "license": "licences"})
-    deals = tr.assign(kind=kind).pivot_table(index=["segment", "origin"], columns="kind", values="n",
-                                             aggfunc="sum")
+    kind = (
+        tr["source"]
+        .str.removeprefix("patent_transfers.")
+        .map({"transfer": "transfers", "license": "licences"})
+    )
+    deals = tr.assign(kind=kind).pivot_table(
+        index=["segment", "origin"], columns="kind", values="n", aggfunc="sum"
+    )
     deals["to_producers"] = tr.groupby(["segment", "origin"])["to_producers"].sum()
     deals.index.names = ["segment", "unit"]
     data = stages.join(deals, how="outer")
@@ -162,23 +192,51 @@ def path(backend: Backend, *, scale, period, chain, segment, max_lag: int = 3, t
     data = data.merge(dest, on=["segment", "unit"], how="left")
     order = dict(zip(segs["segment"], segs["topo_order"]))
     data = data.assign(topo_order=data["segment"].map(order)).sort_values(
-        ["topo_order", "transfers_total", "patents", "unit"], ascending=[True, False, False, True], ignore_index=True)
+        ["topo_order", "transfers_total", "patents", "unit"],
+        ascending=[True, False, False, True],
+        ignore_index=True,
+    )
 
     # totals, region-wide rates and lags
-    totals = {"papers": float(papers.sum()),
-              **{s: float(own.loc[own["attr"] == s, "value"].sum()) for s in ("patents", "firms", "exports")},
-              "transfers_total": float(tr["n"].sum()), "to_producers": float(tr["to_producers"].sum())}
+    totals = {
+        "papers": float(papers.sum()),
+        **{s: float(own.loc[own["attr"] == s, "value"].sum()) for s in ("patents", "firms", "exports")},
+        "transfers_total": float(tr["n"].sum()),
+        "to_producers": float(tr["to_producers"].sum()),
+    }
     rates = {r: totals[a] / totals[b] if totals[b] else None for r, (a, b) in RATES.items()}
     lags = _lags(backend, chain, period, nodes, tr_all, years, max_lag)
-    summary = {"chain": chain, "period": int(period), "scale": scale, "stages": PATH_STAGES, "totals": totals,
-               "rates": rates, "rate_definitions": {r: f"{a} / {b}" for r, (a, b) in RATES.items()},
-               "lags": lags, "destinations": dest_summary, "transfers_unplaced": unplaced,
-               "papers_note": "papers carry a field (学科) but no chain code, and there is no field → chain "
-                              "concordance: papers are the place's common knowledge base (all fields, "
-                              "chain '*'), the same in every segment",
-               "segments": list(segs["segment"])}
-    cols = ["segment", "unit", "name_zh", "papers", "patents", "transfers", "licences", "transfers_total",
-            "to_producers", "firms", "exports", *RATES, *[c for c in dest.columns if c not in ("segment", "unit")]]
+    summary = {
+        "chain": chain,
+        "period": int(period),
+        "scale": scale,
+        "stages": PATH_STAGES,
+        "totals": totals,
+        "rates": rates,
+        "rate_definitions": {r: f"{a} / {b}" for r, (a, b) in RATES.items()},
+        "lags": lags,
+        "destinations": dest_summary,
+        "transfers_unplaced": unplaced,
+        "papers_note": "papers carry a field (学科) but no chain code, and there is no field → chain "
+        "concordance: papers are the place's common knowledge base (all fields, "
+        "chain '*'), the same in every segment",
+        "segments": list(segs["segment"]),
+    }
+    cols = [
+        "segment",
+        "unit",
+        "name_zh",
+        "papers",
+        "patents",
+        "transfers",
+        "licences",
+        "transfers_total",
+        "to_producers",
+        "firms",
+        "exports",
+        *RATES,
+        *[c for c in dest.columns if c not in ("segment", "unit")],
+    ]
     return data[cols], summary
 
 
@@ -186,8 +244,12 @@ def _destinations(backend: Backend, tr: pd.DataFrame, top: int) -> tuple[pd.Data
     """Destination shares and top destination cities per (segment, origin unit); region-wide in the summary."""
     city, prov = query.unit_of(backend, "city"), query.unit_of(backend, "province")
     cities = _zh(backend, "city")
-    d = tr.assign(dst_city=tr["dst_adcode"].map(city), dst_prov=tr["dst_adcode"].map(prov),
-                  src_city=tr["src_adcode"].map(city), src_prov=tr["src_adcode"].map(prov))
+    d = tr.assign(
+        dst_city=tr["dst_adcode"].map(city),
+        dst_prov=tr["dst_adcode"].map(prov),
+        src_city=tr["src_adcode"].map(city),
+        src_prov=tr["src_adcode"].map(prov),
+    )
     d["destination"] = paths.classify_destinations(d["src_city"], d["src_prov"], d["dst_city"], d["dst_prov"])
 
     def shares(by: list[str]) -> pd.DataFrame:
@@ -197,7 +259,11 @@ def _destinations(backend: Backend, tr: pd.DataFrame, top: int) -> tuple[pd.Data
 
     def top_cities(by: list[str]) -> pd.Series:
         t = d.dropna(subset=["dst_city"]).groupby([*by, "dst_city"])["n"].sum().reset_index()
-        t = t.sort_values([*by, "n", "dst_city"], ascending=[*[True] * len(by), False, True]).groupby(by).head(top)
+        t = (
+            t.sort_values([*by, "n", "dst_city"], ascending=[*[True] * len(by), False, True])
+            .groupby(by)
+            .head(top)
+        )
         label = t["dst_city"].map(cities).fillna(t["dst_city"]) + ":" + t["n"].round(2).astype(str)
         return label.groupby([t[c] for c in by]).agg("; ".join)
 
@@ -206,23 +272,38 @@ def _destinations(backend: Backend, tr: pd.DataFrame, top: int) -> tuple[pd.Data
     rows.index.names = ["segment", "unit"]
     total = d.groupby("destination")["n"].sum().reindex(list(paths.DESTINATIONS), fill_value=0.0)
     region_top = d.dropna(subset=["dst_city"]).groupby("dst_city")["n"].sum().sort_values(ascending=False)
-    summary = {"n": float(total.sum()),
-               "shares": {k: float(v / total.sum()) if total.sum() else None for k, v in total.items()},
-               "by_segment": shares(["segment"]).to_dict(orient="index") if len(d) else {},
-               "top_destination_cities": [{"unit": u, "name_zh": cities.get(u, u), "n": float(v)}
-                                          for u, v in region_top.head(max(top, 5)).items()],
-               "classes": "by the transferee's place: same city; another city of the same province; another "
-                          "YRD province; outside YRD or unknown place"}
+    summary = {
+        "n": float(total.sum()),
+        "shares": {k: float(v / total.sum()) if total.sum() else None for k, v in total.items()},
+        "by_segment": shares(["segment"]).to_dict(orient="index") if len(d) else {},
+        "top_destination_cities": [
+            {"unit": u, "name_zh": cities.get(u, u), "n": float(v)}
+            for u, v in region_top.head(max(top, 5)).items()
+        ],
+        "classes": "by the transferee's place: same city; another city of the same province; another "
+        "YRD province; outside YRD or unknown place",
+    }
     return rows.reset_index(), summary
 
 
-def _lags(backend: Backend, chain: str, period: int, nodes: pd.DataFrame, tr: pd.DataFrame, years: list[int],
-          max_lag: int) -> dict:
+def _lags(
+    backend: Backend,
+    chain: str,
+    period: int,
+    nodes: pd.DataFrame,
+    tr: pd.DataFrame,
+    years: list[int],
+    max_lag: int,
+) -> dict:
     rec = _patent_transfer_lags(backend, chain, period)
-    out: dict = {"patents->transfers": {
-        "method": "records: transfer date − patent application date (raw_patent_transfers ⋈ raw_patents on "
-                  "patent_id), years", **paths.lag_distribution(rec["lag_years"]),
-        "by_segment": {s: paths.lag_distribution(g["lag_years"]) for s, g in rec.groupby("segment")}}}
+    out: dict = {
+        "patents->transfers": {
+            "method": "records: transfer date − patent application date (raw_patent_transfers ⋈ raw_patents on "
+            "patent_id), years",
+            **paths.lag_distribution(rec["lag_years"]),
+            "by_segment": {s: paths.lag_distribution(g["lag_years"]) for s, g in rec.groupby("segment")},
+        }
+    }
     series = nodes[nodes["segment"] == ALL].groupby(["attr", "year"])["value"].sum().unstack(0)
     series["transfers"] = tr.groupby("year")["n"].sum()
     series = series.reindex(index=years).fillna(0.0)
@@ -230,10 +311,15 @@ def _lags(backend: Backend, chain: str, period: int, nodes: pd.DataFrame, tr: pd
         x = series[a] if a in series else pd.Series(0.0, index=years)
         y = series[b] if b in series else pd.Series(0.0, index=years)
         r = paths.best_lag(x.to_numpy(), y.to_numpy(), max_lag=int(max_lag))
-        out[f"{a}->{b}"] = {"method": "series: lead k (years) maximising corr(Δ region total of the earlier stage "
-                                      "in t, Δ of the later stage in t+k) over the built periods",
-                            "lag": r.lag, "r": r.r, "r_by_lag": r.r_by_lag, "n_points": r.n_points,
-                            "years": [int(years[0]), int(years[-1])] if years else None}
+        out[f"{a}->{b}"] = {
+            "method": "series: lead k (years) maximising corr(Δ region total of the earlier stage "
+            "in t, Δ of the later stage in t+k) over the built periods",
+            "lag": r.lag,
+            "r": r.r,
+            "r_by_lag": r.r_by_lag,
+            "n_points": r.n_points,
+            "years": [int(years[0]), int(years[-1])] if years else None,
+        }
     return out
 
 
@@ -270,17 +356,32 @@ def io_table(backend: Backend, *, chain: str, scale: str, period: int) -> IOTabl
     j = _chained(backend, f, chain)
     cust = _lookup(backend, chain, "e").select(_ce=ibis._.ck, _cs=ibis._.segment)
     j = j.join(cust, j.dst == cust._ce)  # flows to customers outside the chain are final sales, not Z
-    flows = backend.execute(j.group_by(["src_adcode", "segment", "dst_adcode", "_cs"]).aggregate(value=j.value.sum()))
+    flows = backend.execute(
+        j.group_by(["src_adcode", "segment", "dst_adcode", "_cs"]).aggregate(value=j.value.sum())
+    )
     flows = flows.assign(i_unit=flows["src_adcode"].map(unit), j_unit=flows["dst_adcode"].map(unit)).dropna(
-        subset=["i_unit", "j_unit"])
-    rev = query.attr_frame(backend, scale=scale, period=period, chain=chain, segment=None, attrs=["revenue"],
-                           by=("unit", "segment"))
+        subset=["i_unit", "j_unit"]
+    )
+    rev = query.attr_frame(
+        backend,
+        scale=scale,
+        period=period,
+        chain=chain,
+        segment=None,
+        attrs=["revenue"],
+        by=("unit", "segment"),
+    )
     rev = rev[rev["value"] > 0].groupby(["unit", "segment"])["value"].sum()
     order = {s: k for k, s in enumerate(segs["segment"])}
-    labels = set(rev.index) | set(zip(flows["i_unit"], flows["segment"])) | set(zip(flows["j_unit"], flows["_cs"]))
-    idx = pd.MultiIndex.from_tuples(sorted(labels, key=lambda us: (us[0], order.get(us[1], 99), us[1])),
-                                    names=["unit", "segment"])
-    Z = flows.pivot_table(index=["i_unit", "segment"], columns=["j_unit", "_cs"], values="value", aggfunc="sum")
+    labels = (
+        set(rev.index) | set(zip(flows["i_unit"], flows["segment"])) | set(zip(flows["j_unit"], flows["_cs"]))
+    )
+    idx = pd.MultiIndex.from_tuples(
+        sorted(labels, key=lambda us: (us[0], order.get(us[1], 99), us[1])), names=["unit", "segment"]
+    )
+    Z = flows.pivot_table(
+        index=["i_unit", "segment"], columns=["j_unit", "_cs"], values="value", aggfunc="sum"
+    )
     Z = Z.reindex(index=idx, columns=idx, fill_value=0.0).fillna(0.0)
     Z.columns.names = idx.names
     revenue = rev.reindex(idx, fill_value=0.0).rename("revenue")
@@ -289,7 +390,9 @@ def io_table(backend: Backend, *, chain: str, scale: str, period: int) -> IOTabl
     return IOTable(Z, x, revenue, (trade > revenue).rename("raised"))
 
 
-def _extraction_set(tab: IOTable, extract: str, segments: list[str], names: pd.Series) -> list[tuple[str, str]]:
+def _extraction_set(
+    tab: IOTable, extract: str, segments: list[str], names: pd.Series
+) -> list[tuple[str, str]]:
     """Sectors named by ``extract``: a place (adcode or name), a segment id, or place:segment."""
     idx = tab.Z.index
     by_name = {v: k for k, v in names.items()}
@@ -303,14 +406,26 @@ def _extraction_set(tab: IOTable, extract: str, segments: list[str], names: pd.S
         chosen = [s for s in idx if s[0] == place]
     if not chosen:
         units = sorted({u for u, _ in idx})
-        raise ConfigError(f"{extract!r} matches no sector of the table; expected a place adcode or "
-                          f"name with output (e.g. {', '.join(units[:4])}), a segment id of the chain "
-                          f"({', '.join(segments)}) or place:segment, e.g. {idx[0][0]}:{idx[0][1]}", param="extract")
+        raise ConfigError(
+            f"{extract!r} matches no sector of the table; expected a place adcode or "
+            f"name with output (e.g. {', '.join(units[:4])}), a segment id of the chain "
+            f"({', '.join(segments)}) or place:segment, e.g. {idx[0][0]}:{idx[0][1]}",
+            param="extract",
+        )
     return chosen
 
 
-def io_topic(backend: Backend, *, scale, period, chain, segment, extract: str | None = None,
-             how: str = "complete", top: int = 10) -> tuple[pd.DataFrame, dict]:
+def io_topic(
+    backend: Backend,
+    *,
+    scale,
+    period,
+    chain,
+    segment,
+    extract: str | None = None,
+    how: str = "complete",
+    top: int = 10,
+) -> tuple[pd.DataFrame, dict]:
     """Input–output analysis of one chain's inter-place, inter-segment supply flows (issue 3, item 7).
 
     Sectors are the (unit, segment) pairs of the chain at ``scale`` (city or province) that have output or
@@ -338,25 +453,43 @@ def io_topic(backend: Backend, *, scale, period, chain, segment, extract: str | 
     segs = query.chain_segments(backend, chain)
     tab = io_table(backend, chain=chain, scale=scale, period=period)
     if len(tab.x) < 2 or tab.Z.to_numpy().sum() <= 0:
-        raise ConfigError(f"chain {chain!r} has fewer than 2 sectors or no supply flows between its segments "
-                          f"at scale {scale}, period {period}; try another period or chain")
+        raise ConfigError(
+            f"chain {chain!r} has fewer than 2 sectors or no supply flows between its segments "
+            f"at scale {scale}, period {period}; try another period or chain"
+        )
     names = _zh(backend, scale)
     Z, x = tab.Z, tab.x
     link = io.calc_linkages(Z, x)
-    data = pd.DataFrame({"revenue": tab.revenue, "x": x, "x_raised": tab.raised,
-                         "intermediate_sales": Z.sum(axis=1), "intermediate_purchases": Z.sum(axis=0),
-                         "y": x - Z.sum(axis=1), "v": x - Z.sum(axis=0)}).join(link)
+    data = pd.DataFrame(
+        {
+            "revenue": tab.revenue,
+            "x": x,
+            "x_raised": tab.raised,
+            "intermediate_sales": Z.sum(axis=1),
+            "intermediate_purchases": Z.sum(axis=0),
+            "y": x - Z.sum(axis=1),
+            "v": x - Z.sum(axis=0),
+        }
+    ).join(link)
     summary: dict = {
-        "chain": chain, "period": int(period), "scale": scale, "unit": "万元", "n_sectors": len(x),
-        "n_places": int(x.index.get_level_values(0).nunique()), "segments": list(segs["segment"]),
-        "total_x": float(x.sum()), "total_revenue": float(tab.revenue.sum()), "total_Z": float(Z.to_numpy().sum()),
-        "intermediate_share": float(Z.to_numpy().sum() / x.sum()), "n_x_raised": int(tab.raised.sum()),
+        "chain": chain,
+        "period": int(period),
+        "scale": scale,
+        "unit": "万元",
+        "n_sectors": len(x),
+        "n_places": int(x.index.get_level_values(0).nunique()),
+        "segments": list(segs["segment"]),
+        "total_x": float(x.sum()),
+        "total_revenue": float(tab.revenue.sum()),
+        "total_Z": float(Z.to_numpy().sum()),
+        "intermediate_share": float(Z.to_numpy().sum() / x.sum()),
+        "n_x_raised": int(tab.raised.sum()),
         "n_key_sectors": int(link["key_sector"].sum()),
         "aggregation": f"sectors = (unit at scale {scale}, segment of {chain}); Z from facts 'supply_links' of "
-                       f"{period}: supplier place and the record's segment → customer place and the customer's "
-                       f"own segment (industry code); flows to customers outside the chain left out of Z; "
-                       f"x = max(revenue, intermediate sales + purchases) — raised for {int(tab.raised.sum())} "
-                       f"of {len(x)} sectors",
+        f"{period}: supplier place and the record's segment → customer place and the customer's "
+        f"own segment (industry code); flows to customers outside the chain left out of Z; "
+        f"x = max(revenue, intermediate sales + purchases) — raised for {int(tab.raised.sum())} "
+        f"of {len(x)} sectors",
     }
     if extract is not None:
         chosen = _extraction_set(tab, extract, list(segs["segment"]), names)
@@ -365,11 +498,19 @@ def io_topic(backend: Backend, *, scale, period, chain, segment, extract: str | 
         data["loss"] = r.x - r.x_extracted
         rest = data.drop(index=chosen)["loss"].sort_values(ascending=False).head(int(top))
         summary["extraction"] = {
-            "extract": str(extract), "how": r.how, "sectors": [f"{u}:{s}" for u, s in chosen],
-            "loss": r.loss, "loss_share": r.loss_share, "loss_outside": r.loss_outside,
+            "extract": str(extract),
+            "how": r.how,
+            "sectors": [f"{u}:{s}" for u, s in chosen],
+            "loss": r.loss,
+            "loss_share": r.loss_share,
+            "loss_outside": r.loss_outside,
             "loss_inside": r.loss - r.loss_outside,
-            "top_losers": [{"unit": u, "name_zh": names.get(u), "segment": s, "loss": float(v)}
-                           for (u, s), v in rest.items() if v > 0]}
+            "top_losers": [
+                {"unit": u, "name_zh": names.get(u), "segment": s, "loss": float(v)}
+                for (u, s), v in rest.items()
+                if v > 0
+            ],
+        }
     data = data.reset_index()
     data.insert(1, "name_zh", data["unit"].map(names))
     return data, summary
@@ -377,19 +518,41 @@ def io_topic(backend: Backend, *, scale, period, chain, segment, extract: str | 
 
 _SCALES = ("city", "province")
 TOPICS: tuple[Topic, ...] = (
-    Topic("path", "创新到产业的转化路径", "Innovation → industry path", path, scales=_SCALES, chain="required",
-          params=(Param("max_lag", "int", 3, "longest lead tried for series lags (years)", ge=0, le=5),
-                  Param("top", "int", 3, "destination cities listed per place", ge=1, le=100)),
-          help="one chain: papers → patents → transfers/licences → producing firms → exports per place and "
-               "segment: conversion rates, lags (record-linked and series), where transfers go",
-          example=("--chain", "ic")),
-    Topic("io", "投入产出与假设抽取", "Input–output and hypothetical extraction", io_topic, scales=_SCALES,
-          chain="required",
-          params=(Param("extract", "str", None, "a place (adcode or name), a segment, or place:segment to extract"),
-                  Param("how", "str", "complete", "what is extracted",
-                        choices=("complete", "backward", "forward", "links")),
-                  Param("top", "int", 10, "largest losers listed", ge=1, le=1000)),
-          help="one chain: input–output on supply links between (place, segment) sectors: A, Leontief and Ghosh "
-               "inverses, linkages (raw, Rasmussen), key sectors; --extract for hypothetical extraction",
-          example=("--chain", "ic")),
+    Topic(
+        "path",
+        "创新到产业的转化路径",
+        "Innovation → industry path",
+        path,
+        scales=_SCALES,
+        chain="required",
+        params=(
+            Param("max_lag", "int", 3, "longest lead tried for series lags (years)", ge=0, le=5),
+            Param("top", "int", 3, "destination cities listed per place", ge=1, le=100),
+        ),
+        help="one chain: papers → patents → transfers/licences → producing firms → exports per place and "
+        "segment: conversion rates, lags (record-linked and series), where transfers go",
+        example=("--chain", "ic"),
+    ),
+    Topic(
+        "io",
+        "投入产出与假设抽取",
+        "Input–output and hypothetical extraction",
+        io_topic,
+        scales=_SCALES,
+        chain="required",
+        params=(
+            Param("extract", "str", None, "a place (adcode or name), a segment, or place:segment to extract"),
+            Param(
+                "how",
+                "str",
+                "complete",
+                "what is extracted",
+                choices=("complete", "backward", "forward", "links"),
+            ),
+            Param("top", "int", 10, "largest losers listed", ge=1, le=1000),
+        ),
+        help="one chain: input–output on supply links between (place, segment) sectors: A, Leontief and Ghosh "
+        "inverses, linkages (raw, Rasmussen), key sectors; --extract for hypothetical extraction",
+        example=("--chain", "ic"),
+    ),
 )
