@@ -316,3 +316,73 @@ def test_calc_moran_needs_exactly_one_weights_source(tmp_path: Path) -> None:
     )
     assert r.exit_code == 1 and "--k: moran needs one source of spatial weights" in r.output
     assert "got gal_file, k" in r.output and not (tmp_path / "m.csv").exists()
+
+
+# ------------------------------------------------------------------------------------------------ calc: published
+def test_calc_entropy_reproduces_mathmodels(tmp_path: Path) -> None:
+    # mathmodels (Zhang, R package; docs/reference/entropy_weight.md, printed output):
+    # entropy_weight(X = (x1: 3,5,2,7; x2: 10,20,15,25), index = c("+", "-"), epsilon = 0.002)$w
+    doc = _calc(tmp_path, "entropy", *_example_of("entropy"))
+    w = doc["summary"]["weights"]
+    assert [w["x1"], w["x2"]] == pytest.approx([0.5452618, 0.4547382], abs=5e-8)
+    # its score s = 100 (ε + (1 − 2ε) U) = 56.35354, 47.88215, 30.39461, 54.50808
+    s = 100 * (0.002 + 0.996 * doc["frame"]["index"])
+    assert s.tolist() == pytest.approx([56.35354, 47.88215, 30.39461, 54.50808], abs=5e-6)
+
+
+def test_calc_lq_with_a_national_reference(tmp_path: Path) -> None:
+    # mathmodels' LQ example (National 10000: 2000, 6000; Region_A 4000: 1000, 2000; Region_B 6000: 1000, 4000):
+    # Region_A 1.25, 0.8333333; Region_B 0.8333333, 1.1111111
+    f = _calc(tmp_path, "lq", *_example_of("lq"))["frame"].set_index("region")
+    assert f.loc["Region_A", ["industry1", "industry2"]].tolist() == pytest.approx(
+        [1.25, 0.8333333], abs=1e-7
+    )
+    assert f.loc["Region_B", ["industry1", "industry2"]].tolist() == pytest.approx(
+        [0.8333333, 1.1111111], abs=1e-7
+    )
+
+
+def test_calc_hhi_raw_and_normalised(tmp_path: Path) -> None:
+    # mathmodels: HHI(c(50, 30, 20)) = 0.38, and 0.07 with scaled = TRUE ((0.38 − 1/3)/(1 − 1/3))
+    f = _calc(tmp_path, "hhi", *_example_of("hhi"))["frame"].set_index("segment")
+    assert f.loc["seg", "hhi"] == pytest.approx(0.38) and f.loc["seg", "hhi_normalized"] == pytest.approx(
+        0.07
+    )
+
+
+def test_calc_coordination_of_three_subsystems(tmp_path: Path) -> None:
+    # mathmodels coupling_degree(df, id_cols = "ID") on its documented s1, s2, s3 (docs/reference/system_evaluation.md):
+    # unit A: C = 0.571, T = 0.185, D = 0.325 (3 decimals as printed); the indices are given, one column each
+    table = "ID,s1,s2,s3\nA,0.0162,0.2720,0.2655\nB,0.1782,0.6824,0.3721\n"
+    doc = _calc(tmp_path, "coordination", table, "--indices", "s1,s2,s3")
+    a = doc["frame"].set_index("ID").loc["A"]
+    assert [a["C"], a["T"], a["D"]] == pytest.approx([0.571, 0.185, 0.325], abs=5e-4)
+    # coupling_degree(df, c(0.4, 0.3, 0.3), id_cols = "ID", type = "adjusted"): A → C 0.447, T 0.168, D 0.274
+    adj = (
+        _calc(
+            tmp_path,
+            "coordination",
+            table,
+            "--indices",
+            "s1,s2,s3",
+            "--weights",
+            "0.4,0.3,0.3",
+            "--method",
+            "wang2021",
+        )["frame"]
+        .set_index("ID")
+        .loc["A"]
+    )
+    assert [adj["C"], adj["T"], adj["D"]] == pytest.approx([0.447, 0.168, 0.274], abs=5e-4)
+
+
+def test_calc_leontief_new_final_demand(tmp_path: Path) -> None:
+    # Miller & Blair (2009), section 2.3: with Z = [[150, 500], [200, 100]], x = (1000, 2000), the new final demand
+    # f = (600, 1500) needs x = L f = (1247.5, 1841.6) (exactly (945, 1395) / 0.7575)
+    f = _calc(tmp_path, "leontief-demand", *_example_of("leontief-demand"))["frame"].set_index("sector")
+    assert f["x_new"].tolist() == pytest.approx([945 / 0.7575, 1395 / 0.7575], rel=1e-12)
+
+
+def _example_of(method: str) -> tuple[str, ...]:
+    m = an.METHODS[method]
+    return (m.example_input, *m.example_args)

@@ -96,6 +96,7 @@ def _calc_coordination(
     path: Path,
     *,
     groups: Sequence[str] | None = None,
+    indices: Sequence[str] | None = None,
     cost: Sequence[str] | None = None,
     weights: Sequence[str] | None = None,
     method: str = "standard",
@@ -103,6 +104,27 @@ def _calc_coordination(
 ):
     from chainatlas.analytics import coupling as cp
 
+    alpha = None
+    if weights:
+        try:
+            alpha = [float(w) for w in weights]
+        except ValueError:
+            raise ConfigError(f"expected numbers, got {list(weights)}", param="weights") from None
+    if indices:  # ready-made subsystem indices in [0, 1]: no entropy weighting
+        if groups:
+            raise ConfigError(
+                "give either groups (raw indicators) or indices (ready-made), not both", param="indices"
+            )
+        if len(indices) < 2:
+            raise ConfigError("name at least 2 index columns, e.g. innovation,industry", param="indices")
+        u = _units(df, path, list(indices), "one column per subsystem index in [0, 1]")
+        table = cp.coupling(u, weights=alpha, method=method)
+        return u.join(table).reset_index(), {
+            "subsystems": list(indices),
+            "method": method,
+            "subsystem_weights": alpha or "equal",
+            "input": "indices",
+        }
     if not groups or len(groups) < 2:
         raise ConfigError(
             "name at least 2 subsystems as NAME=col+col, e.g. innovation=patents+papers,"
@@ -118,12 +140,6 @@ def _calc_coordination(
     x = _units(
         df, path, [c for cols in spec.values() for c in cols], "the indicator columns of every subsystem"
     )
-    alpha = None
-    if weights:
-        try:
-            alpha = [float(w) for w in weights]
-        except ValueError:
-            raise ConfigError(f"expected numbers, got {list(weights)}", param="weights") from None
     r = cp.coordination(
         x, spec, directions=_cost(cost, list(x.columns)), weights=alpha, method=method, epsilon=epsilon
     )
@@ -218,13 +234,15 @@ METHODS: tuple[Method, ...] = (
         "Coupling coordination of n subsystems from raw indicators",
         _calc_coordination,
         (
-            Param("groups", "list", None, "subsystems as NAME=col+col, comma-separated"),
+            Param("groups", "list", None, "subsystems from raw indicators as NAME=col+col, comma-separated"),
+            Param("indices", "list", None, "or: columns already holding each subsystem's index in [0, 1]"),
             Param("cost", "list", None, "cost indicators (smaller is better)"),
             Param("weights", "list", None, "weights of the subsystems in T, comma-separated (default equal)"),
             Param("method", "str", "standard", "coupling degree", choices=("standard", "wang2021")),
             Param("epsilon", "float", None, "mathmodels' ε for the entropy weights", ge=0.0, le=0.49),
         ),
-        input="one row per unit (first column: id), the indicator columns of every subsystem",
+        input="one row per unit (first column: id), the indicator columns of every subsystem (--groups) or one "
+        "ready-made index per subsystem (--indices)",
         output="one row per unit: the subsystem indices, C, T, D, grade (廖重斌), level, stage",
         example_input="city,patents,papers,revenue,pollution,talent\n上海,900,500,4000,8,30\n"
         "苏州,400,100,3500,5,12\n宣城,20,5,300,2,3\n",
