@@ -147,3 +147,42 @@ def test_not_built_is_409_conflict_not_a_bad_parameter(built_db, monkeypatch):
     with LocalServer(create_app(built_db, prewarm=False)) as url:
         r = httpx.get(f"{url}/api/chains/ic/matrix")
     assert_error(r, 409, "NotBuiltError", "chainatlas build")
+
+
+def test_an_unbuilt_atlas_answers_409_not_an_error(tmp_path):
+    """Every GET of the document against an atlas with nothing built: 200 (catalogues, geometry) or 409 NotBuilt
+    ("run chainatlas build"), never a 5xx or a 400 bad parameter."""
+    from chainatlas.api.app import create_app
+    from chainatlas.api.server import LocalServer
+    from chainatlas.storage.base import open_backend
+
+    db = tmp_path / "empty.duckdb"
+    open_backend(db).close()
+    with LocalServer(create_app(db, prewarm=False)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        _sweep(client)
+
+
+def _sweep(client) -> None:
+    sample = {"layer": "industry", "a": "310100", "b": "320500", "chain": "ic"}
+    values = {"unit": "320500", "chain": "ic", "layer": "industry", "attr": "firms", "kind": "firms"}
+    spec = client.get("/openapi.json").json()
+    seen = set()
+    for path, ops in spec["paths"].items():
+        if "get" not in ops or "{uid}" in path or "{entity_id}" in path:
+            continue
+        params = {
+            p["name"]: sample[p["name"]]
+            for p in ops["get"].get("parameters", [])
+            if p.get("required") and p["in"] == "query"
+        }
+        if path == "/api/compare":
+            params["b"] = sample["b"]
+        r = client.get(path.format(**values), params=params)
+        assert r.status_code in (200, 404, 409), (path, r.status_code, r.text[:300])
+        if r.status_code == 409:
+            assert (
+                r.json()["error"]["type"] == "NotBuiltError"
+                and "chainatlas build" in r.json()["error"]["message"]
+            )
+        seen.add(r.status_code)
+    assert 409 in seen

@@ -27,6 +27,7 @@ from chainatlas.storage.base import Backend
 __all__ = [
     "attr_frame",
     "chain_segments",
+    "chains",
     "check_chain",
     "check_filters",
     "dataset_info",
@@ -47,11 +48,32 @@ __all__ = [
 _KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+#: tables that ``chainatlas build`` writes: reading one before the first build is a state, not an error
+BUILT = frozenset(
+    {
+        "places",
+        "scale_units",
+        "chains",
+        "segments",
+        "seg_lookup",
+        "entities",
+        "entity_names",
+        "facts",
+        "layer_edges",
+        "node_attrs",
+        "builds",
+    }
+)
+
+
 def table(backend: Backend, name: str) -> Any:
-    """``backend.table(name)``, remembered per backend (looking up a table's schema costs a query)."""
+    """``backend.table(name)``, remembered per backend (looking up a table's schema costs a query);
+    NotBuiltError for a table of the build that does not exist yet."""
     known = _KNOWN.setdefault(backend, {})
     key = ("table", name)
     if key not in known:
+        if name in BUILT:
+            _need_built(backend, name)
         known[key] = backend.table(name)
     return known[key]
 
@@ -109,6 +131,12 @@ def segments(backend: Backend) -> pd.DataFrame:
     """The chain taxonomy's segments as built: chain, segment, names, position, topo_order."""
     _need_built(backend, "segments")
     return _memo(backend, ("segments",), lambda: backend.execute(table(backend, "segments"))).copy()
+
+
+def chains(backend: Backend) -> pd.DataFrame:
+    """The chain taxonomy's chains as built: id, names and the rest of their row."""
+    _need_built(backend, "chains")
+    return _memo(backend, ("chains",), lambda: backend.execute(table(backend, "chains"))).copy()
 
 
 def check_chain(backend: Backend, chain: str, segment: str = ALL) -> None:

@@ -11,23 +11,23 @@ from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import PeriodParam, ScaleParam
 from chainatlas.api.render import not_found
 from chainatlas.api.schemas import ERROR_RESPONSES, ChainOne, ChainsList, Matrix, Sankey
-from chainatlas.pipeline import views
+from chainatlas.pipeline import query, views
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["chains"])
 
 
 def _chains(b: Backend) -> list[dict]:
-    segs = b.execute(b.table("segments")).sort_values(["chain", "topo_order"])
+    segs = query.segments(b).sort_values(["chain", "topo_order"])
     out = []
-    for c in b.execute(b.table("chains")).to_dict("records"):
+    for c in query.chains(b).to_dict("records"):
         s = segs[segs["chain"] == c["id"]]
         out.append({**c, "segments": s.to_dict("records")})
     return out
 
 
 def _need_chain(b: Backend, chain: str) -> None:
-    ids = set(b.execute(b.table("chains").select("id"))["id"])
+    ids = set(query.chains(b)["id"])
     if chain not in ids:
         raise not_found(f"chain {chain!r} does not exist; chains: {', '.join(sorted(ids))}")
 

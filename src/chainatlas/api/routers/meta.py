@@ -80,8 +80,8 @@ def _meta(b: Backend) -> dict:
     info = query.dataset_info(b)
     chains = []
     if b.has_table("chains"):
-        segs = b.execute(b.table("segments"))
-        for c in b.execute(b.table("chains").select("id", "name_zh", "name_en")).itertuples():
+        segs = query.segments(b)
+        for c in query.chains(b).itertuples():
             chains.append(
                 {
                     "id": c.id,
