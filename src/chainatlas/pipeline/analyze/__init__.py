@@ -19,6 +19,7 @@ from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query
 from chainatlas.pipeline.analyze import calc as _calc_methods
 from chainatlas.pipeline.analyze import (
+    calc_indices,
     topics_chains,
     topics_flows,
     topics_network,
@@ -53,20 +54,12 @@ def _rows(modules: tuple, attr: str) -> dict:
     return rows
 
 
-def _calc_modules() -> tuple:
-    try:  # the indices methods (entropy, LQ, HHI, coordination, ...) live in their own module
-        from chainatlas.pipeline.analyze import calc_indices
-    except ImportError:  # pragma: no cover - while that module is being written
-        return (_calc_methods,)
-    return (_calc_methods, calc_indices)
-
-
 #: every atlas topic, by name, in the order catalogues show them
 TOPICS: dict[str, Topic] = _rows(
     (topics_network, topics_space, topics_chains, topics_paper, topics_flows), "TOPICS"
 )
 #: every calc method, by name
-METHODS: dict[str, Method] = _rows(_calc_modules(), "METHODS")
+METHODS: dict[str, Method] = _rows((_calc_methods, calc_indices), "METHODS")
 
 
 def topic(name: str) -> Topic:
