@@ -46,3 +46,31 @@ def meta(client: httpx.Client) -> dict:
 @pytest.fixture(scope="session")
 def spec(client: httpx.Client) -> dict:
     return client.get("/openapi.json").json()
+
+
+#: minimal values for the required parameters of every GET route
+SAMPLE_QUERY = {"layer": "industry", "a": "310100", "b": "320500", "chain": "ic"}
+SAMPLE_PATH = {"unit": "320500", "chain": "ic", "layer": "industry", "attr": "firms", "kind": "firms"}
+
+
+def every_get(client: httpx.Client) -> Iterator[tuple[str, httpx.Response]]:
+    """Every GET of the OpenAPI document, called with minimal parameters (uploads and entities left out: they
+    need ids): the route's path template and its answer."""
+    spec = client.get("/openapi.json").json()
+    for path, ops in spec["paths"].items():
+        if "get" not in ops or "{uid}" in path or "{entity_id}" in path:
+            continue
+        params = {
+            p["name"]: SAMPLE_QUERY[p["name"]]
+            for p in ops["get"].get("parameters", [])
+            if p.get("required") and p["in"] == "query"
+        }
+        if path == "/api/compare":
+            params["b"] = SAMPLE_QUERY["b"]
+        yield path, client.get(path.format(**SAMPLE_PATH), params=params)
+
+
+@pytest.fixture(scope="session")
+def sweep():
+    """:func:`every_get`, for the tests that walk the whole API."""
+    return every_get
