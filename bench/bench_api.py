@@ -1,6 +1,6 @@
 """Benchmark of the API and the map page, against a naive baseline measured in the same run.
 
-Run: ``.venv/bin/python bench/bench_api.py [--scale medium] [--clients 20] [--requests 2000]``.
+Run: ``.venv/bin/python bench/bench_api.py [--size medium] [--clients 20] [--requests 2000]``.
 
 What is measured
 ----------------
@@ -27,7 +27,7 @@ What is measured
    ECharts' first ``rendered`` event after the data arrive), in a fresh browser context per load (no
    browser cache). Budget: <= 2000 ms for the slowest of ``--page-loads``.
 
-The atlas is the synthetic reference dataset at ``--scale`` (generated, loaded and built once into
+The atlas is the synthetic reference dataset of ``--size`` (generated, loaded and built once into
 ``bench/.data``, git-ignored). Results are printed and written to ``bench/results/bench_api.json``.
 """
 
@@ -66,17 +66,17 @@ RENDER_BUDGET_MS = 2000.0
 
 
 # ---------------------------------------------------------------------------------------------- the atlas
-def ensure_atlas(scale: str, seed: int) -> Path:
-    """The built atlas of the synthetic dataset at ``scale`` (made once)."""
+def ensure_atlas(size: str, seed: int) -> Path:
+    """The built atlas of the synthetic dataset of ``size`` (made once)."""
     DATA.mkdir(exist_ok=True)
-    data = DATA / f"{scale}-seed{seed}"
-    db = DATA / f"api-{scale}-seed{seed}.duckdb"
+    data = DATA / f"{size}-seed{seed}"
+    db = DATA / f"api-{size}-seed{seed}.duckdb"
     if db.exists():
         return db
     cli = str(BIN / "chainatlas")
     if not (data / "dataset.json").exists():
         subprocess.run(
-            [cli, "demo-data", "--scale", scale, "--seed", str(seed), "--out", str(data)], check=True
+            [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
         )
     tmp = db.with_suffix(".tmp.duckdb")
     tmp.unlink(missing_ok=True)
@@ -404,7 +404,9 @@ def page_renders(url: str, loads: int) -> list[float]:
 # ---------------------------------------------------------------------------------------------- main
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    ap.add_argument(
+        "--size", default="medium", choices=["small", "medium", "large"], help="synthetic dataset size"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--db", type=Path, help="use this built atlas instead of generating one")
     ap.add_argument("--clients", type=int, default=20)
@@ -423,7 +425,7 @@ def main() -> int:
         serve_child(a.serve, str(a.db), a.port)
         return 0
 
-    db = a.db or ensure_atlas(a.scale, a.seed)
+    db = a.db or ensure_atlas(a.size, a.seed)
     print(
         f"atlas: {db} ({db.stat().st_size / 2**20:.0f} MB); {a.clients} concurrent clients; "
         f"{os.cpu_count()} cores",
