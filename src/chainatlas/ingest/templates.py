@@ -4,7 +4,8 @@
 fills in below) and a ``说明`` sheet (what the kind is for, then one row per column: header, English
 name, required, the rule in words, an example and notes). ``.csv`` gives a header-only UTF-8-BOM file
 (Excel opens it without mojibake) plus a sidecar ``<stem>.说明.csv`` with the same documentation.
-Every header written here is one :func:`chainatlas.ingest.read.read_table` maps back to its field.
+Every header written here is one :func:`chainatlas.ingest.read.read_table` maps back to its field. Cells go
+through :func:`chainatlas.ingest.excel.safe_cell`, like every spreadsheet the product writes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chainatlas.errors import ConfigError
+from chainatlas.ingest.excel import safe_cell, safe_rows
 from chainatlas.model.kinds import Field, Kind
 from chainatlas.model.kinds import kind as get_kind
 
@@ -192,10 +194,10 @@ def write_template(kind: str | Kind, path: str | Path, lang: str = "zh") -> Path
         _write_xlsx(k, p, lang, headers)
     elif suffix == ".csv":
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh).writerow(headers)
+            csv.writer(fh).writerow([safe_cell(h) for h in headers])
         side = p.with_name(f"{p.stem}.{_SHEETS[lang][1]}.csv")
         with side.open("w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh).writerows(_doc_rows(k, lang))
+            csv.writer(fh).writerows(safe_rows(_doc_rows(k, lang)))
     else:
         raise ConfigError(f"templates are written as .xlsx or .csv, got {p.name!r}")
     return p
@@ -211,7 +213,7 @@ def _write_xlsx(k: Kind, p: Path, lang: str, headers: list[str]) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = data_name
-    ws.append(headers)
+    ws.append([safe_cell(h) for h in headers])
     bold = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FFF2CC")
     for j, f in enumerate(k.fields, start=1):
@@ -235,7 +237,7 @@ def _write_xlsx(k: Kind, p: Path, lang: str, headers: list[str]) -> None:
     ws.freeze_panes = "A2"
 
     doc = wb.create_sheet(doc_name)
-    for row in _doc_rows(k, lang):
+    for row in safe_rows(_doc_rows(k, lang)):
         doc.append(row)
     doc["A1"].font = Font(bold=True, size=12)
     for cell in doc[3]:

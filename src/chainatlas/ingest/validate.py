@@ -787,8 +787,11 @@ def write_rejects(batch: ValidatedBatch, path: str | Path) -> Path:
 
     Columns: ``原因/reason``, ``行号/row``, then the original columns under their original headers.
     Fix the rows and load the file again: :func:`~chainatlas.ingest.read.read_table` ignores the two
-    added columns.
+    added columns. Text that a spreadsheet would run as a formula is written with a leading ``'``
+    (:func:`chainatlas.ingest.excel.safe_frame`); plain numbers such as ``-12.5`` are written as they are.
     """
+    from chainatlas.ingest.excel import safe_frame  # local: only this function writes a spreadsheet
+
     p = Path(path)
     header_of = {name: header for header, name in batch.meta.get("header_map", {}).items()}
     k = get_kind(batch.kind)
@@ -797,5 +800,5 @@ def write_rejects(batch: ValidatedBatch, path: str | Path) -> Path:
     data.columns = [header_of.get(c, k.field(c).zh if c in k.names else c) for c in data.columns]
     data.insert(0, IGNORED_HEADERS[1], rejects[ROW_INDEX].to_numpy())
     data.insert(0, IGNORED_HEADERS[0], rejects["reason"])
-    data.to_csv(p, index=False, encoding="utf-8-sig")
+    safe_frame(data).to_csv(p, index=False, encoding="utf-8-sig")
     return p

@@ -1,6 +1,7 @@
 """Export places, node attributes and layer edges for Excel, GIS and Gephi.
 
-- CSV: UTF-8 with BOM so that Excel opens Chinese text correctly.
+- CSV: UTF-8 with BOM so that Excel opens Chinese text correctly; text that a spreadsheet would run as a
+  formula gets a leading ``'`` (:mod:`chainatlas.ingest.excel`; the atlas keeps the value as stored).
 - GeoJSON: places as polygons (counties, cities, provinces) or points (areas, region); edges as
   LineStrings between the units' label points, with weights in the properties.
 - GEXF / GraphML (via NetworkX): a directed graph with node names and coordinates, for Gephi.
@@ -16,6 +17,7 @@ import pandas as pd
 
 from chainatlas import geo
 from chainatlas.errors import ExportError, NotBuiltError
+from chainatlas.ingest.excel import safe_frame
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
@@ -80,7 +82,7 @@ def export(
         **_synthetic_note(backend),
     }
     if fmt == "csv":
-        table.to_csv(out, index=False, encoding="utf-8-sig")
+        safe_frame(table).to_csv(out, index=False, encoding="utf-8-sig")
     elif fmt == "geojson":
         _write_geojson(what, table, units, scale, meta, out)
     else:

@@ -2,7 +2,8 @@
 
 Every :class:`Result` carries a provenance dict saying what it was computed from (topic or method, layer,
 scale, period, chain, segment, parameters, data version, synthetic flag, input file) so that any number can
-be traced back. :func:`write` saves a result as CSV (UTF-8 with BOM, provenance in a sidecar
+be traced back. :func:`write` saves a result as CSV (UTF-8 with BOM, text that a spreadsheet would run
+as a formula quoted by :func:`chainatlas.ingest.excel.safe_frame`, provenance in a sidecar
 ``FILE.provenance.json``) or JSON (``{"provenance": ..., "summary": ..., "data": [...]}``).
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from chainatlas.errors import ConfigError
+from chainatlas.ingest.excel import safe_frame
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 
@@ -101,7 +103,7 @@ def write(result: Result, path: Path | str, fmt: str | None = None) -> Path:
         raise ConfigError(f"expected csv or json, got {fmt!r} (from {path.name!r})", param="format")
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        result.data.to_csv(path, index=False, encoding="utf-8-sig")
+        safe_frame(result.data).to_csv(path, index=False, encoding="utf-8-sig")
         side = path.with_name(path.name + ".provenance.json")
         side.write_text(
             json.dumps(
