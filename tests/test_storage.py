@@ -78,6 +78,94 @@ def test_second_writer_is_told_who_holds_the_atlas(tmp_path: Path):
         assert b.schema_version == schema.SCHEMA_VERSION
 
 
+_READ = """
+import sys
+from chainatlas.storage.base import open_backend
+b = open_backend(sys.argv[1], read_only=True)
+print("ready", flush=True)
+sys.stdin.readline()
+b.close()
+"""
+
+
+def _start(script: str, db: Path) -> subprocess.Popen:
+    p = subprocess.Popen(
+        [sys.executable, "-c", script, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def _killed_writer(db: Path) -> int:
+    """A writer killed with SIGKILL: its ``<db>.writer`` note stays behind. Returns its (dead) pid."""
+    w = _start(_HOLD, db)
+    w.kill()
+    w.communicate(timeout=30)  # reaps it and closes its pipes
+    assert db.with_name(db.name + ".writer").exists()
+    return w.pid
+
+
+def test_a_writer_is_told_the_reader_not_a_dead_writer(tmp_path: Path):
+    """kill -9 a writer, then a reader (like `chainatlas serve`) holds the atlas: the lock names the reader."""
+    db = tmp_path / "served.duckdb"
+    open_backend(db).close()
+    dead = _killed_writer(db)
+    reader = _start(_READ, db)
+    try:
+        with pytest.raises(LockError) as e:
+            open_backend(db)
+        msg = str(e.value)
+        assert f"open read-only by process {reader.pid} (`python" in msg
+        assert "open for writing" not in msg and f"pid {dead}" not in msg
+        assert not db.with_name(db.name + ".writer").exists()  # the stale note is cleaned up
+    finally:
+        reader.communicate("\n", timeout=30)
+    with open_backend(db) as b:
+        assert b.schema_version == schema.SCHEMA_VERSION
+
+
+def test_a_note_naming_a_live_pid_with_another_command_line_is_stale(tmp_path: Path):
+    """A reused pid: the note's pid runs, but not the command that wrote the note."""
+    import json
+
+    db = tmp_path / "reused.duckdb"
+    open_backend(db).close()
+    reader = _start(_READ, db)
+    note = db.with_name(db.name + ".writer")
+    note.write_text(
+        json.dumps({"pid": reader.pid, "command": "chainatlas build", "since": "x", "argv": ["other"]}),
+        encoding="utf-8",
+    )
+    try:
+        with pytest.raises(LockError, match=f"open read-only by process {reader.pid}"):
+            open_backend(db)
+        assert not note.exists()
+    finally:
+        reader.communicate("\n", timeout=30)
+
+
+def test_a_reader_removes_the_note_of_a_killed_writer(tmp_path: Path):
+    db = tmp_path / "after-kill.duckdb"
+    open_backend(db).close()
+    _killed_writer(db)
+    with open_backend(db, read_only=True) as b:  # opens fine: the killed writer's lock died with it
+        assert b.schema_version == schema.SCHEMA_VERSION
+    assert not db.with_name(db.name + ".writer").exists()
+
+
+def test_a_reader_blocked_by_a_live_writer_is_told_the_writer(tmp_path: Path):
+    db = tmp_path / "busy.duckdb"
+    writer = _start(_HOLD, db)
+    try:
+        with pytest.raises(
+            LockError, match=rf"open for writing by `chainatlas build --full` \(pid {writer.pid},"
+        ):
+            open_backend(db, read_only=True)
+        assert db.with_name(db.name + ".writer").exists()  # a live writer's note stays
+    finally:
+        writer.communicate("\n", timeout=30)
+
+
 def test_readers_run_side_by_side(tmp_path: Path):
     db = tmp_path / "shared.duckdb"
     open_backend(db).close()

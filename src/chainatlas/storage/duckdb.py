@@ -1,8 +1,15 @@
 """The embedded default engine: one DuckDB file, one writer, any number of readers.
 
-DuckDB locks the file for a read-write process. We also leave a small ``<db>.writer`` note with the
-writer's pid and command so that a second writer (or a reader arriving during a write) is told who
-holds the atlas, instead of seeing DuckDB's lock error.
+DuckDB locks the file: exclusively for a read-write process, shared for read-only ones (so a reader, such
+as a running ``chainatlas serve``, also keeps writers out). We leave a small ``<db>.writer`` note with the
+writer's pid, command and real command line, so that a second writer (or a reader arriving during a write)
+is told who holds the atlas instead of seeing DuckDB's lock error. The message tells the truth:
+
+- the holder is the pid DuckDB names in its lock error, not whatever the note says;
+- a note counts only while its pid is alive with the same command line (``/proc/<pid>/cmdline``), so a
+  note left by a writer killed with ``kill -9`` is never shown; it is removed when next seen;
+- when the holder only reads (DuckDB then says the file could still be opened read-only), the message says
+  "open read-only by process N (`chainatlas serve ...`)", not "open for writing".
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +37,42 @@ from chainatlas.storage.base import Backend, BatchResult
 
 __all__ = ["DuckDBBackend"]
 
+_HOLDER_PID = re.compile(
+    r"\(PID (\d+)\)"
+)  # DuckDB: "Conflicting lock is held in /usr/bin/python3 (PID 8275)"
+_HOLDER_READS = "read-only mode"  # DuckDB adds "you would be able to open this database in read-only mode"
+
+
+def _cmdline(pid: int | str) -> list[str] | None:
+    """The command line of process ``pid`` (``[]`` for a zombie), or None where ``/proc`` cannot tell."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+
+
+def _alive(pid: int, argv: list[str] | None) -> bool:
+    """Whether ``pid`` runs, and still runs ``argv`` (a reused pid, or a zombie, does not count)."""
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        pass  # alive, owned by another user
+    except (OSError, OverflowError):
+        return False
+    now = _cmdline(pid)
+    return now is None or argv is None or now == argv
+
+
+def _shown(argv: list[str] | None) -> str:
+    """A command line as a person reads it: ``chainatlas serve --port 8000``, not the interpreter's path."""
+    if not argv:
+        return "command unknown"
+    for i, a in enumerate(argv):
+        if Path(a).name == "chainatlas":
+            return " ".join(["chainatlas", *argv[i + 1 :]])[:120]
+    return " ".join([Path(argv[0]).name, *argv[1:]])[:120]
+
 
 class DuckDBBackend(Backend):
     engine = "duckdb"
@@ -47,7 +91,7 @@ class DuckDBBackend(Backend):
             self.con = duckdb.connect(str(self.path), read_only=read_only, config=self._engine_config())
         except duckdb.IOException as e:
             if "lock" in str(e).lower():
-                raise LockError(self._lock_message()) from None
+                raise LockError(self._lock_message(str(e))) from None
             raise BackendError(f"cannot open atlas database {self.path}: {e}") from None
         self.con.execute("SET enable_progress_bar = false")  # our commands report their own progress
         # FSST string compression costs about a quarter of the CPU of every bulk insert (large dataset:
@@ -63,6 +107,7 @@ class DuckDBBackend(Backend):
                         "pid": os.getpid(),
                         "command": command or "chainatlas",
                         "since": datetime.now().isoformat(timespec="seconds"),
+                        "argv": _cmdline(os.getpid()),
                     },
                     ensure_ascii=False,
                 ),
@@ -70,6 +115,7 @@ class DuckDBBackend(Backend):
             )
             self._migrate()
         else:
+            self._writer_note()  # we hold a shared lock, so no one writes: a note left behind is removed
             self._check_version()
 
     @staticmethod
@@ -80,11 +126,41 @@ class DuckDBBackend(Backend):
             cfg["threads"] = int(config.get("threads"))
         return cfg
 
-    def _lock_message(self) -> str:
-        who = ""
-        with contextlib.suppress(OSError, ValueError):
+    def _writer_note(self) -> dict | None:
+        """The ``<db>.writer`` note if its writer still runs; a note whose process is gone is removed."""
+        try:
             note = json.loads(self._note.read_text(encoding="utf-8"))
-            who = f" by `{note['command']}` (pid {note['pid']}, since {note['since']})"
+            pid = int(note["pid"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            note, pid = None, -1  # unreadable: treat as stale
+        if note is not None and _alive(pid, note.get("argv")):
+            return note
+        with contextlib.suppress(OSError):
+            self._note.unlink()
+        return None
+
+    def _lock_message(self, duckdb_error: str = "") -> str:
+        """Who holds the atlas, told from the pid DuckDB reports and, for a writer, our note."""
+        found = _HOLDER_PID.search(duckdb_error)
+        holder = int(found.group(1)) if found else None
+        note = self._writer_note()
+        if note is not None and holder in (None, int(note["pid"])):
+            return (
+                f"the atlas database {self.path} is open for writing by `{note['command']}` "
+                f"(pid {note['pid']}, since {note['since']}). Only one process may write at a time, and "
+                f"DuckDB does not let others open the file meanwhile: wait for it to finish, or use another "
+                f"database with --db"
+            )
+        if holder is not None and _HOLDER_READS in duckdb_error:
+            return (
+                f"the atlas database {self.path} is open read-only by process {holder} "
+                f"(`{_shown(_cmdline(holder))}`). DuckDB lets no process write while another has the file "
+                f"open, even only for reading: stop that process first (a running `chainatlas serve` loads "
+                f"files through its Data page or POST /api/uploads instead), or use another database with --db"
+            )
+        who = f" by process {holder} (`{_shown(_cmdline(holder))}`)" if holder is not None else ""
         return (
             f"the atlas database {self.path} is open for writing{who}. Only one process may write at a time, "
             f"and DuckDB does not let others open the file meanwhile: wait for it to finish, or use another "
