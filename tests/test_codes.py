@@ -268,3 +268,29 @@ def test_normalize_ipc_is_idempotent(section, cls, sub, main, subgroup):
     once = C.normalize_ipc(pd.Series([sym]))
     assert once.notna().all()
     assert C.normalize_ipc(once).tolist() == once.tolist()
+
+
+def test_normalize_key_text_is_the_one_key_normalisation():
+    import pyarrow as pa
+
+    arr = pa.array(
+        ["cn２０２３１０１２３４５６.７ ", "\ufeffCN202310123456.7", "\u3000", None, "ａｂｃ（x）"]
+    )
+    assert C.normalize_key_text(arr).to_pylist() == [
+        "CN202310123456.7",
+        "CN202310123456.7",
+        None,
+        None,
+        "ABC(X)",
+    ]
+    assert C.normalize_key_text(arr, upper=False).to_pylist()[4] == "abc(x)"
+    same = pa.array(["CN1", None])
+    assert C.normalize_key_text(same) is same  # nothing to change: no copy
+
+
+@given(st.text(max_size=30))
+def test_normalize_keys_is_idempotent_and_case_free(v):
+    once = C.normalize_keys(pd.Series([v, v.lower(), v.upper()])).fillna("\x00").tolist()
+    assert once == C.normalize_keys(pd.Series(once)).fillna("\x00").tolist()
+    if v.isascii():
+        assert once[0] == once[1] == once[2]

@@ -61,3 +61,32 @@ def test_idempotent_and_free_of_noise(values):
     assert once.fillna("\x00").tolist() == normalize_names(once).fillna("\x00").tolist()
     for v in once.dropna():
         assert v == v.strip() and " " not in v and "(" not in v and v == v.lower()
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20))
+def test_full_width_spelling_is_the_same_key(name):
+    s = pd.Series([name + "有限公司", full_width(name) + "有限公司"])
+    a, b = normalize_names(s).tolist()
+    assert a == b
+
+
+def test_validated_names_keep_their_spelling_and_share_a_key():
+    """Stored names are as given (case, brackets); only the matching key is NFKC and lower case."""
+    from chainatlas.ingest import validate
+
+    frame = pd.DataFrame(
+        {
+            "credit_code": ["914403001922038216", "91110108551385082Q"],
+            "name": ["ＡＣＭＥ（苏州）有限公司", "Acme(苏州)有限公司"],
+            "adcode": ["320506", "320506"],
+        },
+        dtype="string[pyarrow]",
+    )
+    batch = validate("firms", frame, "firms.csv")
+    assert batch.errors == []
+    assert batch.table["name"].tolist() == ["ＡＣＭＥ（苏州）有限公司", "Acme(苏州)有限公司"]
+    assert batch.table["name_norm"].tolist() == ["acme苏州有限公司", "acme苏州有限公司"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainatlas.errors import IngestError, RowError
+from chainatlas.errors import ConfigError, IngestError, RowError
 from chainatlas.ingest import ValidatedBatch, parse_file, read_table, validate, write_rejects
 
 # Real published codes (see tests/test_codes.py for their sources).
@@ -669,3 +669,35 @@ def test_output_dtypes_and_sha(tmp_path):
     import hashlib
 
     assert b.sha256 == hashlib.sha256(p.read_bytes()).hexdigest() == b.meta["sha256"]
+
+
+def test_party_cap_bounds_the_pairs_of_a_record(tmp_path, monkeypatch):
+    """A patent with 2,000 applicants would make 1,999,000 pairwise ties in the build: it is a located row error
+    (set aside with --quarantine), the other rows stay good, and the setting moves the limit."""
+    from chainatlas.ingest.validate import max_parties
+
+    monkeypatch.delenv("CHAINATLAS_MAX_PARTIES", raising=False)
+    assert max_parties() == 100
+    many = ";".join(f"示例{i}有限公司" for i in range(2000))
+    header = ["申请号", "申请日", "IPC分类号", "申请人"]
+    rows = [["CN1", "2023-01-05", "H01L", many], ["CN2", "2023-01-06", "H01L", ";".join(["甲"] * 100)]]
+    batch = parse_file("patents", write_csv(tmp_path / "patents.csv", header, rows))
+    assert [(e.file, e.row, e.column, e.value, e.rule) for e in batch.errors] == [
+        ("patents.csv", 2, "applicants", "2000 parties", "parties")
+    ]
+    assert batch.errors[0].message == (
+        "2000 parties in applicants (申请人), more than the limit of 100 (setting CHAINATLAS_MAX_PARTIES): "
+        "a record with k parties makes k(k-1)/2 ties (1,999,000 here); check that the cell is one record, "
+        "split it, or raise CHAINATLAS_MAX_PARTIES"
+    )
+    assert batch.good_mask.tolist() == [False, True]
+    # what a quarantined load keeps is bounded: the good record's parties, k(k-1)/2 = 4,950 pairs at most
+    good = batch.parties[batch.parties["row_number"].isin(batch.good["row_number"])]
+    k = good.groupby("record_id").size()
+    assert k.to_dict() == {"CN2": 100} and int((k * (k - 1) // 2).sum()) == 4950
+
+    monkeypatch.setenv("CHAINATLAS_MAX_PARTIES", "2000")
+    assert parse_file("patents", tmp_path / "patents.csv").errors == []
+    monkeypatch.setenv("CHAINATLAS_MAX_PARTIES", "lots")
+    with pytest.raises(ConfigError, match="CHAINATLAS_MAX_PARTIES must be a whole number >= 2, got 'lots'"):
+        parse_file("patents", tmp_path / "patents.csv")

@@ -39,6 +39,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("host", "CHAINATLAS_HOST", "127.0.0.1", "address the API server listens on"),
     Setting("port", "CHAINATLAS_PORT", "8000", "port the API server listens on"),
+    Setting(
+        "max_parties",
+        "CHAINATLAS_MAX_PARTIES",
+        "100",
+        "most parties (applicants, institutions) one patent or paper may list; a record with k parties makes "
+        "k(k-1)/2 pairwise ties, so a longer list is a row error (set aside with --quarantine)",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -8,6 +8,14 @@ the caller turns them into spreadsheet row numbers.
 Code columns repeat a few values many times, so the checks work on the distinct values
 (:class:`Uniques`, Arrow's dictionary encoding) and map the verdicts back with one ``take``.
 
+One normalisation step comes before every rule (:func:`fold_of` says which, :class:`Column` applies it to the
+distinct values): identifier-like cells (codes, periods and record ids such as ``patent_id``) go through
+:func:`chainatlas.model.codes.normalize_key_text` (NFKC, format characters removed, trimmed, upper case), so
+``cn２０２３１０１２３４５６.７`` and ``CN202310123456.7`` are one key and are stored as the second; amounts, dates,
+choices and names used as keys get NFKC without the case change (``１２３.５`` is an amount, ``２０２３-０５-０１`` a
+date, ``３０％`` a share); free text (names, titles, addresses) is only trimmed and is stored as given. Error
+messages show the cell as given (:attr:`Column.given`).
+
 The code lists themselves (credit codes, industry, HS, IPC) belong to :mod:`chainatlas.model.codes`,
 adcodes and country codes to :mod:`chainatlas.geo`, date parsing to :mod:`chainatlas.ingest.dates`;
 this module only calls them.
@@ -25,7 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chainatlas.model.kinds import LIST_SEPARATORS, Field
+from chainatlas.model.codes import normalize_key_text
+from chainatlas.model.kinds import LIST_SEPARATORS, Field, Kind
 
 __all__ = [
     "Failure",
@@ -45,6 +54,7 @@ __all__ = [
     "check_number",
     "check_period",
     "clean_text",
+    "fold_of",
     "parse_periods",
     "resolve_addresses",
     "split_list",
@@ -226,12 +236,47 @@ class Mapped:
         return self._array
 
 
-class Column:
-    """One input column: raw Arrow text, its cleaned text and its distinct cleaned values, on demand."""
+#: Rules whose cells are identifier-like: normalised with upper case (see :func:`fold_of`).
+_KEY_RULES = frozenset({"credit_code", "adcode", "gbt4754", "hs", "ipc_list", "country", "period"})
+#: Rules read as numbers, dates or choices: NFKC (full-width digits, ``％``), case kept.
+_NFKC_RULES = frozenset({"nonneg", "count", "share", "date", "enum", "flag", "chain", "segment"})
 
-    def __init__(self, raw: pa.Array):
+
+def fold_of(f: Field, k: Kind | None = None) -> str | None:
+    """How the cells of field ``f`` are normalised before its rule is checked.
+
+    ``"upper"`` (:func:`~chainatlas.model.codes.normalize_key_text`: NFKC, format characters removed, trimmed,
+    upper case) for codes, periods and record ids (text fields named ``*_id``); ``"nfkc"`` (the same, case kept)
+    for numbers, dates, choices and any other text field of the kind's key (``member_name``); ``None`` (only
+    trimmed) for free text and lists.
+    """
+    if f.rule in _KEY_RULES or (f.rule == "text" and (f.name == "id" or f.name.endswith("_id"))):
+        return "upper"
+    if f.rule in _NFKC_RULES or (f.rule == "text" and k is not None and f.name in k.key):
+        return "nfkc"
+    return None
+
+
+def _fold(arr: pa.Array | pa.ChunkedArray, fold: str | None) -> pa.Array | pa.ChunkedArray:
+    """Cleaned text (:func:`clean_text`), after the key normalisation ``fold`` if any."""
+    if fold is None:
+        return clean_text(arr)
+    return normalize_key_text(arr, upper=fold == "upper")
+
+
+class Column:
+    """One input column: raw Arrow text, its normalised text and its distinct values, on demand.
+
+    ``fold`` (from :func:`fold_of`) is the normalisation applied before any rule: ``text`` and ``uniques``
+    hold normalised values (what is checked, compared as a key and stored); ``given`` holds the cell as
+    typed, trimmed (what error messages show).
+    """
+
+    def __init__(self, raw: pa.Array, fold: str | None = None):
         self.raw = raw
+        self.fold = fold
         self._text: pa.Array | None = None
+        self._given: pa.Array | None = None
         self._uniques: Uniques | None = None
 
     def __len__(self) -> int:
@@ -239,17 +284,31 @@ class Column:
 
     @property
     def text(self) -> pa.Array:
-        """Trimmed text, empty cells null."""
+        """Normalised text (trimmed; NFKC and case as ``fold`` says), empty cells null."""
         if self._text is None:
-            self._text = clean_text(self.raw)
+            if self.fold is None:
+                self._text = clean_text(self.raw)
+            else:
+                u = self.uniques  # normalises the distinct values only
+                if self._text is None:
+                    self._text = u.take(u.values)
         return self._text
 
     @property
+    def given(self) -> pa.Array:
+        """The cells as typed, trimmed (empty cells null), for messages."""
+        if self.fold is None:
+            return self.text
+        if self._given is None:
+            self._given = clean_text(self.raw)
+        return self._given
+
+    @property
     def uniques(self) -> Uniques:
-        """Distinct cleaned values; encodes the raw column and cleans only its distinct values."""
+        """Distinct normalised values; encodes the raw column and normalises only its distinct values."""
         if self._uniques is None:
             u = Uniques.of(self.raw)
-            cleaned = clean_text(u.values)
+            cleaned = _fold(u.values, self.fold)
             if cleaned is u.values:
                 if self._text is None:
                     self._text = self.raw

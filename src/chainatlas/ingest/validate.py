@@ -26,6 +26,7 @@ chain, segment     not in the taxonomy (a segment also needs its chain)
 one_of             none of a group of alternatives (e.g. adcode or address) is given
 list               an empty name inside a party list (``甲;;乙``)
 list length        a party list has a different number of items than the names list
+parties            a party list names more parties than ``CHAINATLAS_MAX_PARTIES`` (default 100)
 duplicate key      the key was already used by an earlier row (named in the message)
 unknown column,    file-level (row 1): a column that is not a field, a required field with
 missing column     no column; every row is then rejected (:func:`read_table` raises these,
@@ -48,7 +49,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chainatlas.errors import IngestError, RowError
+from chainatlas import config
+from chainatlas.errors import ConfigError, IngestError, RowError
 from chainatlas.ingest import rules
 from chainatlas.ingest.read import IGNORED_HEADERS, ROW_INDEX, STRING, missing_columns, read_table
 from chainatlas.ingest.rules import TEXT, Column, Failure, Mapped, Outcome, Uniques, materialize
@@ -56,7 +58,7 @@ from chainatlas.model.kinds import Field, Kind
 from chainatlas.model.kinds import kind as get_kind
 from chainatlas.model.names import normalize_names
 
-__all__ = ["ValidatedBatch", "parse_file", "validate", "write_rejects"]
+__all__ = ["ValidatedBatch", "max_parties", "parse_file", "validate", "write_rejects"]
 
 # Empty cells that the contract says default to a value (the kinds table states it in help_zh only).
 _DEFAULTS: dict[tuple[str, str], str] = {("firms", "entity_type"): "firm"}
@@ -179,7 +181,7 @@ class _Errors:
             if f.values is not None:
                 values = f.values
             elif column in self.cols:
-                values = self.cols[column].text.take(pa.array(f.rows)).to_pylist()
+                values = self.cols[column].given.take(pa.array(f.rows)).to_pylist()
             else:
                 values = [""] * len(rows)
             messages = f.messages if isinstance(f.messages, list) else [f.messages] * len(rows)
@@ -403,7 +405,7 @@ def validate(
                 and pd.api.types.is_datetime64_any_dtype(series)
             ):
                 native[f.name] = series
-            cols[f.name] = Column(rules.as_text(series))
+            cols[f.name] = Column(rules.as_text(series), rules.fold_of(f, k))
         else:
             cols[f.name] = Column(pa.nulls(n, TEXT))
     err = _Errors(file, row_numbers, cols, {name: i for i, name in enumerate(k.names)})
@@ -604,18 +606,48 @@ def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: 
     _, first_index = np.unique(keys, return_index=True)  # first occurrence of each key
     first_of = dict(zip(keys[first_index].tolist(), positions[first_index].tolist(), strict=True))
     rows = positions[dup]
-    texts = [cols[name].text.take(pa.array(rows)).to_pylist() for name in k.key]
+    taken = pa.array(rows)
+    texts = [cols[name].given.take(taken).to_pylist() for name in k.key]
     values = [" / ".join("" if v is None else v for v in vals) for vals in zip(*texts, strict=True)]
+    keys_as = [_pandas(out[name]).take(rows).tolist() for name in k.key]
+    compared = [" / ".join("" if pd.isna(v) else str(v) for v in vals) for vals in zip(*keys_as, strict=True)]
     first_rows = err.row_numbers[[first_of[c] for c in combined[rows].tolist()]].tolist()
     messages = [
-        f"same {', '.join(k.key)} as row {r}; each {k.name} record must appear once "
-        "(merge the rows or delete one)"
-        for r in first_rows
+        f"same {', '.join(k.key)} as row {r}"
+        + (
+            ""
+            if c == v
+            else f" (compared as {c}: case, full-width characters and blanks do not make another key)"
+        )
+        + f"; each {k.name} record must appear once (merge the rows or delete one)"
+        for r, v, c in zip(first_rows, values, compared, strict=True)
     ]
     err.add(",".join(k.key), Failure(rows, "duplicate key", messages, values=values))
 
 
 # --------------------------------------------------------------------------- party lists
+
+
+def max_parties() -> int:
+    """The ``max_parties`` setting (``CHAINATLAS_MAX_PARTIES``) as a positive integer.
+
+    Why a cap and why 100: the build ties every two parties of a record (``pipeline.facts``), k(k-1)/2 facts for
+    k parties, so one patent with 2,000 applicants made 2 million facts. With fractional counting each of those
+    ties weighs 2/(k(k-1)): above about 100 parties (4,950 ties) a tie weighs less than 0.0002 of a record, so
+    such records add cost, not information (bibliometrics leaves hyperauthored papers out of collaboration
+    networks for the same reason). Chinese patents list a handful of applicants; a list longer than 100 is far
+    more often a merged or mis-split cell than a real record.
+    """
+    raw = config.get("max_parties")
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise ConfigError(
+            f"CHAINATLAS_MAX_PARTIES must be a whole number >= 2, got {raw!r}; unset it for the default 100"
+        )
+    return value
 
 
 def _party_lists(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: _Errors) -> pd.DataFrame:
@@ -624,6 +656,25 @@ def _party_lists(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: _Er
     # Trailing separators after the last name ("甲;乙;") are a common slip, not an empty party.
     names_text = rules.flat(rules.clean_text(pc.utf8_rtrim(cols[first].text, characters=";；| \t")))
     items, lengths, offsets = rules.split_list(names_text)
+    cap = max_parties()
+    over = np.flatnonzero(lengths > cap)
+    if len(over):
+        label0 = k.field(first).zh
+        err.add(
+            first,
+            Failure(
+                over,
+                "parties",
+                [
+                    f"{lengths[r]} parties in {first} ({label0}), more than the limit of {cap} "
+                    f"(setting CHAINATLAS_MAX_PARTIES): a record with k parties makes k(k-1)/2 ties "
+                    f"({lengths[r] * (lengths[r] - 1) // 2:,} here); check that the cell is one record, "
+                    "split it, or raise CHAINATLAS_MAX_PARTIES"
+                    for r in over
+                ],
+                values=[f"{lengths[r]} parties" for r in over],
+            ),
+        )
     parent = np.repeat(np.arange(len(lengths)), lengths)
     seq = np.arange(len(items)) - offsets[parent]
     empty = rules.to_numpy(pc.is_null(items))
@@ -667,7 +718,7 @@ def _party_lists(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: _Er
 
     code = adcode = method = address = pa.nulls(len(items), TEXT)
     for comp, values in aligned.items():
-        item_col = Column(values)
+        item_col = Column(values, "upper")  # codes: the key normalisation of rules.fold_of
         if comp.endswith("_codes"):
             outcome = rules.check_credit_code(item_col, Field(comp, k.field(comp).zh, "credit_code"))
             _add_item_failures(err, comp, outcome.failures, parent, seq, items, values)

@@ -15,6 +15,15 @@ Code systems
 - Harmonized System 2017 / 2022 (and 8/10-digit Chinese tariff lines by their first six digits).
 - IPC symbols (validated by structure: no openly licensed IPC title list is available).
 
+Keys that mean the same
+-----------------------
+:func:`normalize_key_text` is the one normalisation of identifier-like text (record ids such as patent numbers,
+and every code above): Unicode NFKC (full-width ``ＣＮ２０２３…`` → ``CN2023…``, ideographic space → space),
+format characters removed (a byte-order mark or zero-width space pasted into a cell), whitespace trimmed,
+upper case; an empty result is missing. ``cn２０２３１０１２３４５６.７`` and ``CN202310123456.7`` are then one key.
+Names keep their case (``upper=False``: NFKC and trimming only); their matching key is
+:func:`chainatlas.model.names.normalize_names`.
+
 Elsewhere: ISO 3166 countries and trade regions in :mod:`chainatlas.geo.countries`; dates as users' cells write
 them in :mod:`chainatlas.ingest.dates`.
 
@@ -35,7 +44,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chainatlas.errors import ConfigError
-from chainatlas.model._series import FULLWIDTH as _FULLWIDTH
 from chainatlas.model._series import as_series as _as_series
 from chainatlas.model._series import classification_table as _table
 from chainatlas.model._series import per_unique as _per_unique
@@ -64,6 +72,8 @@ __all__ = [
     "normalize_gbt4754",
     "normalize_hs",
     "normalize_ipc",
+    "normalize_key_text",
+    "normalize_keys",
     "org_code_check_bytes",
     "org_code_check_char",
     "validate_credit_codes",
@@ -84,6 +94,48 @@ def _check_numeric_text(s: pd.Series, what: str) -> None:
             f"{what} codes must be read as text, got a {s.dtype} column {s.name!r}: a numeric column drops leading "
             f"zeros (0711 becomes 711, which is another code). Read the file with dtype=str."
         )
+
+
+_FORMAT_CHARS = r"\p{Cf}+"  # RE2: format characters (BOM U+FEFF, zero-width space U+200B, ...)
+
+
+def normalize_key_text(arr: pa.Array | pa.ChunkedArray, *, upper: bool = True) -> pa.Array | pa.ChunkedArray:
+    """The one normalisation of identifier-like text: NFKC, format characters removed, trimmed, upper case.
+
+    Parameters
+    ----------
+    arr : pyarrow.Array or pyarrow.ChunkedArray
+        Text (``string`` or ``large_string``).
+    upper : bool
+        Upper-case the result (identifiers and codes); ``False`` keeps the case (names used as keys).
+
+    Returns
+    -------
+    pyarrow.Array or pyarrow.ChunkedArray
+        Same type; empty results are null. ``arr`` itself when nothing changes (no copy).
+
+    Examples
+    --------
+    >>> normalize_key_text(pa.array(["cn２０２３１０１２３４５６.７ ", "\u3000", "91320506ma1mabcd0e"])).to_pylist()
+    ['CN202310123456.7', None, '91320506MA1MABCD0E']
+    """
+    t = pc.utf8_normalize(arr, "NFKC")
+    t = pc.replace_substring_regex(t, _FORMAT_CHARS, "")
+    t = pc.utf8_trim_whitespace(t)
+    if upper:
+        t = pc.utf8_upper(t)
+    empty = pc.equal(t, "")
+    if t.equals(arr) and not pc.any(empty).as_py():
+        return arr
+    return pc.if_else(empty, pa.scalar(None, type=t.type), t)
+
+
+def normalize_keys(s: pd.Series, *, upper: bool = True) -> pd.Series:
+    """:func:`normalize_key_text` for a pandas Series (same index; ``string[pyarrow]``)."""
+    s = _as_series(s)
+    arr = pa.array(_to_str(s), type=pa.large_string(), from_pandas=True)
+    out = normalize_key_text(arr, upper=upper)
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index, name=s.name)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -263,13 +315,8 @@ def normalize_credit_codes(s: pd.Series) -> pd.Series:
     s = _as_series(s)
 
     def clean(u: pd.Series) -> Any:
-        u = _to_str(u)
-        return (
-            u.str.translate(_FULLWIDTH)
-            .str.upper()
-            .str.replace(r"[\s\-\u3000]", "", regex=True)
-            .to_numpy(object)
-        )
+        u = normalize_keys(u).astype(object)
+        return u.str.replace(r"[\s\-]", "", regex=True).to_numpy(object)
 
     return _per_unique(s, clean, np.nan, "str")
 
@@ -374,7 +421,7 @@ def normalize_gbt4754(s: pd.Series) -> pd.Series:
     section_of = _gbt().set_index("code")["section"]
 
     def clean(u: pd.Series) -> Any:
-        u = _to_str(u).str.translate(_FULLWIDTH).str.upper().str.replace(r"\s+", "", regex=True)
+        u = normalize_keys(u).astype(object).str.replace(r"\s+", "", regex=True)
         m = u.str.fullmatch(r"[A-T]\d{2,4}").fillna(False).astype(bool)
         digits = u.str.slice(1)
         same = m & (u.str.slice(0, 1) == digits.map(section_of))
@@ -533,7 +580,7 @@ def _hs_digits(s: pd.Series) -> pd.Series:
         return text.where(~odd, "0" + text)
 
     def clean(u: pd.Series) -> Any:
-        u = _to_str(u).str.replace(r"[\s.\-]", "", regex=True)
+        u = normalize_keys(u).astype(object).str.replace(r"[\s.\-]", "", regex=True)
         return u.where(u.str.fullmatch(r"\d+").fillna(False).astype(bool)).to_numpy(object)
 
     return _per_unique(s, clean, np.nan, "str")

@@ -44,29 +44,32 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
 def normalize_names(s: pd.Series) -> pd.Series:
     """Return a matching key for each name.
 
-        Parameters
-        ----------
-        s : pandas.Series
-            Names as text (any string dtype; missing values allowed).
+    Parameters
+    ----------
+    s : pandas.Series
+        Names as text (any string dtype; missing values allowed).
 
-        Returns
-        -------
-        pandas.Series
-            ``string[pyarrow]`` keys, same index; missing or punctuation-only names give ``<NA>``.
+    Returns
+    -------
+    pandas.Series
+        ``string[pyarrow]`` keys, same index; missing or punctuation-only names give ``<NA>``.
 
-        Notes
-        -----
-        Steps: Unicode NFKC (full-width → half-width, ``（`` → ``(``), lower-case, remove whitespace,
-        punctuation and symbols, then unify the spelling of legal-form suffixes (see the module docstring:
-        the legal form itself is kept).
+    Notes
+    -----
+    Steps: Unicode NFKC (full-width → half-width, ``（`` → ``(``), lower-case, remove whitespace,
+    punctuation and symbols, then unify the spelling of legal-form suffixes (see the module docstring:
+    the legal form itself is kept).
 
-        Examples
-        --------
-        >>> import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-        >>> normalize_names(pd.Series(["苏州 纳米（集团）有限责任公司", "ACME Co., Ltd."])).tolist()
-        ['苏州纳米集团有限公司', 'acmecoltd']
+    This is the matching key only: validation stores a name as given (its case and brackets kept; a name
+    that is part of a record key, such as an alliance's ``member_name``, gets NFKC there too, see
+    :func:`chainatlas.ingest.rules.fold_of`). Identifiers and codes are normalised by
+    :func:`chainatlas.model.codes.normalize_key_text` instead (NFKC and upper case, punctuation kept).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalize_names(pd.Series(["苏州 纳米（集团）有限责任公司", "ACME Co., Ltd."])).tolist()
+    ['苏州纳米集团有限公司', 'acmecoltd']
     """
     arr = pa.array(s.astype(_STRING), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
