@@ -432,7 +432,7 @@ def main() -> int:
         flush=True,
     )
     servers = {k: Server(k, db) for k in ("atlas", "atlas-nocache", "naive")}
-    results: dict = {"scale": a.scale, "seed": a.seed, "db": str(db), "clients": a.clients, "servers": {}}
+    results: dict = {"size": a.size, "seed": a.seed, "db": str(db), "clients": a.clients, "servers": {}}
     try:
         for s in servers.values():
             s.wait()
