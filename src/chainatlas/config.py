@@ -46,6 +46,31 @@ SETTINGS: tuple[Setting, ...] = (
         "most parties (applicants, institutions) one patent or paper may list; a record with k parties makes "
         "k(k-1)/2 pairwise ties, so a longer list is a row error (set aside with --quarantine)",
     ),
+    Setting(
+        "max_rows",
+        "CHAINATLAS_MAX_ROWS",
+        "10000000",
+        "most data rows one input file may hold (the large synthetic dataset's biggest file has 4 million)",
+    ),
+    Setting(
+        "max_columns",
+        "CHAINATLAS_MAX_COLUMNS",
+        "500",
+        "most columns one input file or sheet may use (a kind has at most a few dozen fields)",
+    ),
+    Setting(
+        "max_cell_bytes",
+        "CHAINATLAS_MAX_CELL_BYTES",
+        "1048576",
+        "largest cell of an input file, in bytes of UTF-8 text (default 1 MiB)",
+    ),
+    Setting(
+        "max_sheet_cells",
+        "CHAINATLAS_MAX_SHEET_CELLS",
+        "30000000",
+        "largest used range (rows x columns) of a spreadsheet read; the reader holds about 32 bytes per "
+        "cell of that range, so the default bounds it to about 1 GB",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
