@@ -328,3 +328,93 @@ def test_file_sha256_is_the_hash_of_the_bytes_and_names_the_batch():
     path = FIXTURES / "firms.csv"
     assert file_sha256(path) == file_sha256(str(path)) == hashlib.sha256(path.read_bytes()).hexdigest()
     assert read_table(path, "firms")[1]["sha256"] == file_sha256(path)
+
+
+# --------------------------------------------------------------------------- malformed files (issue 9)
+
+
+def test_cr_only_line_endings(tmp_path):
+    p = tmp_path / "firms.csv"
+    p.write_bytes(
+        csv_bytes(["统一社会信用代码", "名称"], [[HUAWEI, "华为"], [HUAWEI, "乙"]], "utf-8").replace(
+            b"\r\n", b"\r"
+        )
+    )
+    frame, _ = read_table(p, "firms")
+    assert frame["name"].tolist() == ["华为", "乙"] and frame.index.tolist() == [2, 3]
+
+
+def test_a_second_export_joined_to_the_first_is_located(tmp_path):
+    one = csv_bytes(["统一社会信用代码", "名称"], [[HUAWEI, "华为"]], "utf-8-sig")
+    p = tmp_path / "firms.csv"
+    p.write_bytes(one + one)
+    with pytest.raises(IngestError) as info:
+        read_table(p, "firms")
+    assert [(e.row, e.rule) for e in info.value.errors] == [(3, "repeated header")]
+    p.write_bytes(one + codecs.BOM_UTF8 + f"{HUAWEI},乙\r\n".encode())
+    frame, _ = read_table(p, "firms")
+    assert frame["credit_code"].tolist() == [HUAWEI, HUAWEI]  # no "\ufeff" left in the key
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("cp950", "臺灣積體電路製造股份有限公司"), ("cp932", "株式会社日立製作所")]
+)
+def test_big5_and_shift_jis_are_not_read_as_gb18030(tmp_path, encoding, name):
+    p = tmp_path / "firms.csv"
+    p.write_bytes(csv_bytes(["credit_code", "name"], [[HUAWEI, name]] * 3, encoding))
+    frame, meta = read_table(p, "firms")
+    assert meta["encoding"] == encoding and frame["name"].iloc[0] == name
+
+
+def test_ragged_row_and_unclosed_quote_are_named_by_row(tmp_path):
+    p = tmp_path / "firms.csv"
+    p.write_bytes(f"credit_code,name\n{HUAWEI},a\n{HUAWEI},b,extra\n".encode())
+    with pytest.raises(IngestError) as info:
+        read_table(p, "firms")
+    assert [(e.row, e.rule) for e in info.value.errors] == [(3, "columns")]
+    p.write_bytes(f'credit_code,name\n{HUAWEI},a\n{HUAWEI},"b\n{HUAWEI},c\n'.encode())
+    with pytest.raises(IngestError) as info:
+        read_table(p, "firms")
+    assert [(e.row, e.rule) for e in info.value.errors] == [(3, "quote")]
+
+
+def test_cell_over_the_limit_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINATLAS_MAX_CELL_BYTES", "1000")
+    p = tmp_path / "firms.csv"
+    p.write_bytes(csv_bytes(["credit_code", "name"], [[HUAWEI, "a"], [HUAWEI, "长" * 400]], "utf-8"))
+    with pytest.raises(IngestError, match="CHAINATLAS_MAX_CELL_BYTES") as info:
+        read_table(p, "firms")
+    assert [(e.row, e.column, e.rule) for e in info.value.errors] == [(3, "name", "cell size")]
+
+
+def test_xlsx_used_range_and_formulas(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["credit_code", "name"])
+    ws.append([HUAWEI, '=CONCATENATE("a","b")'])
+    wb.save(tmp_path / "f.xlsx")
+    with pytest.raises(IngestError) as info:
+        read_table(tmp_path / "f.xlsx", "firms")
+    assert [(e.row, e.column, e.rule) for e in info.value.errors] == [(2, "name", "formula without value")]
+    ws["B2"] = "华为"
+    ws.cell(row=1_048_576, column=16_384, value="x")
+    wb.save(tmp_path / "f.xlsx")
+    with pytest.raises(IngestError, match="XFD1048576.*CHAINATLAS_MAX_COLUMNS"):
+        read_table(tmp_path / "f.xlsx", "firms")
+
+
+def test_parquet_nested_binary_and_tz_columns(tmp_path):
+    base = {"credit_code": [HUAWEI], "name": ["华为"]}
+    pq.write_table(pa.table({**base, "name": pa.array([["华为"]])}), tmp_path / "l.parquet")
+    with pytest.raises(IngestError) as info:
+        read_table(tmp_path / "l.parquet", "firms")
+    assert [(e.column, e.rule) for e in info.value.errors] == [("name", "column type")]
+    pq.write_table(pa.table({**base, "name": pa.array([b"\xff"], pa.binary())}), tmp_path / "b.parquet")
+    with pytest.raises(IngestError, match="not UTF-8"):
+        read_table(tmp_path / "b.parquet", "firms")
+    stamp = pa.array([pd.Timestamp("2023-05-31 16:00", tz="UTC")], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({**base, "founded": stamp}), tmp_path / "t.parquet")
+    frame, _ = read_table(tmp_path / "t.parquet", "firms")
+    assert frame["founded"].tolist() == ["2023-06-01"]  # local midnight in Shanghai
