@@ -205,6 +205,45 @@ const STRINGS = {
   "d.columns": ["列说明", "Columns"],
   "d.required": ["必填", "required"],
   "d.total": ["合计", "total"],
+
+  "x.csv": ["下载 CSV", "Download CSV"],
+  "x.png": ["PNG", "PNG"],
+  "x.svg": ["SVG", "SVG"],
+  "x.print": ["打印本视图", "Print this view"],
+  "x.link": ["复制链接", "Copy link"],
+  "x.copied": ["链接已复制", "Link copied"],
+  "x.source": ["数据来源：Chain Atlas 长三角产业链创新链地图系统", "Source: Chain Atlas (YRD Industry & Innovation Chain Atlas)"],
+  "p.place": ["地区", "Place"],
+  "map.classes": ["分级方法", "Classes"],
+  "map.cls.quantile": ["分位数", "quantile"],
+  "map.cls.jenks": ["自然断点", "natural breaks"],
+  "map.cls.log": ["对数", "log"],
+  "map.fixed": ["色阶跨年固定（播放时可比）", "Same colour scale for all years"],
+  "map.fixed.on": ["色阶：全部年份统一分级", "colour classes over all years"],
+  "map.fixed.off": ["色阶：仅本年分级", "colour classes of this year only"],
+  "map.zero": ["0 / 无", "0 / none"],
+  "map.width": ["线宽", "Line width"],
+  "map.pairs": ["往返合并为一条线", "both directions merged into one line"],
+  "map.search": ["输入中文名、拼音或英文名", "Chinese name, pinyin or English"],
+  "map.overlap": ["此处有 {n} 个功能区重叠；再次点击切换。功能区相互重叠，各自统计，不可相加。", "{n} functional areas overlap here; click again to switch. Areas overlap: each is counted on its own and they must not be added up."],
+  "map.area.note": ["功能区相互重叠（一城可属多区），各区数值分别统计，不可相加。", "Functional areas overlap (a city can belong to several); each area is counted on its own — do not add them up."],
+  "map.region.note": ["全域 = 沪苏浙皖三省一市全部地区合计。", "Region = the whole Yangtze River Delta (Shanghai, Jiangsu, Zhejiang, Anhui) summed."],
+  "map.hubs": ["枢纽", "hubs"],
+  "p.trend": ["历年走势与同类地区", "Over the years, with peers"],
+  "p.peers.h": ["粗线为本地区；细线为本尺度数值最高的 5 个地区；虚线为同省中位数。", "Bold: this place; thin: the 5 highest places at this scale; dashed: median of the same province."],
+  "p.median": ["同省中位数", "province median"],
+  "cmp.later": ["后期 − 前期", "later − earlier"],
+  "cmp.growth": ["增长率", "growth"],
+  "cmp.bminusa": ["B − A", "B − A"],
+  "cmp.ratio": ["B 相对 A", "B vs A"],
+  "cmp.up": ["增长", "up"],
+  "cmp.down": ["下降", "down"],
+  "cmp.flat": ["持平", "unchanged"],
+  "cmp.higher": ["B 较高", "B higher"],
+  "cmp.lower": ["B 较低", "B lower"],
+  "c.cities.patents": ["有专利城市", "cities with patents"],
+  "c.top": ["仅显示排名前 {n} 的地区（共 {m} 个）；可滚动。", "Only the top {n} of {m} places are shown; scroll for more."],
+  "c.all": ["共 {m} 个地区", "{m} places"],
 };
 
 let lang = localStorage.getItem("chainatlas.lang") || "zh";
@@ -219,6 +258,7 @@ export function t(key) {
 /** The name of a thing from the API in the current language. */
 export function nm(obj, base = "name") {
   if (!obj) return "";
+  if (base === "name" && obj.unit !== undefined && places.has(String(obj.unit))) return placeName(obj.unit);
   return (lang === "zh" ? obj[`${base}_zh`] || obj.zh : obj[`${base}_en`] || obj.en) || obj[`${base}_zh`] || obj.unit || obj.id || "";
 }
 /** The label of a catalogue item that has zh / en fields. */
@@ -245,3 +285,52 @@ export function applyStatic(root = document) {
 export function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
+
+/** Place labels that tell apart places sharing a name: 泰州/台州 are both "Taizhou" → "Taizhou (JS)" /
+ * "Taizhou (ZJ)"; a county name used more than once carries its city ("Gulou (Nanjing)", "鼓楼区（南京市）"). */
+const PROV = { 31: ["沪", "SH"], 32: ["苏", "JS"], 33: ["浙", "ZJ"], 34: ["皖", "AH"] };
+const places = new Map(); // unit → {name_zh, name_en, label_zh, label_en, city, search}
+export function registerPlaces(list) {
+  const rows = list.map((p) => ({ ...p }));
+  const count = (key) => { const m = new Map(); rows.forEach((r) => m.set(r[key], (m.get(r[key]) || 0) + 1)); return m; };
+  const zh = count("name_zh");
+  const en = count("name_en");
+  for (const r of rows) {
+    const u = String(r.unit);
+    const county = /^\d{6}$/.test(u) && !u.endsWith("00");
+    const cityUnit = county ? u.slice(0, 4) + "00" : null;
+    const city = cityUnit ? places.get(cityUnit) : null;
+    const prov = PROV[u.slice(0, 2)];
+    let lz = r.name_zh;
+    let le = r.name_en;
+    if (county && city) {
+      if (zh.get(r.name_zh) > 1) lz = `${r.name_zh}（${city.name_zh}）`;
+      if (en.get(r.name_en) > 1) le = `${r.name_en} (${city.label_en})`;
+    } else if (/^\d{6}$/.test(u) && prov) {
+      if (en.get(r.name_en) > 1) le = `${r.name_en} (${prov[1]})`;
+      if (zh.get(r.name_zh) > 1) lz = `${r.name_zh}（${prov[0]}）`;
+    }
+    const cityTxt = city ? `${city.name_zh} ${city.name_en}` : "";
+    places.set(u, { unit: u, name_zh: r.name_zh, name_en: r.name_en, label_zh: lz, label_en: le, city: cityUnit,
+      search: `${r.name_zh} ${r.name_en} ${String(r.name_en || "").replace(/[\s'-]/g, "")} ${r.pinyin || ""} ${cityTxt} ${u}`.toLowerCase() });
+  }
+}
+/** The registered place (labels, city, search text), or undefined. */
+export function placeInfo(unit) { return places.get(String(unit)); }
+/** A place's label in the current language, told apart from its namesakes; falls back to the object's names. */
+export function placeName(unit, obj) {
+  const p = places.get(String(unit));
+  if (p) return lang === "zh" ? p.label_zh : p.label_en;
+  if (obj) return lang === "zh" ? obj.name_zh || obj.name_en : obj.name_en || obj.name_zh;
+  return String(unit ?? "");
+}
+/** The place name with its city for a county ("昆山市 · 苏州市"), for search lists. */
+export function placeLong(unit) {
+  const p = places.get(String(unit));
+  if (!p) return String(unit);
+  const c = p.city ? places.get(p.city) : null;
+  const base = lang === "zh" ? p.label_zh : p.label_en;
+  return c && !base.includes(lang === "zh" ? c.name_zh : c.name_en) ? `${base} · ${lang === "zh" ? c.name_zh : c.label_en}` : base;
+}
+/** Text with {n}-style holes filled. */
+export function tf(key, vars) { return t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? "")); }

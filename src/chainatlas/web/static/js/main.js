@@ -1,6 +1,7 @@
 // The shell: navigation, language toggle, synthetic banner, and a hash router over the pages.
 import { get } from "./api.js";
-import { applyStatic, getLang, setLang, t } from "./i18n.js";
+import { echarts } from "./charts.js";
+import { applyStatic, esc, getLang, nm, registerPlaces, setLang, t } from "./i18n.js";
 
 const PAGES = [
   { id: "map", module: "./pages/map.js" },
@@ -18,15 +19,71 @@ const PAGES = [
 ];
 
 /** State shared by the pages (filters carry over when switching pages); starts from the map's default
- * view that /api/meta serves. */
-export const state = { scale: null, period: null, chain: "*", segment: "*", place: null };
+ * view that /api/meta serves, then from the URL. The URL holds the view: `#/<page>?scale=&period=&chain=...`. */
+export const state = { scale: null, period: null, chain: "*", segment: "*", place: null, layers: null, indicator: null };
+/** The keys a permalink holds, and how each is read back from the URL. */
+const LINK = {
+  scale: String, period: Number, chain: String, segment: String, place: String, indicator: String,
+  layers: (v) => (v ? v.split(",").filter(Boolean) : []), classes: String, fixed: (v) => v !== "0",
+  layer: String, measure: String, mode: String, b: String, pb: Number, area: String,
+};
 let meta = null;
 let current = null;
+
+function query() {
+  const q = new URLSearchParams();
+  for (const k of Object.keys(LINK)) {
+    const v = state[k];
+    if (v === null || v === undefined || v === "") continue;
+    q.set(k, Array.isArray(v) ? v.join(",") : typeof v === "boolean" ? (v ? "1" : "0") : String(v));
+  }
+  return q.toString().replace(/%2C/g, ",");
+}
+
+/** Write the current view into the URL (no reload, no history entry) so that the address is a permalink. */
+export function syncUrl() {
+  const page = route().page;
+  const want = `#/${page}?${query()}`;
+  if (location.hash !== want) history.replaceState(null, "", want);
+  nav();
+}
 
 function nav() {
   const el = document.getElementById("nav");
   const page = route().page;
-  el.innerHTML = PAGES.map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page ? "active" : ""} ${p.later ? "later" : ""}">${t("nav." + p.id)}</a>`).join("");
+  const q = query();
+  el.innerHTML = PAGES.map((p) => `<a href="#/${p.id}${q ? "?" + q : ""}" data-page="${p.id}" class="${p.id === page ? "active" : ""} ${p.later ? "later" : ""}">${t("nav." + p.id)}</a>`).join("");
+}
+
+function applyParams(params) {
+  for (const [k, parse] of Object.entries(LINK)) {
+    if (!params.has(k)) continue;
+    const v = parse(params.get(k));
+    if (typeof v === "number" && Number.isNaN(v)) continue;
+    state[k] = v;
+  }
+}
+
+/** The view in words, for the printed page's heading. */
+function viewText() {
+  const parts = [t("nav." + route().page)];
+  if (state.scale) parts.push(t("scale." + state.scale));
+  if (state.period) parts.push(String(state.period));
+  if (meta && state.chain && state.chain !== "*") parts.push(nm(meta.chains.find((c) => c.id === state.chain)));
+  const ind = meta && meta.indicators.find((i) => i.attr === state.indicator);
+  if (ind && route().page === "map") parts.push(getLang() === "zh" ? ind.zh : ind.en);
+  return parts.filter(Boolean).join(" · ");
+}
+
+function printHead() {
+  const el = document.getElementById("print-head");
+  el.innerHTML = `<h1>${esc(t("app.title"))}</h1><div class="print-view">${esc(viewText())}</div>
+    <div class="print-src">${esc(t("x.source"))} · ${esc(location.href)} · ${new Date().toISOString().slice(0, 10)}</div>
+    ${meta && meta.synthetic ? `<div class="print-synth">${t("app.synthetic")}</div>` : ""}`;
+}
+
+function resizeCharts() {
+  document.querySelectorAll(".chart-box").forEach((el) => echarts.getInstanceByDom(el)?.resize());
 }
 
 function route() {
@@ -50,6 +107,7 @@ function banner() {
 
 async function show() {
   const { page, params } = route();
+  applyParams(params);
   nav();
   showError(null);
   const root = document.getElementById("page");
@@ -66,7 +124,8 @@ async function show() {
   }
   current = mod;
   try {
-    await mod.render(root, { meta, state, page, params, showError });
+    await mod.render(root, { meta, state, page, params, showError, syncUrl });
+    syncUrl();
   } catch (e) {
     console.error(e);
     showError(e);
@@ -81,12 +140,21 @@ async function boot() {
     setLang(getLang() === "zh" ? "en" : "zh");
     applyStatic();
     document.getElementById("lang-toggle").textContent = t("lang.other");
+    document.getElementById("print-btn").textContent = t("x.print");
     document.title = `${t("app.title")} · Chain Atlas`;
     banner();
     show();
   });
+  document.getElementById("print-btn").textContent = t("x.print");
+  document.getElementById("print-btn").addEventListener("click", () => { printHead(); window.print(); });
+  window.addEventListener("beforeprint", () => { printHead(); document.body.classList.add("printing"); resizeCharts(); });
+  window.addEventListener("afterprint", () => { document.body.classList.remove("printing"); resizeCharts(); });
   // start what the first page needs at once; answers are cached by URL
   get("/api/chains").catch(() => null);
+  // place labels that tell namesakes apart (cities first: a county's label may carry its city)
+  const placesReady = Promise.all([get("/api/places", { scale: "city", proper: true }), get("/api/places", { scale: "county", proper: true })])
+    .then(([c, k]) => { registerPlaces(c.data); registerPlaces(k.data); })
+    .catch(() => null);
   try {
     meta = await get("/api/meta");
     get("/api/geo", { scale: meta.default_view.scale }).catch(() => null);
@@ -99,6 +167,7 @@ async function boot() {
   // the map's default view (scale, latest period, chain, segment) is the server's: /api/meta says it
   const dv = meta.default_view;
   if (dv) Object.assign(state, { scale: dv.scale, period: dv.period, chain: dv.chain, segment: dv.segment });
+  await placesReady;
   banner();
   window.addEventListener("hashchange", show);
   await show();
