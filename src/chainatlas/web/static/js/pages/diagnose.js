@@ -1,8 +1,8 @@
 // 诊断: the paper's own readings — node tiers, the four practice modes, and "创新地 + 产业地" pairs.
 import { get } from "../api.js";
-import { LAYER_COLORS, chartOn, disposeAll, registerScale } from "../charts.js";
-import { esc, fmt, getLang, nm, t } from "../i18n.js";
-import { h, options, periodOptions, table } from "../widgets.js";
+import { LAYER_COLORS, chartOn, disposeAll, echarts, registerScale } from "../charts.js";
+import { esc, fmt, getLang, nm, placeName, t } from "../i18n.js";
+import { busy, chartTools, h, options, periodOptions, stem, table } from "../widgets.js";
 
 export function dispose(root) { disposeAll(root); }
 
@@ -10,7 +10,14 @@ const TIER_COLORS = { core: "#0b3f7a", key: "#3d7fbf", auxiliary: "#9ec3e4" };
 
 export async function render(root, ctx) {
   const { meta, state } = ctx;
-  const view = { period: state.period, area: "", chain: state.chain !== "*" ? state.chain : (meta.chains[0]?.id || "ic") };
+  // the chain chosen on any page is the chain diagnosed here (and the one carried back)
+  const view = { period: state.period, area: state.area || "", chain: meta.chains.some((c) => c.id === state.chain) ? state.chain : (meta.chains[0]?.id || "ic") };
+  const keep = () => {
+    state.period = view.period;
+    state.area = view.area || null;
+    if (state.chain !== view.chain) { state.chain = view.chain; state.segment = "*"; }
+    ctx.syncUrl();
+  };
   const [areas, chains] = await Promise.all([get("/api/areas"), get("/api/chains")]).then((r) => r.map((x) => x.data));
   root.innerHTML = "";
   root.append(h(`<aside class="side">
@@ -20,11 +27,11 @@ export async function render(root, ctx) {
       <p class="hint">${t("d.hint")}</p>
     </aside>`));
   root.append(h(`<section class="content"><div class="scroll">
-      <div class="panel"><h2>${t("d.map")}</h2><p class="hint">${t("d.map.h")}</p>
+      <div class="panel" id="d-map-panel"><h2>${t("d.map")}</h2><p class="hint">${t("d.map.h")}</p>
         <div class="chart tall"><div class="chart-box" id="d-map"></div></div></div>
-      <div class="panel"><h2>${t("d.tiers")}</h2><p class="hint">${t("d.tiers.h")}</p>
+      <div class="panel" id="d-tier-panel"><h2>${t("d.tiers")}</h2><p class="hint">${t("d.tiers.h")}</p>
         <div class="chart mid"><div class="chart-box" id="d-tier-chart"></div></div><div id="d-tiers"></div></div>
-      <div class="panel"><h2>${t("d.modes")}</h2><p class="hint">${t("d.modes.h")}</p>
+      <div class="panel" id="d-mode-panel"><h2>${t("d.modes")}</h2><p class="hint">${t("d.modes.h")}</p>
         <div class="chart mid"><div class="chart-box" id="d-mode-chart"></div></div><div id="d-modes"></div></div>
       <div class="panel"><h2>${t("d.pairs")}</h2><p class="hint">${t("d.pairs.h")}</p><div id="d-pairs"></div></div>
     </div></section>`));
@@ -32,44 +39,52 @@ export async function render(root, ctx) {
   const tierChart = chartOn(root.querySelector("#d-tier-chart"));
   const modeChart = chartOn(root.querySelector("#d-mode-chart"));
   window.__atlasCharts = { ...(window.__atlasCharts || {}), tiers: tierChart, modes: modeChart, diagmap: mapChart };
+  const csvRoles = () => ({ header: ["rank", "unit", "name_zh", "name_en", "tier", "function", "score"],
+    rows: (drawn.roles || []).map((x) => [x.rank, x.unit, x.name_zh, x.name_en, x.tier, x.function, x.score]) });
+  root.querySelector("#d-map-panel").append(chartTools(echarts, mapChart, () => stem("diagnosis-map", view.period, view.area, view.chain), csvRoles));
+  root.querySelector("#d-tier-panel").append(chartTools(echarts, tierChart, () => stem("diagnosis-tiers", view.period, view.area), csvRoles));
+  root.querySelector("#d-mode-panel").append(chartTools(echarts, modeChart, () => stem("diagnosis-modes", view.period)));
   const [, places] = await Promise.all([registerScale("city"), get("/api/places", { scale: "city", proper: true })]);
   const where = new Map(places.data.map((p) => [p.unit, p]));
-  const label = (u) => { const p = where.get(u); return p ? nm(p) : u; };
+  const label = (u) => placeName(u, where.get(u));
   const areaName = (id) => { const a = areas.find((x) => x.area_id === id); return a ? nm(a) : id; };
   const drawn = { roles: null, pairs: null };
   options(root.querySelector("#d-period"), periodOptions(meta), view.period);
   options(root.querySelector("#d-area"), [{ value: "", label: t("scale.region") }, ...areas.map((a) => ({ value: a.area_id, label: nm(a) }))], view.area);
   options(root.querySelector("#d-chain"), meta.chains.map((c) => ({ value: c.id, label: nm(c) })), view.chain);
-  root.querySelector("#d-period").addEventListener("change", (e) => { view.period = +e.target.value; tiers(); pairs(); });
-  root.querySelector("#d-area").addEventListener("change", (e) => { view.area = e.target.value; tiers(); });
-  root.querySelector("#d-chain").addEventListener("change", (e) => { view.chain = e.target.value; pairs(); });
+  root.querySelector("#d-period").addEventListener("change", (e) => { view.period = +e.target.value; keep(); tiers(); pairs(); });
+  root.querySelector("#d-area").addEventListener("change", (e) => { view.area = e.target.value; keep(); tiers(); });
+  root.querySelector("#d-chain").addEventListener("change", (e) => { view.chain = e.target.value; keep(); pairs(); });
   const L = getLang();
   const layerName = (id) => { const l = meta.layers.find((x) => x.id === id); return l ? (L === "zh" ? l.zh : l.en) : id; };
 
   async function tiers() {
+    busy(root.querySelector("#d-tiers"));
+    tierChart.showLoading({ text: t("app.loading") });
     try {
       const r = await get("/api/analytics/topics/roles", { period: view.period, area: view.area || null });
       const rows = r.data.slice(0, 25);
       tierChart.setOption({
         tooltip: { trigger: "item" },
-        grid: { left: 90, right: 20, top: 10, bottom: 30 },
+        grid: { left: 120, right: 20, top: 10, bottom: 30 },
         xAxis: { type: "value", name: t("d.score"), max: 1 },
-        yAxis: { type: "category", inverse: true, data: rows.map((x) => label(x.unit)) },
+        // every bar keeps its label (interval 0; the panel is tall enough for 25 rows at 11 px)
+        yAxis: { type: "category", inverse: true, data: rows.map((x) => label(x.unit)), axisLabel: { interval: 0, fontSize: 11, width: 110, overflow: "truncate" } },
         series: [{ type: "bar", data: rows.map((x) => ({ value: x.score, itemStyle: { color: TIER_COLORS[x.tier] }, name: t("tier." + x.tier) })) }],
       }, { notMerge: true });
       drawn.roles = r.data;
       drawMap();
       root.querySelector("#d-tiers").innerHTML = table(r.data, [
         { key: "rank", label: t("p.rank"), num: true },
-        { key: "unit", label: t("p.partner"), fmt: (v) => esc(label(v)) },
+        { key: "unit", label: t("p.place"), fmt: (v) => esc(label(v)) },
         { key: "tier", label: t("d.tier"), fmt: (v) => `<span class="swatch" style="background:${TIER_COLORS[v]}"></span> ${esc(t("tier." + v))}` },
         { key: "function", label: t("d.function"), fmt: (v) => (v ? esc(t("fn." + v)) : "–") },
         { key: "score", label: t("d.score"), num: true, fmt: (v) => fmt(v, 3) },
         { key: "patents", label: t("c.innovation"), num: true, fmt: (v) => fmt(v) },
         { key: "pagerank_innovation", label: "PageRank", num: true, fmt: (v) => fmt(v, 3) },
-      ]);
+      ], { name: stem("diagnosis-tiers", view.period, view.area) });
       ctx.showError(null);
-    } catch (e) { ctx.showError(e); }
+    } catch (e) { ctx.showError(e); } finally { tierChart.hideLoading(); }
   }
 
   function drawMap() {
@@ -132,11 +147,12 @@ export async function render(root, ctx) {
         { key: "mode", label: t("d.mode.data"), fmt: modeName },
         { key: "paper_mode", label: t("d.mode.paper"), fmt: modeName },
         { key: "agrees", label: t("d.agrees"), fmt: (v) => (v === null ? "–" : v ? "✓" : "✗") },
-      ]);
+      ], { name: stem("diagnosis-modes") });
     } catch (e) { ctx.showError(e); }
   }
 
   async function pairs() {
+    busy(root.querySelector("#d-pairs"));
     try {
       const r = await get("/api/analytics/topics/pairing", { period: view.period, chain: view.chain, top: 5 });
       const segs = Object.fromEntries((chains.find((c) => c.id === view.chain)?.segments || []).map((s) => [s.segment, s]));
@@ -149,7 +165,7 @@ export async function render(root, ctx) {
         { key: "observed", label: t("d.observed"), num: true, fmt: (v) => fmt(v, 2) },
         { key: "expected", label: t("d.expected"), num: true, fmt: (v) => fmt(v, 2) },
         { key: "gap", label: t("d.gap"), num: true, fmt: (v) => fmt(v, 2) },
-      ]) : `<p class="hint">${t("d.nopairs")}</p>`;
+      ], { name: stem("diagnosis-pairs", view.period, view.chain) }) : `<p class="hint">${t("d.nopairs")}</p>`;
     } catch (e) {
       root.querySelector("#d-pairs").innerHTML = `<p class="hint">${esc(e.message || e)}</p>`;
     }

@@ -1,8 +1,8 @@
 // 网络视图: a layer's place graph in geographic or force layout, coloured by community, sized by centrality.
 import { get } from "../api.js";
-import { COMMUNITY, LAYER_COLORS, chartOn, disposeAll, registerScale } from "../charts.js";
-import { esc, fmt, getLang, t } from "../i18n.js";
-import { chainSelects, h, options, periodOptions, scaleOptions, segmented, table } from "../widgets.js";
+import { COMMUNITY, LAYER_COLORS, chartOn, disposeAll, echarts, registerScale } from "../charts.js";
+import { esc, fmt, placeName, t, getLang } from "../i18n.js";
+import { busy, chainSelects, chartTools, h, options, periodOptions, scaleOptions, segmented, stem, table } from "../widgets.js";
 
 export function dispose(root) { disposeAll(root); }
 
@@ -22,12 +22,13 @@ export async function render(root, ctx) {
       <div class="field"><span class="label">${t("f.weight")}</span><div id="n-weight"></div></div>
       <div id="n-stats" class="panel"></div>
     </aside>`));
-  root.append(h(`<section class="content"><div class="chart"><div class="chart-box" id="n-chart"></div></div></section>`));
+  root.append(h(`<section class="content"><div class="chart" id="n-chart-wrap"><div class="chart-box" id="n-chart"></div></div></section>`));
   root.append(h(`<aside class="side right"><h3>${t("n.top")}</h3><div id="n-top"></div>
       <h3>${t("n.actors")}</h3><p class="hint">${t("n.actors.h")}</p><div id="n-actors"></div></aside>`));
   options(root.querySelector("#n-layer"), meta.layers.map((l) => ({ value: l.id, label: getLang() === "zh" ? l.zh : l.en })), view.layer);
   options(root.querySelector("#n-period"), periodOptions(meta), state.period);
   options(root.querySelector("#n-size"), ["pagerank", "degree", "strength", "betweenness"].map((m) => ({ value: m, label: t("m." + m) })), view.size);
+  if (!meta.layers.some((l) => l.id === view.layer)) view.layer = "innovation";
   root.querySelector("#n-layer").addEventListener("change", (e) => { view.layer = state.layer = e.target.value; update(); });
   root.querySelector("#n-period").addEventListener("change", (e) => { state.period = +e.target.value; update(); });
   root.querySelector("#n-size").addEventListener("change", (e) => { view.size = e.target.value; update(); });
@@ -39,16 +40,27 @@ export async function render(root, ctx) {
     (c, s) => { state.chain = c; state.segment = s; update(); });
   const chart = chartOn(root.querySelector("#n-chart"));
   window.__atlasCharts = { ...(window.__atlasCharts || {}), network: chart };
+  let lastG = null;
+  root.querySelector("#n-chart-wrap").append(chartTools(echarts, chart, () => stem("network", view.layer, view.scale, state.period, state.chain, state.segment), () => ({
+    header: ["unit", "name_zh", "name_en", "community", "degree", "strength", "pagerank", "betweenness"],
+    rows: (lastG ? lastG.nodes : []).map((n) => [n.unit, n.name_zh, n.name_en, n.community, n.degree, n.strength, n.pagerank, n.betweenness]),
+  })));
 
   async function update() {
+    state.layer = view.layer;
+    state.scale = view.scale;
+    ctx.syncUrl();
     chart.showLoading({ text: t("app.loading") });
+    busy(root.querySelector("#n-top"));
+    busy(root.querySelector("#n-actors"));
     try {
       const sel = { layer: view.layer, scale: view.scale, period: state.period, chain: state.chain, segment: state.segment };
       // the nodes are the `network` topic (undirected, as `chainatlas analyze network --undirected`); lines are the edges
       const [, r, e] = await Promise.all([registerScale(view.scale),
         get("/api/analytics/topics/network", { ...sel, weight: view.weight, undirected: true }),
         get("/api/edges", { ...sel, self_loops: false, order: view.weight, limit: 1200 })]);
-      draw(graph(r, e));
+      lastG = graph(r, e);
+      draw(lastG);
       actors();
       ctx.showError(null);
     } catch (e) {
@@ -74,7 +86,7 @@ export async function render(root, ctx) {
 
   function draw(g) {
     const L = getLang();
-    const name = (n) => (L === "zh" ? n.name_zh : n.name_en) || n.unit;
+    const name = (n) => placeName(n.unit, n.name_zh || n.name_en ? n : null);
     const smax = Math.max(1e-9, ...g.nodes.map((n) => n[view.size]));
     const wmax = Math.max(1e-9, ...g.edges.map((e) => e.weight));
     const ncom = Math.max(1, g.communities);
@@ -108,10 +120,10 @@ export async function render(root, ctx) {
       <dt>${t("f.period")}</dt><dd>${g.period}</dd></dl>`;
     const top = [...g.nodes].sort((a, b) => b[view.size] - a[view.size]).slice(0, 15);
     root.querySelector("#n-top").innerHTML = table(top, [
-      { key: "unit", label: t("p.partner").replace("合作", ""), fmt: (_, r) => `<span class="swatch" style="background:${COMMUNITY[Math.max(0, r.community) % COMMUNITY.length]};width:8px;height:8px"></span> ${esc(name(r))}` },
+      { key: "unit", label: t("p.place"), fmt: (_, r) => `<span class="swatch" style="background:${COMMUNITY[Math.max(0, r.community) % COMMUNITY.length]};width:8px;height:8px"></span> ${esc(name(r))}` },
       { key: view.size, label: t("m." + view.size), num: true, fmt: (v) => (view.size === "pagerank" || view.size === "betweenness" ? v.toFixed(3) : fmt(v)) },
       { key: "degree", label: t("m.degree"), num: true },
-    ]);
+    ], { name: stem("network-top", view.layer, view.scale, state.period) });
     root.dataset.nodes = g.nodes.length;
   }
 
@@ -124,7 +136,7 @@ export async function render(root, ctx) {
         { key: "name", label: t("p.entity"), fmt: (v, x) => `${esc(v || x.entity_id)} <span class="muted">${esc(x.city_name || "")}</span>` },
         { key: "pagerank", label: "PageRank", num: true, fmt: (v) => v.toFixed(4) },
         { key: "ties", label: t("n.ties"), num: true },
-      ]);
+      ], { name: stem("network-actors", view.layer, state.period, state.chain) });
       root.dataset.actors = String(r.data.length);
     } catch (e) {
       el.innerHTML = `<p class="hint">${esc(e.message || e)}</p>`;
