@@ -541,6 +541,33 @@ class LocalMoranResult:
         return self.frame["cluster"].value_counts().reindex(["HH", "LH", "LL", "HL", "ns"], fill_value=0)
 
 
+def _esda():
+    """esda, with the numba kernels of its conditional randomisation compiled once and cached on disk.
+
+    esda compiles them (``numba.njit`` without ``cache``) in every new process, which made ``analyze moran`` spend
+    tens of seconds compiling before any work; re-jitting the same Python functions with ``cache=True`` (same
+    options) keeps the compiled code between runs (``make install`` warms the cache). Results are unchanged:
+    the functions and their options are the same.
+    """
+    import esda
+    import numba
+    from esda import crand
+    from esda import moran as moran_module
+    from numba.core.registry import CPUDispatcher
+
+    # the kernels live in crand, the local statistics handed to them in moran (which imports some by name)
+    for module in (crand, moran_module):
+        if getattr(module, "_chainatlas_cached", False):
+            continue
+        for name in dir(module):
+            f = getattr(module, name)
+            if isinstance(f, CPUDispatcher) and not f.targetoptions.get("cache"):
+                options = {k: v for k, v in f.targetoptions.items() if k != "nopython"}
+                setattr(module, name, numba.njit(cache=True, **options)(f.py_func))
+        module._chainatlas_cached = True
+    return esda
+
+
 def local_moran(
     y: pd.Series | Sequence[float] | np.ndarray,
     w,
@@ -595,7 +622,7 @@ def local_moran(
        93–115.
     .. [2] Rey, S. J. & Anselin, L. (2007). PySAL. Review of Regional Studies 37(1), 5–27.
     """
-    import esda
+    esda = _esda()
 
     values, wc = _prepare(y, w, transformation)
     perms = require_positive_int(permutations, "permutations")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from chainatlas.cli.analysis import analyze, calc
+from chainatlas.cli.codes import codes
 from chainatlas.cli.common import ErrorsGroup
 from chainatlas.cli.data import COMMANDS
 
@@ -44,5 +45,5 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-for _command in (*COMMANDS, analyze, calc):
+for _command in (*COMMANDS, analyze, calc, codes):
     main.add_command(_command)
