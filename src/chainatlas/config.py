@@ -40,6 +40,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "CHAINATLAS_HOST", "127.0.0.1", "address the API server listens on"),
     Setting("port", "CHAINATLAS_PORT", "8000", "port the API server listens on"),
     Setting(
+        "api_analyses",
+        "CHAINATLAS_API_ANALYSES",
+        "2",
+        "analysis topics the API computes at once; more wait up to 30 s, then get 503 with Retry-After",
+    ),
+    Setting(
+        "api_permutation_budget",
+        "CHAINATLAS_API_PERMUTATION_BUDGET",
+        "100000000",
+        "most permutations × units² one API analysis (QAP, Moran's I) may ask for; the CLI has no such cap",
+    ),
+    Setting(
+        "upload_errors_kept",
+        "CHAINATLAS_UPLOAD_ERRORS_KEPT",
+        "1000",
+        "validation errors of an upload kept in memory; all are written to the upload's folder",
+    ),
+    Setting(
         "max_parties",
         "CHAINATLAS_MAX_PARTIES",
         "100",

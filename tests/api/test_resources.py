@@ -62,7 +62,7 @@ def test_meta_serves_the_maps_default_view_which_the_prewarm_reads(client, db):
 
 def test_health(client, built_db):
     h = client.get("/api/health").json()
-    assert h == {"synthetic": True, "status": "ok", "database": str(built_db), "exists": True}
+    assert h == {"synthetic": True, "status": "ok", "database": built_db.name, "exists": True}
 
 
 def test_every_data_answer_says_synthetic(client, sweep):

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import re
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -88,6 +91,37 @@ def _error(status: int, kind: str, message: str, details: list[dict] | None = No
     return JSONResponse(status_code=status, content=error_body(status, kind, message, details))
 
 
+#: C0 controls, DEL and C1 controls: never part of a name, code or id; NUL cannot even reach the database
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: what a client is told when another process writes the atlas (the CLI names the process; the API must not)
+LOCKED = "the atlas is being written by another process; try again when it has finished"
+
+
+async def printable(request: Request) -> None:
+    """Refuse a query or path parameter holding a control character (a 422 naming the parameter).
+
+    Values reach the database as Ibis literals; a NUL breaks the SQL text DuckDB parses, and no name,
+    code or id of the atlas holds a control character, so refusing them is exact and cheap.
+    """
+    for where, items in (
+        ("query", request.query_params.multi_items()),
+        ("path", request.path_params.items()),
+    ):
+        for name, value in items:
+            m = _CONTROL.search(name) or _CONTROL.search(str(value))
+            if m is not None:
+                raise RequestValidationError(
+                    [
+                        {
+                            "loc": (where, name),
+                            "msg": f"control character U+{ord(m.group()):04X} is not allowed",
+                            "type": "value_error",
+                            "input": value,
+                        }
+                    ]
+                )
+
+
 def create_app(
     db_path: Path | None = None,
     *,
@@ -155,17 +189,30 @@ def create_app(
     app.state.atlas = atlas
     app.state.uploads = uploads
     for module in _ROUTERS:
-        app.include_router(module.router, prefix="/api")
+        app.include_router(module.router, prefix="/api", dependencies=[Depends(printable)])
+    private = _private_dirs(atlas.path, uploads.dir)
+
+    def public(message: str) -> str:
+        """``message`` without the server's folders (file names stay: they are what the user knows)."""
+        for d in private:
+            message = message.replace(d + os.sep, "").replace(d, ".")
+        return message
 
     @app.exception_handler(IngestError)
     async def _ingest_error(request: Request, exc: IngestError) -> JSONResponse:
-        details = [e.to_dict() for e in exc.errors[:1000]]
-        return _error(422, type(exc).__name__, str(exc).split("\n", 1)[0], details)
+        details = [
+            {k: public(v) if isinstance(v, str) else v for k, v in e.to_dict().items()}
+            for e in exc.errors[:1000]
+        ]
+        return _error(422, type(exc).__name__, public(str(exc).split("\n", 1)[0]), details)
 
     @app.exception_handler(ChainAtlasError)
     async def _lib_error(request: Request, exc: ChainAtlasError) -> JSONResponse:
         status = next((s for t, s in _STATUS if isinstance(exc, t)), 400)
-        return _error(status, type(exc).__name__, str(exc))
+        # the CLI names the process holding the lock (its command line, the file); a web client is
+        # told only that the atlas is busy
+        message = LOCKED if isinstance(exc, LockError) else public(str(exc))
+        return _error(status, type(exc).__name__, message)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -188,8 +235,13 @@ def create_app(
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such resource: {request.url.path}; the API is described at /openapi.json and /docs"
         elif exc.status_code == 405:
-            message = f"method {request.method} is not allowed on {request.url.path}"
-        return _error(exc.status_code, _HTTP_TYPES.get(exc.status_code, "HTTPError"), message)
+            allow = (exc.headers or {}).get("Allow", "")
+            message = f"method {request.method} is not allowed on {request.url.path}" + (
+                f"; allowed: {allow}" if allow else ""
+            )
+        response = _error(exc.status_code, _HTTP_TYPES.get(exc.status_code, "HTTPError"), public(message))
+        response.headers.update(exc.headers or {})  # Allow on a 405 (RFC 9110 §15.5.6), Retry-After on a 503
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -200,6 +252,14 @@ def create_app(
     _one_error_shape_in_openapi(app)
     app.add_middleware(FastPath, cache=atlas.cache)
     return app
+
+
+def _private_dirs(db: Path, uploads: Path) -> list[str]:
+    """Folders of the server's machine that answers must not show, longest first (so a folder inside
+    another is replaced whole)."""
+    dirs = {str(db.parent), str(db.resolve().parent), str(uploads), tempfile.gettempdir(), os.getcwd()}
+    dirs.add(str(Path.home()))
+    return sorted((d for d in dirs if d not in ("", ".", os.sep)), key=len, reverse=True)
 
 
 async def _asgi_get(app: FastAPI, path: str, params: dict) -> int:

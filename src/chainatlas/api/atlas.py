@@ -12,15 +12,16 @@ clears the cache.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -198,14 +199,41 @@ class Atlas:
         fn: Callable[[Backend], dict],
         *,
         max_age: int = 0,
+        gate: asyncio.Semaphore | None = None,
+        wait: float = 30.0,
     ) -> Response:
         """The JSON answer of ``fn(backend)`` (a dict; ``synthetic`` is added), cached under the route and
-        its validated ``arguments`` (pass the endpoint's ``locals()``; see :func:`~chainatlas.api.cache.answer_key`)."""
+        its validated ``arguments`` (pass the endpoint's ``locals()``; see :func:`~chainatlas.api.cache.answer_key`).
+
+        With ``gate``, an answer not cached is computed only in one of its slots; after ``wait`` seconds
+        without one the client gets a 503 with ``Retry-After`` (expensive analyses cannot take every
+        connection and core)."""
         key = answer_key(request, arguments)
         gen = self.generation
         body = self.cache.get(key, gen)
         if body is None:
-            body = Body.of(await run_in_threadpool(self._compute, fn))
+            async with _slot(gate, wait):
+                body = Body.of(await run_in_threadpool(self._compute, fn))
             self.cache.put(key, body, gen)
         self.cache.remember(request, body, max_age, gen)
         return send(request, body, max_age=max_age)
+
+
+@contextlib.asynccontextmanager
+async def _slot(gate: asyncio.Semaphore | None, wait: float) -> AsyncIterator[None]:
+    """Hold one of ``gate``'s slots (none needed without a gate); a 503 after ``wait`` seconds."""
+    if gate is None:
+        yield
+        return
+    try:
+        await asyncio.wait_for(gate.acquire(), wait)
+    except TimeoutError:
+        raise HTTPException(
+            status_code=503,
+            detail=f"the server is busy with other analyses (waited {wait:.0f} s); try again shortly",
+            headers={"Retry-After": "10"},
+        ) from None
+    try:
+        yield
+    finally:
+        gate.release()

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from chainatlas.model.layers import LAYERS, SCALES
 
 __all__ = [
+    "MAX_OFFSET",
     "ChainParam",
+    "IdPath",
+    "KindParam",
     "Layer",
     "LayerParam",
     "LimitParam",
@@ -45,5 +48,13 @@ PlaceParam = Annotated[
         max_length=40, description="a unit id of the scale (adcode, area id or YRD); keeps rows touching it"
     ),
 ]
+#: the largest offset a page may start at: beyond any table the atlas holds, and far inside the 64-bit
+#: integers the database takes (an offset of 2^63 used to reach DuckDB and fail there with a 500)
+MAX_OFFSET = 1_000_000_000
 LimitParam = Annotated[int, Query(ge=1, le=100_000, description="page size")]
-OffsetParam = Annotated[int, Query(ge=0, description="rows to skip")]
+OffsetParam = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
+#: an id in a path (chain, layer, unit, attribute, entity, upload, kind): no id of the atlas is longer
+IdPath = Annotated[str, Path(min_length=1, max_length=100)]
+KindParam = Annotated[
+    str | None, Query(max_length=40, description="only this input kind (see /api/templates)")
+]

@@ -89,7 +89,7 @@ class Meta(Envelope):
 class Health(BaseModel):
     synthetic: bool
     status: str
-    database: str
+    database: str = Field(description="the atlas file's name (never its folder)")
     exists: bool
 
 

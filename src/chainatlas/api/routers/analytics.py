@@ -4,23 +4,39 @@ Each route declares exactly the parameters its topic takes (made from its
 :class:`~chainatlas.pipeline.analyze.registry.Param` rows, with their bounds), so the OpenAPI document, the
 validation and the cache key all follow the registry; a query parameter the topic does not take is refused
 with a message naming it. The answer is the CLI's ``analyze TOPIC -f json``: provenance, summary, data.
+
+Cost limits (measured on the ``medium`` atlas; the CLI has none of them):
+
+- every number has both bounds: the registry's, else :data:`_OPEN_BOUND` (a seed or a threshold
+  beyond them means nothing), and no float may be inf or NaN;
+- permutation tests (``permutations``: QAP, Moran's I) cost about permutations × units² — 9,999
+  permutations over the 305 counties took 32 s for Moran's I — so a request asks for at most
+  ``api_permutation_budget`` of them (10^8: 999 permutations at county scale, about 3 s; the
+  registry's 9,999 at city scale), else a 400 that names the largest allowed value;
+- at most ``api_analyses`` topics are computed at once (answers already cached are served without
+  waiting): the others wait up to :data:`WAIT_SECONDS`, then get a 503 with ``Retry-After``, so
+  maps, lists and profiles stay quick whatever the analyses ask.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from chainatlas import config
 from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import PeriodParam, SegmentParam
 from chainatlas.api.schemas import AnalysisResult, AnalyticsList, ErrorResponse
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.pipeline import analyze as an
+from chainatlas.pipeline import query
 from chainatlas.pipeline.analyze.registry import Param, Topic
 from chainatlas.storage.base import Backend
 
@@ -28,10 +44,59 @@ router = APIRouter(tags=["analytics"])
 _ERR = {400: {"model": ErrorResponse}, 409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 _SELECTION = ("layer", "scale", "period", "chain", "segment")
 _TYPES: dict[str, Any] = {"int": int, "float": float, "str": str, "list": str, "bool": bool}
+#: the upper bound of a number the registry leaves open (seeds, thresholds): 2^31 - 1
+_OPEN_BOUND = 2_147_483_647
+#: how long an analysis waits for a free slot before the client is told to come back
+WAIT_SECONDS = 30.0
+_slots: dict[int, asyncio.Semaphore] = {}
+
+
+def _bounds(p: Param) -> dict[str, float]:
+    """``ge``/``le`` of a numeric parameter as the API applies them (both always set)."""
+    if p.type not in ("int", "float"):
+        return {}
+    return {
+        "ge": p.ge if p.ge is not None else -_OPEN_BOUND,
+        "le": p.le if p.le is not None else _OPEN_BOUND,
+    }
 
 
 def _catalogue() -> list[dict]:
-    return [t.describe() for t in an.TOPICS.values()]
+    out = []
+    for t in an.TOPICS.values():
+        d = t.describe()
+        for row, p in zip(d["params"], (p for p in t.params if p.api), strict=True):
+            row.update(_bounds(p))
+        out.append(d)
+    return out
+
+
+def _check_budget(b: Backend, t: Topic, scale: str, given: dict[str, Any]) -> None:
+    """Refuse a permutation test bigger than ``api_permutation_budget`` (permutations × units²)."""
+    p = next((p for p in t.params if p.name == "permutations"), None)
+    if p is None:
+        return
+    n = len(query.names(b, scale))
+    asked = given.get("permutations")
+    asked = int(p.default if asked is None else asked)
+    most = int(config.get("api_permutation_budget")) // max(n * n, 1)
+    if asked > most:
+        low = int(p.ge or 1)
+        raise ConfigError(
+            f"permutations: {asked} permutations over {n} units at {scale} scale is more than one API request "
+            f"may compute (permutations × units² ≤ {config.get('api_permutation_budget')}); ask for at most "
+            + (f"{most}" if most >= low else f"{low} at a coarser scale")
+            + f", or run `chainatlas analyze {t.name} --permutations {asked}` on the command line",
+            param="permutations",
+        )
+
+
+def _gate() -> asyncio.Semaphore:
+    """The analyses' slots (one set per event loop: tests run several servers)."""
+    loop = id(asyncio.get_running_loop())
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(max(1, int(config.get("api_analyses"))))
+    return _slots[loop]
 
 
 @router.get("/analytics", response_model=AnalyticsList, summary="Available analysis topics")
@@ -51,7 +116,9 @@ def _query(p: Param) -> tuple[Any, Any]:
         kind = Literal[p.choices]  # type: ignore[valid-type]
     else:
         kind = _TYPES[p.type]
-    extra = {k: v for k, v in (("ge", p.ge), ("le", p.le)) if v is not None}
+    extra: dict[str, Any] = dict(_bounds(p))
+    if p.type == "float":
+        extra["allow_inf_nan"] = False
     if p.type in ("str", "list"):
         extra["max_length"] = 200
     default = f" (default {p.default})" if p.default is not None else ""
@@ -74,9 +141,13 @@ def _endpoint(t: Topic) -> Callable:
         given = {p.name: kw[p.name] for p in params}
 
         def run(b: Backend) -> dict:
-            return {"topic": t.name, **an.document(an.analyze(b, t.name, **sel, parameters=given))}
+            _check_budget(b, t, sel["scale"], given)
+            # a degenerate selection (every place specialised, one unit) makes NaN statistics: they are
+            # answered as null, not as a 500 (numpy's error state is per thread)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return {"topic": t.name, **an.document(an.analyze(b, t.name, **sel, parameters=given))}
 
-        return await atlas.answer(request, {**kw, "request": request}, run)
+        return await atlas.answer(request, {**kw, "request": request}, run, gate=_gate(), wait=WAIT_SECONDS)
 
     scales = tuple(t.scales or ("county", "city", "province", "area", "region"))
     sig = [

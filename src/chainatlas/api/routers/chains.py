@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from chainatlas.api.deps import AtlasDep
-from chainatlas.api.params import PeriodParam, ScaleParam
+from chainatlas.api.params import IdPath, PeriodParam, ScaleParam
 from chainatlas.api.render import not_found
 from chainatlas.api.schemas import ERROR_RESPONSES, ChainOne, ChainsList, Matrix, Sankey
 from chainatlas.pipeline import query, views
@@ -41,7 +41,7 @@ async def chains(request: Request, atlas: AtlasDep) -> Response:
 
 
 @router.get("/chains/{chain}", response_model=ChainOne, responses=ERROR_RESPONSES, summary="One chain")
-async def chain(request: Request, atlas: AtlasDep, chain: str) -> Response:
+async def chain(request: Request, atlas: AtlasDep, chain: IdPath) -> Response:
     """One chain with its segments."""
 
     def run(b: Backend) -> dict:
@@ -58,7 +58,7 @@ async def chain(request: Request, atlas: AtlasDep, chain: str) -> Response:
     summary="Segments × places: presence, strength, innovation; broken links and single points",
 )
 async def matrix(
-    request: Request, atlas: AtlasDep, chain: str, scale: ScaleParam = "city", period: PeriodParam = None
+    request: Request, atlas: AtlasDep, chain: IdPath, scale: ScaleParam = "city", period: PeriodParam = None
 ) -> Response:
     """Cells give firms (presence), employees and revenue (strength) and patents (innovation) of each
     segment in each unit. ``status`` of a segment: ``broken`` (断链: no city of the region has it),
@@ -81,7 +81,7 @@ async def matrix(
 async def sankey(
     request: Request,
     atlas: AtlasDep,
-    chain: str,
+    chain: IdPath,
     scale: ScaleParam = "city",
     period: PeriodParam = None,
     weight: Annotated[

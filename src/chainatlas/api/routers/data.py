@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chainatlas.api.cache import answer_key, send
 from chainatlas.api.deps import AtlasDep, UploadsDep
-from chainatlas.api.params import LimitParam, OffsetParam, PeriodParam, ScaleParam
+from chainatlas.api.params import IdPath, KindParam, LimitParam, OffsetParam, PeriodParam, ScaleParam
 from chainatlas.api.render import Records, not_found, page, render, too_large
 from chainatlas.api.schemas import (
     ERROR_RESPONSES,
@@ -79,7 +79,7 @@ async def templates(
 async def template_file(
     request: Request,
     atlas: AtlasDep,
-    kind: str,
+    kind: IdPath,
     lang: Annotated[Literal["zh", "en"], Query(description="header language")] = "zh",
     format: Annotated[
         Literal["xlsx", "csv"],
@@ -122,15 +122,16 @@ def _report(up: Upload, atlas_synthetic: bool) -> dict:
         "filename": up.filename,
         "size": up.size,
         **up.report,
-        "errors_total": len(up.errors),
+        "errors_total": up.errors_total,
         "errors": up.errors[:_SHOWN_ERRORS],
         "loaded": up.loaded,
     }
 
 
-def _validate(path: Path, kind: str) -> tuple[dict, list[dict]]:
-    batch = parse_file(kind, path)
-    errors = [e.to_dict() for e in batch.errors]
+def _validate(up: Upload) -> None:
+    """Validate the upload: its report, and its errors written to its folder (the first kept in memory)."""
+    batch = parse_file(up.kind, up.path)
+    up.keep_errors(e.to_dict() for e in batch.errors)
     good = int(batch.good_mask.sum())
     meta = batch.meta or {}
     report = {
@@ -143,7 +144,7 @@ def _validate(path: Path, kind: str) -> tuple[dict, list[dict]]:
         "encoding": meta.get("encoding"),
         "format": meta.get("format"),
     }
-    return report, errors
+    up.report = report
 
 
 async def _receive(request: Request, store: UploadStore, filename: str) -> tuple[str, Path, int]:
@@ -194,7 +195,7 @@ async def upload(
             "kind (firms.csv, patents_2023.xlsx)",
         ),
     ],
-    kind: Annotated[str | None, Query(description="input kind (see /api/templates)")] = None,
+    kind: Annotated[str | None, Query(max_length=40, description="input kind (see /api/templates)")] = None,
 ) -> Response:
     """Validate every row without loading anything. The report names file, row, column, value, rule and
     message of each problem; load the file afterwards with ``POST /api/uploads/{id}/load``."""
@@ -207,12 +208,12 @@ async def upload(
     elif kind not in KINDS:
         raise ConfigError(f"kind: unknown input kind {kind!r}; expected one of {', '.join(KINDS)}")
     uid, path, size = await _receive(request, store, filename)
+    up = Upload(uid, kind, Path(filename).name, path, size, now())
     try:
-        report, errors = await run_in_threadpool(_validate, path, kind)
+        await run_in_threadpool(_validate, up)
     except BaseException:
         store.discard(uid)
         raise
-    up = Upload(uid, kind, Path(filename).name, path, size, now(), report, errors)
     store.add(up)
     syn = await run_in_threadpool(atlas.synthetic)
     return Response(
@@ -234,7 +235,7 @@ async def uploads(atlas: AtlasDep, store: UploadsDep) -> Response:
             "size": u.size,
             "ok": u.report.get("ok"),
             "rows_read": u.report.get("rows_read"),
-            "errors_total": len(u.errors),
+            "errors_total": u.errors_total,
             "loaded": u.loaded is not None,
         }
         for u in store.items.values()
@@ -253,7 +254,7 @@ def _get(store: UploadStore, uid: str) -> Upload:
 @router.get(
     "/uploads/{uid}", response_model=UploadReport, responses=ERROR_RESPONSES, summary="An upload's report"
 )
-async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: str) -> Response:
+async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: IdPath) -> Response:
     """The validation report (first errors) and, once loaded, what was loaded."""
     up = _get(store, uid)
     syn = await run_in_threadpool(atlas.synthetic)
@@ -267,20 +268,21 @@ async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: str) -> Respons
     summary="Every validation error of an upload, paged",
 )
 async def upload_errors(
-    atlas: AtlasDep, store: UploadsDep, uid: str, limit: LimitParam = 1000, offset: OffsetParam = 0
+    atlas: AtlasDep, store: UploadsDep, uid: IdPath, limit: LimitParam = 1000, offset: OffsetParam = 0
 ) -> Response:
-    """Row errors ordered by row then column."""
+    """Row errors ordered by row then column (read from the upload's errors file beyond the first ones)."""
     up = _get(store, uid)
+    data = await run_in_threadpool(up.error_page, limit, offset)
     syn = await run_in_threadpool(atlas.synthetic)
     return Response(
         render(
             {
                 "synthetic": syn,
                 "id": uid,
-                "total": len(up.errors),
+                "total": up.errors_total,
                 "limit": limit,
                 "offset": offset,
-                "data": up.errors[offset : offset + limit],
+                "data": data,
             }
         ),
         media_type="application/json",
@@ -288,7 +290,7 @@ async def upload_errors(
 
 
 @router.delete("/uploads/{uid}", status_code=204, responses=ERROR_RESPONSES, summary="Discard an upload")
-async def upload_delete(store: UploadsDep, uid: str) -> Response:
+async def upload_delete(store: UploadsDep, uid: IdPath) -> Response:
     """Remove the uploaded file from the server."""
     _get(store, uid)
     store.remove(uid)
@@ -336,7 +338,7 @@ def _load(atlas_obj, up: Upload, quarantine: bool, build: bool) -> dict:
 async def upload_load(
     atlas: AtlasDep,
     store: UploadsDep,
-    uid: str,
+    uid: IdPath,
     quarantine: Annotated[
         bool, Query(description="load the good rows and set the bad ones aside instead of refusing the file")
     ] = False,
@@ -361,7 +363,7 @@ async def upload_load(
 async def inventory(
     request: Request,
     atlas: AtlasDep,
-    kind: Annotated[str | None, Query(description="only this input kind")] = None,
+    kind: KindParam = None,
     limit: LimitParam = 1000,
     offset: OffsetParam = 0,
 ) -> Response:
@@ -407,7 +409,7 @@ async def inventory_summary(request: Request, atlas: AtlasDep) -> Response:
 async def inventory_periods(
     request: Request,
     atlas: AtlasDep,
-    kind: Annotated[str | None, Query(description="only this input kind")] = None,
+    kind: KindParam = None,
     period: PeriodParam = None,
     limit: LimitParam = 10_000,
     offset: OffsetParam = 0,

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from chainatlas.api.deps import AtlasDep
-from chainatlas.api.params import ChainParam, LimitParam, OffsetParam, PlaceParam, ScaleParam, SegmentParam
+from chainatlas.api.params import (
+    ChainParam,
+    IdPath,
+    LimitParam,
+    OffsetParam,
+    PlaceParam,
+    ScaleParam,
+    SegmentParam,
+)
 from chainatlas.api.render import Records, not_found
 from chainatlas.api.schemas import ERROR_RESPONSES, EntitiesPage, Entity
 from chainatlas.errors import ConfigError
@@ -33,7 +41,10 @@ async def entities(
     place: PlaceParam = None,
     type: Annotated[
         str | None,
-        Query(description="entity type: " + ", ".join(f"{k} ({v})" for k, v in ENTITY_TYPES.items())),
+        Query(
+            max_length=40,
+            description="entity type: " + ", ".join(f"{k} ({v})" for k, v in ENTITY_TYPES.items()),
+        ),
     ] = None,
     chain: ChainParam = ALL,
     segment: SegmentParam = ALL,
@@ -69,7 +80,7 @@ async def entities(
     responses=ERROR_RESPONSES,
     summary="One entity and its ties",
 )
-async def entity(request: Request, atlas: AtlasDep, entity_id: str) -> Response:
+async def entity(request: Request, atlas: AtlasDep, entity_id: IdPath) -> Response:
     """The register row, chain segments, and per layer the entity's ties over all periods."""
 
     def run(b: Backend) -> dict:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import (
     ChainParam,
+    IdPath,
     LimitParam,
     OffsetParam,
     PeriodParam,
@@ -89,7 +90,7 @@ async def nodes(
 async def series(
     request: Request,
     atlas: AtlasDep,
-    attr: str,
+    attr: IdPath,
     scale: ScaleParam = "city",
     chain: ChainParam = ALL,
     segment: SegmentParam = ALL,

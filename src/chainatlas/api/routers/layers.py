@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import (
     ChainParam,
+    IdPath,
     LayerParam,
     LimitParam,
     OffsetParam,
@@ -44,7 +45,7 @@ async def layers(request: Request, atlas: AtlasDep) -> Response:
 
 
 @router.get("/layers/{layer}", response_model=LayerDetail, responses=ERROR_RESPONSES, summary="One layer")
-async def layer(request: Request, atlas: AtlasDep, layer: str) -> Response:
+async def layer(request: Request, atlas: AtlasDep, layer: IdPath) -> Response:
     """One layer with its sources."""
     if layer not in LAYERS:
         raise not_found(f"layer {layer!r} does not exist; layers: {', '.join(LAYERS)}")
@@ -64,7 +65,9 @@ async def edges(
     source: Annotated[
         list[str] | None, Query(description="only these record sources (see /api/layers); repeat for several")
     ] = None,
-    min_n: Annotated[float, Query(ge=0, description="drop edges with fewer records")] = 0.0,
+    min_n: Annotated[
+        float, Query(ge=0, le=1e12, allow_inf_nan=False, description="drop edges with fewer records")
+    ] = 0.0,
     self_loops: Annotated[bool, Query(description="include ties inside a unit")] = True,
     order: Annotated[
         Literal["n", "value"], Query(description="heaviest first by records (n) or amounts (value)")

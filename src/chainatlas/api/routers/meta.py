@@ -117,10 +117,11 @@ async def meta(request: Request, atlas: AtlasDep) -> Response:
     return await atlas.answer(request, locals(), _meta)
 
 
-@router.get("/health", response_model=Health, summary="Liveness and the database path")
+@router.get("/health", response_model=Health, summary="Liveness and the atlas file's name")
 def health(atlas: AtlasDep) -> dict:
     """Always 200 while the server runs; says whether the atlas file exists (and, when it does,
-    whether it holds synthetic data)."""
+    whether it holds synthetic data). ``database`` is the file's name only: where it lives on the
+    server is not a client's business."""
     try:
         synthetic = atlas.synthetic()
     except ChainAtlasError:
@@ -128,6 +129,6 @@ def health(atlas: AtlasDep) -> dict:
     return {
         "synthetic": synthetic,
         "status": "ok",
-        "database": str(atlas.path),
+        "database": atlas.path.name,
         "exists": atlas.path.exists(),
     }

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from chainatlas.api.deps import AtlasDep
-from chainatlas.api.params import ChainParam, LimitParam, OffsetParam, PeriodParam, ScaleParam, SegmentParam
+from chainatlas.api.params import (
+    ChainParam,
+    IdPath,
+    LimitParam,
+    OffsetParam,
+    PeriodParam,
+    ScaleParam,
+    SegmentParam,
+)
 from chainatlas.api.render import Records, not_found, page
 from chainatlas.api.schemas import ERROR_RESPONSES, AreasList, Compare, PlaceProfile, PlacesPage
 from chainatlas.model.layers import ALL
@@ -65,7 +73,7 @@ async def places(
 async def place(
     request: Request,
     atlas: AtlasDep,
-    unit: str,
+    unit: IdPath,
     scale: ScaleParam = "city",
     period: PeriodParam = None,
     chain: ChainParam = ALL,
