@@ -357,3 +357,28 @@ def test_load_dir_same_kind_later_name_wins_whatever_the_sizes(writable, demo_di
     load_dir(writable, folder)
     got = writable.sql(f"SELECT {key}, title FROM raw_needs WHERE {key} IN ('W1', 'W2', 'W3') ORDER BY 1")
     assert got["title"].tolist() == ["第二版", "第一版", "第一版"]  # needs_2 replaced W1 of needs_1
+
+
+def test_a_header_only_file_is_a_no_op_that_records_nothing(tmp_path):
+    """A blank template loads nothing and leaves no batch behind (no empty batch, no period marked dirty)."""
+    src = tmp_path / "firms.csv"
+    src.write_text(
+        Path("tests/fixtures/ingest/firms.csv").read_text(encoding="utf-8").splitlines()[0] + "\n",
+        encoding="utf-8",
+    )
+    with open_backend(tmp_path / "a.duckdb") as b:
+        out = ingest_files(b, [("firms", src)])
+        assert [(r.batch_id, r.rows_loaded) for r in out.results] == [(None, 0)]
+        assert len(query.inventory(b)) == 0
+
+
+def test_quarantine_makes_the_reject_folder_it_is_given(tmp_path):
+    rows = Path("tests/fixtures/ingest/firms.csv").read_text(encoding="utf-8").splitlines()
+    src = tmp_path / "firms.csv"
+    src.write_text(
+        "\n".join([*rows, rows[1].replace(rows[1].split(",")[0], "NOT-A-CODE", 1)]) + "\n", encoding="utf-8"
+    )
+    folder = tmp_path / "new" / "rejects"
+    with open_backend(tmp_path / "a.duckdb") as b:
+        out = ingest_files(b, [("firms", src)], quarantine=True, reject_dir=folder)
+    assert out.rejects and (folder / "firms.csv.rejects.csv").exists()

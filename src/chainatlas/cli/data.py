@@ -88,6 +88,8 @@ def _report_load(out) -> None:
     for r in out.results:
         if r.already_loaded:
             click.echo(f"{r.kind}: {r.source_file} already loaded as batch {r.batch_id}; nothing changed")
+        elif r.batch_id is None:
+            click.echo(f"{r.kind}: {r.source_file} has a header but no data rows; nothing loaded")
         else:
             click.echo(
                 f"{r.kind}: loaded {r.rows_loaded:,} rows from {r.source_file} as batch {r.batch_id}"

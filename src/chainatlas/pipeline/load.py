@@ -83,11 +83,15 @@ def ingest_files(
                 if b.errors:
                     src = Path(b.meta.get("path", b.source_file))
                     out = (reject_dir or src.parent) / f"{src.name}.rejects.csv"
+                    out.parent.mkdir(parents=True, exist_ok=True)  # a new folder the user named
                     write_rejects(b, out)
                     rejects[b.source_file] = out
             elif any(errors.values()):
                 continue  # keep validating the rest so that every error is reported at once
             say(f"store {paths[i][1].name}", n_stored, len(paths))
+            if b.rows_read == 0:  # a header-only file (a blank template): a no-op that records nothing
+                results[i] = BatchResult(None, b.kind, b.source_file, 0, 0, 0, False, ())
+                continue
             results[i] = backend.load_batch(b, good_only=quarantine)
             del b
         found = [e for i in sorted(errors) for e in errors[i]]
