@@ -235,7 +235,8 @@ def create_app(
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such resource: {request.url.path}; the API is described at /openapi.json and /docs"
         elif exc.status_code == 405:
-            allow = (exc.headers or {}).get("Allow", "")
+            allow = _allowed(request.url.path) or (exc.headers or {}).get("Allow", "")
+            exc.headers = {**(exc.headers or {}), "Allow": allow}
             message = f"method {request.method} is not allowed on {request.url.path}" + (
                 f"; allowed: {allow}" if allow else ""
             )
@@ -252,6 +253,17 @@ def create_app(
     _one_error_shape_in_openapi(app)
     app.add_middleware(FastPath, cache=atlas.cache)
     return app
+
+
+def _allowed(path: str) -> str:
+    """Every method some route of ``path`` takes (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    if path.startswith("/api/"):
+        for module in _ROUTERS:
+            for route in module.router.routes:
+                if route.path_regex.match(path[len("/api") :]):  # type: ignore[attr-defined]
+                    methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def _private_dirs(db: Path, uploads: Path) -> list[str]:
