@@ -133,3 +133,27 @@ def test_chains_topic_and_chain_view_agree_on_gaps(atlas, chain: str) -> None:
                 ), (period, scale, seg)
                 seen.add(v["status"])
     assert "broken" in seen or chain != "ic"  # the generator leaves one ic segment without producers
+
+
+def test_a_segment_no_loaded_data_can_reach_reads_no_data(tmp_path: Path) -> None:
+    """Patents without a firm register: firm-judged segments read 无数据 (no_data), not 断链; spillover refuses
+    to report shares it has no joint patents for, and every result states its inputs' coverage."""
+    from chainatlas.pipeline import query
+    from chainatlas.pipeline.build import build
+    from chainatlas.pipeline.chains import chain_presence
+    from chainatlas.pipeline.load import ingest_files
+    from chainatlas.storage.base import open_backend
+
+    fixtures = Path(__file__).parent / "fixtures" / "ingest"
+    with open_backend(tmp_path / "a.duckdb") as b:
+        ingest_files(b, [("patents", fixtures / "patents.csv")])
+        build(b)
+        seg = chain_presence(b, "ic").segments.set_index("segment")
+        assert (seg.loc[seg["basis"] == "firms", "status"] == "no_data").all()
+        assert set(seg.loc[seg["basis"] == "patents", "status"]) <= {"broken", "single", "ok"}
+        r = an.analyze(b, "roles", period=query.latest(b, None))
+        cov = r.summary["coverage"]
+        assert cov["innovation"]["records"] > 0 and 0 <= cov["innovation"]["placed_share"] <= 1
+        assert any(
+            "period" in w for w in r.summary["warnings"]
+        )  # a fixture spans fewer periods than it reads

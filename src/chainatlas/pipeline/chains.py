@@ -5,7 +5,9 @@ One vocabulary (潘秋晨 2023 四(五); README "产业链"):
 - **断链** (``broken``): a segment with no producer anywhere in the region;
 - **单点** (``single``): a segment held by one city only, or by one firm;
 - **卡点** (``choke``): a segment that depends on imports (imports ≥ exports) concentrated on one partner
-  region (that region supplies at least :data:`CHOKE_TOP_SHARE` of the segment's imports).
+  region (that region supplies at least :data:`CHOKE_TOP_SHARE` of the segment's imports);
+- **无数据** (``no_data``): no loaded data can reach the segment (its basis — the firm register, or patents — is
+  not loaded at all), so nothing can be said; this is not 断链.
 
 Presence is judged at city scale whatever scale is shown. A segment that some GB/T 4754 code reaches is
 judged by its firms; the others (e.g. 封装测试, whose industry code 晶圆制造 also has) by patent
@@ -50,8 +52,8 @@ class ChainPresence:
     segments : DataFrame
         One row per segment, upstream first: ``segment, name_zh, name_en, position, topo_order, basis``
         (``firms`` or ``patents``), ``n_cities`` (cities with a producer), ``n_firms`` (firms region-wide),
-        ``unplaced`` (basis total of records placed only to the province), ``status`` (``broken``, ``single``
-        or ``ok``), ``single_by`` (``city``, ``firm`` or None), the totals of :data:`CELL_ATTRS`,
+        ``unplaced`` (basis total of records placed only to the province), ``status`` (``no_data``,
+        ``broken``, ``single`` or ``ok``), ``single_by`` (``city``, ``firm`` or None), the totals of :data:`CELL_ATTRS`,
         ``top_import_region``, ``top_import_share``, ``net_import_ratio`` and ``choke`` (卡点).
     cells : DataFrame
         ``segment, unit`` and :data:`CELL_ATTRS` at ``scale`` (every unit with a non-zero value).
@@ -120,6 +122,16 @@ def chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
     return t[cols]
 
 
+def _loaded(backend: Backend) -> dict[str, bool]:
+    """Whether each basis of presence is loaded at all: firms with an industry code, patents."""
+    f, p = query.table(backend, "raw_firms"), query.table(backend, "raw_patents")
+    firms = f.filter(f.industry_code.notnull() & (f.entity_type.fill_null("firm") == "firm")).count()
+    return {
+        "firms": bool(backend.execute(firms.as_table()).iloc[0, 0]),
+        "patents": bool(backend.execute(p.count().as_table()).iloc[0, 0]),
+    }
+
+
 def chain_presence(
     backend: Backend, chain: str, period: int | None = None, scale: str = "city"
 ) -> ChainPresence:
@@ -143,6 +155,7 @@ def chain_presence(
     city = cells if scale == "city" else _cells(backend, chain, year, "city", ("firms", "patents"))
     proper = query.proper("city", city["unit"])
     with_firms = industry_segments(chain)
+    loaded = _loaded(backend)
     trade = (
         ch.import_dependence(chain_trade(backend, chain, year)) if backend.has_table("raw_trade") else None
     )
@@ -157,7 +170,9 @@ def chain_presence(
         n_firms = float(mine["firms"].sum())
         places = n_cities + (1 if unplaced > 0 else 0)
         single_by = "city" if places == 1 else "firm" if basis == "firms" and n_firms == 1 else None
-        status = "broken" if total <= 0 else "single" if single_by else "ok"
+        status = (
+            "no_data" if not loaded[basis] else "broken" if total <= 0 else "single" if single_by else "ok"
+        )
         c = cells[cells["segment"] == s.segment]
         t = trade.loc[s.segment] if trade is not None and s.segment in trade.index else None
         net = None if t is None or pd.isna(t["net_import_ratio"]) else float(t["net_import_ratio"])

@@ -30,6 +30,7 @@ __all__ = [
     "chains",
     "check_chain",
     "check_filters",
+    "coverage",
     "dataset_info",
     "edges",
     "edges_by",
@@ -355,6 +356,47 @@ def nodes(
             wide[a] = 0.0
     out = units(backend, scale).merge(wide.reset_index(), on="unit", how="left")
     return out.fillna({c: 0.0 for c in wide.columns})
+
+
+# ---------------------------------------------------------------------------------------------- coverage
+def coverage(backend: Backend, *, layers: Sequence[str] = (), attrs: Sequence[str] = ()) -> dict:
+    """What the data behind a result cover, per layer and node attribute (all chains).
+
+    Layers (from ``facts``): ``records``, ``periods`` (years with any record), ``placed_share`` (records with
+    a place at both ends) and ``valued_share`` (records with a non-zero amount). Attributes (``node_attrs`` at
+    region scale): ``periods`` with a non-zero value and ``total``.
+    """
+    out: dict = {}
+
+    def make_layers() -> pd.DataFrame:
+        f = table(backend, "facts")
+        placed = (f.src_adcode.notnull() & f.dst_adcode.notnull()).cast("int64")
+        valued = (f.value.notnull() & (f.value != 0)).cast("int64")
+        g = f.group_by(["layer", "year"]).aggregate(
+            records=f.count(), placed=placed.sum(), valued=valued.sum()
+        )
+        return backend.execute(g)
+
+    if layers:
+        per = _memo(backend, ("coverage_layers",), make_layers)
+        for layer in layers:
+            d = per[per["layer"] == layer]
+            n = int(d["records"].sum())
+            out[layer] = {
+                "records": n,
+                "periods": sorted(int(y) for y in d.loc[d["records"] > 0, "year"]),
+                "placed_share": float(d["placed"].sum() / n) if n else None,
+                "valued_share": float(d["valued"].sum() / n) if n else None,
+            }
+    if attrs:
+        long = attr_frame(backend, scale="region", attrs=list(attrs), by=("attr", "year"))
+        for a in attrs:
+            d = long[(long["attr"] == a) & (long["value"] != 0)]
+            out[f"attr:{a}"] = {
+                "periods": sorted(int(y) for y in d["year"]),
+                "total": float(d["value"].sum()),
+            }
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- batches

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chainatlas.errors import ConfigError
-from chainatlas.model.layers import ALL
+from chainatlas.model.layers import ALL, LAYERS
 from chainatlas.pipeline import query
 from chainatlas.pipeline.analyze import calc as _calc_methods
 from chainatlas.pipeline.analyze import (
@@ -114,6 +114,8 @@ def analyze(
     used = check_params(f"topic {name!r}", t.params, given)
     one_layer = {} if t.layer == "none" else {"layer": layer}
     data, summary = t.fn(backend, **one_layer, scale=scale, period=year, chain=chain, segment=segment, **used)
+    summary["coverage"], warnings = _coverage(backend, t, layer, year, used)
+    summary["warnings"] = [*summary.get("warnings", []), *warnings]
     info = query.dataset_info(backend)
     prov = provenance(
         topic=name,
@@ -128,6 +130,50 @@ def analyze(
         source="atlas",
     )
     return Result(data.reset_index(drop=True), prov, jsonable(summary))
+
+
+#: below this share of records with a place at both ends, a result says how much it leaves out
+PLACED_WARNING = 0.95
+
+
+def _coverage(
+    backend: Backend, t: Topic, layer: str | None, period: int, used: dict
+) -> tuple[dict, list[str]]:
+    """The coverage of a topic's inputs and the warnings it calls for (never an error: the topic itself
+    refuses what it cannot compute)."""
+    layers = sorted(
+        {
+            x
+            for r in t.reads
+            for x in ((layer,) if r == "layer" else LAYERS if r == "*" else (r,))
+            if x and not x.startswith("attr:")
+        }
+    )
+    attrs = [
+        str(used[r[6:]]) if r.startswith("attr:@") else r.removeprefix("attr:")
+        for r in t.reads
+        if r.startswith("attr:")
+    ]
+    cov = query.coverage(backend, layers=layers, attrs=attrs)
+    warnings = []
+    for key, c in cov.items():
+        if t.trend and len(c["periods"]) < 2:
+            warnings.append(
+                f"{key}: this topic reads change over time, but only {len(c['periods'])} period(s) "
+                f"have data ({', '.join(map(str, c['periods'])) or 'none'}): trends and growth are "
+                "not meaningful"
+            )
+        if not t.trend and period not in c["periods"]:
+            warnings.append(
+                f"{key}: no data in period {period}; periods with data: "
+                f"{', '.join(map(str, c['periods'])) or 'none'}"
+            )
+        share = c.get("placed_share")
+        if share is not None and share < PLACED_WARNING:
+            warnings.append(
+                f"{key}: {1 - share:.0%} of the records have no place at one end and are left out"
+            )
+    return cov, warnings
 
 
 def calc(name: str, input: Path | str, parameters: Mapping[str, Any] | None = None, **more: Any) -> Result:

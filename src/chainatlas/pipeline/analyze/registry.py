@@ -113,6 +113,11 @@ class Topic:
         One paragraph for ``--help`` (what it computes, from what).
     example : tuple of str
         Options of a command-line example (after ``chainatlas analyze NAME``).
+    reads : tuple of str
+        What its inputs' coverage is measured on: layer ids (``"layer"`` = the layer asked for, ``"*"`` = all
+        six) and node attributes (``"attr:patents"``).
+    trend : bool
+        Whether it reads change over the built periods (then fewer than two periods with data is a warning).
     """
 
     name: str
@@ -125,6 +130,8 @@ class Topic:
     chain: Literal["optional", "required"] = "optional"
     help: str = ""
     example: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ("layer",)
+    trend: bool = False
 
     def describe(self) -> dict:
         """JSON-safe description for the API catalogue."""

@@ -285,6 +285,7 @@ TOPICS: tuple[Topic, ...] = (
         "city or firm) and 卡点 (import dependence on one partner region) as the chain view judges them; "
         "HHI, Hoover, imports by partner region and supplier concentration in the summary",
         example=("--chain", "ic"),
+        reads=("industry", "attr:firms", "attr:patents", "attr:imports"),
     ),
     Topic(
         "complexity",
@@ -296,6 +297,7 @@ TOPICS: tuple[Topic, ...] = (
             Param("threshold", "float", 1.0, "M = 1 when RCA ≥ threshold", ge=0.0),
         ),
         help="RCA and ECI of units over a chain's segments (or every segment of every chain), PCI of segments",
+        reads=("attr:@attr",),
     ),
     Topic(
         "coupling",
@@ -304,6 +306,7 @@ TOPICS: tuple[Topic, ...] = (
         coupling,
         help="innovation × industry coupling coordination (entropy weights; standard and Wang et al. 2021); "
         "with a chain also the gap (鸿沟) per segment: index levels and Duncan dissimilarity",
+        reads=("attr:patents", "attr:revenue"),
     ),
     Topic(
         "pairing",
@@ -319,5 +322,6 @@ TOPICS: tuple[Topic, ...] = (
         help="创新地 + 产业地: per segment of one chain, innovation × industry city pairs ranked by gravity "
         "potential minus current innovation-layer linkage",
         example=("--chain", "ic"),
+        reads=("innovation", "attr:patents", "attr:revenue"),
     ),
 )

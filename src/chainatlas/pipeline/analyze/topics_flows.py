@@ -532,6 +532,8 @@ TOPICS: tuple[Topic, ...] = (
         help="one chain: papers → patents → transfers/licences → producing firms → exports per place and "
         "segment: conversion rates, lags (record-linked and series), where transfers go",
         example=("--chain", "ic"),
+        reads=("innovation", "attr:papers", "attr:patents", "attr:firms", "attr:exports"),
+        trend=True,
     ),
     Topic(
         "io",
@@ -554,5 +556,6 @@ TOPICS: tuple[Topic, ...] = (
         help="one chain: input–output on supply links between (place, segment) sectors: A, Leontief and Ghosh "
         "inverses, linkages (raw, Rasmussen), key sectors; --extract for hypothetical extraction",
         example=("--chain", "ic"),
+        reads=("industry", "attr:revenue"),
     ),
 )

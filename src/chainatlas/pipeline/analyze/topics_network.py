@@ -327,6 +327,7 @@ TOPICS: tuple[Topic, ...] = (
         params=(WEIGHT, UNDIRECTED),
         help="per unit: degree and strength in each of the six layers and the multiplex participation "
         "coefficient (Battiston et al. 2014); layer overlap (Jaccard, weight correlation) in the summary",
+        reads=("*",),
     ),
     Topic(
         "qap",
@@ -345,6 +346,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
         help="QAP correlation (Krackhardt 1988, permutation p-values) of every pair of layers, the pairs of "
         "--layer, or --layer with --other; layers without ties are skipped (listed in the summary)",
+        reads=("*",),
     ),
     Topic(
         "actors",

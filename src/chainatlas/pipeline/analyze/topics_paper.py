@@ -34,6 +34,12 @@ def spillover(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.Da
     years = query.periods(backend)
     cities = set(geo.places("city")["adcode"])
     ties = ties[ties["src"].isin(cities) & ties["dst"].isin(cities) & (ties["n"] > 0)]
+    if ties.empty:
+        raise ConfigError(
+            "spillover reads joint patents between YRD cities (innovation layer, source patents); the atlas has "
+            f"none for chain {chain!r}, segment {segment!r} in any built period: load patents with their "
+            "applicants' places, then build"
+        )
     shares, trend = dg.hub_shares(ties[["year", "src", "dst", "n"]], geo.HUBS, years)
     data = zh_names(backend, "city").rename(columns={"unit": "hub"}).merge(shares, on="hub", how="right")
     sh = data[data["hub"] == geo.HUBS[0]].set_index("year")["share"]
@@ -153,6 +159,8 @@ TOPICS: tuple[Topic, ...] = (
         scales=("city",),
         help="share of each hub's joint-patent ties going to the other four hubs (上海, 南京, 杭州, 合肥, 苏州), every "
         "built year, with the OLS trend (the paper: > 50 % for 上海 in 2020)",
+        reads=("innovation",),
+        trend=True,
     ),
     Topic(
         "roles",
@@ -164,6 +172,7 @@ TOPICS: tuple[Topic, ...] = (
         help="core / key / auxiliary nodes (核心/关键/辅助节点): innovation and knowledge centrality with patents "
         "and papers, Fisher–Jenks tiers; and each place's function (source / conversion / production)",
         example=("--area", "g60"),
+        reads=("innovation", "knowledge", "attr:patents", "attr:papers"),
     ),
     Topic(
         "modes",
@@ -172,5 +181,7 @@ TOPICS: tuple[Topic, ...] = (
         modes,
         help="the paper's four practice modes (Table 1): per functional area, which layers dominate its internal "
         "ties and their growth, every built year, against the mode the paper gives it",
+        reads=("*",),
+        trend=True,
     ),
 )

@@ -97,6 +97,7 @@ const STRINGS = {
   "c.single": ["单点", "single point"],
   "c.choke": ["卡点", "choke point"],
   "c.ok": ["完整", "present"],
+  "c.no_data": ["无数据", "no data"],
   "c.broken.h": ["全域无任何城市布局该环节", "no city in the region has this segment"],
   "c.single.h": ["仅一个城市（或一家企业）布局该环节", "only one city (or one firm) holds this segment"],
   "c.choke.h": ["依赖进口，且进口集中于一个伙伴地区", "depends on imports concentrated on one partner region"],
