@@ -38,7 +38,8 @@ export function chartOn(el) {
   const existing = echarts.getInstanceByDom(el);
   if (existing) return existing;
   const c = echarts.init(el, null, { renderer: "canvas" });
-  const ro = new ResizeObserver(() => c.resize());
+  // a box with no size (hidden, or being laid out for print) is not drawn: ECharts' geo cannot lay out in it
+  const ro = new ResizeObserver(() => { if (el.clientWidth > 0 && el.clientHeight > 0) c.resize(); });
   ro.observe(el);
   c.__ro = ro;
   return c;

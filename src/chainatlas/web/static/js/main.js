@@ -46,6 +46,7 @@ export function syncUrl() {
   const want = `#/${page}?${query()}`;
   if (location.hash !== want) history.replaceState(null, "", want);
   nav();
+  printHead();
 }
 
 function nav() {
@@ -78,12 +79,11 @@ function viewText() {
 function printHead() {
   const el = document.getElementById("print-head");
   el.innerHTML = `<h1>${esc(t("app.title"))}</h1><div class="print-view">${esc(viewText())}</div>
-    <div class="print-src">${esc(t("x.source"))} · ${esc(location.href)} · ${new Date().toISOString().slice(0, 10)}</div>
-    ${meta && meta.synthetic ? `<div class="print-synth">${t("app.synthetic")}</div>` : ""}`;
+    <div class="print-src">${esc(t("x.source"))} · ${esc(location.href)} · ${new Date().toISOString().slice(0, 10)}</div>`;
 }
 
 function resizeCharts() {
-  document.querySelectorAll(".chart-box").forEach((el) => echarts.getInstanceByDom(el)?.resize());
+  document.querySelectorAll(".chart-box").forEach((el) => { if (el.clientWidth && el.clientHeight) echarts.getInstanceByDom(el)?.resize(); });
 }
 
 function route() {

@@ -131,6 +131,8 @@ export async function render(root, ctx) {
   if (!["quantile", "jenks", "log"].includes(state.classes)) state.classes = "quantile";
   if (typeof state.fixed !== "boolean") state.fixed = true;
   if (!meta.periods.includes(state.period)) state.period = dv.period;
+  if (state.chain !== "*" && !meta.chains.some((c) => c.id === state.chain)) { state.chain = "*"; state.segment = "*"; }
+  if (state.chain === "*") state.segment = "*";
   const view = {
     layers: new Set(state.layers),
     weight: dv.weight,
