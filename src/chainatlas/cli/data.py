@@ -148,20 +148,30 @@ def _parse_periods(text: str | None) -> list[int] | None:
 @click.pass_context
 def build(ctx: click.Context, periods: str | None, scales: str | None, full: bool) -> None:
     """Turn loaded records into the six layers and node attributes at every scale and period."""
+    from chainatlas.pipeline import query
     from chainatlas.pipeline.build import build as run
 
+    b = backend(ctx)
     report = run(
-        backend(ctx),
+        b,
         years=_parse_periods(periods),
         scales=[s.strip() for s in scales.split(",")] if scales else None,
         full=full,
         progress=progress,
     )
-    click.echo(
-        report.summary()
-        if report.years
-        else "nothing to build: no period changed since the last build (use --full or --periods to rebuild)"
-    )
+    if report.years:
+        click.echo(report.summary())
+    elif not query.periods(b):
+        # nothing has ever been built: only stocks (firms, alliances, experts) are loaded, and they carry no period
+        click.echo(
+            "nothing to build: the loaded records create no period. Firms, alliances and experts are stocks, "
+            "counted in every period that dated records (patents, supply links, tax, flows, …) create; "
+            "load a dated kind, or name the periods: chainatlas build --periods 2015-2024"
+        )
+    else:
+        click.echo(
+            "nothing to build: no period changed since the last build (use --full or --periods to rebuild)"
+        )
 
 
 @click.command()

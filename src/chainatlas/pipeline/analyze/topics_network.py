@@ -256,6 +256,7 @@ def actors(
         )
     )
     m = m.merge(info, on="entity_id", how="left")
+    m["in_register"] = m["entity_id"].isin(info["entity_id"])
     unnamed = m["name"].isna() & m["entity_id"].str.startswith("N:")
     m.loc[unnamed, "name"] = m.loc[unnamed, "entity_id"].str.removeprefix("N:")  # matched by name only
     city = query.unit_of(backend, "city")
@@ -266,6 +267,7 @@ def actors(
         "entity_id",
         "name",
         "entity_type",
+        "in_register",
         "city",
         "city_name",
         "pagerank",
@@ -280,7 +282,10 @@ def actors(
         "weight": weight,
         "directed": directed,
         "pagerank": "damping 0.85, L1 error ≤ 1e-10 (analytics.networks.pagerank on the edge table)",
-        "note": "entities are firms, universities and institutes (synthetic names in the demo data)",
+        "not_in_register": int((~m["in_register"]).sum()),
+        "note": "entities are the firms, universities and institutes of the edge records; those whose credit code "
+        "is not in the entity register (in_register false) have no name or type"
+        + ("; the names are synthetic" if query.dataset_info(backend)["contains_synthetic"] else ""),
     }
 
 
@@ -291,7 +296,12 @@ WEIGHT = Param(
     "tie weight: number of records (n) or summed amounts (value)",
     choices=("n", "value"),
 )
-UNDIRECTED = Param("undirected", "bool", False, "treat ties as undirected (both directions summed)")
+UNDIRECTED = Param(
+    "undirected",
+    "bool",
+    False,
+    "treat ties as undirected (both directions summed): for co-patents, co-authorship",
+)
 SEED = Param("seed", "int", 0, "seed of anything random", ge=0)
 
 TOPICS: tuple[Topic, ...] = (
@@ -304,8 +314,10 @@ TOPICS: tuple[Topic, ...] = (
         params=(UNDIRECTED, WEIGHT),
         help="node metrics (degree, strength, betweenness, closeness, eigenvector, PageRank, clustering, "
         "Burt's constraint and effective size, core–periphery) of one layer's graph, a Leiden community "
-        "per unit, and whole-graph statistics (density, Freeman centralisation, reciprocity, transitivity)",
-        example=("--layer", "innovation", "--scale", "city"),
+        "per unit, and whole-graph statistics (density, Freeman centralisation, reciprocity, transitivity). "
+        "Ties are directed as recorded (supplier → customer, transferor → transferee, origin → destination); "
+        "co-patents, co-authorship and symmetric flows carry no direction, so add --undirected for them",
+        example=("--layer", "innovation", "--scale", "city", "--undirected"),
     ),
     Topic(
         "communities",
