@@ -29,7 +29,12 @@ def click_lonlat(page, lon: float, lat: float) -> None:
 
 
 def selected(page, unit: str) -> bool:
-    return page.evaluate(f"window.__atlasCharts.map.getModel().getComponent('geo', 0).isSelected({unit!r})")
+    """The place is selected in the geo component and outlined above the lines."""
+    return page.evaluate(f"""() => {{
+        const c = window.__atlasCharts.map;
+        const sel = c.getOption().series.find(s => s.id === 'sel');
+        return c.getModel().getComponent('geo', 0).isSelected({unit!r}) && sel.data.length > 0;
+    }}""")
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def test_layers_toggle_and_lines_follow_the_api(page, api, shots):
     wait_attr(page, "layers", "innovation,industry,symbiosis")
     page.uncheck("#layer-list input[value=innovation]")
     wait_attr(page, "layers", "industry,symbiosis")
-    lines = [s for s in option(page)["series"] if s["type"] == "lines"]
+    lines = [s for s in option(page)["series"] if s["type"] == "lines" and s["name"] != "selected"]
     assert [s["name"] for s in lines] == ["产业网络", "共生网络"]
     for s, layer in zip(lines, ["industry", "symbiosis"], strict=True):
         e = api.get("/api/edges", params={"layer": layer, "self_loops": False, "limit": 60}).json()

@@ -161,12 +161,12 @@ export async function render(root, ctx) {
   function drawStages(s) {
     root.querySelector("#c-stages").innerHTML = table(s.stages, [
       { key: "segment", label: t("f.segment"), fmt: (_, r) => esc(nm(r)) },
-      { key: "patents", label: t("c.innovation"), num: true, fmt: (v) => fmt(v) },
-      { key: "transfers", label: getLang() === "zh" ? "技术转移（项）" : "transfers", num: true, fmt: (v) => fmt(v) },
-      { key: "firms", label: t("c.presence"), num: true, fmt: (v) => fmt(v) },
-      { key: "revenue", label: t("c.strength"), num: true, fmt: (v) => fmt(v) },
-      { key: "exports", label: getLang() === "zh" ? "出口（美元）" : "exports (USD)", num: true, fmt: (v) => fmt(v) },
-      { key: "imports", label: getLang() === "zh" ? "进口（美元）" : "imports (USD)", num: true, fmt: (v) => fmt(v) },
+      { key: "patents", label: t("c.innovation"), num: true, col: true },
+      { key: "transfers", label: getLang() === "zh" ? "技术转移（项）" : "transfers", num: true, col: true },
+      { key: "firms", label: t("c.presence"), num: true, col: true },
+      { key: "revenue", label: t("c.strength"), num: true, col: true },
+      { key: "exports", label: getLang() === "zh" ? "出口（美元）" : "exports (USD)", num: true, col: true },
+      { key: "imports", label: getLang() === "zh" ? "进口（美元）" : "imports (USD)", num: true, col: true },
     ], { name: stem("chain-stages", view.chain, view.scale, state.period) });
   }
 

@@ -99,7 +99,7 @@ export async function render(root, ctx) {
     const attrs = ["firms", "patents", "papers", "tech_sold", "revenue", "exports", "universities", "policies"];
     page.querySelector("#d-places").innerHTML = table(r.data.filter((x) => x.proper !== false), [
       { key: "unit", label: t("p.partner").replace("合作", ""), fmt: (_, x) => `${esc(L === "zh" ? x.name_zh : x.name_en)} <span class="muted">${x.unit}</span>` },
-      ...attrs.map((a) => { const i = meta.indicators.find((x) => x.attr === a); return { key: a, label: i ? `${L === "zh" ? i.zh : i.en}` : a, num: true, fmt: (v) => fmt(v) }; }),
+      ...attrs.map((a) => { const i = meta.indicators.find((x) => x.attr === a); return { key: a, label: i ? `${L === "zh" ? `${i.zh}（${i.unit_zh}）` : `${i.en} (${i.unit_en})`}` : a, num: true, col: true }; }),
     ]);
   }
 

@@ -80,7 +80,7 @@ export async function render(root, ctx) {
         { key: "tier", label: t("d.tier"), fmt: (v) => `<span class="swatch" style="background:${TIER_COLORS[v]}"></span> ${esc(t("tier." + v))}` },
         { key: "function", label: t("d.function"), fmt: (v) => (v ? esc(t("fn." + v)) : "–") },
         { key: "score", label: t("d.score"), num: true, fmt: (v) => fmt(v, 3) },
-        { key: "patents", label: t("c.innovation"), num: true, fmt: (v) => fmt(v) },
+        { key: "patents", label: t("c.innovation"), num: true, col: true },
         { key: "pagerank_innovation", label: "PageRank", num: true, fmt: (v) => fmt(v, 3) },
       ], { name: stem("diagnosis-tiers", view.period, view.area) });
       ctx.showError(null);

@@ -1,7 +1,7 @@
 // 全景地图: choropleth of an indicator in cartographic classes, the six layers as flow lines, scale switch, time
 // slider, chain/segment filters, a type-ahead place search and a place profile with its trend on click.
 import { get } from "../api.js";
-import { LAYER_COLORS, RAMP, chartOn, disposeAll, echarts, registerScale } from "../charts.js";
+import { COMMUNITY, LAYER_COLORS, RAMP, chartOn, disposeAll, echarts, registerScale } from "../charts.js";
 import { esc, fmt, getLang, nm, pct, placeInfo, placeLong, placeName, t, tf, zhen } from "../i18n.js";
 import { busy, chainSelects, chartTools, h, options, scaleOptions, segmented, stem, table } from "../widgets.js";
 
@@ -172,6 +172,15 @@ export async function render(root, ctx) {
   const chart = chartOn(root.querySelector("#map-chart"));
   window.__atlasCharts = { ...(window.__atlasCharts || {}), map: chart };
   let last = null; // what was drawn: nodes, line rows, classes
+  let fcNow = null; // the boundaries of the scale on show
+  // the selected place is outlined above everything (the choropleth's colours would hide a fill)
+  const outline = (unit) => {
+    const f = unit && fcNow ? fcNow.features.find((x) => String(x.properties.unit ?? x.properties.name) === String(unit)) : null;
+    if (!f) return [];
+    const polys = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
+    return polys.flatMap((rings) => rings.map((r) => ({ coords: r })));
+  };
+  const highlight = (unit) => chart.setOption({ series: [{ id: "sel", data: outline(unit) }] });
   const fileName = () => stem("map", state.scale, state.indicator, state.period, state.chain, state.segment);
   root.querySelector(".chart").append(chartTools(echarts, chart, fileName, () => ({
     header: ["unit", "name_zh", "name_en", `${state.indicator}`, "class", "period", "scale", "chain", "segment"],
@@ -287,6 +296,7 @@ export async function render(root, ctx) {
 
   function closeProfile() {
     select(null);
+    highlight(null);
     side.hidden = true; side.innerHTML = ""; delete side.dataset.unit;
     state.place = null; root.dataset.place = "";
     chart.resize(); ctx.syncUrl();
@@ -304,6 +314,7 @@ export async function render(root, ctx) {
     state.place = unit;
     root.dataset.place = unit;
     chart.dispatchAction({ type: "geoSelect", geoIndex: 0, name: unit });
+    highlight(unit);
     ctx.syncUrl();
     if (side.hidden) { side.hidden = false; chart.resize(); }
     side.querySelectorAll(".chart-box").forEach((el) => { const c = echarts.getInstanceByDom(el); if (c) { c.__ro?.disconnect(); c.dispose(); } });
@@ -400,6 +411,7 @@ export async function render(root, ctx) {
         ...[...view.layers].map((layer) => get("/api/edges", { layer, scale, period, chain, segment, self_loops: view.selfLoops, order: view.weight, limit: view.topN })),
       ]);
       if (my !== token) return;
+      fcNow = fc;
       draw(nodes, [...view.layers], edgeSets, all, new Set(fc.features.map((f) => String(f.properties.unit ?? f.properties.name))));
       ctx.showError(null);
     } catch (e) {
@@ -459,8 +471,13 @@ export async function render(root, ctx) {
     });
     // hub labels above the lines: the places with the highest values
     const hubs = [...nodes.data].filter((r) => drawn.has(r.unit) && (r[state.indicator] ?? 0) > 0 && r.lon !== null && r.lon !== undefined)
-      .sort((a, b) => (b[state.indicator] ?? 0) - (a[state.indicator] ?? 0)).slice(0, state.scale === "county" ? 10 : 6);
-    const showLabels = !["county"].includes(state.scale);
+      .sort((a, b) => (b[state.indicator] ?? 0) - (a[state.indicator] ?? 0)).slice(0, { county: 10, area: 99 }[state.scale] || 6);
+    const showLabels = !["county", "area"].includes(state.scale);
+    // functional areas overlap: each keeps its own outline colour and a see-through fill, so that every one can
+    // be read where they overlap (and a second click at the same point selects the next)
+    const regions = state.scale === "area"
+      ? fcNow.features.map((f, i) => ({ name: String(f.properties.unit ?? f.properties.name), itemStyle: { borderColor: COMMUNITY[i % COMMUNITY.length], borderWidth: 2.5 } }))
+      : [];
     const nameOf = (u) => placeName(u, byUnit.get(u));
     chart.setOption({
       animationDurationUpdate: 600,
@@ -486,19 +503,21 @@ export async function render(root, ctx) {
         map: `yrd-${state.scale}`, roam: true, zoom: 1.05, layoutCenter: ["50%", "52%"], layoutSize: "95%",
         label: { show: showLabels, fontSize: 10, color: "#334", formatter: (p) => nameOf(p.name) },
         itemStyle: state.scale === "area"
-          ? { borderColor: "#0b3f7a", borderWidth: 1.6, areaColor: "#eef2f6", opacity: 0.55 }
+          ? { borderColor: "#0b3f7a", borderWidth: 2, areaColor: "#eef2f6", opacity: 0.4 }
           : { borderColor: "#8899aa", borderWidth: 0.6, areaColor: "#eef2f6" },
         emphasis: { label: { show: true, formatter: (p) => nameOf(p.name) }, itemStyle: { areaColor: "#ffd27f" } },
         select: { itemStyle: { areaColor: "#ffb347", borderColor: "#b45309", borderWidth: 2.5 }, label: { show: true, fontWeight: "bold", formatter: (p) => nameOf(p.name) } },
         selectedMode: "single",
-        regions: state.place ? [{ name: state.place, selected: true }] : [],
+        regions: regions.map((r) => (r.name === state.place ? { ...r, selected: true } : r)).concat(state.place && !regions.some((r) => r.name === state.place) ? [{ name: state.place, selected: true }] : []),
       },
       series: [{ type: "map", geoIndex: 0, name: "indicator", data: values }, ...lineSeries,
         { type: "scatter", name: "hubs", coordinateSystem: "geo", zlevel: 2, silent: true, symbolSize: 5, labelLayout: { hideOverlap: true },
           itemStyle: { color: "#12355b" },
           label: { show: true, position: "right", fontSize: 12, fontWeight: "bold", color: "#12355b", textBorderColor: "#fff", textBorderWidth: 3,
             formatter: (p) => p.data.label },
-          data: hubs.map((r) => ({ value: [r.lon, r.lat], label: nameOf(r.unit) })) }],
+          data: hubs.map((r) => ({ value: [r.lon, r.lat], label: nameOf(r.unit) })) },
+        { id: "sel", type: "lines", name: "selected", coordinateSystem: "geo", polyline: true, zlevel: 2, silent: true,
+          lineStyle: { color: "#f97316", width: 3, opacity: 1 }, data: outline(state.place) }],
     }, { replaceMerge: ["series", "legend", "visualMap"] });
     last = { nodes: nodes.data, pieces };
     const note = root.querySelector("#map-note");
@@ -555,10 +574,10 @@ function profileHtml(p, meta) {
     const d = p.layers[l.id];
     const rows = table(d.top, [
       { key: "unit", label: t("p.partner"), fmt: (v, r) => esc(placeName(v, r)) },
-      { key: "n", label: t("w.n"), num: true, fmt: (v) => fmt(v) },
-      { key: "n_out", label: t("p.out"), num: true, fmt: (v) => fmt(v) },
-      { key: "n_in", label: t("p.in"), num: true, fmt: (v) => fmt(v) },
-      { key: "value", label: t("w.value"), num: true, fmt: (v) => fmt(v) },
+      { key: "n", label: t("w.n"), num: true, col: true },
+      { key: "n_out", label: t("p.out"), num: true, col: true },
+      { key: "n_in", label: t("p.in"), num: true, col: true },
+      { key: "value", label: t("w.value"), num: true, col: true },
     ], { name: nameStem("partners-" + l.id) });
     return `<div data-layer-panel="${l.id}" ${i === 0 ? "" : "hidden"}>
       <div class="hint">${t("p.npartners")}: <b data-partners="${l.id}">${d.partners}</b> · ${t("p.out")} ${fmt(d.n_out)} · ${t("p.in")} ${fmt(d.n_in)} · ${t("p.internal")} ${fmt(d.n_internal)}</div>
@@ -586,7 +605,7 @@ function entitiesHtml(r, unit) {
   return `<div class="hint">${t("p.entities.total")}: ${fmt(r.total)}</div>` + table(r.data, [
     { key: "name", label: t("p.entity"), fmt: (v, x) => `${esc(v)}${x.synthetic ? ` <span class="chip choke" title="${t("d.synthetic")}">${t("d.synthetic")}</span>` : ""}` },
     { key: "entity_type", label: t("f.kind"), fmt: (v) => esc((TYPES[v] || [v, v])[L === "zh" ? 0 : 1]) },
-    { key: "employees", label: t("p.employees"), num: true, fmt: (v) => fmt(v) },
+    { key: "employees", label: t("p.employees"), num: true, col: true },
   ], { name: stem("entities", unit) });
 }
 
