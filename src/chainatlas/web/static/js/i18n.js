@@ -338,11 +338,11 @@ export function tf(key, vars) { return t(key).replace(/\{(\w+)\}/g, (_, k) => St
 
 /** One format for a whole column: the same decimals for every cell (0 when all are whole numbers, else 1, or 2
  * when every value is below 10), thousands separators, no per-cell 万/K switching. */
-export function colFormatter(values) {
+export function colFormatter(values, digits = null) {
   const v = values.filter((x) => typeof x === "number" && Number.isFinite(x));
   const whole = v.every((x) => Number.isInteger(x) || Math.abs(x - Math.round(x)) < 1e-9);
   const max = Math.max(0, ...v.map(Math.abs));
-  const d = whole ? 0 : max < 10 ? 2 : 1;
+  const d = digits ?? (whole ? 0 : max < 10 ? 2 : 1);
   const nf = new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
   return (x) => (x === null || x === undefined || Number.isNaN(x) ? "–" : nf.format(x));
 }

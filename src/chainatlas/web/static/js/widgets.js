@@ -96,7 +96,7 @@ export function table(rows, cols, { rowClass, name = "table" } = {}) {
   if (tables.size > 200) tables.delete(tables.keys().next().value);
   const tools = `<div class="tools-row noprint"><button type="button" class="btn mini" data-csv="${id}" title="${esc(t("x.csv"))}">CSV ↓</button></div>`;
   // a column marked `col` is formatted once for the whole column (colFormatter)
-  cols = cols.map((c) => (c.col ? { ...c, fmt: colFormatter(rows.map((r) => r[c.key])) } : c));
+  cols = cols.map((c) => (c.col || c.digits !== undefined ? { ...c, fmt: colFormatter(rows.map((r) => r[c.key]), c.digits ?? null) } : c));
   const head = cols.map((c) => `<th class="${c.num ? "num" : ""}">${esc(c.label)}</th>`).join("");
   const body = rows.map((r) => `<tr class="${rowClass ? rowClass(r) : ""}">${cols.map((c) => {
     const v = c.fmt ? c.fmt(r[c.key], r) : esc(r[c.key]);

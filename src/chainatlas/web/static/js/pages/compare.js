@@ -1,7 +1,7 @@
 // 对比: two places in one period, or one place in two periods, side by side across the six layers.
 import { get } from "../api.js";
 import { LAYER_COLORS, chartOn, disposeAll, echarts } from "../charts.js";
-import { esc, fmt, getLang, nm, t } from "../i18n.js";
+import { colFormatter, esc, fmt, getLang, nm, t } from "../i18n.js";
 import { busy, chartTools, h, options, periodOptions, scaleOptions, segmented, stem, table } from "../widgets.js";
 
 /** Change from `a` to `b`: the difference b − a, the growth (b − a) / a (null when a is 0) and its direction. */
@@ -108,12 +108,13 @@ export async function render(root, ctx) {
     }, { notMerge: true });
     chartRows = { header: ["layer", la, lb], rows: layers.map((l) => [l.id, strength(c.left, l.id), strength(c.right, l.id)]) };
     const rows = layers.map((l) => ({ layer: l, a: c.left.layers[l.id], b: c.right.layers[l.id], shared: c.shared_top_partners[l.id] }));
+    const fio = colFormatter(rows.flatMap((r) => [r.a.n_out, r.a.n_in, r.b.n_out, r.b.n_in]));
     root.querySelector("#k-layers").innerHTML = table(rows, [
       { key: "layer", label: t("f.layer"), fmt: (l) => `<span class="swatch" style="background:${LAYER_COLORS[l.id]}"></span> ${esc(L === "zh" ? l.zh : l.en)}` },
       { key: "a", label: `${la} · ${t("p.npartners")}`, num: true, fmt: (v) => v.partners },
-      { key: "a", label: `${la} · ${t("p.out")}/${t("p.in")}`, num: true, fmt: (v) => `${fmt(v.n_out)} / ${fmt(v.n_in)}` },
+      { key: "a", label: `${la} · ${t("p.out")}/${t("p.in")}`, num: true, fmt: (v) => `${fio(v.n_out)} / ${fio(v.n_in)}` },
       { key: "b", label: `${lb} · ${t("p.npartners")}`, num: true, fmt: (v) => v.partners },
-      { key: "b", label: `${lb} · ${t("p.out")}/${t("p.in")}`, num: true, fmt: (v) => `${fmt(v.n_out)} / ${fmt(v.n_in)}` },
+      { key: "b", label: `${lb} · ${t("p.out")}/${t("p.in")}`, num: true, fmt: (v) => `${fio(v.n_out)} / ${fio(v.n_in)}` },
       { key: "shared", label: L === "zh" ? "共同主要伙伴" : "shared top partners", num: true, fmt: (v) => v.length, csv: (v) => v.length },
     ], { name: stem("compare-layers", view.mode, view.a) });
     // periods: right is the later period, so diff = later − earlier and growth = its share of the earlier value;

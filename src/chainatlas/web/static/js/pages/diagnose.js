@@ -79,9 +79,9 @@ export async function render(root, ctx) {
         { key: "unit", label: t("p.place"), fmt: (v) => esc(label(v)) },
         { key: "tier", label: t("d.tier"), fmt: (v) => `<span class="swatch" style="background:${TIER_COLORS[v]}"></span> ${esc(t("tier." + v))}` },
         { key: "function", label: t("d.function"), fmt: (v) => (v ? esc(t("fn." + v)) : "–") },
-        { key: "score", label: t("d.score"), num: true, fmt: (v) => fmt(v, 3) },
+        { key: "score", label: t("d.score"), num: true, digits: 3 },
         { key: "patents", label: t("c.innovation"), num: true, col: true },
-        { key: "pagerank_innovation", label: "PageRank", num: true, fmt: (v) => fmt(v, 3) },
+        { key: "pagerank_innovation", label: "PageRank", num: true, digits: 3 },
       ], { name: stem("diagnosis-tiers", view.period, view.area) });
       ctx.showError(null);
     } catch (e) { ctx.showError(e); } finally { tierChart.hideLoading(); }
@@ -162,9 +162,9 @@ export async function render(root, ctx) {
         { key: "segment", label: t("f.segment"), fmt: (v) => esc(segs[v] ? nm(segs[v]) : v) },
         { key: "src", label: t("c.src"), fmt: (v) => esc(label(v)) },
         { key: "dst", label: t("c.dst"), fmt: (v) => esc(label(v)) },
-        { key: "observed", label: t("d.observed"), num: true, fmt: (v) => fmt(v, 2) },
-        { key: "expected", label: t("d.expected"), num: true, fmt: (v) => fmt(v, 2) },
-        { key: "gap", label: t("d.gap"), num: true, fmt: (v) => fmt(v, 2) },
+        { key: "observed", label: t("d.observed"), num: true, digits: 2 },
+        { key: "expected", label: t("d.expected"), num: true, digits: 2 },
+        { key: "gap", label: t("d.gap"), num: true, digits: 2 },
       ], { name: stem("diagnosis-pairs", view.period, view.chain) }) : `<p class="hint">${t("d.nopairs")}</p>`;
     } catch (e) {
       root.querySelector("#d-pairs").innerHTML = `<p class="hint">${esc(e.message || e)}</p>`;

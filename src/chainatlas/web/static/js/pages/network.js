@@ -134,7 +134,7 @@ export async function render(root, ctx) {
         segment: state.segment, weight: view.weight, top: 15 });
       el.innerHTML = table(r.data, [
         { key: "name", label: t("p.entity"), fmt: (v, x) => `${esc(v || x.entity_id)} <span class="muted">${esc(x.city_name || "")}</span>` },
-        { key: "pagerank", label: "PageRank", num: true, fmt: (v) => v.toFixed(4) },
+        { key: "pagerank", label: "PageRank", num: true, digits: 4 },
         { key: "ties", label: t("n.ties"), num: true },
       ], { name: stem("network-actors", view.layer, state.period, state.chain) });
       root.dataset.actors = String(r.data.length);
