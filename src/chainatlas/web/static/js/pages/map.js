@@ -496,7 +496,7 @@ export async function render(root, ctx) {
       legend: { show: layers.length > 0, top: 8, left: 10, selectedMode: false, data: lineSeries.map((s) => ({ name: s.name, itemStyle: { color: s.lineStyle.color } })), textStyle: { fontSize: 12 } },
       visualMap: {
         type: "piecewise", seriesIndex: 0, left: 12, bottom: 16, pieces, itemWidth: 16, itemHeight: 12, itemGap: 4,
-        text: [`${zhen(ind)}（${unitLabel}）`, ""], textGap: 6, textStyle: { fontSize: 11 }, showLabel: true, selectedMode: false,
+        text: [L === "zh" ? `${zhen(ind)}（${unitLabel}）` : `${zhen(ind)} (${unitLabel})`, ""], textGap: 6, textStyle: { fontSize: 11 }, showLabel: true, selectedMode: false,
         backgroundColor: "rgba(255,255,255,0.85)", padding: 6,
       },
       geo: {
