@@ -159,18 +159,29 @@ def test_resolve_addresses():
             None,
             "上海市松江区人民北路",
             "江苏省苏州市工业园区星湖街328号",
+            "江苏省",
+            "苏州市",
+            "某某路1号",
         ]
     )
     codes, methods = geo.resolve_addresses(s)
-    assert codes.tolist() == ["320500", "330212", pd.NA, pd.NA, "310117", "320500"]
+    assert codes.tolist() == ["320500", "330212", pd.NA, pd.NA, "310117", "320500", "320000", "320500", pd.NA]
     assert methods.tolist() == [
         "address:city",
         "address:county",
-        pd.NA,
+        "address:outside",
         pd.NA,
         "address:county",
         "address:city",
+        "address:province",  # known only to the province: recorded, never dropped or faked as a city
+        "address:city",
+        pd.NA,
     ]
+
+
+def test_place_level():
+    codes = pd.Series(["320000", "320500", "320506", "310000", "310100", None, "999999"], dtype="string")
+    assert geo.place_level(codes).tolist() == ["province", "city", "county", "city", "city", pd.NA, pd.NA]
 
 
 def test_scale_units_invariants():
@@ -178,14 +189,23 @@ def test_scale_units_invariants():
     p = geo.places()
     single = su[su["scale"] != "area"]
     assert not single.duplicated(["adcode", "scale"]).any()
-    for scale in ("county", "city", "province", "region"):
+    for scale in ("province", "region"):
         assert set(single.loc[single["scale"] == scale, "adcode"]) == set(p["adcode"])
+    # a scale holds only real units of its level: no province among cities, no city among counties
+    for scale in ("county", "city", "province"):
+        units = set(single.loc[single["scale"] == scale, "unit"])
+        assert units == set(p.loc[p["level"] == scale, "adcode"]), scale
+    assert set(single.loc[single["scale"] == "county", "adcode"]) == set(
+        p.loc[p["level"] == "county", "adcode"]
+    )
+    city_codes = set(single.loc[single["scale"] == "city", "adcode"])
+    assert {"320000", "330000", "340000"}.isdisjoint(city_codes) and "310000" in city_codes
     unit = single.set_index(["scale", "adcode"])["unit"]
     counties = p[p["level"] == "county"]
     for code, city, prov in zip(counties["adcode"], counties["city_adcode"], counties["province_adcode"]):
         assert unit["city", code] == city and unit["province", code] == prov and unit["region", code] == "YRD"
-    assert unit["city", "310000"] == "310100" and unit["city", "320000"] == "320000"
-    assert unit["county", "320500"] == "320500"
+    assert unit["city", "310000"] == "310100" and ("city", "320000") not in unit.index
+    assert ("county", "320500") not in unit.index and ("county", "310000") not in unit.index
     areas = su[su["scale"] == "area"]
     g60 = set(areas.loc[areas["unit"] == "g60", "adcode"])
     assert "310117" in g60 and "310118" not in g60 and "310100" not in g60
@@ -217,7 +237,7 @@ def test_default_areas():
 
 
 @pytest.mark.parametrize(
-    ("scale", "n"), [("county", 350), ("city", 44), ("province", 4), ("area", 4), ("region", 1)]
+    ("scale", "n"), [("county", 305), ("city", 41), ("province", 4), ("area", 4), ("region", 1)]
 )
 def test_unit_names_cover_scale_units(scale, n):
     names = geo.unit_names(scale)

@@ -113,25 +113,30 @@ def normalize_adcodes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def resolve_addresses(addresses: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Geocode Chinese address text to current YRD adcodes with ``cpca``.
+    """Geocode Chinese address text (or a bare place name) to current YRD adcodes with ``cpca``.
 
     Parameters
     ----------
     addresses : pandas.Series
-        Free text such as ``'江苏省苏州市工业园区星湖街328号'``; missing values are allowed.
+        Free text such as ``'江苏省苏州市工业园区星湖街328号'``, ``'苏州市'`` or ``'江苏省'``; missing values are
+        allowed.
 
     Returns
     -------
     codes : pandas.Series of string dtype
-        County adcode where cpca finds a county, else the city adcode; <NA> when nothing at city level or
-        below is found, or the place is outside the YRD. Only 上海 maps from a province-only match (to 310100).
+        The finest unit cpca finds: the county adcode, else the city adcode, else the province adcode (a place
+        known only to the province: ``'江苏省'`` -> ``'320000'``). 上海 alone maps to the city 310100 (Shanghai is
+        one prefecture). <NA> when nothing is found or the place is outside the YRD.
     methods : pandas.Series of string dtype
-        ``'address:county'``, ``'address:city'`` or <NA>.
+        ``'address:county'``, ``'address:city'``, ``'address:province'``, ``'address:outside'`` (cpca placed it
+        outside Shanghai, Jiangsu, Zhejiang and Anhui; the code stays <NA>) or <NA> (nothing found).
 
     Notes
     -----
     cpca 0.5.5 (MIT) carries a pre-2021 code list, e.g. it returns 330204 for 宁波 江东区; its codes are
-    passed through the crosswalk. Addresses are deduplicated before cpca is called.
+    passed through the crosswalk. Addresses are deduplicated before cpca is called. A record placed at the
+    province counts at province scale and above and is reported as unallocated below it (never spread over,
+    or assigned to, a city).
     """
     import cpca  # heavy import (loads its own dictionaries); only needed here
 
@@ -141,11 +146,26 @@ def resolve_addresses(addresses: pd.Series) -> tuple[pd.Series, pd.Series]:
     raw = raw.where(raw != "310000", "310100")  # Shanghai province == city
     codes, _ = normalize_adcodes(pd.Series(list(raw), dtype=object))
     level = codes.map(lambda c: _place_index()[c]["level"] if isinstance(c, str) else None)
-    method = level.map({"county": "address:county", "city": "address:city"})
-    codes = codes.where(method.notna())
+    method = level.map({"county": "address:county", "city": "address:city", "province": "address:province"})
+    found = np.array([isinstance(c, str) and len(c) >= 2 for c in raw], dtype=bool)
+    method = method.where(method.notna().to_numpy() | ~found, "address:outside")
+    codes = codes.where(method.isin(["address:county", "address:city", "address:province"]))
     code_arr = np.append(codes.to_numpy(dtype=object, na_value=None), None)
     meth_arr = np.append(method.to_numpy(dtype=object, na_value=None), None)
     return (
         pd.Series(code_arr[idx], index=addresses.index, dtype="string", name=addresses.name),
         pd.Series(meth_arr[idx], index=addresses.index, dtype="string", name="method"),
     )
+
+
+def place_level(codes: pd.Series) -> pd.Series:
+    """The level each adcode is known to: ``'county'``, ``'city'``, ``'province'`` or <NA> (missing/unknown).
+
+    310000 (Shanghai the province) is also a city: it reads ``'city'``, like 310100.
+    """
+    index = _place_index()
+    out = [
+        ("city" if c == "310000" else index[c]["level"]) if isinstance(c, str) and c in index else None
+        for c in codes.astype(object).where(codes.notna(), None)
+    ]
+    return pd.Series(out, index=codes.index, dtype="string", name=codes.name)

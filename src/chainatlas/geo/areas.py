@@ -149,18 +149,21 @@ def scale_units(extra_areas: pd.DataFrame | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``adcode``, ``scale``, ``unit``; ``adcode`` covers every province, city and county code because
-        some records are only known at city or province level. Rules:
+        Columns ``adcode``, ``scale``, ``unit``. A record counts at the level its place is known and above:
+        a code coarser than a scale has **no** row at that scale, and the build reports such records as
+        unallocated there (table ``unallocated``) instead of inventing a unit for them. Rules:
 
-        - county: every code -> itself (a city or province code stands for "unallocated within it");
-        - city: county -> its city; city -> itself; 310000 -> 310100; other provinces -> themselves;
+        - county: a county code -> itself; city and province codes have no county unit;
+        - city: county -> its city; city -> itself; 310000 -> 310100 (Shanghai is one prefecture); the
+          provinces of Jiangsu, Zhejiang and Anhui have no city unit;
         - province: any code -> its province;
         - region: any code -> ``'YRD'``;
         - area: one row per (adcode, area) membership. A city member brings the city and all its counties,
           a county member only that county; so a city-level record counts for an area only if the whole city
           is a member (310000 goes with 310100).
 
-        Every (adcode, scale) pair other than ``area`` has exactly one row.
+        Every (adcode, scale) pair other than ``area`` has at most one row; every unit of the county, city
+        and province scales is a real unit of that level (``places(level)``).
     """
     if extra_areas is None:
         return _default_scale_units().copy()
@@ -175,9 +178,11 @@ def _default_scale_units() -> pd.DataFrame:
 def _scale_units(areas: pd.DataFrame) -> pd.DataFrame:
     p = _places()
     city = p["city_adcode"].fillna(p["adcode"]).mask(p["adcode"] == "310000", "310100")
+    county = p["level"] == "county"
+    has_city = p["level"].isin(["county", "city"]) | (p["adcode"] == "310000")
     frames = [
-        pd.DataFrame({"adcode": p["adcode"], "scale": "county", "unit": p["adcode"]}),
-        pd.DataFrame({"adcode": p["adcode"], "scale": "city", "unit": city}),
+        pd.DataFrame({"adcode": p.loc[county, "adcode"], "scale": "county", "unit": p.loc[county, "adcode"]}),
+        pd.DataFrame({"adcode": p.loc[has_city, "adcode"], "scale": "city", "unit": city[has_city]}),
         pd.DataFrame({"adcode": p["adcode"], "scale": "province", "unit": p["province_adcode"]}),
         pd.DataFrame({"adcode": p["adcode"], "scale": "region", "unit": REGION[0]}),
     ]

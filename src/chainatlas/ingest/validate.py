@@ -58,7 +58,16 @@ from chainatlas.model.kinds import Field, Kind
 from chainatlas.model.kinds import kind as get_kind
 from chainatlas.model.names import normalize_names
 
-__all__ = ["ValidatedBatch", "max_parties", "parse_file", "validate", "write_rejects"]
+__all__ = [
+    "PLACEMENT_LEVELS",
+    "ValidatedBatch",
+    "max_parties",
+    "parse_file",
+    "placement",
+    "placement_report",
+    "validate",
+    "write_rejects",
+]
 
 # Empty cells that the contract says default to a value (the kinds table states it in help_zh only).
 _DEFAULTS: dict[tuple[str, str], str] = {("firms", "entity_type"): "firm"}
@@ -585,10 +594,16 @@ def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: 
         return
     eligible = np.ones(n, dtype=bool)
     combined = np.zeros(n, dtype=np.int64)
+    coded: dict[str, np.ndarray] = {}  # name field -> rows where its credit code is given (name not compared)
     radix = 1
     for name in k.key:
         given = ~cols[name].is_null()
         ids, card = _key_ids(out[name], cols[name])
+        code = _code_of_name(k, name)
+        if code is not None and code in k.key:
+            # a name identifies the record only where no credit code is given: with a code, the code decides
+            coded[name] = ~cols[code].is_null()
+            ids = np.where(coded[name], 0, ids)
         # Rows whose key is missing or invalid already have an error; they are not compared.
         eligible &= ~(given & (ids == 0))
         if k.field(name).required:
@@ -607,13 +622,14 @@ def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: 
     first_of = dict(zip(keys[first_index].tolist(), positions[first_index].tolist(), strict=True))
     rows = positions[dup]
     taken = pa.array(rows)
-    texts = [cols[name].given.take(taken).to_pylist() for name in k.key]
+    shown = [name for name in k.key if name not in coded or not coded[name][rows].all()]
+    texts = [cols[name].given.take(taken).to_pylist() for name in shown]
     values = [" / ".join("" if v is None else v for v in vals) for vals in zip(*texts, strict=True)]
-    keys_as = [_pandas(out[name]).take(rows).tolist() for name in k.key]
+    keys_as = [_pandas(out[name]).take(rows).tolist() for name in shown]
     compared = [" / ".join("" if pd.isna(v) else str(v) for v in vals) for vals in zip(*keys_as, strict=True)]
     first_rows = err.row_numbers[[first_of[c] for c in combined[rows].tolist()]].tolist()
     messages = [
-        f"same {', '.join(k.key)} as row {r}"
+        f"same {', '.join(shown)} as row {r}"
         + (
             ""
             if c == v
@@ -622,7 +638,103 @@ def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: 
         + f"; each {k.name} record must appear once (merge the rows or delete one)"
         for r, v, c in zip(first_rows, values, compared, strict=True)
     ]
-    err.add(",".join(k.key), Failure(rows, "duplicate key", messages, values=values))
+    err.add(",".join(shown), Failure(rows, "duplicate key", messages, values=values))
+
+
+def _code_of_name(k: Kind, name: str) -> str | None:
+    """The credit-code field that identifies the entity a name field names (``name`` → ``credit_code``,
+    ``supplier_name`` → ``supplier_code``, ``firm_name`` → ``credit_code``), or None."""
+    if name in ("name", "firm_name"):
+        code = "credit_code"
+    elif name.endswith("_name"):
+        code = name[: -len("_name")] + "_code"
+    else:
+        return None
+    return code if code in k.names and k.field(code).rule == "credit_code" else None
+
+
+# --------------------------------------------------------------------------- placement
+
+#: how precisely a record's place is known, finest first (see :func:`placement`)
+PLACEMENT_LEVELS = ("county", "city", "province", "outside", "unplaced")
+
+
+def placement(batch: ValidatedBatch, examples: int = 3) -> pd.DataFrame:
+    """Where the good rows of ``batch`` are placed, per place column: the ingest placement report.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``field``, ``level``) with ``rows`` and up to ``examples`` ``examples`` (the given code or
+        address, '; '-joined) and ``methods`` (how the codes were found, e.g. ``exact``, ``padded``,
+        ``address:province``). ``level``: ``county``, ``city`` (a 4-digit code, 苏州市, 上海 as a whole),
+        ``province`` (江苏省, 320000: counted at province scale and above, unallocated below), ``outside`` (an
+        address outside the YRD) or ``unplaced`` (no code, and no address that could be placed; such a row still
+        loads and is placed from the entity register at build time where it names a registered entity). Party
+        lists (patents, papers) report per party under the adcode list's name. Empty for kinds without a place
+        column.
+    """
+    from chainatlas.geo import place_level
+
+    k = get_kind(batch.kind)
+    frames: list[tuple[str, pd.DataFrame]] = []
+    good = batch.good
+    for f in k.fields:
+        if f.rule == "adcode" and f.name in good.columns:
+            address = _address_field(k, f.name)
+            shown = good[address].fillna(good[f.name]) if address else good[f.name]
+            method = good[f"{f.name}_method"] if f"{f.name}_method" in good.columns else None
+            frames.append((f.name, pd.DataFrame({"code": good[f.name], "method": method, "shown": shown})))
+    if batch.parties is not None and k.party_lists:
+        p = batch.parties[batch.parties["row_number"].isin(batch.table.loc[batch.good_mask, ROW_INDEX])]
+        shown = p["address"].fillna(p["adcode"]) if "address" in p else p["adcode"]
+        frames.append(
+            (
+                next(c for c in k.party_lists if c.endswith("_adcodes")),
+                pd.DataFrame({"code": p["adcode"], "method": p["adcode_method"], "shown": shown}),
+            )
+        )
+    rows = []
+    for name, d in frames:
+        level = place_level(d["code"].astype("string"))
+        outside = d["method"].astype("string").eq("address:outside").fillna(False)
+        level = level.mask(level.isna() & outside, "outside").fillna("unplaced")
+        for lv in PLACEMENT_LEVELS:
+            m = (level == lv).to_numpy()
+            if not m.any():
+                continue
+            shown = d.loc[m, "shown"].dropna().astype(str).drop_duplicates().head(examples)
+            rows.append(
+                {
+                    "field": name,
+                    "level": lv,
+                    "rows": int(m.sum()),
+                    "examples": "; ".join(shown),
+                    "methods": ", ".join(sorted(d.loc[m, "method"].dropna().astype(str).unique())),
+                }
+            )
+    return pd.DataFrame(rows, columns=["field", "level", "rows", "examples", "methods"])
+
+
+_LEVEL_ZH = {
+    "county": "县区",
+    "city": "城市",
+    "province": "仅省",
+    "outside": "长三角以外",
+    "unplaced": "无法定位",
+}
+
+
+def placement_report(batch: ValidatedBatch) -> list[str]:
+    """:func:`placement` as lines to print after an ingest (Chinese, then English)."""
+    lines = []
+    for field_name, g in placement(batch).groupby("field", sort=False):
+        parts = [f"{_LEVEL_ZH[r.level]}/{r.level} {r.rows:,}" for r in g.itertuples()]
+        lines.append(f"{batch.kind}.{field_name} 定位 placement: " + ", ".join(parts))
+        for r in g.itertuples():
+            if r.level in ("province", "outside", "unplaced") and r.examples:
+                lines.append(f"  {r.level}: {r.examples}")
+    return lines
 
 
 # --------------------------------------------------------------------------- party lists

@@ -12,7 +12,8 @@ rule            meaning
 ==============  ==============================================================================
 text            any non-empty text (whitespace trimmed)
 credit_code     18-character unified social credit code with a valid check digit (GB 32100-2015)
-adcode          a current YRD GB/T 2260 code (6/9/12 digits; retired codes go through the crosswalk)
+adcode          a current YRD GB/T 2260 code (2/4/6/9/12 digits; retired codes go through the crosswalk), or
+                a place name (苏州, 苏州市, 上海市浦东新区; ambiguous names such as Suzhou are errors)
 gbt4754         a GB/T 4754-2017 industry code (2011 codes are crosswalked)
 hs              an HS 2017/2022 code (2/4/6 digits, or 8/10-digit national tariff lines)
 ipc_list        one or more IPC symbols separated by ``;``
@@ -151,9 +152,10 @@ _KINDS: tuple[Kind, ...] = (
                 "credit_code",
                 "统一社会信用代码",
                 "credit_code",
-                True,
                 aliases=("信用代码", "uscc"),
                 example="91320506MA1MABCD0E",
+                help_zh="有则填写；缺失时按名称（及地区）识别主体",
+                help_en="give it where known; without it the entity is identified by name (and place)",
             ),
             Field(
                 "name", "名称", required=True, aliases=("企业名称", "主体名称"), example="示例科技有限公司"
@@ -176,7 +178,9 @@ _KINDS: tuple[Kind, ...] = (
             Field("employees", "从业人员", "count", aliases=("员工人数",), example="120"),
             SYNTHETIC,
         ),
-        key=("credit_code",),
+        # a row without a credit code is identified by its name: the code, when given, decides alone
+        # (ingest.validate compares names only between rows without a code)
+        key=("credit_code", "name"),
         help_zh="企业、高校、科研院所、园区平台、服务机构等主体，每个主体一行",
         help_en="one row per firm, university, institute, platform or other entity",
         period_field="founded",
@@ -282,7 +286,14 @@ _KINDS: tuple[Kind, ...] = (
             Field("date", "登记日期", "date", True, example="2023-03-15"),
             *_party("seller", "卖方"),
             *_party("buyer", "买方"),
-            Field("value", "成交额（万元）", "nonneg", True, aliases=("合同金额",), example="200"),
+            Field(
+                "value",
+                "成交额（万元）",
+                "nonneg",
+                aliases=("合同金额",),
+                example="200",
+                help_zh="未知可留空",
+            ),
             CHAIN,
             SEGMENT,
             SYNTHETIC,
@@ -297,21 +308,22 @@ _KINDS: tuple[Kind, ...] = (
         "供应关系",
         "supply links",
         (
-            Field("supplier_code", "供应商信用代码", "credit_code", True),
-            Field("supplier_name", "供应商名称"),
-            Field("customer_code", "客户信用代码", "credit_code", True),
-            Field("customer_name", "客户名称"),
+            Field("supplier_code", "供应商信用代码", "credit_code"),
+            Field("supplier_name", "供应商名称", help_zh="无信用代码时必填，按名称匹配主体"),
+            Field("customer_code", "客户信用代码", "credit_code"),
+            Field("customer_name", "客户名称", help_zh="无信用代码时必填，按名称匹配主体"),
             Field("period", "期间", "period", True, aliases=("年份",), example="2023"),
-            Field("value", "交易额（万元）", "nonneg", True, example="1500"),
+            Field("value", "交易额（万元）", "nonneg", example="1500", help_zh="未知可留空（不按 0 计）"),
             Field("hs_code", "产品HS编码", "hs", example="854231"),
             CHAIN,
             SEGMENT,
             SYNTHETIC,
         ),
-        key=("supplier_code", "customer_code", "period", "hs_code"),
+        key=("supplier_code", "supplier_name", "customer_code", "customer_name", "period", "hs_code"),
         help_zh="供应商到客户的供货关系，每对每期一行",
         help_en="one row per supplier, customer and period",
         period_field="period",
+        one_of=(("supplier_code", "supplier_name"), ("customer_code", "customer_name")),
     ),
     Kind(
         "investments",
@@ -319,10 +331,10 @@ _KINDS: tuple[Kind, ...] = (
         "investments and branches",
         (
             Field("investment_id", "记录编号", required=True, example="I2023000001"),
-            Field("investor_code", "投资方信用代码", "credit_code", True),
-            Field("investor_name", "投资方名称"),
-            Field("investee_code", "被投资方信用代码", "credit_code", True),
-            Field("investee_name", "被投资方名称"),
+            Field("investor_code", "投资方信用代码", "credit_code"),
+            Field("investor_name", "投资方名称", help_zh="无信用代码时必填，按名称匹配主体"),
+            Field("investee_code", "被投资方信用代码", "credit_code"),
+            Field("investee_name", "被投资方名称", help_zh="无信用代码时必填，按名称匹配主体"),
             Field(
                 "invest_type",
                 "类型",
@@ -340,47 +352,54 @@ _KINDS: tuple[Kind, ...] = (
         help_zh="股权投资、设立分支机构、产业转移、基金投资，每笔一行",
         help_en="one row per equity investment, branch, industrial transfer or fund investment",
         period_field="date",
+        one_of=(("investor_code", "investor_name"), ("investee_code", "investee_name")),
     ),
     Kind(
         "trade",
         "海关进出口",
         "customs trade",
         (
-            Field("credit_code", "企业信用代码", "credit_code", True),
+            Field("credit_code", "企业信用代码", "credit_code"),
+            Field("firm_name", "企业名称", help_zh="无信用代码时必填，按名称匹配主体"),
             Field("period", "期间", "period", True, aliases=("月份",), example="2023-05"),
             Field("hs_code", "商品编码", "hs", True, aliases=("HS编码",), example="85423100"),
             Field("partner_country", "贸易伙伴国", "country", True, aliases=("国别",), example="KR"),
             Field(
                 "direction", "进出口", "enum", True, {"import": "进口", "export": "出口"}, example="import"
             ),
-            Field("value", "金额（美元）", "nonneg", True, example="125000"),
+            Field("value", "金额（美元）", "nonneg", example="125000", help_zh="未知可留空（不按 0 计）"),
             Field("quantity", "数量", "nonneg"),
             SYNTHETIC,
         ),
-        key=("credit_code", "period", "hs_code", "partner_country", "direction"),
+        key=("credit_code", "firm_name", "period", "hs_code", "partner_country", "direction"),
         help_zh="海关进出口记录，按企业、期间、商品、国别、方向一行",
         help_en="one row per firm, period, product, partner country and direction",
         period_field="period",
+        one_of=(("credit_code", "firm_name"),),
     ),
     Kind(
         "tax",
         "税收",
         "tax records",
         (
-            Field("credit_code", "企业信用代码", "credit_code", True),
+            Field("credit_code", "企业信用代码", "credit_code"),
+            Field("firm_name", "企业名称", help_zh="无信用代码时必填，按名称匹配主体"),
             Field("period", "期间", "period", True, aliases=("年度",), example="2023"),
             Field("revenue", "营业收入（万元）", "nonneg", example="12000"),
-            Field("tax_paid", "纳税额（万元）", "nonneg", True, aliases=("税额",), example="600"),
+            Field(
+                "tax_paid", "纳税额（万元）", "nonneg", aliases=("税额",), example="600", help_zh="未知可留空"
+            ),
             Field("adcode", "征收地代码", "adcode", help_zh="缺省为企业注册地"),
             Field("shared_to_adcode", "分享地代码", "adcode", help_zh="税收分享协议的分享方（如飞出地）"),
             Field("share_pct", "分享比例（%）", "share", example="40"),
             Field("agreement_id", "分享协议编号"),
             SYNTHETIC,
         ),
-        key=("credit_code", "period"),
+        key=("credit_code", "firm_name", "period"),
         help_zh="企业分期纳税记录；有税收分享协议时填写分享地与比例",
         help_en="tax per firm and period; give the sharing place and percentage under a tax-sharing agreement",
         period_field="period",
+        one_of=(("credit_code", "firm_name"),),
     ),
     Kind(
         "flows",
@@ -402,16 +421,54 @@ _KINDS: tuple[Kind, ...] = (
                 },
                 example="rail",
             ),
-            Field("origin", "起点代码", "adcode", True, aliases=("起点",), example="310100"),
-            Field("destination", "终点代码", "adcode", True, aliases=("终点",), example="320500"),
+            Field(
+                "origin",
+                "起点代码",
+                "adcode",
+                True,
+                aliases=("起点", "起点城市", "起点地区"),
+                help_zh="行政区划代码（3205、320500）或地名（苏州、苏州市、上海市浦东新区）；同名地报错",
+                help_en="adcode (3205, 320500) or place name (苏州, 苏州市, 上海市浦东新区); ambiguous names are "
+                "reported (Suzhou: 苏州 or 宿州)",
+                example="310100",
+            ),
+            Field(
+                "destination",
+                "终点代码",
+                "adcode",
+                True,
+                aliases=("终点", "终点城市", "终点地区"),
+                help_zh="同起点",
+                help_en="as origin",
+                example="320500",
+            ),
             Field("period", "期间", "period", True, example="2023"),
-            Field("value", "流量", "nonneg", True, example="320"),
+            Field(
+                "value",
+                "流量",
+                "nonneg",
+                True,
+                help_zh="班次、人次、车次、吨等，即该联系的权重；0 不形成联系",
+                help_en="trains, trips, people, tonnes...: the tie's weight; 0 makes no tie",
+                example="320",
+            ),
             Field("travel_time_min", "通行时间（分钟）", "nonneg", example="25"),
+            Field(
+                "symmetric",
+                "双向",
+                "flag",
+                aliases=("对称", "不分方向"),
+                help_zh="1：流量不分方向（如铁路、公路线路，往返通勤合计），平分到两个方向",
+                help_en="1: the volume has no direction (a rail or road link, commuting both ways); half goes "
+                "each way",
+                example="0",
+            ),
             SYNTHETIC,
         ),
         key=("flow_type", "origin", "destination", "period"),
-        help_zh="地区间的交通、人口、物流、信息流量，每类每对每期一行",
-        help_en="one row per flow type, origin, destination and period",
+        help_zh="地区间的交通、人口、物流、信息流量，每类每对每期一行；起终点可为代码或地名，双向=1 表示不分方向",
+        help_en="one row per flow type, origin, destination and period; endpoints are codes or place names, "
+        "symmetric=1 for a volume without direction",
         period_field="period",
     ),
     Kind(
@@ -436,7 +493,7 @@ _KINDS: tuple[Kind, ...] = (
             Field("date", "日期", "date", True, example="2023-04-01"),
             *_party("provider", "服务方"),
             *_party("user", "使用方"),
-            Field("value", "金额（万元）", "nonneg", True, example="10"),
+            Field("value", "金额（万元）", "nonneg", example="10", help_zh="未知可留空（不按 0 计）"),
             SYNTHETIC,
         ),
         key=("service_id",),
@@ -509,8 +566,8 @@ _KINDS: tuple[Kind, ...] = (
         "technology needs",
         (
             Field("need_id", "需求编号", required=True, example="N2023001"),
-            Field("credit_code", "企业信用代码", "credit_code", True),
-            Field("firm_name", "企业名称"),
+            Field("credit_code", "企业信用代码", "credit_code"),
+            Field("firm_name", "企业名称", help_zh="无信用代码时必填，按名称匹配主体"),
             Field("title", "需求名称", required=True, example="车规级功率芯片封装可靠性提升"),
             Field("description", "需求描述"),
             Field("ipc", "IPC分类号", "ipc_list"),
@@ -524,6 +581,7 @@ _KINDS: tuple[Kind, ...] = (
         help_zh="企业发布的技术需求，每条一行",
         help_en="one row per technology need posted by a firm",
         period_field="date",
+        one_of=(("credit_code", "firm_name"),),
     ),
     Kind(
         "experts",

@@ -25,11 +25,21 @@ import pandas as pd
 from chainatlas import geo
 from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, SCALES
+from chainatlas.model.names import link_named_entities
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
-from chainatlas.pipeline.facts import edge_facts, entities, entity_names, ipc_main, node_facts
+from chainatlas.pipeline.facts import edge_facts, entities, entity_names, ipc_main, named_firms, node_facts
 from chainatlas.storage.base import Backend
 
-__all__ = ["BuildReport", "aggregate_edges", "aggregate_nodes", "build", "refresh_reference", "user_areas"]
+__all__ = [
+    "BuildReport",
+    "aggregate_edges",
+    "aggregate_nodes",
+    "build",
+    "build_notes",
+    "refresh_reference",
+    "unallocated",
+    "user_areas",
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -42,15 +52,43 @@ class BuildReport:
     unplaced: int = 0
     edges: int = 0
     nodes: int = 0
+    #: entities of the register without a credit code, and names not merged because they are ambiguous
+    named_entities: int = 0
+    ambiguous_names: int = 0
+    #: records (facts) counted at a coarser level only: scale -> records not allocated to a unit of that scale
+    unallocated: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         t = sum(self.seconds.values())
-        return (
+        text = (
             f"built years {self.years or '-'} at scales {','.join(self.scales)}: {self.facts:,} facts "
             f"({self.unplaced:,} without a place), {self.edges:,} layer edges, {self.nodes:,} node values "
             f"in {t:.1f}s"
         )
+        for line in self.notes():
+            text += "\n" + line
+        return text
+
+    def notes(self) -> list[str]:
+        """What the build could not allocate or match, as lines for the user (Chinese, then English)."""
+        lines = []
+        if self.named_entities:
+            lines.append(
+                f"无信用代码主体 entities without a credit code: {self.named_entities:,} (按名称识别 by name)"
+            )
+        if self.ambiguous_names:
+            lines.append(
+                f"同名未合并 ambiguous names not merged: {self.ambiguous_names:,} (see table entity_ambiguities)"
+            )
+        shown = {s: v for s, v in self.unallocated.items() if v}
+        if shown:
+            lines.append(
+                "未分配到该尺度单元的记录 records not allocated below their known level: "
+                + ", ".join(f"{s} {v:,.0f}" for s, v in shown.items())
+                + " (see table unallocated)"
+            )
+        return lines
 
 
 def user_areas(backend: Backend) -> pd.DataFrame | None:
@@ -114,22 +152,71 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
     small = pd.concat(frames, ignore_index=True)[["ck_type", "ck", "chain", "segment"]].astype("string")
     lk = ibis.memtable(small, schema={c: "string" for c in small.columns})
     ind = lk.filter(lk.ck_type == "ind")
-    e = firms.join(ind, firms.industry_code == ind.ck).select(
-        ck_type=ibis.literal("e"), ck=firms.credit_code, chain=ind.chain, segment=ind.segment
+    ent = t("entities")
+    e = ent.join(ind, ent.industry_code == ind.ck).select(
+        ck_type=ibis.literal("e"), ck=ent.entity_id, chain=ind.chain, segment=ind.segment
     )
     return lk.filter(lk.ck_type != "ind").union(e, distinct=False)
 
 
-def refresh_reference(backend: Backend, tax: Taxonomy | None = None) -> None:
-    """Write the places, scale map, chain/segment lookups and the entity register the build reads."""
+_AMBIGUITY_SCHEMA = {"name_norm": "string", "entities": "int64", "places": "string", "reason": "string"}
+
+
+def _entity_register(backend: Backend) -> tuple[ir.Table, pd.DataFrame, int]:
+    """The ``entities`` expression: coded entities plus the register rows without a code, linked by name.
+
+    Returns the expression, the ambiguous names (not merged) and how many entities have no code.
+    """
+    coded = entities(backend.table)
+    named = backend.execute(named_firms(backend.table))
+    if named.empty:
+        return coded, pd.DataFrame({c: pd.Series(dtype=t) for c, t in _AMBIGUITY_SCHEMA.items()}), 0
+    norms = ibis.memtable(pd.DataFrame({"_nn": named["name_norm"].astype(str).unique()}))
+    match = backend.execute(
+        coded.join(norms, coded.name_norm == norms._nn).select("entity_id", "name_norm", "adcode")
+    )
+    linked, ambiguous = link_named_entities(named, match)
+    linked = linked.drop(columns=["order"])
+    schema = coded.schema()
+    frame = linked[list(schema.names)].astype({"founded_year": "Int16", "employees": "float64"})
+    frame["registered_capital"] = frame["registered_capital"].astype("float64")
+    frame["synthetic"] = frame["synthetic"].astype("boolean")
+    extra = ibis.memtable(frame, schema=schema)
+    return coded.union(extra, distinct=False), ambiguous, len(linked)
+
+
+def refresh_reference(backend: Backend, tax: Taxonomy | None = None) -> dict[str, int]:
+    """Write the places, scale map, chain/segment lookups and the entity register the build reads.
+
+    Returns ``named_entities`` (entities without a credit code) and ``ambiguous_names`` (names kept apart;
+    listed in the table ``entity_ambiguities``).
+    """
     tax = tax or atlas_taxonomy()
     backend.replace_table("places", geo.places().astype({"pop_2020": "float64", "pop_2010": "float64"}))
     backend.replace_table("scale_units", geo.scale_units(user_areas(backend)))
     backend.replace_table("chains", tax.chains)
     backend.replace_table("segments", tax.segments)
-    backend.replace_table("seg_lookup", _segment_lookup(backend, tax))
-    backend.replace_table("entities", entities(backend.table))
+    ent, ambiguous, n_named = _entity_register(backend)
+    backend.replace_table("entities", ent)
+    # names shared by several coded entities cannot resolve a record that gives only the name
+    e = backend.table("entities")
+    e = e.filter(e.entity_id.notnull() & e.name_norm.notnull() & ~e.entity_id.startswith("N:"))
+    shared = backend.execute(
+        e.group_by("name_norm")
+        .aggregate(entities=e.count(), places=e.adcode.fill_null("-").group_concat(";"))
+        .filter(lambda g: g.entities > 1)
+    )
+    if len(shared):
+        shared = shared.assign(reason="name shared by several entities with a credit code")
+        ambiguous = pd.concat([ambiguous, shared[list(_AMBIGUITY_SCHEMA)]], ignore_index=True)
+        ambiguous = ambiguous.drop_duplicates("name_norm", keep="first")
+    backend.replace_table(
+        "entity_ambiguities",
+        ibis.memtable(ambiguous.astype({"entities": "int64"}), schema=_AMBIGUITY_SCHEMA),
+    )
     backend.replace_table("entity_names", entity_names(backend.table("entities")))
+    backend.replace_table("seg_lookup", _segment_lookup(backend, tax))
+    return {"named_entities": n_named, "ambiguous_names": len(ambiguous)}
 
 
 def _with_chains(f: ir.Table, lookup: ir.Table, keys: Sequence[str]) -> ir.Table:
@@ -138,7 +225,7 @@ def _with_chains(f: ir.Table, lookup: ir.Table, keys: Sequence[str]) -> ir.Table
     Facts of type ``c`` are already chain rows: they join the lookup as explicit ``chain:segment``
     keys and stay out of the '*' total (their all-chains twin is a separate ``-`` fact).
     """
-    measures = {"n": f.n, **({"value": f.value} if "value" in f.columns else {})}
+    measures = {m: f[m] for m in ("n", "value", "n_valued") if m in f.columns}
     star = f.filter(f.ck_type != "c")
     star = star.select(
         *keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL), **{m: star[m] for m in measures}
@@ -156,34 +243,142 @@ def _chain_totals(g: ir.Table, keys: Sequence[str], measures: Sequence[str]) -> 
     return g.union(tot.select(*g.columns), distinct=False)
 
 
+def _valued(f: ir.Table) -> ir.Table:
+    """Facts with ``n_valued``: their ``n`` where ``value`` is known, else 0."""
+    return f.mutate(n_valued=ibis.cases((f.value.notnull(), f.n), else_=0.0))
+
+
 def aggregate_edges(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
-    """Layer edges per (layer, source, scale, year, chain, segment, src, dst): sums of n and value."""
+    """Layer edges per (layer, source, scale, year, chain, segment, src, dst): sums of ``n`` and ``value``, and
+    ``n_valued`` (the records, as counted in ``n``, that had an amount; ``value`` is NULL when none had one).
+
+    A record is counted at a scale only when both ends have a unit there: an end known only to the province
+    (or city) makes no edge at city (county) scale — it is reported by :func:`unallocated` instead.
+    """
     f = _with_chains(
-        facts.filter(facts.src_adcode.notnull() & facts.dst_adcode.notnull()),
+        _valued(facts.filter(facts.src_adcode.notnull() & facts.dst_adcode.notnull())),
         lookup,
         ["layer", "source", "year", "src_adcode", "dst_adcode"],
     )
     f = f.group_by(["layer", "source", "year", "chain", "segment", "src_adcode", "dst_adcode"]).aggregate(
-        n=f.n.sum(), value=f.value.sum()
+        n=f.n.sum(), value=f.value.sum(), n_valued=f.n_valued.sum()
     )
     u = units.filter(units.scale.isin(list(scales)))
     a = u.select(_sa=u.adcode, scale=u.scale, src=u.unit)
     b = u.select(_da=u.adcode, _ds=u.scale, dst=u.unit)
     j = f.join(a, f.src_adcode == a._sa).join(b, [f.dst_adcode == b._da, a.scale == b._ds])
     keys = ["layer", "source", "scale", "year", "chain", "segment", "src", "dst"]
-    g = j.group_by(keys).aggregate(n=j.n.sum(), value=j.value.sum())
-    return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["n", "value"])
+    g = j.group_by(keys).aggregate(n=j.n.sum(), value=j.value.sum(), n_valued=j.n_valued.sum())
+    return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["n", "value", "n_valued"])
+
+
+def node_places(facts: ir.Table, lookup: ir.Table) -> ir.Table:
+    """Node facts summed per (attr, year, chain, segment, adcode): ``value`` (NULL when no record had one) and
+    ``n_valued``. Facts without a place keep ``adcode`` NULL (reported by :func:`unallocated`)."""
+    f = _with_chains(facts, lookup, ["attr", "year", "adcode"])
+    return f.group_by(["attr", "year", "chain", "segment", "adcode"]).aggregate(
+        value=f.n.sum(), n_valued=f.n_valued.sum()
+    )
+
+
+def _nodes_to_units(places: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
+    u = units.filter(units.scale.isin(list(scales)))
+    j = places.join(u, places.adcode == u.adcode)
+    keys = ["attr", "scale", "year", "chain", "segment", "unit"]
+    g = j.group_by(keys).aggregate(value=j.value.sum(), n_valued=j.n_valued.sum())
+    return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["value", "n_valued"])
 
 
 def aggregate_nodes(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
-    """Node attributes per (attr, scale, year, chain, segment, unit)."""
-    f = _with_chains(facts.filter(facts.adcode.notnull()), lookup, ["attr", "year", "adcode"])
-    f = f.group_by(["attr", "year", "chain", "segment", "adcode"]).aggregate(n=f.n.sum())
-    u = units.filter(units.scale.isin(list(scales)))
-    j = f.join(u, f.adcode == u.adcode)
-    keys = ["attr", "scale", "year", "chain", "segment", "unit"]
-    g = j.group_by(keys).aggregate(value=j.n.sum())
-    return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["value"])
+    """Node attributes per (attr, scale, year, chain, segment, unit): ``value`` and ``n_valued``.
+
+    ``value`` is the sum of the known values (NULL when none was known: unknown is not 0); ``n_valued`` the
+    records that had one — for counts (firms, patents) it equals ``value``; for amounts (revenue, employees,
+    imports...) ``value / n_valued`` is the mean over the records that reported it. A place known only to a
+    coarser level has no unit at a finer scale: it counts at its level and above (:func:`unallocated`).
+    """
+    f = facts if "n_valued" in facts.columns else facts.mutate(n_valued=ibis.literal(1.0))
+    return _nodes_to_units(node_places(f, lookup), units, scales)
+
+
+_UNALLOCATED_SCALES = ("county", "city", "province", "region")
+
+
+def unallocated(
+    facts: ir.Table, places_by_attr: ir.Table, places: ir.Table, units: ir.Table, scales: Sequence[str]
+) -> ir.Table:
+    """Records counted at a coarser level only: what a scale's units do not hold.
+
+    Columns ``scale, year, what ('edge' | 'node'), layer (NULL for node attributes), item (the edge source,
+    e.g. ``supply_links``, or the node attribute, e.g. ``firms``), level, records, value, n_valued``. ``level``
+    is the finest level the record's place is known at — ``province`` or ``city`` (for an edge, the coarser
+    of its two ends) — or ``none`` (no place at all: counted at no scale). ``facts`` counts entity-level facts
+    (edges) or records (nodes); ``records`` sums ``n`` (edges: records, or a flow's volume) or
+    ``n_valued`` (node attributes; for counts such as firms the number of records), ``value`` the amounts.
+    All chains together (segment rows are not repeated). Functional areas are not reported (most places
+    belong to none).
+    """
+    todo = [s for s in scales if s in _UNALLOCATED_SCALES]
+    sc = ibis.memtable({"_scale": todo or ["region"]}, schema={"_scale": "string"})
+    if not todo:
+        sc = sc.filter(sc._scale != "region")
+    lvl = places.select(
+        _ad=places.adcode, _lv=ibis.cases((places.adcode == "310000", "city"), else_=places.level)
+    )
+    u = units.select(_ua=units.adcode, _us=units.scale, _uu=units.unit)
+
+    def level_of(t: ir.Table, col: str, out: str) -> ir.Table:
+        j = t.left_join(lvl, t[col] == lvl._ad)
+        return j.mutate(**{out: j._lv.fill_null("none")}).drop("_ad", "_lv")
+
+    def has_unit(t: ir.Table, col: str, out: str) -> ir.Table:
+        j = t.left_join(u, [t[col] == u._ua, t._scale == u._us])
+        return j.mutate(**{out: j._uu.notnull()}).drop("_ua", "_us", "_uu")
+
+    e = _valued(facts).cross_join(sc)
+    e = has_unit(has_unit(e, "src_adcode", "_hs"), "dst_adcode", "_hd")
+    e = e.filter(~(e._hs & e._hd))
+    e = level_of(level_of(e, "src_adcode", "_ls"), "dst_adcode", "_ld")
+    rank = {"none": 0, "province": 1, "city": 2, "county": 3}
+
+    def r(col: ir.Value) -> ir.Value:
+        return ibis.cases(*[(col == k, v) for k, v in rank.items()], else_=0)
+
+    e = e.mutate(_level=ibis.cases((r(e._ls) <= r(e._ld), e._ls), else_=e._ld))
+    edges = e.group_by(["_scale", "year", "layer", "source", "_level"]).aggregate(
+        facts=e.count(), records=e.n.sum(), value=e.value.sum(), n_valued=e.n_valued.sum()
+    )
+    edges = edges.select(
+        scale=edges._scale,
+        year=edges.year,
+        what=ibis.literal("edge"),
+        layer=edges.layer,
+        item=edges.source,
+        level=edges._level,
+        facts=edges.facts.cast("float64"),
+        records=edges.records,
+        value=edges.value,
+        n_valued=edges.n_valued,
+    )
+    p = places_by_attr.filter(places_by_attr.chain == ALL).cross_join(sc)
+    p = has_unit(p, "adcode", "_h")
+    p = level_of(p.filter(~p._h), "adcode", "_level")
+    nodes = p.group_by(["_scale", "year", "attr", "_level"]).aggregate(
+        records=p.n_valued.sum(), value=p.value.sum(), n_valued=p.n_valued.sum()
+    )
+    nodes = nodes.select(
+        scale=nodes._scale,
+        year=nodes.year,
+        what=ibis.literal("node"),
+        layer=ibis.null().cast("string"),
+        item=nodes.attr,
+        level=nodes._level,
+        facts=nodes.records,
+        records=nodes.records,
+        value=nodes.value,
+        n_valued=nodes.n_valued,
+    )
+    return edges.union(nodes, distinct=False)
 
 
 def _years_to_build(backend: Backend, years: Sequence[int] | None, full: bool) -> list[int]:
@@ -225,8 +420,13 @@ def build(
     report = BuildReport(years=[], scales=scales)
     clock = time.perf_counter()
     with backend.transaction():
-        refresh_reference(backend, taxonomy)
+        register = refresh_reference(backend, taxonomy)
+    report.named_entities = register["named_entities"]
+    report.ambiguous_names = register["ambiguous_names"]
     report.seconds["reference"] = time.perf_counter() - clock
+    if _outputs_outdated(backend):  # built by an earlier version: rebuild everything in the current shape
+        full, years, scales = True, None, list(SCALES)
+        report.scales = scales
     todo = _years_to_build(backend, years, full)
     report.years = todo
     if not todo:
@@ -234,7 +434,7 @@ def build(
     t = backend.table
     # undated alliance ties start in the first loaded year, whichever years this build covers
     first = int(backend.execute(t("batch_years").aggregate(y=lambda r: r.year.min()))["y"].iloc[0])
-    steps = ["facts", "edges", "nodes"]
+    steps = ["facts", "edges", "nodes", "unallocated"]
     # rebuilding every year at every scale: recreate tables instead of deleting millions of rows
     whole = set(todo) >= set(_years_to_build(backend, None, True)) and set(scales) == set(SCALES)
     # one transaction per step: a step reads the previous one's committed tables, which DuckDB scans
@@ -256,14 +456,31 @@ def build(
                     scales,
                     replace=whole,
                 )
-            else:
-                # node facts are aggregated as they are computed: only place-level attributes are kept
+            elif step == "nodes":
+                # node facts are aggregated per place as they are computed, then mapped to every scale
+                _store(
+                    backend,
+                    "node_places",
+                    node_places(node_facts(t, todo, min_year=first), t("seg_lookup")),
+                    todo,
+                    replace=whole,
+                )
+                np_ = t("node_places").filter(t("node_places").year.isin(todo))
                 _store(
                     backend,
                     "node_attrs",
-                    aggregate_nodes(
-                        node_facts(t, todo, min_year=first), t("seg_lookup"), t("scale_units"), scales
-                    ),
+                    _nodes_to_units(np_, t("scale_units"), scales),
+                    todo,
+                    scales,
+                    replace=whole,
+                )
+            else:
+                facts = t("facts").filter(t("facts").year.isin(todo))
+                np_ = t("node_places").filter(t("node_places").year.isin(todo))
+                _store(
+                    backend,
+                    "unallocated",
+                    unallocated(facts, np_, t("places"), t("scale_units"), scales),
                     todo,
                     scales,
                     replace=whole,
@@ -281,6 +498,12 @@ def build(
         for name in ("layer_edges", "node_attrs"):
             n = backend.execute(t(name).filter(t(name).year.isin(todo)).count().as_table()).iloc[0, 0]
             setattr(report, "edges" if name == "layer_edges" else "nodes", int(n))
+        ua = t("unallocated")
+        ua = ua.filter(ua.year.isin(todo) & (ua.what == "edge") & (ua.level != "none"))
+        per_scale = backend.execute(ua.group_by("scale").aggregate(records=ua.facts.sum()))
+        report.unallocated = {
+            s: float(per_scale.loc[per_scale["scale"] == s, "records"].sum()) for s in scales if s != "area"
+        }
         backend.delete_in("dirty_years", year=todo)
         backend.delete_in("builds", year=todo)
         backend.insert(
@@ -296,6 +519,37 @@ def build(
         )
     say("done", len(steps), len(steps))
     return report
+
+
+#: columns a current build writes; an atlas built before them is rebuilt in full
+_OUTPUT_COLUMNS = {"layer_edges": "n_valued", "node_attrs": "n_valued"}
+
+
+def _outputs_outdated(backend: Backend) -> bool:
+    if any(not backend.has_table(n) for n in ("node_places", "unallocated")) and backend.has_table(
+        "node_attrs"
+    ):
+        return True
+    return any(
+        backend.has_table(name) and col not in backend.table(name).columns
+        for name, col in _OUTPUT_COLUMNS.items()
+    )
+
+
+def build_notes(backend: Backend) -> dict[str, pd.DataFrame]:
+    """What the last builds could not allocate or match, for ``chainatlas info`` and the API meta.
+
+    Returns
+    -------
+    dict
+        ``unallocated``: per ``scale, year, what, layer, item, level`` the ``records``, ``value`` and ``n_valued``
+        counted only at a coarser level (see :func:`unallocated`); ``ambiguous``: the table
+        ``entity_ambiguities`` (``name_norm, entities, places, reason``). Empty frames before the first build.
+    """
+    out = {}
+    for key, name in (("unallocated", "unallocated"), ("ambiguous", "entity_ambiguities")):
+        out[key] = backend.execute(backend.table(name)) if backend.has_table(name) else pd.DataFrame()
+    return out
 
 
 def _store(

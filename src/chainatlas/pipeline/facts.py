@@ -4,11 +4,16 @@ Every definition here is engine-neutral (Ibis compiles it to DuckDB or Spark SQL
 this module knows which engine runs it. A *fact* is one entity-level edge or node observation:
 
 - edge facts: ``layer, source, year, src, dst, src_adcode, dst_adcode, n, value, ck_type, ck``
-- node facts: ``attr, year, adcode, n, ck_type, ck``
+- node facts: ``attr, year, adcode, n, n_valued, ck_type, ck``
+
+Unknown is never 0: an edge fact's ``value`` is NULL when the record has no amount (a blank cell, or a kind
+without amounts such as patents); a node fact's ``n`` (the attribute's value) is NULL when unknown and
+``n_valued`` counts the records behind it that had a value (for counts such as firms or patents it equals ``n``).
 
 ``n`` counts records (multi-party records are split fractionally, so a patent with k applicants
 adds 1 in total over its k(k-1)/2 applicant pairs — the fractional counting of bibliometrics);
-``value`` is the record's amount in the unit of its source (万元, flow volume...). ``ck_type`` and
+``value`` is the record's amount in the unit of its source (万元, flow volume...). A flow (``raw_flows``) is an
+aggregate of movements and counts as its volume: its ``n`` is its ``value`` (:func:`_flow_facts`). ``ck_type`` and
 ``ck`` say how the record is assigned to a chain segment: ``e`` the entity's industry code, ``i``
 the patent's main IPC, ``h`` the HS product, ``x`` an explicit ``chain:segment`` in the record,
 ``-`` none, ``c`` a row already assigned to ``chain:segment`` (it is not counted again in the
@@ -33,6 +38,7 @@ __all__ = [
     "edge_facts",
     "entities",
     "entity_names",
+    "named_firms",
     "node_facts",
 ]
 
@@ -49,7 +55,7 @@ EDGE_COLUMNS = (
     "ck_type",
     "ck",
 )
-NODE_COLUMNS = ("attr", "year", "adcode", "n", "ck_type", "ck")
+NODE_COLUMNS = ("attr", "year", "adcode", "n", "n_valued", "ck_type", "ck")
 #: node attributes that are stocks (counted in every year from their start), not flows
 STOCK_ATTRS = ("firms", "employees", "universities", "institutes", "experts")
 
@@ -99,9 +105,22 @@ def _null_s() -> ir.Value:
     return ibis.null().cast("string")
 
 
+def _null_f() -> ir.Value:
+    """No amount: records without one (patents, papers, alliance ties) carry NULL, never 0."""
+    return ibis.null().cast("float64")
+
+
 def entities(table: T) -> ir.Table:
-    """Entities from the entity register (``raw_firms``), keyed by credit code."""
+    """Entities of the register (``raw_firms``) that carry a credit code: one per code, the latest row wins.
+
+    Rows without a code are linked by name in :func:`chainatlas.model.names.link_named_entities` (the build
+    adds them to the ``entities`` table with ids ``N:<normalised name>``); see :func:`named_firms`.
+    """
     f = table("raw_firms")
+    f = f.filter(f.credit_code.notnull())
+    w = ibis.window(group_by=f.credit_code, order_by=[ibis.desc(f.batch_id), ibis.desc(f.row_number)])
+    f = f.mutate(_rank=ibis.row_number().over(w))
+    f = f.filter(f._rank == 0)
     return f.select(
         entity_id=f.credit_code,
         name=f.name,
@@ -116,44 +135,123 @@ def entities(table: T) -> ir.Table:
     )
 
 
-def entity_names(ent: ir.Table) -> ir.Table:
-    """Names that identify exactly one entity: the fallback key when a record gives no credit code."""
-    names = ent.group_by("name_norm").aggregate(
-        _n=ent.entity_id.count(),
-        _n_eid=ent.entity_id.max(),
-        _n_adcode=ent.adcode.max(),
-        _n_type=ent.entity_type.max(),
+def named_firms(table: T) -> ir.Table:
+    """Register rows without a credit code, with an ``order`` (later batches and rows last)."""
+    f = table("raw_firms")
+    f = f.filter(f.credit_code.isnull() & f.name_norm.notnull())
+    return f.select(
+        name=f.name,
+        name_norm=f.name_norm,
+        entity_type=f.entity_type.fill_null("firm"),
+        adcode=f.adcode,
+        industry_code=f.industry_code,
+        founded_year=f.year.cast("int16"),
+        employees=f.employees.cast("float64"),
+        registered_capital=f.registered_capital,
+        synthetic=f.synthetic,
+        order=f.batch_id.cast("int64") * 10_000_000_000 + f.row_number.cast("int64"),
     )
-    return names.filter(names._n == 1).select("name_norm", "_n_eid", "_n_adcode", "_n_type")
+
+
+def _prov(adcode: ir.StringValue) -> ir.StringValue:
+    return adcode.substr(0, 2)
+
+
+def _city(adcode: ir.StringValue) -> ir.StringValue:
+    """First four digits; NULL for a province-level code (Shanghai 310000 is the city 3101)."""
+    return ibis.cases(
+        (adcode == "310000", _s("3101")), (adcode.substr(2, 2) == "00", _null_s()), else_=adcode.substr(0, 4)
+    )
+
+
+def entity_names(ent: ir.Table) -> ir.Table:
+    """Names that identify one entity: the fallback key when a record gives no credit code.
+
+    ``scope`` ``name``: the only entity with this normalised name; ``city`` / ``prov``: the only one with this
+    name in the city (4 digits) / province (2 digits) ``place_key`` — a name shared by entities in different
+    places still resolves for a record whose place tells them apart.
+    """
+    e = ent.filter(ent.name_norm.notnull()).mutate(_pv=_prov(ent.adcode), _ct=_city(ent.adcode))
+    cols = {"_n_eid": "entity_id", "_n_adcode": "adcode", "_n_type": "entity_type"}
+    parts = []
+    for scope, key in (("name", None), ("city", "_ct"), ("prov", "_pv")):
+        keys = ["name_norm"] + ([key] if key else [])
+        src = e if key is None else e.filter(e[key].notnull())
+        g = src.group_by(keys).aggregate(
+            _k=src.entity_id.count(), **{c: src[v].max() for c, v in cols.items()}
+        )
+        g = g.filter(g._k == 1)
+        parts.append(
+            g.select(
+                "name_norm",
+                scope=_s(scope),
+                place_key=(g[key] if key else _null_s()).cast("string"),
+                **{c: g[c] for c in cols},
+            )
+        )
+    return ibis.union(*parts, distinct=False)
 
 
 class _Resolver:
-    """Links a party of a record to an entity: by credit code, else by unique normalised name.
+    """Links a party of a record to an entity: by credit code, else by normalised name (and place).
 
-    The party's place is the record's own adcode, else the matched entity's. Reads the
-    ``entities`` and ``entity_names`` tables that the build materialises once from the definitions
-    above, so the many joins below do not recompute them.
+    A name resolves to the one entity that carries it, else to the one entity with that name in the record's
+    city, else in its province; a record's place must be compatible with the entity's (same province, and same
+    city where both are known). A record whose code is not in the register resolves by name only to an entity
+    without a code. Unresolved parties keep their code, else ``N:<normalised name>``. The party's place is the
+    record's own adcode, else the matched entity's. Reads the ``entities`` and ``entity_names`` tables that the
+    build materialises once, so the many joins below do not recompute them.
     """
 
     def __init__(self, table: T):
         ent = table("entities")
         self.by_code = ent.select(_eid=ent.entity_id, _e_adcode=ent.adcode, _e_type=ent.entity_type)
-        self.by_name = table("entity_names")
+        self.names = table("entity_names")
 
     def __call__(self, t: ir.Table, code: str, adcode: str | None, norm: str | None, out: str) -> ir.Table:
         """Add ``<out>_eid``, ``<out>_place`` and ``<out>_type`` columns to ``t``."""
         j = t.left_join(self.by_code, t[code] == self.by_code._eid)
+        drop = ["_eid", "_e_adcode", "_e_type", "_r_own", "_r_pv", "_r_ct"]
+        own = j[adcode] if adcode else _null_s()
+        j = j.mutate(_r_own=own, _r_pv=_prov(own), _r_ct=_city(own))
+        scopes = (("name", None), ("city", "_r_ct"), ("prov", "_r_pv"))
         if norm is not None:
-            j = j.left_join(self.by_name, j[norm] == self.by_name.name_norm)
-            eid = ibis.coalesce(j[code], j._n_eid, _s("N:") + j[norm])
-            place = ibis.coalesce(*([j[adcode]] if adcode else []), j._e_adcode, j._n_adcode)
-            etype = ibis.coalesce(j._e_type, j._n_type)
-            drop = ["_eid", "_e_adcode", "_e_type", "name_norm", "_n_eid", "_n_adcode", "_n_type"]
+            for scope, key in scopes:
+                nm = self.names.filter(self.names.scope == scope)
+                sfx = f"_{scope}"
+                nm = nm.select(
+                    **{f"_nn{sfx}": nm.name_norm, f"_pk{sfx}": nm.place_key},
+                    **{f"{c}{sfx}": nm[c] for c in ("_n_eid", "_n_adcode", "_n_type")},
+                )
+                cond = [j[norm] == nm[f"_nn{sfx}"]] + ([j[key] == nm[f"_pk{sfx}"]] if key else [])
+                j = j.left_join(nm, cond)
+                j = j.drop(f"_nn{sfx}", f"_pk{sfx}")
+                drop += [f"_n_eid{sfx}", f"_n_adcode{sfx}", f"_n_type{sfx}"]
+        if norm is None:
+            eid, place, etype = j[code], ibis.coalesce(j._r_own, j._e_adcode), j._e_type
         else:
-            eid = j[code]
-            place = ibis.coalesce(*([j[adcode]] if adcode else []), j._e_adcode)
-            etype = j._e_type
-            drop = ["_eid", "_e_adcode", "_e_type"]
+            tiers = []
+            for scope, _ in scopes:
+                sfx = f"_{scope}"
+                ea = j[f"_n_adcode{sfx}"]
+                ok = j[f"_n_eid{sfx}"].notnull() & (
+                    j._r_own.isnull()
+                    | ea.isnull()
+                    | (
+                        (j._r_pv == _prov(ea))
+                        & (j._r_ct.isnull() | _city(ea).isnull() | (j._r_ct == _city(ea)))
+                    )
+                )
+                # a record with a code of its own matches by name only an entity that has none
+                ok = ok & (j[code].isnull() | j[f"_n_eid{sfx}"].startswith("N:"))
+                tiers.append((ok, sfx))
+
+            def pick(col: str) -> ir.Value:
+                return ibis.cases(*[(ok, j[f"{col}{sfx}"]) for ok, sfx in tiers], else_=_null_s())
+
+            eid = ibis.coalesce(j._eid, pick("_n_eid"), j[code], _s("N:") + j[norm])
+            place = ibis.coalesce(j._r_own, j._e_adcode, pick("_n_adcode"))
+            etype = ibis.coalesce(j._e_type, pick("_n_type"))
         j = j.mutate(**{f"{out}_eid": eid, f"{out}_place": place, f"{out}_type": etype})
         return j.drop(*[c for c in drop if c in j.columns])
 
@@ -230,28 +328,50 @@ def _resolved_parties(table: T, resolve: _Resolver, name: str, years: Sequence[i
     return resolve(p, "code", "adcode", "name_norm", "p")
 
 
+def _flow_facts(f: ir.Table) -> list[ir.Table]:
+    """Flow records as symbiosis facts (source ``flows.<type>``, origin → destination, no chain).
+
+    A flow's volume (流量: trains, trips, people, tonnes) is its weight: ``n`` = ``value`` = the volume. A flows
+    row is an aggregate of movements, so it counts as the movements it reports, as a file with one row per
+    train would — and the default weight of every analysis and export (``n``) reads the volume without a
+    per-layer rule. A zero volume is no tie (no fact). A ``symmetric`` row (双向: a rail or road link,
+    commuting both ways) is half its volume each way, so an undirected reading sees the whole volume once and
+    the layer's total stays the total of its records; a symmetric loop (origin = destination) stays one fact.
+    """
+    f = f.filter(f.value > 0)
+    sym = (
+        f.symmetric.fill_null(False) if "symmetric" in f.columns else ibis.literal(False)
+    )  # pre-column atlases
+    two_way = sym & (f.origin != f.destination)
+    w = ibis.cases((two_way, f.value / 2.0), else_=f.value)
+    f = f.mutate(_w=w, _two_way=two_way)
+    back = f.filter(f._two_way)
+    src = _s("flows.") + f.flow_type
+    return [
+        _edge(f, "symbiosis", src, f.origin, f.destination, f.origin, f.destination, f._w, f._w, "-", None),
+        _edge(
+            back,
+            "symbiosis",
+            _s("flows.") + back.flow_type,
+            back.destination,
+            back.origin,
+            back.destination,
+            back.origin,
+            back._w,
+            back._w,
+            "-",
+            None,
+        ),
+    ]
+
+
 def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 2015) -> ir.Table:
     """All edge facts of the six layers for ``years`` (None: all), as one union expression."""
     resolve = _Resolver(table)
     parts: list[ir.Table] = []
 
     # 共生 symbiosis: inter-city flows, and alliance co-membership (a co-built platform)
-    f = _in_years(table("raw_flows"), years)
-    parts.append(
-        _edge(
-            f,
-            "symbiosis",
-            _s("flows.") + f.flow_type,
-            f.origin,
-            f.destination,
-            f.origin,
-            f.destination,
-            1.0,
-            f.value,
-            "-",
-            None,
-        )
-    )
+    parts.extend(_flow_facts(_in_years(table("raw_flows"), years)))
     al = resolve(table("raw_alliances"), "member_code", "member_adcode", "member_norm", "m")
     al = al.mutate(year=al.year.fill_null(min_year))
     a2 = al.view()
@@ -268,7 +388,7 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
             ap.m_place,
             ap.m_place_right,
             1.0,
-            0.0,
+            _null_f(),
             "x",
             ap.chain + _s(":"),
         )
@@ -277,7 +397,9 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
     # 知识 knowledge: co-authored papers; university/institute–firm co-applied patents
     pp = _pairs(_resolved_parties(table, resolve, "papers", years))
     parts.append(
-        _edge(pp, "knowledge", "papers", pp.a_eid, pp.b_eid, pp.a_place, pp.b_place, pp.n, 0.0, "-", None)
+        _edge(
+            pp, "knowledge", "papers", pp.a_eid, pp.b_eid, pp.a_place, pp.b_place, pp.n, _null_f(), "-", None
+        )
     )
     pats = table("raw_patents").select(record_id="patent_id", _ipc="ipc")
     pt = _pairs(_resolved_parties(table, resolve, "patents", years))
@@ -298,7 +420,7 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
             uf.a_place,
             uf.b_place,
             uf.n,
-            0.0,
+            _null_f(),
             "i",
             uf.ck,
         )
@@ -306,7 +428,19 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
 
     # 创新 innovation: joint patents, transfers and licences, technology contracts
     parts.append(
-        _edge(pt, "innovation", "patents", pt.a_eid, pt.b_eid, pt.a_place, pt.b_place, pt.n, 0.0, "i", pt.ck)
+        _edge(
+            pt,
+            "innovation",
+            "patents",
+            pt.a_eid,
+            pt.b_eid,
+            pt.a_place,
+            pt.b_place,
+            pt.n,
+            _null_f(),
+            "i",
+            pt.ck,
+        )
     )
     tr = _in_years(table("raw_patent_transfers"), years)
     tr = resolve(tr, "from_code", "from_adcode", "from_norm", "a")
@@ -323,7 +457,7 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
             tr.a_place,
             tr.b_place,
             1.0,
-            tr.value.fill_null(0.0),
+            tr.value,
             ibis.cases((has_ipc, _s("i")), else_=_s("e")),
             ibis.cases((has_ipc, ipc_main(tr._ipc)), else_=tr.a_eid),
         )
@@ -350,8 +484,8 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
 
     # 产业 industry: supply links, branches and transfers, enclave co-building
     sl = _in_years(table("raw_supply_links"), years)
-    sl = resolve(sl, "supplier_code", None, None, "a")
-    sl = resolve(sl, "customer_code", None, None, "b")
+    sl = resolve(sl, "supplier_code", None, "supplier_norm", "a")
+    sl = resolve(sl, "customer_code", None, "customer_norm", "b")
     hs_or_e = ibis.cases((sl.hs_code.notnull(), _s("h")), else_=_s("e"))
     ckt, ck = _explicit_or(sl, "e", sl.a_eid)
     ckt = ibis.cases((sl.chain.notnull(), _s("x")), else_=hs_or_e)
@@ -362,8 +496,8 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
         )
     )
     iv = _in_years(table("raw_investments"), years)
-    iv = resolve(iv, "investor_code", None, None, "a")
-    iv = resolve(iv, "investee_code", None, None, "b")
+    iv = resolve(iv, "investor_code", None, "investor_norm", "a")
+    iv = resolve(iv, "investee_code", None, "investee_norm", "b")
     # equity holdings and fund investments make the value network; branches and transfers the industry one
     iv_layer = ibis.cases((iv.invest_type.isin(["equity", "fund"]), _s("value")), else_=_s("industry"))
     parts.append(
@@ -376,7 +510,7 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
             iv.a_place,
             iv.b_place,
             1.0,
-            iv.amount.fill_null(0.0),
+            iv.amount,
             "e",
             iv.b_eid,
         )
@@ -392,7 +526,7 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
             en.origin_adcode,
             en.host_adcode,
             1.0,
-            en.output.fill_null(0.0),
+            en.output,
             "-",
             None,
         )
@@ -421,8 +555,8 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
     # 价值 value: tax shared from the collecting place to the sharing place
     tx = _in_years(table("raw_tax"), years)
     tx = tx.filter(tx.shared_to_adcode.notnull())
-    tx = resolve(tx, "credit_code", "adcode", None, "a")
-    shared = tx.tax_paid * tx.share_pct.fill_null(0.0) / 100.0
+    tx = resolve(tx, "credit_code", "adcode", "firm_norm", "a")
+    shared = tx.tax_paid * tx.share_pct / 100.0  # unknown tax or share: unknown shared amount, not 0
     parts.append(
         _edge(
             tx,
@@ -450,15 +584,22 @@ def _node(
     ck_type: str | ir.Value,
     ck: ir.Value | None,
     year: ir.Value | None = None,
+    valued: ir.Value | float | None = None,
 ) -> ir.Table:
+    """One node fact per row; ``valued`` (default: 1 where ``n`` is known, else 0) is its ``n_valued``."""
+
     def lit(v: Any, typ: str) -> ir.Value:
         return v if isinstance(v, ir.Value) else ibis.literal(v, type=typ)
 
+    nv = lit(n, "float64").cast("float64")
+    if valued is None:
+        valued = ibis.cases((nv.notnull(), 1.0), else_=0.0)
     return t.select(
         attr=lit(attr, "string"),
         year=(t.year if year is None else year).cast("int16"),
         adcode=adcode.cast("string"),
-        n=lit(n, "float64").cast("float64"),
+        n=nv,
+        n_valued=lit(valued, "float64").cast("float64"),
         ck_type=lit(ck_type, "string"),
         ck=(ck if ck is not None else _null_s()).cast("string"),
     )
@@ -485,32 +626,38 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
     )
     for src, ck_type in ((ent.mutate(ck=_null_s()), "-"), (chained, "c")):
         g = src.group_by(["adcode", "entity_type", "_fy", "ck"]).aggregate(
-            _n=src.count().cast("float64"), _emp=src.employees.fill_null(0.0).sum()
+            _n=src.count().cast("float64"),
+            _emp=src.employees.sum(),
+            _emp_n=src.employees.count().cast("float64"),
         )
         g = g.cross_join(yrs)
         g = g.filter(g._fy <= g._y)
         firms = g.filter(g.entity_type == "firm")
-        parts.append(_node(firms, "firms", firms.adcode, firms._n, ck_type, firms.ck, firms._y))
-        parts.append(_node(firms, "employees", firms.adcode, firms._emp, ck_type, firms.ck, firms._y))
+        parts.append(_node(firms, "firms", firms.adcode, firms._n, ck_type, firms.ck, firms._y, firms._n))
+        parts.append(
+            _node(firms, "employees", firms.adcode, firms._emp, ck_type, firms.ck, firms._y, firms._emp_n)
+        )
         if ck_type == "-":
             for etype, attr in (("university", "universities"), ("institute", "institutes")):
                 u = g.filter(g.entity_type == etype)
-                parts.append(_node(u, attr, u.adcode, u._n, "-", None, u._y))
+                parts.append(_node(u, attr, u.adcode, u._n, "-", None, u._y, u._n))
     ex = resolve(table("raw_experts"), "institution_code", "adcode", "institution_norm", "a").cross_join(yrs)
     ckt, ck = _explicit_or(ex, "-", _null_s())
     parts.append(_node(ex, "experts", ex.a_place, 1.0, ckt, ck, ex._y))
 
-    tx = resolve(_in_years(table("raw_tax"), years), "credit_code", "adcode", None, "a")
-    parts.append(_node(tx, "revenue", tx.a_place, tx.revenue.fill_null(0.0), "e", tx.a_eid))
+    tx = resolve(_in_years(table("raw_tax"), years), "credit_code", "adcode", "firm_norm", "a")
+    parts.append(_node(tx, "revenue", tx.a_place, tx.revenue, "e", tx.a_eid))
     parts.append(_node(tx, "tax_paid", tx.a_place, tx.tax_paid, "e", tx.a_eid))
 
     pats = table("raw_patents").select(record_id="patent_id", _ipc="ipc")
     pp = _resolved_parties(table, resolve, "patents", years).join(pats, "record_id")
-    parts.append(_node(pp, "patents", pp.p_place, 1.0 / pp.n_parties.cast("float64"), "i", ipc_main(pp._ipc)))
+    share = 1.0 / pp.n_parties.cast("float64")
+    parts.append(_node(pp, "patents", pp.p_place, share, "i", ipc_main(pp._ipc), valued=share))
     pa = _resolved_parties(table, resolve, "papers", years)
-    parts.append(_node(pa, "papers", pa.p_place, 1.0 / pa.n_parties.cast("float64"), "-", None))
+    share = 1.0 / pa.n_parties.cast("float64")
+    parts.append(_node(pa, "papers", pa.p_place, share, "-", None, valued=share))
 
-    tr = resolve(_in_years(table("raw_trade"), years), "credit_code", None, None, "a")
+    tr = resolve(_in_years(table("raw_trade"), years), "credit_code", None, "firm_norm", "a")
     parts.append(_node(tr, tr.direction + _s("s"), tr.a_place, tr.value, "h", tr.hs_code.substr(0, 6)))
 
     tc = _in_years(table("raw_tech_contracts"), years)
@@ -521,10 +668,10 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
     parts.append(_node(tc, "tech_bought", tc.b_place, tc.value, ckt, ck))
 
     en = _in_years(table("raw_enclaves"), years)
-    parts.append(_node(en, "enclave_output", en.host_adcode, en.output.fill_null(0.0), "-", None))
+    parts.append(_node(en, "enclave_output", en.host_adcode, en.output, "-", None))
     po = _in_years(table("raw_policies"), years)
     parts.append(_node(po, "policies", po.adcode, 1.0, "-", None))
-    nd = resolve(_in_years(table("raw_needs"), years), "credit_code", None, None, "a")
+    nd = resolve(_in_years(table("raw_needs"), years), "credit_code", None, "firm_norm", "a")
     ckt, ck = _explicit_or(nd, "e", nd.a_eid)
     parts.append(_node(nd, "needs", nd.a_place, 1.0, ckt, ck))
     return ibis.union(*parts, distinct=False)

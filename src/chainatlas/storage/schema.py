@@ -29,6 +29,8 @@ def _field_columns(kind: Kind, f: Field) -> list[tuple[str, str]]:
         cols.append((f"{f.name}_method", "VARCHAR"))
     if f.name.endswith("_name") and f.name[: -len("_name")] + "_code" in kind.names:
         cols.append((f"{f.name[: -len('_name')]}_norm", "VARCHAR"))
+    elif f.name == "firm_name" and "credit_code" in kind.names:  # trade, tax, needs: the firm's name key
+        cols.append(("firm_norm", "VARCHAR"))
     if kind.name == "firms" and f.name == "name":
         cols.append(("name_norm", "VARCHAR"))
     return cols
@@ -111,6 +113,25 @@ def _v1() -> list[str]:
     return stmts
 
 
+def _rebuild(kind_name: str) -> list[str]:
+    """Recreate ``raw_<kind>`` with the current columns in their order, keeping its rows (matched by name)."""
+    k = KINDS[kind_name]
+    new = f"{k.table}__v"
+    return [
+        f"DROP TABLE IF EXISTS {new}",
+        _create(new, raw_columns(k)),
+        f"INSERT INTO {new} BY NAME SELECT * FROM {k.table}",
+        f"DROP TABLE {k.table}",
+        f"ALTER TABLE {new} RENAME TO {k.table}",
+    ]
+
+
+def _v2() -> list[str]:
+    """Entities without a credit code (issue 10): trade and tax gain ``firm_name`` and ``firm_norm``, needs
+    ``firm_norm`` (the name key a record without a code is matched on)."""
+    return [stmt for name in ("trade", "tax", "needs") for stmt in _rebuild(name)]
+
+
 #: migration number -> statements; applied in order inside one transaction
-MIGRATIONS: dict[int, list[str]] = {1: _v1()}
+MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2()}
 SCHEMA_VERSION = max(MIGRATIONS)
