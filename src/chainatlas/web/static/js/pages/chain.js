@@ -129,12 +129,12 @@ export async function render(root, ctx) {
         { type: "inside", yAxisIndex: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true, moveOnMouseMove: false }] : [],
       xAxis: { type: "category", data: segs, position: "top", splitArea: { show: true }, axisLine: { show: false }, axisTick: { show: false },
         axisLabel: { interval: 0, fontSize: 11, width: 96, overflow: "break", lineHeight: 13, formatter: (v) => (status[v] === "ok" ? segName[v] : `{${status[v]}|${segName[v]}}`),
-          rich: { broken: { color: "#b42318", fontWeight: "bold" }, single: { color: "#b45309", fontWeight: "bold" } } } },
+          rich: { broken: { color: "#b42318", fontWeight: "bold" }, single: { color: "#b45309", fontWeight: "bold" }, no_data: { color: "#8899aa", fontStyle: "italic" } } } },
       yAxis: { type: "category", data: units.map((u) => u.unit), inverse: true, axisLine: { show: false }, axisTick: { show: false }, axisLabel: { interval: 0, formatter: (v) => unitName[v] || v, fontSize: 11, width: 120, overflow: "truncate" } },
       visualMap: { min: 0, max, calculable: true, orient: "horizontal", left: "center", bottom: 8, inRange: { color: RAMP }, itemHeight: 160 },
       series: [{ type: "heatmap", data, label: { show: true, fontSize: 10, formatter: (p) => fmt(p.value[2], 0) },
         markArea: { silent: true, itemStyle: { color: "rgba(180,35,24,0.08)" },
-          data: m.segments.filter((s) => s.status !== "ok").map((s) => [{ xAxis: s.segment, itemStyle: { color: s.status === "broken" ? "rgba(180,35,24,0.10)" : "rgba(231,165,74,0.14)" } }, { xAxis: s.segment }]) } }],
+          data: m.segments.filter((s) => s.status !== "ok").map((s) => [{ xAxis: s.segment, itemStyle: { color: s.status === "broken" ? "rgba(180,35,24,0.10)" : s.status === "no_data" ? "rgba(136,153,170,0.10)" : "rgba(231,165,74,0.14)" } }, { xAxis: s.segment }]) } }],
     }, { notMerge: true });
   }
 
