@@ -384,26 +384,35 @@ def _credit_code_problem(v: str) -> str:
 def check_adcode(col: Column, f: Field) -> Outcome:
     """Administrative codes through :func:`chainatlas.geo.normalize_adcodes` (retired codes crosswalked).
 
-    ``extra`` holds ``<field>_method``: ``exact``, ``crosswalk`` or ``padded``.
+    ``extra`` holds ``<field>_method``: ``exact``, ``crosswalk`` or ``padded``; a place name instead of a code
+    (苏州, 上海市浦东新区, Suzhou) goes through :func:`chainatlas.ingest.places.resolve_place_names`
+    (``name:<level>`` or ``address:<level>``; an ambiguous name fails with its candidates).
     """
     from chainatlas.geo import normalize_adcodes
+    from chainatlas.ingest.places import resolve_place_names
 
     u = col.uniques
-    codes, method = normalize_adcodes(u.series())
+    values = u.series()
+    codes, method = normalize_adcodes(values)
+    problems: list[str | None] = [None] * len(codes)
+    named = [i for i, (c, v) in enumerate(zip(codes, values, strict=True)) if pd.isna(c) and _is_name(v)]
+    for i, r in zip(named, resolve_place_names(values.iloc[named]), strict=True):
+        codes.iat[i], method.iat[i], problems[i] = r.adcode, r.method, r.problem
     codes_a, method_a = from_series(codes), from_series(method)
     bad = ~to_bool(to_numpy(pc.is_valid(codes_a)))
     failures = []
     if bad.any():
-        failures.append(
-            _failure_per_value(
-                u,
-                bad,
-                "adcode",
-                "not a current administrative code (GB/T 2260) in Shanghai, Jiangsu, Zhejiang or Anhui; "
-                "expected a 6-, 9- or 12-digit code such as 320506",
-            )
+        unknown = (
+            "not a current administrative code (GB/T 2260) nor a place name in Shanghai, Jiangsu, Zhejiang or "
+            "Anhui; expected a 6-, 9- or 12-digit code such as 320506, or a name such as 苏州市"
         )
+        failures.append(_failure_per_value(u, bad, "adcode", [p or unknown for p in problems]))
     return Outcome(u.map(codes_a, col), failures, {f"{f.name}_method": u.map(method_a)})
+
+
+def _is_name(v: Any) -> bool:
+    """Text with a letter in it (a place name), not a malformed code."""
+    return isinstance(v, str) and any(ch.isalpha() for ch in v)
 
 
 def resolve_addresses(addresses: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -29,10 +29,10 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
         "18-character unified social credit code with a valid check digit (GB 32100-2015)",
     ),
     "adcode": (
-        "沪苏浙皖现行行政区划代码（6、9或12位，GB/T 2260）；已撤销的代码自动转换",
+        "沪苏浙皖现行行政区划代码（4、6、9或12位，GB/T 2260）或地名（苏州市、上海市浦东新区）；已撤销的代码自动转换",
         (
-            "current GB/T 2260 code in Shanghai, Jiangsu, Zhejiang or Anhui (6, 9 or 12 digits); "
-            "retired codes are converted"
+            "current GB/T 2260 code in Shanghai, Jiangsu, Zhejiang or Anhui (4, 6, 9 or 12 digits) or a place "
+            "name (苏州市, 上海市浦东新区); retired codes are converted"
         ),
     ),
     "gbt4754": (

@@ -41,7 +41,8 @@ def _flow_times(backend: Backend, spec: str, period: int) -> tuple[pd.DataFrame,
     flow_type = spec.split(":", 1)[1] if spec.startswith("flows:") else ""
     if f"flows:{flow_type}" not in FLOW_DISTANCES:
         raise ConfigError(
-            f"--distance-from: expected one of {', '.join(FLOW_DISTANCES)}, got {spec!r}", param="distance_from"
+            f"--distance-from: expected one of {', '.join(FLOW_DISTANCES)}, got {spec!r}",
+            param="distance_from",
         )
     raw = query.table(backend, "raw_flows")
     raw = raw.filter((raw.flow_type == flow_type) & raw.travel_time_min.notnull() & (raw.travel_time_min > 0))
@@ -88,7 +89,6 @@ def _flow_times(backend: Backend, spec: str, period: int) -> tuple[pd.DataFrame,
     return m, {frozenset(p) for p in med.index}, summary
 
 
-
 def gravity(
     backend: Backend,
     *,
@@ -124,7 +124,8 @@ def gravity(
             f"period {period}, chain {chain!r}; nothing to use as G"
         )
     places = places.assign(population=places["population"].astype(float), G=places[mass].fillna(0.0))
-    dist, timed, from_flows = None, None, {}
+    dist, timed = None, None
+    from_flows: dict = {}
     if distance_file:  # travel times by adcode (4 or 6 digits) or Chinese name
         dist = read_distance(distance_file, list(places["unit"]), _city_aliases())
     elif distance_from:
