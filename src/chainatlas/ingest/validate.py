@@ -642,9 +642,10 @@ def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: 
 
 
 def _code_of_name(k: Kind, name: str) -> str | None:
-    """The credit-code field that identifies the entity a name field names (``name`` → ``credit_code``,
-    ``supplier_name`` → ``supplier_code``, ``firm_name`` → ``credit_code``), or None."""
-    if name in ("name", "firm_name"):
+    """The credit-code field that identifies the entity a name (or a firm's place) names (``name`` and
+    ``adcode`` of firms → ``credit_code``, ``supplier_name`` → ``supplier_code``, ``firm_name`` →
+    ``credit_code``), or None."""
+    if name in ("name", "firm_name") or (k.name == "firms" and name == "adcode"):
         code = "credit_code"
     elif name.endswith("_name"):
         code = name[: -len("_name")] + "_code"

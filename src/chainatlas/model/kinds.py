@@ -178,9 +178,9 @@ _KINDS: tuple[Kind, ...] = (
             Field("employees", "从业人员", "count", aliases=("员工人数",), example="120"),
             SYNTHETIC,
         ),
-        # a row without a credit code is identified by its name: the code, when given, decides alone
-        # (ingest.validate compares names only between rows without a code)
-        key=("credit_code", "name"),
+        # a row without a credit code is identified by its name and place: the code, when given, decides
+        # alone (ingest.validate compares name and place only between rows without a code)
+        key=("credit_code", "name", "adcode"),
         help_zh="企业、高校、科研院所、园区平台、服务机构等主体，每个主体一行",
         help_en="one row per firm, university, institute, platform or other entity",
         period_field="founded",

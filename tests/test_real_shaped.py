@@ -1,0 +1,118 @@
+"""Real-world-shaped data loads as it is (issue 10): names without credit codes, places known only to the
+province or the city, blank amounts. The fixtures in ``fixtures/real_shaped`` are small and hand-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from chainatlas import geo
+from chainatlas.ingest import parse_file
+from chainatlas.ingest.validate import placement, placement_report
+from chainatlas.pipeline.build import build, build_notes
+from chainatlas.pipeline.load import load_dir
+from chainatlas.storage.base import open_backend
+
+HERE = Path(__file__).parent / "fixtures" / "real_shaped"
+
+
+@pytest.fixture(scope="module")
+def atlas(tmp_path_factory):
+    db = tmp_path_factory.mktemp("real") / "atlas.duckdb"
+    with open_backend(db) as b:
+        load_dir(b, HERE)
+        report = build(b)
+    with open_backend(db, read_only=True) as b:
+        yield b, report
+
+
+def _nodes(b, scale: str) -> dict[str, float]:
+    df = b.sql(
+        f"SELECT unit, value FROM node_attrs WHERE attr = 'firms' AND scale = '{scale}' AND chain = '*' "
+        "AND year = 2020"
+    )
+    return dict(zip(df["unit"], df["value"], strict=True))
+
+
+def test_placement_report_per_level():
+    batch = parse_file("firms", HERE / "firms.csv")
+    assert batch.ok, batch.errors
+    p = placement(batch).set_index("level")["rows"].to_dict()
+    assert p == {"county": 2, "city": 3, "province": 3}
+    lines = placement_report(batch)
+    assert lines[0].startswith("firms.adcode 定位 placement:") and "江苏省" in "\n".join(lines)
+    # a province-only address is recorded with its method like any other
+    assert set(batch.table["adcode_method"]) == {"address:county", "address:city", "address:province"}
+
+
+def test_firms_per_province_equal_loaded_whatever_their_level(atlas):
+    b, _ = atlas
+    # 江南 (Suzhou + a province-only row of the same name: one firm), 东海 (江苏省 only), 示例 (coded) | 钱塘
+    # in Hangzhou and in Hefei (two firms of one name, not merged) | 皖江 (安徽省 only) | 浦江 (Pudong)
+    assert _nodes(b, "province") == {"320000": 3, "330000": 1, "340000": 2, "310000": 1}
+    assert _nodes(b, "city") == {"320500": 2, "330100": 1, "340100": 1, "310100": 1}
+    assert _nodes(b, "county") == {"320509": 1, "310115": 1}
+    assert _nodes(b, "region") == {"YRD": 7}
+
+
+def test_scales_hold_only_real_units(atlas):
+    b, _ = atlas
+    for scale in ("county", "city", "province"):
+        units = set(b.sql(f"SELECT DISTINCT unit FROM node_attrs WHERE scale = '{scale}'")["unit"])
+        units |= set(b.sql(f"SELECT DISTINCT src AS unit FROM layer_edges WHERE scale = '{scale}'")["unit"])
+        assert units <= set(geo.places(scale)["adcode"]), scale
+    assert "320000" not in _nodes(b, "city") and "310000" not in _nodes(b, "county")
+
+
+def test_unallocated_reports_what_a_scale_cannot_hold(atlas):
+    b, report = atlas
+    ua = b.sql("SELECT scale, what, item, level, facts, records, value FROM unallocated WHERE year = 2020")
+    firms = ua[(ua.what == "node") & (ua.item == "firms")].set_index(["scale", "level"])["records"].to_dict()
+    assert firms == {("city", "province"): 2, ("county", "province"): 2, ("county", "city"): 3}
+    links = ua[(ua.what == "edge") & (ua.item == "supply_links")]
+    got = links.groupby(["scale", "level"])["facts"].sum().to_dict()
+    # 钱塘 → 东海: 钱塘 is ambiguous, so that link has no place at all (level none, at every scale)
+    assert got == {
+        ("county", "province"): 2,
+        ("county", "city"): 1,
+        ("county", "none"): 1,
+        ("city", "province"): 2,
+        ("city", "none"): 1,
+        ("province", "none"): 1,
+        ("region", "none"): 1,
+    }
+    assert report.unallocated["county"] == 3 and report.unallocated["city"] == 2
+    assert any("unallocated" in line for line in report.notes())
+
+
+def test_names_resolve_and_ambiguous_names_are_reported(atlas):
+    b, report = atlas
+    ent = b.sql("SELECT entity_id, adcode FROM entities ORDER BY entity_id")
+    assert len(ent) == 7
+    ids = dict(zip(ent["entity_id"], ent["adcode"], strict=True))
+    assert ids["N:江南芯片设计有限公司"] == "320500"  # its province-only row joined its Suzhou row
+    assert ids["N:东海封装测试有限公司"] == "320000"
+    assert {"N:钱塘材料科技有限公司@3301", "N:钱塘材料科技有限公司@3401"} <= set(ids)
+    amb = build_notes(b)["ambiguous"]
+    assert amb["name_norm"].tolist() == ["钱塘材料科技有限公司"] and report.ambiguous_names == 1
+    facts = b.sql("SELECT src, dst FROM facts WHERE source = 'supply_links' ORDER BY src, dst")
+    # a link naming a coded firm by name only resolves to its code
+    assert ("913205094B2WP97T5R", "N:江南芯片设计有限公司") in set(map(tuple, facts.to_numpy().tolist()))
+
+
+def test_blank_amounts_stay_unknown(atlas):
+    b, _ = atlas
+    e = b.sql(
+        "SELECT scale, sum(n) n, sum(value) v, sum(n_valued) nv FROM layer_edges WHERE source = 'supply_links' "
+        "AND chain = '*' GROUP BY ALL"
+    ).set_index("scale")
+    assert e.loc["province"].tolist() == [3, 500, 1]
+    city = e.loc["city"]
+    assert city["n"] == 1 and pd.isna(city["v"]) and city["nv"] == 0  # blank is not 0
+    emp = b.sql(
+        "SELECT value, n_valued FROM node_attrs WHERE attr = 'employees' AND scale = 'region' AND chain = '*'"
+    )
+    # 3 of the 7 firms report employees (江南 keeps its latest row's blank: unknown, not 0)
+    assert emp.iloc[0].tolist() == [420.0, 3.0]
