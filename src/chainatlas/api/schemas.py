@@ -103,6 +103,10 @@ class PlaceRow(_Open):
     proper: bool = Field(
         description="a unit of the scale itself (false: a coarser code standing for records placed no finer)"
     )
+    city: str | None = Field(None, description="the city a county belongs to (null above county level)")
+    province: str | None = Field(None, description="the province adcode")
+    pinyin: str = Field("", description="pinyin of the short name without tones, for type-ahead (kunshan)")
+    initials: str = Field("", description="pinyin initials of the short name (ks)")
 
 
 class PlacesPage(Paged):

@@ -8,6 +8,7 @@ and frames ready to serialise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import ibis
@@ -56,7 +57,44 @@ def places(backend: Backend, scale: str) -> pd.DataFrame:
     """
     df = query.names(backend, scale).copy()
     df["proper"] = query.proper(scale, df["unit"])
+    p = geo.places().set_index("adcode")
+    df["city"] = df["unit"].map(p["city_adcode"]).where(df["unit"].map(p["level"]) == "county")
+    df["province"] = df["unit"].map(p["province_adcode"])
+    short = df["unit"].map(p["short_zh"]).fillna(df["name_zh"]).fillna("")
+    spelled = [_pinyin(zh, en) for zh, en in zip(short, df["name_en"].fillna(""), strict=True)]
+    df["pinyin"] = [full for full, _ in spelled]
+    df["initials"] = [ini for _, ini in spelled]
     return df
+
+
+def _pinyin(name: str, name_en: str) -> tuple[str, str]:
+    """Full pinyin without tones (``kunshan``) and initials (``ks``) of a place's short name, for type-ahead.
+
+    Place names are full of characters with several readings (长宁 Changning, 六安 Lu'an, 乐清 Yueqing); the
+    official romanisation (``name_en``) decides among pypinyin's readings of each character, which alone reads
+    长宁 as "zhangning".
+    """
+    from pypinyin import Style, pinyin
+
+    # each character alone: in a phrase pypinyin keeps only its phrase reading (六合 → liu he, not Luhe)
+    readings = [
+        pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")[0]
+        for ch in name
+        if pinyin(ch, style=Style.NORMAL, errors="ignore")
+    ]
+    phrase = [r[0] for r in pinyin(name, style=Style.NORMAL, errors="ignore")]
+    target = re.sub(r"[^a-z]", "", name_en.lower())
+
+    def walk(i: int, at: int) -> list[str] | None:
+        if i == len(readings):
+            return [] if at == len(target) else None
+        for r in readings[i]:
+            if target.startswith(r, at) and (rest := walk(i + 1, at + len(r))) is not None:
+                return [r, *rest]
+        return None
+
+    syllables = walk(0, 0) or phrase
+    return "".join(syllables), "".join(s[0] for s in syllables if s)
 
 
 # ---------------------------------------------------------------------------------------------- geometry
