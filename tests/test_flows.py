@@ -256,3 +256,30 @@ def test_distance_matrix_takes_four_digit_codes(flows_db: Path, tmp_path: Path):
     d6, _ = _gravity(flows_db, distance_file=str(p6))
     pd.testing.assert_frame_equal(d4, d6)
     assert s4["distance"] == str(p4) and s4["n_places"] == 41
+
+
+def test_an_atlas_from_before_symmetric_flows_is_migrated(tmp_path: Path):
+    import duckdb
+
+    from chainatlas.storage import schema
+
+    db = tmp_path / "v2.duckdb"
+    open_backend(db).close()
+    con = duckdb.connect(str(db))  # raw_flows as schema version 2 made it: no symmetric column
+    con.execute('ALTER TABLE raw_flows DROP COLUMN "symmetric"')
+    con.execute(
+        "INSERT INTO raw_flows (flow_type, origin, destination, period, value, year) "
+        "VALUES ('rail', '310100', '320500', '2022', 5, 2022)"
+    )
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "flows.csv").write_text(FLOWS, encoding="utf-8")
+    with open_backend(db) as b:
+        assert b.schema_version == schema.SCHEMA_VERSION >= 3
+        load_dir(b, d)
+        build(b)
+    e = _edges(db, 2022)
+    assert e[(SH, SZ)] == (5.0, 5.0)  # the old row, directed
+    assert e[(SH, NJ)] == e[(NJ, SH)] == (40.0, 40.0)  # a new symmetric row

@@ -132,6 +132,11 @@ def _v2() -> list[str]:
     return [stmt for name in ("trade", "tax", "needs") for stmt in _rebuild(name)]
 
 
+def _v3() -> list[str]:
+    """Flows as they come (issue 10): ``raw_flows`` gains ``symmetric`` (双向; existing rows read as directed)."""
+    return _rebuild("flows")
+
+
 #: migration number -> statements; applied in order inside one transaction
-MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2()}
+MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3()}
 SCHEMA_VERSION = max(MIGRATIONS)
