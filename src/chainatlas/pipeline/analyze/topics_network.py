@@ -315,8 +315,9 @@ TOPICS: tuple[Topic, ...] = (
         help="node metrics (degree, strength, betweenness, closeness, eigenvector, PageRank, clustering, "
         "Burt's constraint and effective size, core–periphery) of one layer's graph, a Leiden community "
         "per unit, and whole-graph statistics (density, Freeman centralisation, reciprocity, transitivity). "
-        "Ties are directed as recorded (supplier → customer, transferor → transferee, origin → destination); "
-        "co-patents, co-authorship and symmetric flows carry no direction, so add --undirected for them",
+        "Ties are directed as recorded (supplier → customer, transferor → transferee, origin → destination; a "
+        "flow marked symmetric counts half each way); co-patents and co-authorship carry no direction, so add "
+        "--undirected for them",
         example=("--layer", "innovation", "--scale", "city", "--undirected"),
     ),
     Topic(
