@@ -3,16 +3,26 @@
 Every error is ``{"synthetic": false, "error": {"status", "type", "message", "details"}}``; every
 data answer carries ``synthetic`` (true when the atlas contains synthetic records), so no client can
 show the demo data as facts. The UI is served at ``/`` from :mod:`chainatlas.web`; the API lives
-under ``/api`` with its OpenAPI document at ``/openapi.json`` (browsable at ``/docs``).
+under ``/api`` with its OpenAPI document at ``/openapi.json``, browsable at ``/docs`` with the Swagger
+UI copy of ``static/vendor/`` (no CDN: the docs work on a network without internet; there is no
+``/redoc``).
+
+Static files are sent gzip-compressed to clients that accept it (each file compressed once per
+version); API answers are compressed by :mod:`chainatlas.api.cache` itself, so no middleware compresses
+anything twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import logging
+import mimetypes
 import os
 import re
 import tempfile
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,10 +30,13 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from chainatlas import config
 from chainatlas.api.atlas import Atlas
@@ -45,7 +58,7 @@ from chainatlas.errors import (
     TaxonomyError,
 )
 from chainatlas.pipeline import query
-from chainatlas.web import static_dir, vendor_ready
+from chainatlas.web import SWAGGER_UI, static_dir, vendor_ready
 
 __all__ = ["create_app", "error_body"]
 
@@ -143,8 +156,9 @@ def create_app(
     pool_size : int
         Most database connections used at once.
     prewarm : bool
-        After startup, compute in the background what the map page asks for first (every period of
-        the default view), so that the first visitors and the time slider are served from the cache.
+        After startup, compute in the background what every page asks for first (see
+        :func:`_prewarm`), so that the first visitors and the time slider are served from the cache.
+        ``app.state.prewarmed`` (a :class:`threading.Event`) is set when it has finished.
     """
     atlas = Atlas(Path(db_path or config.db_path()), cache=cache, read_only=read_only, pool_size=pool_size)
     uploads = UploadStore()
@@ -153,6 +167,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(atlas.warm)
         task = asyncio.create_task(_prewarm(app)) if prewarm else None
+        if task is not None:
+            task.add_done_callback(lambda _: app.state.prewarmed.set())
         yield
         if task is not None:
             task.cancel()
@@ -163,6 +179,8 @@ def create_app(
         title="Chain Atlas 长三角产业链创新链地图系统 API",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by _mount_docs from the vendored Swagger UI, not a CDN
+        redoc_url=None,
         description=(
             "Six networks (共生 symbiosis, 知识 knowledge, 创新 innovation, 产业 industry, 服务 service, "
             "价值 value) of the Yangtze River Delta at every scale (county, city, province, functional area, "
@@ -188,6 +206,8 @@ def create_app(
     )
     app.state.atlas = atlas
     app.state.uploads = uploads
+    app.state.gzipped = Gzipped()
+    app.state.prewarmed = threading.Event()
     for module in _ROUTERS:
         app.include_router(module.router, prefix="/api", dependencies=[Depends(printable)])
     private = _private_dirs(atlas.path, uploads.dir)
@@ -250,6 +270,7 @@ def create_app(
         return _error(500, "InternalError", f"internal error ({type(exc).__name__}); see the server log")
 
     _mount_ui(app)
+    _mount_docs(app)
     _one_error_shape_in_openapi(app)
     app.add_middleware(FastPath, cache=atlas.cache)
     return app
@@ -274,10 +295,13 @@ def _private_dirs(db: Path, uploads: Path) -> list[str]:
     return sorted((d for d in dirs if d not in ("", ".", os.sep)), key=len, reverse=True)
 
 
-async def _asgi_get(app: FastAPI, path: str, params: dict) -> int:
-    """GET ``path?params`` through the application itself (no network, no HTTP client); the status."""
+async def _asgi_get(app: FastAPI, path: str, params: dict) -> tuple[int, bytes]:
+    """GET ``path?params`` through the application itself (no network, no HTTP client): the status
+    and the (uncompressed) body. Booleans are written as the browser's ``URLSearchParams`` writes
+    them, so the answer is also kept under the URL the UI asks for."""
     query = urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()})
     status = 0
+    body: list[bytes] = []
 
     async def receive() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -286,6 +310,8 @@ async def _asgi_get(app: FastAPI, path: str, params: dict) -> int:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
+        elif message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
 
     scope = {
         "type": "http",
@@ -303,30 +329,126 @@ async def _asgi_get(app: FastAPI, path: str, params: dict) -> int:
         "app": app,
     }
     await app(scope, receive, send)
-    return status
+    return status, b"".join(body)
+
+
+def _first_requests(meta: dict, places: list[str], period: int) -> list[tuple[str, dict]]:
+    """What the other pages (``web/static/js/pages/*.js``) ask for first in ``period``, in the order of
+    the navigation, with the parameters the UI sends (a parameter the UI leaves empty is left out,
+    as ``api.js: url`` does). ``meta`` is ``/api/meta``; ``places`` the default scale's proper places
+    in the order ``/api/places`` lists them (the comparison page opens on the first two).
+
+    Keep in step with the pages: ``tests/test_offline.py::test_prewarm_answers_every_first_request``
+    names any first request of a page that is missing here (and ``bench/bench_pages.py`` shows its cost).
+    """
+    dv = meta.get("default_view") or {}
+    scale = dv.get("scale") or DEFAULT_VIEW.scale
+    chain, segment = dv.get("chain") or DEFAULT_VIEW.chain, dv.get("segment") or DEFAULT_VIEW.segment
+    ids = [c["id"] for c in meta.get("chains", [])]
+    out: list[tuple[str, dict]] = []
+    # 产业链 chain.js: the chain chosen elsewhere, else "ic", else the first; city scale
+    chain_page = chain if chain in ids else ("ic" if "ic" in ids else (ids[0] if ids else None))
+    if chain_page:
+        for part in ("matrix", "sankey"):
+            out.append((f"/api/chains/{chain_page}/{part}", {"scale": scale, "period": period}))
+    # 网络 network.js: the innovation layer's `network` topic (undirected), its lines and top actors
+    sel = {"layer": "innovation", "scale": scale, "period": period, "chain": chain, "segment": segment}
+    out += [
+        ("/api/analytics/topics/network", {**sel, "weight": "n", "undirected": True}),
+        ("/api/edges", {**sel, "self_loops": False, "order": "n", "limit": 1200}),
+        (
+            "/api/analytics/topics/actors",
+            {
+                "layer": "innovation",
+                "period": period,
+                "chain": chain,
+                "segment": segment,
+                "weight": "n",
+                "top": 15,
+            },
+        ),
+    ]
+    # 对比 compare.js: the first two places of the default scale
+    if len(places) >= 2:
+        out.append(("/api/compare", {"scale": scale, "a": places[0], "b": places[1], "period": period}))
+    # 诊断 diagnose.js: areas, tiers of the whole region, modes, pairs of its chain (the chain chosen
+    # elsewhere, else the first; the chain page's choice too, as visitors often come from there)
+    out += [
+        ("/api/areas", {}),
+        ("/api/analytics/topics/roles", {"period": period}),
+        ("/api/analytics/topics/modes", {}),
+    ]
+    for c in dict.fromkeys(
+        x for x in (chain if chain in ids else (ids[0] if ids else None), chain_page) if x
+    ):
+        out.append(("/api/analytics/topics/pairing", {"period": period, "chain": c, "top": 5}))
+    # 数据 data.js: templates (both languages), the inventory and its places table
+    out += [
+        ("/api/templates", {"lang": "zh"}),
+        ("/api/templates", {"lang": "en"}),
+        ("/api/inventory/summary", {}),
+        ("/api/inventory/periods", {}),
+        ("/api/inventory", {}),
+        ("/api/inventory/places", {"scale": "city", "period": period}),
+    ]
+    return out
 
 
 async def _prewarm(app: FastAPI) -> None:
-    """Fill the answer cache with the map page's first requests (:data:`DEFAULT_VIEW`), for every built
-    period."""
+    """Compress the static files, then fill the answer cache with what every page asks for first,
+    the latest period first.
+
+    1. what every page needs (meta, chains, geometry and place lists of the default scale and of
+       counties, whose names tell namesakes apart);
+    2. in the latest period: the map's default view (:data:`DEFAULT_VIEW`, and its indicator's
+       series for the stable colour scale), then the first requests of every other page
+       (:func:`_first_requests`);
+    3. the map's default view in every earlier period (the time slider).
+
+    Requests go through the application itself, one at a time, so visitors are served meanwhile; a
+    request that fails is logged and skipped.
+    """
     atlas: Atlas = app.state.atlas
+    await run_in_threadpool(_compress_static, app.state.gzipped)
     try:
         periods = await atlas.call(lambda b: query.periods(b))
     except ChainAtlasError:
         return
+    if not periods:
+        return
     scale = DEFAULT_VIEW.scale
-    todo: list[tuple[str, dict]] = [
+
+    async def get(path: str, params: dict) -> bytes | None:
+        status, body = await _asgi_get(app, path, params)
+        if status != 200:
+            log.info("prewarm: %s?%s answered %s", path, urlencode(params), status)
+            return None
+        return body
+
+    boot = [
         ("/api/meta", {}),
         ("/api/chains", {}),
         ("/api/geo", {"scale": scale}),
         ("/api/places", {"scale": scale, "proper": True}),
+        ("/api/places", {"scale": "county", "proper": True}),
     ]
-    for p in reversed(periods):  # the latest first: it is what the map opens on
+    got = {path + json.dumps(params): await get(path, params) for path, params in boot}
+    meta = json.loads(got["/api/meta{}"] or b"{}")
+    listed = got["/api/places" + json.dumps({"scale": scale, "proper": True})]
+    places = [p["unit"] for p in json.loads(listed)["data"]] if listed else []
+    latest = periods[-1]
+    todo = [
+        *DEFAULT_VIEW.requests(latest),
+        (
+            f"/api/indicators/{DEFAULT_VIEW.indicator}/series",
+            {"scale": scale, "chain": DEFAULT_VIEW.chain, "segment": DEFAULT_VIEW.segment},
+        ),
+        *_first_requests(meta, places, latest),
+    ]
+    for p in reversed(periods[:-1]):
         todo += DEFAULT_VIEW.requests(p)
     for path, params in todo:
-        if await _asgi_get(app, path, params) != 200:
-            log.info("prewarm stopped at %s?%s", path, params)
-            return
+        await get(path, params)
 
 
 def _one_error_shape_in_openapi(app: FastAPI) -> None:
@@ -360,17 +482,114 @@ def _one_error_shape_in_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+#: media types sent compressed (images and fonts are compressed already)
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+#: smaller files are sent as they are
+STATIC_GZIP_MIN_BYTES = 1024
+
+
+class Gzipped:
+    """Gzip copies of static files, each made once per version of the file (path, size, mtime)."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str, st: os.stat_result) -> bytes:
+        version = (st.st_size, st.st_mtime_ns)
+        hit = self._by_path.get(path)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        with open(path, "rb") as f:
+            gz = gzip.compress(f.read(), compresslevel=9, mtime=0)
+        with self._lock:
+            self._by_path[path] = (version, gz)
+        return gz
+
+
+def _compressible(media_type: str | None, size: int) -> bool:
+    return bool(media_type) and size >= STATIC_GZIP_MIN_BYTES and media_type.startswith(_COMPRESSIBLE)
+
+
+def _compress_static(gz: Gzipped) -> None:
+    """Compress every static file a client may ask for, so that no visitor waits for it."""
+    for path in sorted(static_dir().rglob("*")):
+        if path.is_file():
+            st = path.stat()
+            if _compressible(mimetypes.guess_type(path.name)[0], st.st_size):
+                gz.get(str(path), st)
+
+
+async def _gzip_file(response: Response, scope: Scope, gz: Gzipped) -> Response:
+    """``response`` (a file) gzip-compressed when the client accepts it, with its own ETag (a
+    conditional request for it gets a 304); ranges, HEAD and small or compressed types go as they are."""
+    if not isinstance(response, FileResponse) or response.status_code != 200 or scope["method"] != "GET":
+        return response
+    st = response.stat_result or os.stat(response.path)
+    if not _compressible(response.media_type, st.st_size):
+        return response
+    response.headers["Vary"] = "Accept-Encoding"
+    asked = Headers(scope=scope)
+    if "range" in asked or "gzip" not in asked.get("accept-encoding", ""):
+        return response
+    headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "accept-ranges")}
+    etag = headers.get("etag")
+    if etag:
+        headers["etag"] = etag[:-1] + '-gzip"' if etag.endswith('"') else etag + "-gzip"
+        if headers["etag"] in (t.strip() for t in asked.get("if-none-match", "").split(",")):
+            return Response(
+                status_code=304, headers={k: v for k, v in headers.items() if k != "content-type"}
+            )
+    headers["content-encoding"] = "gzip"
+    body = await run_in_threadpool(gz.get, str(response.path), st)
+    return Response(body, status_code=200, headers=headers)
+
+
+class _CompressedStatic(StaticFiles):
+    """:class:`StaticFiles` whose files go gzip-compressed to clients that accept it."""
+
+    def __init__(self, *, gzipped: Gzipped, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.gzipped = gzipped
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        return await _gzip_file(await super().get_response(path, scope), scope, self.gzipped)
+
+
 def _mount_ui(app: FastAPI) -> None:
-    """Serve the single-page UI at ``/`` and its files under ``/static``."""
+    """Serve the single-page UI at ``/`` and its files under ``/static`` (compressed)."""
     static = static_dir()
-    app.mount("/static", StaticFiles(directory=static, check_dir=False), name="static")
+    gz: Gzipped = app.state.gzipped
+    app.mount("/static", _CompressedStatic(directory=static, check_dir=False, gzipped=gz), name="static")
 
     @app.get("/", include_in_schema=False)
-    async def index() -> Response:
+    async def index(request: Request) -> Response:
         if not vendor_ready():
             log.warning("web assets missing: run `make web-assets`")
-        return FileResponse(
-            static / "index.html",
+        page = static / "index.html"
+        response = FileResponse(
+            page,
             media_type="text/html; charset=utf-8",
             headers={"Cache-Control": "no-cache"},
+            stat_result=os.stat(page),
+        )
+        return await _gzip_file(response, request.scope, gz)
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """The API docs at ``/docs``: Swagger UI from ``static/vendor/`` (installed by ``make web-assets``),
+    never from a CDN, and without its online validator (which would send the document off the machine)."""
+    vendor = f"/static/{SWAGGER_UI}"
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        if not vendor_ready():
+            log.warning("Swagger UI is not installed, /docs shows nothing: run `make web-assets`")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui.css",
+            swagger_favicon_url=f"{vendor}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
         )
