@@ -1,0 +1,270 @@
+"""Render time of every page of the UI in headless Chromium: warm and cold server, against a baseline
+measured in the same run.
+
+Run: ``.venv/bin/python bench/bench_pages.py [--size medium] [--runs 5]``.
+
+What is measured
+----------------
+The *first meaningful render* of each page: the time from navigation start (``performance.now()``
+counts from it) to the first animation frame in which the page's main content is drawn with data,
+as its own ready marker says (:data:`READY`):
+
+============  ===========================================================================
+map           the map drawn with data (``body[data-map-ready]``, set on ECharts' first
+              ``rendered`` event after the data arrive)
+chain         heatmap, chain strip and Sankey drawn (``#page[data-chain]``)
+network       the graph drawn (``#page[data-nodes]``)
+compare       the comparison drawn (``#page[data-mode]``)
+diagnose      tiers (bars and map), modes and pairs all shown
+data          the inventory summary and its places table shown
+============  ===========================================================================
+
+Each load is a fresh browser context (no browser cache: every file and answer is fetched), at
+1440×900, Chinese UI, one page at a time. Three servers over the same atlas, each run in this process
+on a free local port (:class:`chainatlas.api.server.LocalServer`):
+
+- ``warm``: the server as ``chainatlas serve`` runs it, after its startup prewarm has finished
+  (``app.state.prewarmed``); ``first`` is the first load of each page, ``median`` the median of
+  ``--runs`` loads;
+- ``cold``: a fresh server per load with the prewarm off: every answer the page needs is computed
+  while it waits (the answer cache is empty, DuckDB's buffers too; the OS file cache is warm);
+- ``nocache`` (the naive baseline): the answer cache off, so every load computes every answer.
+
+Budget: the warm median of every page <= 1000 ms. The atlas is the synthetic reference dataset of
+``--size`` (generated, loaded and built once into ``bench/.data``, git-ignored). Results are printed
+and written to ``bench/results/pages.json`` with the machine (CPU model, cores, Chromium version).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+RESULTS = HERE / "results"
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BUDGET_MS = 1000.0
+TIMEOUT_MS = 180_000
+
+#: page → (URL path, JavaScript condition that holds once the page's main content is drawn)
+READY: dict[str, tuple[str, str]] = {
+    "map": ("/", "document.body.dataset.mapReady === '1'"),
+    "chain": ("/#/chain", "!!document.querySelector('#page')?.dataset.chain"),
+    "network": ("/#/network", "document.querySelector('#page')?.dataset.nodes !== undefined"),
+    "compare": ("/#/compare", "document.querySelector('#page')?.dataset.mode !== undefined"),
+    "diagnose": (
+        "/#/diagnose",
+        (
+            "Number(document.querySelector('#page')?.dataset.mapTiers) > 0"
+            " && !!document.querySelector('#d-modes table')"
+            " && !!document.querySelector('#d-pairs table, #d-pairs p.hint')"
+        ),
+    ),
+    "data": (
+        "/#/data",
+        "!!document.querySelector('#d-summary dl') && !!document.querySelector('#d-places table')",
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------- atlas
+def _usable(db: Path) -> bool:
+    """Whether ``db`` is a built atlas this version of the code reads (schema and build current)."""
+    from chainatlas.errors import ChainAtlasError
+    from chainatlas.pipeline import query
+    from chainatlas.storage.base import open_backend
+
+    try:
+        with open_backend(db, read_only=True) as b:
+            return bool(query.periods(b))
+    except ChainAtlasError:
+        return False
+
+
+def ensure_atlas(size: str, seed: int) -> Path:
+    """The built atlas of the synthetic dataset of ``size`` (made once; remade when out of date)."""
+    DATA.mkdir(exist_ok=True)
+    data = DATA / f"pages-{size}-seed{seed}"
+    db = DATA / f"pages-{size}-seed{seed}.duckdb"
+    if db.exists() and _usable(db):
+        return db
+    cli = str(BIN / "chainatlas")
+    if not (data / "dataset.json").exists():
+        subprocess.run(
+            [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
+        )
+    tmp = db.with_suffix(".tmp.duckdb")
+    tmp.unlink(missing_ok=True)
+    subprocess.run([cli, "--db", str(tmp), "load-dir", str(data)], check=True)
+    subprocess.run([cli, "--db", str(tmp), "build"], check=True)
+    tmp.replace(db)
+    return db
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- loads
+def render_ms(browser, url: str, page: str) -> float:
+    """One load of ``page`` in a fresh context: ms from navigation start to its ready frame."""
+    path, cond = READY[page]
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        pg = ctx.new_page()
+        pg.goto(url + path)
+        fn = f"() => {{ if (!({cond})) return false; window.__ready = window.__ready || performance.now(); return true; }}"
+        pg.wait_for_function(fn, polling="raf", timeout=TIMEOUT_MS)
+        return float(pg.evaluate("window.__ready"))
+    finally:
+        ctx.close()
+
+
+def serve(db: Path, **kw):
+    from chainatlas.api.app import create_app
+    from chainatlas.api.server import LocalServer
+
+    app = create_app(db, read_only=True, **kw)
+    return app, LocalServer(app)
+
+
+def stats(xs: list[float]) -> dict:
+    return {
+        "median_ms": statistics.median(xs),
+        "min_ms": min(xs),
+        "max_ms": max(xs),
+        "runs_ms": [round(x, 1) for x in xs],
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--size", default="medium", choices=["small", "medium", "large"], help="synthetic dataset size"
+    )
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--db", type=Path, help="use this built atlas instead of generating one")
+    ap.add_argument("--runs", type=int, default=5, help="loads per page and server (median of them)")
+    ap.add_argument("--pages", default=",".join(READY), help="comma-separated pages to measure")
+    ap.add_argument("--skip-baseline", action="store_true", help="measure only the warm and cold servers")
+    a = ap.parse_args()
+    pages = [p for p in a.pages.split(",") if p]
+    db = a.db or ensure_atlas(a.size, a.seed)
+
+    from playwright.sync_api import sync_playwright
+
+    from chainatlas.web import vendor_ready
+
+    if not vendor_ready():
+        print("web assets are not installed: run `make web-assets`", file=sys.stderr)
+        return 2
+    results: dict = {
+        "size": a.size,
+        "seed": a.seed,
+        "db": db.name,
+        "runs": a.runs,
+        "budget_ms": BUDGET_MS,
+        "machine": machine(),
+        "pages": {p: {} for p in pages},
+    }
+    print(
+        f"atlas: {db} ({db.stat().st_size / 2**20:.0f} MB); {results['machine']['cpu']}, "
+        f"{results['machine']['cores']} cores; {a.runs} loads per page",
+        flush=True,
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        results["machine"]["chromium"] = browser.version
+
+        # warm: the product server after its prewarm
+        t0 = time.perf_counter()
+        app, server = serve(db)
+        with server as url:
+            if not app.state.prewarmed.wait(900):
+                print("the prewarm did not finish within 900 s", file=sys.stderr)
+                return 1
+            results["prewarm_s"] = time.perf_counter() - t0
+            print(f"warm server: prewarm finished {results['prewarm_s']:.1f} s after start", flush=True)
+            for page in pages:
+                xs = [render_ms(browser, url, page) for _ in range(a.runs)]
+                results["pages"][page]["warm"] = {"first_ms": xs[0], **stats(xs)}
+                print(
+                    f"  warm     {page:<9} first {xs[0]:7.0f}  median {statistics.median(xs):7.0f} ms",
+                    flush=True,
+                )
+
+        # cold: a fresh server for every load, no prewarm
+        for page in pages:
+            xs = []
+            for _ in range(a.runs):
+                _, server = serve(db, prewarm=False)
+                with server as url:
+                    xs.append(render_ms(browser, url, page))
+            results["pages"][page]["cold"] = stats(xs)
+            print(f"  cold     {page:<9} median {statistics.median(xs):7.0f} ms", flush=True)
+
+        # the baseline: no answer cache
+        if not a.skip_baseline:
+            _, server = serve(db, cache=False, prewarm=False)
+            with server as url:
+                for page in pages:
+                    xs = [render_ms(browser, url, page) for _ in range(a.runs)]
+                    results["pages"][page]["nocache"] = stats(xs)
+                    print(f"  nocache  {page:<9} median {statistics.median(xs):7.0f} ms", flush=True)
+        browser.close()
+
+    print(f"\nfirst meaningful render, ms (median of {a.runs} loads; budget warm <= {BUDGET_MS:.0f})")
+    head = f"{'page':<9} {'warm first':>10} {'warm':>8} {'cold':>8} {'no cache':>9}  budget"
+    print(head + "\n" + "-" * len(head))
+    ok = True
+    for page, r in results["pages"].items():
+        within = r["warm"]["median_ms"] <= BUDGET_MS
+        ok &= within
+        nc = f"{r['nocache']['median_ms']:9.0f}" if "nocache" in r else f"{'–':>9}"
+        print(
+            f"{page:<9} {r['warm']['first_ms']:10.0f} {r['warm']['median_ms']:8.0f} {r['cold']['median_ms']:8.0f} "
+            f"{nc}  {'ok' if within else 'OVER'}"
+        )
+    results["within_budget"] = ok
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "pages.json"
+    out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print(f"\nwritten {out.relative_to(HERE.parent)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
