@@ -307,7 +307,8 @@ def test_shanghai_cooperates_mostly_with_hubs(small):
     assert 0.4 <= share <= 0.7  # seed 0: 0.53; the target rises from 0.46 (2015) to 0.595 (2024)
 
 
-def test_segments_are_uneven(small):
+def test_segments_are_uneven_but_none_is_absent(small):
+    """The documented calibration (calibration.SEGMENT_PLAN): thin, single-city and concentrated segments; no 断链."""
     d, manifest, _ = small
     tax = load_taxonomy()
     firms = read(d, manifest, "firms")
@@ -317,18 +318,35 @@ def test_segments_are_uneven(small):
     seg["label"] = seg["chain"] + ":" + seg["segment"]
     n_cities = seg.groupby("label")["city"].nunique()
     cal = manifest["calibration"]
-    (absent,) = cal["absent_segments"]
-    chain, segment = absent.split(":")
-    conc = tax.concordance
-    assert ((conc["chain"] == chain) & (conc["segment"] == segment) & (conc["system"] == "gbt4754")).any()
-    assert absent not in n_cities.index  # a 断链: the segment has industry codes but no firm anywhere
+    assert cal["absent_segments"] == []
+    # every segment of the four chains has firms of its own (封装测试 too: its firms register under 3973)
+    labels = set(tax.segments["chain"] + ":" + tax.segments["segment"])
+    assert set(cal["segment_firms"]) == labels and min(cal["segment_firms"].values()) >= 3
+    with_codes = set(seg["label"])
+    assert labels - with_codes == {"ic:packaging_test"}
+    assert n_cities[sorted(with_codes)].min() >= 1
+    assert cal["single_city_segments"] == {"nev:intelligent": cal["single_city_segments"]["nev:intelligent"]}
     ((single, city),) = cal["single_city_segments"].items()
+    assert city in {"310100", "320100", "330100", "340100", "320500", "320200", "330200", "320400", "340200"}
     assert n_cities[single] == 1 and set(seg.loc[seg["label"] == single, "city"]) == {city}
-    top3 = seg.groupby("label")["city"].agg(lambda c: c.value_counts().head(3).sum() / len(c))
-    # (segments without GB/T codes of their own, like ic 封装测试 under 3973, are not seen by industry code)
-    concentrated = [s for s in cal["concentrated_segments"] if s in top3.index]
-    assert concentrated and (top3[concentrated] >= 0.6).all()
-    assert n_cities.max() >= 12  # ... while broad segments spread over many cities (seed 0: 17)
+    # thin: few firms (≤ 1.5 % of the chain firms), exactly in their 3 or 4 strong cities
+    assert set(cal["thin_segments"]) == {"ic:equipment", "ic:materials"}
+    n_chain = sum(cal["segment_firms"].values())
+    for label, cities in cal["thin_segments"].items():
+        assert len(cities) == {"ic:equipment": 3, "ic:materials": 4}[label]
+        assert set(seg.loc[seg["label"] == label, "city"]) == set(cities)
+        assert 3 <= cal["segment_firms"][label] <= 0.015 * n_chain  # seed 0: 4 and 4 of 508
+    # concentrated: most firms in their strong cities (85 % by design), counting only firms whose code maps to one
+    # segment (6513 is EDA and algorithms, 3973 fabrication and AI compute: the other segment's firms dilute it)
+    assert len(cal["concentrated_segments"]) == 9
+    own = seg[seg.groupby("row")["label"].transform("size") == 1]
+    share = {
+        label: own.loc[own["label"] == label, "city"].isin(cities).mean()
+        for label, cities in cal["concentrated_segments"].items()
+        if (own["label"] == label).sum() >= 3
+    }
+    assert len(share) >= 4 and min(share.values()) >= 0.75, share  # seed 0: 5 segments, lowest 0.89
+    assert n_cities.max() >= 12  # ... while broad segments spread over many cities
 
 
 def test_choke_point_imports_come_from_few_countries(small):
@@ -338,11 +356,18 @@ def test_choke_point_imports_come_from_few_countries(small):
     trade["value"] = trade["value"].astype(float)
     seg = tax.segments_for_hs(trade["hs_code"])
     rows = trade.iloc[seg["row"]].assign(label=(seg["chain"] + ":" + seg["segment"]).to_numpy())
+    # products of one segment only (854231 processors are also 8542 integrated circuits, imported broadly)
+    rows = rows[seg.groupby("row")["segment"].transform("size").to_numpy() == 1]
     imports = rows[rows["direction"] == "import"]
-    absent = manifest["calibration"]["absent_segments"][0]
-    by = imports[imports["label"] == absent].groupby("partner_country")["value"].sum()
-    # the absent segment's products are imported, and mostly from JP/US/KR/NL/TW/DE
-    assert len(by) and by[by.index.isin(["JP", "US", "KR", "NL", "TW", "DE"])].sum() / by.sum() > 0.8
+    cal = manifest["calibration"]
+    assert set(cal["choke_segments"]) == {"ic:equipment", "ic:materials", "ai:compute", "nev:materials"}
+    lead = {"ic:equipment": "JP", "ic:materials": "JP", "ai:compute": "TW"}
+    for label in cal["choke_segments"]:
+        partners = cal["choke_import_partners"][label]
+        by = imports[imports["label"] == label].groupby("partner_country")["value"].sum()
+        assert len(by) and set(by.index) <= set(partners), label  # only the profile's few partners
+        if label in lead:
+            assert by.idxmax() == lead[label] and by.max() / by.sum() > 0.4, label
 
 
 def test_enclaves_and_tax_sharing(small):
@@ -482,3 +507,68 @@ def test_make_credit_codes_rejects_bad_input():
         make_credit_codes("91", "310115", np.array([31**8]))
     with pytest.raises(ConfigError, match="prefix2"):
         make_credit_codes("9S", "310115", np.arange(2))
+
+
+# ------------------------------------------------------------------------- after load + build (seed 7)
+
+CHAINS = ("ic", "bio", "nev", "ai")
+
+
+@pytest.fixture(scope="module")
+def presence(atlas_module) -> dict:
+    from chainatlas.pipeline.chains import chain_presence
+
+    return {c: chain_presence(atlas_module, c) for c in CHAINS}
+
+
+@pytest.fixture(scope="module")
+def atlas_module(built_db):
+    """The session's built small atlas (conftest: seed 7, generated, loaded with ``load_dir`` and built)."""
+    from chainatlas.storage.base import open_backend
+
+    with open_backend(built_db, read_only=True) as b:
+        yield b
+
+
+def test_every_segment_of_the_four_chains_has_producers(presence, demo_dir):
+    manifest = json.loads((demo_dir / "dataset.json").read_text(encoding="utf-8"))
+    cal = manifest["calibration"]
+    tax = load_taxonomy()
+    for c in CHAINS:
+        segs = presence[c].segments.set_index("segment")
+        assert list(segs.index) and set(segs.index) == set(
+            tax.segments.loc[tax.segments["chain"] == c, "segment"]
+        )
+        assert presence[c].broken == [] and (segs["status"] != "no_data").all(), c
+        by_firms = segs[segs["basis"] == "firms"]
+        assert (by_firms["n_firms"] >= 3).all() and (by_firms["n_cities"] >= 1).all(), c
+        # 单点 only where the calibration puts it
+        assert presence[c].single == [k.split(":")[1] for k in cal["single_city_segments"] if k.startswith(c)]
+    ic = presence["ic"].segments.set_index("segment")
+    # thin, not broken: 半导体设备 and 材料 in their 3 and 4 strong cities
+    assert ic.loc["equipment", "n_cities"] == 3 and ic.loc["materials", "n_cities"] == 4
+    assert ic.loc["equipment", "n_firms"] <= 6 and ic.loc["materials", "n_firms"] <= 8
+    assert ic.loc["design", "n_firms"] > 4 * ic.loc["equipment", "n_firms"]
+    assert presence["nev"].single == ["intelligent"]
+    (city,) = cal["single_city_segments"].values()
+    cells = presence["nev"].cells
+    assert set(cells.loc[(cells["segment"] == "intelligent") & (cells["firms"] > 0), "unit"]) == {city}
+
+
+def test_top_actors_of_a_chain_industry_layer_are_its_firms(atlas_module, demo_dir):
+    """No grain, leather or building-material firm among the top new-energy-vehicle actors."""
+    from chainatlas.pipeline.analyze import analyze
+
+    tax = load_taxonomy()
+    firms = pd.read_csv(demo_dir / "firms.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    industry = firms.set_index("credit_code")["industry_code"]
+    for c in CHAINS:
+        r = analyze(atlas_module, "actors", layer="industry", chain=c, parameters={"top": 20})
+        top = r.data
+        assert list(top["rank"]) == list(range(1, 21)), c
+        assert {"entity_id", "name", "entity_type", "pagerank"} <= set(top.columns)
+        assert (top["entity_type"] == "firm").all() and top["in_register"].all(), c
+        codes = industry.reindex(top["entity_id"]).reset_index(drop=True)
+        mapped = tax.segments_for_industry(codes)
+        in_chain = set(mapped.loc[mapped["chain"] == c, "row"])
+        assert in_chain == set(range(20)), (c, top.loc[sorted(set(range(20)) - in_chain), "name"].tolist())

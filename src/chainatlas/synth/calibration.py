@@ -25,11 +25,14 @@ __all__ = [
     "IMPORT_PARTNERS_BROAD",
     "IMPORT_PARTNERS_CHOKE",
     "IMPORT_PARTNERS_RESOURCE",
+    "IMPORT_PROFILES",
     "LAST_YEAR",
     "RETIRED_CODES",
+    "SEGMENT_PLAN",
     "SHANGHAI",
     "YEARS",
     "EnclavePair",
+    "SegmentPlan",
     "gravity_kernel",
     "sample_rows",
 ]
@@ -93,12 +96,15 @@ CITY_ECON_WEIGHT: dict[str, float] = {
 
 #: Extra multiplier on the innovation activity of entities in a city (patents, papers, contracts,
 #: institutes, funds): the five hubs concentrate science and technology (三(三)2 of the paper).
+#: The four other hubs weigh more than Shanghai, whose size already leads, so that the paper's five hubs stand
+#: together as the core of the innovation network (三(一)2), well ahead of 无锡/宁波 (innovation mass =
+#: pop × econ × weight²: Shanghai ≈ 2 × each other hub, each hub ≥ 4 × 无锡).
 CITY_INNOVATION_WEIGHT: dict[str, float] = {
     "310100": 2.0,
-    "320100": 1.8,
-    "330100": 1.8,
-    "340100": 2.0,
-    "320500": 1.5,
+    "320100": 2.3,
+    "330100": 2.2,
+    "340100": 2.6,
+    "320500": 2.0,
     "320200": 1.2,
     "330200": 1.2,
     "320400": 1.1,
@@ -198,6 +204,12 @@ IMPORT_PARTNERS_RESOURCE: dict[str, float] = {
     "BR": 0.04,
     "CA": 0.04,
 }
+#: Imports of semiconductor equipment (lithography, deposition, etching, test): a few suppliers, Japan first.
+IMPORT_PARTNERS_IC_EQUIPMENT: dict[str, float] = {"JP": 0.62, "NL": 0.14, "US": 0.14, "KR": 0.05, "DE": 0.05}
+#: Imports of semiconductor materials (wafers, photoresist, electronic gases): Japan first.
+IMPORT_PARTNERS_IC_MATERIALS: dict[str, float] = {"JP": 0.64, "KR": 0.12, "TW": 0.10, "US": 0.08, "DE": 0.06}
+#: Imports of processors and accelerators: Taiwan first.
+IMPORT_PARTNERS_CHIPS: dict[str, float] = {"TW": 0.62, "KR": 0.14, "US": 0.14, "JP": 0.10}
 #: Partners of ordinary imports.
 IMPORT_PARTNERS_BROAD: dict[str, float] = {
     "JP": 0.12,
@@ -245,6 +257,84 @@ EXPORT_PARTNERS: dict[str, float] = {
     "SA": 0.02,
     "CA": 0.02,
     "TR": 0.02,
+}
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    """Where one chain segment's firms are and where its imports come from.
+
+    ``weight`` is the segment's relative number of firms (the chain firms are ~40 % of all firms, split in
+    proportion to the weights). ``layout``:
+
+    * ``broad`` — in every kind of city, ``share ∝ mass^α`` with α in [0.8, 1.4];
+    * ``hubs`` — 85 % of the firms in ``cities`` strong cities (innovation mass = pop × econ × innovation
+      weight², drawn without replacement), the rest broad;
+    * ``thin`` — few firms (a low weight), all in ``cities`` strong cities: a weakness, not a 断链;
+    * ``single`` — all firms in one strong city (单点).
+
+    ``imports`` names the partner profile of the segment's imports in :data:`IMPORT_PROFILES`; every profile but
+    ``broad`` is concentrated on one partner region, so the segment reads 卡点 when it also imports more than it
+    exports.
+    """
+
+    weight: float
+    layout: str = "broad"
+    cities: int = 0
+    imports: str = "broad"
+
+
+#: Partner profiles of imports, by name (see :class:`SegmentPlan`).
+IMPORT_PROFILES: dict[str, dict[str, float]] = {
+    "broad": IMPORT_PARTNERS_BROAD,
+    "resource": IMPORT_PARTNERS_RESOURCE,
+    "choke": IMPORT_PARTNERS_CHOKE,
+    "ic_equipment": IMPORT_PARTNERS_IC_EQUIPMENT,
+    "ic_materials": IMPORT_PARTNERS_IC_MATERIALS,
+    "chips": IMPORT_PARTNERS_CHIPS,
+}
+
+#: The calibration of the four chains (keys ``chain:segment`` of :func:`chainatlas.model.taxonomy.load_taxonomy`).
+#: No segment is absent by design; the weaknesses a planner should find are these:
+#:
+#: * **thin** (few firms in a few strong cities): ``ic:equipment`` (3 cities), ``ic:materials`` (4 cities);
+#: * **single city** (单点): ``nev:intelligent`` — the young 智能网联 segment, held by one strong city (the one
+#:   with a national pilot zone in the real region; here drawn among the strong cities by innovation mass);
+#: * **choke points** (卡点, imports concentrated on one partner region): ``ic:equipment`` and ``ic:materials``
+#:   (Japan first), ``ai:compute`` (Taiwan first), ``nev:materials`` (lithium from resource countries);
+#: * **concentrated in the hubs** (``hubs``): chip design, EDA/IP, fabrication, CRO, biologics, algorithms,
+#:   compute, data and cloud services, vehicle assembly; the rest are broad.
+#:
+#: A segment of a user-edited taxonomy missing here is broad, with weight 1, and a choke point (profile
+#: ``choke``) when it is a most-upstream equipment, materials, EDA or chip segment.
+SEGMENT_PLAN: dict[str, SegmentPlan] = {
+    "ic:eda_ip": SegmentPlan(0.6, "hubs", 3),
+    "ic:materials": SegmentPlan(0.45, "thin", 4, "ic_materials"),
+    "ic:equipment": SegmentPlan(0.35, "thin", 3, "ic_equipment"),
+    "ic:design": SegmentPlan(2.5, "hubs", 5),
+    "ic:fabrication": SegmentPlan(0.9, "hubs", 5),
+    "ic:packaging_test": SegmentPlan(0.9, "broad"),
+    "bio:cro": SegmentPlan(1.4, "hubs", 5),
+    "bio:inputs_equipment": SegmentPlan(1.0, "broad"),
+    "bio:api": SegmentPlan(1.5, "broad"),
+    "bio:chemical_drugs": SegmentPlan(1.8, "broad"),
+    "bio:biologics": SegmentPlan(1.3, "hubs", 5),
+    "bio:tcm": SegmentPlan(1.0, "broad"),
+    "bio:devices": SegmentPlan(2.6, "broad"),
+    "bio:distribution": SegmentPlan(2.6, "broad"),
+    "nev:materials": SegmentPlan(1.0, "broad", 0, "resource"),
+    "nev:battery": SegmentPlan(1.4, "broad"),
+    "nev:motor_control": SegmentPlan(1.4, "broad"),
+    "nev:parts": SegmentPlan(3.6, "broad"),
+    "nev:intelligent": SegmentPlan(0.8, "single"),
+    "nev:vehicle": SegmentPlan(0.6, "hubs", 6),
+    "nev:charging": SegmentPlan(1.4, "broad"),
+    "nev:aftermarket": SegmentPlan(2.2, "broad"),
+    "ai:compute": SegmentPlan(1.0, "hubs", 4, "chips"),
+    "ai:data_cloud": SegmentPlan(2.2, "hubs", 6),
+    "ai:algorithms": SegmentPlan(2.2, "hubs", 5),
+    "ai:devices_robots": SegmentPlan(2.4, "broad"),
+    "ai:applications": SegmentPlan(2.2, "broad"),
 }
 
 

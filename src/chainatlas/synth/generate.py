@@ -17,9 +17,11 @@ of :mod:`chainatlas.synth.records` and :mod:`chainatlas.synth.world`):
   geocoder cannot resolve); a handful report a retired county code (330204, 320684, 330103, 330185,
   310230) for the crosswalk.
 * **Entities.** About 40 % of firms belong to a chain segment and carry a GB/T 4754 code of that
-  segment's concordance; segments are spread unevenly — one absent everywhere (断链; the 集成电路
-  equipment segment when the taxonomy allows), one in exactly one hub or strong city, about a third
-  with 90 % of their firms in 1–3 cities, the rest ∝ mass^α. Other firms get other real 4-digit codes
+  segment's concordance. Every segment of the four chains has producers; how many and where follows
+  :data:`~chainatlas.synth.calibration.SEGMENT_PLAN` (the documented calibration): 半导体设备 and
+  半导体材料 thin (few firms in 3–4 strong cities), 智能网联 in one strong city (单点), chip design,
+  fabrication, CRO, biologics, algorithms, compute, data services and vehicle assembly concentrated in the
+  hubs, the rest ∝ mass^α. Other firms get other real 4-digit codes
   (sections weighted toward manufacturing and trade). Sizes are heavy-tailed (lognormal × Pareto
   employees, lognormal productivity, registered capital rounded to one digit); founding dates
   1990–2024, growing 9 % a year. The 461 real universities (prefix ``12``), ~300 research institutes
@@ -27,14 +29,19 @@ of :mod:`chainatlas.synth.records` and :mod:`chainatlas.synth.world`):
 * **Edges.** Ties between cities follow gravity kernels ``∝ mass_j / (d_ij + 30 km)^γ`` on great-circle
   distances between centroids — γ = 2 for supply links and co-patents, 1.8 investments, 1.5 patent
   transfers, 1.2 technology contracts and service vouchers — so ties decay with distance and
-  intra-city ties are common. Supply links run from an upstream segment to a downstream one.
+  intra-city ties are common. Ties join related industries: supply links run from an upstream
+  segment to a downstream one of the same chain (firms outside the chains trade within their GB/T 4754
+  division), branches, transfers and equity stay in the investor's chain, co-applicants, technology
+  buyers and patent buyers of a chain firm or patent are firms of that chain (or universities and
+  institutes), so a chain's networks are made of its own firms.
   Patents, papers and contract sellers concentrate in the five hubs (innovation weight = size ×
   chain membership or the industry's technology intensity × the city's innovation weight;
   universities and institutes lead); buyers of technology sit where production is (创新地 → 产业地).
   Co-applicants come from a kernel whose hub–hub ties are scaled each year so that Shanghai's
   co-patents with 南京/杭州/合肥/苏州 are 46 % (2015) → 59.5 % (2024) of its co-patents with other YRD
-  cities (the paper: > 50 % in 2020). Imports of choke-point segments (and of the absent one) come
-  from JP/US/KR/NL/TW/DE (卡点), minerals from resource countries. Tax scales with firm size; enclave
+  cities (the paper: > 50 % in 2020). Imports of the choke-point segments come from a few partners
+  (卡点: semiconductor equipment and materials mostly from Japan, processors from Taiwan, lithium
+  from resource countries). Tax scales with firm size; enclave
   firms share tax with the 飞出地; enclaves are real-world-like pairs, a quarter breaking the
   飞出地控股 / 飞入地 ≥ 30 % rule. Flows cover every ordered city pair × 6 types × 10 years (the 80
   largest pairs in the small set). Volumes grow over 2015–2024.
@@ -60,13 +67,13 @@ from chainatlas.errors import ConfigError
 from chainatlas.geo import HUBS
 from chainatlas.model.kinds import KINDS
 from chainatlas.synth import records as R
-from chainatlas.synth.calibration import FIRST_YEAR, LAST_YEAR
+from chainatlas.synth.calibration import FIRST_YEAR, IMPORT_PROFILES, LAST_YEAR
 from chainatlas.synth.output import FileSpec, Injection, Records, materialise, write_records
 from chainatlas.synth.world import ETYPES, World, build_world
 
 __all__ = ["GENERATOR_VERSION", "SIZES", "ZH_HEADER_KINDS", "generate"]
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 #: Entity counts and record targets per dataset size (records per kind are approximate: keys are deduplicated
 #: and ties never predate the firms they join). ``flow_pairs`` None = all 1,640 ordered city pairs.
@@ -266,7 +273,8 @@ def generate(
     dict
         The manifest written to ``dataset.json``: generator version, size, seed, years, files (name,
         format, header language, encoding), ``rows`` per kind, ``synthetic: true``, notes in Chinese
-        and English, and the calibration facts (absent and single-city segments, choke segments, ...).
+        and English, and the calibration facts (absent — none by design — thin, single-city and concentrated
+        segments, firms per segment, choke segments and their import partners, ...).
 
     Raises
     ------
@@ -375,10 +383,20 @@ def generate(
             "hubs": list(HUBS),
             "absent_segments": [ch.label(s) for s in ch.absent],
             "single_city_segments": {ch.label(s): str(w.geo.city[c]) for s, c in ch.single_city.items()},
+            "thin_segments": {
+                ch.label(s): [str(w.geo.city[c]) for c in cs] for s, cs in sorted(ch.thin.items())
+            },
             "concentrated_segments": {
                 ch.label(s): [str(w.geo.city[c]) for c in cs] for s, cs in sorted(ch.concentrated.items())
             },
+            "segment_firms": {
+                ch.label(s): int(k)
+                for s, k in enumerate(np.bincount(w.ent.seg[w.ent.seg >= 0], minlength=ch.n))
+            },
             "choke_segments": [ch.label(s) for s in np.flatnonzero(ch.choke)],
+            "choke_import_partners": {
+                ch.label(s): IMPORT_PROFILES[ch.plan[s].imports] for s in np.flatnonzero(ch.choke)
+            },
             "shanghai_hub_share_target": dict(
                 zip(map(str, range(FIRST_YEAR, LAST_YEAR + 1)), np.round(R.SH_HUB_SHARE, 3).tolist())
             ),

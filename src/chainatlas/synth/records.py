@@ -17,9 +17,7 @@ from chainatlas.synth.calibration import (
     EXPORT_PARTNERS,
     FIRST_YEAR,
     G60_CITIES,
-    IMPORT_PARTNERS_BROAD,
-    IMPORT_PARTNERS_CHOKE,
-    IMPORT_PARTNERS_RESOURCE,
+    IMPORT_PROFILES,
     LAST_YEAR,
     YEARS,
     gravity_kernel,
@@ -244,18 +242,79 @@ def _firm_sampler(w: World, weight: np.ndarray, by_city: bool = True) -> GroupSa
     )
 
 
+def _chain_class(w: World) -> np.ndarray:
+    """Each entity's chain index for chain firms, ``n_chains`` for other firms, ``-1`` for the rest."""
+    e, ch = w.ent, w.chains
+    nc = len(ch.chain_ids)
+    cls = np.where(e.seg >= 0, ch.seg_chain[np.maximum(e.seg, 0)], nc)
+    return np.where(e.etype == FIRM, cls, -1)
+
+
+def _related_firms(
+    rng: np.random.Generator,
+    w: World,
+    weight: np.ndarray,
+    cls: np.ndarray,
+    origin: np.ndarray,
+    gamma: float,
+    discount: np.ndarray | None = None,
+) -> np.ndarray:
+    """A firm for each row, of the row's class (a chain index; ``n_chains``: outside the chains; ``-1``: any
+    firm), in a city drawn from a gravity kernel from ``origin`` over that class's ``weight`` per city (divided by
+    ``discount`` per city when given). Rows whose class has no weight take any firm.
+    """
+    e, g = w.ent, w.geo
+    C, nc = len(g.city), len(w.chains.chain_ids)
+    group = _chain_class(w)
+    wt = np.where(group >= 0, weight, 0.0)
+    ANY = nc + 1
+    M = np.zeros((nc + 2, C))
+    np.add.at(M, (np.maximum(group, 0), e.city), wt)
+    M[ANY] = M[: nc + 1].sum(axis=0)
+    if discount is not None:
+        M = M / discount
+    cls = np.where((cls < 0) | (M.sum(axis=1)[np.maximum(cls, 0)] <= 0), ANY, cls)
+    city = sample_rows(rng, gravity_kernel(g.dist, M, gamma).reshape((nc + 2) * C, C), cls * C + origin)
+    own = cls != ANY
+    out = np.empty(len(cls), dtype=np.int64)
+    out[own] = GroupSampler(np.maximum(group, 0) * C + e.city, wt, (nc + 2) * C).sample(
+        rng, (cls * C + city)[own]
+    )
+    out[~own] = _firm_sampler(w, wt).sample(rng, city[~own])
+    return out
+
+
 # ------------------------------------------------------------------------------------------ supply links
 
 #: Distance decay of supply ties: ``(d + d0)^-γ`` (d0 stands for the distance inside a city).
 SUPPLY_GAMMA, SUPPLY_D0_KM = 2.0, 30.0
 
 
-def supply_links(rng: np.random.Generator, w: World, n_rows: int) -> Records:
-    """Supplier → customer ties between firms, one row per pair and year.
+def _industry_groups(w: World) -> tuple[np.ndarray, int]:
+    """Each entity's industry group: its segment ``0..S-1`` for chain firms, ``S + k`` for the ``k``-th GB/T 4754
+    division of the other firms (non-firms get group ``S`` with no weight). Returns the groups and their number.
+    """
+    e, S = w.ent, w.chains.n
+    industry = np.asarray(e.industry.to_numpy(zero_copy_only=False), dtype=object)
+    div = np.array([c[:2] if isinstance(c, str) else "" for c in industry], dtype=object)
+    other = (e.etype == FIRM) & (e.seg < 0)
+    divs, inv = np.unique(div[other], return_inverse=True)
+    group = np.where(e.seg >= 0, e.seg, S)
+    group[other] = S + inv
+    return group, S + max(1, len(divs))
 
-    Chain firms buy from firms of an upstream segment (75 %), their own segment (10 %) or outside the
-    chains; the supplier's city is drawn from a gravity kernel (γ = 2, d₀ = 30 km) weighted by the
-    supplier segment's size in each city, so ties decay with distance and intra-city ties are common.
+
+def supply_links(rng: np.random.Generator, w: World, n_rows: int) -> Records:
+    """Supplier → customer ties between firms of related industries, one row per pair and year.
+
+    A chain firm buys from firms of an upstream segment of its chain (75 %), of its own segment (10 %; 40 % when
+    it has no upstream segment) or general inputs from another industry, and one time in ten from a
+    most-downstream segment of its chain (charging, dealers, distributors, AI system integrators); a firm outside the chains buys within
+    its own GB/T 4754 division (70 %) or general inputs. So a chain segment's customers are firms of the same
+    chain downstream, and the chain's industry network is made of its own firms. General inputs come from a
+    division drawn in proportion to the size of the firms outside the chains. The supplier's city is drawn
+    from a gravity kernel (γ = 2, d₀ = 30 km) weighted by the supplier group's size in each city, so ties decay
+    with distance and intra-city ties are common.
     A tie starts in a year drawn with 8 % yearly growth (never before either firm exists) and lasts a
     geometric number of years (mean 4); its value scales with both firms' revenue and grows 6 % a year.
     """
@@ -263,39 +322,50 @@ def supply_links(rng: np.random.Generator, w: World, n_rows: int) -> Records:
     S, C = ch.n, len(g.city)
     firm = e.etype == FIRM
     size = np.where(firm, e.revenue, 0.0) ** 0.7
+    fgroup, G = _industry_groups(w)
     # oversample: links are deduplicated and clipped at 2024, then cut at n_rows link-years
     n_links = int(n_rows / 1.5) + 20
     cust = rng.choice(e.n, size=n_links, p=size / size.sum())
     cseg = e.seg[cust]
-    # supplier group: a segment index, or S for the firms outside the chains
-    live = np.ones(S, dtype=bool)
-    live[ch.absent] = False
-    ups = [u[live[u]] for u in ch.upstream]
+    ups = list(ch.upstream)
     maxk = max(1, max(len(u) for u in ups))
     U = np.full((S, maxk), -1)
     for s, u in enumerate(ups):
         U[s, : len(u)] = u
     nup = np.array([len(u) for u in ups])
+    # general inputs: the division of a firm outside the chains, drawn by size
+    other_w = np.where(firm & (e.seg < 0), size, 0.0)
+    general = fgroup[rng.choice(e.n, size=n_links, p=other_w / other_w.sum())]
     r = rng.random(n_links)
-    group = np.full(n_links, S)
     is_c = cseg >= 0
     sc = np.maximum(cseg, 0)
+    group = np.where(is_c, general, np.where(r < 0.7, fgroup[cust], general))
     pick_up = is_c & (nup[sc] > 0) & (r < 0.75)
     k = (rng.random(n_links) * np.maximum(nup[sc], 1)).astype(np.int64)
     group[pick_up] = U[sc[pick_up], k[pick_up]]
     same = is_c & ~pick_up & (r < (np.where(nup[sc] > 0, 0.85, 0.4)))
     group[same] = cseg[same]
-    downstream = np.flatnonzero(live & (ch.seg_position == "downstream"))
-    to_chain = ~is_c & (r < 0.08) & (len(downstream) > 0)
-    if len(downstream):
-        group[to_chain] = rng.choice(downstream, size=int(to_chain.sum()))
+    # the most-downstream segments (charging, aftermarket, distribution, applications) sell to firms of their
+    # own chain too (fleet charging, dealers' service, hospital supply firms, AI systems for the chain's makers)
+    has_down = np.zeros(S, dtype=bool)
+    for u in ups:
+        has_down[u] = True
+    nc = len(ch.chain_ids)
+    terminal = [np.flatnonzero(~has_down & (ch.seg_chain == c) & (nup > 0)) for c in range(nc)]
+    n_term = np.array([len(t) for t in terminal])
+    T = np.full((nc, max(1, n_term.max())), -1)
+    for c, t in enumerate(terminal):
+        T[c, : len(t)] = t
+    cc = ch.seg_chain[sc]
+    sell_down = is_c & (n_term[cc] > 0) & (rng.random(n_links) < 0.1)
+    j = (rng.random(n_links) * np.maximum(n_term[cc], 1)).astype(np.int64)
+    group[sell_down] = T[cc[sell_down], j[sell_down]]
     # supplier city: gravity kernel over the supplier group's size per city
-    fgroup = np.where(e.seg >= 0, e.seg, S)
-    M = np.zeros((S + 1, C))
+    M = np.zeros((G, C))
     np.add.at(M, (fgroup[firm], e.city[firm]), size[firm])
-    K = gravity_kernel(g.dist, M, gamma=SUPPLY_GAMMA, d0_km=SUPPLY_D0_KM).reshape((S + 1) * C, C)
+    K = gravity_kernel(g.dist, M, gamma=SUPPLY_GAMMA, d0_km=SUPPLY_D0_KM).reshape(G * C, C)
     scity = sample_rows(rng, K, group * C + e.city[cust])
-    sampler = GroupSampler(fgroup * C + e.city, size, (S + 1) * C)
+    sampler = GroupSampler(fgroup * C + e.city, size, G * C)
     ok = sampler.has(group * C + scity)
     sup = np.full(n_links, -1)
     sup[ok] = sampler.sample(rng, (group * C + scity)[ok])
@@ -386,11 +456,33 @@ def _innovation_parties(
         out[(out >= 0) & (fy[np.maximum(out, 0)] > yrs)] = -1
         return out
 
-    slots[co, 1] = draw(pc_city, years[co])
+    # a firm's partners are universities, institutes and firms of its own chain (or, outside the chains, other
+    # firms outside them); an academic lead's partners are anyone
+    group = _chain_class(w)
+    academic = np.isin(e.etype, [UNIVERSITY, INSTITUTE])
+    lead_cls = group[slots[:, 0]]
+    pools = [GroupSampler(e.city, partner_w * (academic | (group == k)), C) for k in range(group.max() + 1)]
+
+    def draw_related(cities: np.ndarray, yrs: np.ndarray, cls: np.ndarray) -> np.ndarray:
+        out = draw(cities, yrs)
+        for k, pool in enumerate(pools):
+            m = np.flatnonzero((cls == k) & pool.has(cities))
+            if not len(m):
+                continue
+            pick = pool.sample(rng, cities[m])
+            for _ in range(8):
+                young = fy[pick] > yrs[m]
+                if not young.any():
+                    break
+                pick[young] = pool.sample(rng, cities[m][young])
+            out[m] = np.where(fy[pick] > yrs[m], out[m], pick)
+        return out
+
+    slots[co, 1] = draw_related(pc_city, years[co], lead_cls[co])
     for k, p in enumerate(extra):
         add = (slots[:, 1] >= 0) & (rng.random(n) < p)
         base = np.where(rng.random(n) < 0.5, slots[:, 0], np.maximum(slots[:, 1], 0))
-        slots[add, 2 + k] = draw(e.city[base[add]], years[add])
+        slots[add, 2 + k] = draw_related(e.city[base[add]], years[add], lead_cls[add])
     # a party may appear only once per record, and only if it exists in the record's year
     for j in range(1, slots.shape[1]):
         dup = (slots[:, [j]] == slots[:, :j]).any(axis=1) & (slots[:, j] >= 0)
@@ -474,26 +566,27 @@ def patents(rng: np.random.Generator, w: World, n: int) -> Records:
     )
     # kept for patent_transfers (which transfers existing patents) and the tests
     rec.notes["_slots"], rec.notes["_app"], rec.notes["_granted"] = slots, app, ~np.isnat(grant)
-    rec.notes["_pid"] = pid
+    rec.notes["_pid"], rec.notes["_seg"] = pid, seg
     return rec
 
 
 def patent_transfers(rng: np.random.Generator, w: World, pat: Records, n: int) -> Records:
     """Assignments and licences of generated patents, from their first applicant to a firm.
 
-    Granted patents are four times likelier to move; the buyer's city follows a gravity kernel over
-    firm mass (γ = 1.5), so transfers spill from the hubs to the manufacturing cities.
+    Granted patents are four times likelier to move; the buyer is a firm of the patent's chain (any firm for a
+    patent outside the chains), in a city drawn from a gravity kernel over those firms' mass (γ = 1.5), so
+    transfers spill from the hubs to the manufacturing cities.
     """
-    e, g = w.ent, w.geo
+    e = w.ent
     slots, app, granted = pat.notes["_slots"], pat.notes["_app"], pat.notes["_granted"]
     wt = np.where(granted, 4.0, 1.0)
     m = int(n * 1.8) + 10
     p = rng.choice(len(app), size=m, p=wt / wt.sum())
     frm = slots[p, 0]
     size = np.where(e.etype == FIRM, e.revenue, 0.0) ** 0.5 * e.tech
-    K = gravity_kernel(g.dist, _city_mass(w, size), gamma=1.5)
-    to_city = sample_rows(rng, K, e.city[frm])
-    to = _firm_sampler(w, size).sample(rng, to_city)
+    pseg = pat.notes["_seg"][p]
+    cls = np.where(pseg >= 0, w.chains.seg_chain[np.maximum(pseg, 0)], -1)
+    to = _related_firms(rng, w, size, cls, e.city[frm], gamma=1.5)
     date = app[p] + rng.uniform(180, 1800, m).astype("timedelta64[D]")
     date = np.maximum(date, e.founded[to])
     keep = (date <= LAST_DAY) & (to != frm)
@@ -580,8 +673,9 @@ def _split_pattern(t: str) -> list[str]:
 def tech_contracts(rng: np.random.Generator, w: World, n: int) -> Records:
     """Registered technology contracts: sellers where knowledge is (hubs), buyers where firms are.
 
-    The buyer's city follows a gravity kernel (γ = 1.2, flatter than supply ties) over firm mass divided by
-    the square of the city's innovation weight, so knowledge spills from the hubs to manufacturing cities
+    A firm sells to firms of its own chain (outside the chains: to firms outside them), a university or
+    institute to any firm. The buyer's city follows a gravity kernel (γ = 1.2, flatter than supply ties) over
+    those firms' mass divided by the square of the city's innovation weight, so knowledge spills from the hubs to manufacturing cities
     (创新地 → 产业地); the chain and segment are the buyer's when it is a chain firm.
     """
     e, g = w.ent, w.geo
@@ -589,10 +683,9 @@ def tech_contracts(rng: np.random.Generator, w: World, n: int) -> Records:
     seller_w = e.innov * np.where(e.etype == FIRM, 0.5, 1.0)
     seller = rng.choice(e.n, size=n, p=seller_w / seller_w.sum())
     buyer_w = np.where(e.etype == FIRM, e.revenue**0.5 * e.tech * np.where(e.seg >= 0, 3.0, 1.0), 0.0)
+    # a firm sells to firms of its own chain (or outside the chains), a university or institute to any firm;
     # buyers' mass discounted by the city's innovation weight: knowledge flows to where production is
-    K = gravity_kernel(g.dist, _city_mass(w, buyer_w) / g.innov**2, gamma=1.2)
-    bcity = sample_rows(rng, K, e.city[seller])
-    buyer = _firm_sampler(w, buyer_w).sample(rng, bcity)
+    buyer = _related_firms(rng, w, buyer_w, _chain_class(w)[seller], e.city[seller], 1.2, g.innov**2)
     date = _not_before(_not_before(_dates(rng, years), e.founded[seller]), e.founded[buyer])
     types = np.array(["development", "service", "consulting", "transfer", "license"], dtype=object)
     t = rng.choice(5, size=n, p=[0.45, 0.25, 0.1, 0.12, 0.08])
@@ -620,10 +713,12 @@ def tech_contracts(rng: np.random.Generator, w: World, n: int) -> Records:
 def investments(rng: np.random.Generator, w: World, n: int) -> Records:
     """Equity investments, branches, industrial transfers and fund investments between firms.
 
-    Investors are large firms (weight revenue^1.1) or funds; the investee's city follows a gravity
-    kernel (γ = 1.8) over firm mass, tilted toward poorer cities for industrial transfers (产业转移).
+    Investors are large firms (weight revenue^1.1) or funds. A chain firm invests in, opens branches at and moves
+    production to firms of its own chain; a firm outside the chains mostly (70 %) within its own GB/T 4754
+    division; a fund in any firm. The investee's city follows a gravity kernel (γ = 1.8) over the mass of those
+    firms, tilted toward poorer cities for industrial transfers (产业转移).
     """
-    e, g = w.ent, w.geo
+    e, g, ch = w.ent, w.geo, w.chains
     years = _years(rng, n, 0.07)
     types = np.array(["equity", "branch", "transfer", "fund"], dtype=object)
     t = rng.choice(4, size=n, p=[0.45, 0.25, 0.1, 0.2])
@@ -636,11 +731,32 @@ def investments(rng: np.random.Generator, w: World, n: int) -> Records:
         rng.choice(e.n, size=n, p=inv_w / inv_w.sum()),
     )
     tee_w = firm_w**0.5
-    mass = _city_mass(w, tee_w)
-    K = np.concatenate([gravity_kernel(g.dist, mass, 1.8), gravity_kernel(g.dist, mass / g.econ**2, 1.8)])
-    C = len(g.city)
-    city = sample_rows(rng, K, np.where(t == 2, C, 0) + e.city[investor])
-    investee = _firm_sampler(w, tee_w).sample(rng, city)
+    C, S, nc = len(g.city), ch.n, len(ch.chain_ids)
+    # investee classes: a chain, a division outside the chains, or any firm (the last class)
+    fgroup, G = _industry_groups(w)
+    igroup = np.where(e.seg >= 0, ch.seg_chain[np.maximum(e.seg, 0)], nc + fgroup - S)
+    IG = nc + G - S + 1
+    ANY = IG - 1
+    M = np.zeros((IG, C))
+    np.add.at(M, (igroup, e.city), tee_w)
+    M[ANY] = _city_mass(w, tee_w)
+    cls = np.where(
+        (t == 3) | (e.etype[investor] != FIRM) | ((e.seg[investor] < 0) & (rng.random(n) < 0.3)),
+        ANY,
+        igroup[investor],
+    )
+    K = np.concatenate(
+        [
+            gravity_kernel(g.dist, M, 1.8).reshape(IG * C, C),
+            gravity_kernel(g.dist, M / g.econ**2, 1.8).reshape(IG * C, C),
+        ]
+    )
+    city = sample_rows(rng, K, np.where(t == 2, IG * C, 0) + cls * C + e.city[investor])
+    related = GroupSampler(igroup * C + e.city, tee_w, IG * C)
+    own = (cls != ANY) & related.has(cls * C + city)
+    investee = np.empty(n, dtype=np.int64)
+    investee[own] = related.sample(rng, (cls * C + city)[own])
+    investee[~own] = _firm_sampler(w, tee_w).sample(rng, city[~own])
     keep = investee != investor
     investor, investee, t, years = investor[keep], investee[keep], t[keep], years[keep]
     m = len(t)
@@ -675,9 +791,10 @@ def trade(rng: np.random.Generator, w: World, n_rows: int) -> Records:
 
     Chain firms export their segment's products and import either their own or (60 %) an upstream
     segment's products — fabs import equipment and materials. Imports of choke-point products
-    (most-upstream equipment, materials, EDA and chip segments: :attr:`Chains.choke`) come mostly from
-    JP/US/KR/NL/TW/DE (:data:`IMPORT_PARTNERS_CHOKE`), minerals from resource countries, the rest from a
-    broad mix — so 卡点 show up as concentrated foreign sourcing, even of a segment absent in the region.
+    (:attr:`Chains.choke`: the segments whose :data:`~chainatlas.synth.calibration.SEGMENT_PLAN` names an
+    import profile) come from that profile's few partners (:data:`~chainatlas.synth.calibration.IMPORT_PROFILES`:
+    semiconductor equipment and materials mostly from Japan, processors from Taiwan, lithium from resource
+    countries), the rest from a broad mix — so 卡点 show up as concentrated foreign sourcing.
     Manufacturers outside the chains trade general goods (HS chapters 25–96 minus the chains' codes).
     """
     e, ch = w.ent, w.chains
@@ -712,14 +829,11 @@ def trade(rng: np.random.Generator, w: World, n_rows: int) -> Records:
     pseg = np.where(up, U[s, k], seg)
     hs_vocab, hs_idx = _pick_codes(rng, ch.hs, pseg, w.hs_general)
     ps = np.maximum(pseg, 0)
-    profile = np.where(~imp, 3, np.where(pseg < 0, 2, np.select([ch.resource[ps], ch.choke[ps]], [1, 0], 2)))
-    countries = sorted(
-        set(IMPORT_PARTNERS_CHOKE)
-        | set(IMPORT_PARTNERS_RESOURCE)
-        | set(IMPORT_PARTNERS_BROAD)
-        | set(EXPORT_PARTNERS)
-    )
-    profiles = (IMPORT_PARTNERS_CHOKE, IMPORT_PARTNERS_RESOURCE, IMPORT_PARTNERS_BROAD, EXPORT_PARTNERS)
+    names = list(IMPORT_PROFILES)
+    seg_profile = np.array([names.index(p.imports) for p in ch.plan] + [names.index("broad")])
+    profile = np.where(~imp, len(names), seg_profile[np.where(pseg < 0, ch.n, ps)])
+    profiles = [*IMPORT_PROFILES.values(), EXPORT_PARTNERS]
+    countries = sorted({c for prof in profiles for c in prof})
     P = np.array([[prof.get(c, 0.0) for c in countries] for prof in profiles])
     P /= P.sum(axis=1, keepdims=True)
     partner = sample_rows(rng, P, profile)
@@ -735,7 +849,8 @@ def trade(rng: np.random.Generator, w: World, n_rows: int) -> Records:
     first = np.sort(first)[:n_rows]
     rel, year, month = rel[first], year[first], month[first]
     m = len(rel)
-    scale = np.maximum(e.revenue[f], 1.0) ** 0.5 * np.where(profile == 0, 3.0, 1.0)
+    choke_row = imp & (pseg >= 0) & ch.choke[ps]
+    scale = np.maximum(e.revenue[f], 1.0) ** 0.5 * np.where(choke_row, 3.0, 1.0)
     value = _money(scale[rel] * 1000 * np.exp(rng.normal(0, 1.0, m) + 0.05 * (year - FIRST_YEAR)))
     unit = np.exp(rng.normal(3, 1.5, m))
     qty = np.where(rng.random(m) < 0.7, np.round(value / unit, 2), np.nan)

@@ -23,9 +23,12 @@ from chainatlas.synth.calibration import (
     CITY_INNOVATION_WEIGHT,
     CPCA_UNRESOLVED,
     GENERIC_IPC,
+    IMPORT_PROFILES,
     LAST_YEAR,
     RETIRED_CODES,
+    SEGMENT_PLAN,
     SHANGHAI,
+    SegmentPlan,
 )
 
 __all__ = ["ETYPES", "Chains", "Entities", "Geography", "GroupSampler", "World", "build_world"]
@@ -170,10 +173,13 @@ class Chains:
     ipc_general: np.ndarray  # IPC groups no segment claims, for patents outside the chains
     choke: np.ndarray  # imports concentrated in a few countries (卡点)
     resource: np.ndarray  # mineral inputs, imported from resource countries
+    plan: list[SegmentPlan] = field(default_factory=list)  # calibration.SEGMENT_PLAN per segment
     spread: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (S, C) city shares of the firms
-    absent: list[int] = field(default_factory=list)
+    core: list[np.ndarray] = field(default_factory=list)  # cities that must hold a firm of each segment
+    absent: list[int] = field(default_factory=list)  # none by design (kept for the manifest)
     single_city: dict[int, int] = field(default_factory=dict)  # segment -> city index
-    concentrated: dict[int, list[int]] = field(default_factory=dict)
+    concentrated: dict[int, list[int]] = field(default_factory=dict)  # 'hubs' segments -> their cities
+    thin: dict[int, list[int]] = field(default_factory=dict)  # 'thin' segments -> their cities
 
     @property
     def n(self) -> int:
@@ -258,12 +264,21 @@ def load_chains(small_classes: np.ndarray, hs: pd.DataFrame) -> Chains:
     seg_name = segs["name_zh"].astype(str).to_numpy()
     # 卡点 candidates: most-upstream segments making equipment, materials, tools or chips.
     words = ("equip", "material", "eda", "compute", "设备", "材料", "芯片", "EDA", "装备")
-    choke = np.array(
-        [
-            lv == "upstream" and any(w in f"{sid} {nme}" for w in words)
-            for lv, sid, nme in zip(level, seg_id, seg_name)
-        ]
-    )
+    chain_of = segs["chain"].astype(str).to_numpy()
+    default_choke = [
+        lv == "upstream" and any(w in f"{sid} {nme}" for w in words)
+        for lv, sid, nme in zip(level, seg_id, seg_name)
+    ]
+    plan = [
+        SEGMENT_PLAN.get(f"{c}:{sid}", SegmentPlan(1.0, imports="choke" if dc else "broad"))
+        for c, sid, dc in zip(chain_of, seg_id, default_choke)
+    ]
+    unknown = sorted({p.imports for p in plan} - set(IMPORT_PROFILES))
+    if unknown:
+        raise ConfigError(
+            f"synth calibration: unknown import profiles {unknown}; expected {sorted(IMPORT_PROFILES)}"
+        )
+    choke = np.array([p.imports != "broad" for p in plan])
     hs6 = hs[hs["level"].astype(int) == 6].astype({"hscode": str})
     claimed = set(tax.segments_for_ipc(pd.Series(GENERIC_IPC))["row"])
     general = np.array([c for i, c in enumerate(GENERIC_IPC) if i not in claimed], dtype=object)
@@ -281,21 +296,24 @@ def load_chains(small_classes: np.ndarray, hs: pd.DataFrame) -> Chains:
         hs=[_hs_six(c, hs6) for c in codes("hs")],
         ipc_general=general,
         choke=choke,
-        resource=np.array(["矿" in n for n in seg_name]),
+        resource=np.array([p.imports == "resource" for p in plan]),
+        plan=plan,
     )
 
 
 def place_segments(rng: np.random.Generator, ch: Chains, geo: Geography) -> None:
-    """Decide where each segment's firms are: the uneven map the chain analysis should find.
+    """Decide where each segment's firms are, following :data:`~chainatlas.synth.calibration.SEGMENT_PLAN`.
 
-    * one segment is **absent** everywhere (断链): a most-upstream segment of 集成电路 when possible,
-      the equipment segment if it qualifies;
-    * one segment of another chain sits in **exactly one city** (a hub or a strong second-tier city);
-    * about a third of the rest are **concentrated**: 90 % of their firms in 1–3 cities;
-    * the others are broad, ``share ∝ mass^α`` with α drawn in [0.7, 1.8] (steeper = more clustered).
+    Every segment has producers (no 断链 by design). ``broad`` segments spread ``∝ mass^α`` (α drawn in
+    [0.8, 1.4]); ``hubs`` segments put 85 % of their firms in their strong cities; ``thin`` ones all of them;
+    the ``single`` segment sits in one strong city. Strong cities are those with an innovation weight above 1,
+    drawn without replacement with probability ∝ innovation mass (pop × econ × weight²), so 上海, 杭州, 苏州,
+    合肥 and 南京 come first, then 宁波, 无锡, 常州, 芜湖. Each segment records the cities that must hold one of
+    its firms (:attr:`Chains.core`: its strong cities, or the two likeliest cities of a broad segment), so a
+    thin or broad segment never collapses into one city by chance.
 
-    Only segments whose GB/T codes no other segment or entity type uses can be absent or single-city,
-    otherwise firms elsewhere would map onto them.
+    A ``single`` segment needs GB/T codes of its own (no other segment or entity type uses them), otherwise firms
+    elsewhere would map onto it; one without is laid out ``thin`` in two cities instead.
     """
     S, C = ch.n, len(geo.city)
     reserved = {c for cs in _TYPE_INDUSTRY.values() for c in cs}
@@ -308,50 +326,41 @@ def place_segments(rng: np.random.Generator, ch: Chains, geo: Geography) -> None
             for s in range(S)
         ]
     )
-    if exclusive.sum() < 2:
-        raise ConfigError(
-            "the chain taxonomy needs at least two segments with GB/T 4754 codes of their own "
-            "for the synthetic data to show a broken link and a single-city segment"
-        )
-    ic = [i for i, nme in enumerate(ch.chain_names) if "集成电路" in nme]
-    first = exclusive & (ch.seg_chain == (ic[0] if ic else 0))
-    pref = first & (ch.seg_position == "upstream")
-    equip = pref & (np.char.find(ch.seg_id.astype(str), "equip") >= 0)  # the 光刻机 story: equipment first
-    pool = np.flatnonzero(
-        equip if equip.any() else pref if pref.any() else first if first.any() else exclusive
-    )
-    absent = int(rng.choice(pool))
-    others = exclusive & (ch.seg_chain != ch.seg_chain[absent])
-    single = int(rng.choice(np.flatnonzero(others if others.any() else exclusive & (np.arange(S) != absent))))
     mass = geo.mass / geo.mass.sum()
-    strong = mass * geo.innov**2
+    strong = np.where(geo.innov > 1, mass * geo.innov**2, 0.0)
     strong_p = strong / strong.sum()
+    n_strong = int((strong > 0).sum())
     spread = np.zeros((S, C))
+    core: list[np.ndarray] = []
+    single: dict[int, int] = {}
     concentrated: dict[int, list[int]] = {}
-    alpha = rng.uniform(0.7, 1.8, size=S)
-    is_conc = rng.random(S) < 0.35
+    thin: dict[int, list[int]] = {}
+    alpha = rng.uniform(0.8, 1.4, size=S)
     for s in range(S):
-        if s == absent:
-            continue
-        if s == single:
-            # a hub or a strong second-tier city (those with an innovation weight above 1)
-            top = np.where(geo.innov > 1, strong_p, 0.0)
-            city = int(rng.choice(C, p=top / top.sum()))
-            spread[s, city] = 1.0
-            ch.single_city = {s: city}
-            continue
+        p = ch.plan[s]
+        layout = p.layout if p.layout != "single" or exclusive[s] else "thin"
+        k = 1 if layout == "single" else min(max(p.cities, 2), n_strong)
         broad = mass ** alpha[s]
         broad /= broad.sum()
-        if is_conc[s]:
-            k = int(rng.integers(1, 4))
-            cities = rng.choice(C, size=k, replace=False, p=strong_p)
-            core = np.zeros(C)
-            core[cities] = rng.dirichlet(np.full(k, 2.0))
-            spread[s] = 0.9 * core + 0.1 * broad
-            concentrated[s] = [int(c) for c in cities]
-        else:
+        if layout == "broad":
             spread[s] = broad
-    ch.spread, ch.absent, ch.concentrated = spread, [absent], concentrated
+            core.append(np.argsort(-broad, kind="stable")[:2])
+            continue
+        cities = rng.choice(C, size=k, replace=False, p=strong_p)
+        share = np.zeros(C)
+        share[cities] = rng.dirichlet(np.full(k, 3.0)) if k > 1 else 1.0
+        core.append(cities)
+        if layout == "single":
+            spread[s] = share
+            single[s] = int(cities[0])
+        elif layout == "thin":
+            spread[s] = share
+            thin[s] = [int(c) for c in cities]
+        else:
+            spread[s] = 0.85 * share + 0.15 * broad
+            concentrated[s] = [int(c) for c in cities]
+    ch.spread, ch.core = spread, core
+    ch.absent, ch.single_city, ch.concentrated, ch.thin = [], single, concentrated, thin
 
 
 # ------------------------------------------------------------------------------------------------ sampler
@@ -514,16 +523,18 @@ def build_world(rng: np.random.Generator, sizes: dict[str, int]) -> World:
     F = sizes["firms"]
     chain_share = 0.4
     n_chain = round(F * chain_share)
-    live = np.array([s not in ch.absent for s in range(ch.n)])
-    seg_w = rng.dirichlet(np.full(ch.n, 2.0)) * live
+    # firms per segment ∝ the plan's weights (± 15 %), at least as many as the cities that must hold one
+    seg_w = np.array([p.weight for p in ch.plan]) * np.exp(rng.normal(0.0, 0.15, ch.n))
     seg_n = np.floor(seg_w / seg_w.sum() * n_chain).astype(np.int64)
-    seg_n[live] = np.maximum(seg_n[live], 3)  # every live segment is visible even in the small set
+    seg_n = np.maximum(seg_n, np.maximum(3, [len(c) for c in ch.core]))
     seg = np.repeat(np.arange(ch.n), seg_n)
     n_chain = len(seg)
     seg_city = np.empty(n_chain, dtype=np.int64)
-    for s in np.flatnonzero(seg_n):
-        m = seg == s
-        seg_city[m] = rng.choice(C, size=int(m.sum()), p=ch.spread[s])
+    for s in range(ch.n):
+        m = np.flatnonzero(seg == s)
+        k = len(ch.core[s])
+        seg_city[m[:k]] = ch.core[s]
+        seg_city[m[k:]] = rng.choice(C, size=len(m) - k, p=ch.spread[s])
     n_other = F - n_chain
     if n_other < 3 * C:
         raise ConfigError(f"dataset size too small: {F} firms cannot cover {C} cities")
