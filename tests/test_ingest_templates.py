@@ -35,8 +35,10 @@ def test_xlsx_layout(tmp_path):
     assert doc["A1"].value.startswith("主体（企业及机构）：企业、高校")
     assert [c.value for c in doc[3]] == ["列名", "English name", "是否必填", "规则", "示例", "说明"]
     first = [c.value for c in doc[4]]
-    assert first[:3] == ["统一社会信用代码 *", "credit_code", "是"]
+    # a register without credit codes is allowed (issue 10): the name is what is required
+    assert first[:3] == ["统一社会信用代码", "credit_code", "否"]
     assert "校验位" in first[3]
+    assert [c.value for c in doc[5]][:3] == ["名称 *", "name", "是"]
     rows = {r[1]: r for r in doc.iter_rows(min_row=4, values_only=True)}
     assert "university（高校）" in rows["entity_type"][3]
     assert "至少填写一项" in rows["adcode"][3]
@@ -45,7 +47,7 @@ def test_xlsx_layout(tmp_path):
 def test_english_xlsx(tmp_path):
     wb = load_workbook(write_template("trade", tmp_path / "trade.xlsx", lang="en"))
     assert wb.sheetnames == ["data", "notes"]
-    assert [c.value for c in wb["data"][1]][:3] == ["credit_code", "period", "hs_code"]
+    assert [c.value for c in wb["data"][1]][:4] == ["credit_code", "firm_name", "period", "hs_code"]
     assert [c.value for c in wb["notes"][3]] == [
         "Column",
         "English name",

@@ -288,7 +288,8 @@ def test_nodes_filters(client, meta):
     allf = {r["unit"]: r["firms"] for r in ok(client, "/api/nodes", attr="firms")["data"]}
     assert all(ic[u] <= allf[u] for u in ic) and sum(ic.values()) < sum(allf.values())
     page = ok(client, "/api/nodes", limit=5, offset=5)
-    assert len(page["data"]) == 5 and page["total"] == 44
+    assert len(page["data"]) == 5 and page["total"] == 41  # the 41 cities: records known only to a province
+    # are not a pseudo-city (issue 10); they count at province scale and are reported as unallocated below
 
 
 def test_series_replays_every_period(client, meta):
@@ -521,4 +522,4 @@ def test_inventory(client, db):
     summ = ok(client, "/api/inventory/summary", S.InventorySummary)
     assert summ["rows"] == sum(r["rows"] for r in per["data"]) == summ["synthetic_rows"]
     places = ok(client, "/api/inventory/places", S.InventoryPage, scale="city")
-    assert places["total"] == 44 and "firms" in places["data"][0]
+    assert places["total"] == 41 and "firms" in places["data"][0]

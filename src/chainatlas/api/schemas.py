@@ -133,7 +133,7 @@ class IndicatorValue(BaseModel):
     en: str
     unit_zh: str
     unit_en: str
-    value: float
+    value: float | None
     rank: int | None = Field(description="1 = largest among the units of the scale; null when zero")
     of: int
     share: float | None = Field(description="share of the regional total")
@@ -146,7 +146,7 @@ class Partner(BaseModel):
     n: float
     n_out: float
     n_in: float
-    value: float
+    value: float | None
 
 
 class LayerTies(BaseModel):
@@ -234,7 +234,9 @@ class EdgeRow(BaseModel):
     dst_name_zh: str | None
     dst_name_en: str | None
     n: float = Field(description="records (multi-party records count fractionally)")
-    value: float = Field(description="amount in the unit of the sources (万元, flow volume, ...)")
+    value: float | None = Field(
+        description="amount in the unit of the sources (万元, flow volume, ...); null when no record had one"
+    )
 
 
 class EdgesPage(Paged):
@@ -273,7 +275,7 @@ class IndicatorsList(Envelope):
 class SeriesRow(BaseModel):
     year: int
     unit: str
-    value: float
+    value: float | None
 
 
 class Series(Envelope):
@@ -345,7 +347,7 @@ class SankeyLink(BaseModel):
     source: str
     target: str
     n: float
-    value: float
+    value: float | None
     weight: float
 
 
@@ -379,7 +381,7 @@ class NetworkEdge(BaseModel):
     src: str
     dst: str
     n: float
-    value: float
+    value: float | None
     weight: float
 
 

@@ -252,7 +252,11 @@ def fold_of(f: Field, k: Kind | None = None) -> str | None:
     """
     if f.rule in _KEY_RULES or (f.rule == "text" and (f.name == "id" or f.name.endswith("_id"))):
         return "upper"
-    if f.rule in _NFKC_RULES or (f.rule == "text" and k is not None and f.name in k.key):
+    # the register's own names stay as written: firms are matched through ``name_norm``, not this column
+    register_name = k is not None and k.name == "firms" and f.name == "name"
+    if f.rule in _NFKC_RULES or (
+        f.rule == "text" and k is not None and f.name in k.key and not register_name
+    ):
         return "nfkc"
     return None
 

@@ -95,6 +95,9 @@ class Kind:
     #: a stock describes what exists rather than what happened in a period: loading it changes every
     #: built period (storage marks all built years dirty), not only the years of its records
     stock: bool = False
+    #: a code field that, when a row gives it, identifies the row alone (a firm is its credit code whatever
+    #: its name); rows without it are identified by the whole ``key``
+    key_code: str | None = None
 
     @property
     def table(self) -> str:
@@ -181,6 +184,7 @@ _KINDS: tuple[Kind, ...] = (
         # a row without a credit code is identified by its name and place: the code, when given, decides
         # alone (ingest.validate compares name and place only between rows without a code)
         key=("credit_code", "name", "adcode"),
+        key_code="credit_code",
         help_zh="企业、高校、科研院所、园区平台、服务机构等主体，每个主体一行",
         help_en="one row per firm, university, institute, platform or other entity",
         period_field="founded",

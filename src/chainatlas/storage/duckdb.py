@@ -297,6 +297,12 @@ class DuckDBBackend(Backend):
         replaced = 0
         if before:  # a key stored by an earlier batch: the new row replaces it
             on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
+            if kind.key_code:  # a row with the code is that code, whatever its name and place
+                c = kind.key_code
+                on = (
+                    f'(CASE WHEN b."{c}" IS NOT NULL THEN t."{c}" = b."{c}" '
+                    f'ELSE t."{c}" IS NULL AND {on} END)'
+                )
             replaced = self._scalar(
                 f'DELETE FROM "{kind.table}" t WHERE t.batch_id <> $id AND EXISTS '
                 f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})',
