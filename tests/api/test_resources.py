@@ -45,6 +45,10 @@ def test_meta_says_synthetic_and_lists_what_is_built(client, db):
     assert {k["kind"] for k in m["kinds"]} == set(KINDS)
     assert {c["id"] for c in m["chains"]} == {"ic", "bio", "nev", "ai"}
     assert m["versions"]["echarts"]
+    # records placed only to a city are not county units: the meta says how many, per scale and level
+    un = {(u["scale"], u["level"]): u["records"] for u in m["unallocated"]}
+    assert un == {(r.scale, r.level): r.records for r in query.unallocated(db).itertuples()}
+    assert un.get(("county", "city"), 0) > 0 and not any(s == "province" for s, _ in un)
 
 
 def test_meta_serves_the_maps_default_view_which_the_prewarm_reads(client, db):

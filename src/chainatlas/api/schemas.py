@@ -84,6 +84,11 @@ class Meta(Envelope):
     indicators: list[IndicatorInfo]
     chains: list[dict[str, Any]]
     versions: dict[str, Any]
+    unallocated: list[dict[str, Any]] = Field(
+        description="records known only to a coarser level than a scale (scale, level, records): counted at their "
+        "own level and above and in every total, never drawn as a unit of the finer scale"
+    )
+    ambiguous_names: int = Field(description="entity names the build did not merge (see `chainatlas info`)")
 
 
 class Health(BaseModel):

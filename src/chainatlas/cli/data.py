@@ -98,6 +98,9 @@ def _report_load(out) -> None:
             )
     for src, path in out.rejects.items():
         click.echo(f"rejected rows of {src} written to {path}", err=True)
+    for lines in out.placement.values():
+        for line in lines:
+            click.echo("  " + line)
 
 
 @click.command()
@@ -301,6 +304,18 @@ def info(ctx: click.Context) -> None:
     for r in inv.itertuples(index=False):
         click.echo(f"batch {r.batch_id:>3} {r.kind:<17} {r.rows_loaded:>10,} rows  {r.source_file}")
     click.echo(f"built periods: {query.periods(b) or 'none'}")
+    un = query.unallocated(b)
+    for r in un[un["records"] > 0].itertuples(index=False):
+        below = "no place at all" if r.level == "none" else f"known only to the {r.level}"
+        click.echo(
+            f"未分配 unallocated at {r.scale} scale: {int(r.records):,} records {below} "
+            "(counted at their own level and above, in every total)"
+        )
+    amb = query.ambiguous_names(b)
+    if len(amb):
+        click.echo(
+            f"同名待核 ambiguous names not merged: {len(amb):,} (e.g. {', '.join(amb['name_norm'].head(3))})"
+        )
 
 
 @click.command()

@@ -11,13 +11,14 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from chainatlas.errors import ConfigError, IngestError, RowError
 from chainatlas.ingest import ValidatedBatch, parse_file, write_rejects
+from chainatlas.ingest.validate import placement_report
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.kinds import kind as get_kind
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
@@ -35,6 +36,8 @@ Progress = Callable[[str, int, int], None]
 class LoadOutcome:
     results: list[BatchResult]
     rejects: dict[str, Path]
+    #: per loaded file, the placement report lines (county / city / province only / outside / unplaceable)
+    placement: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def rows_loaded(self) -> int:
@@ -74,6 +77,7 @@ def ingest_files(
     errors: dict[int, list[RowError]] = {}
     results: dict[int, BatchResult] = {}
     rejects: dict[str, Path] = {}
+    placed: dict[str, list[str]] = {}
     # One transaction: any failure rolls everything back. Files are validated in worker threads
     # while the database stores whichever file is ready (both release the GIL for most of their work).
     with backend.transaction(), ThreadPoolExecutor(max_workers=AHEAD) as pool:
@@ -89,6 +93,7 @@ def ingest_files(
             elif any(errors.values()):
                 continue  # keep validating the rest so that every error is reported at once
             say(f"store {paths[i][1].name}", n_stored, len(paths))
+            placed[b.source_file] = placement_report(b)
             if b.rows_read == 0:  # a header-only file (a blank template): a no-op that records nothing
                 results[i] = BatchResult(None, b.kind, b.source_file, 0, 0, 0, False, ())
                 continue
@@ -103,7 +108,7 @@ def ingest_files(
                 found,
             )
     say("done", len(files), len(files))
-    return LoadOutcome([results[i] for i in sorted(results)], rejects)
+    return LoadOutcome([results[i] for i in sorted(results)], rejects, placed)
 
 
 def _use_jemalloc() -> None:

@@ -25,6 +25,7 @@ from chainatlas.pipeline.build import user_areas
 from chainatlas.storage.base import Backend
 
 __all__ = [
+    "ambiguous_names",
     "attr_frame",
     "chain_segments",
     "chains",
@@ -42,6 +43,7 @@ __all__ = [
     "proper",
     "segments",
     "table",
+    "unallocated",
     "unit_of",
     "units",
 ]
@@ -397,6 +399,31 @@ def coverage(backend: Backend, *, layers: Sequence[str] = (), attrs: Sequence[st
                 "total": float(d["value"].sum()),
             }
     return out
+
+
+def unallocated(backend: Backend, period: int | None = None) -> pd.DataFrame:
+    """Records known only to a coarser level than a scale, per ``scale`` and ``level`` (``province``, ``city`` or
+    ``none``): ``records`` (edge and node records) in ``period`` or, without one, in every built period. They
+    count at their own level and above and are in every total, never a unit of the finer scale."""
+    cols = ["scale", "level", "records"]
+    if not backend.has_table("unallocated"):
+        return pd.DataFrame(columns=cols)
+    t = table(backend, "unallocated")
+    if period is not None:
+        t = t.filter(t.year == int(period))
+    out = backend.execute(t.group_by(["scale", "level"]).aggregate(records=t.records.sum()))
+    order = {s: i for i, s in enumerate(SCALES)}
+    return out.sort_values(
+        ["scale", "level"], key=lambda c: c.map(order) if c.name == "scale" else c, ignore_index=True
+    )[cols]
+
+
+def ambiguous_names(backend: Backend) -> pd.DataFrame:
+    """Names the build would not merge (several entities in incompatible places): ``name_norm, entities, places,
+    reason``."""
+    if not backend.has_table("entity_ambiguities"):
+        return pd.DataFrame(columns=["name_norm", "entities", "places", "reason"])
+    return backend.execute(table(backend, "entity_ambiguities"))
 
 
 # ---------------------------------------------------------------------------------------------- batches

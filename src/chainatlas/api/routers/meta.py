@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from chainatlas.api.deps import AtlasDep
+from chainatlas.api.render import Records
 from chainatlas.api.schemas import ErrorResponse, Health, Meta
 from chainatlas.errors import ChainAtlasError
 from chainatlas.model.indicators import INDICATORS
@@ -101,6 +102,9 @@ def _meta(b: Backend) -> dict:
         "indicators": [i.describe() for i in INDICATORS.values()],
         "chains": chains,
         "versions": _versions(),
+        # records placed only coarser than a scale: the map says how many it cannot draw at that scale
+        "unallocated": Records(query.unallocated(b)),
+        "ambiguous_names": len(query.ambiguous_names(b)),
     }
 
 

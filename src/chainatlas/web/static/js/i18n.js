@@ -228,6 +228,7 @@ const STRINGS = {
   "map.search": ["输入中文名、拼音或英文名", "Chinese name, pinyin or English"],
   "map.overlap": ["此处有 {n} 个功能区重叠；再次点击切换。功能区相互重叠，各自统计，不可相加。", "{n} functional areas overlap here; click again to switch. Areas overlap: each is counted on its own and they must not be added up."],
   "map.area.note": ["功能区相互重叠（一城可属多区），各区数值分别统计，不可相加。", "Functional areas overlap (a city can belong to several); each area is counted on its own — do not add them up."],
+  "map.unallocated": ["另有 {n} 条记录只知道所在的上级地区（如仅到省），不在本尺度的地图上，但计入上级与全域合计。", "{n} more records are known only to a coarser place (e.g. the province): not drawn at this scale, but in the totals above it."],
   "map.region.note": ["全域 = 沪苏浙皖三省一市全部地区合计。", "Region = the whole Yangtze River Delta (Shanghai, Jiangsu, Zhejiang, Anhui) summed."],
   "map.hubs": ["枢纽", "hubs"],
   "p.trend": ["历年走势与同类地区", "Over the years, with peers"],

@@ -529,8 +529,11 @@ export async function render(root, ctx) {
     const samples = [...new Set([wmax, wmax / 4, wmax / 16].map((w, i) => (i === 0 ? Math.round(wmax) : nice(w))))].filter((w) => w > 0);
     const widths = layers.length && merged.flat().length ? `<div><b>${t("map.width")}</b>${lp}${esc(wUnit)}${rp}${samples.map((w) => `<span class="wl"><i style="height:${widthOf(w).toFixed(1)}px;background:#667"></i>${fmt(w, 0)}</span>`).join("")}<span class="muted">${t("map.pairs")}</span></div>` : "";
     const scaleNote = state.scale === "area" ? `<br><span class="warn">${t("map.area.note")}</span>` : state.scale === "region" ? `<br><span class="muted">${t("map.region.note")}</span>` : "";
+    // records known only to a coarser level cannot be drawn at this scale: say how many (they are in every total)
+    const coarse = (meta.unallocated || []).filter((u) => u.scale === state.scale && u.records > 0).reduce((a, u) => a + u.records, 0);
+    const unallocNote = coarse ? `<br><span class="muted" data-unallocated="${coarse}">${esc(tf("map.unallocated", { n: fmt(coarse, 0) }))}</span>` : "";
     note.innerHTML = `<b>${esc(zhen(ind))}</b>${lp}${esc(unitLabel)}${rp} · ${state.period} · ${esc(t("scale." + state.scale))} · ${esc(chainTxt)}${segTxt}<br>
-      <span class="muted" data-classes="${state.classes}" data-fixed="${fixed ? 1 : 0}">${t("map.cls." + state.classes)} · ${fixed ? t("map.fixed.on") : t("map.fixed.off")}</span>${scaleNote}
+      <span class="muted" data-classes="${state.classes}" data-fixed="${fixed ? 1 : 0}">${t("map.cls." + state.classes)} · ${fixed ? t("map.fixed.on") : t("map.fixed.off")}</span>${scaleNote}${unallocNote}
       ${widths}<span class="muted">${t("f.weight")}: ${t("w." + view.weight)}${semi}${t("map.self")}</span>`;
     root.dataset.scale = state.scale;
     root.dataset.chain = state.chain;

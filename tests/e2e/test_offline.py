@@ -50,16 +50,7 @@ def served(built_db: Path) -> Iterator[tuple[str, object, set]]:
         yield url, app, set(app.state.atlas.cache.by_url)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is not installed at /usr/bin/chromium: run `make browser-deps`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+# the browser is the session one of tests/e2e/conftest.py: one Playwright per process
 
 
 class Visit:
