@@ -391,3 +391,30 @@ def test_quarantine_makes_the_reject_folder_it_is_given(tmp_path):
     with open_backend(tmp_path / "a.duckdb") as b:
         out = ingest_files(b, [("firms", src)], quarantine=True, reject_dir=folder)
     assert out.rejects and (folder / "firms.csv.rejects.csv").exists()
+
+
+def test_adding_a_chain_rebuilds_every_period_without_full(writable, tmp_path, monkeypatch):
+    """A chain added between builds reaches every built period's layers with a plain `build` (the taxonomy's
+    fingerprint changed), not only after `build --full`."""
+    build(writable)  # up to date: nothing dirty
+    assert build(writable).years == []
+    d = tmp_path / "chains"
+    d.mkdir()
+    (d / "auto.yaml").write_text(
+        "id: auto\nname_zh: 汽车\nname_en: Cars\nsource: test\nsegments:\n"
+        "  - id: parts\n    name_zh: 零部件\n    name_en: Parts\n    position: 1\n    gbt4754: ['3670']\n"
+        "  - id: assembly\n    name_zh: 整车\n    name_en: Assembly\n    position: 2\n    after: [parts]\n"
+        "    gbt4754: ['3611', '3612']\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CHAINATLAS_CHAINS_DIR", str(d))
+    from chainatlas.model import taxonomy
+
+    taxonomy._industry_segments_for.cache_clear()
+    report = build(writable)
+    assert report.years == query.periods(writable)
+    n = writable.sql("SELECT count(*) AS n FROM node_attrs WHERE chain = 'auto' AND attr = 'firms'")[
+        "n"
+    ].iloc[0]
+    assert n > 0
+    assert build(writable).years == []  # and then it is up to date again

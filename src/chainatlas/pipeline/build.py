@@ -14,6 +14,7 @@ Only the years that a loaded batch touched are rebuilt (``dirty_years``), unless
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -398,6 +399,14 @@ def _years_to_build(backend: Backend, years: Sequence[int] | None, full: bool) -
     return sorted({int(y) for y in dirty} & set(known))
 
 
+def _taxonomy_fingerprint(tax: Taxonomy) -> str:
+    """A hash of the chains, segments and concordance a build used (what the chain rows depend on)."""
+    h = hashlib.sha256()
+    for frame in (tax.chains, tax.segments, tax.concordance):
+        h.update(frame.to_csv(index=False).encode("utf-8"))
+    return h.hexdigest()
+
+
 def build(
     backend: Backend,
     *,
@@ -419,8 +428,13 @@ def build(
     say = progress or (lambda step, i, n: None)
     report = BuildReport(years=[], scales=scales)
     clock = time.perf_counter()
+    tax = taxonomy or atlas_taxonomy()
     with backend.transaction():
-        register = refresh_reference(backend, taxonomy)
+        register = refresh_reference(backend, tax)
+    # a chain added, removed or re-mapped changes the chain rows of every period: rebuild them all
+    fingerprint = _taxonomy_fingerprint(tax)
+    if backend.get_meta("taxonomy") not in (None, fingerprint):
+        full, years = True, None
     report.named_entities = register["named_entities"]
     report.ambiguous_names = register["ambiguous_names"]
     report.seconds["reference"] = time.perf_counter() - clock
@@ -517,6 +531,7 @@ def build(
                 }
             ),
         )
+    backend.set_meta("taxonomy", fingerprint)
     say("done", len(steps), len(steps))
     return report
 
