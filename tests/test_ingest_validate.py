@@ -701,3 +701,44 @@ def test_party_cap_bounds_the_pairs_of_a_record(tmp_path, monkeypatch):
     monkeypatch.setenv("CHAINATLAS_MAX_PARTIES", "lots")
     with pytest.raises(ConfigError, match="CHAINATLAS_MAX_PARTIES must be a whole number >= 2, got 'lots'"):
         parse_file("patents", tmp_path / "patents.csv")
+
+
+def test_rows_that_load_but_look_wrong_are_warned_not_refused():
+    """A supply link from a firm to itself and a founding date after today load, each with a located warning."""
+    import pandas as pd
+
+    from chainatlas.ingest import validate
+
+    code = "91320506MA1MXQ0B2F"
+    links = validate(
+        "supply_links",
+        pd.DataFrame(
+            {
+                "supplier_code": [code, code],
+                "customer_code": [code, "123100004250061179"],
+                "period": ["2023", "2023"],
+                "value": ["10", "20"],
+            },
+            dtype="string[pyarrow]",
+        ),
+        "links.csv",
+    )
+    assert links.errors == [] and [(w.row, w.column, w.rule) for w in links.warnings] == [
+        (2, "customer_code", "self link")
+    ]
+    firms = validate(
+        "firms",
+        pd.DataFrame(
+            {
+                "credit_code": [code],
+                "name": ["苏州纳米科技有限公司"],
+                "adcode": ["320506"],
+                "founded": ["2098-06-01"],
+            },
+            dtype="string[pyarrow]",
+        ),
+        "firms.csv",
+    )
+    assert firms.errors == [] and [(w.row, w.rule, w.value) for w in firms.warnings] == [
+        (2, "future date", "2098-06-01")
+    ]

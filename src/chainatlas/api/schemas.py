@@ -482,6 +482,8 @@ class UploadReport(Envelope):
     columns: dict[str, str] = Field(description="file header → field")
     encoding: str | None
     format: str | None
+    warnings_total: int = Field(0, description="rows that load but look wrong (self links, future dates)")
+    warnings: list[RowErrorOut] = Field(default_factory=list, description="the first of them")
     loaded: dict[str, Any] | None
 
 

@@ -101,6 +101,12 @@ def _report_load(out) -> None:
     for lines in out.placement.values():
         for line in lines:
             click.echo("  " + line)
+    for src, found in out.warnings.items():
+        click.echo(f"注意 warning: {len(found):,} row(s) of {src} loaded but look wrong:", err=True)
+        for w in found[:10]:
+            click.echo(f"  {w}", err=True)
+        if len(found) > 10:
+            click.echo(f"  ... and {len(found) - 10:,} more", err=True)
 
 
 @click.command()

@@ -121,6 +121,9 @@ class ValidatedBatch:
         Years touched by the good rows.
     meta : dict
         What :func:`~chainatlas.ingest.read.read_table` reported (encoding, header map...).
+    warnings : list of RowError
+        Rows that load but look wrong (a supply link from a firm to itself, a founding date in the future):
+        reported, never refused.
     """
 
     kind: str
@@ -134,6 +137,7 @@ class ValidatedBatch:
     good_mask: np.ndarray
     periods: set[int]
     meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -511,7 +515,52 @@ def validate(
         good_mask=good,
         periods=periods,
         meta=meta,
+        warnings=_warnings(k, table, good, file),
     )
+
+
+#: pairs of fields naming the two ends of one tie: the same entity at both ends is suspicious
+_SELF_PAIRS = (
+    ("supplier_code", "customer_code"),
+    ("investor_code", "investee_code"),
+    ("from_code", "to_code"),
+)
+
+
+def _warnings(k: Kind, table: pd.DataFrame, good: np.ndarray, file: str) -> list[RowError]:
+    """Good rows that look wrong: a tie from an entity to itself, a founding date after today."""
+    out: list[RowError] = []
+    rows = table["row_number"].to_numpy() if "row_number" in table else np.arange(2, len(table) + 2)
+    for a, b in _SELF_PAIRS:
+        if a in table and b in table:
+            same = (table[a] == table[b]).fillna(False).to_numpy(dtype=bool) & good
+            out += [
+                RowError(
+                    file,
+                    int(r),
+                    b,
+                    str(v),
+                    "self link",
+                    f"the {a} and the {b} are the same entity: a tie from an entity to itself "
+                    "(loaded as a loop inside its place)",
+                )
+                for r, v in zip(rows[same], table.loc[same, b], strict=True)
+            ]
+    if k.name == "firms" and "founded" in table:
+        today = pd.Timestamp.today().normalize()
+        future = (table["founded"] > today).fillna(False).to_numpy(dtype=bool) & good
+        out += [
+            RowError(
+                file,
+                int(r),
+                "founded",
+                str(v)[:10],
+                "future date",
+                "the founding date is after today; check the year",
+            )
+            for r, v in zip(rows[future], table.loc[future, "founded"], strict=True)
+        ]
+    return sorted(out, key=lambda e: (e.row, e.column))
 
 
 def _file_level_checks(k: Kind, frame: pd.DataFrame, file: str, err: _Errors) -> None:

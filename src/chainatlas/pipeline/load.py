@@ -38,6 +38,8 @@ class LoadOutcome:
     rejects: dict[str, Path]
     #: per loaded file, the placement report lines (county / city / province only / outside / unplaceable)
     placement: dict[str, list[str]] = field(default_factory=dict)
+    #: per loaded file, rows that loaded but look wrong (self links, future dates)
+    warnings: dict[str, list[RowError]] = field(default_factory=dict)
 
     @property
     def rows_loaded(self) -> int:
@@ -78,6 +80,7 @@ def ingest_files(
     results: dict[int, BatchResult] = {}
     rejects: dict[str, Path] = {}
     placed: dict[str, list[str]] = {}
+    warned: dict[str, list[RowError]] = {}
     # One transaction: any failure rolls everything back. Files are validated in worker threads
     # while the database stores whichever file is ready (both release the GIL for most of their work).
     with backend.transaction(), ThreadPoolExecutor(max_workers=AHEAD) as pool:
@@ -94,6 +97,8 @@ def ingest_files(
                 continue  # keep validating the rest so that every error is reported at once
             say(f"store {paths[i][1].name}", n_stored, len(paths))
             placed[b.source_file] = placement_report(b)
+            if b.warnings:
+                warned[b.source_file] = b.warnings
             if b.rows_read == 0:  # a header-only file (a blank template): a no-op that records nothing
                 results[i] = BatchResult(None, b.kind, b.source_file, 0, 0, 0, False, ())
                 continue
@@ -108,7 +113,7 @@ def ingest_files(
                 found,
             )
     say("done", len(files), len(files))
-    return LoadOutcome([results[i] for i in sorted(results)], rejects, placed)
+    return LoadOutcome([results[i] for i in sorted(results)], rejects, placed, warned)
 
 
 def _use_jemalloc() -> None:

@@ -143,6 +143,9 @@ def _validate(up: Upload) -> None:
         "columns": {str(k): str(v) for k, v in (meta.get("header_map") or {}).items()},
         "encoding": meta.get("encoding"),
         "format": meta.get("format"),
+        # rows that load but look wrong (a self link, a future founding date): shown, never refused
+        "warnings_total": len(batch.warnings),
+        "warnings": [w.to_dict() for w in batch.warnings[:200]],
     }
     up.report = report
 
