@@ -137,15 +137,19 @@ def test_header_variants(tmp_path, header):
 
 
 def test_headers_of_every_kind_are_unambiguous():
+    """No two fields share a header, with or without its bracketed unit (交易额（万元） and 交易额 are one field)."""
+    from chainatlas.ingest.read import without_unit
+
     for k in KINDS.values():
-        keys = [header_key(h) for f in k.fields for h in (f.name, f.zh, *f.aliases)]
+        keys = {header_key(h) for f in k.fields for h in (f.name, f.zh, *f.aliases)}
         owners: dict[str, set[str]] = {}
         for f in k.fields:
             for h in (f.name, f.zh, *f.aliases):
                 owners.setdefault(header_key(h), set()).add(f.name)
+                owners.setdefault(without_unit(header_key(h)), set()).add(f.name)
         clashes = {key: names for key, names in owners.items() if len(names) > 1}
         assert not clashes, (k.name, clashes)
-        assert set(header_lookup(k)) == set(keys)
+        assert set(header_lookup(k)) == keys | {without_unit(key) for key in keys}
 
 
 def test_duplicate_column(tmp_path):
@@ -159,13 +163,13 @@ def test_duplicate_column(tmp_path):
 
 def test_several_header_problems_at_once(tmp_path):
     p = tmp_path / "trade.csv"
-    p.write_bytes(csv_bytes(["企业信用代码", "备注", "金额"], [[HUAWEI, "x", "1"]], "utf-8"))
+    p.write_bytes(csv_bytes(["企业信用代码", "备注", "说明"], [[HUAWEI, "x", "1"]], "utf-8"))
     with pytest.raises(IngestError) as info:
         read_table(p, "trade")
     got = [(e.column, e.rule) for e in info.value.errors]
     assert got == [
         ("备注", "unknown column"),
-        ("金额", "unknown column"),
+        ("说明", "unknown column"),
         ("period", "missing column"),
         ("hs_code", "missing column"),
         ("partner_country", "missing column"),
@@ -417,3 +421,14 @@ def test_parquet_nested_binary_and_tz_columns(tmp_path):
     pq.write_table(pa.table({**base, "founded": stamp}), tmp_path / "t.parquet")
     frame, _ = read_table(tmp_path / "t.parquet", "firms")
     assert frame["founded"].tolist() == ["2023-06-01"]  # local midnight in Shanghai
+
+
+def test_a_header_without_its_unit_is_recognised(tmp_path):
+    """Users write 交易额 for 交易额（万元） and 注册资本 for 注册资本（万元）: the bracketed unit is optional."""
+    p = tmp_path / "supply_links.csv"
+    p.write_bytes(
+        csv_bytes(["供应商名称", "客户名称", "期间", "交易额"], [["甲公司", "乙公司", "2023", "5"]], "gbk")
+    )
+    frame, meta = read_table(p, "supply_links")
+    assert list(frame.columns) == ["supplier_name", "customer_name", "period", "value"]
+    assert meta["header_map"]["交易额"] == "value"

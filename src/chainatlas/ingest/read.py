@@ -173,12 +173,24 @@ def header_key(header: str) -> str:
     return "".join(ch for ch in key if not ch.isspace() and ch not in "_-*\ufeff")
 
 
+_UNIT = re.compile(r"\([^()]*\)")
+
+
+def without_unit(key: str) -> str:
+    """A header key without its bracketed unit or note: ``交易额(万元)`` → ``交易额`` (after :func:`header_key`)."""
+    return _UNIT.sub("", key)
+
+
 def header_lookup(k: Kind) -> dict[str, str]:
-    """Map every accepted header key of kind ``k`` to its field name (earlier fields win a tie)."""
+    """Map every accepted header key of kind ``k`` to its field name (earlier fields win a tie); a header
+    without its bracketed unit (交易额 for 交易额（万元）) is accepted too."""
     lookup: dict[str, str] = {}
     for f in k.fields:
         for h in (f.name, f.zh, *f.aliases):
             lookup.setdefault(header_key(h), f.name)
+    for f in k.fields:
+        for h in (f.name, f.zh, *f.aliases):
+            lookup.setdefault(without_unit(header_key(h)), f.name)
     return lookup
 
 
@@ -295,7 +307,7 @@ def _assemble(
             # Our own rejects columns, and blank trailing columns that spreadsheets leave behind.
             skipped.append(header)
             continue
-        name = lookup.get(key)
+        name = lookup.get(key) or lookup.get(without_unit(key))
         if name is None:
             errors.append(
                 RowError(
