@@ -158,3 +158,28 @@ def test_a_segment_no_loaded_data_can_reach_reads_no_data(tmp_path: Path) -> Non
         assert any(
             "period" in w for w in r.summary["warnings"]
         )  # a fixture spans fewer periods than it reads
+
+
+def test_a_result_says_which_records_its_scale_cannot_show(tmp_path: Path) -> None:
+    """A firm known only to its province (地址 江苏省) is in no city: the city-scale network says so."""
+    from chainatlas.pipeline.build import build
+    from chainatlas.pipeline.load import load_dir
+    from chainatlas.storage.base import open_backend
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "firms.csv").write_bytes(
+        "名称,地址,行业代码\r\n苏州某精密机械有限公司,江苏省苏州市昆山市,3491\r\n无锡某微电子有限公司,江苏省,3973\r\n"
+        "合肥某新能源有限公司,合肥市,3841\r\n".encode("gbk")
+    )
+    (folder / "supply_links.csv").write_bytes(
+        "供应商名称,客户名称,期间,交易额\r\n无锡某微电子有限公司,苏州某精密机械有限公司,2023,\r\n"
+        "合肥某新能源有限公司,苏州某精密机械有限公司,2023,500\r\n".encode("gbk")
+    )
+    with open_backend(tmp_path / "a.duckdb") as b:
+        load_dir(b, folder)
+        build(b)
+        r = an.analyze(b, "network", layer="industry")
+    assert sorted(r.data["unit"]) == ["320500", "340100"]  # the province-only firm is no pseudo-city node
+    assert any("known only to the province" in w for w in r.summary["warnings"])
+    assert r.summary["coverage"]["industry"]["valued_share"] == 0.5  # one link had no amount: NULL, not 0

@@ -115,6 +115,19 @@ def analyze(
     one_layer = {} if t.layer == "none" else {"layer": layer}
     data, summary = t.fn(backend, **one_layer, scale=scale, period=year, chain=chain, segment=segment, **used)
     summary["coverage"], warnings = _coverage(backend, t, layer, year, used)
+    coarse = query.unallocated(backend, year)
+    coarse = coarse[(coarse["scale"] == scale) & (coarse["records"] > 0)]
+    if len(coarse):
+        levels = ", ".join(
+            f"{int(r.records):,} known only to the {r.level}"
+            if r.level != "none"
+            else f"{int(r.records):,} without a place"
+            for r in coarse.itertuples()
+        )
+        warnings.append(
+            f"records not in any {scale} unit in {year}: {levels}; they count at their own level and "
+            "above (see `chainatlas info`)"
+        )
     summary["warnings"] = [*summary.get("warnings", []), *warnings]
     info = query.dataset_info(backend)
     prov = provenance(
