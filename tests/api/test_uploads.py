@@ -154,3 +154,48 @@ def test_kind_from_the_file_name(writable_client, name):
     row = "CN2023TEST1,测试,2023-01-05,,H01L 23/31,甲公司,,310101,,0\n"
     rep = _upload(writable_client, (head + row).encode("utf-8"), name=name).json()
     assert rep["kind"] == "patents" and rep["ok"] is True, rep
+
+
+def test_errors_name_the_files_own_chinese_header_in_chinese(writable_client):
+    """Issue 11: an error names the header the file used, with its rule and message in Chinese."""
+    c = writable_client
+    rep = _upload(c, _firms_csv(bad=True), name="主体.csv").json()
+    assert rep["kind"] == "firms"
+    err = S.RowErrorOut.model_validate(rep["errors"][0])
+    assert (err.row, err.column, err.header) == (3, "credit_code", "统一社会信用代码")
+    assert err.rule_zh and "统一社会信用代码" in err.rule_zh and "校验位" in err.rule_zh
+    assert err.message_zh.startswith("第 3 行「统一社会信用代码」") and err.value in err.message_zh
+    paged = c.get(f"/api/uploads/{rep['id']}/errors").json()
+    assert (
+        paged["data"][0]["header"] == "统一社会信用代码" and paged["data"][0]["message_zh"] == err.message_zh
+    )
+
+
+def test_english_headers_are_named_as_the_file_has_them(writable_client):
+    head = "credit_code,name,entity_type,adcode,address,industry_code,founded,registered_capital,employees,synthetic\n"
+    row = "not-a-code,English Co,firm,310101,,3973,2020-01-02,-5,10,0\n"
+    rep = _upload(writable_client, (head + row).encode(), name="firms.csv").json()
+    by_col = {e["column"]: e for e in rep["errors"]}
+    assert by_col["credit_code"]["header"] == "credit_code"
+    assert by_col["registered_capital"]["rule_zh"] == "须为不小于0的数"
+
+
+def test_unknown_kind_lists_the_recognised_kinds_and_file_names(writable_client):
+    r = _upload(writable_client, _firms_csv(bad=False), name="我的数据.csv")
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["type"] == "ConfigError" and "cannot tell the input kind" in err["message"]
+    kinds = {k["kind"]: S.KnownKind.model_validate(k) for k in err["details"]}
+    assert {"firms", "patents"} <= set(kinds)
+    assert kinds["firms"].zh == "主体（企业及机构）" and {"firms.csv", "主体.csv"} <= set(
+        kinds["firms"].files
+    )
+    assert "patents_2023.xlsx" in kinds["patents"].files and "统一社会信用代码" in kinds["firms"].headers_zh
+    assert "firms.csv" in err["message"] and "主体.csv" in err["message"]
+    bad = _upload(writable_client, _firms_csv(bad=False), kind="nonsense")
+    assert bad.status_code == 400 and len(bad.json()["error"]["details"]) == len(err["details"])
+
+
+@pytest.mark.parametrize("name", ["主体.csv", "主体_2023.csv"])
+def test_the_short_chinese_name_of_a_kind_names_its_file(writable_client, name):
+    assert _upload(writable_client, _firms_csv(bad=False), name=name).json()["kind"] == "firms"

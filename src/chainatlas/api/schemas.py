@@ -461,10 +461,26 @@ class TemplatesList(Envelope):
 class RowErrorOut(BaseModel):
     file: str
     row: int
-    column: str
+    column: str = Field(description="the field (or, for a header problem, the header)")
     value: str | None
     rule: str
     message: str
+    header: str | None = Field(
+        None, description="the column's header as the file has it (e.g. 统一社会信用代码)"
+    )
+    rule_zh: str | None = Field(None, description="the rule in Chinese")
+    message_zh: str | None = Field(None, description="the problem in Chinese, naming the file's header")
+
+
+class KnownKind(BaseModel):
+    """An input kind an upload is recognised as (the ``details`` of an unknown-kind error)."""
+
+    kind: str
+    zh: str
+    en: str
+    files: list[str] = Field(description="file names that say the kind, e.g. firms.csv, 主体.csv")
+    headers_zh: list[str]
+    headers_en: list[str]
 
 
 class UploadReport(Envelope):

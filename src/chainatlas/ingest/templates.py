@@ -19,7 +19,7 @@ from chainatlas.ingest.excel import safe_cell, safe_rows
 from chainatlas.model.kinds import Field, Kind
 from chainatlas.model.kinds import kind as get_kind
 
-__all__ = ["RULE_TEXT", "template_doc", "write_template"]
+__all__ = ["ERROR_TEXT", "RULE_TEXT", "explain_error", "template_doc", "write_template"]
 
 #: Each rule in words, (Chinese, English).
 RULE_TEXT: dict[str, tuple[str, str]] = {
@@ -74,6 +74,84 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
         "yes/no: 1 or 0 (also true/false, 是/否, y/n)",
     ),
 }
+
+#: Each check that is not a column's own rule (what an upload's error ``rule`` may also be), (Chinese, English).
+ERROR_TEXT: dict[str, tuple[str, str]] = {
+    "required": ("必填项，不能为空", "required: the cell must not be empty"),
+    "duplicate key": (
+        "唯一键重复：与文件中另一行的唯一键相同，请删去重复行",
+        "duplicate key: another row of the file has the same key; delete one of them",
+    ),
+    "unknown column": ("无法识别的列名：请改为模板中的列名或删去该列", "unknown column: rename or delete it"),
+    "duplicate column": ("两列对应同一字段，请只保留一列", "two columns give the same field; keep one"),
+    "cell size": ("单元格内容过长，请缩短", "the cell is over the size limit; shorten it"),
+    "repeated header": (
+        "该行重复了表头（两个文件拼接在一起？），请删去该行",
+        "the row repeats the header row (two files joined?); delete it",
+    ),
+    "columns": (
+        "该行的单元格个数与表头不一致：含分隔符的内容请加引号",
+        "the row has a different number of cells than the header; quote cells holding the delimiter",
+    ),
+    "quote": ('引号未闭合：请补全引号，引号内的引号写作两个（""）', "a quote is never closed"),
+    "formula without value": (
+        "单元格只有公式、没有计算值：请在 Excel 或 WPS 中打开后保存，或粘贴为数值",
+        "a formula without a computed value: open and save the file in Excel or WPS",
+    ),
+    "column type": (
+        "该列的数据类型无法读取：请先展开为普通单元格",
+        "the column type cannot be read as cells",
+    ),
+    "address": (
+        "无法将地址定位到沪苏浙皖的区县或城市：请填写行政区划代码",
+        "the address cannot be placed in a YRD county or city; give the code instead",
+    ),
+    "one_of": ("这几列至少填写一项", "give at least one of these columns"),
+    "parties": ("参与方个数超过上限", "more parties than the limit"),
+    "list length": ("项数与对应的第一列不一致", "a different number of items than the first list"),
+    "list": ("列表中有空项：请删去多余的分隔符", "an empty list item; remove the extra separator"),
+    "number": (
+        "不是数字：请只填数字（如 1234.5），不要带单位",
+        "not a number; digits like 1234.5 without units",
+    ),
+    "negative amount": ("须为不小于0的数", "must be a number >= 0"),
+    "self link": ("两端是同一主体（主体与自身的联系）", "both ends are the same entity"),
+    "future date": ("成立日期晚于今天，请检查年份", "the founding date is after today; check the year"),
+}
+
+
+def explain_error(kind: str | Kind, error: dict[str, Any], header: str, lang: str = "zh") -> tuple[str, str]:
+    """The rule of an upload's row error and a message naming the file's own ``header``, in ``lang``.
+
+    A column's own rule reads as in the template (with the choices of an enum); checks across columns or
+    of the file read from :data:`ERROR_TEXT`. Returns ``(rule_text, message)``.
+    """
+    k = get_kind(kind) if isinstance(kind, str) else kind
+    zh = _check_lang(lang) == "zh"
+    rule, column = str(error.get("rule") or ""), str(error.get("column") or "")
+    f = next((x for x in k.fields if x.name == column), None)
+    if rule in ERROR_TEXT:
+        text = ERROR_TEXT[rule][0 if zh else 1]
+    elif f is not None and f.rule == rule:
+        text = _rule_text(k, f, lang)
+    elif rule in RULE_TEXT:
+        text = RULE_TEXT[rule][0 if zh else 1]
+    else:
+        text = rule
+    if rule == "unknown column":
+        text += ("；可用的列名：" if zh else "; expected headers: ") + (
+            "、".join(x.zh for x in k.fields) if zh else ", ".join(x.name for x in k.fields)
+        )
+    value = error.get("value")
+    row = int(error.get("row") or 0)
+    if zh:
+        where = f"表头「{header}」" if row <= 1 else f"第 {row} 行「{header}」" if header else f"第 {row} 行"
+        shown = f"（所填的值：“{value}”）" if value not in (None, "") and rule != "unknown column" else ""
+        return text, f"{where}：{text}{shown}"
+    where = f"header {header!r}" if row <= 1 else f"row {row}, {header!r}" if header else f"row {row}"
+    shown = f" (value: {value!r})" if value not in (None, "") and rule != "unknown column" else ""
+    return text, f"{where}: {text}{shown}"
+
 
 _DOC_HEADERS = {
     "zh": ("列名", "English name", "是否必填", "规则", "示例", "说明"),

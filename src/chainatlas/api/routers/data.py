@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from chainatlas.api.cache import answer_key, send
@@ -29,6 +30,7 @@ from chainatlas.api.schemas import (
 from chainatlas.api.uploads import Upload, UploadStore, now
 from chainatlas.errors import ConfigError
 from chainatlas.ingest import parse_file, template_doc, write_template
+from chainatlas.ingest.templates import explain_error
 from chainatlas.model.kinds import KINDS
 from chainatlas.pipeline import query, views
 from chainatlas.pipeline.load import FILE_SUFFIXES, ingest_files, kind_of_file
@@ -128,12 +130,30 @@ def _report(up: Upload, atlas_synthetic: bool) -> dict:
     }
 
 
+def _header_of(column: str, fields: dict[str, str]) -> str:
+    """The header the file used for a field (or for each of a comma-joined key), else the column as given."""
+    if column in fields:
+        return fields[column]
+    if "," in column:
+        return ",".join(fields.get(c, c) for c in column.split(","))
+    return column
+
+
+def _in_words(kind: str, e: dict, fields: dict[str, str]) -> dict:
+    """A row error with the file's own ``header`` and its rule and message in Chinese."""
+    header = _header_of(str(e.get("column") or ""), fields)
+    rule_zh, message_zh = explain_error(kind, e, header, "zh")
+    return {**e, "header": header, "rule_zh": rule_zh, "message_zh": message_zh}
+
+
 def _validate(up: Upload) -> None:
     """Validate the upload: its report, and its errors written to its folder (the first kept in memory)."""
     batch = parse_file(up.kind, up.path)
-    up.keep_errors(e.to_dict() for e in batch.errors)
-    good = int(batch.good_mask.sum())
     meta = batch.meta or {}
+    # header → field as the file has it; errors name fields, the user knows the headers
+    fields = {str(v): str(k) for k, v in (meta.get("header_map") or {}).items()}
+    up.keep_errors(_in_words(up.kind, e.to_dict(), fields) for e in batch.errors)
+    good = int(batch.good_mask.sum())
     report = {
         "ok": batch.ok,
         "rows_read": int(batch.rows_read),
@@ -145,9 +165,56 @@ def _validate(up: Upload) -> None:
         "format": meta.get("format"),
         # rows that load but look wrong (a self link, a future founding date): shown, never refused
         "warnings_total": len(batch.warnings),
-        "warnings": [w.to_dict() for w in batch.warnings[:200]],
+        "warnings": [_in_words(up.kind, w.to_dict(), fields) for w in batch.warnings[:200]],
     }
     up.report = report
+
+
+def _short_zh(zh: str) -> str:
+    """A kind's Chinese name without its bracketed part: 主体（企业及机构） → 主体."""
+    return re.sub(r"[（(].*?[）)]", "", zh).strip() or zh
+
+
+def _kind_from_name(filename: str) -> str | None:
+    """The kind a file name says (firms.csv, patents_2023.xlsx, 专利.csv, 主体.csv, 主体_2023.csv), or None."""
+    try:
+        return kind_of_file(Path(filename))
+    except ConfigError:
+        pass
+    stem = Path(filename).name.split(".")[0].lower()
+    for k in sorted(KINDS.values(), key=lambda k: -len(_short_zh(k.zh))):
+        short = _short_zh(k.zh)
+        if stem == short or stem.startswith((short + "_", short + "-")):
+            return k.name
+    return None
+
+
+def recognised_kinds() -> list[dict]:
+    """Every input kind with its Chinese and English names, the file names that say it and its headers."""
+    return [
+        {
+            "kind": k.name,
+            "zh": k.zh,
+            "en": k.en,
+            "files": [f"{k.name}.csv", f"{_short_zh(k.zh)}.csv", f"{k.name}_2023.xlsx"],
+            "headers_zh": [f.zh for f in k.fields],
+            "headers_en": [f.name for f in k.fields],
+        }
+        for k in KINDS.values()
+    ]
+
+
+def _unknown_kind(reason: str) -> Response:
+    """400 naming every kind with its file names (``details``): the page lists them in the user's language."""
+    from chainatlas.api.app import error_body  # the app imports this router
+
+    kinds = recognised_kinds()
+    message = (
+        f"{reason}. Recognised kinds (file name, e.g.): "
+        + "; ".join(f"{k['kind']} {k['zh']} ({', '.join(k['files'])})" for k in kinds)
+        + ". A name may also start with the kind and '_' (patents_2023.xlsx)."
+    )
+    return JSONResponse(status_code=400, content=error_body(400, "ConfigError", message, kinds))
 
 
 async def _receive(request: Request, store: UploadStore, filename: str) -> tuple[str, Path, int]:
@@ -207,9 +274,14 @@ async def upload(
             f"filename: {filename!r} has an unsupported suffix; expected one of {', '.join(FILE_SUFFIXES)}"
         )
     if kind is None:
-        kind = kind_of_file(Path(filename))
+        kind = _kind_from_name(filename)
+        if kind is None:
+            return _unknown_kind(
+                f"filename: cannot tell the input kind from the file name {Path(filename).name!r}; "
+                "choose the kind, or name the file after one"
+            )
     elif kind not in KINDS:
-        raise ConfigError(f"kind: unknown input kind {kind!r}; expected one of {', '.join(KINDS)}")
+        return _unknown_kind(f"kind: unknown input kind {kind!r}")
     uid, path, size = await _receive(request, store, filename)
     up = Upload(uid, kind, Path(filename).name, path, size, now())
     try:
