@@ -199,3 +199,10 @@ def test_unknown_kind_lists_the_recognised_kinds_and_file_names(writable_client)
 @pytest.mark.parametrize("name", ["主体.csv", "主体_2023.csv"])
 def test_the_short_chinese_name_of_a_kind_names_its_file(writable_client, name):
     assert _upload(writable_client, _firms_csv(bad=False), name=name).json()["kind"] == "firms"
+
+
+def test_the_kind_a_file_name_says(writable_client):
+    c = writable_client
+    assert c.get("/api/uploads/kind", params={"filename": "主体.csv"}).json()["kind"] == "firms"
+    body = S.FileKind.model_validate(c.get("/api/uploads/kind", params={"filename": "我的数据.csv"}).json())
+    assert body.kind is None and any(k.kind == "patents" for k in body.data)

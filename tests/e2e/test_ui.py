@@ -256,7 +256,8 @@ def test_upload_a_file_with_a_bad_row_shows_the_error(page, tmp_path, shots):
     assert page.inner_text("[data-rows-bad]") == "1"
     row = page.locator("#d-report table tbody tr").first
     cells = [c.strip() for c in row.locator("td").all_inner_texts()]
-    assert cells[0] == "3" and cells[1] == "credit_code" and cells[3] == "credit_code"
+    # the file's own header, the rule in Chinese (issue 11)
+    assert cells[0] == "3" and cells[1] == "统一社会信用代码" and "校验位" in cells[3]
     assert page.locator("#d-load").is_disabled()
     page.screenshot(path=shots / "upload-bad-row.png", full_page=True)
 

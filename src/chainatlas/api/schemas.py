@@ -483,6 +483,11 @@ class KnownKind(BaseModel):
     headers_en: list[str]
 
 
+class FileKind(Envelope):
+    kind: str | None = Field(description="the kind the file name says, or null")
+    data: list[KnownKind] = Field(description="every kind with the file names and headers recognised")
+
+
 class UploadReport(Envelope):
     id: str
     kind: str

@@ -19,6 +19,7 @@ from chainatlas.api.render import Records, not_found, page, render, too_large
 from chainatlas.api.schemas import (
     ERROR_RESPONSES,
     ErrorResponse,
+    FileKind,
     InventoryPage,
     InventorySummary,
     LoadResult,
@@ -235,6 +236,16 @@ async def _receive(request: Request, store: UploadStore, filename: str) -> tuple
         store.discard(uid)
         raise ConfigError("upload: the request body is empty; send the file's bytes as the body")
     return uid, path, size
+
+
+@router.get("/uploads/kind", response_model=FileKind, summary="The input kind a file name says")
+async def upload_kind(
+    filename: Annotated[str, Query(min_length=1, max_length=200, description="the file's name")],
+) -> Response:
+    """The kind an upload of ``filename`` would be read as (null when the name says none), and every kind
+    with the file names and headers recognised: asked before sending a file."""
+    body = {"synthetic": False, "kind": _kind_from_name(filename), "data": recognised_kinds()}
+    return Response(render(body), media_type="application/json")
 
 
 @router.post(

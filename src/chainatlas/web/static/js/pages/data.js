@@ -1,7 +1,7 @@
 // 数据: templates to download, upload → validation report → load, and the atlas's data inventory.
 import { clearCache, del, get, post } from "../api.js";
-import { esc, fmt, getLang, t } from "../i18n.js";
-import { h, options, periodOptions, table } from "../widgets.js";
+import { esc, fmt, getLang, t, tf } from "../i18n.js";
+import { downloadCsv, h, options, periodOptions, stem, table } from "../widgets.js";
 
 export async function render(root, ctx) {
   const { meta, state } = ctx;
@@ -36,30 +36,76 @@ export async function render(root, ctx) {
 
   // upload → report → load
   const report = page.querySelector("#d-report");
+  const spin = (text) => `<p class="muted" data-busy><span class="d-spin" aria-hidden="true"></span> ${esc(text)}</p>`;
+  if (!document.getElementById("d-spin-style")) {
+    document.head.append(h(`<style id="d-spin-style">.d-spin{display:inline-block;width:12px;height:12px;border:2px solid currentColor;
+      border-right-color:transparent;border-radius:50%;vertical-align:-2px;animation:d-spin .8s linear infinite}
+      @keyframes d-spin{to{transform:rotate(360deg)}}</style>`));
+  }
   page.querySelector("#d-send").addEventListener("click", async () => {
     const file = page.querySelector("#d-file").files[0];
-    if (!file) { report.innerHTML = `<p class="report-bad">${t("f.file")}?</p>`; return; }
-    report.innerHTML = `<p class="muted">${t("app.loading")}</p>`;
+    if (!file) { report.innerHTML = `<p class="report-bad" data-upload-error="nofile">${t("d.nofile")}</p>`; return; }
+    const send = page.querySelector("#d-send");
+    send.disabled = true;
+    report.innerHTML = spin(t("d.validating"));
     try {
-      const r = await post("/api/uploads", { filename: file.name, kind: page.querySelector("#d-kind").value || null }, file);
+      const kind = page.querySelector("#d-kind").value || null;
+      if (!kind) {  // asked first: an unknown name is answered with the kinds, without sending the file
+        const k = await get("/api/uploads/kind", { filename: file.name });
+        if (!k.kind) { report.innerHTML = unknownKind(k.data); return; }
+      }
+      const r = await post("/api/uploads", { filename: file.name, kind }, file);
       showReport(r);
     } catch (e) {
-      report.innerHTML = `<p class="report-bad" data-upload-error>${esc(e.type)}: ${esc(e.message)}</p>${errorsTable(e.details || [])}`;
+      const kinds = (e.details || []).filter((d) => d.kind && d.files);
+      report.innerHTML = kinds.length ? unknownKind(kinds)
+        : `<p class="report-bad" data-upload-error>${esc(e.type)}: ${esc(e.message)}</p>${errorsTable(e.details || [], {})}`;
+    } finally {
+      send.disabled = false;
     }
   });
 
-  function errorsTable(errors) {
+  function unknownKind(kinds) {
+    return `<p class="report-bad" data-upload-error="kind">${t("d.unknownkind")}</p>
+      <div style="max-height:300px;overflow:auto" data-known-kinds>${table(kinds, [
+        { key: "zh", label: t("f.kind"), fmt: (_, k) => `<b>${esc(L === "zh" ? k.zh : k.en)}</b> <span class="muted">${esc(k.kind)}</span>` },
+        { key: "files", label: t("d.filenames"), fmt: (f) => f.map((x) => `<code>${esc(x)}</code>`).join(" ") },
+        { key: "headers_zh", label: t("d.headers"), fmt: (_, k) => esc((L === "zh" ? k.headers_zh : k.headers_en).join(L === "zh" ? "、" : ", ")) },
+      ], { name: "kinds" })}</div>`;
+  }
+
+  // an error in the user's language, named by the header the file used (columns: file header → field)
+  const headerOf = (columns) => { const inv = Object.fromEntries(Object.entries(columns || {}).map(([hd, f]) => [f, hd])); return (e) => e.header || inv[e.column] || e.column; };
+  const ruleOf = (e) => (L === "zh" && e.rule_zh ? e.rule_zh : e.rule);
+  const messageOf = (e) => (L === "zh" && e.message_zh ? e.message_zh : e.message);
+
+  function errorsTable(errors, columns) {
     if (!errors.length || errors[0].row === undefined) return "";
+    const hd = headerOf(columns);
     return table(errors, [
       { key: "row", label: t("d.row"), num: true },
-      { key: "column", label: t("d.column") },
+      { key: "header", label: t("d.header"), fmt: (_, e) => esc(hd(e)) },
       { key: "value", label: t("d.cell"), fmt: (v) => `<code>${esc(v)}</code>` },
-      { key: "rule", label: t("d.rule") },
-      { key: "message", label: t("d.message") },
-    ], { rowClass: () => "bad" });
+      { key: "rule", label: t("d.rule"), fmt: (_, e) => `<span title="${esc(e.rule)}">${esc(ruleOf(e))}</span>` },
+      { key: "message", label: t("d.message"), fmt: (_, e) => `<span title="${esc(e.message)}">${esc(messageOf(e))}</span>` },
+    ], { rowClass: () => "bad", name: "errors" });
+  }
+
+  async function downloadErrors(r) {
+    const all = [];
+    for (let offset = 0; offset < r.errors_total; offset += 1000) {
+      const p = await get(`/api/uploads/${r.id}/errors`, { limit: 1000, offset });
+      all.push(...p.data);
+      if (!p.data.length) break;
+    }
+    const hd = headerOf(r.columns);
+    downloadCsv(stem("errors", r.filename.replace(/\.[^.]+$/, "")),
+      [t("d.row"), t("d.header"), t("d.field"), t("d.cell"), t("d.rule"), t("d.message")],
+      all.map((e) => [e.row, hd(e), e.column, e.value, ruleOf(e), messageOf(e)]));
   }
 
   function showReport(r) {
+    const partial = !r.ok && r.rows_ok > 0;
     report.innerHTML = `<h3>${t("d.report")} · ${esc(r.filename)}</h3>
       <p class="${r.ok ? "report-ok" : "report-bad"}" data-report-ok="${r.ok}">${r.ok ? t("d.passed") : t("d.failed")}</p>
       <dl class="kv"><dt>${t("f.kind")}</dt><dd>${esc(r.kind)}</dd>
@@ -67,25 +113,40 @@ export async function render(root, ctx) {
         <dt>${t("d.errors")}</dt><dd data-errors-total>${r.errors_total}</dd>
         <dt>${t("d.periods")}</dt><dd>${r.periods.join(", ") || "–"}</dd>
         <dt>${t("d.encoding")}</dt><dd>${esc(r.format || "")} ${esc(r.encoding || "")}</dd></dl>
-      <div style="max-height:300px;overflow:auto;margin-top:8px">${errorsTable(r.errors)}</div>
-      <div style="margin-top:10px;display:flex;gap:8px">
+      <div style="max-height:300px;overflow:auto;margin-top:8px">${errorsTable(r.errors, r.columns)}</div>
+      <div style="margin-top:10px;display:flex;gap:8px;flex-wrap:wrap">
         <button type="button" class="btn primary" id="d-load" ${r.ok ? "" : "disabled"}>${t("d.load")}</button>
+        ${partial ? `<button type="button" class="btn primary" id="d-quarantine">${t("d.quarantine")}</button>` : ""}
+        ${r.errors_total ? `<button type="button" class="btn" id="d-errcsv">${t("d.errcsv")}</button>` : ""}
         <button type="button" class="btn" id="d-discard">${t("d.discard")}</button></div>
-      <div id="d-loaded"></div>`;
+      <div id="d-loaded" aria-live="polite"></div>`;
     report.querySelector("#d-discard").addEventListener("click", async () => { await del(`/api/uploads/${r.id}`); report.innerHTML = ""; });
-    report.querySelector("#d-load").addEventListener("click", async () => {
+    report.querySelector("#d-errcsv")?.addEventListener("click", () => downloadErrors(r).catch((e) => ctx.showError(e)));
+    const buttons = ["#d-load", "#d-quarantine", "#d-discard"].map((s) => report.querySelector(s)).filter(Boolean);
+    const load = async (quarantine) => {
       const out = report.querySelector("#d-loaded");
-      out.innerHTML = `<p class="muted">${t("app.loading")}</p>`;
+      const was = buttons.map((b) => b.disabled);
+      buttons.forEach((b) => { b.disabled = true; });
+      out.innerHTML = spin(t("d.loading"));
       try {
-        const res = await post(`/api/uploads/${r.id}/load`, { build: true });
+        const res = await post(`/api/uploads/${r.id}/load`, { build: true, quarantine: quarantine || null });
         const b = res.batches[0];
-        out.innerHTML = `<p class="report-ok">${t("d.loaded")}: ${b.already_loaded ? "—" : `${fmt(b.rows_loaded)} ${t("d.rows")}`} (batch ${b.batch_id})</p>${res.build ? `<p class="hint">${esc(res.build.summary)}</p>` : ""}`;
+        const years = res.build ? res.build.years || [] : [];
+        out.innerHTML = b.already_loaded
+          ? `<p class="report-ok" data-already-loaded="${b.batch_id}">${esc(tf("d.already", { batch: b.batch_id }))}</p>`
+          : `<p class="report-ok" data-loaded-rows="${b.rows_loaded}">${esc(tf("d.loadedrows", { rows: fmt(b.rows_loaded), batch: b.batch_id }))}</p>
+            ${res.rejected_rows ? `<p class="report-bad" data-rejected="${res.rejected_rows}">${esc(tf("d.rejected", { n: res.rejected_rows }))}</p>` : ""}
+            <p class="hint" data-rebuilt="${years.join(",")}">${esc(years.length ? tf("d.rebuilt", { years: years.join(L === "zh" ? "、" : ", ") }) : t("d.norebuild"))}</p>`;
+        buttons.forEach((x) => { x.disabled = x.id !== "d-discard"; });  // loaded: loading again changes nothing
         clearCache();
         inventory();
       } catch (e) {
-        out.innerHTML = `<p class="report-bad">${esc(e.message)}</p>`;
+        buttons.forEach((x, i) => { x.disabled = was[i]; });
+        out.innerHTML = `<p class="report-bad" data-load-error>${t("d.loadfailed")}: ${esc(e.message)}</p>${errorsTable(e.details || [], r.columns)}`;
       }
-    });
+    };
+    report.querySelector("#d-load").addEventListener("click", () => load(false));
+    report.querySelector("#d-quarantine")?.addEventListener("click", () => load(true));
   }
 
   // inventory
