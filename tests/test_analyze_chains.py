@@ -183,3 +183,28 @@ def test_a_result_says_which_records_its_scale_cannot_show(tmp_path: Path) -> No
     assert sorted(r.data["unit"]) == ["320500", "340100"]  # the province-only firm is no pseudo-city node
     assert any("known only to the province" in w for w in r.summary["warnings"])
     assert r.summary["coverage"]["industry"]["valued_share"] == 0.5  # one link had no amount: NULL, not 0
+
+
+def test_no_ic_eda_firm_is_counted_in_firms_through_6513_alone(atlas) -> None:
+    """ic EDA工具与IP核 is reached only through "6513*" 应用软件开发: its firms are partial members, counted in
+    firms_partial, never firms; the segment reads partial_only, and the analysis says so."""
+    from chainatlas.pipeline.chains import chain_presence
+
+    lk = atlas.sql(
+        "SELECT e.industry_code AS code, s.partial FROM seg_lookup s JOIN entities e ON e.entity_id = s.ck "
+        "WHERE s.ck_type = 'e' AND s.chain = 'ic' AND s.segment = 'eda_ip'"
+    )
+    assert len(lk) > 0 and set(lk["code"]) == {"6513"} and lk["partial"].all()
+    na = atlas.sql(
+        f"SELECT attr, value FROM node_attrs WHERE chain = 'ic' AND segment = 'eda_ip' AND scale = 'region' "
+        f"AND year = {PERIOD}"
+    )
+    v = dict(zip(na["attr"], na["value"], strict=True))
+    assert "firms" not in v and "employees" not in v and "revenue" not in v
+    assert v["firms_partial"] > 0
+    seg = chain_presence(atlas, "ic", PERIOD).segments.set_index("segment")
+    assert seg.loc["eda_ip", "firms"] == 0 and seg.loc["eda_ip", "partial_firms"] == v["firms_partial"]
+    assert seg.loc["eda_ip", "partial_only"] and seg.loc["eda_ip", "status"] in ("single", "ok")
+    assert not seg.loc["design", "partial_only"] and seg.loc["design", "partial_firms"] == 0
+    s = an.analyze(atlas, "chains", chain="ic", period=PERIOD).summary["segments"]
+    assert s["eda_ip"]["partial_only"] and s["eda_ip"]["firms"] == 0 and s["eda_ip"]["partial_firms"] > 0

@@ -418,3 +418,60 @@ def test_adding_a_chain_rebuilds_every_period_without_full(writable, tmp_path, m
     ].iloc[0]
     assert n > 0
     assert build(writable).years == []  # and then it is up to date again
+
+
+def test_a_partial_class_counts_its_firms_apart(tmp_path):
+    """A firm whose code belongs only partly to a segment ("2770*" in bio 医疗器械, "6513*" in ic EDA) is a partial
+    member: firms_partial / employees_partial / revenue_partial, never firms; the statuses rest on full members."""
+    from chainatlas.pipeline.chains import chain_presence
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "firms.csv").write_text(
+        "统一社会信用代码,名称,行政区划代码,行业代码,成立日期,从业人员\n"
+        "91320506MA1MXQ0B2F,苏州某医疗器械有限公司,320506,3581,2015-06-01,100\n"  # full member of bio:devices
+        "91330106MA27WL5K6D,苏州某卫生材料有限公司,320506,2770,2015-06-01,40\n"  # partial (2770*)
+        "91340104MA2TR8UX1F,合肥某软件有限公司,340104,6513,2015-06-01,7\n",  # partial in ic:eda_ip only
+        encoding="utf-8",
+    )
+    (folder / "tax.csv").write_text(
+        "企业信用代码,期间,营业收入（万元）,纳税额（万元）\n"
+        "91320506MA1MXQ0B2F,2023,1000,50\n91330106MA27WL5K6D,2023,300,15\n",
+        encoding="utf-8",
+    )
+    (folder / "supply_links.csv").write_text(
+        "供应商名称,客户名称,期间,交易额\n苏州某卫生材料有限公司,苏州某医疗器械有限公司,2023,80\n",
+        encoding="utf-8",
+    )
+    with open_backend(tmp_path / "a.duckdb") as b:
+        load_dir(b, folder)
+        build(b)
+        lk = b.sql("SELECT ck, partial FROM seg_lookup WHERE ck_type = 'e' AND chain = 'bio'")
+        assert dict(zip(lk["ck"], lk["partial"], strict=True)) == {
+            "91320506MA1MXQ0B2F": False,
+            "91330106MA27WL5K6D": True,
+        }
+        assert not b.sql("SELECT partial FROM seg_lookup WHERE ck_type <> 'e'")["partial"].any()
+        na = b.sql(
+            "SELECT chain, segment, attr, value FROM node_attrs WHERE scale = 'region' AND year = 2023 "
+            "AND chain IN ('bio', 'ic', '*')"
+        )
+        v = {(r.chain, r.segment, r.attr): r.value for r in na.itertuples()}
+        dev = {a: v.get(("bio", "devices", a)) for a in ("firms", "firms_partial", "employees")}
+        assert dev == {"firms": 1.0, "firms_partial": 1.0, "employees": 100.0}
+        assert v[("bio", "devices", "employees_partial")] == 40.0
+        assert (
+            v[("bio", "devices", "revenue")] == 1000.0 and v[("bio", "devices", "revenue_partial")] == 300.0
+        )
+        assert v[("*", "*", "firms")] == 3.0 and v[("*", "*", "revenue")] == 1300.0  # totals unchanged
+        assert ("ic", "eda_ip", "firms") not in v and v[("ic", "eda_ip", "firms_partial")] == 1.0
+        assert v[("ic", "*", "firms_partial")] == 1.0 and ("ic", "*", "firms") not in v
+    with open_backend(tmp_path / "a.duckdb", read_only=True) as b:
+        bio = chain_presence(b, "bio", 2023).segments.set_index("segment").loc["devices"]
+        assert (bio["firms"], bio["partial_firms"], bio["n_firms"]) == (1.0, 1.0, 1.0)
+        assert not bio["partial_only"] and bio["status"] == "single" and bio["single_by"] == "city"
+        ic = chain_presence(b, "ic", 2023).segments.set_index("segment")
+        eda = ic.loc["eda_ip"]
+        assert (eda["firms"], eda["partial_firms"], eda["n_firms"]) == (0.0, 1.0, 0.0)
+        assert eda["partial_only"] and eda["status"] == "single" and eda["n_cities"] == 1
+        assert ic.loc["design", "status"] == "broken" and not ic.loc["design", "partial_only"]

@@ -106,6 +106,44 @@ INDICATORS: dict[str, Indicator] = {
         _base("enclave_output", "飞地产值", "Enclave output", "万元", "10k CNY", "industry"),
         _base("policies", "政策", "Policies", "项", "policies", "service"),
         _base("needs", "技术需求", "Technology needs", "项", "needs", "service"),
+        # members of a chain segment through a partly-belonging class ("6513*"): counted apart, never in firms
+        _base("firms_partial", "部分归属企业数", "Firms (partial members)", "家", "firms", "industry"),
+        _base(
+            "employees_partial",
+            "部分归属从业人员",
+            "Employees (partial members)",
+            "人",
+            "persons",
+            "industry",
+        ),
+        _base(
+            "revenue_partial", "部分归属营业收入", "Revenue (partial members)", "万元", "10k CNY", "industry"
+        ),
+        _base("tax_paid_partial", "部分归属纳税额", "Tax paid (partial members)", "万元", "10k CNY", "value"),
+        _base(
+            "tech_sold_partial",
+            "部分归属技术输出",
+            "Tech sold (partial members)",
+            "万元",
+            "10k CNY",
+            "innovation",
+        ),
+        _base(
+            "tech_bought_partial",
+            "部分归属技术吸纳",
+            "Tech bought (partial)",
+            "万元",
+            "10k CNY",
+            "innovation",
+        ),
+        _base(
+            "needs_partial",
+            "部分归属技术需求",
+            "Technology needs (partial members)",
+            "项",
+            "needs",
+            "service",
+        ),
     )
 }
 

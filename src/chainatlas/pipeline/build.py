@@ -28,7 +28,15 @@ from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL, SCALES
 from chainatlas.model.names import link_named_entities
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
-from chainatlas.pipeline.facts import edge_facts, entities, entity_names, ipc_main, named_firms, node_facts
+from chainatlas.pipeline.facts import (
+    PARTIAL_SUFFIX,
+    edge_facts,
+    entities,
+    entity_names,
+    ipc_main,
+    named_firms,
+    node_facts,
+)
 from chainatlas.storage.base import Backend
 
 __all__ = [
@@ -103,7 +111,12 @@ def user_areas(backend: Backend) -> pd.DataFrame | None:
 
 
 def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
-    """(ck_type, ck) → (chain, segment) for every key that occurs in the records.
+    """(ck_type, ck) → (chain, segment, partial) for every key that occurs in the records.
+
+    ``partial`` is true where the key reaches the segment only through a GB/T 4754 class of which only part
+    belongs (``"6513*"`` in the chain file): most firms of such a class are not in the segment, so what they
+    bring is counted apart (``firms_partial``...; see :func:`node_places`), never as full members. It is false for
+    patents (IPC), products (HS) and explicit ``chain:segment`` keys.
 
     Concordance matching (prefixes, specificity) runs in the taxonomy on the few distinct codes;
     the per-firm expansion is a join left to the engine.
@@ -137,6 +150,7 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
                         "ck": keys.to_numpy()[m["row"].to_numpy()],
                         "chain": m["chain"].to_numpy(),
                         "segment": m["segment"].to_numpy(),
+                        "partial": m["partial"].to_numpy(dtype=bool),
                     }
                 )
             )
@@ -149,13 +163,15 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
             pd.DataFrame({"ck": tax.chains["id"] + ":", "chain": tax.chains["id"], "segment": ""}),
         ]
     )
-    frames.append(explicit.assign(ck_type="x"))
-    small = pd.concat(frames, ignore_index=True)[["ck_type", "ck", "chain", "segment"]].astype("string")
-    lk = ibis.memtable(small, schema={c: "string" for c in small.columns})
+    frames.append(explicit.assign(ck_type="x", partial=False))
+    cols = ["ck_type", "ck", "chain", "segment"]
+    small = pd.concat(frames, ignore_index=True)
+    small = small[cols].astype("string").assign(partial=small["partial"].astype(bool).to_numpy())
+    lk = ibis.memtable(small, schema={**{c: "string" for c in cols}, "partial": "boolean"})
     ind = lk.filter(lk.ck_type == "ind")
     ent = t("entities")
     e = ent.join(ind, ent.industry_code == ind.ck).select(
-        ck_type=ibis.literal("e"), ck=ent.entity_id, chain=ind.chain, segment=ind.segment
+        ck_type=ibis.literal("e"), ck=ent.entity_id, chain=ind.chain, segment=ind.segment, partial=ind.partial
     )
     return lk.filter(lk.ck_type != "ind").union(e, distinct=False)
 
@@ -233,7 +249,11 @@ def _with_chains(f: ir.Table, lookup: ir.Table, keys: Sequence[str]) -> ir.Table
     )
     key_type = ibis.cases((f.ck_type == "c", ibis.literal("x")), else_=f.ck_type)
     j = f.join(lookup, [key_type == lookup.ck_type, f.ck == lookup.ck])
-    chained = j.select(*keys, chain=j.chain, segment=j.segment, **{m: j[m] for m in measures})
+    cols = {k: j[k] for k in keys}
+    if "attr" in cols and "partial" in lookup.columns:
+        # a node fact reaching the segment only through a partial class counts apart: <attr>_partial
+        cols["attr"] = ibis.cases((j.partial.fill_null(False), j.attr + PARTIAL_SUFFIX), else_=j.attr)
+    chained = j.select(**cols, chain=j.chain, segment=j.segment, **{m: j[m] for m in measures})
     return star.union(chained, distinct=False)
 
 
@@ -275,7 +295,11 @@ def aggregate_edges(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: 
 
 def node_places(facts: ir.Table, lookup: ir.Table) -> ir.Table:
     """Node facts summed per (attr, year, chain, segment, adcode): ``value`` (NULL when no record had one) and
-    ``n_valued``. Facts without a place keep ``adcode`` NULL (reported by :func:`unallocated`)."""
+    ``n_valued``. Facts without a place keep ``adcode`` NULL (reported by :func:`unallocated`).
+
+    A fact assigned to a segment through a partial class (``seg_lookup.partial``: an entity whose industry code is
+    a ``"6513*"`` class) is counted under ``<attr>_partial`` in that segment (``revenue_partial``...), not under
+    ``attr``; firms and employees arrive already so named from :func:`~chainatlas.pipeline.facts.node_facts`."""
     f = _with_chains(facts, lookup, ["attr", "year", "adcode"])
     return f.group_by(["attr", "year", "chain", "segment", "adcode"]).aggregate(
         value=f.n.sum(), n_valued=f.n_valued.sum()

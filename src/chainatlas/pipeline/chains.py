@@ -12,6 +12,15 @@ One vocabulary (潘秋晨 2023 四(五); README "产业链"):
 Presence is judged at city scale whatever scale is shown. A segment that some GB/T 4754 code reaches is
 judged by its firms; the others (e.g. 封装测试, whose industry code 晶圆制造 also has) by patent
 applications (``basis``).
+
+**Partial members.** A GB/T 4754 class of which only part belongs to a segment (``"6513*"`` 应用软件开发 in ic's
+EDA工具与IP核: most software firms make no EDA) makes its firms *partial* members: they are counted apart
+(``firms_partial``, ``employees_partial``, ``revenue_partial``), never in ``firms``. The statuses are judged on
+the full members. A segment with no full member but some partial ones is not called 断链 — something that may
+belong is there — nor held: its status (``single`` or ``ok``) is judged on the partial members and
+``partial_only`` is true, which reads "held only by firms of a partly-belonging class: unconfirmed" (the UI and
+reports show it as such, e.g. "单点（仅部分归属企业）"). ``partial_only`` is false wherever a full member exists,
+whatever the partial members are.
 """
 
 from __future__ import annotations
@@ -34,8 +43,20 @@ __all__ = [
     "chain_trade",
 ]
 
-#: node attributes of each (segment, unit) cell: presence, strength, innovation, trade
-CELL_ATTRS = ("firms", "employees", "revenue", "patents", "tech_sold", "exports", "imports")
+#: node attributes of each (segment, unit) cell: presence, strength, innovation, trade; then what partial members
+#: (firms of a partly-belonging class, "6513*") bring, counted apart
+CELL_ATTRS = (
+    "firms",
+    "employees",
+    "revenue",
+    "patents",
+    "tech_sold",
+    "exports",
+    "imports",
+    "firms_partial",
+    "employees_partial",
+    "revenue_partial",
+)
 #: 卡点: imports at least this share of the segment's trade (M / (M + X)) ...
 CHOKE_NET_IMPORT = 0.5
 #: ... and one partner region supplying at least this share of them
@@ -51,9 +72,11 @@ class ChainPresence:
     chain, period, scale : str, int, str
     segments : DataFrame
         One row per segment, upstream first: ``segment, name_zh, name_en, position, topo_order, basis``
-        (``firms`` or ``patents``), ``n_cities`` (cities with a producer), ``n_firms`` (firms region-wide),
-        ``unplaced`` (basis total of records placed only to the province), ``status`` (``no_data``,
-        ``broken``, ``single`` or ``ok``), ``single_by`` (``city``, ``firm`` or None), the totals of :data:`CELL_ATTRS`,
+        (``firms`` or ``patents``), ``n_cities`` (cities with a producer), ``n_firms`` (full member firms
+        region-wide), ``unplaced`` (basis total of records placed only to the province), ``status`` (``no_data``,
+        ``broken``, ``single`` or ``ok``), ``single_by`` (``city``, ``firm`` or None), ``partial_only`` (the
+        status rests on partial members alone; ``n_cities``, ``unplaced`` and ``single_by`` then count them),
+        ``partial_firms`` (partial member firms region-wide), the totals of :data:`CELL_ATTRS`,
         ``top_import_region``, ``top_import_share``, ``net_import_ratio`` and ``choke`` (卡点).
     cells : DataFrame
         ``segment, unit`` and :data:`CELL_ATTRS` at ``scale`` (every unit with a non-zero value).
@@ -152,7 +175,11 @@ def chain_presence(
     segs = query.chain_segments(backend, chain)
     year = query.latest(backend, period)
     cells = _cells(backend, chain, year, scale, CELL_ATTRS)
-    city = cells if scale == "city" else _cells(backend, chain, year, "city", ("firms", "patents"))
+    city = (
+        cells
+        if scale == "city"
+        else _cells(backend, chain, year, "city", ("firms", "patents", "firms_partial"))
+    )
     proper = query.proper("city", city["unit"])
     with_firms = industry_segments(chain)
     loaded = _loaded(backend)
@@ -164,12 +191,17 @@ def chain_presence(
         basis = "firms" if s.segment in with_firms else "patents"
         mine = city[city["segment"] == s.segment]
         placed = mine[proper.loc[mine.index]]
-        n_cities = int((placed[basis] > 0).sum())
-        unplaced = float(mine.loc[~proper.loc[mine.index], basis].sum())
-        total = float(mine[basis].sum())
         n_firms = float(mine["firms"].sum())
+        partial_firms = float(mine["firms_partial"].sum())
+        # judged on the full members; on the partial ones only where no full member exists
+        partial_only = basis == "firms" and float(mine[basis].sum()) <= 0 and partial_firms > 0
+        members = "firms_partial" if partial_only else basis
+        n_cities = int((placed[members] > 0).sum())
+        unplaced = float(mine.loc[~proper.loc[mine.index], members].sum())
+        total = float(mine[members].sum())
         places = n_cities + (1 if unplaced > 0 else 0)
-        single_by = "city" if places == 1 else "firm" if basis == "firms" and n_firms == 1 else None
+        n_members = partial_firms if partial_only else n_firms
+        single_by = "city" if places == 1 else "firm" if basis == "firms" and n_members == 1 else None
         status = (
             "no_data" if not loaded[basis] else "broken" if total <= 0 else "single" if single_by else "ok"
         )
@@ -190,6 +222,8 @@ def chain_presence(
                 "unplaced": unplaced,
                 "status": status,
                 "single_by": single_by,
+                "partial_only": partial_only,
+                "partial_firms": partial_firms,
                 **{a: float(c[a].sum()) for a in CELL_ATTRS},
                 "top_import_region": None if t is None else t["top_import_region"],
                 "top_import_share": top,

@@ -18,6 +18,11 @@ aggregate of movements and counts as its volume: its ``n`` is its ``value`` (:fu
 the patent's main IPC, ``h`` the HS product, ``x`` an explicit ``chain:segment`` in the record,
 ``-`` none, ``c`` a row already assigned to ``chain:segment`` (it is not counted again in the
 all-chains total).
+
+Partial members: an entity whose industry code reaches a segment only through a class of which only part belongs
+(``"6513*"`` in the chain file; ``seg_lookup.partial``) is counted in that segment under ``firms_partial`` and
+``employees_partial`` (and its ``e`` facts under ``<attr>_partial``, e.g. ``revenue_partial``), never under
+``firms``/``employees``/``revenue``. The all-chains totals (``-`` facts) are unaffected.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ __all__ = [
     "EDGE_COLUMNS",
     "FEEDS",
     "NODE_COLUMNS",
+    "PARTIAL_SUFFIX",
     "STOCK_ATTRS",
     "Feeds",
     "edge_facts",
@@ -58,6 +64,8 @@ EDGE_COLUMNS = (
 NODE_COLUMNS = ("attr", "year", "adcode", "n", "n_valued", "ck_type", "ck")
 #: node attributes that are stocks (counted in every year from their start), not flows
 STOCK_ATTRS = ("firms", "employees", "universities", "institutes", "experts")
+#: suffix of an attribute counted through a partial concordance class (``firms`` → ``firms_partial``)
+PARTIAL_SUFFIX = "_partial"
 
 T = Callable[[str], ir.Table]
 
@@ -621,11 +629,13 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
     ent = ent.mutate(_fy=ent.founded_year.fill_null(0).cast("int16"))
     seg = table("seg_lookup")
     seg = seg.filter(seg.ck_type == "e")
+    # members through a partial class ("6513*") are counted apart: firms_partial, employees_partial
     chained = ent.join(seg, ent.entity_id == seg.ck).select(
-        "adcode", "entity_type", "_fy", "employees", ck=seg.chain + _s(":") + seg.segment
+        "adcode", "entity_type", "_fy", "employees", ck=seg.chain + _s(":") + seg.segment, _p=seg.partial
     )
     for src, ck_type in ((ent.mutate(ck=_null_s()), "-"), (chained, "c")):
-        g = src.group_by(["adcode", "entity_type", "_fy", "ck"]).aggregate(
+        by = ["adcode", "entity_type", "_fy", "ck"] + (["_p"] if ck_type == "c" else [])
+        g = src.group_by(by).aggregate(
             _n=src.count().cast("float64"),
             _emp=src.employees.sum(),
             _emp_n=src.employees.count().cast("float64"),
@@ -633,10 +643,13 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
         g = g.cross_join(yrs)
         g = g.filter(g._fy <= g._y)
         firms = g.filter(g.entity_type == "firm")
-        parts.append(_node(firms, "firms", firms.adcode, firms._n, ck_type, firms.ck, firms._y, firms._n))
-        parts.append(
-            _node(firms, "employees", firms.adcode, firms._emp, ck_type, firms.ck, firms._y, firms._emp_n)
-        )
+        for attr, n, valued in (("firms", firms._n, firms._n), ("employees", firms._emp, firms._emp_n)):
+            name = (
+                _s(attr)
+                if ck_type == "-"
+                else ibis.cases((firms._p.fill_null(False), _s(attr + PARTIAL_SUFFIX)), else_=_s(attr))
+            )
+            parts.append(_node(firms, name, firms.adcode, n, ck_type, firms.ck, firms._y, valued))
         if ck_type == "-":
             for etype, attr in (("university", "universities"), ("institute", "institutes")):
                 u = g.filter(g.entity_type == etype)

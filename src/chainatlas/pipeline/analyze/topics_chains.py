@@ -67,13 +67,18 @@ def chains(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.DataF
     firms = matrix("firms")
     patents = matrix("patents").reindex(index=firms.index, fill_value=0.0)
     basis = dict(zip(segs["segment"], segs["basis"], strict=True))
+    # a segment held only by partial members ("6513*" firms; chain_presence's partial_only) is read on them
+    firms_p = matrix("firms_partial").reindex(index=firms.index, fill_value=0.0)
+    partial = dict(zip(segs["segment"], segs["partial_only"], strict=True))
     presence = pd.DataFrame(
-        {s: firms[s] if basis[s] == "firms" else patents[s] for s in order}, index=firms.index
+        {s: (firms_p[s] if partial[s] else firms[s]) if basis[s] == "firms" else patents[s] for s in order},
+        index=firms.index,
     )
     lq = ch.location_quotient(firms)
     conc = ch.hhi(presence)  # per column, so firms and patents columns each measure their own spread
     hov_f, hov_p = ch.hoover(firms), ch.hoover(patents)  # against the chain's firm / patent distribution
-    hov = {s: (hov_f if basis[s] == "firms" else hov_p).get(s) for s in order}
+    hov_fp = ch.hoover(firms_p)
+    hov = {s: (hov_fp if partial[s] else hov_f if basis[s] == "firms" else hov_p).get(s) for s in order}
     lq_long = lq.stack(future_stack=True).rename("lq_firms").rename_axis(["unit", "segment"]).reset_index()
     data = long[["segment", "unit", *CHAIN_ATTRS]].merge(lq_long, on=["unit", "segment"], how="left")
     data = data.merge(segs[["segment", "topo_order"]], on="segment", how="left")
@@ -98,6 +103,8 @@ def chains(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.DataF
             "choke": row["choke"],
             "n_cities": row["n_cities"],
             "firms": row["firms"],
+            "partial_only": row["partial_only"],
+            "partial_firms": row["partial_firms"],
             "hhi": conc.get(s),
             "hoover": hov.get(s),
             "imports": row["imports"],
