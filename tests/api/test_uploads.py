@@ -203,6 +203,6 @@ def test_the_short_chinese_name_of_a_kind_names_its_file(writable_client, name):
 
 def test_the_kind_a_file_name_says(writable_client):
     c = writable_client
-    assert c.get("/api/uploads/kind", params={"filename": "主体.csv"}).json()["kind"] == "firms"
-    body = S.FileKind.model_validate(c.get("/api/uploads/kind", params={"filename": "我的数据.csv"}).json())
+    assert c.get("/api/upload-kind", params={"filename": "主体.csv"}).json()["kind"] == "firms"
+    body = S.FileKind.model_validate(c.get("/api/upload-kind", params={"filename": "我的数据.csv"}).json())
     assert body.kind is None and any(k.kind == "patents" for k in body.data)

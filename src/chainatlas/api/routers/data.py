@@ -238,13 +238,16 @@ async def _receive(request: Request, store: UploadStore, filename: str) -> tuple
     return uid, path, size
 
 
-@router.get("/uploads/kind", response_model=FileKind, summary="The input kind a file name says")
+@router.get("/upload-kind", response_model=FileKind, summary="The input kind a file name says")
 async def upload_kind(
-    filename: Annotated[str, Query(min_length=1, max_length=200, description="the file's name")],
+    filename: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="the file's name")
+    ] = None,
 ) -> Response:
-    """The kind an upload of ``filename`` would be read as (null when the name says none), and every kind
-    with the file names and headers recognised: asked before sending a file."""
-    body = {"synthetic": False, "kind": _kind_from_name(filename), "data": recognised_kinds()}
+    """The kind an upload of ``filename`` would be read as (null when the name says none, or without a name),
+    and every kind with the file names and headers recognised: asked before sending a file."""
+    kind = _kind_from_name(filename) if filename else None
+    body = {"synthetic": False, "kind": kind, "data": recognised_kinds()}
     return Response(render(body), media_type="application/json")
 
 

@@ -51,7 +51,7 @@ export async function render(root, ctx) {
     try {
       const kind = page.querySelector("#d-kind").value || null;
       if (!kind) {  // asked first: an unknown name is answered with the kinds, without sending the file
-        const k = await get("/api/uploads/kind", { filename: file.name });
+        const k = await get("/api/upload-kind", { filename: file.name });
         if (!k.kind) { report.innerHTML = unknownKind(k.data); return; }
       }
       const r = await post("/api/uploads", { filename: file.name, kind }, file);
