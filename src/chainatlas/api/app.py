@@ -41,6 +41,7 @@ from starlette.types import Scope
 from chainatlas import config
 from chainatlas.api.atlas import Atlas
 from chainatlas.api.cache import FastPath
+from chainatlas.api.render import error_body
 from chainatlas.api.routers import analytics, chains, data, entities, geo, indicators, layers, meta, places
 from chainatlas.api.routers.meta import DEFAULT_VIEW
 from chainatlas.api.uploads import UploadStore
@@ -90,14 +91,6 @@ _HTTP_TYPES = {
 }
 
 _ROUTERS = (meta, geo, places, layers, indicators, chains, analytics, entities, data)
-
-
-def error_body(status: int, kind: str, message: str, details: list[dict] | None = None) -> dict:
-    """The one error shape."""
-    return {
-        "synthetic": False,
-        "error": {"status": status, "type": kind, "message": message, "details": details or []},
-    }
 
 
 def _error(status: int, kind: str, message: str, details: list[dict] | None = None) -> JSONResponse:

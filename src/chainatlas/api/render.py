@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from fastapi import HTTPException
 
-__all__ = ["Records", "not_found", "page", "render", "too_large"]
+__all__ = ["Records", "error_body", "not_found", "page", "render", "too_large"]
 
 
 class Records:
@@ -92,3 +92,11 @@ def not_found(message: str) -> HTTPException:
 def too_large(message: str) -> HTTPException:
     """A 413 in the one error shape."""
     return HTTPException(status_code=413, detail=message)
+
+
+def error_body(status: int, kind: str, message: str, details: list[dict] | None = None) -> dict:
+    """The one error shape: ``{"synthetic": false, "error": {"status", "type", "message", "details"}}``."""
+    return {
+        "synthetic": False,
+        "error": {"status": status, "type": kind, "message": message, "details": details or []},
+    }

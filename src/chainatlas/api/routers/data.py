@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from chainatlas.api.cache import answer_key, send
 from chainatlas.api.deps import AtlasDep, UploadsDep
 from chainatlas.api.params import IdPath, KindParam, LimitParam, OffsetParam, PeriodParam, ScaleParam
-from chainatlas.api.render import Records, not_found, page, render, too_large
+from chainatlas.api.render import Records, error_body, not_found, page, render, too_large
 from chainatlas.api.schemas import (
     ERROR_RESPONSES,
     ErrorResponse,
@@ -207,7 +207,6 @@ def recognised_kinds() -> list[dict]:
 
 def _unknown_kind(reason: str) -> Response:
     """400 naming every kind with its file names (``details``): the page lists them in the user's language."""
-    from chainatlas.api.app import error_body  # the app imports this router
 
     kinds = recognised_kinds()
     message = (
