@@ -98,6 +98,8 @@ const STRINGS = {
   "c.choke": ["卡点", "choke point"],
   "c.ok": ["完整", "present"],
   "c.no_data": ["无数据", "no data"],
+  "c.partial": ["仅部分归属", "partly belonging only"],
+  "c.partial.h": ["本环节只有 {n} 家部分归属的企业（其行业代码只部分属于本环节，如 6513*），状态仅供参考", "only {n} partly belonging firms (their industry class belongs to this segment only in part, e.g. 6513*): the status is tentative"],
   "c.broken.h": ["全域无任何城市布局该环节", "no city in the region has this segment"],
   "c.single.h": ["仅一个城市（或一家企业）布局该环节", "only one city (or one firm) holds this segment"],
   "c.choke.h": ["依赖进口，且进口集中于一个伙伴地区", "depends on imports concentrated on one partner region"],
