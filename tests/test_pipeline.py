@@ -475,3 +475,19 @@ def test_a_partial_class_counts_its_firms_apart(tmp_path):
         assert (eda["firms"], eda["partial_firms"], eda["n_firms"]) == (0.0, 1.0, 0.0)
         assert eda["partial_only"] and eda["status"] == "single" and eda["n_cities"] == 1
         assert ic.loc["design", "status"] == "broken" and not ic.loc["design", "partial_only"]
+
+
+def test_kind_of_file_takes_english_and_chinese_names():
+    from chainatlas.pipeline.load import kind_of_file
+
+    names = {
+        "firms.csv": "firms",
+        "主体.csv": "firms",
+        "主体_2023.xlsx": "firms",
+        "专利.csv": "patents",
+        "专利转让许可.csv": "patent_transfers",
+        "patent_transfers_2023.csv": "patent_transfers",
+    }
+    assert {n: kind_of_file(Path(n)) for n in names} == names
+    with pytest.raises(ConfigError, match="cannot tell the input kind"):
+        kind_of_file(Path("数据.csv"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -46,12 +47,19 @@ class LoadOutcome:
         return sum(r.rows_loaded for r in self.results)
 
 
+def short_zh(zh: str) -> str:
+    """A kind's Chinese name without its bracketed part: 主体（企业及机构） → 主体."""
+    return re.sub(r"[（(].*?[）)]", "", zh).strip() or zh
+
+
 def kind_of_file(path: Path) -> str:
-    """The input kind a file holds, from its name: ``firms.csv``, ``patents_2023.xlsx``, ``专利.csv``."""
+    """The input kind a file holds, from its name: ``firms.csv``, ``patents_2023.xlsx``, ``专利.csv``,
+    ``主体_2023.csv`` (the English id or the Chinese name, whole or without its bracketed part)."""
     stem = path.name.split(".")[0].lower()
-    for k in sorted(KINDS.values(), key=lambda k: -len(k.name)):  # patent_transfers before patents
-        if stem in (k.name, k.zh) or stem.startswith((k.name + "_", k.name + "-")):
-            return k.name
+    names = [(n, k.name) for k in KINDS.values() for n in {k.name, k.zh, short_zh(k.zh)}]
+    for n, kind in sorted(names, key=lambda x: -len(x[0])):  # patent_transfers before patents
+        if stem == n or stem.startswith((n + "_", n + "-")):
+            return kind
     raise ConfigError(
         f"{path}: cannot tell the input kind from the file name; name it after a kind "
         f"({', '.join(KINDS)}), e.g. firms.csv or patents_2023.xlsx"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,7 +33,7 @@ from chainatlas.ingest import parse_file, template_doc, write_template
 from chainatlas.ingest.templates import explain_error
 from chainatlas.model.kinds import KINDS
 from chainatlas.pipeline import query, views
-from chainatlas.pipeline.load import FILE_SUFFIXES, ingest_files, kind_of_file
+from chainatlas.pipeline.load import FILE_SUFFIXES, ingest_files, kind_of_file, short_zh
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["data"])
@@ -171,23 +170,12 @@ def _validate(up: Upload) -> None:
     up.report = report
 
 
-def _short_zh(zh: str) -> str:
-    """A kind's Chinese name without its bracketed part: 主体（企业及机构） → 主体."""
-    return re.sub(r"[（(].*?[）)]", "", zh).strip() or zh
-
-
 def _kind_from_name(filename: str) -> str | None:
     """The kind a file name says (firms.csv, patents_2023.xlsx, 专利.csv, 主体.csv, 主体_2023.csv), or None."""
     try:
         return kind_of_file(Path(filename))
     except ConfigError:
-        pass
-    stem = Path(filename).name.split(".")[0].lower()
-    for k in sorted(KINDS.values(), key=lambda k: -len(_short_zh(k.zh))):
-        short = _short_zh(k.zh)
-        if stem == short or stem.startswith((short + "_", short + "-")):
-            return k.name
-    return None
+        return None
 
 
 def recognised_kinds() -> list[dict]:
@@ -197,7 +185,7 @@ def recognised_kinds() -> list[dict]:
             "kind": k.name,
             "zh": k.zh,
             "en": k.en,
-            "files": [f"{k.name}.csv", f"{_short_zh(k.zh)}.csv", f"{k.name}_2023.xlsx"],
+            "files": [f"{k.name}.csv", f"{short_zh(k.zh)}.csv", f"{k.name}_2023.xlsx"],
             "headers_zh": [f.zh for f in k.fields],
             "headers_en": [f.name for f in k.fields],
         }
