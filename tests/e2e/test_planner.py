@@ -279,8 +279,10 @@ def test_chain_cards_agree_with_the_matrix_and_the_heatmap_says_what_it_shows(pa
         card = page.locator(f".seg-card[data-segment={s['segment']}] .meta")
         assert card.get_attribute("data-cities") == str(s["cities_present"])
         assert card.get_attribute("data-basis") == s["basis"]
-        if s["firms"] == 0 and s["cities_present"] > 0:
+        if s["basis"] == "patents" and s["cities_present"] > 0:
             assert "有专利城市" in card.inner_text() and "布局城市" not in card.inner_text()
+        if s.get("partial_only"):  # firms that belong only in part are counted apart, and said to be
+            assert "部分归属" in card.inner_text()
     note = page.inner_text("#c-heat-note")
     assert str(len(m["units"])) in note
     if len(m["units"]) > 30:

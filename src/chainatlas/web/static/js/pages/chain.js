@@ -102,7 +102,7 @@ export async function render(root, ctx) {
     const strip = root.querySelector("#c-strip");
     strip.innerHTML = m.segments.map((s, i) => `${i ? '<span class="arrow">→</span>' : ""}<div class="seg-card ${s.status}" data-segment="${s.segment}" data-status="${s.status}">
         <div class="name">${esc(nm(s))}${s.status !== "ok" ? `<span class="badge ${s.status}">${t("c." + s.status)}</span>` : ""}${s.choke ? `<span class="badge choke" data-choke="1">${t("c.choke")}</span>` : ""}${s.partial_only ? `<span class="badge partial" data-partial="1" title="${esc(tf("c.partial.h", { n: fmt(s.partial_firms, 0) }))}">${t("c.partial")}</span>` : ""}</div>
-        <div class="meta" data-cities="${s.cities_present}" data-basis="${s.basis}">${s.basis === "patents" ? t("c.cities.patents") : t("c.cities")}: ${s.cities_present} · ${t("p.firms")} ${fmt(s.firms)}${s.basis === "patents" ? ` · ${t("c.innovation")} ${fmt(s.patents)}` : ""}<br>
+        <div class="meta" data-cities="${s.cities_present}" data-basis="${s.basis}">${s.basis === "patents" ? t("c.cities.patents") : t("c.cities")}: ${s.cities_present} · ${t("p.firms")} ${fmt(s.firms)}${s.partial_firms ? `${getLang() === "zh" ? "（部分归属 " : " (partly belonging "}${fmt(s.partial_firms, 0)}${getLang() === "zh" ? "）" : ")"}` : ""}${s.basis === "patents" ? ` · ${t("c.innovation")} ${fmt(s.patents)}` : ""}<br>
         ${t("c.lead")}: ${s.lead_unit ? esc(placeName(s.lead_unit, s.lead_name_zh ? { name_zh: s.lead_name_zh, name_en: s.lead_name_en } : null)) : "–"}
         ${s.basis === "patents" ? `<br><span class="muted">${t("c.basis.patents")}</span>` : ""}</div></div>`).join("");
     root.querySelector("#c-title").textContent = `${t("c.title")} · ${nm(meta.chains.find((c) => c.id === m.chain))} · ${m.period}`;
