@@ -491,3 +491,28 @@ def test_kind_of_file_takes_english_and_chinese_names():
     assert {n: kind_of_file(Path(n)) for n in names} == names
     with pytest.raises(ConfigError, match="cannot tell the input kind"):
         kind_of_file(Path("数据.csv"))
+
+
+def test_codes_the_register_lacks_or_names_otherwise_are_reported(tmp_path):
+    """A supply link may name a firm the register does not hold, or give a registered code under another name: the
+    build says how many (the tie still counts; the register's name is used)."""
+    from chainatlas.pipeline.build import register_mismatches
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy("tests/fixtures/ingest/firms.csv", folder / "firms.csv")
+    (folder / "supply_links.csv").write_text(
+        "供应商信用代码,供应商名称,客户信用代码,客户名称,期间,交易额\n"
+        "91320506MA1MXQ0B2F,苏州纳米科技有限公司,91330106MA27WL5K6D,杭州另一个名字有限公司,2023,10\n"
+        "91320506MA1MXQ0B2F,苏州纳米科技有限公司,91340104MA2TR8UX1F,合肥示例新能源有限公司,2023,5\n",
+        encoding="utf-8",
+    )
+    with open_backend(tmp_path / "a.duckdb") as b:
+        load_dir(b, folder)
+        report = build(b)
+        m = register_mismatches(b).set_index("field")
+    # 91340104MA2TR8UX1F is not in the fixture register; 91330106MA27WL5K6D is, as 杭州示例智能（集团）有限公司
+    assert m.loc["customer_code", ["records", "unregistered", "renamed"]].tolist() == [2, 1, 1]
+    assert m.loc["supplier_code", ["unregistered", "renamed"]].tolist() == [0, 0]
+    assert (report.unregistered, report.renamed) == (1, 1)
+    assert any("not in the firm register: 1" in line for line in report.notes())

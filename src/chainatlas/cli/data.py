@@ -317,6 +317,14 @@ def info(ctx: click.Context) -> None:
             f"未分配 unallocated at {r.scale} scale: {int(r.records):,} records {below} "
             "(counted at their own level and above, in every total)"
         )
+    from chainatlas.pipeline.build import register_mismatches
+
+    for r in register_mismatches(b).itertuples(index=False):
+        if r.unregistered or r.renamed:
+            click.echo(
+                f"{r.kind}.{r.field}: {r.unregistered:,} of {r.records:,} records name a credit code the "
+                f"register lacks; {r.renamed:,} give a registered code under another name"
+            )
     amb = query.ambiguous_names(b)
     if len(amb):
         click.echo(

@@ -25,6 +25,7 @@ import pandas as pd
 
 from chainatlas import geo
 from chainatlas.errors import ConfigError
+from chainatlas.model.kinds import KINDS
 from chainatlas.model.layers import ALL, SCALES
 from chainatlas.model.names import link_named_entities
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
@@ -64,6 +65,9 @@ class BuildReport:
     #: entities of the register without a credit code, and names not merged because they are ambiguous
     named_entities: int = 0
     ambiguous_names: int = 0
+    #: records naming a credit code the register lacks, and records giving a code under another name
+    unregistered: int = 0
+    renamed: int = 0
     #: records (facts) counted at a coarser level only: scale -> records not allocated to a unit of that scale
     unallocated: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -90,6 +94,16 @@ class BuildReport:
             lines.append(
                 f"同名未合并 ambiguous names not merged: {self.ambiguous_names:,} (see table entity_ambiguities)"
             )
+        if self.unregistered:
+            lines.append(
+                f"登记表中没有的信用代码 records whose credit code is not in the firm register: {self.unregistered:,} "
+                "(the ties count under the code, without a name or place from the register)"
+            )
+        if self.renamed:
+            lines.append(
+                f"代码相同而名称不同 records giving a credit code under another name than the register's: "
+                f"{self.renamed:,} (the register's name is used)"
+            )
         shown = {s: v for s, v in self.unallocated.items() if v}
         if shown:
             lines.append(
@@ -98,6 +112,48 @@ class BuildReport:
                 + " (see table unallocated)"
             )
         return lines
+
+
+def register_mismatches(backend: Backend) -> pd.DataFrame:
+    """Records whose party's credit code the register does not know, or knows under another name.
+
+    Returns ``kind, field, records, unregistered, renamed``: per code column of every edge kind, the records with a
+    code, those whose code is not in ``raw_firms`` (the tie still counts, under the code), and those that give the
+    code with a name other than the register's (compared normalised; the register's name is used).
+    """
+    cols = ["kind", "field", "records", "unregistered", "renamed"]
+    if not backend.has_table("raw_firms"):
+        return pd.DataFrame(columns=cols)
+    f = backend.table("raw_firms")
+    reg = f.filter(f.credit_code.notnull()).group_by("credit_code").aggregate(_norm=f.name_norm.max())
+    rows = []
+    for k in KINDS.values():
+        if k.name == "firms" or not backend.has_table(k.table):
+            continue
+        t = backend.table(k.table)
+        for fld in k.fields:
+            if fld.rule != "credit_code":
+                continue
+            norm = ("firm" if fld.name == "credit_code" else fld.name.removesuffix("_code")) + "_norm"
+            sel = t.filter(t[fld.name].notnull())
+            j = sel.left_join(reg, sel[fld.name] == reg.credit_code)
+            known = j._norm.notnull()
+            renamed = (
+                (known & j[norm].notnull() & (j[norm] != j._norm))
+                if norm in t.columns
+                else ibis.literal(False)
+            )
+            g = j.aggregate(
+                records=j.count(),
+                unregistered=(~known).cast("int64").sum(),
+                renamed=renamed.cast("int64").sum(),
+            )
+            r = backend.execute(g).iloc[0]
+            if int(r["records"]):
+                rows.append(
+                    (k.name, fld.name, int(r["records"]), int(r["unregistered"] or 0), int(r["renamed"] or 0))
+                )
+    return pd.DataFrame(rows, columns=cols)
 
 
 def user_areas(backend: Backend) -> pd.DataFrame | None:
@@ -461,6 +517,8 @@ def build(
         full, years = True, None
     report.named_entities = register["named_entities"]
     report.ambiguous_names = register["ambiguous_names"]
+    mismatch = register_mismatches(backend)
+    report.unregistered, report.renamed = int(mismatch["unregistered"].sum()), int(mismatch["renamed"].sum())
     report.seconds["reference"] = time.perf_counter() - clock
     if _outputs_outdated(backend):  # built by an earlier version: rebuild everything in the current shape
         full, years, scales = True, None, list(SCALES)
