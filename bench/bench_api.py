@@ -45,45 +45,10 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-DATA = HERE / ".data"
-RESULTS = HERE / "results"
-BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from _common import BIN, CHROMIUM, CHROMIUM_ARGS, RESULTS, ensure_atlas
+
 P95_BUDGET_MS = 50.0
 RENDER_BUDGET_MS = 2000.0
-
-
-# ---------------------------------------------------------------------------------------------- the atlas
-def ensure_atlas(size: str, seed: int) -> Path:
-    """The built atlas of the synthetic dataset of ``size`` (made once)."""
-    DATA.mkdir(exist_ok=True)
-    data = DATA / f"{size}-seed{seed}"
-    db = DATA / f"api-{size}-seed{seed}.duckdb"
-    if db.exists():
-        return db
-    cli = str(BIN / "chainatlas")
-    if not (data / "dataset.json").exists():
-        subprocess.run(
-            [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
-        )
-    tmp = db.with_suffix(".tmp.duckdb")
-    tmp.unlink(missing_ok=True)
-    subprocess.run([cli, "--db", str(tmp), "load-dir", str(data)], check=True)
-    subprocess.run([cli, "--db", str(tmp), "build"], check=True)
-    tmp.rename(db)
-    return db
 
 
 # ---------------------------------------------------------------------------------------------- baseline
@@ -425,7 +390,7 @@ def main() -> int:
         serve_child(a.serve, str(a.db), a.port)
         return 0
 
-    db = a.db or ensure_atlas(a.size, a.seed)
+    db = a.db or ensure_atlas("api", a.size, a.seed)
     print(
         f"atlas: {db} ({db.stat().st_size / 2**20:.0f} MB); {a.clients} concurrent clients; "
         f"{os.cpu_count()} cores",

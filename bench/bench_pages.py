@@ -39,29 +39,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / ".data"
-RESULTS = HERE / "results"
-BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from _common import CHROMIUM, CHROMIUM_ARGS, HERE, RESULTS, ensure_atlas, machine
+
 BUDGET_MS = 1000.0
 TIMEOUT_MS = 180_000
 
@@ -84,58 +68,6 @@ READY: dict[str, tuple[str, str]] = {
         "!!document.querySelector('#d-summary dl') && !!document.querySelector('#d-places table')",
     ),
 }
-
-
-# ---------------------------------------------------------------------------------------------- atlas
-def _usable(db: Path) -> bool:
-    """Whether ``db`` is a built atlas this version of the code reads (schema and build current)."""
-    from chainatlas.errors import ChainAtlasError
-    from chainatlas.pipeline import query
-    from chainatlas.storage.base import open_backend
-
-    try:
-        with open_backend(db, read_only=True) as b:
-            return bool(query.periods(b))
-    except ChainAtlasError:
-        return False
-
-
-def ensure_atlas(size: str, seed: int) -> Path:
-    """The built atlas of the synthetic dataset of ``size`` (made once; remade when out of date)."""
-    DATA.mkdir(exist_ok=True)
-    data = DATA / f"pages-{size}-seed{seed}"
-    db = DATA / f"pages-{size}-seed{seed}.duckdb"
-    if db.exists() and _usable(db):
-        return db
-    cli = str(BIN / "chainatlas")
-    if not (data / "dataset.json").exists():
-        subprocess.run(
-            [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
-        )
-    tmp = db.with_suffix(".tmp.duckdb")
-    tmp.unlink(missing_ok=True)
-    subprocess.run([cli, "--db", str(tmp), "load-dir", str(data)], check=True)
-    subprocess.run([cli, "--db", str(tmp), "build"], check=True)
-    tmp.replace(db)
-    return db
-
-
-def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "python": platform.python_version(),
-        "system": platform.platform(),
-    }
 
 
 # ---------------------------------------------------------------------------------------------- loads
@@ -182,7 +114,7 @@ def main() -> int:
     ap.add_argument("--skip-baseline", action="store_true", help="measure only the warm and cold servers")
     a = ap.parse_args()
     pages = [p for p in a.pages.split(",") if p]
-    db = a.db or ensure_atlas(a.size, a.seed)
+    db = a.db or ensure_atlas("pages", a.size, a.seed)
 
     from playwright.sync_api import sync_playwright
 

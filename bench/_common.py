@@ -1,0 +1,79 @@
+"""What the benchmarks share: the built synthetic atlas they run on, headless Chromium's flags and the
+machine they report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+RESULTS = HERE / "results"
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _usable(db: Path) -> bool:
+    """Whether ``db`` is a built atlas this version of the code reads (schema and build current)."""
+    from chainatlas.errors import ChainAtlasError
+    from chainatlas.pipeline import query
+    from chainatlas.storage.base import open_backend
+
+    try:
+        with open_backend(db, read_only=True) as b:
+            return bool(query.periods(b))
+    except ChainAtlasError:
+        return False
+
+
+def ensure_atlas(name: str, size: str, seed: int) -> Path:
+    """The built atlas ``bench/.data/{name}-{size}-seed{seed}.duckdb`` of the synthetic dataset of
+    ``size`` (generated, loaded and built once; remade when out of date)."""
+    DATA.mkdir(exist_ok=True)
+    data = DATA / f"{size}-seed{seed}"
+    db = DATA / f"{name}-{size}-seed{seed}.duckdb"
+    if db.exists() and _usable(db):
+        return db
+    cli = str(BIN / "chainatlas")
+    if not (data / "dataset.json").exists():
+        subprocess.run(
+            [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
+        )
+    tmp = db.with_suffix(".tmp.duckdb")
+    tmp.unlink(missing_ok=True)
+    subprocess.run([cli, "--db", str(tmp), "load-dir", str(data)], check=True)
+    subprocess.run([cli, "--db", str(tmp), "build"], check=True)
+    tmp.replace(db)
+    return db
+
+
+def machine() -> dict:
+    """CPU model, cores (all and usable), Python and system of the machine the benchmark ran on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
