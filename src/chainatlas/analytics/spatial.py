@@ -2,7 +2,8 @@
 
 Thin, documented wrappers over PySAL: weights are built with libpysal from shapely geometries (GeoJSON features
 as the bundled geography ships them) or from points (k nearest neighbours on the sphere); the statistics are
-computed by esda (``Moran``, ``Moran_Local``), not re-implemented. What the wrappers add: alignment of the
+computed by esda (``Moran``), and local Moran's I by one cached numba kernel on esda's permutation draws whose
+results equal ``esda.Moran_Local``'s (esda's own kernel cannot be cached and cost ~10 s of compiling per run). What the wrappers add: alignment of the
 variable on the place ids, never mutating the caller's weights, reproducible permutations (a fixed seed without
 touching NumPy's global random state), and small frozen result objects with documented fields.
 
@@ -541,31 +542,53 @@ class LocalMoranResult:
         return self.frame["cluster"].value_counts().reindex(["HH", "LH", "LL", "HL", "ns"], fill_value=0)
 
 
-def _esda():
-    """esda, with the numba kernels of its conditional randomisation compiled once and cached on disk.
+def _lisa_null(z, indptr, indices, weights, self_weights, permuted_ids, scaling):  # pragma: no cover - numba
+    """Local Moran's I of every place under conditional randomisation: ``(n, permutations)``.
 
-    esda compiles them (``numba.njit`` without ``cache``) in every new process, which made ``analyze moran`` spend
-    tens of seconds compiling before any work; re-jitting the same Python functions with ``cache=True`` (same
-    options) keeps the compiled code between runs (``make install`` warms the cache). Results are unchanged:
-    the functions and their options are the same.
+    For place ``i`` and draw ``p``, the ``card_i`` neighbour slots take the values of the places
+    ``permuted_ids[p, :card_i]`` drawn among the ``n - 1`` others (index ``j >= i`` shifted past ``i``) — esda's
+    ``_moran_local_crand`` statistic, written as one kernel over CSR arrays so that numba can cache it.
     """
-    import esda
-    import numba
-    from esda import crand
-    from esda import moran as moran_module
-    from numba.core.registry import CPUDispatcher
+    n = z.shape[0]
+    perms = permuted_ids.shape[0]
+    out = np.empty((n, perms))
+    for i in range(n):
+        start = indptr[i]
+        card = indptr[i + 1] - start
+        for p in range(perms):
+            s = 0.0
+            for k in range(card):
+                j = permuted_ids[p, k]
+                if j >= i:
+                    j += 1
+                s += z[j] * weights[start + k]
+            out[i, p] = z[i] * (s + self_weights[i] * z[i]) * scaling
+    return out
 
-    # the kernels live in crand, the local statistics handed to them in moran (which imports some by name)
-    for module in (crand, moran_module):
-        if getattr(module, "_chainatlas_cached", False):
-            continue
-        for name in dir(module):
-            f = getattr(module, name)
-            if isinstance(f, CPUDispatcher) and not f.targetoptions.get("cache"):
-                options = {k: v for k, v in f.targetoptions.items() if k != "nopython"}
-                setattr(module, name, numba.njit(cache=True, **options)(f.py_func))
-        module._chainatlas_cached = True
-    return esda
+
+_KERNELS: dict[str, object] = {}
+
+
+def _kernel(name: str):
+    """Our LISA kernel and esda's permutation draws, compiled by numba once and cached on disk.
+
+    esda runs its conditional randomisation through ``compute_chunk``, which takes the statistic as a function
+    argument; numba cannot cache such a function, so every new process spent ~10 s (first versions ~90 s)
+    compiling before ``analyze moran`` did any work. :func:`_lisa_null` is the same statistic as a cacheable
+    kernel; the draws are esda's own ``vec_permutations`` (re-jitted with ``cache=True``), so for a seed the
+    permutations — and the results, to rounding — are esda's (tests compare them); with an empty cache the
+    first call compiles for ~2 s.
+    """
+    if name not in _KERNELS:
+        import numba
+
+        if name == "lisa":
+            _KERNELS[name] = numba.njit(cache=True, nogil=True)(_lisa_null)
+        else:
+            from esda import crand
+
+            _KERNELS[name] = numba.njit(cache=True, fastmath=True)(crand.vec_permutations.py_func)
+    return _KERNELS[name]
 
 
 def local_moran(
@@ -577,7 +600,7 @@ def local_moran(
     alpha: float = 0.05,
     transformation: str = "r",
 ) -> LocalMoranResult:
-    """Local Moran's I with conditional permutation inference (esda.Moran_Local).
+    """Local Moran's I with conditional permutation inference (as esda.Moran_Local computes it).
 
     Parameters
     ----------
@@ -604,8 +627,8 @@ def local_moran(
 
     The pseudo p-value holds ``y_i`` fixed and permutes the other values over ``i``'s neighbours (conditional
     randomisation, Anselin 1995); it is esda's current "directed" p-value (one-sided, in the direction of the
-    observed ``I_i``). esda announces a change of that default and warns about it on every call; the warning is
-    silenced here because the convention used is stated. ``z_sim`` is NaN where all permutations give the same
+    observed ``I_i``). The statistic and its null run in one numba kernel cached on disk (see :func:`_kernel`),
+    on esda's own permutation draws: the results equal ``esda.Moran_Local``'s for the same seed (tested). ``z_sim`` is NaN where all permutations give the same
     value (a place whose neighbours' values are all equal). The quadrant is that of the Moran scatterplot
     (1 HH, 2 LH, 3 LL, 4 HL). With many places, consider a stricter ``alpha`` for multiple testing.
 
@@ -622,36 +645,46 @@ def local_moran(
        93–115.
     .. [2] Rey, S. J. & Anselin, L. (2007). PySAL. Review of Regional Studies 37(1), 5–27.
     """
-    esda = _esda()
+    from scipy import stats as scipy_stats
 
     values, wc = _prepare(y, w, transformation)
     perms = require_positive_int(permutations, "permutations")
     a = require_probability(alpha, "alpha", open_low=True, open_high=True)
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        warnings.filterwarnings(
-            "ignore",
-            message="The alternative hypothesis for conditional randomization",
-            category=DeprecationWarning,
-        )
-        lm = esda.Moran_Local(
-            values,
-            wc,
-            transformation=transformation,
-            permutations=perms,
-            keep_simulations=True,
-            seed=_seed(seed),
-            n_jobs=1,
-        )
-    quadrant = pd.Series(np.asarray(lm.q)).map(QUADRANTS).to_numpy()
-    p_sim = np.asarray(lm.p_sim, dtype=float)
+    wc.transform = transformation
+    n = len(values)
+    z = (values - values.mean()) / values.std()
+    adj = wc.sparse.tocsr(copy=True).astype(float)
+    self_weights = adj.diagonal().copy()
+    adj.setdiag(0)
+    adj.eliminate_zeros()  # as esda's crand: the neighbour order of the draws is the CSR order
+    lag = adj @ z + self_weights * z
+    scaling = (n - 1) / float((z * z).sum())
+    observed = scaling * z * lag
+    cards = np.diff(adj.indptr)
+    draws = _kernel("draws")(max(int(cards.max()), 1), n, perms, _seed(seed))
+    sim = _kernel("lisa")(
+        z, adj.indptr.astype(np.int64), adj.indices.astype(np.int64), adj.data, self_weights, draws, scaling
+    )
+    # esda's "directed" pseudo p-value: the share of draws as extreme, on the observed side. A draw of the observed
+    # neighbour values themselves ties with the observed I up to rounding; it counts as "as large" (esda leaves
+    # that to the rounding of two differently ordered sums)
+    tol = 1e-9 * np.maximum(np.abs(observed), 1e-300)[:, None]
+    larger = (sim >= observed[:, None] - tol).sum(axis=1)
+    larger = np.minimum(larger, perms - larger)
+    p_sim = (larger + 1.0) / (perms + 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_sim = (observed - sim.mean(axis=1)) / sim.std(axis=1)
+    p_z_sim = scipy_stats.norm.sf(np.abs(z_sim))
+    codes = np.select([(z > 0) & (lag > 0), (z <= 0) & (lag > 0), (z <= 0) & (lag <= 0)], [1, 2, 3], 4)
+    quadrant = pd.Series(codes).map(QUADRANTS).to_numpy()
     significant = p_sim < a
     frame = pd.DataFrame(
         {
-            "Is": np.asarray(lm.Is, dtype=float),
+            "Is": observed,
             "quadrant": quadrant,
             "p_sim": p_sim,
-            "z_sim": np.asarray(lm.z_sim, dtype=float),
-            "p_z_sim": np.asarray(lm.p_z_sim, dtype=float),
+            "z_sim": z_sim,
+            "p_z_sim": p_z_sim,
             "significant": significant,
             "cluster": np.where(significant, quadrant, "ns"),
         },
