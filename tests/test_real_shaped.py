@@ -116,3 +116,35 @@ def test_blank_amounts_stay_unknown(atlas):
     )
     # 3 of the 7 firms report employees (江南 keeps its latest row's blank: unknown, not 0)
     assert emp.iloc[0].tolist() == [420.0, 3.0]
+
+
+def test_a_firm_counts_in_the_segments_of_each_of_its_industries(atlas):
+    b, _ = atlas
+    lk = b.sql(
+        "SELECT ck, segment, partial FROM seg_lookup WHERE ck_type = 'e' AND chain = 'ic' ORDER BY ALL"
+    )
+    held = {(r.ck, r.segment): bool(r.partial) for r in lk.itertuples()}
+    # 浦江: main 6513 (EDA, partly) and other 6520 (design, wholly)
+    assert held[("N:浦江软件有限公司", "eda_ip")] is True and held[("N:浦江软件有限公司", "design")] is False
+    # 示例电子: main 3973 (fabrication) repeated as C3973 among its others counts once; 3985 reaches materials partly
+    assert [s for (ck, s) in held if ck == "913205094B2WP97T5R"] == ["fabrication", "materials"]
+    assert held[("913205094B2WP97T5R", "materials")] is True and len(lk) == len(held)
+    firms = b.sql(
+        "SELECT segment, attr, value FROM node_attrs WHERE scale = 'region' AND chain = 'ic' AND year = 2020 "
+        "AND attr IN ('firms', 'firms_partial') AND segment IN ('design', 'fabrication')"
+    )
+    got = {(r.segment, r.attr): r.value for r in firms.itertuples()}
+    # design: 江南 (main 6520) + 浦江 (other 6520); fabrication: 东海 + 示例 (not twice)
+    assert got == {("design", "firms"): 2, ("fabrication", "firms"): 2}
+    assert b.sql("SELECT other_industry_codes FROM entities WHERE entity_id = '913205094B2WP97T5R'").iloc[
+        0, 0
+    ] == ("3985;3973")
+
+
+def test_other_industry_codes_reject_an_invalid_item_by_name(tmp_path):
+    f = tmp_path / "firms.csv"
+    f.write_text("名称,地址,行业代码,其他行业代码\n甲公司,苏州市,3973,6520;99X9\n", encoding="utf-8")
+    batch = parse_file("firms", f)
+    assert not batch.ok
+    err = batch.errors[0].to_dict()
+    assert err["row"] == 2 and err["column"] == "other_industry_codes" and "'99X9'" in err["message"]

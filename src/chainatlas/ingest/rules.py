@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ __all__ = [
     "check_enum",
     "check_flag",
     "check_gbt4754",
+    "check_gbt4754_list",
     "check_hs",
     "check_ipc_list",
     "check_list",
@@ -66,7 +68,7 @@ _NULL_TEXT = pa.scalar(None, type=TEXT)
 
 #: Regex (RE2) for list separators inside a cell: ``;``, ``；`` and ``|``.
 LIST_PATTERN = "[" + "".join(re.escape(s) for s in LIST_SEPARATORS) + "]"
-# IPC symbols never contain commas, so comma-separated IPC lists are accepted too.
+# IPC symbols and industry codes never contain commas, so comma-separated lists of them are accepted too.
 _IPC_SPLIT = re.compile("[" + "".join(re.escape(s) for s in LIST_SEPARATORS) + ",，]")
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
@@ -237,7 +239,9 @@ class Mapped:
 
 
 #: Rules whose cells are identifier-like: normalised with upper case (see :func:`fold_of`).
-_KEY_RULES = frozenset({"credit_code", "adcode", "gbt4754", "hs", "ipc_list", "country", "period"})
+_KEY_RULES = frozenset(
+    {"credit_code", "adcode", "gbt4754", "gbt4754_list", "hs", "ipc_list", "country", "period"}
+)
 #: Rules read as numbers, dates or choices: NFKC (full-width digits, ``％``), case kept.
 _NFKC_RULES = frozenset({"nonneg", "count", "share", "date", "enum", "flag", "chain", "segment"})
 
@@ -431,16 +435,11 @@ def resolve_addresses(addresses: pa.Array) -> tuple[pa.Array, pa.Array]:
     return u.take(from_series(codes)), u.take(from_series(method))
 
 
-def check_gbt4754(col: Column, f: Field) -> Outcome:
-    """GB/T 4754-2017 industry codes; codes only valid in the 2011 edition go through the crosswalk.
-
-    ``C3973`` and full-width digits are cleaned first (:func:`chainatlas.model.codes.normalize_gbt4754`).
-    ``extra`` holds ``<field>_method``: ``exact`` or ``crosswalk2011``.
-    """
+def _gbt4754(values: pd.Series) -> tuple[list[str | None], list[str | None]]:
+    """GB/T 4754-2017 codes and methods (``exact``, ``crosswalk2011``) for cleaned values; None where invalid."""
     from chainatlas.model.codes import gbt4754_from_2011, normalize_gbt4754, validate_gbt4754
 
-    u = col.uniques
-    values = normalize_gbt4754(u.series())
+    values = normalize_gbt4754(values)
     ok = to_bool(validate_gbt4754(values))
     codes = np.asarray(values.astype(object).where(values.notna(), None).tolist(), dtype=object)
     method = np.where(ok, "exact", None).astype(object)
@@ -451,6 +450,20 @@ def check_gbt4754(col: Column, f: Field) -> Outcome:
         how_l = how.astype(object).where(how.notna(), None).tolist()
         codes[old] = new_l
         method[old] = [h if c is not None else None for c, h in zip(new_l, how_l, strict=True)]
+    return codes.tolist(), method.tolist()
+
+
+_GBT4754_EXPECTED = "expected e.g. 3973 (小类), 397 (中类) or 39 (大类)"
+
+
+def check_gbt4754(col: Column, f: Field) -> Outcome:
+    """GB/T 4754-2017 industry codes; codes only valid in the 2011 edition go through the crosswalk.
+
+    ``C3973`` and full-width digits are cleaned first (:func:`chainatlas.model.codes.normalize_gbt4754`).
+    ``extra`` holds ``<field>_method``: ``exact`` or ``crosswalk2011``.
+    """
+    u = col.uniques
+    codes, method = _gbt4754(u.series())
     bad = np.asarray([c is None for c in codes], dtype=bool)
     failures = []
     if bad.any():
@@ -459,15 +472,54 @@ def check_gbt4754(col: Column, f: Field) -> Outcome:
                 u,
                 bad,
                 "gbt4754",
-                "not a GB/T 4754-2017 industry code, nor a 2011 code with a 2017 equivalent; "
-                "expected e.g. 3973 (小类), 397 (中类) or 39 (大类)",
+                f"not a GB/T 4754-2017 industry code, nor a 2011 code with a 2017 equivalent; {_GBT4754_EXPECTED}",
             )
         )
     return Outcome(
-        u.map(pa.array(codes.tolist(), type=TEXT), col),
+        u.map(pa.array(codes, type=TEXT), col),
         failures,
-        {f"{f.name}_method": u.map(pa.array(method.tolist(), type=TEXT))},
+        {f"{f.name}_method": u.map(pa.array(method, type=TEXT))},
     )
+
+
+def check_gbt4754_list(col: Column, f: Field) -> Outcome:
+    """Several GB/T 4754 codes in one cell (a firm's other industries), each checked as :func:`check_gbt4754`.
+
+    Separated by ``;``, ``；``, ``|`` or commas (codes hold none); stored as ``;``-joined 2017 codes in the given
+    order without repeats. A cell with any invalid item is rejected, naming the item.
+    """
+
+    def canonical(items: list[str]) -> list[str | None]:
+        return _gbt4754(pd.Series(items, dtype=STRING))[0]
+
+    return _check_code_list(
+        col, canonical, ";", "gbt4754", f"not a GB/T 4754-2017 industry code: {{}}; {_GBT4754_EXPECTED}"
+    )
+
+
+def _check_code_list(
+    col: Column, canonical: Callable[[list[str]], list[str | None]], joiner: str, rule: str, message: str
+) -> Outcome:
+    """Cells holding several codes: each distinct item made canonical once (``canonical`` gives None where
+    invalid), the cell stored as its canonical items joined without repeats; a cell with an invalid item is
+    rejected with ``message`` naming the items."""
+    u = col.uniques
+    lists = [split_items(v, _IPC_SPLIT) for v in u.values.to_pylist()]
+    items = sorted({s for parts in lists for s in parts})
+    canon = dict(zip(items, canonical(items) if items else [], strict=True))
+    joined: list[str | None] = []
+    messages: list[str | None] = []
+    for parts in lists:
+        bad_items = [s for s in parts if canon[s] is None]
+        if bad_items:
+            joined.append(None)
+            messages.append(message.format(", ".join(map(repr, bad_items))) + ", several separated by ';'")
+        else:
+            joined.append(joiner.join(dict.fromkeys(canon[s] for s in parts)) or None)
+            messages.append(None)
+    bad = np.asarray([m is not None for m in messages], dtype=bool)
+    failures = [_failure_per_value(u, bad, rule, messages)] if bad.any() else []
+    return Outcome(u.map(pa.array(joined, type=TEXT), col), failures)
 
 
 _HS_SEPARATORS = r"[\s.\-]"
@@ -522,29 +574,14 @@ def check_ipc_list(col: Column, f: Field) -> Outcome:
     """IPC symbol lists: each symbol normalised and validated; canonical ``'; '`` join."""
     from chainatlas.model.codes import normalize_ipc, validate_ipc
 
-    u = col.uniques
-    lists = [split_items(v, _IPC_SPLIT) for v in u.values.to_pylist()]
-    symbols = sorted({s for items in lists for s in items})
-    norm = normalize_ipc(pd.Series(symbols, dtype=STRING)) if symbols else pd.Series([], dtype=STRING)
-    ok = to_bool(validate_ipc(norm)) & to_bool(norm.notna()) if symbols else np.zeros(0, bool)
-    canon = dict(zip(symbols, norm.astype(object).where(ok, None).tolist(), strict=True))
-    joined: list[str | None] = []
-    messages: list[str | None] = []
-    for items in lists:
-        bad_items = [s for s in items if canon[s] is None]
-        if bad_items:
-            joined.append(None)
-            messages.append(
-                f"not an IPC symbol: {', '.join(map(repr, bad_items))}; "
-                "expected e.g. 'H01L 23/31' or 'H01L', "
-                "several separated by ';'"
-            )
-        else:
-            joined.append("; ".join(dict.fromkeys(canon[s] for s in items)) or None)
-            messages.append(None)
-    bad = np.asarray([m is not None for m in messages], dtype=bool)
-    failures = [_failure_per_value(u, bad, "ipc", messages)] if bad.any() else []
-    return Outcome(u.map(pa.array(joined, type=TEXT), col), failures)
+    def canonical(symbols: list[str]) -> list[str | None]:
+        norm = normalize_ipc(pd.Series(symbols, dtype=STRING))
+        ok = to_bool(validate_ipc(norm)) & to_bool(norm.notna())
+        return norm.astype(object).where(ok, None).tolist()
+
+    return _check_code_list(
+        col, canonical, "; ", "ipc", "not an IPC symbol: {}; expected e.g. 'H01L 23/31' or 'H01L'"
+    )
 
 
 # --------------------------------------------------------------------------- dates and periods

@@ -39,6 +39,10 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
         "国民经济行业分类代码（GB/T 4754-2017 大类、中类或小类）；2011版代码自动转换",
         "GB/T 4754-2017 industry code (2, 3 or 4 digits); 2011 codes are converted",
     ),
+    "gbt4754_list": (
+        "国民经济行业分类代码，多个用分号 ; 分隔（主营行业填在“行业代码”列）",
+        "GB/T 4754-2017 industry codes, several separated by ';' (the main one goes in the industry code column)",
+    ),
     "hs": (
         "HS商品编码：2、4、6位，或8、10位税则号",
         "HS code: 2, 4 or 6 digits, or an 8/10-digit tariff line",
@@ -159,7 +163,7 @@ _DOC_HEADERS = {
 }
 _SHEETS = {"zh": ("数据", "说明"), "en": ("data", "notes")}
 # Columns Excel must keep as text: codes lose leading zeros or precision when read as numbers.
-_TEXT_RULES = ("credit_code", "adcode", "gbt4754", "hs", "period", "list", "ipc_list")
+_TEXT_RULES = ("credit_code", "adcode", "gbt4754", "gbt4754_list", "hs", "period", "list", "ipc_list")
 
 
 def _check_lang(lang: str) -> str:

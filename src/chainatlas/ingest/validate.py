@@ -77,6 +77,7 @@ _CODE_CHECKS: dict[str, Callable[[Column, Field], Outcome]] = {
     "credit_code": rules.check_credit_code,
     "adcode": rules.check_adcode,
     "gbt4754": rules.check_gbt4754,
+    "gbt4754_list": rules.check_gbt4754_list,
     "hs": rules.check_hs,
     "ipc_list": rules.check_ipc_list,
     "country": rules.check_country,

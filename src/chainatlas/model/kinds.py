@@ -15,6 +15,7 @@ credit_code     18-character unified social credit code with a valid check digit
 adcode          a current YRD GB/T 2260 code (2/4/6/9/12 digits; retired codes go through the crosswalk), or
                 a place name (苏州, 苏州市, 上海市浦东新区; ambiguous names such as Suzhou are errors)
 gbt4754         a GB/T 4754-2017 industry code (2011 codes are crosswalked)
+gbt4754_list    one or more such codes separated by ``;`` (a firm's other industries)
 hs              an HS 2017/2022 code (2/4/6 digits, or 8/10-digit national tariff lines)
 ipc_list        one or more IPC symbols separated by ``;``
 country         ISO 3166-1 alpha-2 or alpha-3 country code
@@ -175,6 +176,15 @@ _KINDS: tuple[Kind, ...] = (
                 aliases=("国民经济行业代码",),
                 example="3973",
                 help_zh="GB/T 4754-2017 小类；2011 版代码自动转换",
+            ),
+            Field(
+                "other_industry_codes",
+                "其他行业代码",
+                "gbt4754_list",
+                aliases=("兼营行业代码", "次要行业代码"),
+                example="6513;3979",
+                help_zh="主营之外的行业，多个用分号分隔；企业按每个行业计入相应环节",
+                help_en="industries besides the main one, separated by ';'; the firm counts in each one's segments",
             ),
             Field("founded", "成立日期", "date", aliases=("成立时间",), example="2015-06-01"),
             Field("registered_capital", "注册资本（万元）", "nonneg", aliases=("注册资本",), example="1000"),

@@ -178,10 +178,17 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
     the per-firm expansion is a join left to the engine.
     """
     t = backend.table
-    firms = t("raw_firms")
     frames = []
-    codes = backend.execute(firms.select("industry_code").filter(firms.industry_code.notnull()).distinct())
-    uniq = pd.Series(codes["industry_code"].to_numpy(), dtype="string")
+    ent = t("entities")
+    # a firm's codes: its main industry and its other industries (``other_industry_codes``, ';'-joined)
+    held = ent.select("entity_id", code=ent.industry_code).union(
+        ent.filter(ent.other_industry_codes.notnull()).select(
+            "entity_id", code=ent.other_industry_codes.split(";").unnest()
+        ),
+        distinct=False,
+    )
+    held = held.filter(held.code.notnull())
+    uniq = pd.Series(backend.execute(held.select("code").distinct())["code"].to_numpy(), dtype="string")
     ipcs = backend.execute(t("raw_patents").select(ck=ipc_main(t("raw_patents").ipc)).distinct())["ck"]
     hs = pd.concat(
         [
@@ -225,10 +232,10 @@ def _segment_lookup(backend: Backend, tax: Taxonomy) -> ir.Table:
     small = small[cols].astype("string").assign(partial=small["partial"].astype(bool).to_numpy())
     lk = ibis.memtable(small, schema={**{c: "string" for c in cols}, "partial": "boolean"})
     ind = lk.filter(lk.ck_type == "ind")
-    ent = t("entities")
-    e = ent.join(ind, ent.industry_code == ind.ck).select(
-        ck_type=ibis.literal("e"), ck=ent.entity_id, chain=ind.chain, segment=ind.segment, partial=ind.partial
-    )
+    e = held.join(ind, held.code == ind.ck)
+    # one row per firm and segment: full where any of the firm's codes belongs wholly, partial otherwise
+    e = e.group_by(ck=e.entity_id, chain=e.chain, segment=e.segment).aggregate(partial=e.partial.all())
+    e = e.select(ck_type=ibis.literal("e"), ck=e.ck, chain=e.chain, segment=e.segment, partial=e.partial)
     return lk.filter(lk.ck_type != "ind").union(e, distinct=False)
 
 

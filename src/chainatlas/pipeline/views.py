@@ -686,6 +686,7 @@ _ENTITY_COLS = [
     "entity_type",
     "adcode",
     "industry_code",
+    "other_industry_codes",
     "employees",
     "registered_capital",
     "founded",

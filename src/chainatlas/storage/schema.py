@@ -137,6 +137,11 @@ def _v3() -> list[str]:
     return _rebuild("flows")
 
 
+def _v4() -> list[str]:
+    """A firm's other industries (issue 10): ``raw_firms`` gains ``other_industry_codes`` (';'-joined codes)."""
+    return _rebuild("firms")
+
+
 #: migration number -> statements; applied in order inside one transaction
-MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3()}
+MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3(), 4: _v4()}
 SCHEMA_VERSION = max(MIGRATIONS)
