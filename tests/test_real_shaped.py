@@ -148,3 +148,44 @@ def test_other_industry_codes_reject_an_invalid_item_by_name(tmp_path):
     assert not batch.ok
     err = batch.errors[0].to_dict()
     assert err["row"] == 2 and err["column"] == "other_industry_codes" and "'99X9'" in err["message"]
+
+
+def test_ties_of_partly_belonging_firms_are_kept_apart_in_a_segment(atlas):
+    from chainatlas.pipeline import query
+    from chainatlas.pipeline.chains import chain_presence
+
+    b, _ = atlas
+    e = b.sql(
+        "SELECT segment, partial, sum(n) n FROM layer_edges WHERE source = 'supply_links' AND scale = 'region' "
+        "AND chain = 'ic' GROUP BY ALL"
+    )
+    got = {(r.segment, bool(r.partial)): r.n for r in e.itertuples()}
+    # 示例电子 → 江南: 示例 is wholly in fabrication (3973) and partly in materials (3985*); 东海 → 浦江 is
+    # fabrication; 江南 → 东海 design; 钱塘 → 东海 has an ambiguous supplier, so no segment
+    assert got == {
+        ("fabrication", False): 2,
+        ("design", False): 1,
+        ("materials", True): 1,
+        ("*", False): 3,
+        ("*", True): 1,
+    }
+    by = {"scale": "region", "by": ("segment",), "chain": "ic", "segment": None, "sources": ["supply_links"]}
+    assert set(query.edges_by(b, **by)["segment"]) == {"design", "fabrication"}  # a network reads full ties
+    assert query.edges_by(b, **by, partial=True)["segment"].tolist() == ["materials"]
+    assert query.edges_by(b, **by, partial=None)["n"].sum() == 4
+    segs = chain_presence(b, "ic", 2020).segments.set_index("segment")
+    assert segs.loc["materials", "partial_ties"] == 1 and segs.loc["fabrication", "partial_ties"] == 0
+
+
+def test_chain_reading_counts_firms_known_only_to_their_province(atlas):
+    from chainatlas.pipeline.chains import chain_presence
+
+    b, _ = atlas
+    segs = chain_presence(b, "ic", 2020).segments.set_index("segment")
+    fab = segs.loc["fabrication"]
+    # 示例电子 in Suzhou and 东海封装 known only to 江苏省: two firms, one city plus one province-only record,
+    # so not 单点 (neither one city for sure nor one firm)
+    assert (fab["n_firms"], fab["n_cities"], fab["unplaced"], fab["status"]) == (2, 1, 1, "ok")
+    eq = segs.loc["equipment"]  # 皖江 (3562*, partly) known only to 安徽省
+    assert (eq["n_firms"], eq["partial_firms"], eq["n_cities"], eq["unplaced"]) == (0, 1, 0, 1)
+    assert eq["partial_only"] and eq["status"] == "single"

@@ -77,7 +77,7 @@ def test_edge_facts_equal_on_spark_and_duckdb(spark_con, atlas):
 
 
 def test_aggregation_to_scales_equal_on_spark_and_duckdb(spark_con, atlas):
-    keys = ["layer", "source", "scale", "year", "chain", "segment", "src", "dst"]
+    keys = ["layer", "source", "scale", "year", "chain", "segment", "partial", "src", "dst"]
     args = lambda t: (
         t("facts").filter(t("facts").year.isin(YEARS)),
         t("seg_lookup"),

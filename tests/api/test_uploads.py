@@ -117,13 +117,16 @@ def test_xlsx_template_round_trip(writable_client):
             "330106",
             None,
             "3973",
+            None,
             "2022-05-06",
             "50",
             "5",
             "0",
         ]
     )
-    ws.append(["not-a-code", "表格测试公司二", "企业", "999999", None, "3973", "2022-05-06", "-1", "5", "0"])
+    ws.append(
+        ["not-a-code", "表格测试公司二", "企业", "999999", None, "3973", None, "2022-05-06", "-1", "5", "0"]
+    )
     buf = io.BytesIO()
     wb.save(buf)
     rep = _upload(c, buf.getvalue(), name="我的主体.xlsx", kind="firms").json()

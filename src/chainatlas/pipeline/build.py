@@ -303,19 +303,25 @@ def _with_chains(f: ir.Table, lookup: ir.Table, keys: Sequence[str]) -> ir.Table
     """Every fact once with chain '*' plus once per chain segment it is assigned to.
 
     Facts of type ``c`` are already chain rows: they join the lookup as explicit ``chain:segment``
-    keys and stay out of the '*' total (their all-chains twin is a separate ``-`` fact).
+    keys and stay out of the '*' total (their all-chains twin is a separate ``-`` fact). A fact reaching a
+    segment only through a partial class (``seg_lookup.partial``) is kept apart there: node facts under
+    ``<attr>_partial``, edge facts (no ``attr`` key) with ``partial`` true.
     """
     measures = {m: f[m] for m in ("n", "value", "n_valued") if m in f.columns}
     star = f.filter(f.ck_type != "c")
+    edges = "attr" not in keys
+    flag = {"partial": ibis.literal(False)} if edges else {}
     star = star.select(
-        *keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL), **{m: star[m] for m in measures}
+        *keys, chain=ibis.literal(ALL), segment=ibis.literal(ALL), **flag, **{m: star[m] for m in measures}
     )
     key_type = ibis.cases((f.ck_type == "c", ibis.literal("x")), else_=f.ck_type)
     j = f.join(lookup, [key_type == lookup.ck_type, f.ck == lookup.ck])
     cols = {k: j[k] for k in keys}
-    if "attr" in cols and "partial" in lookup.columns:
-        # a node fact reaching the segment only through a partial class counts apart: <attr>_partial
-        cols["attr"] = ibis.cases((j.partial.fill_null(False), j.attr + PARTIAL_SUFFIX), else_=j.attr)
+    part = j.partial.fill_null(False)
+    if edges:
+        cols["partial"] = part
+    else:
+        cols["attr"] = ibis.cases((part, j.attr + PARTIAL_SUFFIX), else_=j.attr)
     chained = j.select(**cols, chain=j.chain, segment=j.segment, **{m: j[m] for m in measures})
     return star.union(chained, distinct=False)
 
@@ -333,8 +339,10 @@ def _valued(f: ir.Table) -> ir.Table:
 
 
 def aggregate_edges(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
-    """Layer edges per (layer, source, scale, year, chain, segment, src, dst): sums of ``n`` and ``value``, and
-    ``n_valued`` (the records, as counted in ``n``, that had an amount; ``value`` is NULL when none had one).
+    """Layer edges per (layer, source, scale, year, chain, segment, partial, src, dst): sums of ``n`` and
+    ``value``, and ``n_valued`` (the records, as counted in ``n``, that had an amount; ``value`` is NULL when none
+    had one). ``partial`` marks the ties a segment holds only through a partly belonging firm (its industry class
+    is a ``"6513*"`` one): kept apart, so that a segment's network reads its full members' ties unless asked.
 
     A record is counted at a scale only when both ends have a unit there: an end known only to the province
     (or city) makes no edge at city (county) scale — it is reported by :func:`unallocated` instead.
@@ -344,14 +352,14 @@ def aggregate_edges(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: 
         lookup,
         ["layer", "source", "year", "src_adcode", "dst_adcode"],
     )
-    f = f.group_by(["layer", "source", "year", "chain", "segment", "src_adcode", "dst_adcode"]).aggregate(
-        n=f.n.sum(), value=f.value.sum(), n_valued=f.n_valued.sum()
-    )
+    f = f.group_by(
+        ["layer", "source", "year", "chain", "segment", "partial", "src_adcode", "dst_adcode"]
+    ).aggregate(n=f.n.sum(), value=f.value.sum(), n_valued=f.n_valued.sum())
     u = units.filter(units.scale.isin(list(scales)))
     a = u.select(_sa=u.adcode, scale=u.scale, src=u.unit)
     b = u.select(_da=u.adcode, _ds=u.scale, dst=u.unit)
     j = f.join(a, f.src_adcode == a._sa).join(b, [f.dst_adcode == b._da, a.scale == b._ds])
-    keys = ["layer", "source", "scale", "year", "chain", "segment", "src", "dst"]
+    keys = ["layer", "source", "scale", "year", "chain", "segment", "partial", "src", "dst"]
     g = j.group_by(keys).aggregate(n=j.n.sum(), value=j.value.sum(), n_valued=j.n_valued.sum())
     return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["n", "value", "n_valued"])
 
@@ -626,7 +634,7 @@ def build(
 
 
 #: columns a current build writes; an atlas built before them is rebuilt in full
-_OUTPUT_COLUMNS = {"layer_edges": "n_valued", "node_attrs": "n_valued"}
+_OUTPUT_COLUMNS = {"layer_edges": ("n_valued", "partial"), "node_attrs": ("n_valued",)}
 
 
 def _outputs_outdated(backend: Backend) -> bool:
@@ -636,7 +644,8 @@ def _outputs_outdated(backend: Backend) -> bool:
         return True
     return any(
         backend.has_table(name) and col not in backend.table(name).columns
-        for name, col in _OUTPUT_COLUMNS.items()
+        for name, cols in _OUTPUT_COLUMNS.items()
+        for col in cols
     )
 
 

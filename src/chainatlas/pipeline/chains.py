@@ -73,10 +73,12 @@ class ChainPresence:
     segments : DataFrame
         One row per segment, upstream first: ``segment, name_zh, name_en, position, topo_order, basis``
         (``firms`` or ``patents``), ``n_cities`` (cities with a producer), ``n_firms`` (full member firms
-        region-wide), ``unplaced`` (basis total of records placed only to the province), ``status`` (``no_data``,
+        region-wide, wherever placed), ``unplaced`` (basis total of records in no city: placed only to a province),
+        ``status`` (``no_data``,
         ``broken``, ``single`` or ``ok``), ``single_by`` (``city``, ``firm`` or None), ``partial_only`` (the
         status rests on partial members alone; ``n_cities``, ``unplaced`` and ``single_by`` then count them),
-        ``partial_firms`` (partial member firms region-wide), the totals of :data:`CELL_ATTRS`,
+        ``partial_firms`` (partial member firms region-wide), ``partial_ties`` (records of the segment's ties held
+        only through partial members, region-wide: left out of its networks unless asked for), the totals of :data:`CELL_ATTRS`,
         ``top_import_region``, ``top_import_share``, ``net_import_ratio`` and ``choke`` (卡点).
     cells : DataFrame
         ``segment, unit`` and :data:`CELL_ATTRS` at ``scale`` (every unit with a non-zero value).
@@ -181,24 +183,32 @@ def chain_presence(
         else _cells(backend, chain, year, "city", ("firms", "patents", "firms_partial"))
     )
     proper = query.proper("city", city["unit"])
+    # records placed only to a province (or nowhere) are in no city cell but in the region's totals
+    whole = _cells(backend, chain, year, "region", ("firms", "patents", "firms_partial"))
+    whole = whole.groupby("segment")[["firms", "patents", "firms_partial"]].sum()
     with_firms = industry_segments(chain)
     loaded = _loaded(backend)
     trade = (
         ch.import_dependence(chain_trade(backend, chain, year)) if backend.has_table("raw_trade") else None
     )
+    ties = query.edges_by(
+        backend, scale="region", by=("segment",), period=year, chain=chain, segment=None, partial=True
+    )
+    partial_ties = dict(zip(ties["segment"], ties["n"], strict=True))
     rows = []
     for s in segs.itertuples(index=False):
         basis = "firms" if s.segment in with_firms else "patents"
         mine = city[city["segment"] == s.segment]
         placed = mine[proper.loc[mine.index]]
-        n_firms = float(mine["firms"].sum())
-        partial_firms = float(mine["firms_partial"].sum())
+        region = whole.loc[s.segment] if s.segment in whole.index else pd.Series(0.0, index=whole.columns)
+        n_firms = float(region["firms"])
+        partial_firms = float(region["firms_partial"])
         # judged on the full members; on the partial ones only where no full member exists
-        partial_only = basis == "firms" and float(mine[basis].sum()) <= 0 and partial_firms > 0
+        partial_only = basis == "firms" and float(region[basis]) <= 0 and partial_firms > 0
         members = "firms_partial" if partial_only else basis
         n_cities = int((placed[members] > 0).sum())
-        unplaced = float(mine.loc[~proper.loc[mine.index], members].sum())
-        total = float(mine[members].sum())
+        total = float(region[members])
+        unplaced = max(total - float(placed[members].sum()), 0.0)
         places = n_cities + (1 if unplaced > 0 else 0)
         n_members = partial_firms if partial_only else n_firms
         single_by = "city" if places == 1 else "firm" if basis == "firms" and n_members == 1 else None
@@ -224,6 +234,7 @@ def chain_presence(
                 "single_by": single_by,
                 "partial_only": partial_only,
                 "partial_firms": partial_firms,
+                "partial_ties": float(partial_ties.get(s.segment, 0.0)),
                 **{a: float(c[a].sum()) for a in CELL_ATTRS},
                 "top_import_region": None if t is None else t["top_import_region"],
                 "top_import_share": top,

@@ -222,6 +222,7 @@ def edges_by(
     source_prefixes: Sequence[str] | None = None,
     internal: bool | None = None,
     scales: Sequence[str] | None = None,
+    partial: bool | None = False,
 ) -> pd.DataFrame:
     """Layer edges summed over everything not in ``by``: the columns of ``by`` and ``n``, ``value``, ``rows``.
 
@@ -241,6 +242,9 @@ def edges_by(
         Keep these record sources, or those starting with one of the prefixes.
     internal : bool, optional
         True: only ties inside a unit (src = dst); False: only between distinct units.
+    partial : bool or None
+        A segment's ties through partly belonging firms (``"6513*"`` classes): False (default) leaves them out,
+        True reads only them, None both. Chain ``*`` has none.
     """
     _need_built(backend)
     t = table(backend, "layer_edges")
@@ -262,6 +266,8 @@ def edges_by(
         for p in source_prefixes[1:]:
             pick |= t.source.startswith(p)
         cond &= pick
+    if partial is not None and "partial" in t.columns:  # an atlas built before it: rebuilt by the next build
+        cond &= t.partial == partial
     if internal is True:
         cond &= t.src == t.dst
     elif internal is False:
@@ -396,7 +402,9 @@ def coverage(backend: Backend, *, layers: Sequence[str] = (), attrs: Sequence[st
             d = long[(long["attr"] == a) & (long["value"] != 0)]
             out[f"attr:{a}"] = {
                 "periods": sorted(int(y) for y in d["year"]),
-                "total": float(d["value"].sum()),
+                # rounded: fractional counts (a paper's share per institution) summed in the engine's order
+                # would differ in the last bit from one run to the next
+                "total": round(float(d["value"].sum()), 6),
             }
     return out
 

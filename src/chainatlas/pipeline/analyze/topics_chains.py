@@ -105,6 +105,7 @@ def chains(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.DataF
             "firms": row["firms"],
             "partial_only": row["partial_only"],
             "partial_firms": row["partial_firms"],
+            "partial_ties": row["partial_ties"],
             "hhi": conc.get(s),
             "hoover": hov.get(s),
             "imports": row["imports"],
