@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SETTINGS", "Setting", "db_path", "get"]
+__all__ = ["SETTINGS", "Setting", "db_path", "get", "side_file"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,42 @@ SETTINGS: tuple[Setting, ...] = (
         "largest used range (rows x columns) of a spreadsheet read; the reader holds about 32 bytes per "
         "cell of that range, so the default bounds it to about 1 GB",
     ),
+    Setting(
+        "allowed_hosts",
+        "CHAINATLAS_ALLOWED_HOSTS",
+        "",
+        "host names the API answers to, comma-separated (always also localhost, 127.0.0.1, ::1 and the listen "
+        "address); any other Host header gets 400 (DNS rebinding)",
+    ),
+    Setting(
+        "rate_limit",
+        "CHAINATLAS_RATE_LIMIT",
+        "1200",
+        "most API requests per minute per credential (per client address without one); more get 429 with "
+        "Retry-After",
+    ),
+    Setting("token_hours", "CHAINATLAS_TOKEN_HOURS", "8", "hours a signed login token stays valid"),
+    Setting(
+        "disclosure_k",
+        "CHAINATLAS_DISCLOSURE_K",
+        "3",
+        "threshold rule: a confidential aggregate outside the user's jurisdiction is published only with at "
+        "least this many distinct entities",
+    ),
+    Setting(
+        "disclosure_n",
+        "CHAINATLAS_DISCLOSURE_N",
+        "2",
+        "dominance rule (n, p): the largest n contributors may hold at most p% of a published aggregate",
+    ),
+    Setting("disclosure_p", "CHAINATLAS_DISCLOSURE_P", "85", "dominance rule (n, p): p, in percent"),
+    Setting(
+        "disclosure_protection",
+        "CHAINATLAS_DISCLOSURE_PROTECTION",
+        "10",
+        "protection interval, in percent of its value, that every suppressed cell must keep after the LP audit "
+        "(what a user could infer from the published cells may not be narrower)",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -102,3 +138,11 @@ def get(name: str) -> str:
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The atlas database path: ``--db`` if given, else ``CHAINATLAS_DB``, else ``./atlas.duckdb``."""
     return Path(explicit) if explicit else Path(get("db"))
+
+
+def side_file(db: os.PathLike[str] | str, what: str) -> Path:
+    """A file kept beside the atlas database: ``users`` (``<db>.users.sqlite``: users and credentials, written
+    while the server runs) or ``audit`` (``<db>.audit.jsonl``: the hash-chained audit log)."""
+    suffix = {"users": ".users.sqlite", "audit": ".audit.jsonl"}[what]
+    db = Path(db)
+    return db.with_name(db.name + suffix)
