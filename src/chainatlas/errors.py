@@ -96,3 +96,7 @@ class IngestError(ChainAtlasError):
         shown = "\n".join(f"  {e}" for e in self.errors[:20])
         more = f"\n  ... and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
         super().__init__(f"{message}\n{shown}{more}" if self.errors else message)
+
+
+class AuthError(AccessError):
+    """No credential, or one that is not valid (unknown, disabled, expired): the API answers 401."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import click
 
+from chainatlas.cli.admin import COMMANDS as ADMIN_COMMANDS
 from chainatlas.cli.analysis import analyze, calc
 from chainatlas.cli.codes import codes
 from chainatlas.cli.common import ErrorsGroup
 from chainatlas.cli.data import COMMANDS
+from chainatlas.cli.users import users
 
 __all__ = ["main"]
 
@@ -45,5 +47,5 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-for _command in (*COMMANDS, analyze, calc, codes):
+for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, users):
     main.add_command(_command)

@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from chainatlas.cli.common import backend
+from chainatlas import config
+from chainatlas.cli.common import backend, record
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 from chainatlas.pipeline.analyze import METHODS, TOPICS, Method, Param, Topic
 
@@ -95,6 +96,13 @@ def _topic_command(t: Topic) -> click.Command:
         sel = {k: kw.pop(k) for k in ("layer", "scale", "period", "chain", "segment") if k in kw}
         result = run_topic(backend(ctx, read_only=True), t.name, **sel, parameters=kw)
         _save(result, output, fmt)
+        record(
+            config.db_path(ctx.find_root().obj["db"]),
+            "export",
+            resource=str(output),
+            parameters={"topic": t.name, **sel},
+            count=len(result.data),
+        )
 
     scales = list(t.scales or SCALES)
     example = f"\n\n\b\nExample:\n  chainatlas analyze {t.name} {' '.join(t.example)} -o {t.name}.csv"

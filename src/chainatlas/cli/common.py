@@ -7,7 +7,10 @@ with the command-line option (``--layer: ...``).
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,7 +18,7 @@ import click
 from chainatlas import config
 from chainatlas.errors import ChainAtlasError, ConfigError, IngestError
 
-__all__ = ["ErrorsGroup", "backend", "message", "progress"]
+__all__ = ["ErrorsGroup", "actor", "backend", "message", "progress", "record"]
 
 #: parameters whose command-line option is not ``--name-with-dashes``
 OPTION_OF = {"input": "--input", "output": "-o/--output"}
@@ -89,3 +92,18 @@ def backend(ctx: click.Context, *, read_only: bool = False) -> Any:
     b = open_backend(config.db_path(ctx.find_root().obj["db"]), read_only=read_only, command=cmd)
     ctx.call_on_close(b.close)
     return b
+
+
+def actor() -> str:
+    """``cli:<os user>``: who ran the command, as the audit log names them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no user name for this uid (a container)
+        return f"cli:uid{os.getuid()}"
+
+
+def record(db: Path, action: str, **fields: Any) -> None:
+    """Append the command's own record (an export, a backup...) to the atlas's audit log."""
+    from chainatlas.storage import audit
+
+    audit.append(config.side_file(db, "audit"), action, actor=actor(), **fields)

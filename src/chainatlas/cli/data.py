@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from chainatlas import config
-from chainatlas.cli.common import backend, progress
+from chainatlas.cli.common import backend, progress, record
+from chainatlas.errors import ConfigError
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 from chainatlas.synth import SIZES
@@ -223,6 +224,12 @@ def export(
         chain=chain,
         segment=segment,
     )
+    record(
+        config.db_path(ctx.find_root().obj["db"]),
+        "export",
+        resource=str(path),
+        parameters={"what": what, "layer": layer, "scale": scale, "period": period, "chain": chain},
+    )
     click.echo(f"wrote {path}")
 
 
@@ -341,9 +348,24 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from chainatlas.api.app import create_app
+    from chainatlas.storage.users import UserStore
 
-    app = create_app(config.db_path(ctx.find_root().obj["db"]))
-    uvicorn.run(app, host=host or config.get("host"), port=port or int(config.get("port")), log_level="info")
+    db = config.db_path(ctx.find_root().obj["db"])
+    host = host or config.get("host")
+    if not UserStore(config.side_file(db, "users")).active():
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ConfigError(
+                f"no users are defined, so the atlas runs in single-user local mode and listens on 127.0.0.1 only, "
+                f"not {host}; add users first (`chainatlas users add NAME --role admin --jurisdiction YRD`)",
+                param="host",
+            )
+        click.echo(
+            "单用户本机模式 single-user local mode: no sign-in, this machine only (127.0.0.1)", err=True
+        )
+    else:
+        click.echo("users defined: every API request needs a credential (API key or sign-in)", err=True)
+    app = create_app(db)
+    uvicorn.run(app, host=host, port=port or int(config.get("port")), log_level="info")
 
 
 COMMANDS = (demo_data, ingest, load_dir_cmd, templates, build, export, areas, chains, info, serve)
