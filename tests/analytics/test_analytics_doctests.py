@@ -15,7 +15,18 @@ from chainatlas.analytics import networks
 NETWORKS = [
     f"networks.{m.name}" for m in pkgutil.iter_modules(networks.__path__) if not m.name.startswith("_")
 ]
-MODULES = [*NETWORKS, "gravity", "io", "spatial", "complexity", "coupling", "chains", "diagnostics", "paths"]
+MODULES = [
+    *NETWORKS,
+    "gravity",
+    "io",
+    "spatial",
+    "complexity",
+    "coupling",
+    "chains",
+    "diagnostics",
+    "paths",
+    "disclosure",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

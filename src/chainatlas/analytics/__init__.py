@@ -12,6 +12,8 @@ Modules (import the one you need; nothing heavy is imported here):
   Hoover, import dependence, supplier concentration
 - :mod:`chainatlas.analytics.paths`       innovation → industry path: conversion rates, lags, transfer destinations
 - :mod:`chainatlas.analytics.diagnostics` the paper's readings: node tiers, practice modes, 创新地 + 产业地 pairing
+- :mod:`chainatlas.analytics.disclosure`  disclosure control of linked hierarchical tables: threshold and dominance
+  rules, secondary suppression, the LP audit (HiGHS)
 
 Conventions: numpydoc docstrings with the formula in Notes, a runnable Example and References; inputs are never
 modified; bad arguments raise :class:`chainatlas.errors.ConfigError` naming the parameter; anything random takes

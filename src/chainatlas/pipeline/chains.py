@@ -125,6 +125,9 @@ def _cells(backend: Backend, chain: str, period: int, scale: str, attrs: tuple[s
         index=["segment", "unit"], columns="attr", values="value", aggfunc="sum", fill_value=0.0
     ).reindex(columns=list(attrs), fill_value=0.0)
     wide.columns.name = None
+    if "suppressed" in long:  # withheld by disclosure control: NaN, not 0
+        for r in long[long["suppressed"]].itertuples(index=False):
+            wide.loc[(r.segment, r.unit), r.attr] = float("nan")
     return wide.reset_index()
 
 
@@ -235,7 +238,8 @@ def chain_presence(
                 "partial_only": partial_only,
                 "partial_firms": partial_firms,
                 "partial_ties": float(partial_ties.get(s.segment, 0.0)),
-                **{a: float(c[a].sum()) for a in CELL_ATTRS},
+                # a total over cells some of which are withheld (disclosure control) is withheld too
+                **{a: None if c[a].isna().any() else float(c[a].sum()) for a in CELL_ATTRS},
                 "top_import_region": None if t is None else t["top_import_region"],
                 "top_import_share": top,
                 "net_import_ratio": net,

@@ -615,6 +615,40 @@ def _node(
     )
 
 
+#: node attributes built from confidential records (tax, customs): published outside a user's jurisdiction
+#: only under disclosure control (:mod:`chainatlas.pipeline.disclosure`)
+CONFIDENTIAL_ATTRS = ("revenue", "tax_paid", "imports", "exports")
+
+
+def confidential_contributions(table: T, attr: str, years: Sequence[int]) -> ir.Table:
+    """What each entity contributes to a confidential node attribute: ``year, entity, adcode, ck_type, ck,
+    value`` (one row per record; ``ck`` as in :func:`node_facts`, so the chain lookup assigns segments the
+    same way). The same resolution of records to entities and places as :func:`node_facts`."""
+    resolve = _Resolver(table)
+    if attr in ("revenue", "tax_paid"):
+        tx = resolve(_in_years(table("raw_tax"), years), "credit_code", "adcode", "firm_norm", "a")
+        return tx.select(
+            year=tx.year.cast("int16"),
+            entity=tx.a_eid,
+            adcode=tx.a_place.cast("string"),
+            ck_type=_s("e"),
+            ck=tx.a_eid,
+            value=tx[attr].cast("float64"),
+        )
+    if attr in ("imports", "exports"):
+        tr = resolve(_in_years(table("raw_trade"), years), "credit_code", None, "firm_norm", "a")
+        tr = tr.filter(tr.direction + _s("s") == attr)
+        return tr.select(
+            year=tr.year.cast("int16"),
+            entity=tr.a_eid,
+            adcode=tr.a_place.cast("string"),
+            ck_type=_s("h"),
+            ck=tr.hs_code.substr(0, 6),
+            value=tr.value.cast("float64"),
+        )
+    raise ValueError(f"{attr!r} is not a confidential attribute; expected one of {CONFIDENTIAL_ATTRS}")
+
+
 def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table:
     """Node attributes per place for ``years``: counts and amounts, stocks and flows.
 

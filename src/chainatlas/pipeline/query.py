@@ -7,19 +7,31 @@ ask for (layer, scale, period, chain, segment) live here too, each error naming 
 Answers that cannot change while a read-only backend is open (built periods, units of a scale, the chain
 taxonomy, table handles) are remembered per backend: the API keeps its read-only backends open for many
 requests.
+
+**Scope.** Every read of an entity-level table (the register, the raw records, ``facts``) through :func:`table`
+keeps only the rows inside the current :class:`~chainatlas.model.access.Scope` — a row is inside when one of its
+places (``adcode``, ``*_adcode``, ``*_adcodes`` lists, or for records that name firms only by code, the firm's
+place in the register) lies in the user's jurisdiction — and blanks personal columns for roles without them.
+The API sets the scope per request (:func:`scoped`); the command line reads everything. A function that must
+aggregate over the whole region (a count, a chain's customs by partner region) says so with ``whole=True``, and
+what it returns is an aggregate, never rows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import pandas as pd
 
 from chainatlas import geo
 from chainatlas.errors import ConfigError, NotBuiltError
+from chainatlas.model.access import FULL, Scope
+from chainatlas.model.classification import personal_columns
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 from chainatlas.pipeline.build import user_areas
 from chainatlas.storage.base import Backend
@@ -32,6 +44,7 @@ __all__ = [
     "check_chain",
     "check_filters",
     "coverage",
+    "current_scope",
     "dataset_info",
     "edges",
     "edges_by",
@@ -41,6 +54,7 @@ __all__ = [
     "nodes",
     "periods",
     "proper",
+    "scoped",
     "segments",
     "table",
     "unallocated",
@@ -69,16 +83,158 @@ BUILT = frozenset(
 )
 
 
-def table(backend: Backend, name: str) -> Any:
-    """``backend.table(name)``, remembered per backend (looking up a table's schema costs a query);
-    NotBuiltError for a table of the build that does not exist yet."""
+_SCOPE: ContextVar[Scope] = ContextVar("chainatlas_scope", default=FULL)
+
+#: tables of entity-level records (besides ``raw_*``, whose rows are all records of entities)
+_ENTITY_TABLES = frozenset({"facts", "entities", "entity_names"})
+#: raw tables whose rows are not records of entities: city-to-city flows, public policies
+_PUBLIC_RAW = frozenset({"raw_flows", "raw_policies"})
+
+
+@contextlib.contextmanager
+def scoped(scope: Scope) -> Iterator[Scope]:
+    """Read under ``scope`` inside the block (the API wraps each request in it; worker threads inherit it)."""
+    token = _SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        _SCOPE.reset(token)
+
+
+def current_scope() -> Scope:
+    """The scope reads are restricted to now (everything outside :func:`scoped`)."""
+    return _SCOPE.get()
+
+
+def table(backend: Backend, name: str, *, whole: bool = False) -> Any:
+    """``backend.table(name)`` restricted to the current scope, remembered per backend (looking up a table's
+    schema costs a query); NotBuiltError for a table of the build that does not exist yet.
+
+    ``whole=True`` reads every row whatever the scope: only for code that returns aggregates (counts, totals
+    by segment), never rows of entities.
+    """
     known = _KNOWN.setdefault(backend, {})
     key = ("table", name)
     if key not in known:
         if name in BUILT:
             _need_built(backend, name)
         known[key] = backend.table(name)
-    return known[key]
+    scope = _SCOPE.get()
+    if whole or scope.everything or not is_entity_table(name):
+        return known[key]
+    skey = ("table", name, scope.key)
+    if skey not in known:
+        known[skey] = _restrict(backend, name, known[key], scope)
+    return known[skey]
+
+
+def is_entity_table(name: str) -> bool:
+    """Whether ``name`` holds records of entities (read under the scope)."""
+    return name in _ENTITY_TABLES or (
+        name.startswith("raw_") and name.split("_parties")[0] not in _PUBLIC_RAW
+    )
+
+
+def _parties(cols: list[str]) -> list[tuple[str | None, str | None, str | None]]:
+    """The parties of a record table: ``(place column, code column, name-key column)`` of each, from the column
+    names (``supplier_code`` + ``supplier_norm``; ``from_adcode``; ``adcode`` + ``credit_code`` + ``firm_norm``).
+    A place that is not a party's (``shared_to_adcode``: the place a tax share goes to) is not one."""
+    out: list[tuple[str | None, str | None, str | None]] = []
+    prefixes = {c[: -len(s)] for c in cols for s in ("_adcode", "_code", "_norm") if c.endswith(s)}
+    prefixes -= {"shared_to", "institution", "applicant", "name"}
+    for p in sorted(prefixes):
+        place, code, norm = f"{p}_adcode", f"{p}_code", f"{p}_norm"
+        if p in ("credit", "firm", "member", "hs", "industry"):
+            continue
+        out.append(
+            (place if place in cols else None, code if code in cols else None, norm if norm in cols else None)
+        )
+    own = ("adcode" if "adcode" in cols else None, "credit_code" if "credit_code" in cols else None)
+    norm = "firm_norm" if "firm_norm" in cols else "name_norm" if "name_norm" in cols else None
+    if "member_adcode" in cols or "member_code" in cols:
+        out.append(
+            (
+                "member_adcode" if "member_adcode" in cols else None,
+                "member_code" if "member_code" in cols else None,
+                None,
+            )
+        )
+    if any(own) or norm:
+        out.append((own[0], own[1], norm))
+    return [x for x in out if any(x)]
+
+
+def _restrict(backend: Backend, name: str, t: Any, scope: Scope) -> Any:
+    """Rows of ``t`` inside ``scope``, personal columns blanked when the scope has none.
+
+    A party is inside when its place starts with the scope's prefix, or — for a party given only by credit
+    code or name — when the register places that entity inside (a name shared by several entities never
+    counts). Records of important or core data (customs, tax, supply, investment, enclave finances, the
+    resolved ``facts``) are visible only when every party they name is inside; registers and public
+    records (firms, patents, papers...) when any party is.
+    """
+    import ibis
+
+    from chainatlas.model.classification import table_grade
+
+    cols = list(t.columns)
+    if not scope.personal:
+        hidden = [c for c in personal_columns(name) if c in cols]
+        if hidden:
+            t = t.mutate(**{c: ibis.null().cast(t[c].type()) for c in hidden})
+    if scope.prefix == "":
+        return t
+    prefix = scope.prefix
+    ent = backend.table("entities") if backend.has_table("entities") else None
+    inside = ent.filter(ent.adcode.startswith(prefix)) if ent is not None else None
+    names = None
+    if inside is not None:
+        names = inside.filter(inside.name_norm.notnull()).select(_nn=inside.name_norm)
+        if backend.has_table("entity_ambiguities"):
+            names = names.filter(~names._nn.isin(backend.table("entity_ambiguities").name_norm))
+    if name == "facts":  # resolved records: both ends carry their place
+        parties: list[tuple[str | None, str | None, str | None]] = [
+            ("src_adcode", None, None),
+            ("dst_adcode", None, None),
+        ]
+    else:
+        parties = _parties(cols)
+    given, ins = [], []
+    for place, code, norm in parties:
+        present = []
+        inside_if = []
+        if place is not None:
+            present.append(t[place].notnull())
+            inside_if.append(t[place].startswith(prefix))
+        if code is not None and inside is not None:
+            present.append(t[code].notnull())
+            inside_if.append(t[code].isin(inside.select(_eid=inside.entity_id)._eid))
+        if norm is not None and names is not None:
+            present.append(t[norm].notnull())
+            inside_if.append(t[norm].isin(names._nn))
+        if not present:
+            continue
+        given.append(_any(present))
+        ins.append(_any(inside_if).fill_null(False))
+    lists = [t[c].re_search(f"(^|;)\\s*{prefix}").fill_null(False) for c in cols if c.endswith("_adcodes")]
+    if not ins and not lists:
+        return t.filter(ibis.literal(False))
+    strict = name == "facts" or table_grade(name.split("_parties")[0]) in ("core", "important")
+    if strict:
+        # every party named is inside, and at least one is named
+        cond = _any([g for g in given] or [ibis.literal(False)])
+        for g, i in zip(given, ins, strict=True):
+            cond &= ~g.fill_null(False) | i
+    else:
+        cond = _any(ins + lists)
+    return t.filter(cond.fill_null(False))
+
+
+def _any(conds: list[Any]) -> Any:
+    out = conds[0]
+    for c in conds[1:]:
+        out |= c
+    return out
 
 
 def _memo(backend: Backend, key: tuple, make: Callable[[], Any]) -> Any:
@@ -86,6 +242,7 @@ def _memo(backend: Backend, key: tuple, make: Callable[[], Any]) -> Any:
     if not getattr(backend, "read_only", False):
         return make()
     known = _KNOWN.setdefault(backend, {})
+    key = (*key, _SCOPE.get().key)  # what a scope may see differs: never share a memo across scopes
     if key not in known:
         known[key] = make()
     return known[key]
@@ -343,6 +500,21 @@ def attr_frame(
     out = backend.execute(e.group_by(list(by)).aggregate(value=e.value.sum()))
     if "year" in out:
         out["year"] = out["year"].astype(int)
+    scope = _SCOPE.get()
+    if scope.prefix and "attr" in out and "unit" in out:
+        # confidential aggregates outside the reader's jurisdiction: only what disclosure control publishes
+        from chainatlas.pipeline.disclosure import CONFIDENTIAL_ATTRS, mask
+
+        if out["attr"].isin(CONFIDENTIAL_ATTRS).any():
+            yrs = [int(period)] if period is not None else [int(y) for y in (years or periods(backend))]
+            chs = chains(backend)["id"].tolist() if chain is None else [chain]
+            segs = {
+                c: (chain_segments(backend, c)["segment"].tolist() if segment is None else [segment])
+                for c in chs
+                if c != ALL
+            }
+            # ``suppressed`` says which NaNs are withheld rather than unknown
+            out = mask(backend, out, scale=scale, years=yrs, chains=chs, segments=segs, scope=scope)
     return out
 
 
@@ -363,7 +535,15 @@ def nodes(
         if a not in wide.columns:
             wide[a] = 0.0
     out = units(backend, scale).merge(wide.reset_index(), on="unit", how="left")
-    return out.fillna({c: 0.0 for c in wide.columns})
+    out = out.fillna({c: 0.0 for c in wide.columns})
+    if "suppressed" in long:
+        # withheld by disclosure control: null, and named in ``suppressed`` (not an unknown, not a zero)
+        held = long[long["suppressed"]].groupby("unit")["attr"].agg(lambda a: ",".join(sorted(set(a))))
+        for unit, names in held.items():
+            for a in names.split(","):
+                out.loc[out["unit"] == unit, a] = float("nan")
+        out["suppressed"] = out["unit"].map(held)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- coverage

@@ -543,6 +543,9 @@ def chain_matrix(backend: Backend, *, chain: str, scale: str = "city", period: i
             }
         )
     by_unit = cells.groupby("unit")[["firms", "revenue", "patents"]].sum()
+    # a unit with a withheld segment (disclosure control) has its total withheld too
+    withheld = cells.groupby("unit")["revenue"].apply(lambda x: x.isna().any())
+    by_unit.loc[withheld[withheld].index, "revenue"] = float("nan")
     by_unit = by_unit[(by_unit["firms"] > 0) | (by_unit["patents"] > 0)].sort_values(
         ["firms", "revenue"], ascending=False
     )
