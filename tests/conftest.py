@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from types import ModuleType
 
@@ -12,6 +13,9 @@ from hypothesis import settings
 # No wall-clock deadlines anywhere: machines differ threefold in memory bandwidth and CI shares its cores.
 settings.register_profile("chainatlas", deadline=None)
 settings.load_profile("chainatlas")
+# The API sweeps send thousands of requests a minute from one address: the tests' servers have no rate
+# limit unless a test sets one (tests/api/test_security.py does).
+os.environ.setdefault("CHAINATLAS_RATE_LIMIT", "0")
 
 from chainatlas.pipeline.build import build
 from chainatlas.pipeline.load import load_dir

@@ -14,7 +14,11 @@ import httpx
 import pytest
 
 from chainatlas.api.app import create_app
+from chainatlas.api.security import CSRF_HEADER, CSRF_VALUE
 from chainatlas.api.server import LocalServer
+
+#: what every state-changing request must carry (see chainatlas.api.security)
+CSRF = {CSRF_HEADER: CSRF_VALUE}
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +29,7 @@ def base_url(built_db: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def client(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=60) as c:
+    with httpx.Client(base_url=base_url, timeout=60, headers=CSRF) as c:
         yield c
 
 
@@ -34,7 +38,7 @@ def writable_client(built_db: Path, tmp_path: Path) -> Iterator[httpx.Client]:
     """A server over a private copy of the atlas, for tests that load data."""
     db = tmp_path / "atlas.duckdb"
     shutil.copy(built_db, db)
-    with LocalServer(create_app(db)) as url, httpx.Client(base_url=url, timeout=120) as c:
+    with LocalServer(create_app(db)) as url, httpx.Client(base_url=url, timeout=120, headers=CSRF) as c:
         yield c
 
 

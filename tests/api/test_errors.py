@@ -8,11 +8,14 @@ import httpx
 import pytest
 
 from chainatlas.api.app import create_app
+from chainatlas.api.security import CSRF_HEADER, CSRF_VALUE
 from chainatlas.api.server import LocalServer
 
 #: the exact shape; a change here is a breaking change of the API
 ERROR_KEYS = {"synthetic", "error"}
 ERROR_BODY_KEYS = {"status", "type", "message", "details"}
+#: what every state-changing request must carry (see chainatlas.api.security)
+CSRF = {CSRF_HEADER: CSRF_VALUE}
 
 
 def assert_error(r: httpx.Response, status: int, kind: str, *words: str) -> dict:
@@ -119,8 +122,10 @@ def test_load_refused_on_a_read_only_server(built_db, tmp_path):
     csv = tmp_path / "firms.csv"
     csv.write_text("credit_code,name,adcode\n91310000MA1FL8TQ4K,测试企业,310101\n", encoding="utf-8")
     with LocalServer(create_app(built_db, read_only=True)) as url:
-        up = httpx.post(f"{url}/api/uploads?filename=firms.csv", content=csv.read_bytes()).json()
-        r = httpx.post(f"{url}/api/uploads/{up['id']}/load")
+        up = httpx.post(
+            f"{url}/api/uploads?filename=firms.csv", content=csv.read_bytes(), headers=CSRF
+        ).json()
+        r = httpx.post(f"{url}/api/uploads/{up['id']}/load", headers=CSRF)
         assert_error(r, 403, "AccessError", "read-only")
 
 

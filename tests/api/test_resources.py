@@ -153,7 +153,7 @@ def test_place_profile_matches_nodes_and_edges(client, meta):
         assert ind["value"] == pytest.approx(nodes.get(ind["attr"], 0.0))
         assert ind["rank"] is None or 1 <= ind["rank"] <= ind["of"] == 41
     for layer in LAYERS:
-        e = ok(client, "/api/edges", layer=layer, scale="city", period=year, place="320500", limit=100000)[
+        e = ok(client, "/api/edges", layer=layer, scale="city", period=year, place="320500", limit=10000)[
             "data"
         ]
         out = sum(r["n"] for r in e if r["src"] == "320500" and r["dst"] != "320500")
@@ -208,7 +208,7 @@ def test_layers_list_their_sources(client):
 @pytest.mark.parametrize("scale", SCALES)
 def test_edges_equal_the_query_layer(client, db, meta, layer, scale):
     year = meta["periods"][-1]
-    body = ok(client, "/api/edges", S.EdgesPage, layer=layer, scale=scale, limit=100000)
+    body = ok(client, "/api/edges", S.EdgesPage, layer=layer, scale=scale, limit=10000)
     assert (body["layer"], body["scale"], body["period"]) == (layer, scale, year)
     want = query.edges(db, layer=layer, scale=scale, period=year)
     got = pd.DataFrame(body["data"], columns=["src", "dst", "n", "value"])
@@ -219,13 +219,13 @@ def test_edges_equal_the_query_layer(client, db, meta, layer, scale):
 
 def test_edges_every_period(client, db, meta):
     for year in meta["periods"]:
-        body = ok(client, "/api/edges", layer="innovation", period=year, limit=100000)
+        body = ok(client, "/api/edges", layer="innovation", period=year, limit=10000)
         assert body["period"] == year
         assert body["total"] == len(query.edges(db, layer="innovation", scale="city", period=year))
 
 
 def test_edges_paging_is_consistent(client):
-    whole = ok(client, "/api/edges", layer="symbiosis", limit=100000)
+    whole = ok(client, "/api/edges", layer="symbiosis", limit=10000)
     pages = []
     for off in range(0, whole["total"], 97):
         pages += ok(client, "/api/edges", layer="symbiosis", limit=97, offset=off)["data"]
@@ -235,7 +235,7 @@ def test_edges_paging_is_consistent(client):
 
 
 def test_edges_filters(client):
-    base = {"layer": "industry", "limit": 100000}
+    base = {"layer": "industry", "limit": 10000}
     allrows = ok(client, "/api/edges", **base)["data"]
     place = ok(client, "/api/edges", place="310100", **base)["data"]
     assert place and all("310100" in (r["src"], r["dst"]) for r in place)
@@ -254,11 +254,11 @@ def test_edges_filters(client):
 
 def test_edges_chain_total_is_the_sum_of_its_segments(client, meta):
     chains = {c["id"]: c for c in ok(client, "/api/chains")["data"]}
-    total = ok(client, "/api/edges", layer="innovation", chain="ic", limit=100000)
+    total = ok(client, "/api/edges", layer="innovation", chain="ic", limit=10000)
     assert total["chain"] == "ic" and total["segment"] == "*"
     seg_sum = 0.0
     for s in chains["ic"]["segments"]:
-        part = ok(client, "/api/edges", layer="innovation", chain="ic", segment=s["segment"], limit=100000)
+        part = ok(client, "/api/edges", layer="innovation", chain="ic", segment=s["segment"], limit=10000)
         assert part["segment"] == s["segment"]
         seg_sum += sum(r["n"] for r in part["data"])
     assert seg_sum == pytest.approx(sum(r["n"] for r in total["data"]))
@@ -431,7 +431,7 @@ def test_topic_qap_pair(client):
 def test_network_degrees_match_the_edges(client, layer):
     """The map's network view (the topic, undirected): each unit's degree is its number of distinct partners."""
     g = ok(client, "/api/analytics/topics/network", S.AnalysisResult, layer=layer, undirected=True)
-    e = ok(client, "/api/edges", layer=layer, self_loops=False, limit=100000)["data"]
+    e = ok(client, "/api/edges", layer=layer, self_loops=False, limit=10000)["data"]
     partners: dict[str, set] = {}
     for r in e:
         partners.setdefault(r["src"], set()).add(r["dst"])

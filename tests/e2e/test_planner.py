@@ -51,20 +51,20 @@ def test_a_click_on_a_hub_under_flow_lines_opens_its_profile(page, api, shots, s
     goto(page, f"map?scale={scale}&layers={ALL_LAYERS}")
     page.fill("#topn", "300")
     page.dispatch_event("#topn", "change")
-    page.wait_for_function("document.querySelector('#page').dataset.lines.split(',').length === 6")
+    page.wait_for_function("() => document.querySelector('#page').dataset.lines.split(',').length === 6")
     lines = [int(n) for n in page.evaluate("document.querySelector('#page').dataset.lines").split(",")]
     assert sum(lines) > 100
     node = next(r for r in api.get("/api/nodes", params={"scale": scale}).json()["data"] if r["unit"] == unit)
     page.wait_for_timeout(700)  # the map settles before it is clicked
     click_lonlat(page, node["lon"], node["lat"])
-    page.wait_for_function(f"document.querySelector('#page').dataset.place?.startsWith({prefix!r})")
+    page.wait_for_function(f"() => document.querySelector('#page').dataset.place?.startsWith({prefix!r})")
     got = page.evaluate("document.querySelector('#page').dataset.place")
     page.wait_for_selector("#profile-name")
     want = api.get(f"/api/places/{got}", params={"scale": scale}).json()
     assert page.inner_text("#profile-name") == want["name_zh"]
     assert selected(page, got)
     assert f"place={got}" in page.url  # the permalink holds the selection
-    page.wait_for_function("Number(document.querySelector('#profile').dataset.trend) >= 2")
+    page.wait_for_function("() => Number(document.querySelector('#profile').dataset.trend) >= 2")
     page.screenshot(path=shots / f"click-{scale}-{unit}.png")
 
 
@@ -75,7 +75,7 @@ def test_type_ahead_finds_namesakes_and_selects(page, shots):
     items = page.locator("#place-list li").all_inner_texts()
     assert any("泰州市" in x for x in items) and any("台州市" in x for x in items)
     page.click("#place-list li:has-text('台州市')")
-    page.wait_for_function("document.querySelector('#profile-name')?.textContent === '台州市'")
+    page.wait_for_function("() => document.querySelector('#profile-name')?.textContent === '台州市'")
     assert selected(page, "331000")
     # county names carry their city, and the English names of namesakes are told apart
     page.click("#lang-toggle")
@@ -87,7 +87,7 @@ def test_type_ahead_finds_namesakes_and_selects(page, shots):
     assert "Taizhou (JS)" in items and "Taizhou (ZJ)" in items
     page.keyboard.press("Escape")
     page.click("#scale-seg button:has-text('County')")
-    page.wait_for_function("document.querySelector('#page').dataset.scale === 'county'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.scale === 'county'")
     page.fill("#place-pick", "gulou")
     page.wait_for_selector("#place-list li")
     items = page.locator("#place-list li").all_inner_texts()
@@ -116,7 +116,7 @@ def test_permalink_round_trip_restores_every_control(page, shots):
         "&indicator=patents&classes=jenks&fixed=0"
     )
     goto(page, view)
-    page.wait_for_function("document.querySelector('#segment').value === 'design'")
+    page.wait_for_function("() => document.querySelector('#segment').value === 'design'")
     page.wait_for_selector("#profile-name")
     want = {
         "scale": "county",
@@ -136,14 +136,14 @@ def test_permalink_round_trip_restores_every_control(page, shots):
     page.check("#fixed")
     page.check("#layer-list input[value=innovation]")
     page.select_option("#indicator", "firms")
-    page.wait_for_function("document.querySelector('#page').dataset.indicator === 'firms'")
-    page.wait_for_function("location.hash.includes('indicator=firms')")
+    page.wait_for_function("() => document.querySelector('#page').dataset.indicator === 'firms'")
+    page.wait_for_function("() => location.hash.includes('indicator=firms')")
     link = page.url
     before = controls(page)
     other = page.context.new_page()
     other.goto(link)
     other.wait_for_selector(READY, timeout=30_000)
-    other.wait_for_function("document.querySelector('#segment').value === 'design'")
+    other.wait_for_function("() => document.querySelector('#segment').value === 'design'")
     other.wait_for_selector("#profile-name")
     assert controls(other) == before
     assert before["classes"] == "log" and before["fixed"] is True
@@ -151,16 +151,16 @@ def test_permalink_round_trip_restores_every_control(page, shots):
     other.close()
     # the other pages keep their view in the URL too, and the chain is carried across pages
     page.click("#nav a[data-page=chain]")
-    page.wait_for_function("document.querySelector('#page').dataset.chain === 'ic'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.chain === 'ic'")
     assert page.input_value("#c-chain") == "ic"
     page.click("#c-measure button[data-value=strength]")
     page.select_option("#c-chain", "ai")
-    page.wait_for_function("document.querySelector('#page').dataset.chain === 'ai'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.chain === 'ai'")
     link = page.url
     assert "chain=ai" in link and "measure=strength" in link
     page.goto(page.base_url + "/")
     page.goto(link)
-    page.wait_for_function("document.querySelector('#page').dataset.chain === 'ai'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.chain === 'ai'")
     assert page.input_value("#c-chain") == "ai"
     assert page.locator("#c-measure button.on").get_attribute("data-value") == "strength"
     page.click("#nav a[data-page=diagnose]")
@@ -205,7 +205,7 @@ def test_exports_parse_back(page, api):
     firms = next(i for i in prof["indicators"] if i["attr"] == "firms")
     assert df.iloc[0, 1] == pytest.approx(firms["value"])
     # the trend chart of the profile, as data
-    page.wait_for_function("Number(document.querySelector('#profile').dataset.trend) >= 2")
+    page.wait_for_function("() => Number(document.querySelector('#profile').dataset.trend) >= 2")
     name, data = _download(page, "#profile .chart-tools [data-x=csv]")
     df = pd.read_csv(io.BytesIO(data))
     assert list(df["year"]) == api.get("/api/meta").json()["periods"]
@@ -274,7 +274,7 @@ def test_compare_two_periods_shows_growth_with_its_sign(page, api, shots, pa, pb
 def test_chain_cards_agree_with_the_matrix_and_the_heatmap_says_what_it_shows(page, api, shots):
     m = api.get("/api/chains/ic/matrix", params={"scale": "county"}).json()
     page.goto(page.base_url + "/#/chain?chain=ic&scale=county")
-    page.wait_for_function("document.querySelector('#page').dataset.chain === 'ic'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.chain === 'ic'")
     for s in m["segments"]:
         card = page.locator(f".seg-card[data-segment={s['segment']}] .meta")
         assert card.get_attribute("data-cities") == str(s["cities_present"])
@@ -294,7 +294,7 @@ def test_chain_cards_agree_with_the_matrix_and_the_heatmap_says_what_it_shows(pa
 
 def test_places_are_told_apart_in_english(page, shots):
     page.goto(page.base_url + "/#/chain?chain=ic&scale=county")
-    page.wait_for_function("document.querySelector('#page').dataset.chain === 'ic'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.chain === 'ic'")
     names = page.evaluate("""async () => {
         const m = await import('/static/js/i18n.js');
         m.setLang('en');
@@ -307,10 +307,10 @@ def test_places_are_told_apart_in_english(page, shots):
 
 def test_area_scale_says_areas_overlap(page):
     goto(page, "map?scale=area")
-    page.wait_for_function("document.querySelector('#page').dataset.scale === 'area'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.scale === 'area'")
     assert "不可相加" in page.inner_text("#map-note")
     goto(page, "map?scale=region")
-    page.wait_for_function("document.querySelector('#page').dataset.scale === 'region'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.scale === 'region'")
     assert "全域" in page.inner_text("#map-note") and "合计" in page.inner_text("#map-note")
 
 

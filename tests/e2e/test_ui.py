@@ -27,7 +27,9 @@ def option(page, chart: str = "map"):
 
 
 def wait_attr(page, name: str, value: str) -> None:
-    page.wait_for_function(f"document.querySelector('#page').dataset.{name} === {value!r}", timeout=20_000)
+    page.wait_for_function(
+        f"() => document.querySelector('#page').dataset.{name} === {value!r}", timeout=20_000
+    )
 
 
 def test_map_renders_fast_with_the_synthetic_banner(page, api, shots):
@@ -98,7 +100,7 @@ def test_time_slider_replays_the_periods(page, api, shots):
 
 def test_chain_and_segment_filters_recolour_the_map(page, api, shots):
     open_map(page)
-    page.wait_for_function("document.querySelectorAll('#chain option').length > 1")
+    page.wait_for_function("() => document.querySelectorAll('#chain option').length > 1")
     page.select_option("#chain", "ic")
     wait_attr(page, "chain", "ic")
     page.select_option("#segment", "design")
@@ -137,7 +139,7 @@ def test_city_profile_numbers_match_the_api(page, api, shots):
     page.fill("#place-pick", "杭州")
     page.wait_for_selector("#place-list li")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#profile-name')?.textContent === '杭州市'")
+    page.wait_for_function("() => document.querySelector('#profile-name')?.textContent === '杭州市'")
 
 
 def test_chain_view_marks_broken_links_and_choke_points(page, api, shots):
@@ -147,14 +149,14 @@ def test_chain_view_marks_broken_links_and_choke_points(page, api, shots):
     for key in cal["absent_segments"]:
         chain, seg = key.split(":")
         page.select_option("#c-chain", chain)
-        page.wait_for_function(f"document.querySelector('#page').dataset.chain === '{chain}'")
+        page.wait_for_function(f"() => document.querySelector('#page').dataset.chain === '{chain}'")
         card = page.locator(f".seg-card[data-segment={seg}]")
         assert card.get_attribute("data-status") == "broken" and "断链" in card.inner_text()
         page.screenshot(path=shots / f"chain-{chain}.png", full_page=True)
     for key in cal["single_city_segments"]:
         chain, seg = key.split(":")
         page.select_option("#c-chain", chain)
-        page.wait_for_function(f"document.querySelector('#page').dataset.chain === '{chain}'")
+        page.wait_for_function(f"() => document.querySelector('#page').dataset.chain === '{chain}'")
         card = page.locator(f".seg-card[data-segment={seg}]")
         assert card.get_attribute("data-status") == "single" and "单点" in card.inner_text()
         # 卡点 (import dependence on one partner region) is its own badge, as the API judges it
@@ -176,11 +178,11 @@ def test_network_view(page, api, shots):
     assert int(page.inner_text("[data-stat=communities]")) == g["summary"]["communities"]
     assert option(page, "network")["series"][0]["n"] == len(g["data"])
     acts = api.get("/api/analytics/topics/actors", params={"layer": "innovation", "top": 15}).json()["data"]
-    page.wait_for_function("document.querySelector('#page').dataset.actors === '15'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.actors === '15'")
     assert acts[0]["name"] in page.locator("#n-actors tbody tr").first.inner_text()
     page.screenshot(path=shots / "network-geo.png")
     page.click("#n-layout button:has-text('力导向')")
-    page.wait_for_function("window.__atlasCharts.network.getOption().series[0].layout === 'force'")
+    page.wait_for_function("() => window.__atlasCharts.network.getOption().series[0].layout === 'force'")
     page.wait_for_timeout(1500)
     page.screenshot(path=shots / "network-force.png")
 
@@ -189,7 +191,7 @@ def test_compare_view(page, shots):
     page.goto(page.base_url + "/#/compare")
     page.wait_for_selector("#k-ind table")
     page.click("#k-mode button:has-text('一地两期')")
-    page.wait_for_function("document.querySelector('#page').dataset.mode === 'periods'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.mode === 'periods'")
     page.screenshot(path=shots / "compare.png", full_page=True)
 
 
@@ -206,18 +208,18 @@ def test_diagnosis_view(page, api, shots):
     assert page.locator("#d-modes tbody tr").count() == len(modes["summary"]["areas"]) == 4
     assert "廊道延展" in page.inner_text("#d-modes")  # the paper's mode for G60
     page.select_option("#d-area", "g60")
-    page.wait_for_function("window.__atlasCharts.tiers.getOption().yAxis[0].data.length === 9")
+    page.wait_for_function("() => window.__atlasCharts.tiers.getOption().yAxis[0].data.length === 9")
     pairs = api.get("/api/analytics/topics/pairing", params={"chain": "ai", "top": 5}).json()
     page.select_option("#d-chain", "ai")
     page.wait_for_selector("#d-pairs table")
     assert page.locator("#d-pairs tbody tr").count() == len(pairs["data"])
     # the map: the nine G60 cities coloured by tier, one line per pair between two cities
-    page.wait_for_function("document.querySelector('#page').dataset.mapTiers === '9'")
+    page.wait_for_function("() => document.querySelector('#page').dataset.mapTiers === '9'")
     cities = {
         p["unit"] for p in api.get("/api/places", params={"scale": "city", "proper": True}).json()["data"]
     }
     want = sum(1 for x in pairs["data"] if x["src"] in cities and x["dst"] in cities)
-    page.wait_for_function(f"document.querySelector('#page').dataset.mapPairs === '{want}'")
+    page.wait_for_function(f"() => document.querySelector('#page').dataset.mapPairs === '{want}'")
     page.wait_for_timeout(1200)  # let the bars finish their transition
     page.screenshot(path=shots / "diagnosis.png")
     page.locator("#d-tiers").scroll_into_view_if_needed()
@@ -226,7 +228,9 @@ def test_diagnosis_view(page, api, shots):
     page.screenshot(path=shots / "diagnosis-modes.png")
     page.click("#lang-toggle")  # English: names come from the places and areas, not the Chinese columns
     page.wait_for_selector("#d-tiers table")
-    page.wait_for_function("document.querySelector('#d-tiers tbody tr')?.textContent.includes('Shanghai')")
+    page.wait_for_function(
+        "() => document.querySelector('#d-tiers tbody tr')?.textContent.includes('Shanghai')"
+    )
     assert "G60 Science and Technology Innovation Corridor" in page.inner_text("#d-modes")
     assert "corridor (innovation and knowledge)" in page.inner_text("#d-modes")
 
@@ -271,7 +275,7 @@ def test_upload_a_good_file_and_load_it(page, api, tmp_path, shots):
     page.wait_for_selector("[data-report-ok=true]")
     page.click("#d-load")
     page.wait_for_selector("#d-loaded .report-ok", timeout=60_000)
-    page.wait_for_function(f"document.querySelectorAll('#d-batches tbody tr').length === {before + 1}")
+    page.wait_for_function(f"() => document.querySelectorAll('#d-batches tbody tr').length === {before + 1}")
     assert api.get("/api/inventory").json()["total"] == before + 1
     page.screenshot(path=shots / "upload-loaded.png", full_page=True)
 
@@ -287,16 +291,16 @@ def test_template_download(page):
 def test_english_toggle(page, shots):
     open_map(page)
     page.click("#lang-toggle")
-    page.wait_for_function("document.querySelector('#nav a.active')?.textContent === 'Map'")
+    page.wait_for_function("() => document.querySelector('#nav a.active')?.textContent === 'Map'")
     page.wait_for_selector(READY)
     assert "Synthetic data" in page.inner_text("#synthetic-banner")
     assert page.inner_text("#lang-toggle") == "中文"
     page.wait_for_timeout(500)
     page.screenshot(path=shots / "map-english.png")
     page.reload()
-    page.wait_for_function("document.querySelector('#nav a.active')?.textContent === 'Map'")
+    page.wait_for_function("() => document.querySelector('#nav a.active')?.textContent === 'Map'")
     page.click("#lang-toggle")
-    page.wait_for_function("document.querySelector('#nav a.active')?.textContent === '全景地图'")
+    page.wait_for_function("() => document.querySelector('#nav a.active')?.textContent === '全景地图'")
 
 
 @pytest.mark.parametrize("later", ["alerts", "scenarios", "enclaves", "matching", "policies"])

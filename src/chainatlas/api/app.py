@@ -40,13 +40,27 @@ from starlette.types import Scope
 
 from chainatlas import config
 from chainatlas.api.atlas import Atlas
+from chainatlas.api.auth import Authenticator, AuthMiddleware, is_public
 from chainatlas.api.cache import FastPath
 from chainatlas.api.render import error_body
-from chainatlas.api.routers import analytics, chains, data, entities, geo, indicators, layers, meta, places
+from chainatlas.api.routers import (
+    analytics,
+    auth,
+    chains,
+    data,
+    entities,
+    geo,
+    indicators,
+    layers,
+    meta,
+    places,
+)
 from chainatlas.api.routers.meta import DEFAULT_VIEW
+from chainatlas.api.security import add_security
 from chainatlas.api.uploads import UploadStore
 from chainatlas.errors import (
     AccessError,
+    AuthError,
     BackendError,
     ChainAtlasError,
     ConfigError,
@@ -59,6 +73,8 @@ from chainatlas.errors import (
     TaxonomyError,
 )
 from chainatlas.pipeline import query
+from chainatlas.storage.audit import AuditLog
+from chainatlas.storage.users import UserStore
 from chainatlas.web import SWAGGER_UI, static_dir, vendor_ready
 
 __all__ = ["create_app", "error_body"]
@@ -72,6 +88,7 @@ _STATUS: tuple[tuple[type[ChainAtlasError], int], ...] = (
     (GeoError, 400),
     (TaxonomyError, 400),
     (ExportError, 400),
+    (AuthError, 401),
     (AccessError, 403),
     (NotBuiltError, 409),
     (LockError, 503),
@@ -80,6 +97,7 @@ _STATUS: tuple[tuple[type[ChainAtlasError], int], ...] = (
 )
 _HTTP_TYPES = {
     400: "BadRequest",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "NotFound",
     405: "MethodNotAllowed",
@@ -90,7 +108,7 @@ _HTTP_TYPES = {
     503: "Unavailable",
 }
 
-_ROUTERS = (meta, geo, places, layers, indicators, chains, analytics, entities, data)
+_ROUTERS = (auth, meta, geo, places, layers, indicators, chains, analytics, entities, data)
 
 
 def _error(status: int, kind: str, message: str, details: list[dict] | None = None) -> JSONResponse:
@@ -155,6 +173,7 @@ def create_app(
     """
     atlas = Atlas(Path(db_path or config.db_path()), cache=cache, read_only=read_only, pool_size=pool_size)
     uploads = UploadStore()
+    users = UserStore(config.side_file(atlas.path, "users"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -167,6 +186,7 @@ def create_app(
             task.cancel()
         atlas.close()
         uploads.close()
+        app.state.audit.close()
 
     app = FastAPI(
         title="Chain Atlas 长三角产业链创新链地图系统 API",
@@ -199,6 +219,8 @@ def create_app(
     )
     app.state.atlas = atlas
     app.state.uploads = uploads
+    app.state.auth = Authenticator(users)
+    app.state.audit = AuditLog(config.side_file(atlas.path, "audit"))
     app.state.gzipped = Gzipped()
     app.state.prewarmed = threading.Event()
     for module in _ROUTERS:
@@ -266,6 +288,9 @@ def create_app(
     _mount_docs(app)
     _one_error_shape_in_openapi(app)
     app.add_middleware(FastPath, cache=atlas.cache)
+    # outside the cache: no answer without a check; every entity-level read, export and change is audited
+    app.add_middleware(AuthMiddleware, auth=app.state.auth, audit=app.state.audit)
+    add_security(app)  # added last, runs first: hosts, CSRF, rate limits, headers
     return app
 
 
@@ -320,6 +345,8 @@ async def _asgi_get(app: FastAPI, path: str, params: dict) -> tuple[int, bytes]:
         "client": ("127.0.0.1", 0),
         "server": ("prewarm", 80),
         "app": app,
+        # the server's own requests (never a network one: servers do not set this key) read region-wide
+        "extensions": {"chainatlas.internal": {}},
     }
     await app(scope, receive, send)
     return status, b"".join(body)
@@ -453,12 +480,30 @@ def _one_error_shape_in_openapi(app: FastAPI) -> None:
             return app.openapi_schema
         spec = plain()
         ref = {"$ref": "#/components/schemas/ErrorResponse"}
-        for ops in spec.get("paths", {}).values():
+        shaped = {"application/json": {"schema": ref}}
+        for path, ops in spec.get("paths", {}).items():
             for op in ops.values():
-                resp = op.get("responses", {}).get("422")
+                responses = op.setdefault("responses", {})
+                resp = responses.get("422")
                 if resp is not None:
                     resp["description"] = "Invalid parameter (one error shape)"
-                    resp["content"] = {"application/json": {"schema": ref}}
+                    resp["content"] = shaped
+                # every API answer may be refused by the request checks that run before routing
+                responses.setdefault(
+                    "429", {"description": "Too many requests (Retry-After)", "content": shaped}
+                )
+                if not is_public(path):
+                    op["security"] = [{"APIKey": []}, {"Login": []}]
+                    responses.setdefault("401", {"description": "No valid credential", "content": shaped})
+                    responses.setdefault(
+                        "403", {"description": "Outside the user's rights or jurisdiction", "content": shaped}
+                    )
+        spec.setdefault("components", {}).setdefault("securitySchemes", {}).update(
+            {
+                "APIKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "Login": {"type": "oauth2", "flows": {"password": {"tokenUrl": "/api/login", "scopes": {}}}},
+            }
+        )
         schemas = spec.get("components", {}).get("schemas", {})
         if "ErrorResponse" not in schemas:
             from chainatlas.api.schemas import ErrorBody, ErrorResponse

@@ -1,7 +1,8 @@
 """The HTTP cache: serialised answers kept per atlas generation, ETags, gzip, and the exact-URL fast path.
 
-An answer is cached under :func:`answer_key`: the route's path template and every parameter the
-route declares (query and path), with the values FastAPI validated. The names come from the route
+An answer is cached under :func:`answer_key`: the reader's scope (:func:`chainatlas.pipeline.query.current_scope`),
+the route's path template and every parameter the route declares (query and path), with the values FastAPI
+validated. The names come from the route
 itself, so no router can forget one: two requests share an entry exactly when they ask the same
 question. The same bytes are also kept by exact URL for :class:`FastPath`, which serves repeated
 GETs before routing. :meth:`AnswerCache.clear` (called when the atlas is written) bumps the
@@ -21,6 +22,8 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import Response
+
+from chainatlas.pipeline.query import current_scope
 
 __all__ = ["AnswerCache", "Body", "FastPath", "answer_key", "send", "url_key"]
 
@@ -79,14 +82,15 @@ def answer_key(request: Request, arguments: Mapping[str, Any]) -> tuple:
             f"answer_key: {route.path_format} declares {missing} but they were not passed; "
             f"pass the endpoint's locals()"
         )
-    return (route.path_format, tuple((n, _frozen(arguments[n])) for n in names))
+    # the reader's scope is part of the question: a city's user and the region's get different answers
+    return (route.path_format, current_scope().key, tuple((n, _frozen(arguments[n])) for n in names))
 
 
 def url_key(generation: int, scope: dict) -> tuple:
-    """An answer's exact-URL key: path and the query's pairs ordered by name (repeated names keep
-    their order, which can matter)."""
+    """An answer's exact-URL key: the reader's scope, path and the query's pairs ordered by name (repeated
+    names keep their order, which can matter)."""
     pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    return (generation, scope["path"], tuple(sorted(pairs, key=lambda kv: kv[0])))
+    return (generation, current_scope().key, scope["path"], tuple(sorted(pairs, key=lambda kv: kv[0])))
 
 
 # ---------------------------------------------------------------------------------------------- store

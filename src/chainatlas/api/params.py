@@ -51,7 +51,9 @@ PlaceParam = Annotated[
 #: the largest offset a page may start at: beyond any table the atlas holds, and far inside the 64-bit
 #: integers the database takes (an offset of 2^63 used to reach DuckDB and fail there with a 500)
 MAX_OFFSET = 1_000_000_000
-LimitParam = Annotated[int, Query(ge=1, le=100_000, description="page size")]
+#: a page holds at most 10,000 rows (the largest default page; the UI asks for at most 1,200): a whole register
+#: cannot be taken in one request
+LimitParam = Annotated[int, Query(ge=1, le=10_000, description="page size")]
 OffsetParam = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
 #: an id in a path (chain, layer, unit, attribute, entity, upload, kind): no id of the atlas is longer
 IdPath = Annotated[str, Path(min_length=1, max_length=100)]

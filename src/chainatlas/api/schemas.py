@@ -538,3 +538,22 @@ class InventorySummary(Envelope):
 
 #: error answers documented on every route; each status carries the one error shape
 ERROR_RESPONSES: dict[int | str, dict] = {s: {"model": ErrorResponse} for s in (400, 404, 409, 422)}
+
+
+class SignedInUser(BaseModel):
+    name: str
+    role: str = Field(description="admin, analyst or viewer")
+    jurisdiction: str | None = Field(description="YRD (the whole region) or a province, city or county code")
+    personal: bool = Field(default=False, description="whether personal data (researchers' names) is shown")
+
+
+class LoginToken(BaseModel):
+    access_token: str
+    token_type: str = Field(description="bearer")
+    expires_in: int = Field(description="seconds the token stays valid")
+    user: SignedInUser
+
+
+class AuthStatus(Envelope):
+    mode: str = Field(description="local (no users: single-user mode on this machine) or users")
+    user: SignedInUser | None

@@ -67,6 +67,8 @@ class Upload:
     errors: list[dict] = field(default_factory=list)
     loaded: dict | None = None
     errors_total: int = 0
+    #: the user who uploaded it: only they see, load or discard it
+    owner: str = "local"
     _marks: list[int] = field(default_factory=list, repr=False)
 
     @property

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from chainatlas.api.auth import principal_of, require
 from chainatlas.api.cache import answer_key, send
 from chainatlas.api.deps import AtlasDep, UploadsDep
 from chainatlas.api.params import IdPath, KindParam, LimitParam, OffsetParam, PeriodParam, ScaleParam
@@ -269,7 +270,10 @@ async def upload(
     kind: Annotated[str | None, Query(max_length=40, description="input kind (see /api/templates)")] = None,
 ) -> Response:
     """Validate every row without loading anything. The report names file, row, column, value, rule and
-    message of each problem; load the file afterwards with ``POST /api/uploads/{id}/load``."""
+    message of each problem; load the file afterwards with ``POST /api/uploads/{id}/load``. An upload belongs
+    to its user: nobody else sees, loads or discards it."""
+    who = principal_of(request.scope)
+    require(who, "upload")
     if Path(filename).suffix.lower() not in FILE_SUFFIXES:
         raise ConfigError(
             f"filename: {filename!r} has an unsupported suffix; expected one of {', '.join(FILE_SUFFIXES)}"
@@ -284,7 +288,7 @@ async def upload(
     elif kind not in KINDS:
         return _unknown_kind(f"kind: unknown input kind {kind!r}")
     uid, path, size = await _receive(request, store, filename)
-    up = Upload(uid, kind, Path(filename).name, path, size, now())
+    up = Upload(uid, kind, Path(filename).name, path, size, now(), owner=who.name)
     try:
         await run_in_threadpool(_validate, up)
     except BaseException:
@@ -301,8 +305,9 @@ async def upload(
 
 
 @router.get("/uploads", response_model=UploadsList, summary="Uploads kept by this server")
-async def uploads(atlas: AtlasDep, store: UploadsDep) -> Response:
-    """Files uploaded since the server started (the last 50), newest last."""
+async def uploads(request: Request, atlas: AtlasDep, store: UploadsDep) -> Response:
+    """The user's files uploaded since the server started (the last 50 of all users), newest last."""
+    who = principal_of(request.scope).name
     rows = [
         {
             "id": u.id,
@@ -314,15 +319,18 @@ async def uploads(atlas: AtlasDep, store: UploadsDep) -> Response:
             "errors_total": u.errors_total,
             "loaded": u.loaded is not None,
         }
-        for u in store.items.values()
+        for u in list(store.items.values())
+        if u.owner == who
     ]
     syn = await run_in_threadpool(atlas.synthetic)
     return Response(render({"synthetic": syn, "data": rows}), media_type="application/json")
 
 
-def _get(store: UploadStore, uid: str) -> Upload:
+def _get(store: UploadStore, uid: str, request: Request) -> Upload:
+    """The upload ``uid`` of the requesting user (another user's upload is not found, not forbidden: its
+    existence is not theirs to know)."""
     up = store.get(uid)
-    if up is None:
+    if up is None or up.owner != principal_of(request.scope).name:
         raise not_found(f"no upload {uid!r} (uploads are kept until the server stops); see /api/uploads")
     return up
 
@@ -330,9 +338,9 @@ def _get(store: UploadStore, uid: str) -> Upload:
 @router.get(
     "/uploads/{uid}", response_model=UploadReport, responses=ERROR_RESPONSES, summary="An upload's report"
 )
-async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: IdPath) -> Response:
+async def upload_report(request: Request, atlas: AtlasDep, store: UploadsDep, uid: IdPath) -> Response:
     """The validation report (first errors) and, once loaded, what was loaded."""
-    up = _get(store, uid)
+    up = _get(store, uid, request)
     syn = await run_in_threadpool(atlas.synthetic)
     return Response(render(_report(up, syn)), media_type="application/json")
 
@@ -344,10 +352,15 @@ async def upload_report(atlas: AtlasDep, store: UploadsDep, uid: IdPath) -> Resp
     summary="Every validation error of an upload, paged",
 )
 async def upload_errors(
-    atlas: AtlasDep, store: UploadsDep, uid: IdPath, limit: LimitParam = 1000, offset: OffsetParam = 0
+    request: Request,
+    atlas: AtlasDep,
+    store: UploadsDep,
+    uid: IdPath,
+    limit: LimitParam = 1000,
+    offset: OffsetParam = 0,
 ) -> Response:
     """Row errors ordered by row then column (read from the upload's errors file beyond the first ones)."""
-    up = _get(store, uid)
+    up = _get(store, uid, request)
     data = await run_in_threadpool(up.error_page, limit, offset)
     syn = await run_in_threadpool(atlas.synthetic)
     return Response(
@@ -366,9 +379,9 @@ async def upload_errors(
 
 
 @router.delete("/uploads/{uid}", status_code=204, responses=ERROR_RESPONSES, summary="Discard an upload")
-async def upload_delete(store: UploadsDep, uid: IdPath) -> Response:
+async def upload_delete(request: Request, store: UploadsDep, uid: IdPath) -> Response:
     """Remove the uploaded file from the server."""
-    _get(store, uid)
+    _get(store, uid, request)
     store.remove(uid)
     return Response(status_code=204)
 
@@ -412,6 +425,7 @@ def _load(atlas_obj, up: Upload, quarantine: bool, build: bool) -> dict:
     summary="Load a validated upload into the atlas (all rows or none)",
 )
 async def upload_load(
+    request: Request,
     atlas: AtlasDep,
     store: UploadsDep,
     uid: IdPath,
@@ -421,8 +435,9 @@ async def upload_load(
     build: Annotated[bool, Query(description="rebuild the touched periods afterwards")] = True,
 ) -> Response:
     """Without ``quarantine`` a file with any bad row is refused (422, every row error in ``details``)
-    and nothing changes. Loading the same file twice changes nothing."""
-    up = _get(store, uid)
+    and nothing changes. Loading the same file twice changes nothing. Only administrators load."""
+    require(principal_of(request.scope), "load")
+    up = _get(store, uid, request)
     result = await run_in_threadpool(_load, atlas, up, quarantine, build)
     up.loaded = result
     syn = await run_in_threadpool(atlas.synthetic)

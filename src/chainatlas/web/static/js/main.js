@@ -1,7 +1,7 @@
 // The shell: navigation, language toggle, synthetic banner, and a hash router over the pages.
-import { get } from "./api.js";
+import { get, getToken, postForm, setToken } from "./api.js";
 import { echarts } from "./charts.js";
-import { applyStatic, esc, getLang, nm, registerPlaces, setLang, t } from "./i18n.js";
+import { applyStatic, esc, getLang, nm, placeName, registerPlaces, setLang, t } from "./i18n.js";
 
 const PAGES = [
   { id: "map", module: "./pages/map.js" },
@@ -132,9 +132,67 @@ async function show() {
   }
 }
 
+/** Who is using the atlas: the single-user local mode, or a signed-in user (name, role, jurisdiction). */
+function whoBadge(auth) {
+  const el = document.getElementById("who");
+  if (!auth) { el.hidden = true; return; }
+  el.hidden = false;
+  if (auth.mode === "local") {
+    el.innerHTML = `<span class="who-mode" title="${esc(t("auth.local.h"))}">${esc(t("auth.local"))}</span>`;
+    return;
+  }
+  const u = auth.user;
+  const jur = u.jurisdiction === "YRD" ? t("auth.region") : placeName(u.jurisdiction) || u.jurisdiction;
+  el.innerHTML = `<span class="who-user" data-user="${esc(u.name)}" title="${esc(u.name)} · ${esc(t("auth.role." + u.role))} · ${esc(jur)}">${esc(u.name)} · ${esc(jur)}</span>
+    <button id="sign-out" class="btn ghost" type="button">${esc(t("auth.signout"))}</button>`;
+  document.getElementById("sign-out").addEventListener("click", () => { setToken(null); location.reload(); });
+}
+
+/** The sign-in form, shown instead of the pages when the atlas has users and nobody is signed in. */
+function signIn(message) {
+  return new Promise((resolve) => {
+    const root = document.getElementById("page");
+    root.innerHTML = `<form id="sign-in" class="panel sign-in" autocomplete="on">
+      <h2>${esc(t("auth.title"))}</h2>
+      <p class="hint">${esc(t("auth.hint"))}</p>
+      <label>${esc(t("auth.name"))}<input name="username" autocomplete="username" required maxlength="64"></label>
+      <label>${esc(t("auth.password"))}<input name="password" type="password" autocomplete="current-password" required></label>
+      <div class="error-text" role="alert">${message ? esc(message) : ""}</div>
+      <button class="btn primary" type="submit">${esc(t("auth.signin"))}</button>
+    </form>`;
+    const form = document.getElementById("sign-in");
+    form.username.focus();
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await postForm("/api/login", { username: form.username.value, password: form.password.value });
+        setToken(r.access_token);
+        resolve(r.user);
+      } catch (e) {
+        form.querySelector(".error-text").textContent = e.message || String(e);
+        form.password.value = "";
+      }
+    });
+  });
+}
+
+async function whoAmI() {
+  const res = await fetch("/api/auth", { headers: { Accept: "application/json", ...(getToken() ? { Authorization: `Bearer ${getToken()}` } : {}) } });
+  return res.ok ? res.json() : { mode: "users", user: null };
+}
+
 async function boot() {
   setLang(getLang());
   applyStatic();
+  // once the atlas has users, nothing but the sign-in is shown until one signs in
+  let auth = await whoAmI().catch(() => null);
+  if (auth && auth.mode === "users" && !auth.user) {
+    if (getToken()) setToken(null);
+    await signIn();
+    auth = await whoAmI();
+  }
+  whoBadge(auth);
+  window.addEventListener("chainatlas:unauthorised", () => { setToken(null); location.reload(); });
   document.getElementById("lang-toggle").textContent = t("lang.other");
   document.getElementById("lang-toggle").addEventListener("click", () => {
     setLang(getLang() === "zh" ? "en" : "zh");
@@ -168,6 +226,7 @@ async function boot() {
   const dv = meta.default_view;
   if (dv) Object.assign(state, { scale: dv.scale, period: dv.period, chain: dv.chain, segment: dv.segment });
   await placesReady;
+  whoBadge(auth);  // again, now that place names are known
   banner();
   window.addEventListener("hashchange", show);
   await show();

@@ -118,6 +118,8 @@ function areaOf(geom) {
 
 export async function render(root, ctx) {
   const { meta, state } = ctx;
+  /** Whether disclosure control withholds the shown indicator of a unit (outside the reader's jurisdiction). */
+  const withheld = (r) => String(r.suppressed || "").split(",").includes(state.indicator);
   if (!meta.default_view) {  // no /api/meta: the error banner says why
     root.innerHTML = `<div class="placeholder"><h2>${t("app.nodata")}</h2></div>`;
     return;
@@ -184,8 +186,8 @@ export async function render(root, ctx) {
   const fileName = () => stem("map", state.scale, state.indicator, state.period, state.chain, state.segment);
   root.querySelector(".chart").append(chartTools(echarts, chart, fileName, () => ({
     header: ["unit", "name_zh", "name_en", `${state.indicator}`, "class", "period", "scale", "chain", "segment"],
-    rows: (last ? last.nodes : []).map((r) => [r.unit, r.name_zh, r.name_en, r[state.indicator] ?? 0,
-      classLabel(r[state.indicator] ?? 0), state.period, state.scale, state.chain, state.segment]),
+    rows: (last ? last.nodes : []).map((r) => [r.unit, r.name_zh, r.name_en, withheld(r) ? "" : r[state.indicator] ?? 0,
+      withheld(r) ? t("map.withheld") : classLabel(r[state.indicator] ?? 0), state.period, state.scale, state.chain, state.segment]),
   })));
   const classLabel = (v) => { const p = (last?.pieces || []).find((x) => (x.lte !== undefined ? v <= x.lte : (x.gt !== undefined ? v > x.gt : v >= x.gte) && (x.lt === undefined || v < x.lt))); return p ? p.label : ""; };
 
@@ -426,7 +428,8 @@ export async function render(root, ctx) {
     const ind = meta.indicators.find((i) => i.attr === state.indicator);
     const unitLabel = L === "zh" ? ind.unit_zh : ind.unit_en;
     const byUnit = new Map(nodes.data.map((r) => [r.unit, r]));
-    const values = nodes.data.map((r) => ({ name: r.unit, value: r[state.indicator] ?? 0 }));
+    // a value withheld by disclosure control is drawn as "no data", never as 0
+    const values = nodes.data.map((r) => ({ name: r.unit, value: withheld(r) ? "-" : r[state.indicator] ?? 0 }));
     const pool = all && all.data && all.data.length ? all.data.map((x) => x.value) : values.map((v) => v.value);
     const fixed = Boolean(all && all.data && all.data.length);
     const breaks = breaksOf(pool, state.classes);
@@ -490,6 +493,7 @@ export async function render(root, ctx) {
           }
           if (p.seriesType === "scatter") return "";
           const v = byUnit.get(p.name);
+          if (v && withheld(v)) return `<b>${esc(nameOf(p.name))}</b><br>${esc(zhen(ind))}: <span data-withheld="1">${esc(t("map.withheld"))}</span>`;
           return `<b>${esc(nameOf(p.name))}</b><br>${esc(zhen(ind))}: ${v ? fmt(v[state.indicator] ?? 0) : t("map.nodata")} ${esc(unitLabel)}`;
         },
       },
