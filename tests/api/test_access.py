@@ -214,3 +214,16 @@ def test_the_audit_log_records_who_read_what_without_secrets(served):
     text = log.read_text(encoding="utf-8")
     assert "not it" not in text and keys["sz"] not in text and "correct horse" not in text
     assert audit.verify(log).ok
+
+
+def test_the_servers_own_prewarm_is_not_audited_as_a_read(built_db, tmp_path):
+    from chainatlas.storage import audit
+
+    db = tmp_path / "atlas.duckdb"
+    shutil.copy(built_db, db)
+    UserStore(config.side_file(db, "users")).add("someone", "viewer", "YRD")
+    app = create_app(db)
+    with LocalServer(app):
+        assert app.state.prewarmed.wait(300)
+    log = config.side_file(db, "audit")
+    assert [r for r in audit.read(log, limit=10_000) if r["actor"] == "local"] == []
