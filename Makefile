@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/bench_networks.py
 	CHAINATLAS_RATE_LIMIT=0 $(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_disclosure.py
+	$(BIN)/python bench/bench_access.py
 
 dist: install
 	$(BIN)/python -m pip wheel -q --no-deps -w dist .
