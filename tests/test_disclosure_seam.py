@@ -60,3 +60,16 @@ def test_the_region_and_the_command_line_see_everything(atlas):
         region = query.attr_frame(atlas, scale="city", period=year, attrs=["revenue"], by=("unit", "attr"))
     assert "suppressed" not in plain and "suppressed" not in region
     assert np.allclose(plain.sort_values("unit")["value"], region.sort_values("unit")["value"])
+
+
+def test_an_analysis_needing_withheld_values_says_so_instead_of_reading_zeros(atlas):
+    from chainatlas.errors import AccessError
+    from chainatlas.pipeline.analyze import analyze
+
+    year = query.periods(atlas)[-1]
+    with query.scoped(SZ):
+        n = query.nodes(atlas, scale="county", period=year, attrs=["revenue", "firms"])
+        assert n["suppressed"].notna().sum() > 0 and n.loc[n["suppressed"].notna(), "revenue"].isna().all()
+        with pytest.raises(AccessError, match="revenue of .* places outside your jurisdiction are withheld"):
+            analyze(atlas, "roles", scale="county", period=year, parameters={})
+    assert len(analyze(atlas, "roles", scale="county", period=year, parameters={}).data) == 305

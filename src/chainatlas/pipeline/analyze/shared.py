@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from chainatlas import geo
-from chainatlas.errors import ConfigError
+from chainatlas.errors import AccessError, ConfigError
 from chainatlas.model.layers import LAYERS
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
@@ -29,6 +29,27 @@ __all__ = [
 #: node attributes of the two subsystems of the ``coupling`` topic (entropy-weighted, all benefit indicators)
 INNOVATION_ATTRS = ("patents", "papers", "tech_sold", "experts")
 INDUSTRY_ATTRS = ("revenue", "firms", "exports", "employees")
+
+
+def disclosed(nodes: pd.DataFrame, attrs: Sequence[str], topic: str) -> None:
+    """AccessError when an analysis needs values that disclosure control withholds from this reader.
+
+    Outside a user's jurisdiction, confidential aggregates (revenue, tax, trade) of some places are withheld
+    (``suppressed`` in :func:`chainatlas.pipeline.query.nodes`); an analysis over every place cannot read them
+    as zeros nor leave them out without changing its result, so it says so instead.
+    """
+    if "suppressed" not in nodes:
+        return
+    held = nodes.loc[nodes["suppressed"].notna(), ["unit", "suppressed"]]
+    held = held[held["suppressed"].map(lambda s: any(a in str(s).split(",") for a in attrs))]
+    if len(held):
+        names = sorted({a for s in held["suppressed"] for a in str(s).split(",") if a in attrs})
+        raise AccessError(
+            f"{topic}: {', '.join(names)} of {len(held)} places outside your jurisdiction are withheld by "
+            f"disclosure control (too few firms, or one firm dominates), and this analysis needs every place's "
+            f"value; use indicators without confidential data (firms, employees, patents), or ask a region-wide "
+            f"user (e.g. {', '.join(held['unit'].head(3))})"
+        )
 
 
 def need_scale(scale: str, allowed: Sequence[str], topic: str) -> None:

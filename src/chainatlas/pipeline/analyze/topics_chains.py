@@ -14,6 +14,7 @@ from chainatlas.pipeline.analyze.shared import (
     INDUSTRY_ATTRS,
     INNOVATION_ATTRS,
     coupling_frame,
+    disclosed,
     need_scale,
     zh_names,
 )
@@ -181,6 +182,7 @@ def coupling(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.Dat
     missing = [a for a in (*INNOVATION_ATTRS, *INDUSTRY_ATTRS) if a not in n]
     for a in missing:
         n = n.assign(**{a: 0.0})
+    disclosed(n, [*INNOVATION_ATTRS, *INDUSTRY_ATTRS], "coupling")
     data, summary = coupling_frame(n.set_index("unit"), list(INNOVATION_ATTRS), list(INDUSTRY_ATTRS))
     summary["missing_attributes_as_zero"] = missing
     if chain != ALL and segment == ALL:

@@ -10,7 +10,7 @@ from chainatlas.errors import ConfigError
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query
 from chainatlas.pipeline.analyze.registry import Param, Topic
-from chainatlas.pipeline.analyze.shared import need_scale, proper_units, zh_names
+from chainatlas.pipeline.analyze.shared import disclosed, need_scale, proper_units, zh_names
 from chainatlas.storage.base import Backend
 
 __all__ = ["TOPICS"]
@@ -79,6 +79,7 @@ def roles(
     need_scale(scale, ("city", "county"), "roles")
     units = area_units(backend, area, scale) if area else proper_units(scale)
     n = query.nodes(backend, scale=scale, period=period, chain=chain, segment=segment)
+    disclosed(n, ["revenue"], "roles")
     n = n.assign(**{a: 0.0 for a in ("patents", "papers", "revenue") if a not in n})
     n = n[n["unit"].isin(units)].set_index("unit")
     if chain != ALL:  # papers carry no chain: a place's knowledge base is all its papers

@@ -9,7 +9,7 @@ from chainatlas.errors import ConfigError
 from chainatlas.model.kinds import KINDS
 from chainatlas.pipeline import query
 from chainatlas.pipeline.analyze.registry import Param, Topic
-from chainatlas.pipeline.analyze.shared import need_scale, ties, zh_names
+from chainatlas.pipeline.analyze.shared import disclosed, need_scale, ties, zh_names
 from chainatlas.pipeline.analyze.tables import file_sha256, read_distance
 from chainatlas.storage.base import Backend
 
@@ -117,6 +117,7 @@ def gravity(
         columns={"adcode": "unit", "pop_2020": "population"}
     )
     places = cities.merge(n, on="unit", how="left")
+    disclosed(n, ["revenue"], "gravity")
     mass = next((a for a in ("revenue", "firms") if a in places and places[a].fillna(0).sum() > 0), None)
     if mass is None:
         raise ConfigError(
@@ -172,6 +173,7 @@ def moran(
             f"chain {chain!r}; available: {', '.join(sorted(attrs)) or 'none'}",
             param="attr",
         )
+    disclosed(n, [attr], "moran")
     w = sp.contiguity_weights(geo.boundaries(scale))
     full = n.set_index("unit")[attr]
     outside = full[~full.index.isin(w.id_order) & (full != 0)]  # records placed only above this level
