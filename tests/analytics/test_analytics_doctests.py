@@ -26,6 +26,7 @@ MODULES = [
     "diagnostics",
     "paths",
     "disclosure",
+    "history",
 ]
 
 

@@ -14,6 +14,7 @@ from chainatlas.cli.analysis import analyze, calc
 from chainatlas.cli.codes import codes
 from chainatlas.cli.common import ErrorsGroup
 from chainatlas.cli.data import COMMANDS
+from chainatlas.cli.history import history
 from chainatlas.cli.users import users
 
 __all__ = ["main"]
@@ -47,5 +48,5 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, users):
+for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, users):
     main.add_command(_command)

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from chainatlas import config
-from chainatlas.cli.common import backend, record
+from chainatlas.cli.common import backend, output_options, record
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 from chainatlas.pipeline.analyze import METHODS, TOPICS, Method, Param, Topic
 
@@ -41,23 +41,7 @@ def _option(p: Param) -> Callable:
 
 
 def _output() -> list[Callable]:
-    return [
-        click.option(
-            "-o",
-            "--output",
-            type=click.Path(dir_okay=False, path_type=Path),
-            required=True,
-            help="result file: .csv (UTF-8 with BOM, + .provenance.json) or .json",
-        ),
-        click.option(
-            "-f",
-            "--format",
-            "fmt",
-            type=click.Choice(["csv", "json"]),
-            default=None,
-            help="default: from the output file's suffix (csv)",
-        ),
-    ]
+    return list(output_options())
 
 
 def _command(name: str, fn: Callable, options: list[Callable], **kw: Any) -> click.Command:

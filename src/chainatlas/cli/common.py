@@ -18,7 +18,7 @@ import click
 from chainatlas import config
 from chainatlas.errors import ChainAtlasError, ConfigError, IngestError
 
-__all__ = ["ErrorsGroup", "actor", "backend", "message", "progress", "record"]
+__all__ = ["ErrorsGroup", "actor", "backend", "message", "output_options", "progress", "record"]
 
 #: parameters whose command-line option is not ``--name-with-dashes``
 OPTION_OF = {"input": "--input", "output": "-o/--output"}
@@ -107,3 +107,24 @@ def record(db: Path, action: str, **fields: Any) -> None:
     from chainatlas.storage import audit
 
     audit.append(config.side_file(db, "audit"), action, actor=actor(), **fields)
+
+
+def output_options() -> tuple[Any, Any]:
+    """The ``-o/--output`` and ``-f/--format`` options of every command that writes a result file."""
+    return (
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            required=True,
+            help="result file: .csv (UTF-8 with BOM, + .provenance.json) or .json",
+        ),
+        click.option(
+            "-f",
+            "--format",
+            "fmt",
+            type=click.Choice(["csv", "json"]),
+            default=None,
+            help="default: from the output file's suffix (csv)",
+        ),
+    )
