@@ -27,6 +27,7 @@ MODULES = [
     "paths",
     "disclosure",
     "history",
+    "alerting",
 ]
 
 

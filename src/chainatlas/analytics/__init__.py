@@ -13,6 +13,7 @@ Modules (import the one you need; nothing heavy is imported here):
 - :mod:`chainatlas.analytics.paths`       innovation → industry path: conversion rates, lags, transfer destinations
 - :mod:`chainatlas.analytics.diagnostics` the paper's readings: node tiers, practice modes, 创新地 + 产业地 pairing
 - :mod:`chainatlas.analytics.history`     indicator history: change, year-ago change, Theil–Sen trend, rank among peers
+- :mod:`chainatlas.analytics.alerting`    monitoring rules as data: rule types, evaluators, pending/resolve hysteresis
 - :mod:`chainatlas.analytics.disclosure`  disclosure control of linked hierarchical tables: threshold and dominance
   rules, secondary suppression, the LP audit (HiGHS)
 

@@ -27,7 +27,7 @@ from scipy.stats import theilslopes
 from chainatlas.analytics._checks import require_choice, require_columns, require_frame, require_positive_int
 from chainatlas.errors import ConfigError
 
-__all__ = ["GROUP_COLUMNS", "HISTORY_COLUMNS", "history", "previous_period", "year_ago"]
+__all__ = ["GROUP_COLUMNS", "HISTORY_COLUMNS", "history", "period_ordinal", "previous_period", "year_ago"]
 
 #: columns of :func:`history`'s result, in order
 HISTORY_COLUMNS = (
@@ -57,8 +57,35 @@ _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
 
 
 # ------------------------------------------------------------------------------------------------ periods
-def _parse(period: object, param: str) -> tuple[str, int]:
-    """``(kind, ordinal)`` of a period key: consecutive periods of one kind have consecutive ordinals."""
+def period_ordinal(period: object, param: str = "period") -> tuple[str, int]:
+    """The kind and ordinal of a period key: the one grammar of periods of the package.
+
+    Parameters
+    ----------
+    period : int or str
+        A year (``2024`` or ``"2024"``), a month (``"2024-05"``) or a quarter (``"2024Q2"``).
+    param : str
+        The parameter named by the error for a key of none of these forms.
+
+    Returns
+    -------
+    tuple of (str, int)
+        ``("year" | "month" | "quarter", ordinal)``; consecutive periods of one kind have consecutive ordinals.
+
+    Notes
+    -----
+    A year :math:`y` maps to :math:`y`, a month :math:`(y, m)` to :math:`12y + m - 1`, a quarter :math:`(y, q)` to
+    :math:`4y + q - 1`.
+
+    Examples
+    --------
+    >>> period_ordinal(2024), period_ordinal("2024-01"), period_ordinal("2024Q2")
+    (('year', 2024), ('month', 24288), ('quarter', 8097))
+
+    References
+    ----------
+    .. [1] ISO 8601-1:2019, Date and time — Representations for information interchange, 5.2.2.
+    """
     if isinstance(period, (int, np.integer)) and not isinstance(period, (bool, np.bool_)):
         if 1000 <= int(period) <= 9999:
             return "year", int(period)
@@ -122,7 +149,7 @@ def previous_period(period: int | str) -> int | str:
     .. [1] ISO 8601-1:2019, Date and time — Representations for information interchange, 5.2.2 (calendar
        year ``YYYY`` and month ``YYYY-MM``); quarters written ``YYYYQn`` as pandas' ``Period`` does.
     """
-    kind, o = _parse(period, "period")
+    kind, o = period_ordinal(period, "period")
     return _key(kind, o - 1, period)
 
 
@@ -159,7 +186,7 @@ def year_ago(period: int | str) -> int | str:
     ----------
     .. [1] ISO 8601-1:2019, Date and time — Representations for information interchange, 5.2.2.
     """
-    kind, o = _parse(period, "period")
+    kind, o = period_ordinal(period, "period")
     return _key(kind, o - _PER_YEAR[kind], period)
 
 
@@ -344,11 +371,11 @@ def history(
 
     # period keys → (kind, ordinal); one kind per frame
     keys = pd.unique(frame["period"].to_numpy(dtype=object))
-    parsed = {k: _parse(k, "frame") for k in keys}
+    parsed = {k: period_ordinal(k, "frame") for k in keys}
     kinds = {kind for kind, _ in parsed.values()}
     if len(kinds) > 1:
         raise ConfigError(f"expected periods of one kind, got {', '.join(sorted(kinds))}", param="frame")
-    asked = None if periods is None else [(p, *_parse(p, "periods")) for p in periods]
+    asked = None if periods is None else [(p, *period_ordinal(p, "periods")) for p in periods]
     if asked is not None:
         other = {kind for _, kind, _ in asked} - kinds
         if kinds and other:
