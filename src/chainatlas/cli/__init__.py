@@ -15,6 +15,7 @@ from chainatlas.cli.codes import codes
 from chainatlas.cli.common import ErrorsGroup
 from chainatlas.cli.data import COMMANDS
 from chainatlas.cli.history import history
+from chainatlas.cli.monitor import check
 from chainatlas.cli.users import users
 
 __all__ = ["main"]
@@ -48,5 +49,5 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, users):
+for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, check, users):
     main.add_command(_command)
