@@ -22,17 +22,6 @@ from chainatlas.api.cache import url_key
 from chainatlas.api.server import LocalServer
 from chainatlas.web import SWAGGER_UI, static_dir, vendor_ready
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: every page of the UI (the map is ``/``)
 PAGES = ("/", "/#/chain", "/#/network", "/#/compare", "/#/diagnose", "/#/data")
 #: answers made from the catalogue alone, kept by ``AnswerCache.static`` (not by URL): nothing to warm

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from chainatlas import config
-from chainatlas.cli.common import backend, output_options, record
+from chainatlas.cli.common import backend, output_options, record, save_result
 from chainatlas.model.layers import ALL, LAYERS, SCALES
 from chainatlas.pipeline.analyze import METHODS, TOPICS, Method, Param, Topic
 
@@ -51,16 +51,6 @@ def _command(name: str, fn: Callable, options: list[Callable], **kw: Any) -> cli
     return click.command(name, **kw)(fn)
 
 
-def _save(result: Any, output: Path, fmt: str | None) -> None:
-    from chainatlas.pipeline.analyze import write
-
-    path = write(result, output, fmt)
-    side = " (+ .provenance.json)" if path.suffix.lower() != ".json" and (fmt or "csv") != "json" else ""
-    click.echo(f"wrote {len(result.data):,} rows to {path}{side}")
-    if result.provenance.get("synthetic"):
-        click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
-
-
 @click.group()
 def analyze() -> None:
     """Analyse the atlas's own data: one TOPIC at a layer, scale and period.
@@ -79,7 +69,7 @@ def _topic_command(t: Topic) -> click.Command:
         output, fmt = kw.pop("output"), kw.pop("fmt")
         sel = {k: kw.pop(k) for k in ("layer", "scale", "period", "chain", "segment") if k in kw}
         result = run_topic(backend(ctx, read_only=True), t.name, **sel, parameters=kw)
-        _save(result, output, fmt)
+        save_result(result, output, fmt)
         record(
             config.db_path(ctx.find_root().obj["db"]),
             "export",
@@ -141,7 +131,7 @@ def _method_command(m: Method) -> click.Command:
         from chainatlas.pipeline.analyze import calc as run_method
 
         output, fmt, table = kw.pop("output"), kw.pop("fmt"), kw.pop("input_")
-        _save(run_method(m.name, table, parameters=kw), output, fmt)
+        save_result(run_method(m.name, table, parameters=kw), output, fmt)
 
     text = m.help_text().replace("\n\n", "\n\n\b\n", 1)
     options = [

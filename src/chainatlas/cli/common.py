@@ -18,7 +18,16 @@ import click
 from chainatlas import config
 from chainatlas.errors import ChainAtlasError, ConfigError, IngestError
 
-__all__ = ["ErrorsGroup", "actor", "backend", "message", "output_options", "progress", "record"]
+__all__ = [
+    "ErrorsGroup",
+    "actor",
+    "backend",
+    "message",
+    "output_options",
+    "progress",
+    "record",
+    "save_result",
+]
 
 #: parameters whose command-line option is not ``--name-with-dashes``
 OPTION_OF = {"input": "--input", "output": "-o/--output"}
@@ -128,3 +137,16 @@ def output_options() -> tuple[Any, Any]:
             help="default: from the output file's suffix (csv)",
         ),
     )
+
+
+def save_result(result: Any, output: Path, fmt: str | None, *, label: str = "", err: bool = False) -> Path:
+    """Write an analysis-style result (CSV for Excel + provenance, or JSON), say so, and warn when it was
+    computed from synthetic data; returns the file written."""
+    from chainatlas.pipeline.analyze import write
+
+    path = write(result, output, fmt)
+    side = " (+ .provenance.json)" if path.suffix.lower() != ".json" and (fmt or "csv") != "json" else ""
+    click.echo(f"wrote {len(result.data):,} rows{label} to {path}{side}", err=err)
+    if result.provenance.get("synthetic"):
+        click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
+    return path

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from chainatlas import config
-from chainatlas.cli.common import backend, output_options, record
+from chainatlas.cli.common import backend, output_options, record, save_result
 from chainatlas.model.indicators import INDICATORS
 from chainatlas.model.layers import ALL, SCALES
 
@@ -91,7 +91,6 @@ def history(
     output: Path,
     fmt: str | None,
 ) -> None:
-    from chainatlas.pipeline.analyze import write
     from chainatlas.pipeline.history import history_result
 
     if all_ == (indicator is not None):
@@ -107,16 +106,12 @@ def history(
         trend_window=trend_window,
         groups=groups,
     )
-    path = write(result, output, fmt)
-    side = " (+ .provenance.json)" if (fmt or path.suffix.lstrip(".") or "csv").lower() == "csv" else ""
     what = "every indicator" if indicator is None else indicator
-    click.echo(f"wrote {len(result.data):,} rows ({what}, {scale}) to {path}{side}", err=True)
-    if result.provenance.get("synthetic"):
-        click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
+    path = save_result(result, output, fmt, label=f" ({what}, {scale})", err=True)
     record(
         config.db_path(ctx.find_root().obj["db"]),
         "export",
-        resource=str(output),
+        resource=str(path),
         parameters={
             "what": "history",
             "indicator": indicator or "*",
