@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Path, Query
+from pydantic import AfterValidator
 
 from chainatlas.model.layers import LAYERS, SCALES
 
@@ -37,7 +38,21 @@ LayerParam = Annotated[
 ScaleParam = Annotated[
     Scale, Query(description="aggregation scale: county | city | province | area (functional areas) | region")
 ]
-PeriodParam = Annotated[int | None, Query(ge=1900, le=2100, description="year; default: the latest built")]
+
+
+def _period_key(value: str | None) -> int | str | None:
+    """A year as ``int`` (what the annual layers are keyed by); a month or a quarter stays text."""
+    return int(value) if value is not None and len(value) == 4 else value
+
+
+PeriodParam = Annotated[
+    str | None,
+    Query(
+        pattern=r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2])|Q[1-4])?$",
+        description="year (2024), month (2024-05) or quarter (2024Q2); default: the latest built year",
+    ),
+    AfterValidator(_period_key),
+]
 ChainParam = Annotated[str, Query(max_length=40, description="chain id (ic, bio, nev, ai, ...) or * for all")]
 SegmentParam = Annotated[
     str, Query(max_length=60, description="segment id of the chain, or * for the chain total")

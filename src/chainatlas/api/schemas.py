@@ -58,6 +58,7 @@ class IndicatorInfo(BaseModel):
     unit_en: str
     group: str
     direction: Literal["up", "down"]
+    inputs: list[str] = Field(description="the node attributes it is computed from")
 
 
 class DefaultView(BaseModel):
@@ -76,7 +77,12 @@ class DefaultView(BaseModel):
 
 class Meta(Envelope):
     dataset: dict[str, Any]
-    periods: list[int]
+    periods: list[int] = Field(description="built years, oldest first")
+    sub_periods: dict[str, list[str]] = Field(
+        description="built quarters and months (quarter: 2024Q2, month: 2024-05) where records were reported "
+        "for them (customs, tax...), oldest first"
+    )
+    sub_attrs: list[str] = Field(description="node attributes the quarters and months hold")
     default_view: DefaultView
     layers: list[LayerInfo]
     scales: list[str]
@@ -191,7 +197,7 @@ class PlaceProfile(Envelope):
     lon: float
     lat: float
     scale: str
-    period: int
+    period: int | str = Field(description="year (2024), or month (2024-05) or quarter (2024Q2)")
     chain: str
     segment: str
     indicators: list[IndicatorValue]
@@ -203,7 +209,7 @@ class CompareSide(_Open):
     unit: str
     name_zh: str
     name_en: str
-    period: int
+    period: int | str = Field(description="year (2024), or month (2024-05) or quarter (2024Q2)")
     indicators: list[IndicatorValue]
     layers: dict[str, LayerTies]
 
@@ -247,7 +253,7 @@ class EdgeRow(BaseModel):
 class EdgesPage(Paged):
     layer: str
     scale: str
-    period: int
+    period: int | str = Field(description="year (2024), or month (2024-05) or quarter (2024Q2)")
     chain: str
     segment: str
     place: str | None
@@ -266,7 +272,7 @@ class NodeRow(_Open):
 
 class NodesPage(Paged):
     scale: str
-    period: int
+    period: int | str = Field(description="year (2024), or month (2024-05) or quarter (2024Q2)")
     chain: str
     segment: str
     attrs: list[str]
@@ -278,7 +284,7 @@ class IndicatorsList(Envelope):
 
 
 class SeriesRow(BaseModel):
-    year: int
+    year: int | str = Field(description="the period: a year, or a quarter (2024Q2) or month (2024-05)")
     unit: str
     value: float | None
 
@@ -334,7 +340,7 @@ class MatrixSegment(_Open):
 
 class Matrix(Envelope):
     chain: str
-    period: int
+    period: int | str = Field(description="year (2024), or month (2024-05) or quarter (2024Q2)")
     scale: str
     segments: list[MatrixSegment]
     units: list[dict[str, Any]]
@@ -358,7 +364,7 @@ class SankeyLink(BaseModel):
 
 class Sankey(Envelope):
     chain: str
-    period: int
+    period: int | str = Field(description="year (2024), or month (2024-05) or quarter (2024Q2)")
     scale: str
     weight: str
     nodes: list[SankeyNode]
@@ -393,7 +399,7 @@ class NetworkEdge(BaseModel):
 class Network(Envelope):
     layer: str
     scale: str
-    period: int
+    period: int | str = Field(description="year (2024), or month (2024-05) or quarter (2024Q2)")
     chain: str
     segment: str
     weight: str

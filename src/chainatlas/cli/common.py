@@ -19,6 +19,7 @@ from chainatlas import config
 from chainatlas.errors import ChainAtlasError, ConfigError, IngestError
 
 __all__ = [
+    "PERIOD",
     "ErrorsGroup",
     "actor",
     "backend",
@@ -86,6 +87,30 @@ class ErrorsGroup(click.Group):
             click.echo(f"错误 / error: {message(e)}", err=True)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+class _Period(click.ParamType):
+    """``--period``: a year (2024), a month (2024-05, 2024年5月) or a quarter (2024Q2); a year comes back as int."""
+
+    name = "period"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, int):
+            return value
+        from chainatlas.analytics.history import period_ordinal
+        from chainatlas.ingest.rules import parse_periods
+
+        canon, _ = parse_periods([str(value)])
+        if canon[0] is None:
+            self.fail(
+                f"{value!r} is not a period; expected a year (2024), a month (2024-05) or a quarter (2024Q2)"
+            )
+        kind, _ = period_ordinal(canon[0])
+        return int(canon[0]) if kind == "year" else canon[0]
+
+
+#: the ``--period`` type of every command
+PERIOD = _Period()
 
 
 def progress(step: str, i: int, n: int) -> None:

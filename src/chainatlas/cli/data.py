@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from chainatlas import config
-from chainatlas.cli.common import backend, progress, record
+from chainatlas.cli.common import PERIOD, backend, progress, record
 from chainatlas.errors import ConfigError
 from chainatlas.model.kinds import KINDS
 from chainatlas.model.layers import ALL, LAYERS, SCALES
@@ -188,7 +188,9 @@ def build(ctx: click.Context, periods: str | None, scales: str | None, full: boo
 @click.argument("what", type=click.Choice(["places", "nodes", "edges"]))
 @click.option("--layer", type=click.Choice(list(LAYERS)), help="layer (for edges)")
 @click.option("--scale", type=click.Choice(list(SCALES)), default="city", show_default=True)
-@click.option("--period", type=int, help="year (default: the latest built)")
+@click.option(
+    "--period", type=PERIOD, help="year, month (2024-05) or quarter (2024Q2); default: the latest year"
+)
 @click.option("--chain", default=ALL, show_default=True, help="chain id, or * for all chains")
 @click.option("--segment", default=ALL, show_default=True, help="segment id, or * for the whole chain")
 @click.option(

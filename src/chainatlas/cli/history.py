@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from chainatlas import config
-from chainatlas.cli.common import backend, output_options, record, save_result
+from chainatlas.cli.common import PERIOD, backend, output_options, record, save_result
 from chainatlas.model.indicators import INDICATORS
 from chainatlas.model.layers import ALL, SCALES
 
@@ -56,9 +56,10 @@ OUTPUT, FORMAT = output_options()
 @click.option("--segment", default=ALL, show_default=True, help="segment id, or * for the whole chain")
 @click.option(
     "--period",
-    type=int,
+    type=PERIOD,
     default=None,
-    help="year to report (default: every built year; with --all the latest)",
+    help="year, month (2024-05) or quarter (2024Q2) to report (default: every built year; with --all the "
+    "latest year)",
 )
 @click.option(
     "--window",

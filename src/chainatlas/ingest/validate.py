@@ -495,6 +495,7 @@ def validate(
     elif years is None:  # a date field
         years = pd.array(pd.DatetimeIndex(out[k.period_field]).year, dtype="Int16")
     table["year"] = years
+    table["period_type"] = _period_types(k, table)
 
     bad = err.bad_mask(n)
     good = ~bad
@@ -518,6 +519,23 @@ def validate(
         meta=meta,
         warnings=_warnings(k, table, good, file),
     )
+
+
+def _period_types(k: Kind, table: pd.DataFrame) -> pd.Series:
+    """The grain each record was reported at: ``year``, ``quarter``, ``month`` (a period field's canonical text),
+    ``day`` (a date field), missing for undated kinds and unreadable periods (as ``schema.period_type_sql``)."""
+    if k.period_field is None:
+        return pd.Series(pd.NA, index=table.index, dtype="string")
+    v = table[k.period_field]
+    if k.field(k.period_field).rule == "date":
+        return pd.Series(np.where(v.isna(), None, "day"), index=table.index, dtype="string")
+    text = v.astype("string")
+    grain = np.select(
+        [text.str.len().eq(4).fillna(False), text.str.contains("Q").fillna(False)],
+        ["year", "quarter"],
+        "month",
+    )
+    return pd.Series(np.where(text.isna(), None, grain), index=table.index, dtype="string")
 
 
 #: pairs of fields naming the two ends of one tie: the same entity at both ends is suspicious

@@ -51,6 +51,8 @@ _TABLES: dict[str, str] = {
     # the build's tables and the atlas's own bookkeeping
     "layer_edges": "general",
     "node_attrs": "general",
+    "layer_edges_sub": "general",
+    "node_attrs_sub": "general",
     "node_places": "general",
     "unallocated": "general",
     "entities": "general",
@@ -68,9 +70,14 @@ _TABLES: dict[str, str] = {
     "dirty_years": "general",
     "meta": "general",
 }
+# a replaced row keeps its grade (raw_trade_revisions is core)
+_TABLES.update(
+    {f"{t}_revisions": g for t, g in list(_TABLES.items()) if t.startswith("raw_") and "_parties" not in t}
+)
 #: columns graded apart from their table: (grade, personal)
 _COLUMNS: dict[tuple[str, str], tuple[str, bool]] = {
     ("raw_experts", "name"): ("general", True),
+    ("raw_experts_revisions", "name"): ("general", True),
     # a firm's revenue and employees in the register are business data; its name and place are public
     ("raw_firms", "registered_capital"): ("general", False),
     ("entities", "employees"): ("general", False),

@@ -77,6 +77,7 @@ class Indicator:
             "unit_en": self.unit_en,
             "group": self.layer,
             "direction": self.direction,
+            "inputs": list(self.inputs),
         }
 
 

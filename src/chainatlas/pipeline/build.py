@@ -7,7 +7,10 @@ all Ibis expressions handed to a storage backend. Steps:
 2. entity-level facts of the years to build (``facts``, ``node_facts``);
 3. aggregation: facts are first summed per county pair (small), then mapped to the units of each
    scale — so the expensive part runs once, not once per scale;
-4. chain totals: segment rows rolled up to ``segment = '*'``.
+4. chain totals: segment rows rolled up to ``segment = '*'``;
+5. sub-annual layers: the facts of records reported for a month or a quarter (customs, tax, supply links,
+   flows, enclaves) also make ``layer_edges_sub`` and ``node_attrs_sub`` per month and per quarter (a month
+   counts in its quarter too); their columns are the annual tables' plus ``period`` and ``period_type``.
 
 Only the years that a loaded batch touched are rebuilt (``dirty_years``), unless ``full``.
 """
@@ -47,6 +50,7 @@ __all__ = [
     "build",
     "build_notes",
     "refresh_reference",
+    "sub_annual",
     "unallocated",
     "user_areas",
 ]
@@ -338,49 +342,60 @@ def _valued(f: ir.Table) -> ir.Table:
     return f.mutate(n_valued=ibis.cases((f.value.notnull(), f.n), else_=0.0))
 
 
-def aggregate_edges(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
+def aggregate_edges(
+    facts: ir.Table,
+    lookup: ir.Table,
+    units: ir.Table,
+    scales: Sequence[str],
+    time: Sequence[str] = ("year",),
+) -> ir.Table:
     """Layer edges per (layer, source, scale, year, chain, segment, partial, src, dst): sums of ``n`` and
     ``value``, and ``n_valued`` (the records, as counted in ``n``, that had an amount; ``value`` is NULL when none
     had one). ``partial`` marks the ties a segment holds only through a partly belonging firm (its industry class
     is a ``"6513*"`` one): kept apart, so that a segment's network reads its full members' ties unless asked.
 
     A record is counted at a scale only when both ends have a unit there: an end known only to the province
-    (or city) makes no edge at city (county) scale — it is reported by :func:`unallocated` instead.
+    (or city) makes no edge at city (county) scale — it is reported by :func:`unallocated` instead. ``time``:
+    the period columns kept (``year``; the sub-annual layers add ``period, period_type``).
     """
+    time = list(time)
     f = _with_chains(
         _valued(facts.filter(facts.src_adcode.notnull() & facts.dst_adcode.notnull())),
         lookup,
-        ["layer", "source", "year", "src_adcode", "dst_adcode"],
+        ["layer", "source", *time, "src_adcode", "dst_adcode"],
     )
     f = f.group_by(
-        ["layer", "source", "year", "chain", "segment", "partial", "src_adcode", "dst_adcode"]
+        ["layer", "source", *time, "chain", "segment", "partial", "src_adcode", "dst_adcode"]
     ).aggregate(n=f.n.sum(), value=f.value.sum(), n_valued=f.n_valued.sum())
     u = units.filter(units.scale.isin(list(scales)))
     a = u.select(_sa=u.adcode, scale=u.scale, src=u.unit)
     b = u.select(_da=u.adcode, _ds=u.scale, dst=u.unit)
     j = f.join(a, f.src_adcode == a._sa).join(b, [f.dst_adcode == b._da, a.scale == b._ds])
-    keys = ["layer", "source", "scale", "year", "chain", "segment", "partial", "src", "dst"]
+    keys = ["layer", "source", "scale", *time, "chain", "segment", "partial", "src", "dst"]
     g = j.group_by(keys).aggregate(n=j.n.sum(), value=j.value.sum(), n_valued=j.n_valued.sum())
     return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["n", "value", "n_valued"])
 
 
 def node_places(facts: ir.Table, lookup: ir.Table) -> ir.Table:
-    """Node facts summed per (attr, year, chain, segment, adcode): ``value`` (NULL when no record had one) and
-    ``n_valued``. Facts without a place keep ``adcode`` NULL (reported by :func:`unallocated`).
+    """Node facts summed per (attr, year, period, chain, segment, adcode): ``value`` (NULL when no record had one)
+    and ``n_valued``. Facts without a place keep ``adcode`` NULL (reported by :func:`unallocated`). ``period`` is
+    the sub-annual period of the records reported for one (NULL for the rest): a year's figure sums its rows.
 
     A fact assigned to a segment through a partial class (``seg_lookup.partial``: an entity whose industry code is
     a ``"6513*"`` class) is counted under ``<attr>_partial`` in that segment (``revenue_partial``...), not under
     ``attr``; firms and employees arrive already so named from :func:`~chainatlas.pipeline.facts.node_facts`."""
-    f = _with_chains(facts, lookup, ["attr", "year", "adcode"])
-    return f.group_by(["attr", "year", "chain", "segment", "adcode"]).aggregate(
+    f = _with_chains(facts, lookup, ["attr", "year", "period", "adcode"])
+    return f.group_by(["attr", "year", "period", "chain", "segment", "adcode"]).aggregate(
         value=f.n.sum(), n_valued=f.n_valued.sum()
     )
 
 
-def _nodes_to_units(places: ir.Table, units: ir.Table, scales: Sequence[str]) -> ir.Table:
+def _nodes_to_units(
+    places: ir.Table, units: ir.Table, scales: Sequence[str], time: Sequence[str] = ("year",)
+) -> ir.Table:
     u = units.filter(units.scale.isin(list(scales)))
     j = places.join(u, places.adcode == u.adcode)
-    keys = ["attr", "scale", "year", "chain", "segment", "unit"]
+    keys = ["attr", "scale", *time, "chain", "segment", "unit"]
     g = j.group_by(keys).aggregate(value=j.value.sum(), n_valued=j.n_valued.sum())
     return _chain_totals(g, [k for k in keys if k not in ("chain", "segment")], ["value", "n_valued"])
 
@@ -395,6 +410,36 @@ def aggregate_nodes(facts: ir.Table, lookup: ir.Table, units: ir.Table, scales: 
     """
     f = facts if "n_valued" in facts.columns else facts.mutate(n_valued=ibis.literal(1.0))
     return _nodes_to_units(node_places(f, lookup), units, scales)
+
+
+def _sub_periods(t: ir.Table) -> ir.Table:
+    """Rows with a sub-annual ``period`` once per month and once per quarter: a month's row also counts in its
+    quarter (``2024-05`` → ``2024Q2``), a quarter's row only there. Adds ``period_type``."""
+    t = t.filter(t.period.notnull())
+    is_month = t.period.length() == 7
+    month = t.filter(is_month).mutate(period_type=ibis.literal("month"))
+    q = ((t.period.substr(5, 2).cast("int32") + 2) // 3).cast("string")
+    quarter = t.mutate(
+        period=ibis.cases((is_month, t.year.cast("string") + ibis.literal("Q") + q), else_=t.period),
+        period_type=ibis.literal("quarter"),
+    )
+    return month.union(quarter.select(*month.columns), distinct=False)
+
+
+def sub_annual(
+    facts: ir.Table, places: ir.Table, lookup: ir.Table, units: ir.Table, scales: Sequence[str]
+) -> tuple[ir.Table, ir.Table]:
+    """The sub-annual layers: ``layer_edges`` and ``node_attrs`` of the facts reported for a month or a
+    quarter, per ``period`` (``2024-05``, ``2024Q2``) and ``period_type`` (``month``, ``quarter``).
+
+    ``facts`` are edge facts and ``places`` the :func:`node_places` rows; only rows with a ``period`` count. A
+    quarter holds the records reported for it and those of its months, so a quarter whose months are partly
+    reported is partial: :func:`chainatlas.pipeline.query.sub_periods` says which kinds and months it holds.
+    """
+    time = ("year", "period", "period_type")
+    edges = aggregate_edges(_sub_periods(facts), lookup, units, scales, time)
+    nodes = _nodes_to_units(_sub_periods(places), units, scales, time)
+    return edges, nodes
 
 
 _UNALLOCATED_SCALES = ("county", "city", "province", "region")
@@ -545,7 +590,7 @@ def build(
     t = backend.table
     # undated alliance ties start in the first loaded year, whichever years this build covers
     first = int(backend.execute(t("batch_years").aggregate(y=lambda r: r.year.min()))["y"].iloc[0])
-    steps = ["facts", "edges", "nodes", "unallocated"]
+    steps = ["facts", "edges", "nodes", "unallocated", "sub-annual"]
     # rebuilding every year at every scale: recreate tables instead of deleting millions of rows
     whole = set(todo) >= set(_years_to_build(backend, None, True)) and set(scales) == set(SCALES)
     # one transaction per step: a step reads the previous one's committed tables, which DuckDB scans
@@ -585,6 +630,12 @@ def build(
                     scales,
                     replace=whole,
                 )
+            elif step == "sub-annual":
+                facts = t("facts").filter(t("facts").year.isin(todo))
+                np_ = t("node_places").filter(t("node_places").year.isin(todo))
+                edges, nodes = sub_annual(facts, np_, t("seg_lookup"), t("scale_units"), scales)
+                _store(backend, "layer_edges_sub", edges, todo, scales, replace=whole)
+                _store(backend, "node_attrs_sub", nodes, todo, scales, replace=whole)
             else:
                 facts = t("facts").filter(t("facts").year.isin(todo))
                 np_ = t("node_places").filter(t("node_places").year.isin(todo))
@@ -634,13 +685,17 @@ def build(
 
 
 #: columns a current build writes; an atlas built before them is rebuilt in full
-_OUTPUT_COLUMNS = {"layer_edges": ("n_valued", "partial"), "node_attrs": ("n_valued",)}
+_OUTPUT_COLUMNS = {
+    "layer_edges": ("n_valued", "partial"),
+    "node_attrs": ("n_valued",),
+    "facts": ("period",),
+    "node_places": ("period",),
+}
 
 
 def _outputs_outdated(backend: Backend) -> bool:
-    if any(not backend.has_table(n) for n in ("node_places", "unallocated")) and backend.has_table(
-        "node_attrs"
-    ):
+    needed = ("node_places", "unallocated", "layer_edges_sub", "node_attrs_sub")
+    if any(not backend.has_table(n) for n in needed) and backend.has_table("node_attrs"):
         return True
     return any(
         backend.has_table(name) and col not in backend.table(name).columns

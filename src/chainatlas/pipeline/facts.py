@@ -3,8 +3,13 @@
 Every definition here is engine-neutral (Ibis compiles it to DuckDB or Spark SQL); nothing in
 this module knows which engine runs it. A *fact* is one entity-level edge or node observation:
 
-- edge facts: ``layer, source, year, src, dst, src_adcode, dst_adcode, n, value, ck_type, ck``
-- node facts: ``attr, year, adcode, n, n_valued, ck_type, ck``
+- edge facts: ``layer, source, year, period, src, dst, src_adcode, dst_adcode, n, value, ck_type, ck``
+- node facts: ``attr, year, period, adcode, n, n_valued, ck_type, ck``
+
+``period`` is the record's own period when it was reported for less than a year (customs per month ``2024-05``,
+tax per quarter ``2024Q2``), else NULL: the annual layers sum every fact of a year whatever its period, and the
+sub-annual layers (:func:`chainatlas.pipeline.build.sub_annual`) read only the facts that have one. Dated records
+(patents, contracts...) stay annual: a date dates the record, it does not report a period's flow.
 
 Unknown is never 0: an edge fact's ``value`` is NULL when the record has no amount (a blank cell, or a kind
 without amounts such as patents); a node fact's ``n`` (the attribute's value) is NULL when unknown and
@@ -52,6 +57,7 @@ EDGE_COLUMNS = (
     "layer",
     "source",
     "year",
+    "period",
     "src",
     "dst",
     "src_adcode",
@@ -61,7 +67,7 @@ EDGE_COLUMNS = (
     "ck_type",
     "ck",
 )
-NODE_COLUMNS = ("attr", "year", "adcode", "n", "n_valued", "ck_type", "ck")
+NODE_COLUMNS = ("attr", "year", "period", "adcode", "n", "n_valued", "ck_type", "ck")
 #: node attributes that are stocks (counted in every year from their start), not flows
 STOCK_ATTRS = ("firms", "employees", "universities", "institutes", "experts")
 #: suffix of an attribute counted through a partial concordance class (``firms`` → ``firms_partial``)
@@ -111,6 +117,18 @@ def _s(v: str) -> ir.Value:
 
 def _null_s() -> ir.Value:
     return ibis.null().cast("string")
+
+
+def _sub_period(t: ir.Table) -> ir.Value:
+    """The record's period when finer than a year (``2024-05``, ``2024Q2``), else NULL.
+
+    Only kinds whose period field is a reported period carry a ``period`` column (supply links, trade, tax,
+    flows, enclaves); a year-long period (``2024``) is the annual layers' alone.
+    """
+    if "period" not in t.columns:
+        return _null_s()
+    p = t.period.cast("string")
+    return ibis.cases((p.length() > 4, p), else_=_null_s())
 
 
 def _null_f() -> ir.Value:
@@ -286,6 +304,7 @@ def _edge(
         layer=lit(layer, "string"),
         source=lit(source, "string"),
         year=t.year.cast("int16"),
+        period=_sub_period(t),
         src=src.cast("string"),
         dst=dst.cast("string"),
         src_adcode=src_adcode.cast("string"),
@@ -607,6 +626,7 @@ def _node(
     return t.select(
         attr=lit(attr, "string"),
         year=(t.year if year is None else year).cast("int16"),
+        period=_null_s() if year is not None else _sub_period(t),
         adcode=adcode.cast("string"),
         n=nv,
         n_valued=lit(valued, "float64").cast("float64"),

@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from chainatlas import geo
-from chainatlas.analytics.history import GROUP_COLUMNS, HISTORY_COLUMNS, history
+from chainatlas.analytics.history import GROUP_COLUMNS, HISTORY_COLUMNS, history, period_ordinal
 from chainatlas.errors import ConfigError
 from chainatlas.model.indicators import INDICATORS, Indicator
 from chainatlas.model.layers import ALL
 from chainatlas.pipeline import query
 from chainatlas.pipeline.analyze.result import Result, data_version, provenance
+from chainatlas.pipeline.query import Period
 from chainatlas.storage.base import Backend
 
 __all__ = ["history_all", "history_result", "indicator_history", "peer_groups"]
@@ -74,48 +75,66 @@ def _place_units(scale: str, place: str | None, units: pd.Series) -> list[str] |
     )
 
 
-def _periods(backend: Backend, periods: int | Sequence[int] | None) -> list[int] | None:
+def _periods(backend: Backend, periods: Period | Sequence[Period] | None, grain: str) -> list[Period] | None:
     if periods is None:
-        query.latest(backend, None)  # NotBuiltError before the first build
+        query.latest(backend, None, grain)  # NotBuiltError before the first build
         return None
     asked = [periods] if isinstance(periods, (int, np.integer, str)) else list(periods)
-    return sorted({query.latest(backend, int(p)) for p in asked})
+    keys = sorted({query.latest(backend, p) for p in asked}, key=lambda p: period_ordinal(p)[1])
+    if any(grain_of(k) != grain for k in keys):
+        raise ConfigError(
+            f"periods {', '.join(map(str, keys))} are not all of one grain; expected only {grain}s",
+            param="period",
+        )
+    return keys
 
 
-def _covered(backend: Backend, attrs: list[str]) -> set[tuple[str, int]]:
-    """(attr, year) pairs with at least one row in the atlas: the periods each attribute's source covers."""
-    whole = query.attr_frame(backend, scale="region", attrs=attrs, by=("attr", "year"))
-    parts = query.attr_frame(
-        backend, scale="region", chain=None, segment=None, attrs=attrs, by=("attr", "year")
-    )
+def grain_of(period: Period) -> str:
+    """``year``, ``quarter`` or ``month``: the grain of a period key."""
+    return period_ordinal(period)[0]
+
+
+def _covered(backend: Backend, attrs: list[str], built: list[Period]) -> set[tuple[str, Period]]:
+    """(attr, period) pairs with at least one row in the atlas: the periods each attribute's source covers."""
+    kw = {"years": built, "attrs": attrs, "by": ("attr", "period")}
+    whole = query.attr_frame(backend, scale="region", **kw)
+    parts = query.attr_frame(backend, scale="region", chain=None, segment=None, **kw)
     both = pd.concat([whole, parts], ignore_index=True)
-    return set(zip(both["attr"], both["year"].astype(int), strict=True))
+    return set(zip(both["attr"], both["period"], strict=True))
 
 
 def _values(
-    backend: Backend, inds: Sequence[Indicator], *, scale: str, chain: str, segment: str
+    backend: Backend, inds: Sequence[Indicator], *, scale: str, chain: str, segment: str, grain: str
 ) -> tuple[dict[str, pd.DataFrame], bool]:
     """Each indicator's long frame ``unit, period, value, suppressed`` over every unit of the scale and built
-    period (``suppressed``: an input withheld by disclosure control), and whether anything could be withheld."""
+    period of ``grain`` (``suppressed``: an input withheld by disclosure control), and whether anything could be
+    withheld. In months and quarters only the attributes reported for them (customs, tax...) are known; an
+    indicator needing another stays unknown there."""
     attrs = sorted({a for i in inds for a in i.inputs})
-    built = query.periods(backend)
+    built = query.periods(backend, grain)
     units = query.units(backend, scale)["unit"].astype(object)
     long = query.attr_frame(
-        backend, scale=scale, chain=chain, segment=segment, attrs=attrs, by=("unit", "attr", "year")
+        backend,
+        scale=scale,
+        years=built,
+        chain=chain,
+        segment=segment,
+        attrs=attrs,
+        by=("unit", "attr", "period"),
     )
     long = long[query.proper(scale, long["unit"]) & long["unit"].isin(set(units))]
     masked = "suppressed" in long
-    covered = _covered(backend, attrs)
+    covered = _covered(backend, attrs, built)
     grid = pd.MultiIndex.from_product([units, built], names=["unit", "period"])
     years = grid.get_level_values("period")
     wide = pd.DataFrame(index=grid)
     held = pd.DataFrame(False, index=grid, columns=attrs)
     for a in attrs:
         rows = long[long["attr"] == a]
-        at = pd.MultiIndex.from_arrays([rows["unit"], rows["year"].astype(int)], names=["unit", "period"])
+        at = pd.MultiIndex.from_arrays([rows["unit"], rows["period"]], names=["unit", "period"])
         col = pd.Series(rows["value"].to_numpy(dtype=float, na_value=np.nan), index=at).reindex(grid)
         absent = ~grid.isin(at)
-        col[absent & np.array([(a, int(y)) in covered for y in years])] = 0.0
+        col[absent & np.array([(a, y) in covered for y in years])] = 0.0
         wide[a] = col
         if masked:
             held[a] = grid.isin(at[rows["suppressed"].fillna(False).astype(bool).to_numpy()])
@@ -142,18 +161,24 @@ def _histories(
     scale: str,
     chain: str,
     segment: str,
-    periods: int | Sequence[int] | None,
+    periods: Period | Sequence[Period] | None,
     place: str | None,
     trend_window: int,
     groups: bool,
+    grain: str | None = None,
 ) -> pd.DataFrame:
     query.check_filters(scale=scale)
     query.check_chain(backend, chain, segment)
-    report = _periods(backend, periods)
+    if grain is None:
+        first = (
+            periods if isinstance(periods, (int, np.integer, str)) or periods is None else next(iter(periods))
+        )
+        grain = "year" if first is None else grain_of(query.period_key(first))
+    report = _periods(backend, periods, grain)
     names = query.names(backend, scale)[["unit", "name_zh", "name_en"]].astype({"unit": object})
     keep = _place_units(scale, place, names["unit"])
     by_group = peer_groups(scale) if groups else None
-    values, masked = _values(backend, inds, scale=scale, chain=chain, segment=segment)
+    values, masked = _values(backend, inds, scale=scale, chain=chain, segment=segment, grain=grain)
     frames = []
     for ind in inds:
         h = history(
@@ -189,10 +214,11 @@ def indicator_history(
     scale: str,
     chain: str = ALL,
     segment: str = ALL,
-    periods: int | Sequence[int] | None = None,
+    periods: Period | Sequence[Period] | None = None,
     place: str | None = None,
     trend_window: int = 5,
     groups: bool = True,
+    grain: str | None = None,
 ) -> pd.DataFrame:
     """One catalogue indicator's history for every unit of ``scale`` (or those of ``place``).
 
@@ -204,8 +230,9 @@ def indicator_history(
         county, city, province, area or region; the peers of a unit are all units of the scale.
     chain, segment : str
         Chain and segment (``*`` for all).
-    periods : int or sequence of int, optional
-        Built periods to report (default every built one); changes and trends still read earlier periods.
+    periods : int, str or a sequence of them, optional
+        Built periods to report (default every built one of ``grain``); changes and trends still read earlier
+        periods. Years (``2024``), or months (``"2024-05"``) or quarters (``"2024Q2"``), not mixed.
     place : str, optional
         Report only this unit, or the units of the scale inside this city or province; ranks are still among
         all units of the scale.
@@ -214,12 +241,15 @@ def indicator_history(
     groups : bool
         At county and city scale, also rank within the unit's city or province (``group``, ``rank_in_group``,
         ``group_size``).
+    grain : {'year', 'quarter', 'month'}, optional
+        The series read when ``periods`` is None (default ``year``); otherwise the grain of ``periods``. The
+        change on the same period a year earlier compares a month with the month a year before.
 
     Returns
     -------
     DataFrame
         ``indicator, indicator_zh, direction, unit, name_zh, name_en`` and the columns of
-        :func:`chainatlas.analytics.history.history` (``period`` is the year), then the group columns, and
+        :func:`chainatlas.analytics.history.history` (``period`` the year, month or quarter), then the group columns, and
         ``suppressed`` when the reader's scope withholds figures. Sorted by unit and period.
 
     Raises
@@ -241,6 +271,7 @@ def indicator_history(
         place=place,
         trend_window=trend_window,
         groups=groups,
+        grain=grain,
     )
 
 
@@ -248,7 +279,7 @@ def history_all(
     backend: Backend,
     *,
     scale: str,
-    period: int | None = None,
+    period: Period | None = None,
     chain: str = ALL,
     segment: str = ALL,
     place: str | None = None,
@@ -277,7 +308,7 @@ def history_result(
     *,
     indicator: str | None,
     scale: str,
-    period: int | None = None,
+    period: Period | None = None,
     chain: str = ALL,
     segment: str = ALL,
     place: str | None = None,
@@ -328,6 +359,6 @@ def history_result(
     summary = {
         "indicators": int(data["indicator"].nunique()),
         "units": int(data["unit"].nunique()),
-        "periods": sorted(int(p) for p in data["period"].unique()),
+        "periods": sorted(data["period"].unique().tolist(), key=lambda p: period_ordinal(p)[1]),
     }
     return Result(data, prov, summary)

@@ -26,9 +26,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+import ibis
 import pandas as pd
 
 from chainatlas import geo
+from chainatlas.analytics.history import period_ordinal
 from chainatlas.errors import ConfigError, NotBuiltError
 from chainatlas.model.access import FULL, Scope
 from chainatlas.model.classification import personal_columns
@@ -54,8 +56,11 @@ __all__ = [
     "nodes",
     "periods",
     "proper",
+    "reported",
     "scoped",
     "segments",
+    "sub_attrs",
+    "sub_periods",
     "table",
     "unallocated",
     "unit_of",
@@ -78,6 +83,8 @@ BUILT = frozenset(
         "facts",
         "layer_edges",
         "node_attrs",
+        "layer_edges_sub",
+        "node_attrs_sub",
         "builds",
     }
 )
@@ -262,8 +269,33 @@ def _need_built(backend: Backend, name: str = "layer_edges") -> None:
         raise NotBuiltError("the atlas has no built layers yet; run `chainatlas build` first")
 
 
-def periods(backend: Backend) -> list[int]:
-    """Years that have been built, oldest first."""
+#: a period key: a year (``2024``) or a sub-annual period (``"2024-05"``, ``"2024Q2"``)
+Period = int | str
+
+
+def period_key(period: object, param: str = "period") -> Period:
+    """A period as the atlas keys it: a year as ``int``, a month or quarter as its canonical text.
+
+    ``2024``, ``"2024"`` → ``2024``; ``"2024-05"`` and ``"2024Q2"`` stay; anything else is a ConfigError naming
+    ``param`` (the one grammar is :func:`chainatlas.analytics.history.period_ordinal`).
+    """
+    kind, _ = period_ordinal(period, param)
+    text = str(period).strip().upper()
+    return int(text) if kind == "year" else text
+
+
+def is_sub_annual(period: object) -> bool:
+    """Whether ``period`` is a month or a quarter (read from the sub-annual layers)."""
+    return period_ordinal(period)[0] != "year"
+
+
+def periods(backend: Backend, grain: str = "year") -> list[Any]:
+    """Built periods, oldest first: years (``grain='year'``, ints), months or quarters (``'month'``,
+    ``'quarter'``: texts such as ``2024-05`` and ``2024Q2``, present where records were reported for them)."""
+    if grain != "year":
+        if grain not in ("month", "quarter"):
+            raise ConfigError(f"unknown grain {grain!r}; expected year, quarter or month", param="grain")
+        return [p for p in sub_periods(backend) if period_ordinal(p)[0] == grain]
 
     def make() -> list[int]:
         if not backend.has_table("builds"):
@@ -273,18 +305,84 @@ def periods(backend: Backend) -> list[int]:
     return list(_memo(backend, ("periods",), make))
 
 
-def latest(backend: Backend, period: int | None) -> int:
-    """``period`` checked against the built ones, or the latest built when None."""
-    built = periods(backend)
+def sub_periods(backend: Backend) -> list[str]:
+    """The months and quarters the sub-annual layers hold, oldest first (months before quarters)."""
+
+    def make() -> list[str]:
+        found: set[str] = set()
+        for name in ("node_attrs_sub", "layer_edges_sub"):
+            if backend.has_table(name):
+                t = backend.table(name)
+                found |= set(backend.execute(t.select("period").distinct())["period"].dropna().astype(str))
+        return sorted(found, key=lambda p: (period_ordinal(p)[0] != "month", period_ordinal(p)[1]))
+
+    return list(_memo(backend, ("sub_periods",), make))
+
+
+def sub_attrs(backend: Backend) -> list[str]:
+    """Node attributes the sub-annual periods hold (those of the kinds reported per month or quarter)."""
+
+    def make() -> list[str]:
+        if not backend.has_table("node_attrs_sub"):
+            return []
+        t = backend.table("node_attrs_sub")
+        return sorted(backend.execute(t.select("attr").distinct())["attr"].astype(str))
+
+    return list(_memo(backend, ("sub_attrs",), make))
+
+
+def latest(backend: Backend, period: object | None, grain: str = "year") -> Any:
+    """``period`` checked against the built ones, or the latest built of ``grain`` when None.
+
+    A year comes back as ``int``, a month or a quarter as its text (``2024-05``, ``2024Q2``).
+    """
+    if period is not None:
+        key = period_key(period)
+        grain = "year" if isinstance(key, int) else period_ordinal(key)[0]
+    built = periods(backend, grain)
     if not built:
+        if grain != "year":
+            raise ConfigError(
+                f"no {grain} has been built: no records were reported per {grain}; built years: "
+                f"{', '.join(map(str, periods(backend))) or 'none'}",
+                param="period",
+            )
         raise NotBuiltError("the atlas has no built periods yet; run `chainatlas build` first")
     if period is None:
         return built[-1]
-    if int(period) not in built:
+    if key not in built:
         raise ConfigError(
             f"{period} is not built; built periods: {', '.join(map(str, built))}", param="period"
         )
-    return int(period)
+    return key
+
+
+def _timed(
+    backend: Backend, name: str, period: object | None, years: Sequence[object] | None
+) -> tuple[Any, Any, bool]:
+    """The table to read for ``period`` or ``years`` (annual ``name`` or its sub-annual ``name_sub``), the
+    period condition (None: every period) and whether it is the sub-annual one."""
+    asked = [period] if period is not None else (list(years) if years is not None else None)
+    keys = [period_key(p) for p in asked] if asked is not None else None
+    sub = bool(keys) and any(isinstance(k, str) for k in keys)
+    if sub and not all(isinstance(k, str) for k in keys):
+        raise ConfigError(
+            "expected periods of one kind: years, or months and quarters, not both", param="period"
+        )
+    if sub:
+        _need_built(backend, name + "_sub")
+        t = table(backend, name + "_sub")
+        return t, t.period.isin([str(k) for k in keys]), True
+    t = table(backend, name)
+    return t, (t.year.isin([int(k) for k in keys]) if keys is not None else None), False
+
+
+def _period_column(out: pd.DataFrame, sub: bool) -> pd.DataFrame:
+    if "year" in out:
+        out["year"] = out["year"].astype(int)
+    if "period" in out:
+        out["period"] = out["period"].astype(str) if sub else out["period"].astype(int)
+    return out
 
 
 def segments(backend: Backend) -> pd.DataFrame:
@@ -370,8 +468,8 @@ def edges_by(
     scale: str,
     by: Sequence[str] = ("src", "dst"),
     layer: str | None = None,
-    period: int | None = None,
-    years: Sequence[int] | None = None,
+    period: Period | None = None,
+    years: Sequence[Period] | None = None,
     chain: str = ALL,
     segment: str | None = ALL,
     place: str | None = None,
@@ -388,9 +486,11 @@ def edges_by(
     scale : str
         The scale (``scales`` instead reads several at once, with ``scale`` in ``by``).
     by : sequence of str
-        Columns kept: any of ``layer, scale, year, chain, segment, source, src, dst``.
+        Columns kept: any of ``layer, scale, year, period, chain, segment, source, src, dst`` (``period``: the
+        year, or the month or quarter when reading sub-annual periods).
     layer, period, years : optional
-        One layer (default all six); one period or several ``years`` (default all built).
+        One layer (default all six); one period or several ``years`` (default all built years). Months and
+        quarters (``2024-05``, ``2024Q2``) read the sub-annual layers.
     chain, segment : str
         ``segment=None`` reads every real segment of ``chain`` (not its ``*`` total).
     place : str, optional
@@ -404,16 +504,14 @@ def edges_by(
         True reads only them, None both. Chain ``*`` has none.
     """
     _need_built(backend)
-    t = table(backend, "layer_edges")
+    t, when, sub = _timed(backend, "layer_edges", period, years)
     cond = t.scale.isin(list(scales)) if scales else t.scale == scale
     cond &= t.chain == chain
     cond &= (t.segment != ALL) if segment is None else (t.segment == segment)
     if layer is not None:
         cond &= t.layer == layer
-    if period is not None:
-        cond &= t.year == int(period)
-    elif years is not None:
-        cond &= t.year.isin([int(y) for y in years])
+    if when is not None:
+        cond &= when
     if place is not None:
         cond &= (t.src == place) | (t.dst == place)
     if sources:
@@ -430,10 +528,10 @@ def edges_by(
     elif internal is False:
         cond &= t.src != t.dst
     e = t.filter(cond)
+    if "period" in by and not sub:
+        e = e.mutate(period=e.year)
     out = backend.execute(e.group_by(list(by)).aggregate(n=e.n.sum(), value=e.value.sum(), rows=e.count()))
-    if "year" in out:
-        out["year"] = out["year"].astype(int)
-    return out.sort_values(list(by), ignore_index=True)
+    return _period_column(out, sub).sort_values(list(by), ignore_index=True)
 
 
 def edges(
@@ -441,7 +539,7 @@ def edges(
     *,
     layer: str,
     scale: str,
-    period: int,
+    period: Period,
     chain: str = ALL,
     segment: str = ALL,
     sources: Sequence[str] | None = None,
@@ -469,8 +567,8 @@ def attr_frame(
     backend: Backend,
     *,
     scale: str,
-    period: int | None = None,
-    years: Sequence[int] | None = None,
+    period: Period | None = None,
+    years: Sequence[Period] | None = None,
     chain: str | None = ALL,
     segment: str | None = ALL,
     attrs: Sequence[str] | None = None,
@@ -480,16 +578,20 @@ def attr_frame(
     """Node attributes, long, summed over what is not in ``by``: the ``by`` columns and ``value``.
 
     ``chain=None`` reads every real chain (not ``*``), ``segment=None`` every real segment; ``period=None``
-    with ``years=None`` reads every built period.
+    with ``years=None`` reads every built year. Months and quarters (``2024-05``, ``2024Q2``) read the
+    sub-annual attributes; ``by`` may keep ``period`` (the year, month or quarter).
+
+    Confidential attributes (customs, tax) outside the reader's jurisdiction are published under disclosure
+    control (:mod:`chainatlas.pipeline.disclosure`), which protects the annual cubes; in a month or a quarter they
+    are withheld outright for every unit not inside the jurisdiction (``suppressed``), a smaller cell being
+    easier to trace back to one firm.
     """
     check_filters(scale=scale)
     _need_built(backend, "node_attrs")
-    t = table(backend, "node_attrs")
+    t, when, sub = _timed(backend, "node_attrs", period, years)
     cond = t.scale == scale
-    if period is not None:
-        cond &= t.year == int(period)
-    elif years is not None:
-        cond &= t.year.isin([int(y) for y in years])
+    if when is not None:
+        cond &= when
     cond &= (t.chain != ALL) if chain is None else (t.chain == chain)
     cond &= (t.segment != ALL) if segment is None else (t.segment == segment)
     if attrs:
@@ -497,11 +599,18 @@ def attr_frame(
     if units:
         cond &= t.unit.isin(list(units))
     e = t.filter(cond)
-    out = backend.execute(e.group_by(list(by)).aggregate(value=e.value.sum()))
-    if "year" in out:
-        out["year"] = out["year"].astype(int)
+    if "period" in by and not sub:
+        e = e.mutate(period=e.year)
+    out = _period_column(backend.execute(e.group_by(list(by)).aggregate(value=e.value.sum())), sub)
     scope = _SCOPE.get()
-    if scope.prefix and "attr" in out and "unit" in out:
+    if sub and scope.prefix and "attr" in out:
+        from chainatlas.pipeline.disclosure import CONFIDENTIAL_ATTRS
+
+        inside = out["unit"].astype(str).str.startswith(scope.prefix) if "unit" in out else False
+        held = out["attr"].isin(CONFIDENTIAL_ATTRS) & ~inside
+        out["suppressed"] = held
+        out.loc[held, "value"] = float("nan")
+    elif scope.prefix and "attr" in out and "unit" in out:
         # confidential aggregates outside the reader's jurisdiction: only what disclosure control publishes
         from chainatlas.pipeline.disclosure import CONFIDENTIAL_ATTRS, mask
 
@@ -522,7 +631,7 @@ def nodes(
     backend: Backend,
     *,
     scale: str,
-    period: int,
+    period: Period,
     chain: str = ALL,
     segment: str = ALL,
     attrs: Sequence[str] | None = None,
@@ -615,6 +724,33 @@ def ambiguous_names(backend: Backend) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- batches
+def reported(backend: Backend, kind: str, *, year: int | None = None, limit: int | None = None) -> Any:
+    """Every row of ``kind`` as reported, the current and those later batches replaced, as an Ibis table.
+
+    Columns: the raw table's, then ``status`` (``current`` or ``replaced``), ``replaced_by`` (the batch that
+    replaced it) and ``loaded_at`` (when its own batch was loaded). Scoped like :func:`table`, so what a reader
+    sees of the first-reported figures is what they may see of the current ones.
+    """
+    from chainatlas.model.kinds import KINDS
+
+    if kind not in KINDS:
+        raise ConfigError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", param="kind")
+    name = KINDS[kind].table
+    cur = table(backend, name)
+    cur = cur.mutate(status=ibis.literal("current"), replaced_by=ibis.null().cast("int32"))
+    if backend.has_table(name + "_revisions"):
+        old = table(backend, name + "_revisions").drop("replaced_at")
+        old = old.mutate(status=ibis.literal("replaced")).relocate("replaced_by", after="status")
+        rows = cur.union(old.select(*cur.columns), distinct=False)
+    else:
+        rows = cur
+    if year is not None:
+        rows = rows.filter(rows.year == int(year))
+    b = backend.table("batches").select("batch_id", "loaded_at")
+    out = rows.left_join(b, "batch_id").drop("batch_id_right")
+    return out.limit(limit) if limit else out
+
+
 def inventory(backend: Backend) -> pd.DataFrame:
     """What is loaded: per batch its kind, file, rows, years and synthetic flag."""
     b = backend.table("batches")

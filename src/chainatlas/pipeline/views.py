@@ -250,17 +250,29 @@ def indicator_series(
     chain: str = ALL,
     segment: str = ALL,
     places: Sequence[str] | None = None,
+    grain: str = "year",
 ) -> pd.DataFrame:
-    """One indicator over every built period: ``year, unit, value`` (missing combinations are 0)."""
+    """One indicator over every built period of ``grain`` (year, quarter or month): ``year, unit, value``
+    (``year`` holds the period: 2024, 2024Q2 or 2024-05; missing combinations are 0)."""
     query.check_chain(backend, chain, segment)
+    years = query.periods(backend, grain)
     df = query.attr_frame(
-        backend, scale=scale, chain=chain, segment=segment, attrs=[attr], units=places, by=("year", "unit")
-    )
-    years = query.periods(backend)
+        backend,
+        scale=scale,
+        years=years if grain != "year" else None,
+        chain=chain,
+        segment=segment,
+        attrs=[attr],
+        units=places,
+        by=("period", "unit"),
+    ).rename(columns={"period": "year"})
     units = list(places) if places else sorted(set(df["unit"]))
     full = pd.MultiIndex.from_product([years, units], names=["year", "unit"]).to_frame(index=False)
     out = full.merge(df, on=["year", "unit"], how="left").fillna({"value": 0.0})
-    return out.sort_values(["unit", "year"], ignore_index=True)
+    order = {p: i for i, p in enumerate(years)}
+    return out.sort_values(
+        ["unit", "year"], key=lambda c: c.map(order) if c.name == "year" else c, ignore_index=True
+    )
 
 
 # ---------------------------------------------------------------------------------------------- profiles

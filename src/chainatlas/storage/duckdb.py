@@ -295,19 +295,15 @@ class DuckDBBackend(Backend):
         before = self._scalar(f'SELECT count(*) FROM "{kind.table}"')
         self._append(kind.table, schema.raw_columns(kind), frame, batch_id)
         replaced = 0
-        if before:  # a key stored by an earlier batch: the new row replaces it
-            on = " AND ".join(f't."{k}" IS NOT DISTINCT FROM b."{k}"' for k in kind.key)
-            if kind.key_code:  # a row with the code is that code, whatever its name and place
-                c = kind.key_code
-                on = (
-                    f'(CASE WHEN b."{c}" IS NOT NULL THEN t."{c}" = b."{c}" '
-                    f'ELSE t."{c}" IS NULL AND {on} END)'
-                )
-            replaced = self._scalar(
-                f'DELETE FROM "{kind.table}" t WHERE t.batch_id <> $id AND EXISTS '
-                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})',
-                {"id": batch_id},
+        if before:  # a key stored by an earlier batch: the new row replaces it, and is kept as a revision
+            on = _replaces(kind)
+            which = (
+                f'FROM "{kind.table}" t WHERE t.batch_id <> $id AND EXISTS '
+                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})'
             )
+            revisions = schema.REVISIONS_TABLE.format(table=kind.table)
+            self.con.execute(f'INSERT INTO "{revisions}" SELECT t.*, $id, now() {which}', {"id": batch_id})
+            replaced = self._scalar(f"DELETE {which}", {"id": batch_id})
         if kind.party_lists and parties is not None:
             ptable = schema.PARTY_TABLE.format(table=kind.table)
             if before:
@@ -355,6 +351,10 @@ class DuckDBBackend(Backend):
             False,
             tuple(years),
         )
+
+    def revisions(self, kind: str) -> Any:
+        """The rows of ``kind`` later batches replaced (``replaced_by``, ``replaced_at``), as an Ibis table."""
+        return self._ibis.table(schema.REVISIONS_TABLE.format(table=KINDS[kind].table))
 
     def _append(self, table: str, columns: list[tuple[str, str]], frame: pd.DataFrame, batch_id: int) -> None:
         """Append ``frame`` (its columns of ``columns``, missing ones empty) with ``batch_id`` to ``table``.
@@ -408,3 +408,32 @@ class DuckDBBackend(Backend):
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+def _quarter_sql(col: str) -> str:
+    return f"CASE WHEN {col} LIKE '%Q%' THEN TRY_CAST(right({col}, 1) AS INTEGER) ELSE (TRY_CAST(substr({col}, 6, 2) AS INTEGER) + 2) // 3 END"
+
+
+def _replaces(kind: Any) -> str:
+    """SQL: the stored row ``t`` is the one the new row ``b`` replaces.
+
+    The key decides; a reported period replaces the periods it overlaps, so a late or corrected batch converges
+    whatever its grain: a year replaces that year's months and quarters and is replaced by them, a quarter its
+    months. A row with the credit code is that code, whatever its name and place.
+    """
+    parts = []
+    pf = kind.period_field if kind.period_field and kind.field(kind.period_field).rule == "period" else None
+    for k in kind.key:
+        if k == pf:
+            t, b = f't."{k}"', f'b."{k}"'
+            parts.append(
+                f"(t.year = b.year AND ({t} = {b} OR length({t}) = 4 OR length({b}) = 4 OR "
+                f"(({t} LIKE '%Q%' OR {b} LIKE '%Q%') AND {_quarter_sql(t)} = {_quarter_sql(b)})))"
+            )
+        else:
+            parts.append(f't."{k}" IS NOT DISTINCT FROM b."{k}"')
+    on = " AND ".join(parts)
+    if kind.key_code:
+        c = kind.key_code
+        on = f'(CASE WHEN b."{c}" IS NOT NULL THEN t."{c}" = b."{c}" ELSE t."{c}" IS NULL AND {on} END)'
+    return on

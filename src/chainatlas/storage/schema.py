@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from chainatlas.model.kinds import KINDS, Field, Kind
 
-__all__ = ["MIGRATIONS", "PARTY_TABLE", "SCHEMA_VERSION", "party_columns", "raw_columns"]
+__all__ = [
+    "MIGRATIONS",
+    "PARTY_TABLE",
+    "REVISIONS_TABLE",
+    "SCHEMA_VERSION",
+    "party_columns",
+    "period_type_sql",
+    "raw_columns",
+    "revision_columns",
+]
 
 _RULE_TYPES = {
     "date": "DATE",
@@ -41,8 +50,36 @@ def raw_columns(kind: Kind) -> list[tuple[str, str]]:
     cols: list[tuple[str, str]] = []
     for f in kind.fields:
         cols.extend(_field_columns(kind, f))
-    cols += [("year", "SMALLINT"), ("row_number", "BIGINT"), ("batch_id", "INTEGER")]
+    cols += [
+        ("year", "SMALLINT"),
+        ("period_type", "VARCHAR"),
+        ("row_number", "BIGINT"),
+        ("batch_id", "INTEGER"),
+    ]
     return cols
+
+
+#: the table keeping the rows a later batch replaced (``raw_trade`` → ``raw_trade_revisions``)
+REVISIONS_TABLE = "{table}_revisions"
+
+
+def revision_columns(kind: Kind) -> list[tuple[str, str]]:
+    """Columns of ``raw_<kind>_revisions``: a replaced row as it was, the batch that replaced it and when."""
+    return [*raw_columns(kind), ("replaced_by", "INTEGER"), ("replaced_at", "TIMESTAMP")]
+
+
+def period_type_sql(kind: Kind) -> str:
+    """SQL deriving a stored row's ``period_type`` from its period field (``year``, ``quarter``, ``month`` or
+    ``day`` for a date; NULL for an undated kind): what :func:`chainatlas.ingest.validate` writes for new rows."""
+    f = kind.period_field
+    if f is None:
+        return "NULL"
+    if kind.field(f).rule == "date":
+        return f"CASE WHEN \"{f}\" IS NULL THEN NULL ELSE 'day' END"
+    return (
+        f'CASE WHEN "{f}" IS NULL THEN NULL WHEN length("{f}") = 4 THEN \'year\' '
+        f"WHEN \"{f}\" LIKE '%Q%' THEN 'quarter' ELSE 'month' END"
+    )
 
 
 def party_columns() -> list[tuple[str, str]]:
@@ -142,6 +179,17 @@ def _v4() -> list[str]:
     return _rebuild("firms")
 
 
+def _v5() -> list[str]:
+    """Sub-annual periods and revisions (issue 13): every raw table gains ``period_type`` (the grain its record
+    was reported at), and a ``<table>_revisions`` table keeps each row a later batch replaced."""
+    stmts: list[str] = []
+    for k in KINDS.values():
+        stmts += _rebuild(k.name)
+        stmts.append(f"UPDATE {k.table} SET period_type = {period_type_sql(k)}")
+        stmts.append(_create(REVISIONS_TABLE.format(table=k.table), revision_columns(k)))
+    return stmts
+
+
 #: migration number -> statements; applied in order inside one transaction
-MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3(), 4: _v4()}
+MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3(), 4: _v4(), 5: _v5()}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -95,14 +95,20 @@ async def series(
     chain: ChainParam = ALL,
     segment: SegmentParam = ALL,
     place: Annotated[list[str] | None, Query(description="units (repeat); default all")] = None,
+    grain: Annotated[
+        Literal["year", "quarter", "month"], Query(description="the periods: years, quarters or months")
+    ] = "year",
 ) -> Response:
-    """``year, unit, value`` for every built year (0 where nothing was recorded): the time slider's replay."""
+    """``year, unit, value`` for every built period of ``grain`` (0 where nothing was recorded): the time
+    slider's replay. ``year`` holds the period (2024, 2024Q2 or 2024-05)."""
     if attr not in INDICATORS:
         raise not_found(f"indicator {attr!r} does not exist; indicators: {', '.join(INDICATORS)}")
     places = tuple(place) if place else None
 
     def run(b: Backend) -> dict:
-        df = views.indicator_series(b, attr=attr, scale=scale, chain=chain, segment=segment, places=places)
+        df = views.indicator_series(
+            b, attr=attr, scale=scale, chain=chain, segment=segment, places=places, grain=grain
+        )
         return {"attr": attr, "scale": scale, "chain": chain, "segment": segment, "data": Records(df)}
 
     return await atlas.answer(request, locals(), run)

@@ -95,6 +95,10 @@ def _meta(b: Backend) -> dict:
     return {
         "dataset": info,
         "periods": periods,
+        # months and quarters where records were reported for them (customs, tax...), and the node attributes
+        # those periods hold: the time slider's finer steps, and which indicators they can show
+        "sub_periods": {g: query.periods(b, g) for g in ("quarter", "month")},
+        "sub_attrs": query.sub_attrs(b),
         "default_view": DEFAULT_VIEW.document(periods),
         "layers": [vars(v) for v in LAYERS.values()],
         "scales": list(SCALES),
