@@ -265,6 +265,18 @@ const STRINGS = {
   "map.unallocated": ["另有 {n} 条记录只知道所在的上级地区（如仅到省），不在本尺度的地图上，但计入上级与全域合计。", "{n} more records are known only to a coarser place (e.g. the province): not drawn at this scale, but in the totals above it."],
   "map.region.note": ["全域 = 沪苏浙皖三省一市全部地区合计。", "Region = the whole Yangtze River Delta (Shanghai, Jiangsu, Zhejiang, Anhui) summed."],
   "map.hubs": ["枢纽", "hubs"],
+  "grain.year": ["年", "Year"],
+  "grain.quarter": ["季", "Quarter"],
+  "grain.month": ["月", "Month"],
+  "grain.h": ["时间步长：年、季度或月。季度和月度只有按月或按季报送的数据（如海关进出口）。", "Time step: year, quarter or month. Quarters and months hold only data reported per month or quarter (such as customs trade)."],
+  "grain.n.quarter": ["季度", "quarterly"],
+  "grain.n.month": ["月度", "monthly"],
+  "map.sub.attrs": ["{grain}数据只来自按月或按季报送的记录，可看指标：{list}。", "Only records reported per month or quarter have {grain} data; indicators: {list}."],
+  "map.ind.switched": ["“{from}”没有{grain}数据，已改为“{to}”。", "{from} has no {grain} data: showing {to} instead."],
+  "map.ind.restored": ["回到年度数据，指标恢复为“{to}”。", "Back to years: showing {to} again."],
+  "map.sub.lines": ["{grain}连线只含按月或按季报送的记录，其他联系只有年度数据。", "In the {grain} view, lines hold only records reported per month or quarter; other ties are yearly only."],
+  "map.fixed.sub": ["色阶：仅本期分级（季度、月度没有跨期统一色阶）", "colour classes of this period only (no common scale across quarters or months)"],
+  "p.yearonly": ["此项只有年度数据，请切换到“年”查看。", "Yearly data only: switch to Year to see it."],
   "p.trend": ["历年走势与同类地区", "Over the years, with peers"],
   "p.peers.h": ["粗线为本地区；细线为本尺度数值最高的 5 个地区；虚线为同省中位数。", "Bold: this place; thin: the 5 highest places at this scale; dashed: median of the same province."],
   "p.median": ["同省中位数", "province median"],
@@ -367,6 +379,17 @@ export function placeLong(unit) {
   const c = p.city ? places.get(p.city) : null;
   const base = lang === "zh" ? p.label_zh : p.label_en;
   return c && !base.includes(lang === "zh" ? c.name_zh : c.name_en) ? `${base} · ${lang === "zh" ? c.name_zh : c.label_en}` : base;
+}
+const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** A period for reading: a year as it is (2024); a month 2024-05 → 2024年5月 / May 2024; a quarter 2024Q2 →
+ * 2024年第2季度 / 2024 Q2. */
+export function periodLabel(p) {
+  const s = String(p ?? "");
+  let m = /^(\d{4})-(\d{2})$/.exec(s);
+  if (m) return lang === "zh" ? `${m[1]}年${Number(m[2])}月` : `${MONTHS_EN[Number(m[2]) - 1]} ${m[1]}`;
+  m = /^(\d{4})Q([1-4])$/.exec(s);
+  if (m) return lang === "zh" ? `${m[1]}年第${m[2]}季度` : `${m[1]} Q${m[2]}`;
+  return s || "–";
 }
 /** Text with {n}-style holes filled. */
 export function tf(key, vars) { return t(key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? "")); }

@@ -1,10 +1,12 @@
 // The shell: navigation, language toggle, synthetic banner, and a hash router over the pages.
 import { get, getToken, postForm, setToken } from "./api.js";
 import { echarts } from "./charts.js";
-import { applyStatic, esc, getLang, nm, placeName, registerPlaces, setLang, t } from "./i18n.js";
+import { applyStatic, esc, getLang, nm, periodLabel, placeName, registerPlaces, setLang, t } from "./i18n.js";
+import { parsePeriod, periodYear } from "./widgets.js";
 
 const PAGES = [
-  { id: "map", module: "./pages/map.js" },
+  // subPeriods: the page shows months and quarters too (period=2024-05, 2024Q2); the others show their year
+  { id: "map", module: "./pages/map.js", subPeriods: true },
   { id: "chain", module: "./pages/chain.js" },
   { id: "network", module: "./pages/network.js" },
   { id: "compare", module: "./pages/compare.js" },
@@ -23,7 +25,7 @@ const PAGES = [
 export const state = { scale: null, period: null, chain: "*", segment: "*", place: null, layers: null, indicator: null };
 /** The keys a permalink holds, and how each is read back from the URL. */
 const LINK = {
-  scale: String, period: Number, chain: String, segment: String, place: String, indicator: String,
+  scale: String, period: parsePeriod, chain: String, segment: String, place: String, indicator: String,
   layers: (v) => (v ? v.split(",").filter(Boolean) : []), classes: String, fixed: (v) => v !== "0",
   layer: String, measure: String, mode: String, b: String, pb: Number, area: String,
 };
@@ -69,7 +71,7 @@ function applyParams(params) {
 function viewText() {
   const parts = [t("nav." + route().page)];
   if (state.scale) parts.push(t("scale." + state.scale));
-  if (state.period) parts.push(String(state.period));
+  if (state.period) parts.push(periodLabel(state.period));
   if (meta && state.chain && state.chain !== "*") parts.push(nm(meta.chains.find((c) => c.id === state.chain)));
   const ind = meta && meta.indicators.find((i) => i.attr === state.indicator);
   if (ind && route().page === "map") parts.push(getLang() === "zh" ? ind.zh : ind.en);
@@ -107,13 +109,14 @@ function banner() {
 
 async function show() {
   const { page, params } = route();
+  const def = PAGES.find((p) => p.id === page);
   applyParams(params);
+  if (!def.subPeriods) state.period = periodYear(state.period);
   nav();
   showError(null);
   const root = document.getElementById("page");
   if (current && current.dispose) current.dispose(root);
   root.innerHTML = `<div class="loading">${t("app.loading")}</div>`;
-  const def = PAGES.find((p) => p.id === page);
   let mod;
   try {
     mod = await import(def.module);

@@ -109,6 +109,51 @@ export function periodOptions(meta) {
   return meta.periods.map((p) => ({ value: p, label: String(p) }));
 }
 
+/** A period read from text: a year as a number (2024, what every page and old permalink uses), a month
+ * ("2024-05") or a quarter ("2024Q2") as its text; NaN for anything else. */
+export function parsePeriod(v) {
+  const s = String(v ?? "").trim();
+  if (/^\d{4}$/.test(s)) return Number(s);
+  return /^\d{4}-(0[1-9]|1[0-2])$/.test(s) || /^\d{4}Q[1-4]$/.test(s) ? s : NaN;
+}
+
+/** The grain of a period: "year", "quarter" or "month". */
+export function periodGrain(p) {
+  const s = String(p ?? "");
+  return s.includes("Q") ? "quarter" : s.includes("-") ? "month" : "year";
+}
+
+/** The year a period lies in (a year is itself); null stays null. */
+export function periodYear(p) {
+  return p === null || p === undefined ? p : Number(String(p).slice(0, 4));
+}
+
+/** The months a period spans, as [first, last] counted from year 0 (2024-05 → [24292, 24292]). */
+function monthSpan(p) {
+  const s = String(p);
+  const y = Number(s.slice(0, 4)) * 12;
+  if (s.includes("Q")) { const q = Number(s.slice(5)); return [y + 3 * q - 3, y + 3 * q - 1]; }
+  if (s.includes("-")) { const m = Number(s.slice(5)); return [y + m - 1, y + m - 1]; }
+  return [y, y + 11];
+}
+
+/** The period of `list` nearest to `p`: the one that holds `p` (2024-05 → 2024Q2 or 2024), else the latest of
+ * those `p` holds (2024 → 2024-12), else the closest in time (ties: the later). `list` oldest first. */
+export function nearestPeriod(p, list) {
+  if (!list.length) return null;
+  if (p === null || p === undefined) return list[list.length - 1];
+  const [a, b] = monthSpan(p);
+  let best = null;
+  let bestScore = Infinity;
+  list.forEach((x) => {
+    const [c, d] = monthSpan(x);
+    const overlap = c <= b && d >= a;
+    const score = overlap ? (c <= a && d >= b ? 0 : 1) : 2 + Math.abs((c + d) / 2 - (a + b) / 2);
+    if (score <= bestScore) { bestScore = score; best = x; }
+  });
+  return best;
+}
+
 // one listener for every table's CSV button
 document.addEventListener("click", (e) => {
   const b = e.target.closest("[data-csv]");

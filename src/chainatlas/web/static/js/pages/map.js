@@ -2,8 +2,8 @@
 // slider, chain/segment filters, a type-ahead place search and a place profile with its trend on click.
 import { get } from "../api.js";
 import { COMMUNITY, LAYER_COLORS, RAMP, chartOn, disposeAll, echarts, registerScale } from "../charts.js";
-import { esc, fmt, getLang, nm, pct, placeInfo, placeLong, placeName, t, tf, zhen } from "../i18n.js";
-import { busy, chainSelects, chartTools, h, options, scaleOptions, segmented, stem, table } from "../widgets.js";
+import { esc, fmt, getLang, nm, pct, periodLabel, placeInfo, placeLong, placeName, t, tf, zhen } from "../i18n.js";
+import { busy, chainSelects, chartTools, h, nearestPeriod, options, periodGrain, periodYear, scaleOptions, segmented, stem, table } from "../widgets.js";
 
 let timer = null;
 let token = 0;
@@ -116,6 +116,44 @@ function areaOf(geom) {
   return Math.abs(a / 2);
 }
 
+const GRAINS = ["year", "quarter", "month"];
+/** Milliseconds per step of the playback, by grain (120 months should not take half an hour). */
+const STEP_MS = { year: 1400, quarter: 900, month: 600 };
+
+/** The built periods of a grain, oldest first: years (numbers) from `meta.periods`, quarters and months (texts)
+ * from `meta.sub_periods`. */
+export function periodsOf(meta, grain) {
+  return grain === "year" ? meta.periods : ((meta.sub_periods || {})[grain] || []);
+}
+
+/** Whether an indicator is known in a grain: a year knows every one; a month or a quarter only those whose
+ * inputs all are attributes that months and quarters hold (`meta.sub_attrs`). The others are unknown there,
+ * not 0. */
+export function knownIn(meta, ind, grain) {
+  if (grain === "year") return true;
+  const held = new Set(meta.sub_attrs || []);
+  const inputs = ind.inputs && ind.inputs.length ? ind.inputs : [ind.attr];
+  return inputs.every((a) => held.has(a));
+}
+
+/** The grains the time slider offers: those with built periods and (for quarters and months) an indicator. */
+export function grainsOf(meta) {
+  return GRAINS.filter((g) => periodsOf(meta, g).length && (g === "year" || meta.indicators.some((i) => knownIn(meta, i, g))));
+}
+
+/** The slider's ticks for a list of periods: every year labelled at the year grain, at the quarter and month
+ * grains only the first period of each year (a small mark for every step); labels thinned to about 14. */
+function ticksHtml(list, grain) {
+  const n = list.length;
+  const at = (i) => (n > 1 ? i / (n - 1) : 0.5).toFixed(4);
+  const firsts = list.map((p, i) => i).filter((i) => grain === "year" || i === 0 || periodYear(list[i]) !== periodYear(list[i - 1]));
+  const every = Math.ceil(firsts.length / 14);
+  const labels = firsts.filter((_, k) => k % every === 0)
+    .map((i) => `<span style="--f:${at(i)}" data-tick="${esc(list[i])}">${periodYear(list[i])}</span>`).join("");
+  const marks = grain === "year" ? "" : list.map((p, i) => `<i style="--f:${at(i)}" class="${firsts.includes(i) ? "yr" : ""}"></i>`).join("");
+  return marks + labels;
+}
+
 export async function render(root, ctx) {
   const { meta, state } = ctx;
   /** Whether disclosure control withholds the shown indicator of a unit (outside the reader's jurisdiction). */
@@ -132,7 +170,10 @@ export async function render(root, ctx) {
   state.layers = state.layers.filter((l) => meta.layers.some((x) => x.id === l));
   if (!["quantile", "jenks", "log"].includes(state.classes)) state.classes = "quantile";
   if (typeof state.fixed !== "boolean") state.fixed = true;
-  if (!meta.periods.includes(state.period)) state.period = dv.period;
+  // a year, a quarter or a month (2024, 2024Q2, 2024-05): the grain is the period's; one not built → the default
+  const grains = grainsOf(meta);
+  let grain = periodGrain(state.period);
+  if (!grains.includes(grain) || !periodsOf(meta, grain).includes(state.period)) { state.period = dv.period; grain = "year"; }
   if (state.chain !== "*" && !meta.chains.some((c) => c.id === state.chain)) { state.chain = "*"; state.segment = "*"; }
   if (state.chain === "*") state.segment = "*";
   const view = {
@@ -146,9 +187,10 @@ export async function render(root, ctx) {
       <div class="field typeahead"><label for="place-pick">${t("map.find")}</label>
         <input type="text" id="place-pick" autocomplete="off" placeholder="${esc(t("map.search"))}"><ul id="place-list" hidden></ul></div>
       <div class="field"><span class="label">${t("f.scale")}</span><div id="scale-seg"></div></div>
-      <div class="field"><label for="indicator">${t("f.indicator")}</label><select id="indicator"></select></div>
+      <div class="field"><label for="indicator">${t("f.indicator")}</label><select id="indicator"></select>
+        <p class="hint" id="ind-note" hidden></p></div>
       <div class="field"><span class="label">${t("map.classes")}</span><div id="classes-seg"></div>
-        <label class="check"><input type="checkbox" id="fixed" ${state.fixed ? "checked" : ""}> ${t("map.fixed")}</label></div>
+        <label class="check" id="fixed-label"><input type="checkbox" id="fixed" ${state.fixed ? "checked" : ""}> ${t("map.fixed")}</label></div>
       <div class="field"><label for="chain">${t("f.chain")}</label><select id="chain"></select></div>
       <div class="field"><label for="segment">${t("f.segment")}</label><select id="segment"></select></div>
       <div class="field"><span class="label">${t("f.layers")}</span><div class="layer-list" id="layer-list"></div></div>
@@ -162,9 +204,10 @@ export async function render(root, ctx) {
         <div class="legend-note" id="map-note"></div></div>
       <div class="timebar" id="timebar">
         <button type="button" class="btn" id="play">${t("play")}</button>
+        <div id="grain-seg" class="grain" role="group" aria-label="${esc(t("grain.h"))}" title="${esc(t("grain.h"))}" ${grains.length > 1 ? "" : "hidden"}></div>
         <span class="muted">${t("f.period")}</span>
-        <div style="flex:1"><input type="range" id="period" style="width:100%" min="0" max="${Math.max(0, meta.periods.length - 1)}" step="1">
-          <div class="ticks">${meta.periods.map((p) => `<span>${p}</span>`).join("")}</div></div>
+        <div class="slider"><input type="range" id="period" min="0" max="0" step="1">
+          <div class="ticks" id="ticks"></div></div>
         <span class="year" id="period-v"></span>
       </div></section>`);
   root.append(content);
@@ -193,8 +236,48 @@ export async function render(root, ctx) {
 
   // controls
   segmented(root.querySelector("#scale-seg"), scaleOptions(), state.scale, (v) => { state.scale = v; state.place = null; closeProfile(); update(); });
-  options(root.querySelector("#indicator"), meta.indicators.map((i) => ({ value: i.attr, label: `${zhen(i)} (${getLang() === "zh" ? i.unit_zh : i.unit_en})` })), state.indicator);
-  root.querySelector("#indicator").addEventListener("change", (e) => { state.indicator = e.target.value; update(); });
+  // the indicator menu offers what the grain knows: in a month or a quarter, only indicators from sub_attrs; one
+  // unknown there is swapped for the first known (and back when the years return), and the note says so
+  let swappedFrom = null;
+  let swapNote = "";
+  const indOf = (attr) => meta.indicators.find((i) => i.attr === attr);
+  const fillIndicators = () => options(root.querySelector("#indicator"), meta.indicators.filter((i) => knownIn(meta, i, grain))
+    .map((i) => ({ value: i.attr, label: `${zhen(i)} (${getLang() === "zh" ? i.unit_zh : i.unit_en})` })), state.indicator);
+  const showIndNote = () => {
+    const note = root.querySelector("#ind-note");
+    const known = meta.indicators.filter((i) => knownIn(meta, i, grain));
+    const held = grain === "year" ? "" : tf("map.sub.attrs", { grain: t("grain.n." + grain), list: known.map(zhen).join(getLang() === "zh" ? "、" : ", ") });
+    note.innerHTML = [swapNote && `<span class="warn">${esc(swapNote)}</span>`, held && esc(held)].filter(Boolean).join("<br>");
+    note.hidden = !note.innerHTML;
+  };
+  const fitIndicator = () => {
+    const note = root.querySelector("#ind-note");
+    const known = meta.indicators.filter((i) => knownIn(meta, i, grain));
+    swapNote = "";
+    delete note.dataset.switched;
+    if (!knownIn(meta, indOf(state.indicator), grain)) {
+      swappedFrom = swappedFrom || state.indicator;
+      swapNote = tf("map.ind.switched", { from: zhen(indOf(state.indicator)), to: zhen(known[0]), grain: t("grain.n." + grain) });
+      note.dataset.switched = `${state.indicator}>${known[0].attr}`;
+      state.indicator = known[0].attr;
+    } else if (swappedFrom && swappedFrom !== state.indicator && knownIn(meta, indOf(swappedFrom), grain)) {
+      swapNote = tf("map.ind.restored", { to: zhen(indOf(swappedFrom)) });
+      note.dataset.switched = `${state.indicator}>${swappedFrom}`;
+      state.indicator = swappedFrom;
+      swappedFrom = null;
+    }
+    fillIndicators();
+    showIndNote();
+  };
+  fitIndicator();
+  root.querySelector("#indicator").addEventListener("change", (e) => {
+    state.indicator = e.target.value;
+    swappedFrom = null;
+    swapNote = "";
+    delete root.querySelector("#ind-note").dataset.switched;
+    showIndNote();
+    update();
+  });
   segmented(root.querySelector("#classes-seg"), ["quantile", "jenks", "log"].map((m) => ({ value: m, label: t("map.cls." + m) })), state.classes, (v) => { state.classes = v; update(); });
   root.querySelector("#fixed").addEventListener("change", (e) => { state.fixed = e.target.checked; update(); });
   const chainsById = {};
@@ -212,27 +295,52 @@ export async function render(root, ctx) {
   const topn = root.querySelector("#topn");
   topn.addEventListener("change", () => { view.topN = +topn.value; root.querySelector("#topn-v").textContent = topn.value; update(); });
 
-  // time slider; playback keeps the colour classes of all years unless "per year" is chosen
+  // time slider over the periods of the chosen grain (年 / 季 / 月); playback keeps the colour classes of all
+  // years unless "per year" is chosen (quarters and months are classed per period)
   const slider = root.querySelector("#period");
+  const steps = () => periodsOf(meta, grain);
   const setPeriodUI = () => {
-    const i = Math.max(0, meta.periods.indexOf(state.period));
+    const i = Math.max(0, steps().indexOf(state.period));
     slider.value = String(i);
-    root.querySelector("#period-v").textContent = state.period ?? "–";
+    const v = root.querySelector("#period-v");
+    v.textContent = periodLabel(state.period);
+    v.dataset.period = state.period ?? "";
+    slider.setAttribute("aria-valuetext", periodLabel(state.period));
   };
-  setPeriodUI();
-  slider.addEventListener("input", () => { state.period = meta.periods[+slider.value]; setPeriodUI(); update(); });
+  const setSlider = () => {
+    slider.max = String(Math.max(0, steps().length - 1));
+    root.querySelector("#ticks").innerHTML = ticksHtml(steps(), grain);
+    root.querySelector("#fixed").disabled = grain !== "year";
+    root.querySelector("#fixed-label").title = grain === "year" ? "" : t("map.fixed.sub");
+    root.querySelector("#fixed-label").classList.toggle("off", grain !== "year");
+    root.dataset.grain = grain;
+    setPeriodUI();
+  };
+  setSlider();
+  slider.addEventListener("input", () => { state.period = steps()[+slider.value]; setPeriodUI(); update(); });
   const play = root.querySelector("#play");
+  const stop = () => { if (timer) { clearInterval(timer); timer = null; } play.textContent = t("play"); };
   play.addEventListener("click", () => {
-    if (timer) { clearInterval(timer); timer = null; play.textContent = t("play"); return; }
+    if (timer) { stop(); return; }
     play.textContent = t("pause");
-    if (meta.periods.indexOf(state.period) === meta.periods.length - 1) state.period = meta.periods[0];
+    if (steps().indexOf(state.period) === steps().length - 1) state.period = steps()[0];
     setPeriodUI(); update();
     timer = setInterval(() => {
-      const i = meta.periods.indexOf(state.period);
-      if (i >= meta.periods.length - 1) { clearInterval(timer); timer = null; play.textContent = t("play"); return; }
-      state.period = meta.periods[i + 1];
+      const i = steps().indexOf(state.period);
+      if (i >= steps().length - 1) { stop(); return; }
+      state.period = steps()[i + 1];
       setPeriodUI(); update();
-    }, 1400);
+    }, STEP_MS[grain]);
+  });
+  // switching the grain keeps the nearest period: 2024 → 2024Q4 or 2024-12; 2024-05 → 2024Q2 or 2024
+  segmented(root.querySelector("#grain-seg"), grains.map((g) => ({ value: g, label: t("grain." + g) })), grain, (g) => {
+    if (g === grain) return;
+    stop();
+    state.period = nearestPeriod(state.period, periodsOf(meta, g));
+    grain = g;
+    fitIndicator();
+    setSlider();
+    update();
   });
 
   // type-ahead: Chinese name, English name (pinyin), and the city of a county
@@ -324,7 +432,7 @@ export async function render(root, ctx) {
     try {
       const p = await get(`/api/places/${encodeURIComponent(unit)}`, { scale: state.scale, period: state.period, chain: state.chain, segment: state.segment });
       if (my !== ptoken) return;
-      side.innerHTML = profileHtml(p, meta);
+      side.innerHTML = profileHtml(p, meta, grain);
       side.dataset.unit = unit;
       if (state.scale === "area") {
         const n = +(root.dataset.under || 1);
@@ -409,7 +517,7 @@ export async function render(root, ctx) {
         registerScale(scale),
         get("/api/nodes", { scale, period, chain, segment }),
         // the colour classes of all years (a stable scale for playback) come from the indicator's series
-        state.fixed ? get(`/api/indicators/${state.indicator}/series`, { scale, chain, segment }).catch(() => null) : null,
+        state.fixed && grain === "year" ? get(`/api/indicators/${state.indicator}/series`, { scale, chain, segment }).catch(() => null) : null,
         ...[...view.layers].map((layer) => get("/api/edges", { layer, scale, period, chain, segment, self_loops: view.selfLoops, order: view.weight, limit: view.topN })),
       ]);
       if (my !== token) return;
@@ -532,12 +640,14 @@ export async function render(root, ctx) {
     const nice = (w) => { const p10 = 10 ** Math.floor(Math.log10(w)); return Math.max(1, Math.round(w / p10) * p10); };
     const samples = [...new Set([wmax, wmax / 4, wmax / 16].map((w, i) => (i === 0 ? Math.round(wmax) : nice(w))))].filter((w) => w > 0);
     const widths = layers.length && merged.flat().length ? `<div><b>${t("map.width")}</b>${lp}${esc(wUnit)}${rp}${samples.map((w) => `<span class="wl"><i style="height:${widthOf(w).toFixed(1)}px;background:#667"></i>${fmt(w, 0)}</span>`).join("")}<span class="muted">${t("map.pairs")}</span></div>` : "";
+    const subNote = grain === "year" ? "" : `<br><span class="muted" data-sub-lines="1">${esc(tf("map.sub.lines", { grain: t("grain.n." + grain) }))}</span>`;
     const scaleNote = state.scale === "area" ? `<br><span class="warn">${t("map.area.note")}</span>` : state.scale === "region" ? `<br><span class="muted">${t("map.region.note")}</span>` : "";
     // records known only to a coarser level cannot be drawn at this scale: say how many (they are in every total)
     const coarse = (meta.unallocated || []).filter((u) => u.scale === state.scale && u.records > 0).reduce((a, u) => a + u.records, 0);
     const unallocNote = coarse ? `<br><span class="muted" data-unallocated="${coarse}">${esc(tf("map.unallocated", { n: fmt(coarse, 0) }))}</span>` : "";
-    note.innerHTML = `<b>${esc(zhen(ind))}</b>${lp}${esc(unitLabel)}${rp} · ${state.period} · ${esc(t("scale." + state.scale))} · ${esc(chainTxt)}${segTxt}<br>
-      <span class="muted" data-classes="${state.classes}" data-fixed="${fixed ? 1 : 0}">${t("map.cls." + state.classes)} · ${fixed ? t("map.fixed.on") : t("map.fixed.off")}</span>${scaleNote}${unallocNote}
+    const fixedTxt = fixed ? t("map.fixed.on") : grain === "year" ? t("map.fixed.off") : t("map.fixed.sub");
+    note.innerHTML = `<b>${esc(zhen(ind))}</b>${lp}${esc(unitLabel)}${rp} · <b data-period="${esc(state.period)}">${esc(periodLabel(state.period))}</b> · ${esc(t("scale." + state.scale))} · ${esc(chainTxt)}${segTxt}<br>
+      <span class="muted" data-classes="${state.classes}" data-fixed="${fixed ? 1 : 0}">${t("map.cls." + state.classes)} · ${fixedTxt}</span>${subNote}${scaleNote}${unallocNote}
       ${widths}<span class="muted">${t("f.weight")}: ${t("w." + view.weight)}${semi}${t("map.self")}</span>`;
     root.dataset.scale = state.scale;
     root.dataset.chain = state.chain;
@@ -566,11 +676,15 @@ export async function render(root, ctx) {
   await update();
 }
 
-function profileHtml(p, meta) {
+function profileHtml(p, meta, grain = "year") {
   const L = getLang();
   const nameStem = (what) => stem(what, p.unit, p.scale, p.period, p.chain);
   const chainTxt = p.chain === "*" ? t("all.chains") : nm(meta.chains.find((c) => c.id === p.chain));
-  const ind = table(p.indicators.filter((i) => i.value > 0 || ["firms", "patents", "revenue"].includes(i.attr)), [
+  // in a month or a quarter only the indicators it knows are listed (the others are unknown there, not 0)
+  const shown = grain === "year" ? p.indicators.filter((i) => i.value > 0 || ["firms", "patents", "revenue"].includes(i.attr))
+    : p.indicators.filter((i) => knownIn(meta, meta.indicators.find((x) => x.attr === i.attr) || i, grain));
+  const yearOnly = `<p class="muted" data-year-only="1">${esc(t("p.yearonly"))}</p>`;
+  const ind = table(shown, [
     { key: "attr", label: t("p.indicators"), fmt: (_, r) => `${esc(L === "zh" ? r.zh : r.en)} <span class="muted">${esc(L === "zh" ? r.unit_zh : r.unit_en)}</span>` },
     { key: "value", label: t("p.value"), num: true, fmt: (v, r) => `<span data-attr="${r.attr}" data-value="${v}">${fmt(v)}</span>` },
     { key: "rank", label: t("p.rank"), num: true, fmt: (v, r) => (v ? `${v}/${r.of}` : "–") },
@@ -594,12 +708,12 @@ function profileHtml(p, meta) {
       <div class="chips">${c.segments.map((s) => `<span class="chip ${s.firms > 0 ? "on" : ""}" title="${esc(nm(s))}: ${t("p.firms")} ${fmt(s.firms)}${s.rank ? ` · ${t("p.rank")} ${s.rank}/${s.units_present}` : ""}">${esc(nm(s))}${s.firms > 0 ? ` ${fmt(s.firms)}` : ""}</span>`).join("")}</div></div>`).join("");
   return `<button class="closer" type="button" aria-label="close">×</button>
     <h2 id="profile-name">${esc(nm(p))}</h2>
-    <div class="sub">${esc(t("scale." + p.scale))} · ${p.period} · ${esc(chainTxt)} · <span class="muted">${esc(p.unit)}</span></div>
+    <div class="sub">${esc(t("scale." + p.scale))} · ${esc(periodLabel(p.period))} · ${esc(chainTxt)} · <span class="muted">${esc(p.unit)}</span></div>
     <div class="panel"><h3>${t("p.indicators")}</h3>${ind}</div>
     <div class="panel"><h3>${t("p.trend")}</h3><select id="trend-ind" style="width:auto;margin-bottom:4px"></select>
       <div class="chart-box trend-box" id="profile-trend"></div><p class="hint">${t("p.peers.h")}</p></div>
-    <div class="panel"><h3>${t("p.partners")}</h3><div class="tabs">${tabs}</div>${panels}</div>
-    <div class="panel"><h3>${t("p.chains")}</h3>${chains}</div>
+    <div class="panel"><h3>${t("p.partners")}</h3>${grain === "year" ? "" : `<p class="hint">${esc(tf("map.sub.lines", { grain: t("grain.n." + grain) }))}</p>`}<div class="tabs">${tabs}</div>${panels}</div>
+    <div class="panel"><h3>${t("p.chains")}</h3>${grain === "year" ? chains : yearOnly}</div>
     <div class="panel"><h3>${t("p.entities")}</h3><div id="profile-entities" class="muted">${t("app.loading")}</div></div>`;
 }
 
