@@ -232,3 +232,27 @@ def test_a_schema_4_atlas_gains_period_types_and_revisions(tmp_path):
         assert got["period_type"].tolist() == ["month"]
         assert [c for c, _ in schema.raw_columns(schema.KINDS["trade"])] == list(got.columns)
         assert b.has_table("raw_trade_revisions") and b.has_table("raw_patents_revisions")
+
+
+def test_a_file_giving_a_year_and_its_months_for_one_key_is_refused(tmp_path):
+    """Inside one file nothing says which to keep: 2024 with 2024-05, or 2023Q2 with 2023-05, is an error naming
+    both rows; 2023-07 beside 2023Q2 is not."""
+    path = tmp_path / "customs.csv"
+    path.write_text(
+        "企业信用代码,期间,商品编码,贸易伙伴国,进出口,金额（美元）\n"
+        "91320682NN7B9Q0B4H,2024,880694,US,export,10\n"
+        "91320682NN7B9Q0B4H,2024-05,880694,US,export,3\n"
+        "91320682NN7B9Q0B4H,2023Q2,880694,US,export,3\n"
+        "91320682NN7B9Q0B4H,2023-05,880694,US,export,3\n"
+        "91320682NN7B9Q0B4H,2023-07,880694,US,export,3\n"
+        "91320682NN7B9Q0B4H,2023-05,880694,JP,export,3\n",
+        encoding="utf-8",
+    )
+    batch = parse_file("trade", path)
+    errors = [e.to_dict() for e in batch.errors]
+    assert [(e["row"], e["value"], e["rule"]) for e in errors] == [
+        (3, "2024-05", "overlapping periods"),
+        (5, "2023-05", "overlapping periods"),
+    ]
+    assert "overlaps period 2024 of row 2" in errors[0]["message"]
+    assert "overlaps period 2023Q2 of row 4" in errors[1]["message"]

@@ -39,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -484,6 +484,7 @@ def validate(
         extra["name_norm"] = _normalize(cols["name"])
 
     _duplicate_keys(k, cols, out, err)
+    _overlapping_periods(k, cols, out, err)
 
     table = pd.DataFrame({ROW_INDEX: row_numbers}, index=pd.RangeIndex(n))
     for name in k.names:
@@ -655,16 +656,17 @@ def _one_of(k: Kind, cols: dict[str, Column], err: _Errors) -> None:
         )
 
 
-def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: _Errors) -> None:
-    """Flag rows whose key (after normalisation: ``2023-5`` is ``2023-05``) an earlier row already used."""
+def _key_numbers(
+    k: Kind, names: Sequence[str], cols: dict[str, Column], out: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Each row's key over ``names`` as one integer, which rows have a comparable key, and per name field the
+    rows where its credit code is given (the name is then not compared)."""
     n = len(cols[k.key[0]])
-    if n < 2:
-        return
     eligible = np.ones(n, dtype=bool)
     combined = np.zeros(n, dtype=np.int64)
-    coded: dict[str, np.ndarray] = {}  # name field -> rows where its credit code is given (name not compared)
+    coded: dict[str, np.ndarray] = {}
     radix = 1
-    for name in k.key:
+    for name in names:
         given = ~cols[name].is_null()
         ids, card = _key_ids(out[name], cols[name])
         code = _code_of_name(k, name)
@@ -681,6 +683,14 @@ def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: 
             radix = int(combined.max()) + 1
         combined = combined * card + ids
         radix *= card
+    return eligible, combined, coded
+
+
+def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: _Errors) -> None:
+    """Flag rows whose key (after normalisation: ``2023-5`` is ``2023-05``) an earlier row already used."""
+    if len(cols[k.key[0]]) < 2:
+        return
+    eligible, combined, coded = _key_numbers(k, k.key, cols, out)
     positions = np.flatnonzero(eligible)
     keys = combined[positions]
     dup = pd.Series(keys).duplicated(keep="first").to_numpy()
@@ -707,6 +717,51 @@ def _duplicate_keys(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: 
         for r, v, c in zip(first_rows, values, compared, strict=True)
     ]
     err.add(",".join(shown), Failure(rows, "duplicate key", messages, values=values))
+
+
+def _overlapping_periods(k: Kind, cols: dict[str, Column], out: dict[str, Any], err: _Errors) -> None:
+    """Flag rows whose period overlaps another row's of the same key in the file (``2024`` and ``2024-05``,
+    ``2024Q2`` and ``2024-05``): the year's figure would count the month twice. Stored rows overlapping a new one
+    are replaced instead (``storage``); inside one file nothing says which to keep."""
+    pf = k.period_field
+    if pf is None or pf not in k.key or k.field(pf).rule != "period" or len(cols[pf]) < 2:
+        return
+    eligible, combined, _ = _key_numbers(k, [f for f in k.key if f != pf], cols, out)
+    period = pd.Series(_pandas(out[pf]), dtype="string")
+    pos = np.flatnonzero(eligible & period.notna().to_numpy())
+    if len(pos) < 2:
+        return
+    p = period.iloc[pos].to_numpy(dtype=object)
+    q = [
+        v[:4] + "Q" + (v[-1] if "Q" in v else str((int(v[5:7]) + 2) // 3)) if len(v) > 4 else None for v in p
+    ]
+    # every period with the coarser periods that contain it: a conflict is two rows sharing one of them where
+    # one of the two rows is that period itself
+    rows = pd.DataFrame({"pos": pos, "key": combined[pos], "label": p})
+    anc = pd.concat(
+        [
+            rows.assign(anc=[v[:4] for v in p]),
+            rows.assign(anc=q).dropna(subset=["anc"]),
+            rows.assign(anc=p),
+        ]
+    ).drop_duplicates(["pos", "anc"])
+    owner = anc[anc["label"] == anc["anc"]].drop_duplicates(["key", "anc"])[["key", "anc", "pos", "label"]]
+    hit = anc.merge(owner, on=["key", "anc"], suffixes=("", "_o"))
+    hit = hit[(hit["label"] != hit["label_o"])]
+    if hit.empty:
+        return
+    # the later row of each overlapping pair is reported, naming the earlier one
+    hit = hit.assign(later=hit[["pos", "pos_o"]].max(axis=1), earlier=hit[["pos", "pos_o"]].min(axis=1))
+    hit = hit.sort_values(["later", "earlier"]).drop_duplicates("later")
+    label = dict(zip(rows["pos"], rows["label"], strict=True))
+    bad = hit["later"].to_numpy()
+    messages = [
+        f"period {label[a]} overlaps period {label[b]} of row {err.row_numbers[b]} for the same "
+        f"{', '.join(f for f in k.key if f != pf)}; a year holds its quarters and months: give either the year "
+        "or its parts, not both"
+        for a, b in zip(hit["later"], hit["earlier"], strict=True)
+    ]
+    err.add(pf, Failure(bad, "overlapping periods", messages, values=[label[a] for a in bad]))
 
 
 def _code_of_name(k: Kind, name: str) -> str | None:
