@@ -338,3 +338,34 @@ def test_cli_backup_and_restore_are_audited(atlas: Path, tmp_path: Path):
     assert audit.verify(log).ok
     r = run(main, ["--db", str(atlas), "backup", str(dest)])
     assert r.exit_code == 1 and "not an empty folder" in r.output
+
+
+# ---- the alerts store -------------------------------------------------------------------------------------
+def test_the_alerts_and_their_handling_are_backed_up_and_restored(atlas: Path, tmp_path: Path):
+    import pandas as pd
+
+    from chainatlas.model.access import Principal
+    from chainatlas.pipeline.alerts import record
+    from chainatlas.storage.alerts import AlertStore
+
+    store = AlertStore(config.side_file(atlas, "alerts"))
+    finding = {
+        "rule": "few-firms",
+        "severity": "warning",
+        "unit": "320500",
+        "period": 2024,
+        "state": "firing",
+    }
+    rep = record(store, pd.DataFrame([finding]), level="city", jurisdiction="320500", period=2024, actor="t")
+    [alert_id] = store.list()["id"].tolist()
+    store.ack(alert_id, Principal("ops", "analyst", "320500"), note="收到，核查中")
+    assert rep.new == 1
+    m = backup(atlas, tmp_path / "bk", verify=True)
+    assert "alerts.sqlite" in m.files
+    restored = tmp_path / "restored" / "atlas.duckdb"
+    restore(tmp_path / "bk", restored)
+    again = AlertStore(config.side_file(restored, "alerts"))
+    detail = again.detail(alert_id)
+    assert detail["alert"]["status"] == "acknowledged"
+    events = detail["events"]
+    assert events.loc[events["action"] == "ack", "note"].tolist() == ["收到，核查中"]

@@ -142,7 +142,9 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def side_file(db: os.PathLike[str] | str, what: str) -> Path:
     """A file kept beside the atlas database: ``users`` (``<db>.users.sqlite``: users and credentials, written
-    while the server runs) or ``audit`` (``<db>.audit.jsonl``: the hash-chained audit log)."""
-    suffix = {"users": ".users.sqlite", "audit": ".audit.jsonl"}[what]
+    while the server runs), ``audit`` (``<db>.audit.jsonl``: the hash-chained audit log) or ``alerts``
+    (``<db>.alerts.sqlite``: alerts, their findings, handling threads and silences, written while the server
+    runs)."""
+    suffix = {"users": ".users.sqlite", "audit": ".audit.jsonl", "alerts": ".alerts.sqlite"}[what]
     db = Path(db)
     return db.with_name(db.name + suffix)

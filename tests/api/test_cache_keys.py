@@ -28,7 +28,13 @@ from chainatlas.model.indicators import INDICATORS
 
 #: not cached by answer (uploads change under the same URL; health is live; upload-kind needs no database);
 #: analytics has its own tests
-SKIP = ("/api/health", "/api/uploads", "/api/upload-kind", "/api/analytics")
+SKIP = (
+    "/api/health",
+    "/api/uploads",
+    "/api/upload-kind",
+    "/api/analytics",
+    "/api/alerts",
+)  # alerts: never cached
 #: values for strings the routers check against a catalogue (anything else: a small generic pool)
 POOLS: dict[str, list[str]] = {
     "attr": list(INDICATORS)[:3],

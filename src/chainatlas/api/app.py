@@ -44,6 +44,7 @@ from chainatlas.api.auth import Authenticator, AuthMiddleware, is_public
 from chainatlas.api.cache import FastPath
 from chainatlas.api.render import error_body
 from chainatlas.api.routers import (
+    alerts,
     analytics,
     auth,
     chains,
@@ -108,7 +109,7 @@ _HTTP_TYPES = {
     503: "Unavailable",
 }
 
-_ROUTERS = (auth, meta, geo, places, layers, indicators, chains, analytics, entities, data)
+_ROUTERS = (auth, meta, geo, places, layers, indicators, chains, analytics, entities, data, alerts)
 
 
 def _error(status: int, kind: str, message: str, details: list[dict] | None = None) -> JSONResponse:
@@ -215,6 +216,10 @@ def create_app(
             {"name": "analytics", "description": "Analysis results"},
             {"name": "entities", "description": "Firms and institutions"},
             {"name": "data", "description": "Templates, uploads and the data inventory"},
+            {
+                "name": "alerts",
+                "description": "监测预警: alerts of periodic inspection and their joint handling",
+            },
         ],
     )
     app.state.atlas = atlas

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from chainatlas.cli.admin import COMMANDS as ADMIN_COMMANDS
+from chainatlas.cli.alerts import alerts
 from chainatlas.cli.analysis import analyze, calc
 from chainatlas.cli.codes import codes
 from chainatlas.cli.common import ErrorsGroup
@@ -49,5 +50,5 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, check, users):
+for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, check, users, alerts):
     main.add_command(_command)

@@ -1,4 +1,4 @@
-"""Backup and restore of an atlas: the DuckDB database, its users store and its audit log.
+"""Backup and restore of an atlas: the DuckDB database, its users and alerts stores and its audit log.
 
 A backup is a folder (not an archive: the DuckDB file is already compressed, a folder restores without
 unpacking into twice the space, and each file can be checked, copied or synced on its own)::
@@ -7,6 +7,7 @@ unpacking into twice the space, and each file can be checked, copied or synced o
       manifest.json       what the backup holds: versions, time, sha256 and size of each file, row counts
       atlas.duckdb        a consistent snapshot of the database (DuckDB's COPY FROM DATABASE)
       users.sqlite        the users store, if there is one (SQLite's online backup)
+      alerts.sqlite       the alerts and their handling, if there are any (likewise)
       audit.jsonl         the audit log and its anchor, if there is one (copied under the log's lock)
       audit.jsonl.head
 
@@ -66,6 +67,7 @@ MANIFEST = "manifest.json"
 FILES = {
     "atlas.duckdb": "atlas",
     "users.sqlite": "users",
+    "alerts.sqlite": "alerts",
     "audit.jsonl": "audit",
     "audit.jsonl.head": "audit anchor",
 }
@@ -264,14 +266,18 @@ def _copy_atlas(db: Path, out: Path, wait: float) -> tuple[int, dict[str, int]]:
     return version, before
 
 
-def _copy_users(src: Path, out: Path) -> bool:
-    """Copy the SQLite users store ``src`` (written meanwhile, perhaps) with SQLite's online backup."""
+#: the SQLite stores kept beside the atlas (written while the server runs): backup file -> side file
+STORES = {"users.sqlite": "users", "alerts.sqlite": "alerts"}
+
+
+def _copy_store(src: Path, out: Path, what: str) -> bool:
+    """Copy the SQLite store ``src`` (written meanwhile, perhaps) with SQLite's online backup."""
     if not src.exists():
         return False
     try:
         source = sqlite3.connect(f"file:{src}?mode=rw", uri=True, timeout=60)
     except sqlite3.Error as e:
-        raise BackendError(f"cannot read the users store {src}: {e}") from None
+        raise BackendError(f"cannot read the {what} store {src}: {e}") from None
     try:
         target = sqlite3.connect(out)
         try:
@@ -279,7 +285,7 @@ def _copy_users(src: Path, out: Path) -> bool:
         finally:
             target.close()
     except sqlite3.Error as e:
-        raise BackendError(f"cannot copy the users store {src}: {e}") from None
+        raise BackendError(f"cannot copy the {what} store {src}: {e}") from None
     finally:
         source.close()
     return True
@@ -325,8 +331,9 @@ def backup(
     try:
         say(f"atlas {db}", 1, steps)
         version, tables = _copy_atlas(db, work / "atlas.duckdb", wait)
-        say("users store", 2, steps)
-        _copy_users(config.side_file(db, "users"), work / "users.sqlite")
+        say("users and alerts stores", 2, steps)
+        for name, what in STORES.items():
+            _copy_store(config.side_file(db, what), work / name, what)
         say("audit log", 3, steps)
         audit.copy_log(config.side_file(db, "audit"), work / "audit.jsonl")
         say("manifest", 4, steps)
@@ -439,18 +446,20 @@ def _verify_contents(m: Manifest) -> None:
     if counts != m.tables:
         wrong = sorted(set(counts.items()) ^ set(m.tables.items()))
         raise BackendError(f"the backup {m.path}: atlas.duckdb rows differ from the manifest: {wrong}")
-    if "users.sqlite" in m.files:
+    for name in STORES:
+        if name not in m.files:
+            continue
         try:
             # immutable: read without locks or -wal/-shm files, which would change the backup folder
-            users = sqlite3.connect(f"file:{m.path / 'users.sqlite'}?mode=ro&immutable=1", uri=True)
+            store = sqlite3.connect(f"file:{m.path / name}?mode=ro&immutable=1", uri=True)
             try:
-                row = users.execute("PRAGMA integrity_check").fetchone()
+                row = store.execute("PRAGMA integrity_check").fetchone()
             finally:
-                users.close()
+                store.close()
         except sqlite3.Error as e:
             row = (str(e),)
         if not row or row[0] != "ok":
-            raise BackendError(f"the backup {m.path}: users.sqlite fails SQLite's integrity check: {row}")
+            raise BackendError(f"the backup {m.path}: {name} fails SQLite's integrity check: {row}")
     if "audit.jsonl" in m.files:
         v = audit.verify(m.path / "audit.jsonl")
         if not v.ok:
@@ -478,8 +487,8 @@ def _hold_atlas(db: Path) -> duckdb.DuckDBPyConnection | None:
     return con
 
 
-def _release_users(path: Path) -> None:
-    """Fold the users store's write-ahead log into it, so that the file alone is the store: a ``-wal`` left
+def _release_store(path: Path) -> None:
+    """Fold a SQLite store's write-ahead log into it, so that the file alone is the store: a ``-wal`` left
     beside a replaced file would be replayed into the restored one. SQLite removes ``-wal`` when its last
     connection closes, so one that remains after ours means another process has the store open."""
     if not path.exists():
@@ -491,11 +500,11 @@ def _release_users(path: Path) -> None:
         finally:
             con.close()
     except sqlite3.Error as e:
-        raise LockError(f"cannot restore over the users store {path}: {e}; stop the server first") from None
+        raise LockError(f"cannot restore over the store {path}: {e}; stop the server first") from None
     wal = path.with_name(path.name + "-wal")
     if wal.exists():
         raise LockError(
-            f"the users store {path} is open in another process ({wal.name} remains); stop the server "
+            f"the store {path} is open in another process ({wal.name} remains); stop the server "
             f"first, then restore again; nothing was changed"
         )
 
@@ -552,7 +561,8 @@ def restore(
             f"an atlas already exists at {db}; restore over it with --force (it is kept as "
             f"{db.name}.before-restore), or restore to another path with --db"
         )
-    users, log = config.side_file(db, "users"), config.side_file(db, "audit")
+    stores = {name: config.side_file(db, what) for name, what in STORES.items()}
+    log = config.side_file(db, "audit")
     db.parent.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[Path, Path]] = []
     kept: list[Path] = []
@@ -565,16 +575,19 @@ def restore(
                 f"{wal} holds writes not yet in {db.name}, and DuckDB cannot apply them; restoring would "
                 f"replay them into the restored atlas. Move {wal.name} aside and restore again"
             )
-        _release_users(users)
+        for path in stores.values():
+            _release_store(path)
         say("copy files beside the atlas", 2, 4)
         staged.append((_stage(m.path / "atlas.duckdb", db), db))
-        if "users.sqlite" in m.files:
-            staged.append((_stage(m.path / "users.sqlite", users), users))
+        for name, path in stores.items():
+            if name in m.files:
+                staged.append((_stage(m.path / name, path), path))
         say("swap files", 3, 4)
         for tmp, target in staged[1:]:
             _swap(tmp, target, kept)
-        if "users.sqlite" not in m.files and users.exists():
-            _swap_out(users, kept)
+        for name, path in stores.items():
+            if name not in m.files and path.exists():
+                _swap_out(path, kept)
         had_log = audit.install_log(m.path / "audit.jsonl" if "audit.jsonl" in m.files else None, log)
         if had_log is not None:
             kept.append(had_log)
