@@ -144,7 +144,13 @@ def side_file(db: os.PathLike[str] | str, what: str) -> Path:
     """A file kept beside the atlas database: ``users`` (``<db>.users.sqlite``: users and credentials, written
     while the server runs), ``audit`` (``<db>.audit.jsonl``: the hash-chained audit log) or ``alerts``
     (``<db>.alerts.sqlite``: alerts, their findings, handling threads and silences, written while the server
-    runs)."""
-    suffix = {"users": ".users.sqlite", "audit": ".audit.jsonl", "alerts": ".alerts.sqlite"}[what]
+    runs) or ``rules`` (``<db>.rules/``: a folder of the rule sets the levels of government set for themselves,
+    each overriding the shipped one of its level and jurisdiction)."""
+    suffix = {
+        "users": ".users.sqlite",
+        "audit": ".audit.jsonl",
+        "alerts": ".alerts.sqlite",
+        "rules": ".rules",
+    }[what]
     db = Path(db)
     return db.with_name(db.name + suffix)

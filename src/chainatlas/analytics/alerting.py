@@ -846,13 +846,15 @@ def eval_falling(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame
     with np.errstate(all="ignore"):
         m = 100.0 * (v - p) / np.abs(p)
     m[~np.isfinite(m) | (p == 0)] = np.nan
-    t = -float(params["pct"])
+    t = -float(params["pct"]) or 0.0  # never -0.0 in the evidence
     with np.errstate(invalid="ignore"):
         cond = m < t
     return _result(frame, cond, v, m, t, p)
 
 
 _ABOVE_BELOW = {"above": Param("number"), "below": Param("number")}
+#: a segment rule's chain (default every chain): which chain's segments the atlas frames for it
+_CHAIN = Param("str")
 
 #: rule type → plug-in; adding a type is one evaluator and one entry here
 RULE_TYPES: dict[str, RuleType] = {
@@ -873,16 +875,24 @@ RULE_TYPES: dict[str, RuleType] = {
         },
         indicator=True,
     ),
-    "concentration": RuleType(eval_concentration, {"above": Param("number", required=True, minimum=0)}),
+    "concentration": RuleType(
+        eval_concentration,
+        {
+            "above": Param("number", required=True, minimum=0),
+            "of": Param("choice", default="places", choices=("places", "suppliers")),
+            "chain": _CHAIN,
+        },
+    ),
     "import_dependence": RuleType(
         eval_import_dependence,
         {
             "ratio_above": Param("number", required=True, minimum=0),
             "partner_above": Param("number", required=True, minimum=0),
+            "chain": _CHAIN,
         },
     ),
-    "newly_broken": RuleType(eval_newly_broken),
-    "newly_single": RuleType(eval_newly_single),
+    "newly_broken": RuleType(eval_newly_broken, {"chain": _CHAIN}),
+    "newly_single": RuleType(eval_newly_single, {"chain": _CHAIN}),
     "falling": RuleType(
         eval_falling,
         {"metric": Param("str", required=True), "pct": Param("number", required=True, minimum=0)},

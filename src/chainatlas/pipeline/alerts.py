@@ -38,7 +38,7 @@ from chainatlas.analytics.alerting import LEVELS, SEVERITIES
 from chainatlas.analytics.history import period_ordinal
 from chainatlas.errors import ConfigError
 from chainatlas.model.access import REGION, normalize_jurisdiction
-from chainatlas.storage.alerts import AlertGroup, AlertStore, FindingRow
+from chainatlas.storage.alerts import AlertGroup, AlertStore, FindingRow, is_jurisdiction_code
 
 __all__ = [
     "CHINA_TIME",
@@ -164,7 +164,7 @@ def groups(findings: pd.DataFrame, *, level: str, jurisdiction: str) -> list[Ale
         segment = _opt_text(r.get("segment")) or "*"
         text = {c: _opt_text(r.get(c)) for c in _OPTIONAL_TEXT}
         owner = text["owner"]
-        if owner is not None:
+        if owner is not None and is_jurisdiction_code(owner):  # else a department's name: shown, not a party
             owner = _codes(owner, where)[0]
         concerned = _codes(text["jurisdictions"], where)
         if (unit, chain, segment, rule, period) in seen:
@@ -420,18 +420,21 @@ def record_sets(
         raise ConfigError(
             f"the findings lack columns {missing}; expected check_sets' answer", param="findings"
         )
-    reports = []
-    for rs in rule_sets:
+    parts = []
+    for rs in list(rule_sets):
         if len(findings):
             mine = findings[
                 (findings["set_level"] == rs.level) & (findings["set_jurisdiction"] == rs.jurisdiction)
             ]
         else:
             mine = findings
-        reports.append(
-            record(store, mine, level=rs.level, jurisdiction=rs.jurisdiction, period=period, actor=actor)
-        )
-    return reports
+        # every set's findings are checked before any is recorded: a bad row leaves the store as it was
+        groups(mine, level=rs.level, jurisdiction=normalize_jurisdiction(rs.jurisdiction))
+        parts.append((rs, mine))
+    return [
+        record(store, mine, level=rs.level, jurisdiction=rs.jurisdiction, period=period, actor=actor)
+        for rs, mine in parts
+    ]
 
 
 # ------------------------------------------------------------------------------------------------ exit status

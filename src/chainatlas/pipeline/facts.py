@@ -46,6 +46,7 @@ __all__ = [
     "PARTIAL_SUFFIX",
     "STOCK_ATTRS",
     "Feeds",
+    "Resolver",
     "edge_facts",
     "entities",
     "entity_names",
@@ -220,7 +221,7 @@ def entity_names(ent: ir.Table) -> ir.Table:
     return ibis.union(*parts, distinct=False)
 
 
-class _Resolver:
+class Resolver:
     """Links a party of a record to an entity: by credit code, else by normalised name (and place).
 
     A name resolves to the one entity that carries it, else to the one entity with that name in the record's
@@ -352,7 +353,7 @@ def _pairs(parties: ir.Table) -> ir.Table:
     )
 
 
-def _resolved_parties(table: T, resolve: _Resolver, name: str, years: Sequence[int] | None) -> ir.Table:
+def _resolved_parties(table: T, resolve: Resolver, name: str, years: Sequence[int] | None) -> ir.Table:
     p = _in_years(table(f"raw_{name}_parties"), years)
     return resolve(p, "code", "adcode", "name_norm", "p")
 
@@ -396,7 +397,7 @@ def _flow_facts(f: ir.Table) -> list[ir.Table]:
 
 def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 2015) -> ir.Table:
     """All edge facts of the six layers for ``years`` (None: all), as one union expression."""
-    resolve = _Resolver(table)
+    resolve = Resolver(table)
     parts: list[ir.Table] = []
 
     # 共生 symbiosis: inter-city flows, and alliance co-membership (a co-built platform)
@@ -644,7 +645,7 @@ def confidential_contributions(table: T, attr: str, years: Sequence[int]) -> ir.
     """What each entity contributes to a confidential node attribute: ``year, entity, adcode, ck_type, ck,
     value`` (one row per record; ``ck`` as in :func:`node_facts`, so the chain lookup assigns segments the
     same way). The same resolution of records to entities and places as :func:`node_facts`."""
-    resolve = _Resolver(table)
+    resolve = Resolver(table)
     if attr in ("revenue", "tax_paid"):
         tx = resolve(_in_years(table("raw_tax"), years), "credit_code", "adcode", "firm_norm", "a")
         return tx.select(
@@ -676,7 +677,7 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
     the year: entities founded in or before it (undated ones in every year).
     """
     yrs = ibis.memtable({"_y": list(years)}, schema={"_y": "int16"})
-    resolve = _Resolver(table)
+    resolve = Resolver(table)
     parts: list[ir.Table] = []
 
     # stocks: aggregate entities per (place, founding year, chain segment) first, then spread over the

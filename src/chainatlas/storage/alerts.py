@@ -103,6 +103,7 @@ __all__ = [
     "RunOutcome",
     "TransitionError",
     "UnknownAlert",
+    "is_jurisdiction_code",
 ]
 
 #: alert statuses, in lifecycle order
@@ -317,6 +318,12 @@ _RUN_COLUMNS = (
     "inhibited",
     "silenced",
 )
+
+
+def is_jurisdiction_code(text: str) -> bool:
+    """Whether an owner names a jurisdiction (``YRD``, ``320500``, ``3205``), which then joins the alert's
+    parties, rather than a department (``苏州市商务局``), which is only shown."""
+    return bool(re.fullmatch(r"(?i:YRD|region)|\d{2}|\d{4}|\d{6}", text.strip()))
 
 
 class UnknownAlert(ConfigError):
@@ -1360,7 +1367,7 @@ class AlertStore:
                 ),
             )
             aid = int(cur.lastrowid or 0)
-            for j in (*g.jurisdictions, *([g.owner] if g.owner else [])):
+            for j in (*g.jurisdictions, *([g.owner] if g.owner and is_jurisdiction_code(g.owner) else [])):
                 con.execute(
                     "INSERT OR IGNORE INTO parties (alert_id, jurisdiction, concerned, updated_by, updated_at) "
                     "VALUES (?, ?, 1, ?, ?)",
@@ -1500,7 +1507,7 @@ class AlertStore:
                     aid,
                 ),
             )
-            for j in (*g.jurisdictions, *([g.owner] if g.owner else [])):
+            for j in (*g.jurisdictions, *([g.owner] if g.owner and is_jurisdiction_code(g.owner) else [])):
                 con.execute(
                     "INSERT INTO parties (alert_id, jurisdiction, concerned, updated_by, updated_at) "
                     "VALUES (?, ?, 1, ?, ?) ON CONFLICT (alert_id, jurisdiction) DO UPDATE SET concerned = 1",

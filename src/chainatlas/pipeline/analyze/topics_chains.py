@@ -21,13 +21,13 @@ from chainatlas.pipeline.analyze.shared import (
 from chainatlas.pipeline.chains import CHOKE_NET_IMPORT, CHOKE_TOP_SHARE, chain_presence, chain_trade
 from chainatlas.storage.base import Backend
 
-__all__ = ["CHAIN_ATTRS", "TOPICS"]
+__all__ = ["CHAIN_ATTRS", "TOPICS", "chain_suppliers"]
 
 #: node attributes of each (segment, unit) row of the ``chains`` topic
 CHAIN_ATTRS = ("firms", "revenue", "employees", "patents")
 
 
-def _chain_suppliers(backend: Backend, chain: str, period: int, scale: str) -> pd.DataFrame:
+def chain_suppliers(backend: Backend, chain: str, period: int, scale: str) -> pd.DataFrame:
     """Supply links of one chain's segments in one year: segment, supplier entity, its unit at ``scale``, value.
 
     Functional areas overlap, so at scale ``area`` a supplier's place is its city (each link counted once).
@@ -90,7 +90,7 @@ def chains(backend: Backend, *, scale, period, chain, segment) -> tuple[pd.DataF
     data = data[["segment", "topo_order", "unit", "name_zh", *CHAIN_ATTRS, "lq_firms", "krugman_firms"]]
 
     by_region = chain_trade(backend, chain, pr.period)
-    supply = ch.supplier_concentration(_chain_suppliers(backend, chain, pr.period, scale))
+    supply = ch.supplier_concentration(chain_suppliers(backend, chain, pr.period, scale))
     per_segment = {}
     for row in segs.to_dict("records"):
         s = row["segment"]
