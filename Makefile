@@ -7,11 +7,11 @@ DB       ?= atlas.duckdb
 DEMO_SIZE ?= medium
 DEMO_DIR := data/demo-$(DEMO_SIZE)
 
-.PHONY: install demo test lint typecheck bench clean dist java-deps
+.PHONY: install demo test lint typecheck bench clean dist java-deps report-deps
 
 include mk/web.mk
 
-install: $(STAMP) web-assets
+install: $(STAMP) web-assets report-deps
 
 # Re-run only when the dependency list changes; pip is upgraded first for dependency groups.
 $(STAMP): pyproject.toml
@@ -28,6 +28,16 @@ demo: install $(DEMO_DIR)/dataset.json
 	$(BIN)/chainatlas --db $(DB) build
 	@echo "Chain Atlas (synthetic demo data) on http://127.0.0.1:8000  —  Ctrl-C to stop"
 	$(BIN)/chainatlas --db $(DB) serve
+
+# `chainatlas report`: WeasyPrint prints PDF through Pango, and the report embeds a CJK font (WenQuanYi Zen Hei);
+# Debian packages, installed only when missing (`dpkg-query`; nothing on a machine without dpkg)
+REPORT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-zenhei
+report-deps:
+	@command -v dpkg-query >/dev/null 2>&1 || exit 0; missing=""; \
+	for p in $(REPORT_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; fi
 
 # Java 17 for the PySpark engine tests (the machine image has it; install it where it is missing)
 java-deps:

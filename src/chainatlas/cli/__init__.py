@@ -17,6 +17,7 @@ from chainatlas.cli.common import ErrorsGroup
 from chainatlas.cli.data import COMMANDS
 from chainatlas.cli.history import history
 from chainatlas.cli.monitor import check
+from chainatlas.cli.report import report
 from chainatlas.cli.users import users
 
 __all__ = ["main"]
@@ -50,5 +51,5 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, check, users, alerts):
+for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, check, users, alerts, report):
     main.add_command(_command)
