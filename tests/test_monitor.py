@@ -474,7 +474,8 @@ def test_the_command_picks_the_atlas_rule_sets_by_level_and_jurisdiction(case_db
         encoding="utf-8",
     )
     r = CliRunner().invoke(main, [*args, "-o", str(out)])
-    assert r.exit_code == 0, r.output  # nothing new: the segment's alert is the same one, now by the user's rule
+    # nothing new: the segment's alert is the same one, now by the user's rule
+    assert r.exit_code == 0, r.output
     rows = pd.DataFrame(json.loads(out.read_text(encoding="utf-8"))["data"])
     assert rows[["rule", "segment"]].values.tolist() == [["mine", "packaging_test"]]
     from chainatlas import config
