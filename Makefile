@@ -62,6 +62,7 @@ bench: install
 	CHAINATLAS_RATE_LIMIT=0 $(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_disclosure.py
 	$(BIN)/python bench/bench_access.py
+	$(BIN)/python bench/bench_monitor.py
 
 dist: install
 	$(BIN)/python -m pip wheel -q --no-deps -w dist .

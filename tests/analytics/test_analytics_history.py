@@ -338,3 +338,19 @@ def test_trend_is_the_median_of_pairwise_slopes(series, window):
     else:
         slopes = [(yj - yi) / (xj - xi) for (xi, yi), (xj, yj) in itertools.combinations(pts, 2)]
         assert last["trend_slope"] == pytest.approx(float(np.median(slopes)), abs=1e-9)
+
+
+def test_without_a_trend_window_the_trend_is_left_out_and_the_rest_is_the_same():
+    f = pd.DataFrame(
+        {
+            "unit": ["a"] * 5 + ["b"] * 5,
+            "period": list(range(2020, 2025)) * 2,
+            "value": [1, 2, 4, 8, 16, 5, 4, 3, 2, 1],
+        }
+    )
+    full = history(f, direction="up")
+    bare = history(f, direction="up", trend_window=None)
+    assert bare["trend_slope"].isna().all() and (bare["trend_n"] == 0).all()
+    keep = [c for c in full.columns if not c.startswith("trend_")]
+    pd.testing.assert_frame_equal(full[keep], bare[keep])
+    assert full["trend_slope"].notna().sum() == 6  # periods 3-5 of both units: the trend is there when asked

@@ -255,7 +255,7 @@ def history(
     *,
     direction: Literal["up", "down"],
     periods: Sequence[int | str] | None = None,
-    trend_window: int = 5,
+    trend_window: int | None = 5,
     peer_groups: Mapping[Hashable, Hashable] | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Each unit's value per period with its change, year-ago change, trend and rank among its peers.
@@ -271,9 +271,9 @@ def history(
     periods : sequence of period keys, optional
         The periods to report (default: every period in ``frame``). Earlier periods of ``frame`` still count
         for the change, year-ago change and trend of the reported ones.
-    trend_window : int, default 5
+    trend_window : int or None, default 5
         The trend of period :math:`t` reads the ``trend_window`` periods :math:`t - n + 1, \\dots, t` (at
-        least 3).
+        least 3); None leaves the trend out (NaN, ``trend_n`` 0), for callers that do not read it.
     peer_groups : mapping or Series, optional
         unit → group id (a county's city, a city's province): adds ``group``, ``rank_in_group`` and
         ``group_size``. A unit without a group gets ``<NA>`` there.
@@ -362,7 +362,7 @@ def history(
     require_frame(frame, "frame")
     require_columns(frame, ["unit", "period", "value"], "frame")
     require_choice(direction, ("up", "down"), "direction")
-    window = require_positive_int(trend_window, "trend_window", minimum=3)
+    window = None if trend_window is None else require_positive_int(trend_window, "trend_window", minimum=3)
     values = _values(frame)
     if frame["unit"].isna().any():
         raise ConfigError(
@@ -430,7 +430,14 @@ def history(
     P = _shift(V, 1)[:, cols]
     A = _shift(V, _PER_YEAR[kind])[:, cols]
     X = V[:, cols]
-    slope, slope_pct, used = _trend(V, cols, window)
+    if window is None:
+        slope, slope_pct, used = (
+            np.full(X.shape, np.nan),
+            np.full(X.shape, np.nan),
+            np.zeros(X.shape, np.int64),
+        )
+    else:
+        slope, slope_pct, used = _trend(V, cols, window)
 
     n_units, n_rep = len(units), len(cols)
     out = pd.DataFrame(

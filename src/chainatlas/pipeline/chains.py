@@ -112,15 +112,18 @@ class ChainPresence:
 
 
 def _cells(backend: Backend, chain: str, period: int, scale: str, attrs: tuple[str, ...]) -> pd.DataFrame:
-    long = query.attr_frame(
-        backend,
-        scale=scale,
-        period=period,
-        chain=chain,
-        segment=None,
-        attrs=attrs,
-        by=("segment", "unit", "attr"),
-    )
+    def every_year() -> pd.DataFrame:  # one read for all built years; inspection walks them one by one
+        return query.attr_frame(
+            backend,
+            scale=scale,
+            chain=chain,
+            segment=None,
+            attrs=attrs,
+            by=("year", "segment", "unit", "attr"),
+        )
+
+    long = query.remember(backend, ("chain_cells", chain, scale, attrs), every_year)
+    long = long[long["year"] == int(period)]
     wide = long.pivot_table(
         index=["segment", "unit"], columns="attr", values="value", aggfunc="sum", fill_value=0.0
     ).reindex(columns=list(attrs), fill_value=0.0)
@@ -137,17 +140,21 @@ def chain_trade(backend: Backend, chain: str, period: int) -> pd.DataFrame:
     cols = ["segment", "partner_region", "direction", "value"]
     if not (backend.has_table("raw_trade") and backend.has_table("seg_lookup")):
         return pd.DataFrame(columns=cols)
-    rt, sl = query.table(backend, "raw_trade"), query.table(backend, "seg_lookup")
-    r = rt.filter(rt.year == int(period))
-    k = sl.filter((sl.ck_type == "h") & (sl.chain == chain) & (sl.segment != ""))
-    j = r.join(k, r.hs_code == k.ck)
-    t = backend.execute(
-        j.group_by(["segment", "partner_country", "direction"]).aggregate(value=j.value.sum())
-    )
+
+    def every_year() -> pd.DataFrame:  # one scan of the customs lines for all years of the chain
+        rt, sl = query.table(backend, "raw_trade"), query.table(backend, "seg_lookup")
+        k = sl.filter((sl.ck_type == "h") & (sl.chain == chain) & (sl.segment != ""))
+        j = rt.join(k, rt.hs_code == k.ck)
+        t = backend.execute(
+            j.group_by(["year", "segment", "partner_country", "direction"]).aggregate(value=j.value.sum())
+        )
+        return t.assign(partner_region=country_region(t["partner_country"]).fillna("other").to_numpy())
+
+    t = query.remember(backend, ("chain_trade", chain), every_year)
+    t = t[t["year"] == int(period)]
     if t.empty:
         return pd.DataFrame(columns=cols)
-    t = t.assign(partner_region=country_region(t["partner_country"]).fillna("other").to_numpy())
-    return t[cols]
+    return t[cols].reset_index(drop=True)
 
 
 def _loaded(backend: Backend) -> dict[str, bool]:
@@ -194,9 +201,14 @@ def chain_presence(
     trade = (
         ch.import_dependence(chain_trade(backend, chain, year)) if backend.has_table("raw_trade") else None
     )
-    ties = query.edges_by(
-        backend, scale="region", by=("segment",), period=year, chain=chain, segment=None, partial=True
+    ties = query.remember(
+        backend,
+        ("chain_partial_ties", chain),
+        lambda: query.edges_by(
+            backend, scale="region", by=("year", "segment"), chain=chain, segment=None, partial=True
+        ),
     )
+    ties = ties[ties["year"] == year]
     partial_ties = dict(zip(ties["segment"], ties["n"], strict=True))
     rows = []
     for s in segs.itertuples(index=False):

@@ -163,7 +163,7 @@ def _histories(
     segment: str,
     periods: Period | Sequence[Period] | None,
     place: str | None,
-    trend_window: int,
+    trend_window: int | None,
     groups: bool,
     grain: str | None = None,
 ) -> pd.DataFrame:
@@ -216,7 +216,7 @@ def indicator_history(
     segment: str = ALL,
     periods: Period | Sequence[Period] | None = None,
     place: str | None = None,
-    trend_window: int = 5,
+    trend_window: int | None = 5,
     groups: bool = True,
     grain: str | None = None,
 ) -> pd.DataFrame:
@@ -236,8 +236,8 @@ def indicator_history(
     place : str, optional
         Report only this unit, or the units of the scale inside this city or province; ranks are still among
         all units of the scale.
-    trend_window : int
-        Periods the Theil–Sen trend reads (at least 3).
+    trend_window : int or None
+        Periods the Theil–Sen trend reads (at least 3); None: no trend (the alert rules do not read it).
     groups : bool
         At county and city scale, also rank within the unit's city or province (``group``, ``rank_in_group``,
         ``group_size``).
@@ -283,7 +283,7 @@ def history_all(
     chain: str = ALL,
     segment: str = ALL,
     place: str | None = None,
-    trend_window: int = 5,
+    trend_window: int | None = 5,
     groups: bool = True,
 ) -> pd.DataFrame:
     """Every catalogue indicator for one period (default the latest built), long: one row per indicator and
@@ -312,7 +312,7 @@ def history_result(
     chain: str = ALL,
     segment: str = ALL,
     place: str | None = None,
-    trend_window: int = 5,
+    trend_window: int | None = 5,
     groups: bool = True,
 ) -> Result:
     """The history as a :class:`~chainatlas.pipeline.analyze.Result` with its provenance, for

@@ -89,6 +89,7 @@ __all__ = [
     "falling_frame",
     "import_dependence_frame",
     "inspected_periods",
+    "lookback",
     "read_rule_set",
     "rule_sets",
     "rules_dir",
@@ -174,6 +175,31 @@ def inspected_periods(backend: Backend, period: object | None = None) -> list[An
             f"{period} is not built; built {grain}s: {', '.join(map(str, built)) or 'none'}", param="period"
         )
     return [p for p in built if _ordinal(p)[1] <= o]
+
+
+def lookback(rules: alerting.RuleSet | Sequence[alerting.RuleSet], grain: str) -> int:
+    """The periods a check must read to decide every rule's state in the period inspected.
+
+    A rule's state there depends on its last ``pending + resolve`` conditions (firing needs ``pending`` in a row;
+    resolving, the firing before up to ``resolve`` clear periods), and each condition on what its evaluator
+    compares with: the previous period (change, falling, newly broken/single), the same period a year earlier
+    (``basis: year``: 4 quarters, 12 months), or an outlier's own history (``window``). Reading more changes no
+    state, only how far back ``since`` can see (the alert store keeps the first period across runs).
+    """
+    per_year = {"year": 1, "quarter": 4, "month": 12}[grain]
+    sets = [rules] if isinstance(rules, alerting.RuleSet) else list(rules)
+    need = 1
+    for rs in sets:
+        for r in rs.rules:
+            extra = {
+                "change": per_year if r.params.get("basis") == "year" else 1,
+                "outlier": int(r.params.get("window", 12)) if r.params.get("against") == "history" else 0,
+                "falling": 1,
+                "newly_broken": 1,
+                "newly_single": 1,
+            }.get(r.type, 0)
+            need = max(need, r.pending + r.resolve + extra)
+    return need
 
 
 # ================================================================================================ places
@@ -665,7 +691,9 @@ def _indicator_frame(
     backend: Backend, indicator: str, scale: str, prefix: str, series: Sequence[Any], memo: _Memo
 ) -> pd.DataFrame:
     def make() -> pd.DataFrame:
-        h = indicator_history(backend, indicator=indicator, scale=scale, periods=list(series), groups=False)
+        h = indicator_history(
+            backend, indicator=indicator, scale=scale, periods=list(series), groups=False, trend_window=None
+        )
         return h.drop(columns=[c for c in ("indicator", "indicator_zh", "direction") if c in h])
 
     h = memo.get(("indicator", indicator, scale, tuple(series)), make)
@@ -703,11 +731,17 @@ def _frame(rule: alerting.Rule, rules: alerting.RuleSet, series: Sequence[Any], 
 
 
 def check(
-    backend: Backend, rules: alerting.RuleSet, *, period: object | None = None, memo: _Memo | None = None
+    backend: Backend,
+    rules: alerting.RuleSet,
+    *,
+    period: object | None = None,
+    memo: _Memo | None = None,
+    periods: int | None = None,
 ) -> pd.DataFrame:
-    """Evaluate ``rules`` on the atlas over every built period up to ``period`` (default the latest built year;
+    """Evaluate ``rules`` on the atlas over the built periods up to ``period`` (default the latest built year;
     ``2024``, ``"2024Q2"``, ``"2024-05"``) and return the alerts active in that period (firing, or resolving
-    within their ``resolve`` periods): one row per (rule, unit) in :data:`COLUMNS`.
+    within their ``resolve`` periods): one row per (rule, unit) in :data:`COLUMNS`. The periods read are the
+    last :func:`lookback` ones (``periods`` to read more), which decide every state; ``since`` sees as far back.
 
     Columns: ``rule``, ``type``, ``severity``; ``indicator`` (threshold/change/outlier, else None) and ``metric``
     (falling, else None); ``unit`` (a county or city code; for a segment or a jurisdiction-wide metric the
@@ -733,6 +767,7 @@ def check(
     _validate(backend, rules)
     series = inspected_periods(backend, period)
     now = series[-1]
+    series = series[-max(periods or 0, lookback(rules, _ordinal(now)[0])) :]
     m = _memo(backend, memo)
     skipped: dict[str, str] = {}
     if _ordinal(now)[0] != "year":
@@ -928,12 +963,14 @@ def check_sets(
     ``set_level`` and ``set_jurisdiction``, the rule set each alert comes from (rule ids are unique only in
     their set); ``attrs["skipped"]`` names the rules not evaluated (``level:jurisdiction:rule`` → reason)."""
     memo = _memo(backend, None)
-    inspected_periods(backend, period)  # a period that is not built fails before any set is evaluated
+    # a period that is not built fails before any set is evaluated
+    grain = _ordinal(inspected_periods(backend, period)[-1])[0]
     for rs in sets:
         _validate(backend, rs)
     frames, skipped = [], {}
+    span = lookback(sets, grain) if sets else 1  # one span for all: the sets share what they read
     for rs in sets:
-        got = check(backend, rs, period=period, memo=memo)
+        got = check(backend, rs, period=period, memo=memo, periods=span)
         skipped.update(
             {f"{rs.level}:{rs.jurisdiction}:{k}": v for k, v in got.attrs.get("skipped", {}).items()}
         )

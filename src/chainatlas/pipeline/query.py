@@ -56,6 +56,7 @@ __all__ = [
     "nodes",
     "periods",
     "proper",
+    "remember",
     "reported",
     "scoped",
     "segments",
@@ -242,6 +243,12 @@ def _any(conds: list[Any]) -> Any:
     for c in conds[1:]:
         out |= c
     return out
+
+
+def remember(backend: Backend, key: tuple, make: Callable[[], Any]) -> Any:
+    """``make()`` remembered per read-only backend and reader's scope (the data cannot change while it is open):
+    for readings that many calls slice (every period of a chain read once, then one period at a time)."""
+    return _memo(backend, key, make)
 
 
 def _memo(backend: Backend, key: tuple, make: Callable[[], Any]) -> Any:
