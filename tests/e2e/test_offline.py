@@ -23,10 +23,11 @@ from chainatlas.api.server import LocalServer
 from chainatlas.web import SWAGGER_UI, static_dir, vendor_ready
 
 #: every page of the UI (the map is ``/``)
-PAGES = ("/", "/#/chain", "/#/network", "/#/compare", "/#/diagnose", "/#/data")
+PAGES = ("/", "/#/chain", "/#/network", "/#/compare", "/#/diagnose", "/#/data", "/#/monitor")
 #: answers made from the catalogue alone, kept by ``AnswerCache.static`` (not by URL): nothing to warm
-#: answers the prewarm cannot hold: built without the database, or about who asks (``/api/auth``: never cached)
-NO_DATABASE = ("/api/templates", "/api/auth")
+#: answers the prewarm cannot hold: built without the database, or about who asks (``/api/auth``: never cached),
+#: or changing without the atlas (``/api/alerts``: never cached)
+NO_DATABASE = ("/api/templates", "/api/auth", "/api/alerts")
 
 
 @pytest.fixture(scope="module")

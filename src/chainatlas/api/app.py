@@ -416,6 +416,8 @@ def _first_requests(meta: dict, places: list[str], period: int) -> list[tuple[st
         ("/api/inventory", {}),
         ("/api/inventory/places", {"scale": "city", "period": period}),
     ]
+    # 监测预警 monitor.js: the province outlines under its map (the alerts themselves are never cached)
+    out.append(("/api/places", {"scale": "province"}))
     return out
 
 

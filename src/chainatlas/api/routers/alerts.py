@@ -1,5 +1,6 @@
-"""Alerts (监测预警): the list a reader's jurisdiction is concerned by, one alert with its evidence and thread, and
-the lifecycle actions (acknowledge, assign, handle, note, resolve, close, reopen, silence, unsilence).
+"""Alerts (监测预警): the list a reader's jurisdiction is concerned by, one alert with its evidence and thread, the
+records behind a finding (``/alerts/{uid}/evidence``, read under the reader's scope), and the lifecycle actions
+(acknowledge, assign, handle, note, resolve, close, reopen, silence, unsilence).
 
 The alerts live in ``<db>.alerts.sqlite`` beside the atlas the app serves (:mod:`chainatlas.storage.alerts`),
 written while the server runs by ``chainatlas check`` and ``chainatlas alerts``; answers are never cached. A
@@ -25,8 +26,9 @@ from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import LimitParam, OffsetParam
 from chainatlas.api.render import Records, not_found, page, render
 from chainatlas.api.schemas import ERROR_RESPONSES, Envelope, Paged
-from chainatlas.errors import NotBuiltError
+from chainatlas.errors import ConfigError, NotBuiltError
 from chainatlas.pipeline.alerts import action_fields
+from chainatlas.pipeline.monitor import evidence_records
 from chainatlas.storage.alerts import ACTIONS, SEVERITIES, STATUSES, AlertStore, TransitionError, UnknownAlert
 
 router = APIRouter(tags=["alerts"])
@@ -127,6 +129,35 @@ class AlertDetail(Envelope):
     events: list[EventOut] = Field(description="the thread, oldest first")
     parties: list[PartyOut]
     silences: list[SilenceOut]
+
+
+class EvidenceSum(BaseModel):
+    kind: str = Field(description="the input kind of the records")
+    attr: str | None = Field(description="the node attribute they make (null: the kind's records as such)")
+    records: int = Field(description="records listed")
+    value: float = Field(description="sum of the listed records' `value`")
+
+
+class AlertEvidence(Envelope):
+    alert: int = Field(description="the alert's id")
+    rule: str = Field(description="the finding's rule")
+    period: str = Field(description="the finding's period (2024, 2024Q2 or 2024-05)")
+    type: str | None = Field(description="the rule type")
+    indicator: str | None = Field(description="the catalogue indicator the rule judges, or null")
+    value: float | None = Field(description="the finding's value as last reported")
+    first_value: float | None = Field(description="the finding's value as first reported")
+    threshold: float | None = Field(description="the rule's threshold")
+    evidence: dict[str, Any] = Field(
+        description="the query spec (kinds, attrs, place, period, chain, segment)"
+    )
+    columns: list[str] = Field(
+        description="the records' columns, in order: kind, attr, place, year, value, ..."
+    )
+    limit: int
+    truncated: bool = Field(description="more records lie behind the finding than `limit`")
+    total: int = Field(description="records listed")
+    sums: list[EvidenceSum] = Field(description="per kind and attribute: the listed records and their sum")
+    data: list[dict[str, Any]] = Field(description="the records, read under your jurisdiction's scope")
 
 
 class AlertAction(BaseModel):
@@ -261,6 +292,109 @@ async def alert_detail(request: Request, atlas: AtlasDep, uid: AlertId) -> Respo
     """The alert, its findings (value as first reported and as revised, the evidence query spec), the parties
     (who acknowledged, their assessments and measures), its silences and the thread of events."""
     body = await run_in_threadpool(_detail, _store(request), uid, principal_of(request.scope))
+    return _answer({"synthetic": await _synthetic(atlas), **body})
+
+
+def _finding(store: AlertStore, uid: int, principal: Any, rule: str | None, period: str | None) -> dict:
+    """The finding of an alert the evidence is asked for: ``rule`` (and ``period``) or the alert's first one
+    (latest period, most severe)."""
+    try:
+        findings = store.detail(uid, principal=principal)["findings"]
+    except UnknownAlert:
+        raise _missing(uid) from None
+    hit = findings
+    if rule is not None:
+        hit = hit[hit["rule"] == rule]
+    if period is not None:
+        hit = hit[hit["period"].astype(str) == period]
+    if hit.empty:
+        have = ", ".join(f"{r} {p}" for r, p in zip(findings["rule"], findings["period"], strict=True))
+        asked = " ".join(x for x in (rule, period) if x)
+        raise not_found(f"alert {uid} has no finding {asked or 'at all'}; its findings: {have or 'none'}")
+    row = hit.iloc[0].to_dict()
+    return {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in row.items()}
+
+
+def _evidence_answer(backend: Any, uid: int, f: dict, limit: int) -> dict:
+    spec = _evidence(f["evidence"])
+    if not isinstance(spec, dict):
+        raise HTTPException(
+            status_code=409,
+            detail=f"alert {uid}: the finding {f['rule']} {f['period']} carries no evidence query spec",
+        )
+    try:
+        df = evidence_records(backend, spec, limit=limit + 1)
+    except ConfigError as e:
+        raise HTTPException(
+            status_code=409,
+            detail=f"alert {uid}: the evidence of {f['rule']} {f['period']} cannot be listed: {e}",
+        ) from None
+    truncated = len(df) > limit
+    df = df.head(limit)
+    sums = []
+    if len(df):
+        g = df.assign(_a=df["attr"].astype(object).where(df["attr"].notna(), ""))
+        for (kind, attr), part in g.groupby(["kind", "_a"], sort=False):
+            sums.append(
+                {
+                    "kind": kind,
+                    "attr": attr or None,
+                    "records": len(part),
+                    "value": float(pd.to_numeric(part["value"], errors="coerce").fillna(0).sum()),
+                }
+            )
+    return {
+        "alert": uid,
+        "rule": f["rule"],
+        "period": str(f["period"]),
+        "type": f.get("type"),
+        "indicator": f.get("indicator"),
+        "value": f.get("value"),
+        "first_value": f.get("first_value"),
+        "threshold": f.get("threshold"),
+        "evidence": spec,
+        "columns": [str(c) for c in df.columns],
+        "limit": limit,
+        "truncated": truncated,
+        "total": len(df),
+        "sums": sums,
+        "data": _records(df),
+    }
+
+
+@router.get(
+    "/alerts/{uid}/evidence",
+    response_model=AlertEvidence,
+    responses=ERROR_RESPONSES,
+    summary="The records behind an alert's finding",
+)
+async def alert_evidence(
+    request: Request,
+    atlas: AtlasDep,
+    uid: AlertId,
+    rule: Annotated[
+        str | None,
+        Query(max_length=80, description="the finding's rule (default: the alert's first finding)"),
+    ] = None,
+    period: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2])|Q[1-4])?$",
+            description="the finding's period (default: the latest period of the rule's findings)",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="records at most")] = 200,
+) -> Response:
+    """The finding's evidence query spec (``GET /api/alerts/{uid}`` shows it) run on the atlas's raw records
+    (:func:`chainatlas.pipeline.monitor.evidence_records`), read under the reader's scope: a city's reader sees
+    the records inside the city only, whatever the spec names. ``value`` of a record is what it adds to the
+    attribute (an amount, 1, or a multi-party record's share); ``sums`` add them up per kind and attribute over
+    the records listed (``truncated`` says when more lie behind). 404 for an alert outside the reader's
+    jurisdiction or without that finding; 409 when the finding carries no spec the atlas can run, or the atlas
+    is not built."""
+    who = principal_of(request.scope)
+    f = await run_in_threadpool(_finding, _store(request), uid, who, rule, period)
+    body = await atlas.call(_evidence_answer, uid, f, limit)
     return _answer({"synthetic": await _synthetic(atlas), **body})
 
 

@@ -12,8 +12,9 @@ const PAGES = [
   { id: "compare", module: "./pages/compare.js" },
   { id: "diagnose", module: "./pages/diagnose.js" },
   { id: "data", module: "./pages/data.js" },
+  // 监测预警: alerts of every grain (the period filter keeps months and quarters)
+  { id: "monitor", module: "./pages/monitor.js", subPeriods: true },
   // room for the later pages of the design: they show what they will do
-  { id: "alerts", module: "./pages/later.js", later: true },
   { id: "scenarios", module: "./pages/later.js", later: true },
   { id: "enclaves", module: "./pages/later.js", later: true },
   { id: "matching", module: "./pages/later.js", later: true },
@@ -27,7 +28,7 @@ export const state = { scale: null, period: null, chain: "*", segment: "*", plac
 const LINK = {
   scale: String, period: parsePeriod, chain: String, segment: String, place: String, indicator: String,
   layers: (v) => (v ? v.split(",").filter(Boolean) : []), classes: String, fixed: (v) => v !== "0",
-  layer: String, measure: String, mode: String, b: String, pb: Number, area: String,
+  layer: String, measure: String, mode: String, b: String, pb: Number, area: String, alert: Number,
 };
 let meta = null;
 let current = null;
