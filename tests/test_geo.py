@@ -293,3 +293,14 @@ def test_country_region():
         "other", np.nan,
     ]  # fmt: skip
     assert set(K.country_region(K.country_codes()["alpha2"])) == set(K.REGIONS)
+
+
+def test_countries_named_in_chinese_as_customs_files_write_them():
+    """CLDR names, simplified and traditional, and the short forms (香港); an unknown name stays missing."""
+    from chainatlas.geo.countries import normalize_country
+
+    got = normalize_country(
+        pd.Series(["日本", "韩国", "南韓", "美國", "香港", "中国澳门特别行政区", "德国", "火星"])
+    )
+    assert got.tolist()[:7] == ["JP", "KR", "KR", "US", "HK", "MO", "DE"]
+    assert pd.isna(got.iloc[7])

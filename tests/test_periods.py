@@ -256,3 +256,49 @@ def test_a_file_giving_a_year_and_its_months_for_one_key_is_refused(tmp_path):
     ]
     assert "overlaps period 2024 of row 2" in errors[0]["message"]
     assert "overlaps period 2023Q2 of row 4" in errors[1]["message"]
+
+
+def test_real_shaped_customs_in_months_load_build_and_read(tmp_path):
+    """A customs extract as a planner gets it: GBK with CRLF from WPS, firms named without credit codes (one known
+    only to its province), months written 2024年5月 / 202407, partners named in Chinese, a blank amount. The year,
+    its months and its quarter are built from it alone (no edge record), the blank stays unknown."""
+    from chainatlas.pipeline.load import load_dir
+
+    src = Path(__file__).parent / "fixtures" / "real_shaped"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in src.glob("*.csv"):
+        shutil.copy(f, folder / f.name)
+    (folder / "trade_2024.csv").write_bytes(
+        (
+            "企业名称,期间,商品编码,贸易伙伴国,进出口,金额（美元）\r\n"
+            "东海封装测试有限公司,2024年5月,854231,日本,进口,12000\r\n"
+            "东海封装测试有限公司,2024年6月,854231,日本,进口,\r\n"
+            "东海封装测试有限公司,202407,854231,南韓,进口,8000.5\r\n"
+        ).encode("gbk")
+    )
+    db = tmp_path / "atlas.duckdb"
+    with open_backend(db) as b:
+        load_dir(b, folder)
+        build(b)
+    with open_backend(db, read_only=True) as b:
+        assert 2024 in query.periods(b)  # built though no edge record falls in it
+        assert query.periods(b, "month") == ["2024-05", "2024-06", "2024-07"]
+        assert query.periods(b, "quarter") == ["2024Q2", "2024Q3"]
+        assert b.sql("SELECT DISTINCT partner_country FROM raw_trade ORDER BY 1")[
+            "partner_country"
+        ].tolist() == [
+            "JP",
+            "KR",
+        ]
+        f = query.attr_frame(
+            b,
+            scale="province",
+            years=["2024-05", "2024-06", "2024-07"],
+            attrs=["imports"],
+            by=("unit", "period"),
+        ).set_index("period")["value"]
+        assert f["2024-05"] == 12000.0 and f["2024-07"] == 8000.5
+        assert np.isnan(f["2024-06"])  # a blank amount is unknown, not 0
+        q = query.attr_frame(b, scale="province", period="2024Q2", attrs=["imports"])["value"]
+        assert q.tolist() == [12000.0]  # the known month of the quarter; the unknown one adds nothing

@@ -74,6 +74,28 @@ def iso3166() -> None:
     _write(df, "iso3166.csv")
 
 
+def country_names_zh() -> None:
+    """Chinese names of the ISO 3166-1 countries from the Unicode CLDR (through Babel, dev time only): the
+    simplified name, the traditional one and short forms customs files use (香港 for 中国香港特别行政区)."""
+    try:
+        from babel import Locale  # type: ignore[import-not-found]
+    except ImportError:
+        print("babel not installed: keeping the committed country_names_zh.csv", file=sys.stderr)
+        return
+    codes = _read(OUT / "iso3166.csv")["alpha2"]
+    hans, hant = Locale("zh").territories, Locale("zh", "Hant").territories
+    rows = []
+    for code in codes:
+        names = {hans.get(code), hant.get(code)} - {None}
+        for n in list(names):
+            short = n.removeprefix("中国").removeprefix("中國").removesuffix("特别行政区").removesuffix("特別行政區")
+            if short and short != n:
+                names.add(short)
+        rows += [(code, n) for n in sorted(names)]
+    names = pd.DataFrame(rows, columns=["alpha2", "name_zh"]).sort_values(["alpha2", "name_zh"])
+    _write(names, "country_names_zh.csv")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -87,6 +109,7 @@ def main() -> None:
     crosswalk(src)
     hs(src)
     iso3166()
+    country_names_zh()
 
 
 if __name__ == "__main__":

@@ -89,15 +89,30 @@ def country_codes() -> pd.DataFrame:
 
 
 def normalize_country(s: pd.Series) -> pd.Series:
-    """ISO 3166-1 alpha-2 code for alpha-2 or alpha-3 input (case and surrounding blanks ignored); missing where
-    the value is neither."""
+    """ISO 3166-1 alpha-2 code for alpha-2 or alpha-3 input (case and surrounding blanks ignored) or a Chinese
+    name as the Unicode CLDR writes it, simplified or traditional (日本, 韩国, 南韓, 美国, 香港, 中国台湾...);
+    missing where the value is none of these.
+
+    >>> normalize_country(pd.Series(["kor", "日本", " 美國 ", "香港", "火星"])).tolist()
+    ['KR', 'JP', 'US', 'HK', nan]
+    """
     s = _as_series(s)
     table = _to_alpha2()
 
     def conv(u: pd.Series) -> Any:
-        return _to_str(u).str.strip().str.upper().map(table).to_numpy(object)
+        text = _to_str(u).str.normalize("NFKC").str.strip()
+        return text.str.upper().map(table).fillna(text.map(_zh_names())).to_numpy(object)
 
     return _per_unique(s, conv, np.nan, "str")
+
+
+@lru_cache(maxsize=1)
+def _zh_names() -> dict[str, str]:
+    """Chinese name → alpha-2 (``country_names_zh.csv``, from the CLDR; see ATTRIBUTION.md); 中国台湾 too."""
+    t = _table("country_names_zh.csv")
+    names = dict(zip(t["name_zh"], t["alpha2"], strict=True))
+    names.setdefault("中国台湾", "TW")
+    return names
 
 
 def validate_country(s: pd.Series) -> pd.Series:

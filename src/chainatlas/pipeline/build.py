@@ -657,6 +657,14 @@ def build(
         )
         report.facts = int(per_year["facts"].sum())
         report.unplaced = int(per_year["unplaced"].sum())
+        # a year whose records are all node attributes (customs, tax only) is built too
+        npl = t("node_places")
+        node_years = backend.execute(npl.filter(npl.year.isin(todo)).select("year").distinct())["year"]
+        extra = sorted(set(node_years.astype(int)) - set(per_year["year"].astype(int)))
+        if extra:
+            per_year = pd.concat(
+                [per_year, pd.DataFrame({"year": extra, "facts": 0, "unplaced": 0})], ignore_index=True
+            )
         for name in ("layer_edges", "node_attrs"):
             n = backend.execute(t(name).filter(t(name).year.isin(todo)).count().as_table()).iloc[0, 0]
             setattr(report, "edges" if name == "layer_edges" else "nodes", int(n))
