@@ -49,8 +49,8 @@ RULE_TEXT: dict[str, tuple[str, str]] = {
     ),
     "ipc_list": ("IPC分类号，多个用分号 ; 分隔", "IPC symbols, several separated by ';'"),
     "country": (
-        "国家代码（ISO 3166-1，两位或三位字母，如 KR 或 KOR）",
-        "ISO 3166-1 alpha-2 or alpha-3 country code (e.g. KR or KOR)",
+        "国家代码（ISO 3166-1，两位或三位字母，如 KR 或 KOR）或中文国名（韩国、南韓、香港）",
+        "ISO 3166-1 alpha-2 or alpha-3 country code (e.g. KR or KOR), or its Chinese name (韩国)",
     ),
     "date": (
         "日期：2023-01-05、2023/1/5、2023年1月5日、20230105 或 Excel 日期",

@@ -18,7 +18,7 @@ gbt4754         a GB/T 4754-2017 industry code (2011 codes are crosswalked)
 gbt4754_list    one or more such codes separated by ``;`` (a firm's other industries)
 hs              an HS 2017/2022 code (2/4/6 digits, or 8/10-digit national tariff lines)
 ipc_list        one or more IPC symbols separated by ``;``
-country         ISO 3166-1 alpha-2 or alpha-3 country code
+country         ISO 3166-1 alpha-2 or alpha-3 country code, or its Chinese name (CLDR: 韩国, 南韓, 香港)
 date            a calendar date (ISO, 2023/1/5, 2023年1月5日, 20230105, Excel serial numbers)
 period          a year (2023), month (2023-05) or quarter (2023Q2); builds use the year
 nonneg          a number >= 0
