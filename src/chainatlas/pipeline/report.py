@@ -427,6 +427,14 @@ def _stored_alerts(backend: Backend, where: _Where, period: Any) -> pd.DataFrame
     if runs.empty or str(period) not in set(runs["period"].astype(str)):
         return None
     listed = store.list(period=period, jurisdiction=None if where.code == REGION else where.code)
+    from chainatlas.pipeline.monitor import rule_sets, rules_dir
+
+    described = {
+        r.id: r.description
+        for rs, _ in rule_sets(user_dir=rules_dir(path))
+        for r in rs.rules
+        if r.description
+    }
     rows = []
     for a in listed.itertuples(index=False):
         f = store.detail(int(a.id))["findings"]
@@ -437,7 +445,7 @@ def _stored_alerts(backend: Backend, where: _Where, period: Any) -> pd.DataFrame
                     "alert_id": int(a.id),
                     "severity": x.severity,
                     "status": a.status,
-                    "title": x.rule,
+                    "title": described.get(x.rule, x.rule),
                     "rule": x.rule,
                     "unit": str(a.unit),
                     "name_zh": a.name_zh,
