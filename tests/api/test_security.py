@@ -523,7 +523,7 @@ def test_every_paged_list_refuses_a_page_beyond_its_cap(c):
     for path, cap in ops:
         assert cap is not None, f"{path}: limit has no maximum"
         params = {"layer": "industry", "limit": cap + 1}
-        r = c.get(path.replace("{uid}", "0" * 16), params=params)
+        r = c.get(path.replace("{uid}", "0" * 15 + "1"), params=params)  # an entity uid, or alert 1
         err = assert_error(r, 422, "ValidationError", "limit")
         assert err["details"][0]["location"] == "query.limit" and str(cap) in err["message"]
 
