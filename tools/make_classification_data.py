@@ -88,7 +88,12 @@ def country_names_zh() -> None:
     for code in codes:
         names = {hans.get(code), hant.get(code)} - {None}
         for n in list(names):
-            short = n.removeprefix("中国").removeprefix("中國").removesuffix("特别行政区").removesuffix("特別行政區")
+            short = (
+                n.removeprefix("中国")
+                .removeprefix("中國")
+                .removesuffix("特别行政区")
+                .removesuffix("特別行政區")
+            )
             if short and short != n:
                 names.add(short)
         rows += [(code, n) for n in sorted(names)]

@@ -561,7 +561,12 @@ def check_country(col: Column, f: Field) -> Outcome:
     failures = []
     if (~ok).any():
         failures.append(
-            _failure_per_value(u, ~ok, "country", "not a country; expected an ISO 3166-1 code (KR, KOR) or its Chinese name (韩国)")
+            _failure_per_value(
+                u,
+                ~ok,
+                "country",
+                "not a country; expected an ISO 3166-1 code (KR, KOR) or its Chinese name (韩国)",
+            )
         )
     return Outcome(u.map(alpha2, col), failures)
 
