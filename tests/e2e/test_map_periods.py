@@ -134,6 +134,7 @@ def test_month_grain_moves_the_slider_the_url_and_the_values(page, api, meta):
     # back to years: the year of the month, a number in the URL as before
     grain(page, "年", "year")
     page.wait_for_function("() => /[?&]period=2023(&|$)/.test(location.hash)")
+    wait_attr(page, "period", "2023")  # the year's values drawn, not only the URL changed
     assert page.inner_text("#period-v") == "2023"
     assert "firms" in indicator_menu(page) and len(indicator_menu(page)) == len(meta["indicators"])
     assert page.evaluate("document.querySelector('#page').dataset.indicator") == "imports"  # chosen, kept

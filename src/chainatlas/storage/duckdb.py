@@ -406,8 +406,11 @@ class DuckDBBackend(Backend):
                 self._note.unlink()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # at interpreter exit module globals (contextlib too) may already be gone: a plain try, nothing imported
+        try:
             self.close()
+        except Exception:  # noqa: BLE001, S110 - a finaliser must not raise, and has nowhere to report
+            pass
 
 
 def _quarter_sql(col: str) -> str:
