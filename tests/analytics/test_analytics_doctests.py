@@ -28,6 +28,7 @@ MODULES = [
     "disclosure",
     "history",
     "alerting",
+    "shock",
 ]
 
 
