@@ -55,6 +55,7 @@ from chainatlas.api.routers import (
     layers,
     meta,
     places,
+    simulate,
 )
 from chainatlas.api.routers.meta import DEFAULT_VIEW
 from chainatlas.api.security import add_security
@@ -109,7 +110,7 @@ _HTTP_TYPES = {
     503: "Unavailable",
 }
 
-_ROUTERS = (auth, meta, geo, places, layers, indicators, chains, analytics, entities, data, alerts)
+_ROUTERS = (auth, meta, geo, places, layers, indicators, chains, analytics, entities, data, alerts, simulate)
 
 
 def _error(status: int, kind: str, message: str, details: list[dict] | None = None) -> JSONResponse:

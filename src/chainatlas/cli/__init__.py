@@ -18,6 +18,7 @@ from chainatlas.cli.data import COMMANDS
 from chainatlas.cli.history import history
 from chainatlas.cli.monitor import check
 from chainatlas.cli.report import report
+from chainatlas.cli.simulate import COMMANDS as SIMULATE_COMMANDS
 from chainatlas.cli.users import users
 
 __all__ = ["main"]
@@ -51,5 +52,17 @@ def main(ctx: click.Context, db: str | None) -> None:
     ctx.obj["db"] = db
 
 
-for _command in (*COMMANDS, *ADMIN_COMMANDS, analyze, calc, codes, history, check, users, alerts, report):
+for _command in (
+    *COMMANDS,
+    *ADMIN_COMMANDS,
+    analyze,
+    calc,
+    codes,
+    history,
+    check,
+    users,
+    alerts,
+    report,
+    *SIMULATE_COMMANDS,
+):
     main.add_command(_command)

@@ -111,22 +111,29 @@ def _report_load(out) -> None:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice([*KINDS, "all"]))
+@click.argument("kind", type=click.Choice([*KINDS, "all", "scenario"]))
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     required=True,
-    help="file (.xlsx or .csv); for 'all' a folder",
+    help="file (.xlsx or .csv; scenario: .yaml); for 'all' a folder",
 )
 @click.option(
     "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="header language"
 )
 def templates(kind: str, output: Path, lang: str) -> None:
-    """Write a documented input template for KIND (or all kinds into a folder)."""
+    """Write a documented input template for KIND (or all kinds into a folder), or with `scenario` the documented
+    example scenario of `chainatlas simulate` (YAML with Chinese comments; runs on the demo atlas as it is)."""
     from chainatlas.ingest.templates import write_template
 
-    if kind == "all":
+    if kind == "scenario":
+        from chainatlas.pipeline.simulate import example_scenario
+
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(example_scenario(), encoding="utf-8")
+        click.echo(f"wrote scenario template {output}")
+    elif kind == "all":
         output.mkdir(parents=True, exist_ok=True)
         for k in KINDS:
             write_template(k, output / f"{k}.xlsx", lang=lang)

@@ -1,0 +1,319 @@
+"""情景模拟 (issue 14): run a supply-shock scenario (``POST /simulations``; the documented example to start from:
+``GET /simulations/example``), the systemic-risk ranking (``GET /risk``) and the supply-chain emergency list
+(``GET /emergency-list``), all from :mod:`chainatlas.pipeline.simulate`.
+
+**Synchronous, with a size guard.** A scenario runs inside the request: on the ``medium`` atlas (≈ 30 k firms in
+the network) the example scenario's four variants over 26 weeks take a few seconds, far less than a job queue
+would cost in state (a job store shared by the pooled read-only backends and the server's processes, results to
+expire, a second request to fetch them). What could take long is refused up front with 413 and the CLI command
+that runs it: more than :data:`MAX_CELLS` firm-steps (firms × steps × variants). At most one simulation runs at a
+time (risk and the emergency list share its slot); another waits up to :data:`WAIT_SECONDS`, then gets 503 with
+``Retry-After``.
+
+**Scope.** The network is the whole region's whatever the reader may see; the answer holds aggregates (by segment,
+place, province, chain, region) and firm-level rows only of firms inside the reader's jurisdiction (see
+:mod:`chainatlas.pipeline.simulate`). ``POST /simulations`` changes nothing, but it is a POST (the scenario is a
+JSON body), so it needs the CSRF header like every other one; it is never cached. The risk ranking and the
+emergency list are cached per build (the answer cache is dropped when the atlas changes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from chainatlas.api.cache import answer_key, send
+from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import PeriodParam
+from chainatlas.api.render import render, too_large
+from chainatlas.api.schemas import ERROR_RESPONSES, Envelope, ErrorResponse
+from chainatlas.pipeline import simulate as sim
+from chainatlas.storage.base import Backend
+
+router = APIRouter(tags=["simulate"])
+
+#: the largest run answered in a request: firms × steps × variants (the example scenario on ``medium``: ≈ 3 M)
+MAX_CELLS = 50_000_000
+#: how long a request waits for the simulation slot before a 503
+WAIT_SECONDS = 30.0
+_slots: dict[int, asyncio.Semaphore] = {}
+_RESPONSES: dict[int | str, dict] = {
+    **ERROR_RESPONSES,
+    413: {"model": ErrorResponse},
+    503: {"model": ErrorResponse},
+}
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class VariantSummary(_Row):
+    variant: str
+    baseline: float = Field(description="the region's baseline output per step (万元)")
+    loss: float = Field(description="output lost over the horizon (万元)")
+    loss_share: float = Field(description="loss ÷ baseline over the horizon")
+    direct: float = Field(description="direct loss: capacity the shocks removed (万元)")
+    indirect: float = Field(description="indirect loss: loss − direct (万元)")
+    indirect_ratio: float | None = Field(description="indirect ÷ direct")
+    peak_loss_share: float = Field(description="the largest loss of one step, as a share of the baseline")
+    peak_step: int
+    recovered_step: int | None = Field(description="first step after the peak from which output stays ≥ 95 %")
+    recovery_steps: int | None = Field(
+        description="steps from the peak to recovery (null: not within the horizon)"
+    )
+    recovery_days: int | None
+    substitutions: int = Field(description="switches to a new supplier")
+    substituted: float = Field(description="value the new suppliers delivered (万元)")
+    whitelisted: int = Field(description="white-listed firms (running during lockdowns)")
+
+
+class ExampleScenario(Envelope):
+    scenario: dict[str, Any] = Field(
+        description="the documented example as JSON: a body `POST /simulations` takes as it is"
+    )
+    yaml: str = Field(description="the same scenario as the YAML file `chainatlas templates scenario` writes")
+
+
+class ScenarioInfo(BaseModel):
+    name: str
+    period: int = Field(description="the year of the network")
+    horizon: int
+    step: str = Field(description="day or week")
+    shocks: int
+    variants: list[str]
+
+
+class SimulationAnswer(Envelope):
+    provenance: dict[str, Any]
+    scenario: ScenarioInfo
+    notes: list[str] = Field(description="what the reader should know: imputed values, firms left out...")
+    seconds: float
+    summary: list[VariantSummary] = Field(description="one row per variant")
+    series: list[dict[str, Any]] = Field(
+        description="per variant and step: baseline, output, loss, direct, indirect"
+    )
+    segments: list[dict[str, Any]] = Field(description="per variant, step and segment (chain:segment)")
+    places: list[dict[str, Any]] = Field(
+        description="per variant, step and place (adcode); `suppressed` places outside your jurisdiction with few "
+        "firms (numbers null)"
+    )
+    provinces: list[dict[str, Any]]
+    chains: list[dict[str, Any]] = Field(description="a firm counts in every chain it belongs to")
+    firms: list[dict[str, Any]] = Field(description="the firms hit hardest inside your jurisdiction")
+    substitutions: list[dict[str, Any]] = Field(
+        description="switches naming only firms inside your jurisdiction"
+    )
+    whitelist: list[dict[str, Any]] = Field(
+        description="white-listed firms inside your jurisdiction whose running kept others' output alive"
+    )
+
+
+class RiskFirm(_Row):
+    rank: int = Field(description="1 = the largest ESRI among the firms ranked (the whole region's)")
+    firm: str
+    name: str | None
+    adcode: str | None
+    province: str | None
+    segment: str | None
+    output: float = Field(description="baseline output, 万元 a year")
+    output_share: float
+    esri: float = Field(description="share of the region's output lost if the firm alone failed")
+
+
+class RiskSegment(_Row):
+    rank: int
+    segment: str
+    name: str | None
+    firms: int
+    output_share: float
+    esri: float
+
+
+class RiskAnswer(Envelope):
+    provenance: dict[str, Any]
+    period: int
+    chain: str | None
+    distribution: dict[str, Any] = Field(
+        description="of every ranked firm's ESRI: quantiles, counts, histogram"
+    )
+    notes: list[str]
+    firms: list[RiskFirm] = Field(description="ranked firms inside your jurisdiction")
+    segments: list[RiskSegment]
+
+
+class EmergencyAnswer(Envelope):
+    provenance: dict[str, Any]
+    period: int
+    radius_km: float | None
+    capacity_share: float
+    provinces: list[str] = Field(
+        description="the provinces with rows (one Excel sheet each in the CLI's list)"
+    )
+    notes: list[str]
+    firms: list[dict[str, Any]] = Field(
+        description="critical firms per chain: score, ESRI and its rank, betweenness, alternatives"
+    )
+    segments: list[dict[str, Any]] = Field(
+        description="segments per chain and province, with spare capacity elsewhere"
+    )
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = id(asyncio.get_running_loop())
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(1)
+    return _slots[loop]
+
+
+@contextlib.asynccontextmanager
+async def _slot() -> AsyncIterator[None]:
+    gate = _gate()
+    try:
+        await asyncio.wait_for(gate.acquire(), WAIT_SECONDS)
+    except TimeoutError:
+        raise HTTPException(
+            status_code=503,
+            detail=f"another simulation is running (waited {WAIT_SECONDS:.0f} s); try again shortly",
+            headers={"Retry-After": "10"},
+        ) from None
+    try:
+        yield
+    finally:
+        gate.release()
+
+
+def _simulate(b: Backend, scenario: sim.Scenario) -> dict:
+    built = sim.cached_network(b, period=scenario.period)
+    cells = built[0].n * scenario.horizon * len(scenario.variants)
+    if cells > MAX_CELLS:
+        raise too_large(
+            f"the scenario would simulate {cells:,} firm-steps ({built[0].n:,} firms × {scenario.horizon} steps × "
+            f"{len(scenario.variants)} variants), more than one request may ({MAX_CELLS:,}); run it with "
+            "`chainatlas simulate SCENARIO.yaml -o result.json`"
+        )
+    result = sim.run(b, scenario, built=built)
+    prov = sim.provenance(b, "simulate", scenario=scenario.raw, period=result.period)
+    return {"provenance": prov, **result.document()}
+
+
+@router.post(
+    "/simulations",
+    response_model=SimulationAnswer,
+    responses=_RESPONSES,
+    summary="Run a supply-shock scenario",
+)
+async def simulations(
+    atlas: AtlasDep,
+    scenario: Annotated[
+        dict[str, Any],
+        Body(
+            description="the scenario as JSON: the fields of the YAML file `chainatlas templates scenario` writes "
+            "(period, horizon, step, shocks, settings, compare)",
+            examples=[
+                {
+                    "horizon": 12,
+                    "step": "week",
+                    "shocks": [{"type": "lockdown", "places": ["320500"], "start": 1, "weeks": 4}],
+                    "compare": [
+                        {"name": "准时制", "settings": {"inventory_days": 3}},
+                        {"name": "预防性库存", "settings": {"inventory_days": 30}},
+                    ],
+                }
+            ],
+        ),
+    ],
+) -> Response:
+    """Run the scenario on the firm supply network of the atlas (synchronously; see the module notes) and answer
+    as `chainatlas simulate -o result.json` writes: per variant the loss (direct, indirect), peak, recovery; per
+    step by segment, place, province and chain; the firms hit hardest, the substitutions and the white-list firms
+    that kept others alive, firm-level rows only inside your jurisdiction. A field that is wrong is a 400 naming
+    it (`shocks[1].weeks: ...`); a run too big for a request is a 413."""
+    parsed = sim.parse_scenario(scenario)
+    async with _slot():
+        body = await atlas.call(_simulate, parsed)
+    return Response(render(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/simulations/example",
+    response_model=ExampleScenario,
+    responses=ERROR_RESPONSES,
+    summary="The documented example scenario",
+)
+async def simulation_example(request: Request, atlas: AtlasDep) -> Response:
+    """The example scenario `chainatlas templates scenario` writes (it runs on the demo atlas as it is), as JSON
+    for `POST /simulations` (the 情景模拟 page starts from it) and as the documented YAML text. Made from the
+    package's file alone: the same for every atlas and reader."""
+
+    def make() -> bytes:
+        import yaml
+
+        text = sim.example_scenario()
+        return render({"synthetic": False, "scenario": yaml.safe_load(text), "yaml": text})
+
+    return send(request, atlas.cache.static(answer_key(request, locals()), make), max_age=3600)
+
+
+ChainQuery = Annotated[
+    str | None, Query(max_length=40, description="a chain id (default: every firm / chain)")
+]
+
+
+@router.get("/risk", response_model=RiskAnswer, responses=_RESPONSES, summary="Systemic-risk ranking (ESRI)")
+async def risk(
+    request: Request,
+    atlas: AtlasDep,
+    chain: ChainQuery = None,
+    top: Annotated[
+        int, Query(ge=1, le=10_000, description="firms listed (the highest ranked you may see)")
+    ] = 100,
+    period: PeriodParam = None,
+) -> Response:
+    """The economic systemic-risk index (Diem et al. 2022) of every firm (of `chain`): the share of the region's
+    output lost if it alone failed; per segment the same for its firms together; the distribution; the ranked
+    firms inside your jurisdiction (ranks are the whole region's). As `chainatlas risk -o risk.json`."""
+
+    def run(b: Backend) -> dict:
+        r = sim.risk(b, period=period, chain=chain, top=top)
+        return {
+            "provenance": sim.provenance(b, "risk", chain=chain, period=r.period, top=top),
+            **sim.risk_document(r),
+        }
+
+    return await atlas.answer(request, locals(), run, gate=_gate(), wait=WAIT_SECONDS)
+
+
+@router.get(
+    "/emergency-list",
+    response_model=EmergencyAnswer,
+    responses=_RESPONSES,
+    summary="The supply-chain emergency list (供应链关键部门联合清单)",
+)
+async def emergency_list(
+    request: Request,
+    atlas: AtlasDep,
+    chain: ChainQuery = None,
+    province: Annotated[
+        str | None, Query(max_length=20, description="a province: 310000, 320000, 330000, 340000 or its name")
+    ] = None,
+    top: Annotated[int, Query(ge=1, le=1000, description="critical firms per chain")] = 30,
+    period: PeriodParam = None,
+) -> Response:
+    """Per chain the critical firms (by ESRI, betweenness in the chain's supply network and lack of in-region
+    alternatives) and segments, each with its alternatives, firms inside your jurisdiction only; computed from
+    the atlas's build and cached until the next one. The CLI's `chainatlas emergency-list -o 清单.xlsx` writes it
+    with one sheet per province."""
+
+    def run(b: Backend) -> dict:
+        e = sim.emergency_list(b, period=period, chain=chain, province=province, top=top)
+        prov = sim.provenance(b, "emergency-list", chain=chain, province=province, period=e.period, top=top)
+        return {"provenance": prov, **sim.emergency_document(e)}
+
+    return await atlas.answer(request, locals(), run, gate=_gate(), wait=WAIT_SECONDS)
