@@ -23,11 +23,12 @@ from chainatlas.api.server import LocalServer
 from chainatlas.web import SWAGGER_UI, static_dir, vendor_ready
 
 #: every page of the UI (the map is ``/``)
-PAGES = ("/", "/#/chain", "/#/network", "/#/compare", "/#/diagnose", "/#/data", "/#/monitor")
+PAGES = ("/", "/#/chain", "/#/network", "/#/compare", "/#/diagnose", "/#/data", "/#/monitor", "/#/scenarios")
 #: answers made from the catalogue alone, kept by ``AnswerCache.static`` (not by URL): nothing to warm
-#: answers the prewarm cannot hold: built without the database, or about who asks (``/api/auth``: never cached),
-#: or changing without the atlas (``/api/alerts``: never cached)
-NO_DATABASE = ("/api/templates", "/api/auth", "/api/alerts")
+#: answers the prewarm cannot hold: built without the database (``/api/templates``, the example scenario of
+#: ``/api/simulations/example``), or about who asks (``/api/auth``: never cached), or changing without the atlas
+#: (``/api/alerts``: never cached); the 情景模拟 page's ``POST /api/simulations`` is never cached and not a GET
+NO_DATABASE = ("/api/templates", "/api/auth", "/api/alerts", "/api/simulations/example")
 
 
 @pytest.fixture(scope="module")

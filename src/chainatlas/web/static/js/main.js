@@ -14,8 +14,9 @@ const PAGES = [
   { id: "data", module: "./pages/data.js" },
   // 监测预警: alerts of every grain (the period filter keeps months and quarters)
   { id: "monitor", module: "./pages/monitor.js", subPeriods: true },
+  // 情景模拟: supply-shock scenarios, policy comparison, the emergency list and the systemic-risk ranking
+  { id: "scenarios", module: "./pages/scenario.js" },
   // room for the later pages of the design: they show what they will do
-  { id: "scenarios", module: "./pages/later.js", later: true },
   { id: "enclaves", module: "./pages/later.js", later: true },
   { id: "matching", module: "./pages/later.js", later: true },
   { id: "policies", module: "./pages/later.js", later: true },
