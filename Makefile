@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/bench_disclosure.py
 	$(BIN)/python bench/bench_access.py
 	$(BIN)/python bench/bench_monitor.py
+	$(BIN)/python bench/bench_simulate.py
 
 dist: install
 	$(BIN)/python -m pip wheel -q --no-deps -w dist .
