@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python bench/bench_disclosure.py
 	$(BIN)/python bench/bench_access.py
 	$(BIN)/python bench/bench_monitor.py
+	$(BIN)/python -m pip install -q boario==0.7.2  # the sector-level model the simulation bench compares with (bench only)
 	$(BIN)/python bench/bench_simulate.py
 
 dist: install
