@@ -144,6 +144,9 @@ def test_from_links_rejects_bad_input(kwargs, param, words):
         (lambda: S.Settings(switch_delay=-1), "settings.switch_delay"),
         (lambda: S.Settings(search_radius_km=0), "settings.search_radius_km"),
         (lambda: S.Settings(substitution="yes"), "settings.substitution"),
+        (lambda: S.Settings(rationing="priority"), "settings.rationing"),
+        (lambda: S.Settings(overproduction=-0.1), "settings.overproduction"),
+        (lambda: S.Settings(refill_steps=0), "settings.refill_steps"),
     ],
 )
 def test_shock_and_settings_are_checked(make, param):
@@ -178,10 +181,19 @@ def test_simulate_checks_its_arguments():
     weekly=st.booleans(),
     substitution=st.booleans(),
     refill=st.integers(1, 4),
+    rationing=st.sampled_from(S.RATIONING),
+    overproduction=st.sampled_from([0.0, 0.2]),
 )
-def test_no_shock_keeps_every_firm_at_baseline(seed, weekly, substitution, refill):
+def test_no_shock_keeps_every_firm_at_baseline(seed, weekly, substitution, refill, rationing, overproduction):
     net = random_network(seed)
-    sett = S.Settings(steps=30, step_days=7 if weekly else 1, substitution=substitution, refill_steps=refill)
+    sett = S.Settings(
+        steps=30,
+        step_days=7 if weekly else 1,
+        substitution=substitution,
+        refill_steps=refill,
+        rationing=rationing,
+        overproduction=overproduction,
+    )
     r = S.simulate(net, [], sett, distance_km=distances(6) if substitution else None)
     base = net.output * sett.step_days
     np.testing.assert_allclose(r.output, np.broadcast_to(base, r.output.shape), rtol=1e-9, atol=0)
@@ -208,7 +220,8 @@ def test_closed_supplier_customer_runs_out_on_day_d_plus_1():
     100/220 = 5/11 of the order: firm 2 800/11, firm 3 100/11, arriving at step 6; firm 3 then makes
     (100/11) / 0.5 = 200/11 and firm 2, with 800/11 ≥ 40 in hand, makes its full 80.
     """
-    r = S.simulate(five(inventory=[0, 0, 3, 0, 0]), [S.Shock("capacity", [0], start=1, end=5)], daily(7))
+    sett = daily(7, rationing="proportional")
+    r = S.simulate(five(inventory=[0, 0, 3, 0, 0]), [S.Shock("capacity", [0], start=1, end=5)], sett)
     out = r.output
     assert out[:, 0].tolist() == [100, 0, 0, 0, 0, 100, 100]
     assert out[:, 2].tolist() == [80, 80, 80, 80, 80, 0, 80]
@@ -228,7 +241,9 @@ def test_partial_capacity_rations_customers_in_proportion():
     demand 20. From step 2 firm 2 makes 20 / 0.5 = 40 and firm 3 10 / 0.5 = 20; firm 2 in turn rations its
     demand (firm 4 40, final 40) at 40/80, so from step 3 firm 4 makes 20 / 0.8 = 25. Direct loss 50 a step
     (firm 0), indirect 40 + 20 + 25 = 85."""
-    r = S.simulate(five(), [S.Shock("capacity", [0], start=1, capacity=0.5)], daily(6))
+    r = S.simulate(
+        five(), [S.Shock("capacity", [0], start=1, capacity=0.5)], daily(6, rationing="proportional")
+    )
     assert r.output.tolist() == [
         [100, 80, 80, 40, 50],
         [50, 80, 80, 40, 50],
@@ -250,7 +265,9 @@ def test_substitution_after_the_switch_delay_with_exact_volumes():
     firm 2's full 40 at step 5 and makes 50."""
     net = five(spare=[0, 0.3125, 0, 0, 0])
     r = S.simulate(
-        net, [S.Shock("capacity", [0], start=1, capacity=0.5)], daily(7, substitution=True, switch_delay=2)
+        net,
+        [S.Shock("capacity", [0], start=1, capacity=0.5)],
+        daily(7, substitution=True, switch_delay=2, rationing="proportional"),
     )
     assert r.output.tolist() == [
         [100, 80, 80, 40, 50],
@@ -288,6 +305,45 @@ def test_substitution_ends_when_the_old_supplier_delivers_again():
     assert subs["delivered"].tolist() == [75.0]  # steps 1, 2, 3
     assert r.output[2:5, 2].tolist() == [50.0, 50.0, 50.0]  # 25 / 0.5
     assert r.output[1:4, 1].tolist() == [105.0] * 3 and r.output[4:, 1].tolist() == [80.0] * 4
+
+
+def test_mixed_rationing_serves_firms_before_final_demand():
+    """As the rationing test with firms served first: firm 0's 50 go to its customers' orders 40 + 20 = 60 in
+    proportion, 50/60 = 5/6: firm 2 gets 100/3 and makes 200/3, firm 3 gets 50/3 and makes 100/3; final demand
+    gets nothing. Firm 2's 200/3 cover firm 4's order 40 first, so firm 4 keeps making 50."""
+    r = S.simulate(five(), [S.Shock("capacity", [0], start=1, capacity=0.5)], daily(5))
+    np.testing.assert_allclose(r.output[2:], [[50, 80, 200 / 3, 100 / 3, 50]] * 3, rtol=1e-12)
+
+
+def test_just_in_time_loop_winds_down_under_proportional_rationing_only():
+    """Firms 0 and 1 supply each other half their output (50 of 100) and sell 50 to final demand, just in
+    time. Firm 0 keeps half its capacity for steps 1–14. Under proportional rationing final demand, held at
+    baseline, takes a growing share of each firm's shrinking output and the loop winds down (it never comes
+    back after the shock); with firms served first the loop holds at half and recovers in full."""
+    net = S.Network.from_links(2, [0, 1], [1, 0], [50.0, 50.0], [100.0, 100.0], segment=[0, 1])
+    shock = [S.Shock("capacity", [0], start=1, end=15, capacity=0.5)]
+    prop = S.simulate(net, shock, daily(80, rationing="proportional"))
+    mixed = S.simulate(net, shock, daily(80))
+    assert S.Settings().rationing == "mixed"
+    assert prop.output[-10:].max() < 5.0
+    assert mixed.output[1:15, 0].tolist() == [50.0] * 14
+    np.testing.assert_allclose(mixed.output[-10:], 100.0, rtol=1e-9)
+
+
+def test_overproduction_refills_the_stock_a_closure_used():
+    """Supplier 0 (output 40, all sold to firm 1) closes at steps 1–4 and again at 30–32; firm 1 (output 80,
+    a = 0.5) holds 3 days (120) and runs dry at step 5 as in the five-firm test. Without overproduction firm 0
+    can only make the 40 firm 1 uses, the stock stays empty and the second closure stops firm 1 at steps 31–33.
+    With 25 % overproduction firm 0 makes 50 from step 5: 10 a day refill the 120 in 12 days (firm 0 makes 50
+    at steps 5–16, then 40), and firm 1 rides out the second closure."""
+    net = S.Network.from_links(2, [0], [1], [40.0], [40.0, 80.0], inventory_days=[0, 3])
+    shocks = [S.Shock("capacity", [0], start=1, end=5), S.Shock("capacity", [0], start=30, end=33)]
+    flat = S.simulate(net, shocks, daily(40))
+    assert np.flatnonzero(flat.output[:, 1] == 0).tolist() == [5, 31, 32, 33]
+    over = S.simulate(net, shocks, daily(40, overproduction=0.25))
+    assert np.flatnonzero(over.output[:, 1] == 0).tolist() == [5]
+    assert over.output[5:17, 0].tolist() == [50.0] * 12 and over.output[17:30, 0].tolist() == [40.0] * 13
+    assert over.loss[5:17, 0].tolist() == [-10.0] * 12
 
 
 def substitution_net(spare_near: float) -> tuple[S.Network, np.ndarray]:
@@ -374,9 +430,15 @@ def test_long_enough_inventories_leave_no_indirect_loss(seed):
 
 
 def test_import_cut_hits_only_the_importer_and_its_downstream():
-    """Firm 0 imports 20 of its 50 output from partner 0 (a = 0.4) and feeds the chain 0 → 1 → 2; firm 3
-    imports from partner 1 and feeds firm 4; firm 5 also imports from partner 0 but is not in the shock.
-    Cutting half of firm 0's partner-0 imports from step 1: 10 arrive from step 2, so it makes 10 / 0.4 = 25."""
+    """Firm 0 imports 20 of its 50 output from partner 0 (a = 0.4) and feeds the chain 0 → 1 → 2 (30 a day on
+    each link; firms 1 and 2 make 60 with a = 0.5); firm 3 imports from partner 1 and feeds firm 4; firm 5
+    also imports from partner 0 but is not in the shock. Cutting half of firm 0's partner-0 imports from
+    step 1: 10 arrive from step 2, so firm 0 makes 10 / 0.4 = 25.
+
+    Proportional rationing: firm 1 gets 25 · 30/50 = 15 and makes 30 from step 3; firm 2 gets 30 · 30/60 =
+    15 and makes 30 from step 4. Mixed (firms first): firm 1 gets all 25 and makes 50, which covers firm 2's
+    order of 30 before final demand: firm 2 loses nothing.
+    """
     net = S.Network.from_links(
         6,
         supplier=[0, 1, 3],
@@ -387,11 +449,14 @@ def test_import_cut_hits_only_the_importer_and_its_downstream():
         import_value=[20.0, 0, 0, 5.0, 0, 10.0],
         import_partner=[0, -1, -1, 1, -1, 0],
     )
-    r = S.simulate(net, [S.Shock("imports", [0], start=1, partner=0, cut=0.5)], daily(8))
-    lost = np.flatnonzero(r.loss.max(axis=0) > 1e-9)
-    assert lost.tolist() == [0, 1, 2]
-    assert r.output[2:, 0].tolist() == [25.0] * 6
-    assert r.direct.max() == 0  # an import cut takes no capacity away: the loss is indirect
+    cut = [S.Shock("imports", [0], start=1, partner=0, cut=0.5)]
+    prop = S.simulate(net, cut, daily(8, rationing="proportional"))
+    assert np.flatnonzero(prop.loss.max(axis=0) > 1e-9).tolist() == [0, 1, 2]
+    assert prop.output[4:, :3].tolist() == [[25.0, 30.0, 30.0]] * 4
+    assert prop.direct.max() == 0  # an import cut takes no capacity away: the loss is indirect
+    mixed = S.simulate(net, cut, daily(8))
+    assert np.flatnonzero(mixed.loss.max(axis=0) > 1e-9).tolist() == [0, 1]
+    assert mixed.output[4:, :3].tolist() == [[25.0, 50.0, 60.0]] * 4
     # a cut of partner 1 leaves firm 0's chain alone
     r1 = S.simulate(net, [S.Shock("imports", None, start=1, partner=1, cut=1.0)], daily(8))
     assert np.flatnonzero(r1.loss.max(axis=0) > 1e-9).tolist() == [3, 4]
