@@ -4,7 +4,8 @@ A supply network of firms with their baseline output, supply links with values, 
 inventories and spare capacity (:class:`Network`); shocks that cut firms' capacity or their imports for a while
 (:class:`Shock`); a run's settings (:class:`Settings`). :func:`simulate` propagates the shocks step by step in the
 style of Inoue & Todo (2019) — production limited by the scarcest input after inventory, orders with inventory
-top-ups, proportional rationing, substitution by same-segment firms with spare capacity, linear recovery — and
+top-ups, rationing (firms first, or proportional), substitution by same-segment firms with spare capacity,
+linear recovery, optional overproduction to refill stocks — and
 :func:`esri` computes the economic systemic risk index of Diem et al. (2022): the share of total output lost when
 one firm (or one group of firms) fails. Both run in one Numba kernel each, compiled on first use and cached on
 disk; nothing here opens a database or a file.
@@ -13,7 +14,8 @@ Contents
 --------
 :class:`Network`      firms and supply links as CSR arrays (:meth:`Network.from_links` builds and validates it)
 :class:`Shock`        a capacity cut (lockdown, failure, partial loss) or an import cut, for a span of steps
-:class:`Settings`     horizon, step length, substitution, switching delay, search radius, recovery, seed
+:class:`Settings`     horizon, step length, substitution, switching delay, search radius, recovery, seed,
+                      rationing, stock refill time, overproduction
 :class:`Result`       output per step (per firm or per group), baseline, direct loss, substitutions, kept alive
 :func:`simulate`      the propagation over the horizon
 :class:`EsriResult`   ESRI per firm or group: share of output lost at the horizon and on average
@@ -22,6 +24,12 @@ Contents
 Units: :class:`Network` holds values per *day*; a run with ``Settings.step_days = 7`` works in values per week
 (each daily value times 7) and inventories of ``d`` days last ``d / 7`` steps. Every array a result returns is in
 values per step.
+
+Two choices matter more than they look (measured on synthetic networks, see :class:`Settings` and
+:func:`esri`): under proportional rationing with final demand held at baseline, loops of firms that supply
+each other wind down for good once their stocks are gone, so rationing serves firms first by default; and the
+ESRI of a strictly Leontief firm (every input essential) without stocks spreads any failure through a dense
+network, so pass ``essential`` (and inventories) for an index that ranks firms.
 """
 
 from __future__ import annotations
@@ -557,7 +565,8 @@ class Result:
         committed) and ``delivered`` (total delivered).
     kept_alive : ndarray of float, (n,) or None
         For the white-listed firms of the run (0 elsewhere): the output of their customers attributable to
-        their deliveries, summed over the steps at which a shock was active (None without a white list).
+        their deliveries, summed over the steps at which a shock (or its recovery) held some capacity or
+        imports below baseline (None without a white list).
     step_days : int
         Days per step.
     groups : int or None
@@ -639,13 +648,14 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
     radius,
     seg_ptr,
     seg_firms,
-    bucket_keys,
     bucket_ptr,
     bucket_firms,
     place,
     dist,
     place_order,
     spare_abs,
+    firm_seg,
+    firm_key,
     labels,
     n_groups,
     white,
@@ -682,6 +692,15 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
     searched = np.zeros(m, np.bool_)
     head = np.full(m, -1, np.int64)
     spare_left = spare_abs.copy()
+    # spare left per segment and per (segment, place), so that a search skips pools with none left
+    seg_spare = np.zeros(max(seg_ptr.shape[0] - 1, 0))
+    key_spare = np.zeros(max(bucket_ptr.shape[0] - 1, 0))
+    if substitution:
+        for f in range(n):
+            if firm_seg[f] >= 0:
+                seg_spare[firm_seg[f]] += spare_abs[f]
+            if firm_key[f] >= 0:
+                key_spare[firm_key[f]] += spare_abs[f]
     # switches: link, customer, old supplier, new supplier, value, start, end, delivered, next, active
     cap_c = 64
     c_link = np.empty(cap_c, np.int64)
@@ -790,7 +809,11 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
                     while c >= 0:
                         if c_end[c] < 0:
                             c_end[c] = t
-                            spare_left[c_new[c]] += c_val[c]
+                            k2 = c_new[c]
+                            spare_left[k2] += c_val[c]
+                            seg_spare[firm_seg[k2]] += c_val[c]
+                            if firm_key[k2] >= 0:
+                                key_spare[firm_key[k2]] += c_val[c]
                         c = c_next[c]
                     head[e] = -1
                     continue
@@ -803,6 +826,9 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
                         if cap[k2] < 1.0:
                             c_end[c] = t
                             spare_left[k2] += c_val[c]
+                            seg_spare[firm_seg[k2]] += c_val[c]
+                            if firm_key[k2] >= 0:
+                                key_spare[firm_key[k2]] += c_val[c]
                         elif short > 0.0:
                             d = min(short, c_val[c])
                             short -= d
@@ -823,6 +849,8 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
                     if short <= _SHORT_TOL * in_val[e]:
                         break
                     if n_places == 0 or pl < 0:
+                        if seg_spare[g] <= _SHORT_TOL * in_val[e]:
+                            break
                         lo = seg_ptr[g]
                         hi = seg_ptr[g + 1]
                         pool = seg_firms
@@ -836,11 +864,10 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
                                 break
                             q = n_places  # firms without a place, when there is no radius
                         key = g * (n_places + 1) + q
-                        b = np.searchsorted(bucket_keys, key)
-                        if b >= bucket_keys.shape[0] or bucket_keys[b] != key:
+                        if key_spare[key] <= _SHORT_TOL * in_val[e]:
                             continue
-                        lo = bucket_ptr[b]
-                        hi = bucket_ptr[b + 1]
+                        lo = bucket_ptr[key]
+                        hi = bucket_ptr[key + 1]
                         pool = bucket_firms
                     for u in range(lo, hi):
                         k2 = pool[u]
@@ -848,6 +875,9 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
                             continue
                         d = min(short, spare_left[k2])
                         spare_left[k2] -= d
+                        seg_spare[g] -= d
+                        if firm_key[k2] >= 0:
+                            key_spare[firm_key[k2]] -= d
                         if n_c == cap_c:
                             cap_c *= 2
                             c_link = np.concatenate((c_link, np.empty(cap_c - n_c, np.int64)))
@@ -1181,13 +1211,11 @@ def _substitute_index(network: Network, settings: Settings, distance_km: object 
             raise ConfigError(
                 "a search radius needs the place × place distance matrix (distance_km)", param="distance_km"
             )
-        empty = np.zeros(0, np.int64)
         return (
             seg_ptr,
             by_seg.astype(np.int64),
-            empty,
             np.zeros(1, np.int64),
-            empty,
+            np.zeros(0, np.int64),
             np.zeros((0, 0)),
             np.zeros((0, 0), np.int64),
         )
@@ -1219,18 +1247,11 @@ def _substitute_index(network: Network, settings: Settings, distance_km: object 
     idx = np.flatnonzero(has)
     o = np.lexsort((rank[has], keys))
     bucket_firms = idx[o].astype(np.int64)
-    sk = keys[o]
-    bucket_keys, starts = np.unique(sk, return_index=True)
-    bucket_ptr = np.append(starts, sk.shape[0]).astype(np.int64)
-    return (
-        seg_ptr,
-        by_seg.astype(np.int64),
-        bucket_keys.astype(np.int64),
-        bucket_ptr,
-        bucket_firms,
-        dist,
-        place_order,
-    )
+    # firms by (segment, place) as one CSR over every pair: a pair's firms are one slice, found in O(1)
+    n_keys = n_seg * (n_places + 1)
+    bucket_ptr = np.zeros(n_keys + 1, np.int64)
+    np.cumsum(np.bincount(keys, minlength=n_keys), out=bucket_ptr[1:])
+    return seg_ptr, by_seg.astype(np.int64), bucket_ptr, bucket_firms, dist, place_order
 
 
 def simulate(
@@ -1282,8 +1303,10 @@ def simulate(
     1. capacity :math:`c_i(t)` = the lowest level of the active shocks; after a shock with level :math:`c`
        ends at :math:`e`, :math:`c + (1 - c)\\min(1, (t - e + 1)/\\mathrm{recovery\\_steps})`. An import cut
        :math:`\\kappa` leaves :math:`\\mu_i(t) = 1 - \\kappa` of the imports (same recovery).
-    2. orders: planned output :math:`\\hat x_i = \\min(D_i(t-1), (1 + \\omega) c_i(t) \\bar x_i)` with
-       :math:`\\omega` = ``overproduction``; the stock expected when the order arrives,
+    2. orders: planned output :math:`\\hat x_i = \\min(U_i(t-1), (1 + \\omega) c_i(t) \\bar x_i)` with
+       :math:`\\omega` = ``overproduction`` and :math:`U_i = f_i + \\sum_c a_{cs} \\hat x_c\\, \\bar z_{ic} /
+       \\bar z_{cs}` what its customers meant to use (their stock top-ups are one-off and are not planned on,
+       which keeps the loops of the network from amplifying them); the stock expected when the order arrives,
        :math:`\\hat S_{is} = \\max(0, S_{is} + R_{is} - a_{is} \\hat x_i)` (goods in transit counted once);
        need :math:`N_{is} = \\max(0,\\; a_{is} \\hat x_i + (S^*_{is} - \\hat S_{is}) / \\tau)`, ordered from each
        supplier :math:`j` of the slot in proportion to baseline: :math:`O_{ji} = N_{is}\\, \\bar z_{ji} /
@@ -1304,7 +1327,8 @@ def simulate(
 
     Direct loss :math:`\\min(\\bar x_i(1 - c_i), \\max(0, \\bar x_i - y_i))` for output :math:`y_i` (with
     substitute sales); indirect = loss − direct. ``kept_alive`` of a white-listed firm :math:`w`:
-    :math:`\\sum_t \\sum_i x_i(t)\\, R_{wi}(t) / R_{is(w)}(t)` over the steps with a shock active.
+    :math:`\\sum_t \\sum_i x_i(t)\\, R_{wi}(t) / R_{is(w)}(t)` over the steps with a shock (or recovery)
+    under way, :math:`R_{wi}` what arrived from :math:`w`.
 
     Simplifications: a substitute's extra output draws on spare capacity assumed to hold its own inputs (its
     extra purchases are not propagated upstream); imports are not substituted; the target stock is fixed at
@@ -1360,13 +1384,17 @@ def simulate(
         idx = (
             np.zeros(1, np.int64),
             empty,
-            empty,
             np.zeros(1, np.int64),
             empty,
             np.zeros((0, 0)),
             np.zeros((0, 0), np.int64),
         )
-    seg_ptr, seg_firms, bucket_keys, bucket_ptr, bucket_firms, dist, place_order = idx
+    seg_ptr, seg_firms, bucket_ptr, bucket_firms, dist, place_order = idx
+    if dist.shape[0] and settings.substitution:
+        q = np.where(network.place >= 0, network.place, dist.shape[0])
+        firm_key = np.where(network.segment >= 0, network.segment * (dist.shape[0] + 1) + q, -1)
+    else:
+        firm_key = np.full(n, -1, np.int64)
     o = network.output * sd
     slot_base = network.slot_base * sd
     owner_inv = np.repeat(network.inventory_days, np.diff(network.slot_ptr))
@@ -1396,13 +1424,14 @@ def simulate(
         radius,
         seg_ptr,
         seg_firms,
-        bucket_keys,
         bucket_ptr,
         bucket_firms,
         network.place,
         dist,
         place_order,
         network.spare * o,
+        network.segment,
+        firm_key,
         labels,
         n_groups,
         white,
@@ -1513,8 +1542,18 @@ def esri(
     in the customers' demand. Final demand is held at baseline. A firm with neither customers nor suppliers
     has an index equal to its own output share.
 
+    With ``spread_demand_cuts=False`` the arrivals follow the suppliers' input-limited levels,
+    :math:`\\Pi_{is} = \\sum_j z_{ji} \\min(1, h^d_j) / \\bar z_{is}` (0 for failing firms), while demand
+    still follows :math:`h`.
+
     Each failing set is one sparse propagation visiting only the firms its cascade reaches; buffers are
-    reused and reset for the touched firms only.
+    reused and reset for the touched firms only, so the cost is the cascade's size times its steps. Measured
+    (one core): on a 48,000-firm network built from the ``medium`` synthetic atlas (35k links, 2023) every
+    firm's index takes 8 s with stocks of 0–30 days, but about 40 ms a firm (30 min) for Diem's stock-free
+    cascade, where half the firms' strict Leontief collapses reach over 10,000 firms; on a dense synthetic network (30,000 firms, 139k links)
+    12–50 ms a firm with stocks and up to 160 ms without. Without stocks, pruning by ``tol`` moves the
+    index by at most ``steps × tol`` (the maps are non-expansive in the largest level change); with stocks
+    the differences measured against ``tol=1e-9`` stayed about ``tol``.
 
     Examples
     --------
