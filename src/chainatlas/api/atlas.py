@@ -31,7 +31,7 @@ from chainatlas.errors import AccessError, ChainAtlasError
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend, open_backend
 
-__all__ = ["Atlas"]
+__all__ = ["Atlas", "slot"]
 
 log = logging.getLogger("chainatlas.api")
 
@@ -212,7 +212,7 @@ class Atlas:
         gen = self.generation
         body = self.cache.get(key, gen)
         if body is None:
-            async with _slot(gate, wait):
+            async with slot(gate, wait):
                 body = Body.of(await run_in_threadpool(self._compute, fn))
             self.cache.put(key, body, gen)
         self.cache.remember(request, body, max_age, gen)
@@ -220,8 +220,10 @@ class Atlas:
 
 
 @contextlib.asynccontextmanager
-async def _slot(gate: asyncio.Semaphore | None, wait: float) -> AsyncIterator[None]:
-    """Hold one of ``gate``'s slots (none needed without a gate); a 503 after ``wait`` seconds."""
+async def slot(
+    gate: asyncio.Semaphore | None, wait: float, busy: str = "the server is busy with other analyses"
+) -> AsyncIterator[None]:
+    """Hold one of ``gate``'s slots (none needed without a gate); a 503 saying ``busy`` after ``wait`` seconds."""
     if gate is None:
         yield
         return
@@ -230,7 +232,7 @@ async def _slot(gate: asyncio.Semaphore | None, wait: float) -> AsyncIterator[No
     except TimeoutError:
         raise HTTPException(
             status_code=503,
-            detail=f"the server is busy with other analyses (waited {wait:.0f} s); try again shortly",
+            detail=f"{busy} (waited {wait:.0f} s); try again shortly",
             headers={"Retry-After": "10"},
         ) from None
     try:

@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 
 from chainatlas import config
-from chainatlas.cli.common import PERIOD, actor, backend, record
+from chainatlas.cli.common import PERIOD, actor, backend, output_options, record
 
 __all__ = ["check"]
+
+_, FORMAT = output_options()  # -f/--format as every command has it
 
 
 @click.command(
@@ -68,14 +70,7 @@ __all__ = ["check"]
     default=None,
     help="also write the active alerts: .csv (UTF-8 with BOM, + .provenance.json) or .json",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json"]),
-    default=None,
-    help="default: from -o's suffix",
-)
+@FORMAT
 @click.pass_context
 def check(
     ctx: click.Context,

@@ -9,9 +9,11 @@ import click
 import pandas as pd
 
 from chainatlas import config
-from chainatlas.cli.common import PERIOD, backend, progress, record
+from chainatlas.cli.common import PERIOD, backend, output_options, progress, record
 
 __all__ = ["COMMANDS"]
+
+_, FORMAT = output_options()  # -f/--format as every command has it
 
 
 def _synthetic_warning(synthetic: bool) -> None:
@@ -37,14 +39,7 @@ def _written(paths: list[Path]) -> None:
     help="result file: .json (everything) or .csv (UTF-8 with BOM: the summary per variant, the other tables as "
     "FILE.<table>.csv, + .provenance.json); default: print the summary",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json"]),
-    default=None,
-    help="default: from -o's suffix",
-)
+@FORMAT
 @click.option("--variant", default=None, help="run only this variant of the scenario's compare: list")
 @click.pass_context
 def simulate(
@@ -105,14 +100,7 @@ def simulate(
     required=True,
     help=".csv (UTF-8 with BOM: firms; FILE.segments.csv, + .provenance.json with the distribution) or .json",
 )
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "json"]),
-    default=None,
-    help="default: from -o's suffix",
-)
+@FORMAT
 @click.pass_context
 def risk(
     ctx: click.Context, chain: str | None, period: object, top: int | None, output: Path, fmt: str | None

@@ -20,14 +20,13 @@ emergency list are cached per build (the answer cache is dropped when the atlas 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from chainatlas.api.atlas import slot
 from chainatlas.api.cache import answer_key, send
 from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import PeriodParam
@@ -172,23 +171,6 @@ def _gate() -> asyncio.Semaphore:
     return _slots[loop]
 
 
-@contextlib.asynccontextmanager
-async def _slot() -> AsyncIterator[None]:
-    gate = _gate()
-    try:
-        await asyncio.wait_for(gate.acquire(), WAIT_SECONDS)
-    except TimeoutError:
-        raise HTTPException(
-            status_code=503,
-            detail=f"another simulation is running (waited {WAIT_SECONDS:.0f} s); try again shortly",
-            headers={"Retry-After": "10"},
-        ) from None
-    try:
-        yield
-    finally:
-        gate.release()
-
-
 def _simulate(b: Backend, scenario: sim.Scenario) -> dict:
     built = sim.cached_network(b, period=scenario.period)
     cells = built[0].n * scenario.horizon * len(scenario.variants)
@@ -236,7 +218,7 @@ async def simulations(
     that kept others alive, firm-level rows only inside your jurisdiction. A field that is wrong is a 400 naming
     it (`shocks[1].weeks: ...`); a run too big for a request is a 413."""
     parsed = sim.parse_scenario(scenario)
-    async with _slot():
+    async with slot(_gate(), WAIT_SECONDS, busy="another simulation is running"):
         body = await atlas.call(_simulate, parsed)
     return Response(render(body), media_type="application/json", headers={"Cache-Control": "no-store"})
 
