@@ -9,6 +9,7 @@ wiring's aggregates must equal what that run gives; the network must equal the r
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -22,8 +23,10 @@ from chainatlas.analytics import shock
 from chainatlas.cli import main
 from chainatlas.errors import ConfigError
 from chainatlas.model.access import Scope
-from chainatlas.pipeline import query
+from chainatlas.pipeline import emergency, query
+from chainatlas.pipeline import scenario as scn
 from chainatlas.pipeline import simulate as sim
+from chainatlas.pipeline import supply_network as supply
 from chainatlas.storage.base import open_backend
 
 YEAR = 2024
@@ -33,11 +36,11 @@ YEAR = 2024
 def built(built_db: Path):
     """The 2024 network of the demo atlas (engine network and labels), read once."""
     with open_backend(built_db, read_only=True) as b:
-        yield sim.network(b, period=YEAR)
+        yield supply.network(b, period=YEAR)
 
 
 def _example() -> dict:
-    return yaml.safe_load(sim.example_scenario())
+    return yaml.safe_load(scn.example_scenario())
 
 
 # ---------------------------------------------------------------------------------------------- the network
@@ -104,7 +107,7 @@ def test_a_blank_link_value_weighs_the_median_of_its_suppliers_segment(built, bu
                 [YEAR, s, c],
             )
     with open_backend(db, read_only=True) as b:
-        _, blank = sim.network(b, period=YEAR)
+        _, blank = supply.network(b, period=YEAR)
     valued = ln[(seg == common)].drop(rows.index)
     median = float(valued["value"].median())
     got = blank.links[blank.links["imputed"]]
@@ -127,13 +130,13 @@ def test_every_firm_has_its_main_segment_and_all_its_chains(built):
 def test_the_example_scenario_runs_and_an_empty_shock_list_conserves_output(atlas, built, tmp_path: Path):
     r = CliRunner().invoke(main, ["templates", "scenario", "-o", str(tmp_path / "s.yaml")])
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "s.yaml").read_text(encoding="utf-8") == sim.example_scenario()
-    scenario = sim.load_scenario(tmp_path / "s.yaml")
+    assert (tmp_path / "s.yaml").read_text(encoding="utf-8") == scn.example_scenario()
+    scenario = scn.load_scenario(tmp_path / "s.yaml")
     res = sim.run(atlas, scenario, built=built)
     assert list(res.summary["variant"]) == ["准时制", "预防性库存", "无互认池", "无替代"]
     assert (res.summary["loss"] > 0).all() and res.synthetic
     quiet = _example() | {"shocks": []}
-    calm = sim.run(atlas, sim.parse_scenario(quiet), built=built)
+    calm = sim.run(atlas, scn.parse_scenario(quiet), built=built)
     s = calm.series
     assert np.allclose(s["output"], s["baseline"], rtol=1e-9, atol=0)
     assert (calm.summary["loss"].abs() <= 1e-9 * calm.summary["baseline"]).all()
@@ -151,11 +154,11 @@ def test_a_city_lockdown_hits_its_firms_directly_and_their_customers_indirectly(
         "shocks": [{"type": "lockdown", "places": ["苏州市"], "start": 1, "weeks": 2}],
         "settings": {"inventory_days": 7, "substitution": False, "recovery": 0},
     }
-    res = sim.run(atlas, sim.parse_scenario(data), built=built)
+    res = sim.run(atlas, scn.parse_scenario(data), built=built)
     # the same shock written by hand on the same network
     suzhou = np.flatnonzero(labels.firms["adcode"].fillna("").str.startswith("3205").to_numpy())
     run = shock.simulate(
-        sim.replace(net, inventory_days=np.full(net.n, 7.0), spare=np.zeros(net.n)),
+        replace(net, inventory_days=np.full(net.n, 7.0), spare=np.zeros(net.n)),
         [shock.Shock("capacity", suzhou, start=1, end=3, capacity=0.0)],
         shock.Settings(steps=8, step_days=7, substitution=False, recovery_steps=0),
     )
@@ -196,7 +199,7 @@ def test_policy_variants_differ_in_the_documented_direction(atlas, built):
         {"name": "无互认池", "pool": False},
         {"name": "无替代", "settings": {"substitution": False}},
     ]
-    res = sim.run(atlas, sim.parse_scenario(data), built=built)
+    res = sim.run(atlas, scn.parse_scenario(data), built=built)
     s = res.summary.set_index("variant")
     # just in case loses less than the base (15 days), which loses less than just in time
     assert s.loc["预防性库存", "loss"] < s.loc["基准", "loss"] < s.loc["准时制", "loss"]
@@ -208,7 +211,7 @@ def test_policy_variants_differ_in_the_documented_direction(atlas, built):
     assert s.loc["无替代", "substitutions"] == 0 < s.loc["基准", "substitutions"]
     assert s.loc["无替代", "loss"] >= s.loc["基准", "loss"]
     # the same seed gives the same run
-    again = sim.run(atlas, sim.parse_scenario(data).variant("基准"), built=built)
+    again = sim.run(atlas, scn.parse_scenario(data).variant("基准"), built=built)
     assert again.summary.iloc[0]["loss"] == s.loc["基准", "loss"]
 
 
@@ -224,7 +227,7 @@ def test_import_and_capacity_shocks_bind_to_the_right_firms(atlas, built):
             {"type": "fail", "chain": "ic", "segment": "materials", "start": 2},
         ],
     }
-    sc = sim.parse_scenario(data)
+    sc = scn.parse_scenario(data)
     bound, white, _ = sim._bind(atlas, sc, sc.variants[0], labels)
     imports = [b for b in bound if b.kind == "imports"]
     hs = imp[(imp["partner"] == "TW") & imp["hs"].str.match(r"8[45]")].groupby("firm")["value"].sum()
@@ -277,7 +280,7 @@ def test_validation_errors_name_the_field(change, param, says):
     data = _example()
     change(data)
     with pytest.raises(ConfigError) as e:
-        sim.parse_scenario(data)
+        scn.parse_scenario(data)
     assert e.value.param == param and says in e.value.reason, str(e.value)
 
 
@@ -289,24 +292,24 @@ def test_errors_found_against_the_network_name_the_field_too(atlas, built, tmp_p
         ({"type": "fail", "chain": "ic", "segment": "nope"}, "shocks[0].segments[0]"),
     ):
         with pytest.raises(ConfigError) as e:
-            sim.run(atlas, sim.parse_scenario({"horizon": 3, "shocks": [shock_]}), built=built)
+            sim.run(atlas, scn.parse_scenario({"horizon": 3, "shocks": [shock_]}), built=built)
         assert e.value.param == param, str(e.value)
     bad = {"horizon": 3, "settings": {"inventory_days": {"segments": {"ic:nope": 3}}}}
     with pytest.raises(ConfigError, match=r"settings.inventory_days.segments.ic:nope"):
-        sim.run(atlas, sim.parse_scenario(bad), built=built)
+        sim.run(atlas, scn.parse_scenario(bad), built=built)
     path = tmp_path / "bad.yaml"
     path.write_text("horizon: 4\nshocks:\n  - {type: lockdown, places: [苏州], weeks: x}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"^bad.yaml: shocks\[0\].weeks: expected"):
-        sim.load_scenario(path)
+        scn.load_scenario(path)
     r = CliRunner().invoke(main, ["--db", "unused.duckdb", "simulate", str(path)])
     assert r.exit_code == 1 and "bad.yaml: shocks[0].weeks: expected" in r.output
 
 
 def test_a_reader_with_a_jurisdiction_gets_the_regions_aggregates_and_only_its_own_firms(atlas, built):
     data = _example() | {"compare": [{"name": "基准"}]}
-    whole = sim.run(atlas, sim.parse_scenario(data), built=built)
+    whole = sim.run(atlas, scn.parse_scenario(data), built=built)
     with query.scoped(Scope("3205", personal=False)):
-        mine = sim.run(atlas, sim.parse_scenario(data), built=built)
+        mine = sim.run(atlas, scn.parse_scenario(data), built=built)
     pd.testing.assert_frame_equal(mine.summary, whole.summary)
     pd.testing.assert_frame_equal(mine.series, whole.series)
     pd.testing.assert_frame_equal(mine.provinces, whole.provinces)
@@ -334,10 +337,10 @@ def test_risk_ranks_the_engines_esri_and_the_emergency_list_keeps_its_ranks(
     net, labels = built
     ic = np.unique(labels.chains.loc[labels.chains["chain"] == "ic", "firm"])
     # the index as documented: the loss share in week 13 after the firm stops, every firm holding 15 days of stock
-    stocked = sim.replace(net, inventory_days=np.full(net.n, 15.0))
+    stocked = replace(net, inventory_days=np.full(net.n, 15.0))
     weekly = shock.Settings(steps=13, step_days=7)
     esri = shock.esri(stocked, ic, settings=weekly, inventories=True).esri
-    assert (sim.ESRI_WEEKS, sim.ESRI_INVENTORY_DAYS) == (13, 15.0)
+    assert (emergency.ESRI_WEEKS, emergency.ESRI_INVENTORY_DAYS) == (13, 15.0)
     expected = pd.Series(esri, index=labels.firms["firm"].to_numpy()[ic])
     np.testing.assert_allclose(risk["esri"], expected.reindex(risk["firm"]).to_numpy(), rtol=1e-12)
     assert list(risk["rank"]) == list(range(1, len(ic) + 1))
@@ -374,7 +377,7 @@ def test_risk_ranks_the_engines_esri_and_the_emergency_list_keeps_its_ranks(
 def test_the_emergency_list_scores_betweenness_and_alternatives(atlas, built):
     import igraph as ig
 
-    e = sim.emergency_list(atlas, chain="ic", top=1000, radius_km=None, capacity_share=0.1)
+    e = emergency.emergency_list(atlas, chain="ic", top=1000, radius_km=None, capacity_share=0.1)
     _, labels = built
     f = labels.firms
     m = labels.chains[labels.chains["chain"] == "ic"]
@@ -404,9 +407,9 @@ def test_the_emergency_list_scores_betweenness_and_alternatives(atlas, built):
 
 def test_a_big_network_runs_aggregated_to_place_and_segment_with_the_same_totals(atlas, built, monkeypatch):
     data = _example() | {"compare": [{"name": "基准"}]}
-    per_firm = sim.run(atlas, sim.parse_scenario(data), built=built)
+    per_firm = sim.run(atlas, scn.parse_scenario(data), built=built)
     monkeypatch.setattr(sim, "AGGREGATE_ABOVE", 0)
-    grouped = sim.run(atlas, sim.parse_scenario(data), built=built)
+    grouped = sim.run(atlas, scn.parse_scenario(data), built=built)
     pd.testing.assert_frame_equal(grouped.summary, per_firm.summary, rtol=1e-12)
     pd.testing.assert_frame_equal(grouped.series, per_firm.series, rtol=1e-12)
     for t in ("segments", "places", "provinces"):

@@ -22,6 +22,8 @@ from chainatlas.api.routers import simulate as router
 from chainatlas.api.routers.simulate import EmergencyAnswer, RiskAnswer, SimulationAnswer
 from chainatlas.api.security import CSRF_HEADER, CSRF_VALUE
 from chainatlas.api.server import LocalServer
+from chainatlas.pipeline import emergency
+from chainatlas.pipeline import scenario as scn
 from chainatlas.pipeline import simulate as sim
 from chainatlas.storage.users import UserStore
 
@@ -29,7 +31,7 @@ CSRF = {CSRF_HEADER: CSRF_VALUE}
 
 
 def _scenario() -> dict:
-    data = yaml.safe_load(sim.example_scenario())
+    data = yaml.safe_load(scn.example_scenario())
     data["compare"] = data["compare"][:2]  # 准时制, 预防性库存
     return data
 
@@ -41,7 +43,7 @@ def test_a_posted_scenario_answers_what_the_library_computes(client: httpx.Clien
     body = SimulationAnswer.model_validate(r.json())
     assert body.synthetic and body.scenario.variants == ["准时制", "预防性库存"]
     assert body.provenance["command"] == "simulate" and body.scenario.period == 2024
-    mine = sim.run(atlas, sim.parse_scenario(_scenario()))
+    mine = sim.run(atlas, scn.parse_scenario(_scenario()))
     got = {s.variant: s for s in body.summary}
     for row in mine.summary.itertuples(index=False):
         assert got[row.variant].loss == pytest.approx(row.loss, rel=1e-12)
@@ -88,7 +90,7 @@ def test_risk_and_the_emergency_list_answer_the_librarys(client: httpx.Client, a
     r = client.get("/api/risk", params={"chain": "ic", "top": 5})
     assert r.status_code == 200, r.text
     body = RiskAnswer.model_validate(r.json())
-    mine = sim.risk(atlas, chain="ic", top=5)
+    mine = emergency.risk(atlas, chain="ic", top=5)
     assert [f.firm for f in body.firms] == mine.firms["firm"].tolist()
     assert [f.rank for f in body.firms] == [1, 2, 3, 4, 5]
     np.testing.assert_allclose([f.esri for f in body.firms], mine.firms["esri"], rtol=1e-12)
@@ -100,7 +102,7 @@ def test_risk_and_the_emergency_list_answer_the_librarys(client: httpx.Client, a
     e = EmergencyAnswer.model_validate(r.json())
     assert e.provinces == ["320000"]
     assert e.firms and all(f["province"] == "320000" for f in e.firms)
-    full = sim.risk(atlas, chain="ic")
+    full = emergency.risk(atlas, chain="ic")
     rank = dict(zip(full.firms["firm"], full.firms["rank"], strict=True))
     assert all(f["esri_rank"] == rank[f["firm"]] for f in e.firms)
 

@@ -128,7 +128,7 @@ def templates(kind: str, output: Path, lang: str) -> None:
     from chainatlas.ingest.templates import write_template
 
     if kind == "scenario":
-        from chainatlas.pipeline.simulate import example_scenario
+        from chainatlas.pipeline.scenario import example_scenario
 
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(example_scenario(), encoding="utf-8")

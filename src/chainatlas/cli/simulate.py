@@ -1,5 +1,6 @@
 """``chainatlas simulate``, ``risk`` and ``emergency-list``: 平战转换 supply-shock scenarios, the systemic-risk ranking
-and the supply-chain emergency list (issue 14), thin shells over :mod:`chainatlas.pipeline.simulate`."""
+and the supply-chain emergency list (issue 14), thin shells over :mod:`chainatlas.pipeline.simulate`
+and :mod:`chainatlas.pipeline.emergency`."""
 
 from __future__ import annotations
 
@@ -53,9 +54,10 @@ def simulate(
     按情景文件模拟供应冲击（封控、进口受限、企业或环节停摆、产能下降）在企业供应网络上的传导，比较不同政策方案。
     """
     from chainatlas.pipeline import simulate as sim
+    from chainatlas.pipeline.scenario import load_scenario
 
     db = config.db_path(ctx.find_root().obj["db"])
-    scenario = sim.load_scenario(scenario_file)
+    scenario = load_scenario(scenario_file)
     if variant is not None:
         scenario = scenario.variant(variant)
     b = backend(ctx, read_only=True)
@@ -111,11 +113,12 @@ def risk(
 
     系统性风险指数：单个企业停摆导致的全区域产出损失比例，及各环节整体停摆的损失。
     """
+    from chainatlas.pipeline import emergency
     from chainatlas.pipeline import simulate as sim
 
     db = config.db_path(ctx.find_root().obj["db"])
     b = backend(ctx, read_only=True)
-    r = sim.risk(b, period=period, chain=chain, top=top, progress=progress)
+    r = emergency.risk(b, period=period, chain=chain, top=top, progress=progress)
     d = r.distribution
     if d.get("count"):
         click.echo(
@@ -184,11 +187,12 @@ def emergency_list(
     alternatives — and the critical segments, each with its alternatives (same-segment firms with spare capacity
     and where they are); one Excel sheet per province.
     """
+    from chainatlas.pipeline import emergency
     from chainatlas.pipeline import simulate as sim
 
     db = config.db_path(ctx.find_root().obj["db"])
     b = backend(ctx, read_only=True)
-    e = sim.emergency_list(
+    e = emergency.emergency_list(
         b,
         period=period,
         chain=chain,

@@ -1,6 +1,6 @@
 """情景模拟 (issue 14): run a supply-shock scenario (``POST /simulations``; the documented example to start from:
 ``GET /simulations/example``), the systemic-risk ranking (``GET /risk``) and the supply-chain emergency list
-(``GET /emergency-list``), all from :mod:`chainatlas.pipeline.simulate`.
+(``GET /emergency-list``), all from :mod:`chainatlas.pipeline.simulate` and :mod:`chainatlas.pipeline.emergency`.
 
 **Synchronous, with a size guard.** A scenario runs inside the request: on the ``medium`` atlas (≈ 30 k firms in
 the network) the example scenario's four variants over 26 weeks take a few seconds, far less than a job queue
@@ -32,7 +32,10 @@ from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import PeriodParam
 from chainatlas.api.render import render, too_large
 from chainatlas.api.schemas import ERROR_RESPONSES, Envelope, ErrorResponse
+from chainatlas.pipeline import emergency
 from chainatlas.pipeline import simulate as sim
+from chainatlas.pipeline.scenario import Scenario, example_scenario, parse_scenario
+from chainatlas.pipeline.supply_network import cached_network
 from chainatlas.storage.base import Backend
 
 router = APIRouter(tags=["simulate"])
@@ -171,8 +174,8 @@ def _gate() -> asyncio.Semaphore:
     return _slots[loop]
 
 
-def _simulate(b: Backend, scenario: sim.Scenario) -> dict:
-    built = sim.cached_network(b, period=scenario.period)
+def _simulate(b: Backend, scenario: Scenario) -> dict:
+    built = cached_network(b, period=scenario.period)
     cells = built[0].n * scenario.horizon * len(scenario.variants)
     if cells > MAX_CELLS:
         raise too_large(
@@ -217,7 +220,7 @@ async def simulations(
     step by segment, place, province and chain; the firms hit hardest, the substitutions and the white-list firms
     that kept others alive, firm-level rows only inside your jurisdiction. A field that is wrong is a 400 naming
     it (`shocks[1].weeks: ...`); a run too big for a request is a 413."""
-    parsed = sim.parse_scenario(scenario)
+    parsed = parse_scenario(scenario)
     async with slot(_gate(), WAIT_SECONDS, busy="another simulation is running"):
         body = await atlas.call(_simulate, parsed)
     return Response(render(body), media_type="application/json", headers={"Cache-Control": "no-store"})
@@ -237,7 +240,7 @@ async def simulation_example(request: Request, atlas: AtlasDep) -> Response:
     def make() -> bytes:
         import yaml
 
-        text = sim.example_scenario()
+        text = example_scenario()
         return render({"synthetic": False, "scenario": yaml.safe_load(text), "yaml": text})
 
     return send(request, atlas.cache.static(answer_key(request, locals()), make), max_age=3600)
@@ -263,10 +266,10 @@ async def risk(
     firms inside your jurisdiction (ranks are the whole region's). As `chainatlas risk -o risk.json`."""
 
     def run(b: Backend) -> dict:
-        r = sim.risk(b, period=period, chain=chain, top=top)
+        r = emergency.risk(b, period=period, chain=chain, top=top)
         return {
             "provenance": sim.provenance(b, "risk", chain=chain, period=r.period, top=top),
-            **sim.risk_document(r),
+            **r.document(),
         }
 
     return await atlas.answer(request, locals(), run, gate=_gate(), wait=WAIT_SECONDS)
@@ -294,8 +297,8 @@ async def emergency_list(
     with one sheet per province."""
 
     def run(b: Backend) -> dict:
-        e = sim.emergency_list(b, period=period, chain=chain, province=province, top=top)
+        e = emergency.emergency_list(b, period=period, chain=chain, province=province, top=top)
         prov = sim.provenance(b, "emergency-list", chain=chain, province=province, period=e.period, top=top)
-        return {"provenance": prov, **sim.emergency_document(e)}
+        return {"provenance": prov, **e.document()}
 
     return await atlas.answer(request, locals(), run, gate=_gate(), wait=WAIT_SECONDS)

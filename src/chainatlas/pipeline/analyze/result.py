@@ -23,7 +23,7 @@ from chainatlas.ingest.excel import safe_frame
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 
-__all__ = ["Result", "data_version", "document", "jsonable", "provenance", "write"]
+__all__ = ["Result", "data_version", "document", "frame_rows", "jsonable", "provenance", "write"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +92,11 @@ def jsonable(obj: object) -> object:
     if isinstance(obj, (pd.Timestamp, datetime)):
         return obj.isoformat()
     return obj
+
+
+def frame_rows(df: pd.DataFrame) -> list[dict]:
+    """A table's rows as JSON-safe dicts (missing values None)."""
+    return jsonable(df.astype(object).where(df.notna(), None).to_dict("records"))  # type: ignore[return-value]
 
 
 # ================================================================================================ writing

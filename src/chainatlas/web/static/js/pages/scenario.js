@@ -137,7 +137,7 @@ const stepDays = (scen) => (stepOf(scen) === "day" ? 1 : 7);
 /** Step `s` (0 = the first) for reading: 第 3 周 / week 3. */
 const stepLabel = (s, scen = view.posted || view.scen) => tf(stepOf(scen) === "day" ? "sc.dayN" : "sc.weekN", { n: s + 1 });
 const durKey = (s) => ["weeks", "days", "steps"].find((k) => s[k] !== undefined && s[k] !== null) || null;
-/** The steps [start, end) a shock lasts (as pipeline/simulate.py `_shock` reads them). */
+/** The steps [start, end) a shock lasts (as pipeline/scenario.py `_shock` reads them). */
 function shockSpan(s, scen) {
   const start = Number(s.start) || 0;
   const k = durKey(s);
