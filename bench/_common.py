@@ -3,8 +3,10 @@ machine they report."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -43,13 +45,21 @@ def _usable(db: Path) -> bool:
 def ensure_atlas(name: str, size: str, seed: int) -> Path:
     """The built atlas ``bench/.data/{name}-{size}-seed{seed}.duckdb`` of the synthetic dataset of
     ``size`` (generated, loaded and built once; remade when out of date)."""
+    from chainatlas.synth import GENERATOR_VERSION
+
     DATA.mkdir(exist_ok=True)
     data = DATA / f"{size}-seed{seed}"
     db = DATA / f"{name}-{size}-seed{seed}.duckdb"
-    if db.exists() and _usable(db):
+    manifest = data / "dataset.json"
+    # a dataset of an older generator (sizes change between versions) is remade, and every atlas built from it
+    current = (
+        manifest.exists() and json.loads(manifest.read_text("utf-8")).get("version") == GENERATOR_VERSION
+    )
+    if current and db.exists() and db.stat().st_mtime >= manifest.stat().st_mtime and _usable(db):
         return db
     cli = str(BIN / "chainatlas")
-    if not (data / "dataset.json").exists():
+    if not current:
+        shutil.rmtree(data, ignore_errors=True)
         subprocess.run(
             [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
         )

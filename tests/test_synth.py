@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import importlib
 import json
 import time
 from pathlib import Path
@@ -574,3 +575,46 @@ def test_top_actors_of_a_chain_industry_layer_are_its_firms(atlas_module, demo_d
         mapped = tax.segments_for_industry(codes)
         in_chain = set(mapped.loc[mapped["chain"] == c, "row"])
         assert in_chain == set(range(20)), (c, top.loc[sorted(set(range(20)) - in_chain), "name"].tolist())
+
+
+def test_a_kind_over_the_file_limit_is_split_and_loads_whole(tmp_path, monkeypatch):
+    """A kind with more rows than MAX_FILE_ROWS goes into kind-1, kind-2, … (the loader caps one file at
+    CHAINATLAS_MAX_ROWS); the parts hold the rows of the one file in order, injected errors name their part and
+    row, and load-dir stores every row."""
+    from chainatlas.ingest import parse_file
+    from chainatlas.pipeline.load import load_dir
+    from chainatlas.storage.base import open_backend
+
+    gen = importlib.import_module(
+        "chainatlas.synth.generate"
+    )  # the module (the package exports the function)
+
+    whole = generate(tmp_path / "one", "small", 0)
+    monkeypatch.setattr(gen, "MAX_FILE_ROWS", 1000)
+    over = {kind for kind, rows in whole["rows"].items() if rows > 1000}
+    split = generate(tmp_path / "parts", "small", 0)
+    n = whole["rows"]["supply_links"]
+    k = -(-n // 1000)
+    info = split["files"]["supply_links"]
+    assert info["parts"] == [f"supply_links-{p}.csv" for p in range(1, k + 1)]
+    assert info["file"] == "supply_links-1.csv"
+    assert {kind for kind, f in split["files"].items() if "parts" in f} == over
+
+    def text(d: Path, name: str) -> pd.DataFrame:
+        return pd.read_csv(d / name, dtype=str, keep_default_na=False)
+
+    sizes = [len(text(tmp_path / "parts", f)) for f in info["parts"]]
+    assert sizes == [(p + 1) * n // k - p * n // k for p in range(k)]
+    joined = pd.concat([text(tmp_path / "parts", f) for f in info["parts"]], ignore_index=True)
+    pd.testing.assert_frame_equal(joined, text(tmp_path / "one", "supply_links.csv"))
+    with open_backend(tmp_path / "a.duckdb") as b:
+        load_dir(b, tmp_path / "parts")
+        assert len(b.execute(b.table("raw_supply_links"))) == n
+
+    # an injected error is reported by the loader in the part and at the row the manifest names
+    bad = generate(tmp_path / "bad", "small", 0, inject_errors=10)
+    planned = [i for i in bad["injected_errors"] if i["kind"] == "supply_links"]
+    assert planned and all(i["file"].startswith("supply_links-") for i in planned)
+    for i in planned:
+        found = {(e.row, e.column) for e in parse_file("supply_links", tmp_path / "bad" / i["file"]).errors}
+        assert (i["row"], i["column"]) in found

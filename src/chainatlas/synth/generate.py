@@ -57,6 +57,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ from chainatlas.synth.world import ETYPES, World, build_world
 
 __all__ = ["GENERATOR_VERSION", "SIZES", "ZH_HEADER_KINDS", "generate"]
 
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 
 #: Entity counts and record targets per dataset size (records per kind are approximate: keys are deduplicated
 #: and ties never predate the firms they join). ``flow_pairs`` None = all 1,640 ordered city pairs.
@@ -124,14 +125,15 @@ SIZES: dict[str, dict[str, Any]] = {
     },
     "large": {
         "entities": {
-            "firms": 1_000_000,
+            "firms": 1_100_000,
             "institutes": 300,
             "services": 12_000,
             "funds": 3_000,
             "platforms": 1_200,
         },
         "records": {
-            "supply_links": 4_000_000,
+            # 18 M link-years are 5.4 M ties in 2024: the million-firm network the shock simulation is sized for
+            "supply_links": 18_000_000,
             "tax": 3_000_000,
             "trade": 2_000_000,
             "patents": 1_000_000,
@@ -151,6 +153,10 @@ SIZES: dict[str, dict[str, Any]] = {
         "format": "parquet",
     },
 }
+
+#: most rows in one file: a kind with more is split into ``kind-1``, ``kind-2``, … (the loader reads a file of at
+#: most ``CHAINATLAS_MAX_ROWS``, 10 million by default, and loads every file of a kind)
+MAX_FILE_ROWS = 8_000_000
 
 #: Kinds written with Chinese headers in CSV, and their encoding — so a demo load exercises the
 #: header matching on ``zh`` labels and the GB18030 decoder.
@@ -257,7 +263,8 @@ def generate(
         Created if missing; existing files of the same names are overwritten.
     size : {'small', 'medium', 'large'}
         small ≈ 2 000 entities / 20 000 records (seconds), medium ≈ 50 000 / 600 000,
-        large ≥ 1 000 000 firms / ≈ 12 million records (a few minutes, Parquet).
+        large ≥ 1 100 000 firms / ≈ 27 million records, 5.4 million supply ties in its last year (a few
+        minutes, Parquet).
     seed : int
         The same seed and size give byte-identical files.
     progress : callable, optional
@@ -330,6 +337,7 @@ def generate(
     # Each kind is built and written before the next, so a large run holds one kind's rows at a time;
     # bad cells are spread round-robin over _BAD_VALUES, so each kind's share is known before it is built.
     specs: dict[str, FileSpec] = {}
+    parts: dict[str, list[int]] = {}  # the first row of each part of a kind split over files, and its end
     counts: dict[str, int] = {}
     injections: list[Injection] = []
     per_kind = {
@@ -351,11 +359,23 @@ def generate(
         specs[kind] = FileSpec(fmt, "zh" if zh else "en", ZH_HEADER_KINDS[kind] if zh else "utf-8-sig")
         bad = _plan_injections(stream(f"errors:{kind}"), per_kind[kind], rec)
         injections += bad
-        write_records(rec, out / specs[kind].filename(kind), specs[kind], injections=bad)
+        n_parts = -(-rec.n // MAX_FILE_ROWS)
+        if n_parts <= 1:
+            write_records(rec, out / specs[kind].filename(kind), specs[kind], injections=bad)
+        else:
+            parts[kind] = [p * rec.n // n_parts for p in range(n_parts + 1)]
+            for p, rows in enumerate(pairwise(parts[kind]), start=1):
+                write_records(
+                    rec, out / specs[kind].filename(kind, p), specs[kind], injections=bad, rows=rows
+                )
         if kind == "patent_transfers":
             pat = None  # the patent arrays are no longer needed
         del rec
     report("manifest", steps - 1, steps)
+
+    def part(kind: str, row: int) -> int | None:
+        """The part (from 1) of a split kind that holds ``row``; None for a kind in one file."""
+        return int(np.searchsorted(parts[kind], row, side="right")) if kind in parts else None
 
     ch = w.chains
     manifest = {
@@ -369,7 +389,12 @@ def generate(
         "note_en": NOTE_EN,
         "files": {
             k: {
-                "file": specs[k].filename(k),
+                "file": specs[k].filename(k, 1 if k in parts else None),
+                **(
+                    {"parts": [specs[k].filename(k, p) for p in range(1, len(parts[k]))]}
+                    if k in parts
+                    else {}
+                ),
                 "format": specs[k].fmt,
                 "headers": specs[k].headers,
                 "encoding": specs[k].encoding if specs[k].fmt == "csv" else None,
@@ -409,8 +434,8 @@ def generate(
         "injected_errors": [
             {
                 "kind": i.kind,
-                "file": specs[i.kind].filename(i.kind),
-                "row": i.row + 2,
+                "file": specs[i.kind].filename(i.kind, part(i.kind, i.row)),
+                "row": i.row - (parts[i.kind][part(i.kind, i.row) - 1] if i.kind in parts else 0) + 2,
                 "column": i.column,
                 "value": i.value,
                 "rule": i.rule,

@@ -81,8 +81,9 @@ class FileSpec:
     headers: str = "en"  # "en" | "zh"
     encoding: str = "utf-8-sig"  # "utf-8-sig" | "gb18030"
 
-    def filename(self, kind: str) -> str:
-        return f"{kind}.{self.fmt}"
+    def filename(self, kind: str, part: int | None = None) -> str:
+        """``kind.fmt``, or ``kind-<part>.fmt`` for one part of a kind split over several files."""
+        return f"{kind}.{self.fmt}" if part is None else f"{kind}-{part}.{self.fmt}"
 
 
 def _to_arrow(col: Column, start: int, stop: int) -> pa.Array:
@@ -153,8 +154,10 @@ def write_records(
     *,
     chunk_rows: int = 500_000,
     injections: Sequence[Injection] = (),
+    rows: tuple[int, int] | None = None,
 ) -> int:
-    """Write ``rec`` to ``path``; return the number of data rows written.
+    """Write ``rec`` (its rows ``rows`` = ``(start, stop)`` when given) to ``path``; return the number of data
+    rows written.
 
     CSV gets a header of canonical English names (or the Chinese ``zh`` labels) and is encoded as UTF-8
     with BOM (what Excel writes) or GB18030 (what older Chinese Windows software writes). Parquet is
@@ -162,8 +165,9 @@ def write_records(
     """
     k = KINDS[rec.kind]
     injections = [i for i in injections if i.kind == rec.kind]
-    bounds = list(range(0, rec.n, chunk_rows)) + [rec.n]
-    chunks = list(pairwise(bounds)) if rec.n else [(0, 0)]
+    first, last = rows or (0, rec.n)
+    bounds = list(range(first, last, chunk_rows)) + [last]
+    chunks = list(pairwise(bounds)) if last > first else [(first, first)]
     if spec.fmt == "parquet":
         writer: pq.ParquetWriter | None = None
         try:
@@ -175,7 +179,7 @@ def write_records(
         finally:
             if writer is not None:
                 writer.close()
-        return rec.n
+        return last - first
     if spec.fmt != "csv":
         raise ConfigError(f"unknown output format {spec.fmt!r}; expected 'csv' or 'parquet'")
     header = ",".join(_quote(f.zh if spec.headers == "zh" else f.name) for f in k.fields) + "\n"
@@ -190,4 +194,4 @@ def write_records(
                 fh.write(_csv_bytes(materialise(rec, a, b, injections)).decode("utf-8").encode("gb18030"))
         else:
             raise ConfigError(f"unknown encoding {spec.encoding!r}; expected 'utf-8-sig' or 'gb18030'")
-    return rec.n
+    return last - first
