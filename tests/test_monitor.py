@@ -392,7 +392,10 @@ def test_the_shipped_rule_sets_use_every_type_and_select_by_level_and_jurisdicti
         'level: city\njurisdiction: "320500"\nrules:\n  - {id: x, type: newly_broken, severity: info}\n',
         encoding="utf-8",
     )
-    (mine / "hangzhou.yaml").write_text('level: city\njurisdiction: "330100"\nrules: []\n', encoding="utf-8")
+    # Hangzhou's own set as Windows Notepad saves it: GBK with CRLF, a Chinese comment
+    (mine / "hangzhou.yaml").write_bytes(
+        '# 杭州市预警规则\r\nlevel: city\r\njurisdiction: "330100"\r\nrules: []\r\n'.encode("gbk")
+    )
     got = {(rs.level, rs.jurisdiction): (rs, src) for rs, src in rule_sets(user_dir=mine)}
     assert [r.id for r in got[("city", "320500")][0].rules] == ["x"]
     assert got[("city", "320500")][1] == str(mine / "suzhou.yaml") and ("city", "330100") in got

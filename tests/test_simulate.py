@@ -305,6 +305,19 @@ def test_errors_found_against_the_network_name_the_field_too(atlas, built, tmp_p
     assert r.exit_code == 1 and "bad.yaml: shocks[0].weeks: expected" in r.output
 
 
+def test_a_scenario_saved_by_notepad_in_gbk_with_crlf_reads_as_the_utf8_one(tmp_path: Path):
+    text = scn.example_scenario()
+    (tmp_path / "gbk.yaml").write_bytes(text.replace("\n", "\r\n").encode("gb18030"))
+    (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    want = scn.parse_scenario(yaml.safe_load(text))
+    assert scn.load_scenario(tmp_path / "gbk.yaml") == want
+    assert scn.load_scenario(tmp_path / "bom.yaml") == want
+    (tmp_path / "bin.yaml").write_bytes(bytes(range(128, 256)) * 4)
+    with pytest.raises(ConfigError, match=r"bin.yaml: cannot read the text") as e:
+        scn.load_scenario(tmp_path / "bin.yaml")
+    assert e.value.param == "scenario"
+
+
 def test_a_reader_with_a_jurisdiction_gets_the_regions_aggregates_and_only_its_own_firms(atlas, built):
     data = _example() | {"compare": [{"name": "基准"}]}
     whole = sim.run(atlas, scn.parse_scenario(data), built=built)

@@ -65,6 +65,7 @@ __all__ = [
     "READ_FORMATS",
     "ROW_INDEX",
     "STRING",
+    "decode_text",
     "file_sha256",
     "header_key",
     "header_lookup",
@@ -489,6 +490,19 @@ def _detect_encoding(sample: bytes, whole: bool) -> str:
     raise UnicodeError(
         "the text is neither UTF-8 nor GB18030/GBK, nor Big5, UTF-16 or another East Asian encoding"
     )
+
+
+def decode_text(data: bytes, name: str, *, param: str = "file") -> str:
+    """A whole small text file a user wrote (a scenario, a rule set) as text, in whatever encoding a Chinese
+    desktop saved it: UTF-8 with or without BOM, GB18030/GBK (Windows Notepad, WPS), Big5, UTF-16 — the same
+    detection as the CSV reader's. Line endings are left to the YAML/CSV parser (it reads CRLF and CR).
+    ConfigError naming ``name`` when no encoding fits."""
+    try:
+        return data.decode(_detect_encoding(data, whole=True))
+    except (UnicodeError, LookupError) as e:
+        raise ConfigError(
+            f"{name}: cannot read the text ({e}); save it as UTF-8 (or GBK) and try again", param=param
+        ) from None
 
 
 #: Share of common characters from which decoded text counts as plausible (see :func:`_plausibility`).

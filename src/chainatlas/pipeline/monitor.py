@@ -1014,10 +1014,12 @@ def _read_set(text: str, source: str) -> alerting.RuleSet:
 
 
 def read_rule_set(path: str | Path) -> alerting.RuleSet:
-    """One rule set file (YAML, UTF-8 with or without BOM), validated (its jurisdiction a code of its level);
-    ConfigError naming the file."""
+    """One rule set file (YAML: UTF-8 with or without BOM, or GBK/GB18030 as Windows Notepad and WPS save it),
+    validated (its jurisdiction a code of its level); ConfigError naming the file."""
+    from chainatlas.ingest.read import decode_text
+
     path = Path(path)
-    return _read_set(path.read_text(encoding="utf-8-sig"), str(path))
+    return _read_set(decode_text(path.read_bytes(), str(path), param="rules"), str(path))
 
 
 def _default_sets() -> list[_Found]:

@@ -341,11 +341,14 @@ _VARIANT_FIELDS = ("name", "settings", "pool")
 
 
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
-    """A scenario from a YAML file (UTF-8, with or without BOM), YAML text or a mapping (the API's JSON body).
+    """A scenario from a YAML file (UTF-8 with or without BOM, or GBK/GB18030 as Windows Notepad and WPS save it;
+    any line endings), YAML text or a mapping (the API's JSON body).
 
     ConfigError naming the field (``shocks[1].weeks``) and what was expected; a file's name leads the message.
     """
     import yaml
+
+    from chainatlas.ingest.read import decode_text
 
     if isinstance(source, Mapping):
         return parse_scenario(source)
@@ -356,7 +359,7 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"no scenario file {str(path)!r}", param="scenario")
-        text, name = path.read_text(encoding="utf-8-sig"), path.name
+        text, name = decode_text(path.read_bytes(), path.name, param="scenario"), path.name
     try:
         data = yaml.safe_load(str(text))
     except yaml.YAMLError as e:
