@@ -189,3 +189,21 @@ def test_chain_reading_counts_firms_known_only_to_their_province(atlas):
     eq = segs.loc["equipment"]  # 皖江 (3562*, partly) known only to 安徽省
     assert (eq["n_firms"], eq["partial_firms"], eq["n_cities"], eq["unplaced"]) == (0, 1, 0, 1)
     assert eq["partial_only"] and eq["status"] == "single"
+
+
+def test_the_risk_ranking_runs_on_the_year_with_supply_links_and_weighs_blank_links(atlas):
+    """The register makes every year up to the latest built (2024), but the supply links are 2020's: the ranking
+    defaults to 2020, not to a later network of isolated firms. 钱塘's link is left out (two firms have that name);
+    two of the three links kept have no value and weigh the median of the valued ones (500 万元, the one valued
+    link), so the four linked firms each make 500 万元 a year and hold a quarter of the output."""
+    from chainatlas.pipeline import emergency
+
+    b, _ = atlas
+    r = emergency.risk(b)
+    assert r.period == 2020
+    got = r.firms.set_index("name")[["output", "output_share"]]
+    assert got.to_dict("index") == {
+        n: {"output": 500.0, "output_share": 0.25}
+        for n in ("浦江软件有限公司", "示例电子有限公司", "江南芯片设计有限公司", "东海封装测试有限公司")
+    }
+    assert any("2 links without a value" in n for n in r.notes), r.notes

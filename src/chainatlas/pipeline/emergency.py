@@ -248,6 +248,7 @@ def _firm_risk(
         output_share=f["output"].to_numpy()[firms_idx] / total if total > 0 else 0.0,
         esri=values,
     )
+    rows["output"] = rows["output"].round(2)  # 万元 a year: a day's value × 365 leaves float noise
     return rows.sort_values("rank", kind="stable").reset_index(drop=True)
 
 

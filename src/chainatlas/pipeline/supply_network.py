@@ -146,6 +146,14 @@ def _reader(backend: Backend) -> Callable[[str], Any]:
 
 
 def _year(backend: Backend, period: object | None) -> int:
+    """The year asked for, or by default the latest built year that has supply links (a later year built from
+    other records alone would give a network of isolated firms)."""
+    if period is None:
+        f = query.table(backend, "facts", whole=True)
+        f = f.filter(f.source == "supply_links")
+        years = backend.execute(f.aggregate(year=f.year.max()))["year"]
+        if len(years) and pd.notna(years.iloc[0]):
+            return int(years.iloc[0])
     year = query.latest(backend, period)
     if not isinstance(year, int):
         raise ConfigError(
