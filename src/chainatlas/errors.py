@@ -26,6 +26,17 @@ class ConfigError(ChainAtlasError):
         super().__init__(f"{param}: {message}" if param else message)
 
 
+class YamlError(ConfigError):
+    """A YAML file a user wrote cannot be read: ``line`` and ``column`` (from 1) say where reading stopped, when
+    known (the API passes them on in its error details)."""
+
+    def __init__(
+        self, message: str, *, param: str | None = None, line: int | None = None, column: int | None = None
+    ):
+        self.line, self.column = line, column
+        super().__init__(message, param=param)
+
+
 class GeoError(ChainAtlasError):
     """An administrative code or place name cannot be resolved."""
 

@@ -56,7 +56,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from chainatlas import config
-from chainatlas.errors import ConfigError, IngestError, RowError
+from chainatlas.errors import ConfigError, IngestError, RowError, YamlError
 from chainatlas.model.kinds import Kind
 from chainatlas.model.kinds import kind as get_kind
 
@@ -70,6 +70,7 @@ __all__ = [
     "header_key",
     "header_lookup",
     "read_table",
+    "read_yaml",
 ]
 
 #: dtype of every column :func:`read_table` returns (pandas' Arrow-backed text with ``<NA>``).
@@ -492,7 +493,7 @@ def _detect_encoding(sample: bytes, whole: bool) -> str:
     )
 
 
-def decode_text(data: bytes, name: str, *, param: str = "file") -> str:
+def decode_text(data: bytes, name: str) -> str:
     """A whole small text file a user wrote (a scenario, a rule set) as text, in whatever encoding a Chinese
     desktop saved it: UTF-8 with or without BOM, GB18030/GBK (Windows Notepad, WPS), Big5, UTF-16 — the same
     detection as the CSV reader's. Line endings are left to the YAML/CSV parser (it reads CRLF and CR).
@@ -501,7 +502,44 @@ def decode_text(data: bytes, name: str, *, param: str = "file") -> str:
         return data.decode(_detect_encoding(data, whole=True))
     except (UnicodeError, LookupError) as e:
         raise ConfigError(
-            f"{name}: cannot read the text ({e}); save it as UTF-8 (or GBK) and try again", param=param
+            f"{name}: cannot read the text ({e}); save it as UTF-8 (or GBK) and try again"
+        ) from None
+
+
+def read_yaml(data: bytes, name: str) -> Any:
+    """A small YAML file a user wrote (a scenario, a rule set), decoded as :func:`decode_text` does and read with
+    the safe loader, aliases (``*name``) refused — a few aliases of a long text in a small file expand to
+    gigabytes. None for a file of only comments. :class:`~chainatlas.errors.YamlError` naming ``name`` and the
+    line and column otherwise (also for a value YAML's types refuse: 2024-02-30, an integer of 5,000 digits)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    "aliases (*name) are not accepted; write the value out",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+
+    text = decode_text(data, name)
+    try:
+        return yaml.load(text, Loader=Loader)
+    except RecursionError:
+        raise YamlError(f"{name}: not valid YAML: lists or mappings nested too deeply") from None
+    except (ValueError, OverflowError) as e:
+        why = str(e).split(";")[0]  # without Python's advice to the programmer
+        raise YamlError(f"{name}: not valid YAML: a value cannot be read ({why})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        where = f" at line {line}, column {column}" if mark is not None else ""
+        raise YamlError(
+            f"{name}: not valid YAML{where}: {getattr(e, 'problem', None) or e}",
+            line=line,
+            column=column,
         ) from None
 
 

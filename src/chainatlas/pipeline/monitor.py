@@ -1019,7 +1019,7 @@ def read_rule_set(path: str | Path) -> alerting.RuleSet:
     from chainatlas.ingest.read import decode_text
 
     path = Path(path)
-    return _read_set(decode_text(path.read_bytes(), str(path), param="rules"), str(path))
+    return _read_set(decode_text(path.read_bytes(), str(path)), str(path))
 
 
 def _default_sets() -> list[_Found]:

@@ -50,6 +50,7 @@ __all__ = [
     "example_scenario",
     "load_scenario",
     "parse_scenario",
+    "read_scenario",
 ]
 
 #: days per step
@@ -284,7 +285,10 @@ def _number(
             v = float(v.strip())
         except ValueError:
             v = raw
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+    try:
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+    except OverflowError:  # a whole number of hundreds of digits
+        ok = False
     if ok and integer and float(v) != int(v):
         ok = False
     kind = "a whole number" if integer else "a number"
@@ -346,35 +350,41 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
 
     ConfigError naming the field (``shocks[1].weeks``) and what was expected; a file's name leads the message.
     """
-    import yaml
-
-    from chainatlas.ingest.read import decode_text
 
     if isinstance(source, Mapping):
         return parse_scenario(source)
-    text, name = source, None
     if isinstance(source, Path) or (
         isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml", ".json"))
     ):
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"no scenario file {str(path)!r}", param="scenario")
-        text, name = decode_text(path.read_bytes(), path.name, param="scenario"), path.name
-    try:
-        data = yaml.safe_load(str(text))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        return read_scenario(path.read_bytes(), path.name)
+    return read_scenario(str(source).encode("utf-8"), None)
+
+
+def read_scenario(data: bytes, name: str | None) -> Scenario:
+    """A scenario from the bytes of a YAML file named ``name`` (the API's upload, :func:`load_scenario`'s file):
+    decoded and read by :func:`chainatlas.ingest.read.read_yaml`, checked by :func:`parse_scenario`; every error
+    names the file (:class:`~chainatlas.errors.YamlError` with line and column, or a ConfigError caused by the one
+    whose ``param`` is the field)."""
+    from chainatlas.ingest.read import read_yaml
+
+    raw = read_yaml(data, name or "scenario")
+    if raw is None and name is not None:
         raise ConfigError(
-            f"{name + ': ' if name else ''}not valid YAML{where}: {getattr(e, 'problem', None) or e}",
+            f"{name}: the file holds no scenario (only comments or blank lines); start from "
+            "`chainatlas templates scenario`",
             param="scenario",
-        ) from None
+        )
     try:
-        return parse_scenario(data if data is not None else {})
+        return parse_scenario(raw if raw is not None else {})
     except ConfigError as e:
         if name is None:
             raise
-        raise ConfigError(f"{name}: {e}") from None
+        raise ConfigError(
+            f"{name}: {e}"
+        ) from e  # the cause keeps the field (``param``) for the API's details
 
 
 def parse_scenario(data: Any) -> Scenario:

@@ -1,5 +1,6 @@
 """情景模拟 (issue 14): run a supply-shock scenario (``POST /simulations``; the documented example to start from:
-``GET /simulations/example``), the systemic-risk ranking (``GET /risk``) and the supply-chain emergency list
+``GET /simulations/example``; a scenario file a planner wrote, read into JSON: ``POST /simulations/parse``), the
+systemic-risk ranking (``GET /risk``) and the supply-chain emergency list
 (``GET /emergency-list``), all from :mod:`chainatlas.pipeline.simulate` and :mod:`chainatlas.pipeline.emergency`.
 
 **Synchronous, with a size guard.** A scenario runs inside the request: on the ``medium`` atlas (≈ 30 k firms in
@@ -13,28 +14,43 @@ time (risk and the emergency list share its slot); another waits up to :data:`WA
 **Scope.** The network is the whole region's whatever the reader may see; the answer holds aggregates (by segment,
 place, province, chain, region) and firm-level rows only of firms inside the reader's jurisdiction (see
 :mod:`chainatlas.pipeline.simulate`). ``POST /simulations`` changes nothing, but it is a POST (the scenario is a
-JSON body), so it needs the CSRF header like every other one; it is never cached. The risk ranking and the
-emergency list are cached per build (the answer cache is dropped when the atlas changes).
+JSON body), so it needs the CSRF header like every other one; it is never cached. Its answer names the reader's
+``jurisdiction``, so that a page can say whose firms it lists. The risk ranking and the emergency list are cached
+per build (the answer cache is dropped when the atlas changes).
+
+**Scenario files.** ``POST /simulations/parse`` takes the bytes of a YAML file as ``chainatlas templates scenario``
+writes it and a planner edits it (UTF-8 with or without BOM, or GBK/GB18030 as Windows Notepad saves it; any line
+endings; at most :data:`MAX_FILE_BYTES`) and reads it as ``chainatlas simulate`` reads a file
+(:func:`chainatlas.pipeline.scenario.read_scenario`: decoded as every user's text file, YAML aliases refused,
+checked field by field): the answer is the scenario as JSON, the body
+``POST /simulations`` takes (the shape of ``GET /simulations/example``'s ``scenario``), or a 400 naming the file,
+the field (``shocks[1].weeks``) or the line and column of a YAML syntax error, and what was expected. It reads no
+atlas: whether the places and firms exist is told when the scenario runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import PureWindowsPath
 from typing import Annotated, Any
 
+import yaml
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from chainatlas.api.atlas import slot
+from chainatlas.api.auth import principal_of
 from chainatlas.api.cache import answer_key, send
 from chainatlas.api.deps import AtlasDep
 from chainatlas.api.params import PeriodParam
-from chainatlas.api.render import render, too_large
+from chainatlas.api.render import error_body, render, too_large
 from chainatlas.api.schemas import ERROR_RESPONSES, Envelope, ErrorResponse
+from chainatlas.errors import ConfigError, YamlError
 from chainatlas.pipeline import emergency
 from chainatlas.pipeline import simulate as sim
-from chainatlas.pipeline.scenario import Scenario, example_scenario, parse_scenario
+from chainatlas.pipeline.scenario import Scenario, example_scenario, parse_scenario, read_scenario
 from chainatlas.pipeline.supply_network import cached_network
 from chainatlas.storage.base import Backend
 
@@ -44,6 +60,9 @@ router = APIRouter(tags=["simulate"])
 MAX_CELLS = 50_000_000
 #: how long a request waits for the simulation slot before a 503
 WAIT_SECONDS = 30.0
+#: the largest scenario file ``POST /simulations/parse`` reads: a scenario is a page or two of text (the example:
+#: 4 kB); 25,000 white-listed firms written by credit code still fit
+MAX_FILE_BYTES = 512 * 1024
 _slots: dict[int, asyncio.Semaphore] = {}
 _RESPONSES: dict[int | str, dict] = {
     **ERROR_RESPONSES,
@@ -115,6 +134,26 @@ class SimulationAnswer(Envelope):
     whitelist: list[dict[str, Any]] = Field(
         description="white-listed firms inside your jurisdiction whose running kept others' output alive"
     )
+    jurisdiction: str | None = Field(
+        default=None,
+        description="the reader's jurisdiction: YRD (the whole region: firm-level rows of every firm) or the "
+        "province, city or county code whose firms alone the firm-level rows (firms, substitutions, whitelist) "
+        "name; aggregates are the whole region's either way",
+    )
+
+
+class ParsedScenario(Envelope):
+    file: str = Field(description="the file's name as sent (without folders)")
+    scenario: dict[str, Any] = Field(
+        description="the scenario as JSON: a body `POST /simulations` takes as it is (the shape of "
+        "`GET /simulations/example`'s `scenario`); the file's comments are not kept"
+    )
+    name: str = Field(description="the scenario's name (its default when the file gives none)")
+    period: int | None = Field(description="the year the file asks for (null: the latest built)")
+    horizon: int
+    step: str = Field(description="day or week")
+    shocks: int
+    variants: list[str] = Field(description="the policy variants the scenario runs side by side")
 
 
 class RiskFirm(_Row):
@@ -195,6 +234,7 @@ def _simulate(b: Backend, scenario: Scenario) -> dict:
     summary="Run a supply-shock scenario",
 )
 async def simulations(
+    request: Request,
     atlas: AtlasDep,
     scenario: Annotated[
         dict[str, Any],
@@ -218,12 +258,93 @@ async def simulations(
     """Run the scenario on the firm supply network of the atlas (synchronously; see the module notes) and answer
     as `chainatlas simulate -o result.json` writes: per variant the loss (direct, indirect), peak, recovery; per
     step by segment, place, province and chain; the firms hit hardest, the substitutions and the white-list firms
-    that kept others alive, firm-level rows only inside your jurisdiction. A field that is wrong is a 400 naming
-    it (`shocks[1].weeks: ...`); a run too big for a request is a 413."""
+    that kept others alive, firm-level rows only inside your jurisdiction (named in `jurisdiction`). A field that
+    is wrong is a 400 naming it (`shocks[1].weeks: ...`); a run too big for a request is a 413."""
     parsed = parse_scenario(scenario)
     async with slot(_gate(), WAIT_SECONDS, busy="another simulation is running"):
         body = await atlas.call(_simulate, parsed)
+    body["jurisdiction"] = principal_of(request.scope).jurisdiction
     return Response(render(body), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def _refused(name: str, message: str, **detail: Any) -> JSONResponse:
+    """A 400 in the one error shape whose ``details`` say where in the file: field, or line and column."""
+    info = {"file": name, "field": None, "line": None, "column": None, **detail, "message": message}
+    return JSONResponse(status_code=400, content=error_body(400, "ConfigError", message, [info]))
+
+
+def _read_scenario(data: bytes, name: str) -> dict | JSONResponse:
+    """The bytes of a scenario file as the checked scenario's JSON (:class:`ParsedScenario`), or the 400."""
+    try:
+        parsed = read_scenario(data, name)
+    except YamlError as e:
+        return _refused(name, str(e), line=e.line, column=e.column)
+    except ConfigError as e:
+        return _refused(name, str(e), field=getattr(e.__cause__, "param", None))
+    raw = parsed.raw
+    return {
+        "synthetic": False,
+        "file": name,
+        "scenario": raw,
+        "name": parsed.name,
+        "period": parsed.period,
+        "horizon": parsed.horizon,
+        "step": parsed.step,
+        "shocks": len(parsed.shocks),
+        "variants": [v.name for v in parsed.variants],
+    }
+
+
+@router.post(
+    "/simulations/parse",
+    response_model=ParsedScenario,
+    responses={**ERROR_RESPONSES, 413: {"model": ErrorResponse}},
+    summary="Read a scenario file (YAML) into the JSON of a scenario",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the file's bytes: YAML as `chainatlas templates scenario` writes it (UTF-8 with or "
+            "without BOM, or GBK/GB18030; any line endings)",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def parse_file(
+    request: Request,
+    filename: Annotated[
+        str, Query(min_length=1, max_length=200, description="the file's name, for the messages")
+    ] = "scenario.yaml",
+) -> Response:
+    """Read a scenario file a planner wrote (the 情景模拟 page's 打开情景文件) and answer the scenario as JSON for
+    `POST /simulations` (the shape of `GET /simulations/example`'s `scenario`), with what it holds (name, horizon,
+    shocks, variants). Nothing is run or kept. A file that is not a scenario is a 400 whose message and `details`
+    name the file and the field (`shocks[1].weeks`) or the line and column of a YAML syntax error, and what was
+    expected; a file over 512 kB is a 413."""
+    name = PureWindowsPath(filename).name or "scenario.yaml"  # no folders, whether "/" or "\\" separates them
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_FILE_BYTES:
+        raise too_large(_too_big(name))
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise too_large(_too_big(name))
+        chunks.append(chunk)
+    if size == 0:
+        raise ConfigError(
+            f"{name}: the request body is empty; send the file's bytes as the body", param="file"
+        )
+    answer = await run_in_threadpool(_read_scenario, b"".join(chunks), name)
+    if isinstance(answer, JSONResponse):
+        return answer
+    return Response(render(answer), media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def _too_big(name: str) -> str:
+    return (
+        f"{name}: larger than {MAX_FILE_BYTES // 1024} kB, more than a scenario holds; run a file this big with "
+        "`chainatlas simulate FILE`"
+    )
 
 
 @router.get(
@@ -238,7 +359,6 @@ async def simulation_example(request: Request, atlas: AtlasDep) -> Response:
     package's file alone: the same for every atlas and reader."""
 
     def make() -> bytes:
-        import yaml
 
         text = example_scenario()
         return render({"synthetic": False, "scenario": yaml.safe_load(text), "yaml": text})

@@ -7,6 +7,12 @@
 // (GET /api/risk). The scenario is the JSON body of the API (the fields of `chainatlas templates scenario`): the
 // page edits it in place, so that whatever the form does not show (per-segment inventories, named white-list
 // firms, HS codes) is kept and sent as written.
+//
+// A planner keeps scenarios as files: "打开情景文件" sends a YAML file (as `chainatlas templates scenario` writes it,
+// edited in Notepad: UTF-8 with or without BOM, or GBK; any line endings) to POST /api/simulations/parse, which
+// answers it checked, as JSON, into the builder; "保存情景" downloads the builder's scenario as YAML (UTF-8 with BOM,
+// CRLF) that `chainatlas simulate FILE` runs and the page opens again. A reader with a jurisdiction is told that
+// the firm-level rows are of their jurisdiction only (the aggregates are the region's).
 import { ApiError, get, send } from "../api.js";
 import { COMMUNITY, chartOn, disposeAll, echarts, registerScale } from "../charts.js";
 import { esc, getLang, nm, placeName, t, tf } from "../i18n.js";
@@ -37,7 +43,11 @@ const PICKED_PART = "#cfe0f1";
 /** The page's own state, kept while the page is left and re-entered (and across a language switch). */
 const view = {
   scen: null, // the scenario being edited: the JSON body POST /api/simulations takes
-  note: "", // what loading the example changed (the period)
+  note: "", // what loading the example or a file changed (the period)
+  file: null, // the scenario file opened last: { file, n: shocks, v: variants }
+  opening: false, // a file is being read (POST /api/simulations/parse)
+  fileError: "", // why the file chosen last was refused (the API's words)
+  me: null, // who reads (GET /api/auth): their jurisdiction is said beside firm-level rows
   active: 0, // the shock the map's clicks go to
   pickScale: "city",
   mode: "pick", // the map: pick places, or watch the loss spread
@@ -70,6 +80,69 @@ function stop() {
 const clone = (x) => JSON.parse(JSON.stringify(x));
 const isNum = (v) => typeof v === "number" && Number.isFinite(v);
 const zh = () => getLang() === "zh";
+
+/** This page's strings for scenario files and jurisdictions (Chinese, English); i18n.js's table wins for a key it
+ * holds, so they can move there unchanged. */
+
+// ------------------------------------------------------------------------------------------------ YAML files
+/** Text YAML 1.1 (PyYAML, which reads the file) would take for something else — a number, a date, true/false,
+ * null — or that holds punctuation YAML gives a meaning: written in double quotes (JSON's escapes are YAML's). */
+const PLAIN = /^[\p{L}_][\p{L}\p{N}_.\-·（）、，。 ]*$/u;
+const RESERVED = /^(y|n|yes|no|true|false|on|off|null)$/i;
+function yScalar(v) {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) return "null";
+    const x = String(v);
+    return /e/.test(x) && !x.includes(".") ? x.replace("e", ".0e") : x; // 1e+21 → 1.0e+21: a float to YAML 1.1
+  }
+  const x = String(v);
+  if (PLAIN.test(x) && x.trim() === x && !RESERVED.test(x)) return x;
+  // characters YAML reads as line breaks or refuses unescaped
+  return JSON.stringify(x).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+const isMap = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const isScalar = (v) => v === null || typeof v !== "object";
+/** A value that fits on its key's line: a scalar, an empty list or mapping, a list of scalars (flow style). */
+const inline = (v) => isScalar(v) || (Array.isArray(v) ? v.every(isScalar) : !Object.keys(v).length);
+function yInline(v) {
+  if (Array.isArray(v)) return `[${v.map(yScalar).join(", ")}]`;
+  return isMap(v) ? "{}" : yScalar(v);
+}
+/** The fields of a scenario and of a shock in the order the example file writes them (the rest, and the fields of
+ * any other mapping, as they come). */
+const ORDER = ["name", "description", "period", "horizon", "step", "type", "label", "places", "firms", "chain", "segment", "segments"];
+const LAST = ["start", "weeks", "days", "steps", "shocks", "settings", "compare"];
+function ordered(m) {
+  if (!("type" in m || "horizon" in m || "shocks" in m)) return Object.entries(m).filter(([, v]) => v !== undefined);
+  const rank = (k) => (ORDER.includes(k) ? ORDER.indexOf(k) - 100 : LAST.includes(k) ? LAST.indexOf(k) + 100 : 0);
+  return Object.entries(m).filter(([, v]) => v !== undefined).sort(([a], [b]) => rank(a) - rank(b));
+}
+/** Block-style YAML lines of a mapping or list, indented by `pad`. */
+function yLines(v, pad) {
+  const out = [];
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      if (inline(x)) { out.push(`${pad}- ${yInline(x)}`); continue; }
+      const inner = yLines(x, pad + "  ");
+      out.push(`${pad}- ${inner[0].slice(pad.length + 2)}`, ...inner.slice(1));
+    }
+    return out;
+  }
+  for (const [k, x] of ordered(v)) {
+    if (inline(x)) out.push(`${pad}${yScalar(k)}: ${yInline(x)}`);
+    else out.push(`${pad}${yScalar(k)}:`, ...yLines(x, pad + "  "));
+  }
+  return out;
+}
+/** The scenario (the JSON body of POST /api/simulations) as the text of a YAML file: comments on top, CRLF line
+ * endings (Notepad), read by PyYAML into the same JSON. */
+export function scenarioYaml(scen, when = new Date()) {
+  const stamp = `${when.getFullYear()}-${String(when.getMonth() + 1).padStart(2, "0")}-${String(when.getDate()).padStart(2, "0")} ${String(when.getHours()).padStart(2, "0")}:${String(when.getMinutes()).padStart(2, "0")}`;
+  const head = [tf("sc.file.head", { when: stamp }), t("sc.file.run")].map((x) => `# ${x}`);
+  return [...head, "", ...yLines(scen, "")].join("\r\n") + "\r\n";
+}
 
 /** A value in 万元 for reading: 亿元 above 10,000 万元 in Chinese; CNY k/m/bn in English. */
 export function money(v) {
@@ -207,13 +280,15 @@ function standardVariants() {
 export async function render(root, ctx) {
   const { meta, state } = ctx;
   root.dataset.state = "loading";
-  const [chains, cities, counties, provinces] = await Promise.all([
+  const [chains, cities, counties, provinces, auth] = await Promise.all([
     get("/api/chains").then((r) => r.data).catch(() => []),
     get("/api/places", { scale: "city", proper: true }).then((r) => r.data),
     get("/api/places", { scale: "county", proper: true }).then((r) => r.data),
     get("/api/places", { scale: "province" }).then((r) => r.data).catch(() => []),
+    get("/api/auth").catch(() => null),
     registerScale("city"),
   ]);
+  view.me = auth && auth.user ? auth.user : null;
   CHAINS = chains;
   const byUnit = new Map([...provinces, ...cities, ...counties].map((p) => [String(p.unit), p]));
   const byName = new Map();
@@ -253,6 +328,13 @@ export async function render(root, ctx) {
   window.__atlasCharts = { ...(window.__atlasCharts || {}), scenarioMap: map };
   root.querySelector("#sc-map-panel").append(chartTools(echarts, map, () => stem("scenario-map", view.mode === "spread" ? `w${view.week + 1}` : "")));
 
+  /** What a reader with a jurisdiction (not the whole region) is told beside firm-level rows: whose they are. */
+  function scopeNote(jur, key, id) {
+    if (!jur || jur === "YRD") return "";
+    const name = placeName(jur, PL.byUnit.get(String(jur))) || jur;
+    return `<p class="sc-scope" id="${id}" data-jurisdiction="${esc(jur)}">${esc(tf(key, { jur: name }))}</p>`;
+  }
+
   // ---------------------------------------------------------------------------------------------- the builder
   function drawBuild() {
     const s = view.scen;
@@ -270,9 +352,14 @@ export async function render(root, ctx) {
     build.innerHTML = `
       <h2 class="sc-h">${esc(t("sc.build"))}</h2>
       <div class="btn-row"><button type="button" class="btn" id="sc-example">${esc(t("sc.example"))}</button>
-        <button type="button" class="btn" id="sc-blank">${esc(t("sc.blank"))}</button>
-        <button type="button" class="btn mini" id="sc-save" title="${esc(t("sc.save.h"))}">${esc(t("sc.save"))}</button></div>
-      ${view.note ? `<p class="hint warn-text">${esc(view.note)}</p>` : ""}
+        <button type="button" class="btn" id="sc-blank">${esc(t("sc.blank"))}</button></div>
+      <div class="btn-row sc-files"><button type="button" class="btn" id="sc-open" title="${esc(t("sc.file.open.h"))}" ${view.opening ? "disabled" : ""}>${esc(t("sc.file.open"))}</button>
+        <input type="file" id="sc-file" accept=".yaml,.yml,.txt,.json" hidden>
+        <button type="button" class="btn" id="sc-save" title="${esc(t("sc.file.save.h"))}">${esc(t("sc.file.save"))}</button>
+        <span class="sc-busy" id="sc-open-busy" ${view.opening ? "" : "hidden"}><span class="spinner" aria-hidden="true"></span>${esc(t("sc.file.reading"))}</span></div>
+      <div class="error-text sc-file-error" id="sc-file-error" role="alert">${esc(view.fileError)}</div>
+      ${view.file ? `<p class="hint sc-opened" id="sc-opened" data-file="${esc(view.file.file)}">${esc(tf("sc.file.opened", view.file))}</p>` : ""}
+      ${view.note ? `<p class="hint warn-text" id="sc-note">${esc(view.note)}</p>` : ""}
       <div class="field"><label for="sc-name">${esc(t("sc.name"))}</label><input type="text" id="sc-name" data-bind="name" value="${esc(s.name || "")}"></div>
       <div class="sc-grid3">
         <div class="field"><label for="sc-period">${esc(t("sc.period"))}</label><select id="sc-period" data-bind="period"></select></div>
@@ -401,9 +488,26 @@ export async function render(root, ctx) {
   const setKey = (obj, k, v) => { if (v === undefined) delete obj[k]; else obj[k] = v; };
 
   build.addEventListener("change", (e) => {
+    if (e.target.id === "sc-file") { openChosen(e.target); return; }
     onChange(e);
     markStale();
   });
+
+  /** The file chosen in "打开情景文件": read by the API into the builder (the scenario on the page stays as it was
+   * when the file is refused, with the API's words for why). */
+  async function openChosen(input) {
+    const file = input.files && input.files[0];
+    if (!file || view.opening) return;
+    view.opening = true;
+    drawBuild();
+    try {
+      await openFile(file, meta);
+    } finally {
+      view.opening = false;
+      if (build.isConnected) { drawBuild(); drawMap(); }
+      root.dataset.opened = String((Number(root.dataset.opened) || 0) + 1);
+    }
+  }
   function onChange(e) {
     const el = e.target;
     const s = view.scen;
@@ -482,10 +586,15 @@ export async function render(root, ctx) {
       try { await loadExample(meta, true); view.error = ""; } catch (err) { view.error = err.message || String(err); }
       drawBuild(); drawMap();
     } else if (b.id === "sc-blank") {
-      view.scen = blank(meta.periods); view.note = ""; view.active = -1; view.error = "";
+      view.scen = blank(meta.periods); view.note = ""; view.file = null; view.fileError = ""; view.active = -1; view.error = "";
       drawBuild(); drawMap();
+    } else if (b.id === "sc-open") {
+      const input = build.querySelector("#sc-file");
+      input.value = ""; // the same file chosen again is read again
+      input.click();
     } else if (b.id === "sc-save") {
-      saveAs(new Blob([JSON.stringify(bodyOf(s), null, 2) + "\n"], { type: "application/json" }), `${stem("scenario", s.name)}.json`);
+      // UTF-8 with a BOM: Notepad of older Windows then reads it as UTF-8, not as GBK
+      saveAs(new Blob(["\ufeff" + scenarioYaml(bodyOf(s))], { type: "application/yaml;charset=utf-8" }), `${stem("scenario", s.name)}.yaml`);
     } else if (b.dataset.add) {
       s.shocks = s.shocks || [];
       s.shocks.push(newShock(b.dataset.add, s));
@@ -813,6 +922,7 @@ export async function render(root, ctx) {
       <div class="panel" id="sc-summary" data-variant="${esc(v.variant)}">
         <h2>${esc(t("sc.results"))} · ${esc(r.scenario.name)} <span class="muted">${esc(tf("sc.results.sub", { period: r.scenario.period, n: steps, w: t(stepOf(view.posted) === "day" ? "sc.days" : "sc.weeks"), s: r.seconds.toFixed(1) }))}</span></h2>
         <p class="hint warn-text" id="sc-stale" ${stale ? "" : "hidden"}>${esc(t("sc.stale"))}</p>
+        ${scopeNote(r.jurisdiction, "sc.scope", "sc-scope")}
         <div class="seg sc-vseg" id="sc-vseg"></div>
         <div class="sc-kpis" id="sc-kpis">
           ${kpi("loss", t("sc.k.loss"), esc(money(v.loss)), esc(tf("sc.k.loss.s", { p: pc(v.loss_share, 2) })), v.loss)}
@@ -994,6 +1104,7 @@ export async function render(root, ctx) {
         <button type="button" class="btn" id="sc-risk-open">${esc(t("sc.risk.open"))}</button>
         <span class="sc-busy" id="sc-em-busy" hidden><span class="spinner" aria-hidden="true"></span>${esc(t("app.loading"))}</span>
       </div>
+      ${scopeNote(view.me && view.me.jurisdiction, "sc.scope.em", "sc-em-scope")}
       <div class="error-text" id="sc-em-error" role="alert"></div>
       <div id="sc-em-body"></div>`;
     options(em.querySelector("#sc-em-chain"), chains.map((c) => ({ value: c.id, label: nm(c) })), view.em.chain);
@@ -1152,12 +1263,34 @@ async function simulate() {
  * when the atlas lacks it (said in `view.note`). */
 async function loadExample(meta) {
   const ex = await get("/api/simulations/example");
-  const scen = clone(ex.scenario);
+  adopt(clone(ex.scenario), meta, "sc.note.period");
+  view.file = null;
+  view.fileError = "";
+}
+
+/** `scen` as the one being edited: its period the latest built year when the atlas lacks it (said in
+ * `view.note` with the words of `key`); the map's clicks go to its first shock that takes places. */
+function adopt(scen, meta, key) {
   view.note = "";
   if (scen.period && meta.periods.length && !meta.periods.includes(scen.period)) {
-    view.note = tf("sc.note.period", { was: scen.period, now: meta.periods[meta.periods.length - 1] });
+    view.note = tf(key, { was: scen.period, now: meta.periods[meta.periods.length - 1] });
     scen.period = meta.periods[meta.periods.length - 1];
   }
   view.scen = scen;
   view.active = (scen.shocks || []).findIndex((s) => PLACED.has(s.type));
+}
+
+/** A scenario file (a File of the page's file input) read by POST /api/simulations/parse into the builder; a file
+ * the API refuses leaves the scenario as it was and its words (file, field or line) in `view.fileError`, shown
+ * under the file's buttons. */
+async function openFile(file, meta) {
+  try {
+    const ans = await read(await send("POST", "/api/simulations/parse", { filename: file.name }, file, "application/octet-stream"));
+    adopt(clone(ans.scenario), meta, "sc.note.period.file");
+    view.file = { file: ans.file, n: ans.shocks, v: ans.variants.length };
+    view.error = "";
+    view.fileError = "";
+  } catch (e) {
+    view.fileError = t("sc.file.bad") + (e.message || String(e));
+  }
 }
