@@ -223,7 +223,14 @@ def test_unknown_and_announced_engines(tmp_path: Path):
 
 
 def test_stock_kinds_are_marked_on_the_kind():
-    assert {k for k, v in KINDS.items() if v.stock} == {"firms", "alliances", "experts"}
+    assert {k for k, v in KINDS.items() if v.stock} == {
+        "firms",
+        "alliances",
+        "experts",
+        "enclave_terms",
+        "tax_sharing",
+        "recognitions",
+    }
 
 
 # ------------------------------------------------------------------------------------------ the engine contract

@@ -78,7 +78,7 @@ def test_small_generates_fast(small):
     assert 18_000 <= manifest["total_records"] - manifest["rows"]["firms"] <= 24_000
 
 
-def test_all_sixteen_kinds_written_with_manifest(small):
+def test_every_kind_written_with_manifest(small):
     d, manifest, _ = small
     assert set(manifest["files"]) == set(KINDS)
     for kind, info in manifest["files"].items():
@@ -386,6 +386,362 @@ def test_enclaves_and_tax_sharing(small):
     assert (shared["agreement_id"].str.slice(3).map(origin) == shared["shared_to_adcode"]).all()
 
 
+# ------------------------------------------------------------------------- cooperation ledgers (issue 15)
+# The planted cases of the manifest's calibration["cooperation"], recomputed from the files by the rules of the
+# contract (/work/notes/issue15_spec.md §3), so later helpers can rely on them. Numbers: seed 0, small.
+
+
+def _num(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    return df.assign(**{c: pd.to_numeric(df[c].replace("", None)) for c in cols})
+
+
+@pytest.fixture(scope="module")
+def coop(small) -> dict:
+    d, manifest, _ = small
+    enc = read(d, manifest, "enclaves")
+    enc = _num(
+        enc,
+        [
+            "origin_equity_pct",
+            "host_equity_pct",
+            "area_mu",
+            "output",
+            "tax",
+            "investment",
+            "land_quota_mu",
+            "joint_fund",
+            "origin_fund",
+            "host_fund",
+            "value_added",
+            "energy_tce",
+            "rd_spend",
+            "employees",
+        ],
+    )
+    enc["year"] = enc["period"].astype(int)
+    terms = _num(
+        read(d, manifest, "enclave_terms"),
+        [
+            "target_output",
+            "target_tax",
+            "land_quota_agreed_mu",
+            "host_land_mu",
+            "origin_min_equity_pct",
+            "host_min_equity_pct",
+            "origin_tax_share_pct",
+            "term_years",
+        ],
+    ).set_index("enclave_id")
+    return {
+        "c": manifest["calibration"]["cooperation"],
+        "enc": enc,
+        "terms": terms,
+        "holders": _num(read(d, manifest, "enclave_shareholders"), ["share_pct", "paid_in"]),
+        "tax": _num(read(d, manifest, "tax"), ["tax_paid", "share_pct"]),
+        "sharing": _num(read(d, manifest, "tax_sharing"), ["share_pct", "cap", "duration_years"]),
+        "vouchers": _num(read(d, manifest, "vouchers"), ["face_value", "redeemed_value"]),
+        "recognitions": read(d, manifest, "recognitions"),
+    }
+
+
+def test_cooperation_kinds_are_generated(small, coop):
+    _, manifest, _ = small
+    c, enc = coop["c"], coop["enc"]
+    assert manifest["version"] == "1.3.0"
+    rows = manifest["rows"]
+    assert (rows["enclaves"], rows["enclave_terms"], rows["tax_sharing"], rows["recognitions"]) == (
+        217,
+        26,
+        13,
+        6,
+    )
+    assert (rows["enclave_shareholders"], rows["vouchers"]) == (566, 600)
+    assert c["enclaves"] == enc["enclave_id"].nunique() == len(coop["terms"]) == 26
+    # both directions (the small set adds two reverse enclaves) and every type
+    assert c["reverse_enclaves"] == ["E025", "E026"]
+    assert set(enc.loc[enc["enclave_id"].isin(c["reverse_enclaves"]), "direction"]) == {"reverse"}
+    assert set(enc["direction"]) == {"forward", "reverse", ""} and set(enc["enclave_type"]) == {
+        "industrial",
+        "innovation",
+        "poverty",
+        "other",
+        "",
+    }
+    # a blank type or direction only where planted (read as industrial / forward)
+    assert set(enc.loc[enc["enclave_type"] == "", "enclave_id"]) == {c["mu"]["type_blank"]}
+    assert set(enc.loc[enc["direction"] == "", "enclave_id"]) == {c["mu"]["direction_blank"]}
+    assert c["mu"]["type_blank"] in c["enclave_types"]["industrial"]
+    # the operating company is a park platform of the register; joint funding splits into the two sides' parts
+    firms = read(*small[:2], "firms").set_index("credit_code")
+    assert (firms.loc[enc["operator_code"], "entity_type"] == "platform").all()
+    funded = enc[enc["joint_fund"].notna()]
+    assert (
+        len(funded)
+        and (abs(funded["origin_fund"] + funded["host_fund"] - funded["joint_fund"]) < 0.011).all()
+    )
+    assert (funded["origin_fund"] > 0).all()
+
+
+def test_planted_equity_cases(coop):
+    c, enc, terms = coop["c"], coop["enc"], coop["terms"]
+    eq = enc.drop_duplicates("enclave_id").set_index("enclave_id")
+    o_min = terms["origin_min_equity_pct"].fillna(50.0)
+    h_min = terms["host_min_equity_pct"].fillna(30.0)
+    origin_control = sorted(eq.index[eq["origin_equity_pct"] <= o_min[eq.index]])
+    host_min = sorted(eq.index[eq["host_equity_pct"] < h_min[eq.index]])
+    assert origin_control == c["equity"]["origin_control"] == ["E009", "E014", "E020", "E023"]
+    assert host_min == c["equity"]["host_min"] == ["E002", "E006", "E017", "E022"]
+    assert c["equity"]["shares_sum"] == ["E001"]
+    cases = c["equity"]["cases"]
+    assert cases == {
+        "host_exactly_30": "E025",
+        "origin_exactly_50": "E014",
+        "shares_over_100": "E001",
+        "own_terms_host_min": "E006",
+    }
+
+    def at(e: str) -> tuple:
+        return tuple(eq.loc[e, ["origin_equity_pct", "host_equity_pct"]])
+
+    assert at("E025") == (70.0, 30.0) and "E025" not in host_min  # exactly 30 % passes
+    assert at("E014") == (50.0, 50.0) and "E014" in origin_control  # control is more than 50 %
+    assert at("E001") == (65.0, 40.0)
+    assert at("E006") == (62.0, 33.0) and terms.loc["E006", "host_min_equity_pct"] == 35.0  # its own terms
+    assert terms["host_min_equity_pct"].notna().sum() == 1
+    # the default rule (飞出地控股, 飞入地 ≥ 30 %) breaks on the same enclaves but E006
+    assert c["equity"]["origin_control"] + c["equity"]["host_min"] != []
+    # shareholders: each side holds what the enclave row says
+    h = coop["holders"]
+    side = h.groupby(["enclave_id", "period", "side"])["share_pct"].sum().astype(float).unstack().fillna(0.0)
+    rows = enc.set_index(["enclave_id", "period"])
+    assert (side["origin"] == rows.loc[side.index, "origin_equity_pct"]).all()
+    assert (side["host"] == rows.loc[side.index, "host_equity_pct"]).all()
+    assert set(h.loc[h["paid_in"].isna(), "enclave_id"]) == {c["paid_in_blank"]} == {"E005"}
+
+
+def test_planted_land_quota(coop):
+    c, enc, terms = coop["c"], coop["enc"], coop["terms"]
+    enc = enc.sort_values(["enclave_id", "year"])
+    moved = enc.groupby("enclave_id")["land_quota_mu"].cumsum()
+    needed = (enc["area_mu"] - terms.loc[enc["enclave_id"], "host_land_mu"].to_numpy()).clip(lower=0)
+    short = enc.loc[needed - moved > 1e-6, "enclave_id"]
+    assert set(short) == {c["land_quota"]["shortfall"]["enclave"]} == {"E004"}
+    last = enc.assign(moved=moved, needed=needed).groupby("enclave_id").last()
+    assert c["land_quota"]["shortfall"] == {
+        "enclave": "E004",
+        "year": 2024,
+        "needed": 6322.0,
+        "transferred": 3794.0,
+        "agreed": 6340.0,
+        "shortfall": 2528.0,
+    }
+    assert last.loc["E004", "needed"] - last.loc["E004", "moved"] == pytest.approx(2528.0)
+    over = last.index[last["moved"] > terms.loc[last.index, "land_quota_agreed_mu"]]
+    assert list(over) == [c["land_quota"]["over_agreed"]["enclave"]] == ["E026"]
+    assert (last.loc["E026", "moved"], terms.loc["E026", "land_quota_agreed_mu"]) == (72.0, 56.5)
+
+
+def test_planted_targets(coop):
+    c, enc, terms = coop["c"], coop["enc"], coop["terms"]
+    on = enc[enc["year"] >= terms.loc[enc["enclave_id"], "target_year"].astype(int).to_numpy()]
+    for col, planted in (("output", "E017"), ("tax", "E012")):
+        target = terms.loc[on["enclave_id"], f"target_{col}"].to_numpy()
+        missed = on.loc[on[col] < target, "enclave_id"]
+        assert set(missed) == {c["targets"][f"{col}_missed"]} == {planted}
+        assert (
+            on.loc[on["enclave_id"] == planted, col] < target[on["enclave_id"] == planted]
+        ).all()  # every year
+
+
+def test_planted_mu_leaders_and_laggards(coop):
+    c, enc = coop["c"], coop["enc"]
+    t = enc.assign(
+        type=enc["enclave_type"].replace("", "industrial"),
+        tax_per_mu=enc["tax"] / enc["area_mu"],
+        va_per_mu=enc["value_added"] / enc["area_mu"],
+        va_per_energy=enc["value_added"] / enc["energy_tce"],
+        rd_intensity=enc["rd_spend"] / enc["output"],
+        labour_productivity=enc["value_added"] / enc["employees"],
+    )
+    ind = ["tax_per_mu", "va_per_mu", "va_per_energy", "rd_intensity", "labour_productivity"]
+    groups = 0
+    for (typ, year), g in t.groupby(["type", "year"]):
+        g = g.set_index("enclave_id")
+        lead = c["mu"]["leaders"][typ][str(year)]
+        if len(g) == 1:
+            assert lead == g.index[0]
+            continue
+        groups += 1
+        lag = c["mu"]["laggards"][typ][str(year)]
+        for col in ind:
+            v = g[col].dropna()
+            assert v.idxmax() == lead and (v.drop(lead) < v[lead]).all(), (typ, year, col)
+            assert v.idxmin() == lag and (v.drop(lag) > v[lag]).all(), (typ, year, col)
+    assert groups == 29  # industrial and poverty in every year, innovation from 2016 (E005 alone in 2015)
+    assert (
+        c["mu"]["leaders"]["industrial"]["2024"] == "E011"
+        and c["mu"]["laggards"]["industrial"]["2024"] == "E001"
+    )
+    assert c["mu"]["leaders"]["other"] == dict.fromkeys(
+        map(str, range(2015, 2025)), "E016"
+    )  # alone in its type
+    assert c["mu"]["missing"] == [["E013", 2024, "energy_tce"]]
+    assert enc["energy_tce"].isna().sum() == 1
+    assert enc.loc[enc["energy_tce"].isna(), ["enclave_id", "year"]].values.tolist() == [["E013", 2024]]
+
+
+def _in_force(plan: pd.Series, year: int) -> bool:
+    start = int(plan["start_year"])
+    end = start + int(plan["duration_years"]) - 1 if pd.notna(plan["duration_years"]) else 9999
+    return start <= year <= end
+
+
+def test_planted_tax_sharing(coop):
+    """Agreed (from the arrangement) against realised (from the records) per agreement and year."""
+    c, tax, sharing = coop["c"], coop["tax"], coop["sharing"]
+    shared = tax[tax["agreement_id"] != ""]
+    assert set(shared["agreement_id"]) == set(sharing["agreement_id"]) and len(sharing) == 13
+    plans = sharing.set_index("agreement_id")
+    origin = coop["enc"].drop_duplicates("enclave_id").set_index("enclave_id")
+    assert (plans["sharing_adcode"] == origin.loc[plans["enclave_id"], "origin_adcode"].to_numpy()).all()
+    assert (plans["collecting_adcode"] == origin.loc[plans["enclave_id"], "host_adcode"].to_numpy()).all()
+    assert (shared["adcode"] == plans.loc[shared["agreement_id"], "collecting_adcode"].to_numpy()).all()
+    assert (
+        shared["shared_to_adcode"] == plans.loc[shared["agreement_id"], "sharing_adcode"].to_numpy()
+    ).all()
+    h = coop["holders"]
+    paid = h.pivot_table(index=["enclave_id", "period"], columns="side", values="paid_in", aggfunc="sum")
+    yearly = shared.assign(
+        year=shared["period"].astype(int), realised=shared["tax_paid"] * shared["share_pct"] / 100
+    )
+    yearly = yearly.groupby(["agreement_id", "year"])[["tax_paid", "realised"]].sum()
+    base = {
+        a: yearly.loc[(a, int(p["base_year"])), "tax_paid"] for a, p in plans.iterrows() if p["base_year"]
+    }
+    status: dict[str, dict[int, str]] = {}
+    agreed_of: dict[tuple[str, int], float] = {}
+    for (a, year), r in yearly.iterrows():
+        p = plans.loc[a]
+        if p["basis"] == "increment":
+            agreed = p["share_pct"] / 100 * max(0.0, r["tax_paid"] - base[a])
+        elif p["basis"] == "capital":
+            pp = paid.loc[(p["enclave_id"], str(year))]
+            agreed = pp["origin"] / pp.sum() * r["tax_paid"]
+        else:
+            agreed = p["share_pct"] / 100 * r["tax_paid"]
+        if pd.notna(p["cap"]):
+            agreed = min(agreed, p["cap"])
+        agreed_of[(a, year)] = agreed
+        gap = r["realised"] - agreed
+        st_ = (
+            "outside_term"
+            if not _in_force(p, year)
+            else "ok"
+            if abs(gap) <= 0.005 * max(agreed, 1e-9) + 1e-9
+            else "under"
+            if gap < 0
+            else "over"
+        )
+        status.setdefault(a, {})[year] = st_
+    ts = c["tax_sharing"]
+    assert {a for a, s in status.items() if set(s.values()) == {"ok"}} == set(plans.index) - {
+        ts[r]["agreement"] for r in ("under", "over", "outside_term")
+    }
+    for role in ("under", "over"):
+        a = ts[role]["agreement"]
+        assert [y for y, s in status[a].items() if s == role] == ts[role]["years"] == [2022, 2023, 2024]
+    a = ts["outside_term"]["agreement"]
+    assert ts["outside_term"] == {
+        "agreement": "TS-E022",
+        "start_year": 2016,
+        "duration_years": 6,
+        "end_year": 2021,
+        "years": [2022, 2023, 2024],
+    }
+    assert [y for y, s in status[a].items() if s == "outside_term"] == [2022, 2023, 2024]
+    assert plans.loc[a, "end_year"] == ""  # the end comes from start + duration − 1
+    # the cap binds in the years its share of the tax is above it
+    cap = ts["capped"]
+    assert (cap["agreement"], cap["cap"], cap["binding_years"]) == (
+        "TS-E003",
+        25.26,
+        [2021, 2022, 2023, 2024],
+    )
+    binding = [y for (a, y), r in yearly.iterrows() if a == "TS-E003" and 0.4 * r["tax_paid"] > 25.26]
+    assert binding == cap["binding_years"]
+    # the increment over a base year whose amount the records give (base_amount left blank)
+    inc = ts["increment"]
+    assert (inc["agreement"], inc["base_year"], inc["base_amount"]) == ("TS-E016", 2015, 2.44)
+    assert plans.loc["TS-E016", "base_amount"] == "" and base["TS-E016"] == pytest.approx(2.44)
+    assert plans.loc["TS-E016", "basis"] == "increment" and plans.loc["TS-E007", "basis"] == "capital"
+    assert ts["capital"]["origin_paid_in_share_pct"]["2017"] == pytest.approx(76.1194)
+    assert agreed_of[("TS-E007", 2017)] / yearly.loc[("TS-E007", 2017), "tax_paid"] == pytest.approx(
+        0.761194, abs=1e-6
+    )
+    # the origin promised more than its agreement gives
+    pu = ts["promise_unmet"]
+    assert pu == {"enclave": "E002", "agreement": "TS-E002", "promised_pct": 60.0, "share_pct": 50.0}
+    assert (
+        coop["terms"].loc["E002", "origin_tax_share_pct"] == 60.0
+        and plans.loc["TS-E002", "share_pct"] == 50.0
+    )
+
+
+def _under(codes: pd.Series, place: str) -> pd.Series:
+    prefix = place[:2] if place.endswith("0000") else place[:4] if place.endswith("00") else place
+    return codes.str.startswith(prefix)
+
+
+def test_planted_voucher_flows(coop):
+    c, v, rec = coop["c"]["vouchers"], coop["vouchers"], coop["recognitions"]
+    done = v[v["redeemed"] != ""].copy()
+    assert len(v) == c["vouchers"] == 600 and len(done) == c["redeemed"] == 467
+    assert (v.loc[v["redeemed"] == "", ["provider_code", "redeem_mode"]] == "").all(axis=None)
+    assert (
+        done["redeem_mode"].value_counts().to_dict()
+        == c["redeemed_by_mode"]
+        == {"user": 250, "provider": 217}
+    )
+    assert done["redeemed_value"].isna().sum() > 0  # their weight is the face value
+    assert (done["redeemed_value"].dropna() <= done.loc[done["redeemed_value"].notna(), "face_value"]).all()
+    day = pd.to_datetime(done["redeemed"])
+    cross = done["issuer_adcode"].str[:2] != done["provider_adcode"].str[:2]
+    covered = pd.Series(False, index=done.index)
+    effect = {}
+    for r in rec.itertuples():
+        between = cross & (
+            (_under(done["issuer_adcode"], r.adcode_a) & _under(done["provider_adcode"], r.adcode_b))
+            | (_under(done["issuer_adcode"], r.adcode_b) & _under(done["provider_adcode"], r.adcode_a))
+        )
+        start = pd.Timestamp(r.start)
+        end = pd.Timestamp(r.end) if r.end else pd.Timestamp.max
+        covered |= between & (day >= start) & (day <= end)
+        year = pd.DateOffset(years=1)
+        effect[(r.agreement_id, r.adcode_b)] = (
+            int((between & (day >= start - year) & (day < start)).sum()),
+            int((between & (day >= start) & (day < start + year)).sum()),
+        )
+    assert effect == {
+        (e["agreement_id"], e["adcode_b"]): (e["before"], e["after"]) for e in c["recognition_effect"]
+    }
+    # 沪苏 (RC-2019-01): two unrecognised redemptions in the year before its start, 14 in the year after
+    assert effect[("RC-2019-01", "320000")] == (2, 14)
+    assert all(b == 0 for k, (b, _) in effect.items() if k[0] != "RC-2019-01")
+    unrecognised = sorted(done.loc[cross & ~covered, "voucher_id"])
+    assert (
+        unrecognised
+        == sorted(c["unrecognised"])
+        == sorted(c["planted_before_start"] + c["planted_unrecognised"])
+    )
+    assert len(c["planted_before_start"]) == 2 and len(c["planted_unrecognised"]) == 3
+    assert (cross & covered).sum() == c["cross_province_recognised"] == 220
+    # every other redemption stays inside the issuing place
+    home = done[~cross & ~covered]
+    assert (
+        home.apply(lambda r: _under(pd.Series([r["provider_adcode"]]), r["issuer_adcode"])[0], axis=1)
+    ).all()
+
+
 def test_volumes_grow(small):
     d, manifest, _ = small
     pat = read(d, manifest, "patents")
@@ -451,6 +807,7 @@ def test_no_record_predates_its_entities(small):
         ("alliances", "member_code", "joined"),
         ("patents", "applicant_codes", "application_date"),
         ("papers", "institution_codes", "pub_year"),
+        ("vouchers", "holder_code", "issued"),
     ]
     for kind, code, when in dated:
         df = read(d, manifest, kind)

@@ -9,9 +9,11 @@ How the atlas's data are graded, and why:
 
 - firm-level customs declarations (``raw_trade``) are **core**: on the key chains they show which firms depend on
   which partner for which product — the 卡点 the monitoring looks for;
-- firm-level tax, revenue, supply, investment and enclave finances are **important**, and so are the records that
-  carry them once resolved (``facts``);
-- registers of firms, patents, papers, transfers, contracts, services, policies, needs, alliances, and the built
+- firm-level tax, revenue, supply, investment and enclave finances (an enclave's ledger, its agreement, its operator's
+  shareholders, tax-sharing agreements) are **important**, and so are the records that carry them once resolved
+  (``facts``);
+- registers of firms, patents, papers, transfers, contracts, services, innovation vouchers and their mutual
+  recognitions, policies, needs, alliances, and the built
   aggregates (layers, node attributes, lookups), are **general**: public registers or aggregates published under
   disclosure control;
 - personal: researchers' names (``raw_experts.name``); everything else names organisations or places.
@@ -34,6 +36,9 @@ _TABLES: dict[str, str] = {
     "raw_supply_links": "important",
     "raw_investments": "important",
     "raw_enclaves": "important",
+    "raw_enclave_terms": "important",
+    "raw_enclave_shareholders": "important",
+    "raw_tax_sharing": "important",
     "facts": "important",
     "raw_firms": "general",
     "raw_patents": "general",
@@ -48,6 +53,8 @@ _TABLES: dict[str, str] = {
     "raw_needs": "general",
     "raw_experts": "general",
     "raw_alliances": "general",
+    "raw_vouchers": "general",
+    "raw_recognitions": "general",
     # the build's tables and the atlas's own bookkeeping
     "layer_edges": "general",
     "node_attrs": "general",

@@ -105,6 +105,31 @@ INDICATORS: dict[str, Indicator] = {
         _base("institutes", "科研院所", "Research institutes", "家", "institutes", "knowledge"),
         _base("experts", "专家", "Experts", "人", "persons", "knowledge"),
         _base("enclave_output", "飞地产值", "Enclave output", "万元", "10k CNY", "industry"),
+        # the cooperation ledgers (issue 15): agreements in place, counted from the year they were signed
+        _base(
+            "enclave_agreements",
+            "飞地协议（飞入地）",
+            "Enclave agreements (host)",
+            "项",
+            "agreements",
+            "industry",
+        ),
+        _base(
+            "tax_sharing_agreements",
+            "税收分享协议（征收地）",
+            "Tax-sharing agreements (collecting place)",
+            "项",
+            "agreements",
+            "value",
+        ),
+        _base(
+            "voucher_recognitions",
+            "创新券互认协议",
+            "Voucher mutual recognitions",
+            "项",
+            "agreements",
+            "service",
+        ),
         _base("policies", "政策", "Policies", "项", "policies", "service"),
         _base("needs", "技术需求", "Technology needs", "项", "needs", "service"),
         # members of a chain segment through a partly-belonging class ("6513*"): counted apart, never in firms

@@ -46,9 +46,15 @@ LAYERS: dict[str, Layer] = {
             "service",
             "服务网络",
             "service",
-            "innovation vouchers, shared instruments, brokerage, joint credit",
+            "innovation vouchers (service records and voucher redemptions), shared instruments, brokerage, "
+            "joint credit",
         ),
-        Layer("value", "价值网络", "value", "tax sharing, equity holdings, fund investments"),
+        Layer(
+            "value",
+            "价值网络",
+            "value",
+            "tax sharing, equity holdings, fund investments, enclave operator equity and joint funding",
+        ),
     )
 }
 

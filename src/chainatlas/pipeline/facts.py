@@ -48,6 +48,7 @@ __all__ = [
     "Feeds",
     "Resolver",
     "edge_facts",
+    "enclave_places",
     "entities",
     "entity_names",
     "named_firms",
@@ -70,7 +71,16 @@ EDGE_COLUMNS = (
 )
 NODE_COLUMNS = ("attr", "year", "period", "adcode", "n", "n_valued", "ck_type", "ck")
 #: node attributes that are stocks (counted in every year from their start), not flows
-STOCK_ATTRS = ("firms", "employees", "universities", "institutes", "experts")
+STOCK_ATTRS = (
+    "firms",
+    "employees",
+    "universities",
+    "institutes",
+    "experts",
+    "enclave_agreements",
+    "tax_sharing_agreements",
+    "voucher_recognitions",
+)
 #: suffix of an attribute counted through a partial concordance class (``firms`` → ``firms_partial``)
 PARTIAL_SUFFIX = "_partial"
 
@@ -104,7 +114,15 @@ FEEDS: dict[str, Feeds] = {
     "tax": Feeds(edges=("tax_sharing",), attrs=("revenue", "tax_paid")),
     "flows": Feeds(edges=("flows.*",)),
     "services": Feeds(edges=("services.*",)),
-    "enclaves": Feeds(edges=("enclaves",), attrs=("enclave_output",)),
+    # enclave co-building (industry) and the origin's part of the joint funding (value)
+    "enclaves": Feeds(edges=("enclaves", "enclave_funds"), attrs=("enclave_output",)),
+    # the cooperation ledgers (issue 15): operator equity (value), voucher redemptions (service); the agreements
+    # are stocks counted per place
+    "enclave_terms": Feeds(attrs=("enclave_agreements",)),
+    "enclave_shareholders": Feeds(edges=("enclave_equity",)),
+    "tax_sharing": Feeds(attrs=("tax_sharing_agreements",)),
+    "vouchers": Feeds(edges=("vouchers",)),
+    "recognitions": Feeds(attrs=("voucher_recognitions",)),
     "policies": Feeds(attrs=("policies",)),
     "needs": Feeds(attrs=("needs",)),
     "experts": Feeds(attrs=("experts",)),
@@ -124,7 +142,7 @@ def _sub_period(t: ir.Table) -> ir.Value:
     """The record's period when finer than a year (``2024-05``, ``2024Q2``), else NULL.
 
     Only kinds whose period field is a reported period carry a ``period`` column (supply links, trade, tax,
-    flows, enclaves); a year-long period (``2024``) is the annual layers' alone.
+    flows, enclaves, enclave shareholders); a year-long period (``2024``) is the annual layers' alone.
     """
     if "period" not in t.columns:
         return _null_s()
@@ -179,6 +197,30 @@ def named_firms(table: T) -> ir.Table:
         registered_capital=f.registered_capital,
         synthetic=f.synthetic,
         order=f.batch_id.cast("int64") * 10_000_000_000 + f.row_number.cast("int64"),
+    )
+
+
+def enclave_places(table: T) -> ir.Table:
+    """Each enclave of ``raw_enclaves`` once, as its latest row reports it: ``enclave_id, enclave_name,
+    origin_adcode, host_adcode, enclave_type, direction`` (the latest period wins, then the latest batch and row).
+
+    The kinds that name an enclave by its id alone (``enclave_terms``, ``enclave_shareholders``,
+    ``tax_sharing``) reach its places through this table.
+    """
+    e = table("raw_enclaves")
+    w = ibis.window(
+        group_by=e.enclave_id,
+        order_by=[ibis.desc(e.year), ibis.desc(e.period), ibis.desc(e.batch_id), ibis.desc(e.row_number)],
+    )
+    e = e.mutate(_rank=ibis.row_number().over(w))
+    e = e.filter(e._rank == 0)
+    return e.select(
+        "enclave_id",
+        "enclave_name",
+        origin_adcode=e.origin_adcode.cast("string"),
+        host_adcode=e.host_adcode.cast("string"),
+        enclave_type=e.enclave_type.fill_null("industrial"),
+        direction=e.direction.fill_null("forward"),
     )
 
 
@@ -582,6 +624,47 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
         )
     )
 
+    # 服务 service: innovation vouchers redeemed (provider → holder), dated by the redemption
+    vo = _in_years(table("raw_vouchers"), years)
+    vo = vo.filter(vo.redeemed.notnull())
+    vo = resolve(vo, "provider_code", "provider_adcode", "provider_norm", "a")
+    vo = resolve(vo, "holder_code", "holder_adcode", "holder_norm", "b")
+    parts.append(
+        _edge(
+            vo,
+            "service",
+            "vouchers",
+            vo.a_eid,
+            vo.b_eid,
+            vo.a_place,
+            vo.b_place,
+            1.0,
+            ibis.coalesce(vo.redeemed_value, vo.face_value),
+            "e",
+            vo.b_eid,
+        )
+    )
+
+    # 价值 value: the origin's part of an enclave's joint funding (origin → host)
+    ef = en.filter(en.origin_fund.notnull() & (en.origin_fund > 0))
+    parts.append(
+        _edge(
+            ef,
+            "value",
+            "enclave_funds",
+            ef.origin_adcode,
+            ef.host_adcode,
+            ef.origin_adcode,
+            ef.host_adcode,
+            1.0,
+            ef.origin_fund,
+            "-",
+            None,
+        )
+    )
+    # equity in an enclave's operating company: shareholder → the operator, placed shareholder place → host place
+    parts.append(_equity_facts(table, resolve, years))
+
     # 价值 value: tax shared from the collecting place to the sharing place
     tx = _in_years(table("raw_tax"), years)
     tx = tx.filter(tx.shared_to_adcode.notnull())
@@ -604,6 +687,45 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
     )
 
     return ibis.union(*parts, distinct=False)
+
+
+def _equity_facts(table: T, resolve: Resolver, years: Sequence[int] | None) -> ir.Table:
+    """Equity edges of the enclaves' operating companies (source ``enclave_equity``, value layer).
+
+    One fact per shareholder and period: from the shareholder (its own place, else the register's) to the
+    enclave's operating company, placed at the enclave's host (that year's row of ``raw_enclaves``, else its
+    latest). Weight: ``paid_in``; blank, ``share_pct`` × the enclave's investment of the year / 100 (unknown when
+    either is; never 0).
+    """
+    sh = _in_years(table("raw_enclave_shareholders"), years)
+    en = table("raw_enclaves")
+    yearly = en.group_by(["enclave_id", "year"]).aggregate(
+        _y_host=en.host_adcode.max(),
+        _op_code=en.operator_code.max(),
+        _op_norm=en.operator_norm.max(),
+        _inv=en.investment.sum(),
+    )
+    yearly = yearly.rename(_y_eid="enclave_id", _y_year="year")
+    latest = enclave_places(table).select(_l_eid="enclave_id", _l_host="host_adcode")
+    j = sh.left_join(yearly, [sh.enclave_id == yearly._y_eid, sh.year == yearly._y_year])
+    j = j.left_join(latest, j.enclave_id == latest._l_eid)
+    j = j.mutate(_host=ibis.coalesce(j._y_host, j._l_host).cast("string"))
+    j = resolve(j, "shareholder_code", "adcode", "shareholder_norm", "a")
+    j = resolve(j, "_op_code", "_host", "_op_norm", "b")
+    weight = ibis.coalesce(j.paid_in, j.share_pct * j._inv / 100.0)
+    return _edge(
+        j,
+        "value",
+        "enclave_equity",
+        j.a_eid,
+        ibis.coalesce(j.b_eid, _s("enclave:") + j.enclave_id),
+        j.a_place,
+        j._host,
+        1.0,
+        weight,
+        "-",
+        None,
+    )
 
 
 def _node(
@@ -739,6 +861,21 @@ def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table
 
     en = _in_years(table("raw_enclaves"), years)
     parts.append(_node(en, "enclave_output", en.host_adcode, en.output, "-", None))
+    # the cooperation agreements, stocks: each counts in every year from the year it was signed or started
+    # (undated: every year) — enclave agreements at the enclave's host, tax sharing at the collecting place,
+    # voucher recognitions at both places
+    hosts = enclave_places(table).select(_h_eid="enclave_id", _h_host="host_adcode")
+    et = table("raw_enclave_terms")
+    et = et.left_join(hosts, et.enclave_id == hosts._h_eid)
+    for t, attr, places in (
+        (et, "enclave_agreements", ("_h_host",)),
+        (table("raw_tax_sharing"), "tax_sharing_agreements", ("collecting_adcode",)),
+        (table("raw_recognitions"), "voucher_recognitions", ("adcode_a", "adcode_b")),
+    ):
+        t = t.mutate(_fy=t.year.fill_null(0).cast("int16")).cross_join(yrs)
+        t = t.filter(t._fy <= t._y)
+        for place in places:
+            parts.append(_node(t, attr, t[place], 1.0, "-", None, t._y, 1.0))
     po = _in_years(table("raw_policies"), years)
     parts.append(_node(po, "policies", po.adcode, 1.0, "-", None))
     nd = resolve(_in_years(table("raw_needs"), years), "credit_code", None, "firm_norm", "a")

@@ -1108,6 +1108,15 @@ _PARTIES: dict[str, tuple[tuple[str | None, str | None, str | None], ...]] = {
         ("user_code", "user_adcode", "user_norm"),
     ),
     "enclaves": ((None, "host_adcode", None), (None, "origin_adcode", None)),
+    # an enclave's agreement names the enclave only: its place is the enclave's host (joined in _records)
+    "enclave_terms": ((None, "_host_adcode", None),),
+    "enclave_shareholders": (("shareholder_code", "adcode", "shareholder_norm"),),
+    "tax_sharing": ((None, "collecting_adcode", None), (None, "sharing_adcode", None)),
+    "vouchers": (
+        ("provider_code", "provider_adcode", "provider_norm"),
+        ("holder_code", "holder_adcode", "holder_norm"),
+    ),
+    "recognitions": ((None, "adcode_a", None), (None, "adcode_b", None)),
     "policies": ((None, "adcode", None),),
     "needs": (("credit_code", None, "firm_norm"),),
     "experts": (("institution_code", "adcode", "institution_norm"),),
@@ -1132,7 +1141,9 @@ class _Feed:
     """How the records of one kind make a node attribute (as :func:`chainatlas.pipeline.facts.node_facts`)."""
 
     kind: str
-    party: int = 0  # index into _PARTIES[kind]: whose place the attribute counts at
+    # index into _PARTIES[kind]: whose place the attribute counts at; a tuple: at each of them, once per party
+    # inside the place (a voucher recognition counts at both of its places)
+    party: int | tuple[int, ...] = 0
     value: str | None = None  # the amount summed; None: each record counts 1 (or its party share)
     where: Callable[[Any], Any] | None = None
     stock: bool = (
@@ -1166,6 +1177,9 @@ _ATTR_FEEDS: dict[str, _Feed] = {
     "policies": _Feed("policies"),
     "needs": _Feed("needs"),
     "experts": _Feed("experts", stock=True),
+    "enclave_agreements": _Feed("enclave_terms", stock=True),
+    "tax_sharing_agreements": _Feed("tax_sharing", stock=True),
+    "voucher_recognitions": _Feed("recognitions", party=(0, 1), stock=True),
 }
 #: the columns every answer of :func:`evidence_records` starts with
 EVIDENCE_COLUMNS = ["kind", "attr", "place", "year", "value"]
@@ -1278,6 +1292,12 @@ def _records(
         extra = {"_ipc": rec.ipc} if kind == "patents" else {}
         sel = rec.select(_rid=rec[key], **extra)
         t = t.join(sel, t.record_id == sel._rid)
+    if kind == "enclave_terms":  # an agreement names its enclave only: it is placed at the enclave's host
+        from chainatlas.pipeline.facts import enclave_places
+
+        hosts = enclave_places(lambda n: query.table(backend, n))
+        hosts = hosts.select(_h_eid=hosts.enclave_id, _host_adcode=hosts.host_adcode)
+        t = t.left_join(hosts, t.enclave_id == hosts._h_eid).drop("_h_eid")
     t = _in_period(t, kind, spec["period"], bool(feed and feed.stock))
     if feed is not None and feed.where is not None:
         t = t.filter(feed.where(t))
@@ -1291,16 +1311,16 @@ def _records(
             t = resolve(t, code, adcode, norm, f"_p{i}")
     # an attribute counts at one party's place (a contract's seller for tech_sold); the records of a kind at any
     # party's; a record reaches a segment through its first party (the seller, the supplier), as the build does
-    counted = (
-        [f"_p{feed.party}_place"]
-        if feed is not None
-        else [f"_p{i}_place" for i in range(len(_PARTIES[kind]))]
-    )
+    if feed is None:
+        counted = [f"_p{i}_place" for i in range(len(_PARTIES[kind]))]
+    else:
+        counted = [f"_p{p}_place" for p in (feed.party if isinstance(feed.party, tuple) else (feed.party,))]
     inside = [t[c].startswith(prefix).fill_null(False) for c in counted]
     eid = ibis.coalesce(t.credit_code, ibis.literal("N:") + t.name_norm) if kind == "firms" else t._p0_eid
     t = t.mutate(
         _place=ibis.cases(*[(ok, t[c]) for ok, c in zip(inside, counted, strict=True)], else_=t[counted[0]]),
         _inside=functools.reduce(operator.or_, inside),
+        _n_inside=functools.reduce(operator.add, [i.cast("float64") for i in inside]),
         _eid=eid,
     )
     if prefix:
@@ -1310,6 +1330,8 @@ def _records(
         t = _in_segment(backend, t, kind, chain, segment)
     if feed is not None and feed.value is not None:
         value = t[feed.value].cast("float64")
+    elif feed is not None and isinstance(feed.party, tuple):
+        value = t._n_inside
     elif kind in _PARTY_TABLES:
         value = 1.0 / t.n_parties.cast("float64")
     else:

@@ -95,8 +95,9 @@ _SCOPE: ContextVar[Scope] = ContextVar("chainatlas_scope", default=FULL)
 
 #: tables of entity-level records (besides ``raw_*``, whose rows are all records of entities)
 _ENTITY_TABLES = frozenset({"facts", "entities", "entity_names"})
-#: raw tables whose rows are not records of entities: city-to-city flows, public policies
-_PUBLIC_RAW = frozenset({"raw_flows", "raw_policies"})
+#: raw tables whose rows are not records of entities: city-to-city flows, public policies, the recognitions of
+#: innovation vouchers between places
+_PUBLIC_RAW = frozenset({"raw_flows", "raw_policies", "raw_recognitions"})
 
 
 @contextlib.contextmanager

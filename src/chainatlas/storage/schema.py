@@ -10,6 +10,7 @@ from __future__ import annotations
 from chainatlas.model.kinds import KINDS, Field, Kind
 
 __all__ = [
+    "COOPERATION_KINDS",
     "MIGRATIONS",
     "PARTY_TABLE",
     "REVISIONS_TABLE",
@@ -151,15 +152,23 @@ def _v1() -> list[str]:
 
 
 def _rebuild(kind_name: str) -> list[str]:
-    """Recreate ``raw_<kind>`` with the current columns in their order, keeping its rows (matched by name)."""
+    """Recreate ``raw_<kind>`` with the current columns in their order, keeping its rows (matched by name).
+
+    A kind added after the atlas was made (issue 15's ``vouchers`` in an atlas of schema 4) has no table yet: it
+    is created empty first, so every migration that rebuilds all kinds runs on an atlas of any age."""
     k = KINDS[kind_name]
-    new = f"{k.table}__v"
+    return _rebuild_table(k.table, raw_columns(k))
+
+
+def _rebuild_table(table: str, cols: list[tuple[str, str]]) -> list[str]:
+    new = f"{table}__v"
     return [
+        _create(table, cols),
         f"DROP TABLE IF EXISTS {new}",
-        _create(new, raw_columns(k)),
-        f"INSERT INTO {new} BY NAME SELECT * FROM {k.table}",
-        f"DROP TABLE {k.table}",
-        f"ALTER TABLE {new} RENAME TO {k.table}",
+        _create(new, cols),
+        f"INSERT INTO {new} BY NAME SELECT * FROM {table}",
+        f"DROP TABLE {table}",
+        f"ALTER TABLE {new} RENAME TO {table}",
     ]
 
 
@@ -190,6 +199,25 @@ def _v5() -> list[str]:
     return stmts
 
 
+#: the input kinds issue 15 (cooperation ledgers) added
+COOPERATION_KINDS = ("enclave_terms", "enclave_shareholders", "tax_sharing", "vouchers", "recognitions")
+
+
+def _v6() -> list[str]:
+    """Cooperation ledgers (issue 15): ``raw_enclaves`` (and its revisions) gains the enclave's type, direction,
+    operating company, land quota, joint funding and 亩均 inputs (NULL in the rows stored before), and the kinds
+    ``enclave_terms``, ``enclave_shareholders``, ``tax_sharing``, ``vouchers`` and ``recognitions`` get their raw
+    and revisions tables."""
+    k = KINDS["enclaves"]
+    stmts = _rebuild("enclaves")
+    stmts += _rebuild_table(REVISIONS_TABLE.format(table=k.table), revision_columns(k))
+    for name in COOPERATION_KINDS:
+        c = KINDS[name]
+        stmts.append(_create(c.table, raw_columns(c)))
+        stmts.append(_create(REVISIONS_TABLE.format(table=c.table), revision_columns(c)))
+    return stmts
+
+
 #: migration number -> statements; applied in order inside one transaction
-MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3(), 4: _v4(), 5: _v5()}
+MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3(), 4: _v4(), 5: _v5(), 6: _v6()}
 SCHEMA_VERSION = max(MIGRATIONS)

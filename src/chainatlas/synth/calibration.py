@@ -27,11 +27,14 @@ __all__ = [
     "IMPORT_PARTNERS_RESOURCE",
     "IMPORT_PROFILES",
     "LAST_YEAR",
+    "RECOGNITIONS",
     "RETIRED_CODES",
     "SEGMENT_PLAN",
     "SHANGHAI",
+    "VOUCHER_CROSS_SHARE",
     "YEARS",
     "EnclavePair",
+    "Recognition",
     "SegmentPlan",
     "gravity_kernel",
     "sample_rows",
@@ -392,6 +395,39 @@ ENCLAVE_PAIRS: tuple[EnclavePair, ...] = (
     EnclavePair("330400", "341002", 2020),
     EnclavePair("320600", "320724", 2019),
 )
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """Two places that honour each other's innovation vouchers (创新券互认互通) from ``start`` (to ``end``).
+
+    A place is a province (``310000``), city or county code and covers every place under it.
+    """
+
+    agreement_id: str
+    a: str
+    b: str
+    start: str
+    end: str | None = None
+    scope: str = "科技创新券通用通兑"
+
+
+#: Voucher recognitions modelled on the YRD's 创新券通用通兑 (沪苏, 沪浙 and 苏浙 province-wide; Shanghai with three G60
+#: cities of Anhui for a fixed term). Codes are real places; ids, dates and terms are synthetic. Nothing recognises
+#: Anhui with Jiangsu or Zhejiang, nor Shanghai with the other Anhui cities: redemptions across those borders are
+#: the unrecognised ones the ledger must flag.
+RECOGNITIONS: tuple[Recognition, ...] = (
+    Recognition("RC-2019-01", "310000", "320000", "2019-07-01"),
+    Recognition("RC-2020-01", "310000", "330000", "2020-07-01"),
+    Recognition("RC-2021-01", "320000", "330000", "2021-04-01"),
+    Recognition("RC-2022-G60", "310000", "340100", "2022-01-01", "2024-06-30", "G60科创走廊创新券互认"),
+    Recognition("RC-2022-G60", "310000", "340200", "2022-01-01", "2024-06-30", "G60科创走廊创新券互认"),
+    Recognition("RC-2022-G60", "310000", "341800", "2022-01-01", "2024-06-30", "G60科创走廊创新券互认"),
+)
+
+#: Share of redeemed vouchers taken to a provider in a recognised partner place, when a recognition covering the
+#: issuer is in force on the redemption day (the rest stay with a provider inside the issuing place).
+VOUCHER_CROSS_SHARE = 0.6
 
 
 def gravity_kernel(

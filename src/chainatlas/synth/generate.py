@@ -45,6 +45,21 @@ of :mod:`chainatlas.synth.records` and :mod:`chainatlas.synth.world`):
   firms share tax with the 飞出地; enclaves are real-world-like pairs, a quarter breaking the
   飞出地控股 / 飞入地 ≥ 30 % rule. Flows cover every ordered city pair × 6 types × 10 years (the 80
   largest pairs in the small set). Volumes grow over 2015–2024.
+* **Cooperation ledgers (issue 15).** Every enclave has its type (reverse and 科创 parks innovation, 山海协作
+  poverty-relief, the 特别合作区 other), direction, operating company (a park platform of the host's city), land
+  quota, joint funding and 亩均 inputs, an agreement (``enclave_terms``), its operator's shareholders each year
+  and, where its firms share tax, a 税收分享协议 whose id the tax records carry (their ``share_pct`` is what the
+  arrangement gives that year). The small set adds two 逆向飞地 to its 24 pairs. Vouchers are redeemed inside the
+  issuing place until a recognition (:data:`~chainatlas.synth.calibration.RECOGNITIONS`) covers the issuer, then
+  60 % at a partner place. Planted in every size, listed in the manifest's ``calibration.cooperation`` and
+  recomputed from the files in ``tests/test_synth.py``: breaches of origin control and of the host's 30 % (one
+  host at exactly 30 % passing, one origin at exactly 50 % failing, shares adding to 105 %, a host under its
+  own 35 % floor), a land-quota shortfall and a transfer beyond the agreed quota, output and tax targets missed,
+  a leader and a laggard of each type and year on all five 亩均 indicators, an enclave-year without energy, a
+  blank type and direction, blank paid-in capital; tax-sharing arrangements with a binding cap, an increment
+  over a base year, a capital-share split, records under and over the agreed, records after the agreement
+  ended and a promise above the agreement; cross-province redemptions in the year before the 沪苏 recognition
+  and Anhui vouchers redeemed in Jiangsu (never recognised), both redemption modes.
 * **Consistency.** Every credit code a record names is in ``firms``; party lists are aligned; keys are
   unique; no record predates the firms it names; every value passes the rules of
   :mod:`chainatlas.model.kinds` — unless ``inject_errors`` asks for bad cells to demonstrate validation.
@@ -66,7 +81,7 @@ import pyarrow as pa
 
 from chainatlas.errors import ConfigError
 from chainatlas.geo import HUBS
-from chainatlas.model.kinds import KINDS
+from chainatlas.model.kinds import ENCLAVE_TYPES, KINDS
 from chainatlas.synth import records as R
 from chainatlas.synth.calibration import FIRST_YEAR, IMPORT_PROFILES, LAST_YEAR
 from chainatlas.synth.output import FileSpec, Injection, Records, materialise, write_records
@@ -74,7 +89,7 @@ from chainatlas.synth.world import ETYPES, World, build_world
 
 __all__ = ["GENERATOR_VERSION", "SIZES", "ZH_HEADER_KINDS", "generate"]
 
-GENERATOR_VERSION = "1.2.0"
+GENERATOR_VERSION = "1.3.0"
 
 #: Entity counts and record targets per dataset size (records per kind are approximate: keys are deduplicated
 #: and ties never predate the firms they join). ``flow_pairs`` None = all 1,640 ordered city pairs.
@@ -95,8 +110,11 @@ SIZES: dict[str, dict[str, Any]] = {
             "experts": 400,
             "alliances": 250,
             "policies": 150,
+            "vouchers": 600,
         },
         "enclaves": 24,
+        # the first 24 pairs are all forward enclaves: two 逆向飞地 more, so the small set has both directions
+        "reverse_enclaves": 2,
         "enclave_firms": 2,
         "flow_pairs": 80,
         "format": "csv",
@@ -117,6 +135,7 @@ SIZES: dict[str, dict[str, Any]] = {
             "experts": 8_000,
             "alliances": 3_000,
             "policies": 1_500,
+            "vouchers": 8_000,
         },
         "enclaves": 32,
         "enclave_firms": 10,
@@ -146,6 +165,7 @@ SIZES: dict[str, dict[str, Any]] = {
             "experts": 100_000,
             "alliances": 20_000,
             "policies": 5_000,
+            "vouchers": 80_000,
         },
         "enclaves": 36,
         "enclave_firms": 60,
@@ -178,7 +198,12 @@ NOTE_EN = (
 _ORDER = (
     "firms",
     "enclaves",
-    "tax",
+    "tax",  # after enclaves: its sharing rows follow the enclaves' arrangements
+    "tax_sharing",  # after tax: the arrangements are planned on the shared records' yearly tax
+    "enclave_terms",  # after tax: the origin's promised tax share is its arrangement's
+    "enclave_shareholders",
+    "vouchers",
+    "recognitions",
     "supply_links",
     "trade",
     "patents",
@@ -226,6 +251,119 @@ def _firms_records(w: World) -> Records:
             "employees": pa.array(e.employees, mask=e.employees < 0),
         },
     )
+
+
+def _cooperation_notes(frame: dict, vouchers: dict[str, Any]) -> dict[str, Any]:
+    """The planted cases of the cooperation ledgers (issue 15), for tests and demos to assert.
+
+    ``equity``: enclaves breaking each rule (origin ≤ its floor — 50 unless its terms say otherwise; host below
+    its floor — 30 unless; the two shares over 100) and the boundary cases; ``land_quota``: the enclave short of
+    quota and the one beyond its agreed total, with their 2024 numbers; ``targets``: the enclaves missing their
+    output or tax target in every year from the target year; ``mu``: the leader and the laggard of each type and
+    year (by construction best / worst on all five 亩均 indicators), the enclave-year without energy, and the
+    enclaves whose type or direction is blank; ``tax_sharing``: the planted arrangements with the numbers behind
+    them; ``vouchers``: redemptions by mode, the recognitions' before/after counts and the unrecognised
+    cross-province redemptions.
+    """
+    codes = frame["codes"]
+    k = len(codes)
+    oe, he = frame["origin_eq"], frame["host_eq"]
+    roles = frame["roles"]
+    eq = frame["equity_roles"]
+    host_min = np.full(k, 30.0)
+    if "own_terms_host_min" in eq:
+        host_min[eq["own_terms_host_min"]] = R.OWN_TERMS_HOST_MIN
+    perf, land = frame["rows"], frame["land"]
+    idx = perf["idx"]
+
+    def code(i: int | None) -> str | None:
+        return None if i is None else str(codes[i])
+
+    def land_2024(i: int) -> dict[str, float]:
+        rows = np.flatnonzero(idx == i)
+        need = float(land["needed"][rows[-1]])
+        moved = float(land["quota"][rows].sum())
+        return {
+            "year": int(perf["year"][rows[-1]]),
+            "needed": round(need, 1),
+            "transferred": round(moved, 1),
+            "agreed": float(frame["land_agreed"][i]),
+            "shortfall": round(need - moved, 1),
+        }
+
+    sharing: dict[str, Any] = {"agreements": len(frame.get("sharing", {}))}
+    for i, plan in sorted(frame.get("sharing", {}).items()):
+        role, agr = plan["role"], plan["agreement"]
+        s = plan["share"]
+        years = sorted(plan["totals"])
+        if role == "capped":
+            binding = [y for y in years if s / 100 * plan["totals"][y] > plan["cap"]]
+            sharing[role] = {"agreement": agr, "share_pct": s, "cap": plan["cap"], "binding_years": binding}
+        elif role == "increment":
+            sharing[role] = {
+                "agreement": agr,
+                "share_pct": s,
+                "base_year": plan["base_year"],
+                "base_amount": plan["base_amount"],
+                "base_amount_given": False,
+            }
+        elif role == "capital":
+            sharing[role] = {
+                "agreement": agr,
+                "origin_paid_in_share_pct": {str(y): plan["record_pct"][y] for y in years},
+            }
+        elif role in ("under", "over"):
+            sharing[role] = {"agreement": agr, "share_pct": s, "years": sorted(plan["deviate"])}
+        elif role == "outside_term":
+            end = plan["start"] + plan["duration"] - 1
+            sharing[role] = {
+                "agreement": agr,
+                "start_year": plan["start"],
+                "duration_years": plan["duration"],
+                "end_year": end,
+                "years": [y for y in years if y > end],
+            }
+        elif role == "promise_unmet":
+            sharing[role] = {
+                "enclave": str(codes[i]),
+                "agreement": agr,
+                "promised_pct": s + 10,
+                "share_pct": s,
+            }
+    shortfall, over = roles.get("land_shortfall"), roles.get("land_over_agreed")
+    return {
+        "enclaves": k,
+        "reverse_enclaves": [str(codes[i]) for i, p in enumerate(frame["pairs"]) if p.reverse],
+        "enclave_types": {
+            t: [str(codes[i]) for i in range(k) if frame["types"][i] == t] for t in ENCLAVE_TYPES
+        },
+        "equity": {
+            "origin_control": [str(codes[i]) for i in np.flatnonzero(oe <= 50)],
+            "host_min": [str(codes[i]) for i in np.flatnonzero(he < host_min)],
+            "shares_sum": [str(codes[i]) for i in np.flatnonzero(oe + he > 100)],
+            "cases": {role: code(eq.get(role)) for role in R.EQUITY_CASES},
+            "own_terms_host_min_pct": R.OWN_TERMS_HOST_MIN,
+        },
+        "land_quota": {
+            "shortfall": {"enclave": code(shortfall), **land_2024(shortfall)}
+            if shortfall is not None
+            else None,
+            "over_agreed": {"enclave": code(over), **land_2024(over)} if over is not None else None,
+        },
+        "targets": {
+            "output_missed": code(roles.get("output_missed")),
+            "tax_missed": code(roles.get("tax_missed")),
+            "target_year": {str(codes[i]): int(frame["target_year"][i]) for i in range(k)},
+        },
+        "mu": {
+            **frame["mu"],
+            "type_blank": code(roles.get("type_blank")),
+            "direction_blank": code(roles.get("direction_blank")),
+        },
+        "paid_in_blank": code(roles.get("paid_in_blank")),
+        "tax_sharing": sharing,
+        "vouchers": vouchers,
+    }
 
 
 def _plan_injections(
@@ -281,7 +419,8 @@ def generate(
         The manifest written to ``dataset.json``: generator version, size, seed, years, files (name,
         format, header language, encoding), ``rows`` per kind, ``synthetic: true``, notes in Chinese
         and English, and the calibration facts (absent — none by design — thin, single-city and concentrated
-        segments, firms per segment, choke segments and their import partners, ...).
+        segments, firms per segment, choke segments and their import partners, ..., and under ``cooperation``
+        the planted cases of the enclave, tax-sharing and voucher ledgers).
 
     Raises
     ------
@@ -312,8 +451,11 @@ def generate(
     report("world", 0, steps)
     w = build_world(stream("world"), cfg["entities"])
     n = cfg["records"]
-    frame = R.enclave_frame(stream("enclave_frame"), w, cfg["enclaves"], cfg["enclave_firms"])
+    frame = R.enclave_frame(
+        stream("enclave_frame"), w, cfg["enclaves"], cfg["enclave_firms"], cfg.get("reverse_enclaves", 0)
+    )
     pat: Records | None = None
+    voucher_notes: dict[str, Any] = {}
 
     def make(kind: str) -> Records:
         nonlocal pat
@@ -324,6 +466,10 @@ def generate(
             return R.enclaves(rng, w, frame)
         if kind == "tax":
             return R.tax(rng, w, n["tax"], frame)
+        if kind in ("tax_sharing", "enclave_terms", "enclave_shareholders"):
+            return getattr(R, kind)(rng, w, frame)
+        if kind == "recognitions":
+            return R.recognitions(rng, w)
         if kind == "flows":
             return R.flows(rng, w, cfg["flow_pairs"])
         if kind == "patents":
@@ -355,6 +501,8 @@ def generate(
         counts[kind] = rec.n
         if kind == "patents":
             patent_notes = {k: v for k, v in rec.notes.items() if not k.startswith("_")}
+        if kind == "vouchers":
+            voucher_notes = rec.notes
         zh = kind in ZH_HEADER_KINDS and fmt == "csv"
         specs[kind] = FileSpec(fmt, "zh" if zh else "en", ZH_HEADER_KINDS[kind] if zh else "utf-8-sig")
         bad = _plan_injections(stream(f"errors:{kind}"), per_kind[kind], rec)
@@ -429,6 +577,7 @@ def generate(
             "address_only_firms": w.address_only,
             "retired_codes": w.retired,
             "enclave_equity_rule_violations": [f"E{i + 1:03d}" for i in frame["bad"]],
+            "cooperation": _cooperation_notes(frame, voucher_notes),
             **patent_notes,
         },
         "injected_errors": [

@@ -7,6 +7,8 @@ stream, so the kinds are independent of each other's sizes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,15 +21,30 @@ from chainatlas.synth.calibration import (
     G60_CITIES,
     IMPORT_PROFILES,
     LAST_YEAR,
+    RECOGNITIONS,
+    VOUCHER_CROSS_SHARE,
     YEARS,
+    EnclavePair,
+    Recognition,
     gravity_kernel,
     sample_rows,
 )
 from chainatlas.synth.output import Records, Take
-from chainatlas.synth.world import FIRM, FUND, INSTITUTE, SERVICE, UNIVERSITY, GroupSampler, World
+from chainatlas.synth.world import (
+    FIRM,
+    FUND,
+    INSTITUTE,
+    PLATFORM,
+    SERVICE,
+    UNIVERSITY,
+    GroupSampler,
+    World,
+)
 
 __all__ = [
     "alliances",
+    "enclave_shareholders",
+    "enclave_terms",
     "enclaves",
     "experts",
     "flows",
@@ -38,11 +55,15 @@ __all__ = [
     "patent_transfers",
     "patents",
     "policies",
+    "recognised",
+    "recognitions",
     "services",
     "supply_links",
     "tax",
+    "tax_sharing",
     "tech_contracts",
     "trade",
+    "vouchers",
 ]
 
 LAST_DAY = np.datetime64(f"{LAST_YEAR}-12-31")
@@ -875,14 +896,44 @@ def trade(rng: np.random.Generator, w: World, n_rows: int) -> Records:
     )
 
 
-def enclave_frame(rng: np.random.Generator, w: World, n_enclaves: int, firms_per: int) -> dict:
+def _enclave_type(p: EnclavePair) -> str:
+    """The 飞地类型 of a pair: reverse and 科创 parks are innovation enclaves, 山海协作 parks poverty-relief (消薄)
+    ones, the 特别合作区 'other', the rest industrial."""
+    if p.reverse or "科" in p.kind:
+        return "innovation"
+    if "山海协作" in p.kind:
+        return "poverty"
+    if "特别合作区" in p.kind:
+        return "other"
+    return "industrial"
+
+
+#: planted equity cases: role -> (origin %, host %); see :func:`enclave_frame`
+EQUITY_CASES = {
+    "host_exactly_30": (70.0, 30.0),
+    "origin_exactly_50": (50.0, 50.0),
+    "shares_over_100": (65.0, 40.0),
+    "own_terms_host_min": (62.0, 33.0),
+}
+#: the own terms of the ``own_terms_host_min`` enclave: the host must hold at least 35 % (default 30)
+OWN_TERMS_HOST_MIN = 35.0
+
+
+def enclave_frame(
+    rng: np.random.Generator, w: World, n_enclaves: int, firms_per: int, reverse_extra: int = 0
+) -> dict:
     """The enclaves' identities, equity split and the host-county firms that share tax with the origin.
 
     About a quarter of the enclaves break the rule 飞出地控股 / 飞入地 ≥ 30 % (half with the origin not
-    controlling, half with the host under 30 %), so enclave evaluation has something to find.
+    controlling, half with the host under 30 %), so enclave evaluation has something to find. On top, four
+    enclaves that kept the rule get a planted case (:data:`EQUITY_CASES`): host at exactly 30 % (passes), origin
+    at exactly 50 % (fails: control is more than 50 %), shares adding to 105 %, and 62/33 under own terms that ask
+    the host for 35 %. ``reverse_extra`` adds that many 逆向飞地 from the pairs after the first ``n_enclaves``
+    (without tax-sharing firms), so a small dataset has reverse enclaves too; their draws follow all the others,
+    so the first ``n_enclaves`` are what they were without them.
     """
     e, g = w.ent, w.geo
-    pairs = ENCLAVE_PAIRS[:n_enclaves]
+    pairs = list(ENCLAVE_PAIRS[:n_enclaves])
     name_of = dict(zip(g.county, g.county_short)) | dict(zip(g.city, g.city_short))
     k = len(pairs)
     origin_eq = np.round(rng.uniform(51, 70, k))
@@ -907,52 +958,288 @@ def enclave_frame(rng: np.random.Generator, w: World, n_enclaves: int, firms_per
         pick = rng.choice(cand, size=min(firms_per, len(cand)), replace=False) if len(cand) else cand
         taken[pick] = True
         firm_sets.append(pick)
+    if reverse_extra:
+        more = [p for p in ENCLAVE_PAIRS[n_enclaves:] if p.reverse][:reverse_extra]
+        m = len(more)
+        o2 = np.round(rng.uniform(51, 70, m))
+        origin_eq = np.concatenate([origin_eq, o2])
+        host_eq = np.concatenate([host_eq, np.floor(rng.uniform(30, 100 - o2 + 1))])
+        est2 = np.array([np.datetime64(f"{p.established}-01-01") for p in more]) + rng.integers(
+            0, 365, m
+        ).astype("timedelta64[D]")
+        established = np.concatenate([established, est2])
+        share_pct = np.concatenate([share_pct, np.round(rng.choice([30.0, 40.0, 50.0, 60.0], size=m))])
+        firm_sets += [np.zeros(0, dtype=np.int64)] * m
+        pairs += more
+        k += m
+    # planted equity cases, on enclaves that kept the rule
+    kept = [i for i in rng.permutation(k).tolist() if i not in set(bad.tolist())]
+    equity_roles: dict[str, int] = {}
+    for role, (o, h) in EQUITY_CASES.items():
+        if kept:
+            i = kept.pop(0)
+            origin_eq[i], host_eq[i] = o, h
+            equity_roles[role] = i
     names = [
         f"{name_of[p.origin]}{'(' + name_of[p.host] + ')' if p.reverse else name_of[p.host]}{p.kind}"
         for p in pairs
     ]
+    broken = np.flatnonzero((origin_eq <= 50) | (host_eq < 30))
     return {
         "pairs": pairs,
+        "n_base": len(ENCLAVE_PAIRS[:n_enclaves]),
         "names": names,
+        "types": [_enclave_type(p) for p in pairs],
         "origin_eq": origin_eq,
         "host_eq": host_eq,
         "established": established,
         "share_pct": share_pct,
         "firms": firm_sets,
-        "bad": sorted(bad.tolist()),
+        "bad": sorted(broken.tolist()),
+        "equity_roles": equity_roles,
     }
 
 
+def _enclave_performance(rng: np.random.Generator, frame: dict, sel: range) -> dict[str, np.ndarray]:
+    """Area, output, tax, investment and firm counts of the enclaves ``sel``, one row per enclave and year from
+    the year it was set up (or 2015) to 2024."""
+    pairs = frame["pairs"]
+    rows = [
+        (i, y)
+        for i in sel
+        for y in range(max(FIRST_YEAR, int(_year_of(frame["established"][i : i + 1])[0])), LAST_YEAR + 1)
+    ]
+    idx = np.array([r[0] for r in rows], dtype=np.int64)
+    year = np.array([r[1] for r in rows], dtype=np.int64)
+    k = len(sel)
+    local = idx - sel.start
+    est = _year_of(frame["established"])
+    age = year - est[idx] + 1
+    area0 = rng.uniform(800, 6000, k)
+    # a 逆向飞地 is an R&D base in floors of a hub's buildings, not an industrial park
+    area0 = area0 * np.array([0.05 if pairs[i].reverse else 1.0 for i in sel])
+    level = np.exp(rng.normal(np.log(400), 0.7, k))
+    taxrate = rng.uniform(0.03, 0.06, k)
+    area = np.round(area0[local] * np.minimum(1 + 0.12 * age, 2.5), 1)
+    ramp = np.minimum(1.0, 0.2 + 0.16 * age)
+    output = _money(area * level[local] * ramp * np.exp(rng.normal(0, 0.1, len(idx))))
+    firms = np.maximum(1, np.round(area / 60 * ramp * rng.uniform(0.6, 1.4, k)[local])).astype(np.int64)
+    return {
+        "idx": idx,
+        "year": year,
+        "age": age,
+        "area": area,
+        "output": output,
+        "tax": _money(output * taxrate[local]),
+        "investment": _money(area * rng.uniform(150, 500, len(idx)) * 0.15),
+        "firms": firms,
+    }
+
+
+def _best_and_worst(v: np.ndarray, best: int, worst: int) -> np.ndarray:
+    """``v`` with position ``best`` 10 % above every other value and ``worst`` 10 % below every other one."""
+    v = v.copy()
+    others = np.delete(v, best)
+    v[best] = 1.1 * others.max()
+    others = np.delete(v, worst)
+    v[worst] = 0.9 * others.min()
+    return v
+
+
 def enclaves(rng: np.random.Generator, w: World, frame: dict) -> Records:
-    """Yearly performance of each enclave from the year it was set up (or 2015) to 2024.
+    """Yearly performance of each enclave from the year it was set up (or 2015) to 2024, and its ledger.
 
     Area grows with the enclave's age; output per 亩 ramps up over five years toward an enclave-specific
     level (lognormal around 400 万元/亩, so some enclaves fall far below the 亩均效益 norms);
     tax is 3–6 % of output; investment and firm counts ramp with area.
+
+    The ledger fields (issue 15): the operating company is a park platform of the host's city; the origin
+    transfers each year the land quota the enclave's growing area needs beyond what the host provides from its
+    own quota (one enclave only 60 % of it: a shortfall; one beyond what its agreement promised); joint funding
+    in the first three years, the origin paying 50–80 %; value added 22–32 % of output, energy at about 4 万元 of
+    value added per tce, R&D 1–5 % of output, about 30 万元 of value added per person. Within each type and
+    year the enclave with the highest tax per 亩 is made best on the four other 亩均 indicators (10 % ahead
+    of the rest) and the one with the lowest worst on all of them, so the leader and the laggard do not depend on
+    the weights; one other enclave-year has no energy figure. One industrial enclave leaves its type blank and one
+    forward enclave its direction (both read as the default). The planted cases are listed in ``frame["roles"]``
+    for the manifest.
     """
+    e, g = w.ent, w.geo
+    name_of = dict(zip(g.county, g.county_short)) | dict(zip(g.city, g.city_short))
     pairs = frame["pairs"]
-    rows: list[tuple[int, int]] = []
-    for i in range(len(pairs)):
-        y0 = max(FIRST_YEAR, int(_year_of(frame["established"][i : i + 1])[0]))
-        rows.extend((i, y) for y in range(y0, LAST_YEAR + 1))
-    idx = np.array([r[0] for r in rows])
-    year = np.array([r[1] for r in rows])
-    k = len(pairs)
+    k, k0 = len(pairs), frame["n_base"]
+    perf = _enclave_performance(rng, frame, range(k0))
+    if k > k0:
+        extra = _enclave_performance(rng, frame, range(k0, k))
+        perf = {c: np.concatenate([perf[c], extra[c]]) for c in perf}
+    idx, year, area, output = perf["idx"], perf["year"], perf["area"], perf["output"]
+    n = len(idx)
+    codes = np.array([f"E{i + 1:03d}" for i in range(k)], dtype=object)
+    types = np.array(frame["types"], dtype=object)
+    first_row = np.searchsorted(idx, np.arange(k), side="left")
+    last_row = np.searchsorted(idx, np.arange(k), side="right") - 1
+
+    # roles: distinct enclaves for each planted case (never one of the planted equity cases)
+    used = set(frame["equity_roles"].values())
+    order = [i for i in rng.permutation(k).tolist() if i not in used]
+    roles: dict[str, int] = {}
+    wants = {
+        "land_shortfall": lambda i: last_row[i] - first_row[i] >= 2,
+        "land_over_agreed": lambda i: last_row[i] - first_row[i] >= 2,
+        "output_missed": lambda i: True,
+        "tax_missed": lambda i: True,
+        "paid_in_blank": lambda i: True,
+        "type_blank": lambda i: types[i] == "industrial",
+        "direction_blank": lambda i: not pairs[i].reverse,
+    }
+    for role, ok in wants.items():
+        i = next((i for i in order if ok(i)), None)
+        if i is not None:
+            roles[role] = i
+            order.remove(i)
+
+    # the operating company: a park platform of the host county, else of its city (every city has one)
+    county_city = dict(zip(g.county, g.county_city))
+    ent_county = g.county[e.county]
+    platform = e.etype == PLATFORM
+    operator = np.array(
+        [
+            (
+                np.flatnonzero(platform & (ent_county == p.host))
+                if (platform & (ent_county == p.host)).any()
+                else np.flatnonzero(platform & (e.city == county_city[p.host]))
+            )[0]
+            for p in pairs
+        ]
+    )
+
+    # land quota: what the area needs beyond the host's own land, transferred as it is needed
+    host_land = np.round(area[first_row] * rng.uniform(0.2, 0.5, k), 1)
+    needed = np.maximum(0.0, area - host_land[idx])
+    prev = np.where(np.arange(n) == first_row[idx], 0.0, np.concatenate([[0.0], needed[:-1]]))
+    # whole 亩, rounded up: the cumulative transfer never falls short of the need by rounding
+    quota = np.ceil(np.round(np.maximum(0.0, needed - prev), 6))
+    short = roles.get("land_shortfall", -1)
+    quota = np.where(idx == short, np.round(0.6 * quota), quota)
+    agreed = np.ceil(needed[last_row] / 10) * 10 + 10  # above the need plus the rounding of every year
+    if "land_over_agreed" in roles:
+        i = roles["land_over_agreed"]
+        agreed[i] = np.round(0.8 * needed[last_row[i]], 1)
+
+    # joint funding in the first three years, the origin paying 50-80 %
+    early = (np.arange(n) - first_row[idx]) < 3
+    joint = np.where(early, _money(perf["investment"] * rng.uniform(0.1, 0.3, n)), np.nan)
+    origin_part = rng.uniform(0.5, 0.8, k)[idx]
+    origin_fund = np.round(joint * origin_part, 2)
+    host_fund = np.round(joint - origin_fund, 2)
+
+    # the 亩均 inputs, then a clear leader and laggard in each type and year
+    va = output * rng.uniform(0.22, 0.32, n)
+    vpe = np.exp(rng.normal(np.log(4.0), 0.3, n))  # 万元 of value added per tce
+    rdi = rng.uniform(0.01, 0.05, n)
+    lp = np.exp(rng.normal(np.log(30.0), 0.3, n))  # 万元 of value added per person
+    tpm = perf["tax"] / area
+    vpm = va / area
+    leaders: dict[str, dict[str, str]] = {}
+    laggards: dict[str, dict[str, str]] = {}
+    groups: dict[tuple[str, int], np.ndarray] = {}
+    for t in sorted(set(types)):
+        for y in range(FIRST_YEAR, LAST_YEAR + 1):
+            rows = np.flatnonzero((types[idx] == t) & (year == y))
+            if len(rows) >= 2:
+                groups[(t, y)] = rows
+                best, worst = int(np.argmax(tpm[rows])), int(np.argmin(tpm[rows]))
+                vpm[rows] = _best_and_worst(vpm[rows], best, worst)
+                vpe[rows] = _best_and_worst(vpe[rows], best, worst)
+                rdi[rows] = _best_and_worst(rdi[rows], best, worst)
+                lp[rows] = _best_and_worst(lp[rows], best, worst)
+                leaders.setdefault(t, {})[str(y)] = str(codes[idx[rows[best]]])
+                laggards.setdefault(t, {})[str(y)] = str(codes[idx[rows[worst]]])
+            elif len(rows) == 1:
+                leaders.setdefault(t, {})[str(y)] = str(codes[idx[rows[0]]])
+    va = _money(vpm * area)
+    energy = np.round(va / vpe, 1)
+    rd = _money(rdi * output)
+    employees = np.maximum(1, np.round(va / lp)).astype(np.int64)
+    # one enclave-year without an energy figure: the middle one of the largest group of the last year
+    missing: list[list[Any]] = []
+    last = [key for key in groups if key[1] == LAST_YEAR]
+    if last:
+        key = max(last, key=lambda kk: (len(groups[kk]), kk[0]))
+        rows = groups[key]
+        if len(rows) >= 3:
+            ranked = rows[np.argsort(tpm[rows])]
+            r = int(ranked[len(ranked) // 2])
+            energy[r] = np.nan
+            missing.append([str(codes[idx[r]]), int(year[r]), "energy_tce"])
+
+    # targets of the agreements: met with a margin, or missed every year from the target year on
     est = _year_of(frame["established"])
-    age = year - est[idx] + 1
-    area0 = rng.uniform(800, 6000, k)
-    level = np.exp(rng.normal(np.log(400), 0.7, k))
-    taxrate = rng.uniform(0.03, 0.06, k)
-    area = np.round(area0[idx] * np.minimum(1 + 0.12 * age, 2.5), 1)
-    ramp = np.minimum(1.0, 0.2 + 0.16 * age)
-    output = _money(area * level[idx] * ramp * np.exp(rng.normal(0, 0.1, len(idx))))
-    firms = np.maximum(1, np.round(area / 60 * ramp * rng.uniform(0.6, 1.4, k)[idx])).astype(np.int64)
-    codes = [f"E{i + 1:03d}" for i in range(k)]
+    target_year = np.minimum(np.maximum(est + 3, FIRST_YEAR + 1), LAST_YEAR - 1)
+    on = year >= target_year[idx]
+    lo_out = np.array([output[(idx == i) & on].min() for i in range(k)])
+    hi_out = np.array([output[(idx == i) & on].max() for i in range(k)])
+    lo_tax = np.array([perf["tax"][(idx == i) & on].min() for i in range(k)])
+    hi_tax = np.array([perf["tax"][(idx == i) & on].max() for i in range(k)])
+    target_output = np.round(0.85 * lo_out, -1)
+    target_tax = np.round(0.85 * lo_tax, 0)
+    if "output_missed" in roles:
+        i = roles["output_missed"]
+        target_output[i] = np.round(1.25 * hi_out[i], -1)
+    if "tax_missed" in roles:
+        i = roles["tax_missed"]
+        target_tax[i] = np.round(1.25 * hi_tax[i], 0)
+
+    # shareholders of the operating company: the origin's fund or park platform, the host's state-owned
+    # investment company (named only), and for what is left a large firm of the origin's city
+    shareholders = []
+    fund = e.etype == FUND
+    for i, p in enumerate(pairs):
+        oc = county_city.get(p.origin, None)
+        ocity = oc if oc is not None else int(np.flatnonzero(g.city == p.origin)[0])
+        cand = np.flatnonzero(fund & (e.city == ocity))
+        if not len(cand):
+            cand = np.flatnonzero(platform & (e.city == ocity))
+        o_ent = int(cand[0])
+        holders = [
+            ("origin", int(o_ent), None, str(ent_county[o_ent]), float(frame["origin_eq"][i])),
+            ("host", -1, f"{name_of[p.host]}国有资产投资经营有限公司", p.host, float(frame["host_eq"][i])),
+        ]
+        rest = 100.0 - frame["origin_eq"][i] - frame["host_eq"][i]
+        if rest > 0:
+            firms_o = np.flatnonzero((e.etype == FIRM) & (e.city == ocity))
+            f_ent = int(firms_o[np.argmax(e.revenue[firms_o])])
+            holders.append(("other", f_ent, None, str(ent_county[f_ent]), float(rest)))
+        shareholders.append(holders)
+    capital = np.round(area[first_row] * rng.uniform(30, 80, k), -1)  # 万元 of registered capital
+
+    frame.update(
+        rows=perf,
+        codes=codes,
+        roles=roles,
+        operator=operator,
+        host_land=host_land,
+        land_agreed=agreed,
+        target_year=target_year,
+        target_output=target_output,
+        target_tax=target_tax,
+        shareholders=shareholders,
+        capital=capital,
+        land={
+            "needed": needed,
+            "quota": quota,
+        },
+        mu={"leaders": leaders, "laggards": laggards, "missing": missing},
+    )
+    type_col = types[idx].copy()
+    type_col[idx == roles.get("type_blank", -1)] = None
+    direction = np.array(["reverse" if p.reverse else "forward" for p in pairs], dtype=object)[idx]
+    direction[idx == roles.get("direction_blank", -1)] = None
     return Records(
         "enclaves",
-        len(idx),
+        n,
         {
-            "enclave_id": np.array(codes, dtype=object)[idx],
+            "enclave_id": codes[idx],
             "enclave_name": np.array(frame["names"], dtype=object)[idx],
             "origin_adcode": np.array([p.origin for p in pairs], dtype=object)[idx],
             "host_adcode": np.array([p.host for p in pairs], dtype=object)[idx],
@@ -962,12 +1249,203 @@ def enclaves(rng: np.random.Generator, w: World, frame: dict) -> Records:
             "period": year,
             "area_mu": area,
             "output": output,
-            "tax": _money(output * taxrate[idx]),
-            "investment": _money(area * rng.uniform(150, 500, len(idx)) * 0.15),
-            "firms": firms,
+            "tax": perf["tax"],
+            "investment": perf["investment"],
+            "firms": perf["firms"],
+            "enclave_type": type_col,
+            "direction": direction,
+            "operator_name": Take(e.name, operator[idx]),
+            "operator_code": Take(e.code, operator[idx]),
+            "land_quota_mu": quota,
+            "joint_fund": joint,
+            "origin_fund": origin_fund,
+            "host_fund": host_fund,
+            "value_added": va,
+            "energy_tce": energy,
+            "rd_spend": rd,
+            "employees": employees,
         },
-        notes={"equity_rule_violations": [codes[i] for i in frame["bad"]]},
+        notes={"equity_rule_violations": [str(codes[i]) for i in frame["bad"]]},
     )
+
+
+def _paid_in(frame: dict, i: int, age: np.ndarray) -> np.ndarray:
+    """Paid-in capital (万元) of each shareholder of enclave ``i`` at each ``age`` (rows: shareholders): the origin
+    pays in over three years, the host over four, other shareholders at once."""
+    speed = {"origin": (0.5, 0.25), "host": (0.3, 0.2), "other": (1.0, 0.0)}
+    out = []
+    for side, _, _, _, pct in frame["shareholders"][i]:
+        a, b = speed[side]
+        out.append(frame["capital"][i] * pct / 100 * np.minimum(1.0, a + b * age))
+    return np.round(np.array(out), 2)
+
+
+def enclave_terms(rng: np.random.Generator, w: World, frame: dict) -> Records:
+    """The agreement of each enclave: signed before it was set up, a 15-30 year term, output and tax targets from
+    a target year three years in (met with a 15 % margin, or missed: ``frame["roles"]``), the land quota agreed and
+    the host's own land, the equity floors (blank: 50/30; one enclave asks the host for 35 %) and the origin's
+    promised tax share (the share of its total-basis tax-sharing agreement; one promises 10 points more than it
+    gets)."""
+    k = len(frame["pairs"])
+    codes = frame["codes"]
+    signed = frame["established"] - rng.integers(30, 300, k).astype("timedelta64[D]")
+    term = rng.choice([15, 20, 30], size=k)
+    host_min = np.full(k, np.nan)
+    origin_min = np.full(k, np.nan)
+    own = frame["equity_roles"].get("own_terms_host_min")
+    if own is not None:
+        host_min[own], origin_min[own] = OWN_TERMS_HOST_MIN, 50.0
+    promised = np.full(k, np.nan)
+    for i, plan in frame.get("sharing", {}).items():
+        if plan["basis"] == "total" and plan["role"] in ("default", "promise_unmet"):
+            promised[i] = plan["share"] + (10.0 if plan["role"] == "promise_unmet" else 0.0)
+    notes = np.array(["园区共建、利益共享", "飞出地控股、市场化运营", "园区落地+团队控股"], dtype=object)
+    return Records(
+        "enclave_terms",
+        k,
+        {
+            "enclave_id": codes,
+            "agreement_id": np.array([f"EA-{c}" for c in codes], dtype=object),
+            "signed": signed,
+            "term_years": term,
+            "target_output": frame["target_output"],
+            "target_tax": frame["target_tax"],
+            "target_year": frame["target_year"],
+            "land_quota_agreed_mu": frame["land_agreed"],
+            "host_land_mu": frame["host_land"],
+            "origin_min_equity_pct": origin_min,
+            "host_min_equity_pct": host_min,
+            "origin_tax_share_pct": promised,
+            "note": notes[rng.integers(0, len(notes), k)],
+        },
+    )
+
+
+def enclave_shareholders(rng: np.random.Generator, w: World, frame: dict) -> Records:
+    """The shareholders of each enclave's operating company in every year of the enclave: side, place, share
+    (the enclave's equity split; what is left to 100 % held by a firm of the origin's city) and paid-in capital
+    (blank for one enclave: its equity ties are then share × investment)."""
+    e = w.ent
+    perf = frame["rows"]
+    blank = frame["roles"].get("paid_in_blank", -1)
+    cols: dict[str, list[Any]] = {
+        c: [] for c in ("i", "year", "side", "ent", "name", "adcode", "pct", "paid")
+    }
+    for i in range(len(frame["pairs"])):
+        rows = np.flatnonzero(perf["idx"] == i)
+        paid = _paid_in(frame, i, perf["age"][rows])
+        for s, (side, ent, name, adcode, pct) in enumerate(frame["shareholders"][i]):
+            m = len(rows)
+            cols["i"] += [i] * m
+            cols["year"] += perf["year"][rows].tolist()
+            cols["side"] += [side] * m
+            cols["ent"] += [ent] * m
+            cols["name"] += [name] * m
+            cols["adcode"] += [adcode] * m
+            cols["pct"] += [pct] * m
+            cols["paid"] += [np.nan] * m if i == blank else paid[s].tolist()
+    ent = np.array(cols["ent"], dtype=np.int64)
+    named = pa.array(cols["name"], pa.string())
+    n = len(ent)
+    return Records(
+        "enclave_shareholders",
+        n,
+        {
+            "enclave_id": frame["codes"][np.array(cols["i"], dtype=np.int64)],
+            "period": np.array(cols["year"], dtype=np.int64),
+            "shareholder_name": pc.coalesce(pc.take(e.name, pa.array(ent, mask=ent < 0)), named),
+            "shareholder_code": Take(e.code, ent),
+            "side": np.array(cols["side"], dtype=object),
+            "adcode": np.array(cols["adcode"], dtype=object),
+            "share_pct": np.array(cols["pct"]),
+            "paid_in": np.array(cols["paid"], dtype=float),
+        },
+    )
+
+
+#: planted tax-sharing cases, in the order they are given to the enclaves with tax-sharing firms
+SHARING_ROLES = ("capped", "increment", "capital", "under", "over", "outside_term", "promise_unmet")
+
+
+def _sharing_plan(frame: dict, totals: dict[int, dict[int, float]]) -> dict[int, dict[str, Any]]:
+    """Each enclave's tax-sharing arrangement, from the yearly tax of its shared records (``totals``).
+
+    Default: all of the tax at the enclave's share (``total``), open-ended or for 20 years, from the year the
+    enclave was set up. Planted (one enclave each, where the records allow): a cap at 60 % of the largest yearly
+    share (it binds), an increment over the start year's tax (base amount left blank: the base year's records
+    give it), a split by the origin's paid-in share of the operating company (``capital``), records sharing 60 %
+    or 130 % of the agreed in 2022-2024 (under, over), an agreement that ended in 2021 while the records went on
+    sharing (outside its term), and an enclave whose agreement promises the origin 10 points more than it gets.
+    """
+    est = _year_of(frame["established"])
+    plans: dict[int, dict[str, Any]] = {}
+    equity = set(frame["equity_roles"].values()) | {frame["roles"].get("paid_in_blank", -1)}
+    cands = sorted(totals, key=lambda i: (-len(totals[i]), i))
+    for i in cands:
+        start = max(int(est[i]), FIRST_YEAR)
+        plans[i] = {
+            "agreement": f"TS-E{i + 1:03d}",
+            "role": "default",
+            "basis": "total",
+            "share": float(frame["share_pct"][i]),
+            "start": start,
+            "duration": 20 if i % 2 == 0 else None,
+            "end": None,
+            "cap": None,
+            "base_year": None,
+            "base_amount": None,
+            "deviate": {},
+        }
+    late = range(LAST_YEAR - 2, LAST_YEAR + 1)
+    needs = {
+        "capped": lambda i: len(totals[i]) >= 2,
+        "increment": lambda i: len(totals[i]) >= 3 and plans[i]["start"] in totals[i],
+        "capital": lambda i: i not in equity,
+        "under": lambda i: any(y in totals[i] for y in late),
+        "over": lambda i: any(y in totals[i] for y in late),
+        "outside_term": lambda i: plans[i]["start"] <= 2020 and any(y in totals[i] for y in late),
+        "promise_unmet": lambda i: True,
+    }
+    free = list(cands)
+    for role in SHARING_ROLES:
+        i = next((i for i in free if needs[role](i)), None)
+        if i is None:
+            continue
+        free.remove(i)
+        plan = plans[i]
+        plan["role"] = role
+        s = plan["share"]
+        if role == "capped":
+            plan["cap"] = float(np.round(0.6 * s / 100 * max(totals[i].values()), 2))
+        elif role == "increment":
+            plan["basis"] = "increment"
+            plan["base_year"] = plan["start"]
+        elif role == "capital":
+            plan["basis"] = "capital"
+        elif role in ("under", "over"):
+            plan["deviate"] = {y: (0.6 if role == "under" else 1.3) for y in late if y in totals[i]}
+        elif role == "outside_term":
+            plan["duration"] = 2021 - plan["start"] + 1
+    return plans
+
+
+def _agreed_pct(frame: dict, i: int, plan: dict[str, Any], year: int, total: float) -> float:
+    """The share (%) of the year's shared records' tax the arrangement gives the sharing side."""
+    s = plan["share"]
+    if plan["basis"] == "capital":
+        perf = frame["rows"]
+        row = np.flatnonzero((perf["idx"] == i) & (perf["year"] == year))  # a tax year is an enclave year
+        paid = _paid_in(frame, i, perf["age"][row])[:, 0]
+        sides = [h[0] for h in frame["shareholders"][i]]
+        return float(100 * paid[sides.index("origin")] / paid.sum())
+    if plan["basis"] == "increment":
+        base = plan["base_amount"]
+        return 0.0 if total <= 0 else float(s * max(0.0, total - base) / total)
+    agreed = s / 100 * total
+    if plan["cap"] is not None:
+        agreed = min(agreed, plan["cap"])
+    pct = 0.0 if total <= 0 else 100 * agreed / total
+    return float(min(100.0, pct * plan["deviate"].get(year, 1.0)))
 
 
 def tax(rng: np.random.Generator, w: World, n_rows: int, frame: dict) -> Records:
@@ -975,8 +1453,10 @@ def tax(rng: np.random.Generator, w: World, n_rows: int, frame: dict) -> Records
 
     Panel firms (drawn by revenue^0.3, all enclave firms included) report every year from 2015 or their
     founding; revenue is the firm's size discounted by its own growth rate, tax 2–7 % of revenue. In
-    enclaves, from the year the enclave was set up, the host county collects and shares ``share_pct``
-    with the origin (``shared_to_adcode``), under agreement ``TS-Exxx``.
+    enclaves, from the year the enclave was set up, the host county collects and shares with the origin
+    (``shared_to_adcode``) under agreement ``TS-Exxx``: each record carries the share of its tax the enclave's
+    arrangement gives the origin that year (:func:`_sharing_plan`; ``frame["sharing"]`` keeps the plans for
+    :func:`tax_sharing`).
     """
     e = w.ent
     firm = np.flatnonzero(e.etype == FIRM)
@@ -1006,11 +1486,25 @@ def tax(rng: np.random.Generator, w: World, n_rows: int, frame: dict) -> Records
     share = np.full(n, np.nan)
     agreement = np.full(n, None, dtype=object)
     est = _year_of(frame["established"])
+    masks: dict[int, np.ndarray] = {}
+    totals: dict[int, dict[int, float]] = {}
     for i, (p, firms_i) in enumerate(zip(frame["pairs"], frame["firms"])):
         m = np.isin(row_f, firms_i) & (period >= est[i])
-        shared_to[m] = p.origin
-        share[m] = frame["share_pct"][i]
-        agreement[m] = f"TS-E{i + 1:03d}"
+        if m.any():
+            masks[i] = m
+            ys, inv = np.unique(period[m], return_inverse=True)
+            totals[i] = dict(zip(ys.tolist(), np.bincount(inv, weights=tax_paid[m]).tolist()))
+            shared_to[m] = p.origin
+            agreement[m] = f"TS-E{i + 1:03d}"
+    plans = _sharing_plan(frame, totals)
+    for i, plan in plans.items():
+        if plan["basis"] == "increment":
+            plan["base_amount"] = float(np.round(totals[i][plan["base_year"]], 2))
+        pct = {y: round(_agreed_pct(frame, i, plan, y, t), 4) for y, t in totals[i].items()}
+        share[masks[i]] = np.array([pct[y] for y in period[masks[i]].tolist()])
+        plan["totals"] = totals[i]
+        plan["record_pct"] = pct
+    frame["sharing"] = plans
     return Records(
         "tax",
         n,
@@ -1023,6 +1517,35 @@ def tax(rng: np.random.Generator, w: World, n_rows: int, frame: dict) -> Records
             "shared_to_adcode": shared_to,
             "share_pct": share,
             "agreement_id": agreement,
+        },
+    )
+
+
+def tax_sharing(rng: np.random.Generator, w: World, frame: dict) -> Records:
+    """One 税收分享协议 per enclave whose firms share tax (``frame["sharing"]``, made by :func:`tax`): the host
+    county collects, the origin shares; the agreement id is the one the tax records carry."""
+    plans = frame["sharing"]
+    order = sorted(plans)
+    pairs = frame["pairs"]
+    collecting = [pairs[i].host for i in order]  # the host county: its firms report it as their place
+    return Records(
+        "tax_sharing",
+        len(order),
+        {
+            "agreement_id": np.array([plans[i]["agreement"] for i in order], dtype=object),
+            "enclave_id": frame["codes"][np.array(order, dtype=np.int64)],
+            "collecting_adcode": np.array(collecting, dtype=object),
+            "sharing_adcode": np.array([pairs[i].origin for i in order], dtype=object),
+            "basis": np.array([plans[i]["basis"] for i in order], dtype=object),
+            "base_year": np.array(
+                [str(plans[i]["base_year"]) if plans[i]["base_year"] else None for i in order], dtype=object
+            ),
+            "share_pct": np.array(
+                [np.nan if plans[i]["basis"] == "capital" else plans[i]["share"] for i in order]
+            ),
+            "cap": np.array([np.nan if plans[i]["cap"] is None else plans[i]["cap"] for i in order]),
+            "start_year": np.array([plans[i]["start"] for i in order], dtype=np.int64),
+            "duration_years": pa.array([plans[i]["duration"] for i in order], pa.int64()),
         },
     )
 
@@ -1121,6 +1644,219 @@ def services(rng: np.random.Generator, w: World, n: int) -> Records:
             **_party(w, "provider", provider),
             **_party(w, "user", user),
             "value": value,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------- innovation vouchers
+
+
+def _under(codes: np.ndarray, place: str) -> np.ndarray:
+    """Whether each adcode lies in ``place`` (a province ``310000``, city ``320500`` or county code)."""
+    prefix = place[:2] if place.endswith("0000") else place[:4] if place.endswith("00") else place
+    return np.char.startswith(codes.astype(str), prefix)
+
+
+def _in_force(rec: Recognition, day: np.ndarray) -> np.ndarray:
+    ok = day >= np.datetime64(rec.start)
+    if rec.end is not None:
+        ok &= day <= np.datetime64(rec.end)
+    return ok & ~np.isnat(day)
+
+
+def recognised(issuer: np.ndarray, provider: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whether a recognition of :data:`RECOGNITIONS` in force on ``day`` covers each (issuer place, provider
+    place): the issuer under one of its places and the provider under the other."""
+    out = np.zeros(len(issuer), dtype=bool)
+    for r in RECOGNITIONS:
+        pair = (_under(issuer, r.a) & _under(provider, r.b)) | (_under(issuer, r.b) & _under(provider, r.a))
+        out |= pair & _in_force(r, day)
+    return out
+
+
+#: voucher cases planted in every size: cross-province redemptions in the 12 months before the first
+#: recognition between its two places (unrecognised then), and redemptions of Anhui vouchers at Jiangsu providers
+#: (never recognised)
+VOUCHERS_BEFORE_START = 2
+VOUCHERS_UNRECOGNISED = 3
+
+
+def vouchers(rng: np.random.Generator, w: World, n: int) -> Records:
+    """Innovation vouchers (创新券) issued to firms and redeemed at service providers, institutes and universities.
+
+    Holders are firms weighted by technology intensity; the issuer is the holder's city (80 %) or province.
+    85 % are redeemed 20-300 days after issue (those that would fall after 2024 are not yet), half by the holder
+    and half by the provider, mostly below face value (a tenth give no amount: the face value counts). The
+    provider sits inside the issuing place, unless a recognition (:data:`RECOGNITIONS`) covering the issuer is in
+    force on the redemption day: then :data:`VOUCHER_CROSS_SHARE` of the vouchers go to a provider in a recognised
+    partner place — so cross-province redemptions start with the recognitions. Planted in every size:
+    :data:`VOUCHERS_BEFORE_START` Jiangsu vouchers redeemed at Shanghai providers in the 12 months before the
+    沪苏 recognition started, and :data:`VOUCHERS_UNRECOGNISED` Anhui vouchers redeemed in Jiangsu, which no
+    recognition covers (``notes``).
+    """
+    e, g = w.ent, w.geo
+    C = len(g.city)
+    years = _years(rng, n, 0.15)
+    hold_w = np.where(e.etype == FIRM, e.tech / np.maximum(e.employees, 1) ** 0.2, 0.0)
+    holder = rng.choice(e.n, size=n, p=hold_w / hold_w.sum())
+    hcity = e.city[holder]
+    prov_codes = np.unique(g.province_code)
+    hprov = np.searchsorted(prov_codes, g.province_code[hcity])
+    by_province = rng.random(n) < 0.2
+    issuer = np.where(by_province, g.province_code[hcity], g.city[hcity]).astype(object)
+    issued = _not_before(_dates(rng, years), e.founded[holder])
+    delay = rng.integers(20, 300, n).astype("timedelta64[D]")
+    redeemed = issued + delay
+    redeemed = np.where((rng.random(n) < 0.85) & (redeemed <= LAST_DAY), redeemed, np.datetime64("NaT"))
+    done = ~np.isnat(redeemed)
+
+    # providers: inside the issuing place, or in a recognised partner place
+    # providers that existed by 2015 (universities are undated), so no redemption predates its provider
+    prov_w = np.select(
+        [e.etype == SERVICE, e.etype == INSTITUTE, e.etype == UNIVERSITY], [3.0, 2.0, 1.0], 0.0
+    )
+    prov_w = prov_w * g.innov[e.city] * (e.founded_year <= FIRST_YEAR - 1)
+    eprov = np.searchsorted(prov_codes, g.province_code[e.city])
+    P = len(prov_codes)
+    # groups: cities 0..C-1, provinces C..C+P-1
+    by_city = GroupSampler(e.city, prov_w, C)
+    by_prov = GroupSampler(eprov, prov_w, P)
+    target = np.where(by_province, C + hprov, hcity)  # the issuing place as a group
+    partner = np.full(n, -1, dtype=np.int64)
+    seen = np.zeros(n)
+    u = rng.random((len(RECOGNITIONS), n))
+    for j, r in enumerate(RECOGNITIONS):
+        for mine, other in ((r.a, r.b), (r.b, r.a)):
+            ok = done & _under(issuer.astype(str), mine) & _in_force(r, redeemed)
+            seen += ok
+            take = ok & (u[j] * seen < 1)  # reservoir sampling: each partner equally likely
+            code = other
+            grp = (
+                C + int(np.searchsorted(prov_codes, code))
+                if code.endswith("0000")
+                else int(np.flatnonzero(g.city == code[:4] + "00")[0])
+            )
+            partner = np.where(take, grp, partner)
+    cross = (partner >= 0) & (rng.random(n) < VOUCHER_CROSS_SHARE)
+    target = np.where(cross, partner, target)
+    # planted: Jiangsu vouchers redeemed in Shanghai in the year before the 沪苏 recognition (unrecognised then)
+    first = RECOGNITIONS[0]
+    start = np.datetime64(first.start)
+    window = (issued >= start - np.timedelta64(365, "D")) & (issued < start - np.timedelta64(30, "D"))
+    js = np.char.startswith(issuer.astype(str), first.b[:2])
+    before = np.flatnonzero(window & js)[:VOUCHERS_BEFORE_START]
+    redeemed[before] = issued[before] + np.timedelta64(20, "D")
+    target[before] = C + int(np.searchsorted(prov_codes, first.a))
+    # planted: Anhui vouchers redeemed at Jiangsu providers (no recognition ever covers them)
+    ah = np.char.startswith(issuer.astype(str), "34") & ~np.isnat(redeemed)
+    ah[before] = False
+    unrec = np.flatnonzero(ah)[:VOUCHERS_UNRECOGNISED]
+    target[unrec] = C + int(np.searchsorted(prov_codes, "320000"))
+    done = ~np.isnat(redeemed)
+    # a city without any provider falls back to its province
+    city_grp = target < C
+    tc = np.minimum(target, C - 1)
+    empty = city_grp & ~by_city.has(tc)
+    target = np.where(empty, C + np.searchsorted(prov_codes, g.province_code[tc]), target)
+    provider = np.full(n, -1, dtype=np.int64)
+    c_rows = done & (target < C)
+    p_rows = done & (target >= C)
+    provider[c_rows] = by_city.sample(rng, target[c_rows])
+    provider[p_rows] = by_prov.sample(rng, target[p_rows] - C)
+    face = np.round(np.exp(rng.normal(np.log(10.0), 0.6, n)) * 2) / 2
+    face = np.maximum(face, 0.5)
+    value = np.where(done & (rng.random(n) < 0.9), _money(face * rng.uniform(0.5, 1.0, n)), np.nan)
+    mode = np.where(rng.random(n) < 0.5, "user", "provider").astype(object)
+    mode = np.where(done, mode, None)
+    ids = _ids("V", _year_of(issued), 6)
+    notes = _voucher_notes(w, ids, issuer, provider, redeemed, mode, before, unrec)
+    return Records(
+        "vouchers",
+        n,
+        {
+            "voucher_id": ids,
+            "issuer_adcode": issuer,
+            "issued": issued,
+            "face_value": face,
+            "holder_code": Take(e.code, holder),
+            "holder_name": Take(e.name, holder),
+            "holder_adcode": Take(e.adcode, holder),
+            "provider_code": Take(e.code, provider),
+            "provider_name": Take(e.name, provider),
+            "provider_adcode": Take(e.adcode, provider),
+            "redeemed": redeemed,
+            "redeemed_value": value,
+            "redeem_mode": mode,
+        },
+        notes=notes,
+    )
+
+
+def _voucher_notes(
+    w: World,
+    ids: pa.Array,
+    issuer: np.ndarray,
+    provider: np.ndarray,
+    redeemed: np.ndarray,
+    mode: np.ndarray,
+    before: np.ndarray,
+    unrec: np.ndarray,
+) -> dict[str, Any]:
+    """What the vouchers hold, for the manifest: redemptions by mode, cross-province ones, per recognition the
+    cross-province redemptions between its two places in the 12 months before and after its start, and the
+    cross-province redemptions no recognition covered on the day (ids)."""
+    e, g = w.ent, w.geo
+    done = ~np.isnat(redeemed)
+    place = np.where(provider >= 0, g.county[e.county[np.maximum(provider, 0)]], "").astype(str)
+    iss = issuer.astype(str)
+    cross = done & (provider >= 0) & (iss.astype("<U2") != place.astype("<U2"))  # another province
+    covered = recognised(iss, place, redeemed)
+    effect = []
+    for r in RECOGNITIONS:
+        between = cross & ((_under(iss, r.a) & _under(place, r.b)) | (_under(iss, r.b) & _under(place, r.a)))
+        start = np.datetime64(r.start)
+        year_before = np.datetime64(f"{int(r.start[:4]) - 1}{r.start[4:]}")
+        year_after = np.datetime64(f"{int(r.start[:4]) + 1}{r.start[4:]}")
+        effect.append(
+            {
+                "agreement_id": r.agreement_id,
+                "adcode_a": r.a,
+                "adcode_b": r.b,
+                "start": r.start,
+                "before": int((between & (redeemed >= year_before) & (redeemed < start)).sum()),
+                "after": int((between & (redeemed >= start) & (redeemed < year_after)).sum()),
+            }
+        )
+
+    def id_list(rows: np.ndarray) -> list[str]:
+        return [str(v) for v in pc.take(ids, pa.array(np.asarray(rows, dtype=np.int64))).to_pylist()]
+
+    return {
+        "vouchers": len(issuer),
+        "redeemed": int(done.sum()),
+        "redeemed_by_mode": {m: int((mode == m).sum()) for m in ("user", "provider")},
+        "cross_province": int(cross.sum()),
+        "cross_province_recognised": int((cross & covered).sum()),
+        "recognition_effect": effect,
+        "unrecognised": id_list(np.flatnonzero(cross & ~covered)),
+        "planted_before_start": id_list(before),
+        "planted_unrecognised": id_list(unrec),
+    }
+
+
+def recognitions(rng: np.random.Generator, w: World, n: int | None = None) -> Records:
+    """The voucher recognitions of :data:`RECOGNITIONS`, one row per pair of places (the same in every size)."""
+    rs = RECOGNITIONS
+    return Records(
+        "recognitions",
+        len(rs),
+        {
+            "agreement_id": np.array([r.agreement_id for r in rs], dtype=object),
+            "adcode_a": np.array([r.a for r in rs], dtype=object),
+            "adcode_b": np.array([r.b for r in rs], dtype=object),
+            "start": np.array([np.datetime64(r.start) for r in rs]),
+            "end": np.array([np.datetime64(r.end) if r.end else np.datetime64("NaT") for r in rs]),
+            "scope": np.array([r.scope for r in rs], dtype=object),
         },
     )
 
