@@ -29,6 +29,7 @@ MODULES = [
     "history",
     "alerting",
     "shock",
+    "cooperation",
 ]
 
 

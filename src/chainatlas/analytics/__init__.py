@@ -16,6 +16,8 @@ Modules (import the one you need; nothing heavy is imported here):
 - :mod:`chainatlas.analytics.alerting`    monitoring rules as data: rule types, evaluators, pending/resolve hysteresis
 - :mod:`chainatlas.analytics.disclosure`  disclosure control of linked hierarchical tables: threshold and dominance
   rules, secondary suppression, the LP audit (HiGHS)
+- :mod:`chainatlas.analytics.shock`       firm-level supply-shock propagation (平战转换) and the systemic-risk index
+- :mod:`chainatlas.analytics.cooperation` enclave ledger rules, 亩均效益 grades, tax-increment sharing, voucher flows
 
 Conventions: numpydoc docstrings with the formula in Notes, a runnable Example and References; inputs are never
 modified; bad arguments raise :class:`chainatlas.errors.ConfigError` naming the parameter; anything random takes
