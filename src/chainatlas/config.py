@@ -145,12 +145,16 @@ def side_file(db: os.PathLike[str] | str, what: str) -> Path:
     while the server runs), ``audit`` (``<db>.audit.jsonl``: the hash-chained audit log) or ``alerts``
     (``<db>.alerts.sqlite``: alerts, their findings, handling threads and silences, written while the server
     runs) or ``rules`` (``<db>.rules/``: a folder of the rule sets the levels of government set for themselves,
-    each overriding the shipped one of its level and jurisdiction)."""
+    each overriding the shipped one of its level and jurisdiction), ``reviews`` (``<db>.reviews.sqlite``: each
+    side's review of an enclave's 亩均 evaluation, written while the server runs) or ``cooperation``
+    (``<db>.cooperation/``: a place's own ``mu_evaluation.yaml``, replacing the shipped one)."""
     suffix = {
         "users": ".users.sqlite",
         "audit": ".audit.jsonl",
         "alerts": ".alerts.sqlite",
         "rules": ".rules",
+        "reviews": ".reviews.sqlite",
+        "cooperation": ".cooperation",
     }[what]
     db = Path(db)
     return db.with_name(db.name + suffix)

@@ -48,6 +48,7 @@ from chainatlas.api.routers import (
     analytics,
     auth,
     chains,
+    cooperation,
     data,
     entities,
     geo,
@@ -110,7 +111,21 @@ _HTTP_TYPES = {
     503: "Unavailable",
 }
 
-_ROUTERS = (auth, meta, geo, places, layers, indicators, chains, analytics, entities, data, alerts, simulate)
+_ROUTERS = (
+    auth,
+    meta,
+    geo,
+    places,
+    layers,
+    indicators,
+    chains,
+    analytics,
+    entities,
+    data,
+    alerts,
+    simulate,
+    cooperation,
+)
 
 
 def _error(status: int, kind: str, message: str, details: list[dict] | None = None) -> JSONResponse:

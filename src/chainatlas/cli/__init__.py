@@ -15,6 +15,7 @@ from chainatlas.cli.analysis import analyze, calc
 from chainatlas.cli.codes import codes
 from chainatlas.cli.common import ErrorsGroup
 from chainatlas.cli.data import COMMANDS
+from chainatlas.cli.enclaves import COMMANDS as COOPERATION_COMMANDS
 from chainatlas.cli.history import history
 from chainatlas.cli.monitor import check
 from chainatlas.cli.report import report
@@ -64,5 +65,6 @@ for _command in (
     alerts,
     report,
     *SIMULATE_COMMANDS,
+    *COOPERATION_COMMANDS,
 ):
     main.add_command(_command)

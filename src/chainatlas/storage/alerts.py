@@ -69,7 +69,7 @@ import json
 import math
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +86,7 @@ from chainatlas.model.access import (
     jurisdiction_prefix,
     normalize_jurisdiction,
 )
+from chainatlas.storage import sidestore
 
 __all__ = [
     "ACTIONS",
@@ -481,34 +482,8 @@ class AlertStore:
         """The store's current time (UTC)."""
         return self._clock().astimezone(UTC)
 
-    @contextlib.contextmanager
-    def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        created = write and not self.path.exists()
-        if not write and not self.path.exists():
-            con = sqlite3.connect(":memory:")
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            con.execute("PRAGMA journal_mode=WAL")
-        try:
-            con.execute("PRAGMA foreign_keys=ON")
-            if write or not self.path.exists():
-                for stmt in _SCHEMA:
-                    con.execute(stmt)
-            if write:
-                con.execute("BEGIN IMMEDIATE")
-                con.execute("INSERT OR IGNORE INTO settings VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))
-            yield con
-            if write:
-                con.execute("COMMIT")
-        except BaseException:
-            if write and con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
-        if created:
-            self.path.chmod(0o600)
+    def _db(self, write: bool = False) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return sidestore.connect(self.path, _SCHEMA, _SCHEMA_VERSION, write=write, foreign_keys=True)
 
     def _alert_row(self, con: sqlite3.Connection, alert_id: int) -> dict[str, Any]:
         row = con.execute(

@@ -8,6 +8,7 @@ unpacking into twice the space, and each file can be checked, copied or synced o
       atlas.duckdb        a consistent snapshot of the database (DuckDB's COPY FROM DATABASE)
       users.sqlite        the users store, if there is one (SQLite's online backup)
       alerts.sqlite       the alerts and their handling, if there are any (likewise)
+      reviews.sqlite      each side's reviews of enclaves' 亩均 evaluations, if there are any (likewise)
       audit.jsonl         the audit log and its anchor, if there is one (copied under the log's lock)
       audit.jsonl.head
 
@@ -68,6 +69,7 @@ FILES = {
     "atlas.duckdb": "atlas",
     "users.sqlite": "users",
     "alerts.sqlite": "alerts",
+    "reviews.sqlite": "reviews",
     "audit.jsonl": "audit",
     "audit.jsonl.head": "audit anchor",
 }
@@ -267,7 +269,7 @@ def _copy_atlas(db: Path, out: Path, wait: float) -> tuple[int, dict[str, int]]:
 
 
 #: the SQLite stores kept beside the atlas (written while the server runs): backup file -> side file
-STORES = {"users.sqlite": "users", "alerts.sqlite": "alerts"}
+STORES = {"users.sqlite": "users", "alerts.sqlite": "alerts", "reviews.sqlite": "reviews"}
 
 
 def _copy_store(src: Path, out: Path, what: str) -> bool:
@@ -331,7 +333,7 @@ def backup(
     try:
         say(f"atlas {db}", 1, steps)
         version, tables = _copy_atlas(db, work / "atlas.duckdb", wait)
-        say("users and alerts stores", 2, steps)
+        say("users, alerts and reviews stores", 2, steps)
         for name, what in STORES.items():
             _copy_store(config.side_file(db, what), work / name, what)
         say("audit log", 3, steps)
