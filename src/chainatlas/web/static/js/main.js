@@ -16,8 +16,9 @@ const PAGES = [
   { id: "monitor", module: "./pages/monitor.js", subPeriods: true },
   // 情景模拟: supply-shock scenarios, policy comparison, the emergency list and the systemic-risk ranking
   { id: "scenarios", module: "./pages/scenario.js" },
+  // 飞地: the enclave ledger, its rules and 亩均 evaluation, tax sharing and innovation vouchers (issue 15)
+  { id: "enclaves", module: "./pages/enclaves.js" },
   // room for the later pages of the design: they show what they will do
-  { id: "enclaves", module: "./pages/later.js", later: true },
   { id: "matching", module: "./pages/later.js", later: true },
   { id: "policies", module: "./pages/later.js", later: true },
 ];
@@ -30,6 +31,7 @@ const LINK = {
   scale: String, period: parsePeriod, chain: String, segment: String, place: String, indicator: String,
   layers: (v) => (v ? v.split(",").filter(Boolean) : []), classes: String, fixed: (v) => v !== "0",
   layer: String, measure: String, mode: String, b: String, pb: Number, area: String, alert: Number,
+  enclave: String,
 };
 let meta = null;
 let current = null;
