@@ -1,33 +1,42 @@
 """Benchmark of the supply-shock engine (issue 14, "How good"): scenario speed, a pure-Python baseline, ESRI and
 a BoARIO cross-check.
 
-Run by hand: ``.venv/bin/python bench/bench_simulate.py [--quick] [--runs 3]``. Not a test; prints tables and
-writes ``bench/results/bench_simulate.json`` (git-ignored).
+Run by hand: ``.venv/bin/python bench/bench_simulate.py [--quick | --synthetic] [--runs 3]``. Not a test; prints
+tables and writes ``bench/results/bench_simulate.json`` (git-ignored).
 
 Four parts, each against a baseline measured in the same run:
 
-1. **52-week scenario** on the ``large`` atlas (``--quick``: ``medium``): the network is built by
-   :func:`chainatlas.pipeline.simulate.network` (timed once), then the scenario runs through
-   :func:`chainatlas.analytics.shock.simulate` (median of ``--runs``): the city with the most output locked down
-   (capacity 0, no white list) for weeks 4–7 and the imports from the largest partner region cut by half for weeks
-   4–15, with the scenario defaults (15 days of inventory, substitution with 10 % spare within 300 km after one
-   week, recovery over 2 weeks), weekly steps, aggregated to place × segment as the pipeline does for big
-   networks. Baseline: part 2's pure-Python propagation, per firm-step, scaled to the full network.
-2. **Pure Python vs the engine** on a connected subnetwork (breadth-first from the best-linked firm of the locked
-   city, ``--sub`` firms and every link among them): a straightforward propagation written with lists and dicts,
-   one Python loop per firm per step, the engine's equations (orders with inventory top-up, Leontief production
-   over input slots, proportional rationing, import cuts, linear recovery; substitution off on both sides), and
-   the engine on the same subnetwork and shocks. Both output paths (steps × firms) must agree to 1e-9 of the
-   firm's baseline, or the bench exits.
-3. **ESRI** of every firm of ``medium`` (``ensure_atlas("api", "medium", 0)``) as ``chainatlas risk`` computes it
-   (13 weekly steps, 15 days of stock): a random sample of firms is timed first; the whole network is run when the
-   sample says it fits in ``--esri-budget`` seconds, else the time is extrapolated (and the output says so).
-   Baseline: the engine's own uncompiled kernel (``engine="python"``) on the first sample firms, per firm.
+1. **52-week scenario** on the ``large`` atlas (``--quick``: ``medium``; ``--atlas PATH``: a built atlas as it
+   is; ``--synthetic``: a network made with :meth:`chainatlas.analytics.shock.Network.from_links`, 1.0 M firms
+   and 5.1 M links by default, see :func:`synthetic_network`): the network is built by the wiring's
+   ``network`` (timed once), then the scenario runs through :func:`chainatlas.analytics.shock.simulate` (median
+   of ``--runs``): the city with the most output locked down (capacity 0, no white list) for weeks 4–7 and the
+   imports from the largest partner region cut by half for weeks 4–15, with the scenario defaults (15 days of
+   inventory, substitution with 10 % spare within 300 km after one week, recovery over 2 weeks), weekly steps,
+   aggregated to place × segment as the pipeline does for big networks; with and without substitution. Per step:
+   the time per step and the firms the engine computed (its active set, ``Result.computed``).
+2. **Pure Python vs the engine** on a subnetwork the pure Python can finish (``--sub`` firms, drawn at random
+   with the seed) that keeps the links per firm of the full network: every purchase link of the drawn firms is
+   kept, a supplier outside them is replaced by a drawn firm of the same segment (breadth-first subnetworks keep
+   only the links among their firms and come out sparser: both densities are reported). The pure Python is the
+   straightforward full sweep — lists and dicts, one Python loop per firm and link per step, every firm at every
+   step — of the engine's equations (orders with inventory top-up, Leontief production over input slots, mixed
+   rationing, import cuts, linear recovery; substitution off on both sides); the engine runs on the same
+   subnetwork and shocks, and both output paths (steps × firms) must agree to 1e-9 of the firm's baseline, or
+   the bench exits. Speedups: on the same subnetwork, and against the full run (with and without substitution)
+   with the pure Python's time per (firm + link) × step scaled to the full network's (firms + links) × steps.
+3. **ESRI** of every firm of ``medium`` (``ensure_atlas("api", "medium", 0)``, or ``--esri-atlas PATH``) as
+   ``chainatlas risk`` computes it (13 weekly steps, 15 days of stock): a random sample of firms is timed first;
+   the whole network is run when the sample says it fits in ``--esri-budget`` seconds, else the time is
+   extrapolated (and the output says so). Baseline: the engine's own uncompiled kernel (``engine="python"``) on
+   the first sample firms, per firm.
 4. **BoARIO** (pip, installed in the venv for the bench only): the network collapsed to city × segment (plus one
    rest-of-world region whose sectors are the import partner regions), the same lockdown and import cut run
    through BoARIO's ARIOPsiModel (daily, summed to weeks), the two loss paths printed side by side.
 
-Peak memory is the process's peak resident set (``ru_maxrss``) after each part.
+``--synthetic`` runs parts 1 and 2 only (``--esri``/``--boario`` add the others). Peak memory is the process's
+peak resident set (``ru_maxrss``) after each part. The engine uses numba's threads (``--threads``; the machine's
+cores by default): its results do not depend on their number.
 """
 
 from __future__ import annotations
@@ -41,6 +50,7 @@ import time
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from _common import RESULTS, ensure_atlas, machine
@@ -49,10 +59,42 @@ LOCK_START, LOCK_END = 4, 8  # weeks 4..7
 IMPORT_START, IMPORT_END, IMPORT_CUT = 4, 16, 0.5
 STEPS = 52
 INVENTORY_DAYS, SPARE, RADIUS_KM, SWITCH_DELAY, RECOVERY = 15.0, 0.10, 300.0, 1, 2
+PARTNERS = ["ASEAN", "EU", "HK_MO_TW", "JP", "KR", "US", "other"]
 
 
 def peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def wiring() -> SimpleNamespace:
+    """The wiring's functions the bench uses, wherever the pipeline keeps them (``network``, ``distances``,
+    ``esri_args``)."""
+    import importlib
+
+    found = {}
+    for name, places in {
+        "network": [
+            ("chainatlas.pipeline.supply_network", "network"),
+            ("chainatlas.pipeline.simulate", "network"),
+        ],
+        "distances": [
+            ("chainatlas.pipeline.supply_network", "distances"),
+            ("chainatlas.pipeline.simulate", "_distances"),
+        ],
+        "esri_args": [
+            ("chainatlas.pipeline.emergency", "_esri_args"),
+            ("chainatlas.pipeline.simulate", "_esri_args"),
+        ],
+    }.items():
+        for module, attr in places:
+            try:
+                found[name] = getattr(importlib.import_module(module), attr)
+                break
+            except (ImportError, AttributeError):
+                continue
+        else:
+            sys.exit(f"the wiring has no {name} (looked in {', '.join(m for m, _ in places)})")
+    return SimpleNamespace(**found)
 
 
 def city_of(places: list[str]) -> np.ndarray:
@@ -96,18 +138,116 @@ def stocked(net, days: float = INVENTORY_DAYS, spare: float = SPARE):
     return replace(net, inventory_days=np.full(net.n, days), spare=np.full(net.n, spare))
 
 
-# ------------------------------------------------------------------------------------------------ part 1
-def part_scenario(db: Path, runs: int) -> tuple[dict, object, object, tuple]:
-    from chainatlas.analytics import shock
-    from chainatlas.pipeline import simulate as ps
+# ------------------------------------------------------------------------------------------------ networks
+def atlas_network(db: Path):
+    """The firm network of a built atlas, as the wiring builds it for a simulation (timed)."""
     from chainatlas.storage.base import open_backend
 
     t = time.perf_counter()
     with open_backend(db, read_only=True) as b:
-        net, labels = ps.network(b)
-    build_s = time.perf_counter() - t
+        net, labels = wiring().network(b)
+    return net, labels, time.perf_counter() - t
+
+
+def synthetic_network(n: int = 1_000_000, links_per_firm: float = 5.1, seed: int = 0, segments: int = 60):
+    """A synthetic firm network made with ``Network.from_links`` (no atlas): ``n`` firms, ``n × links_per_firm``
+    supply links, built in seconds.
+
+    Firms sit in the 305 counties of Shanghai, Jiangsu, Zhejiang and Anhui (``geo.places()``; a county draws firms
+    in proportion to its city's 2020 population shared among the city's counties, times a log-normal factor);
+    45 % have no segment, the others one of ``segments``; sizes are log-normal (σ = 1.4). A link's customer is
+    drawn by size^0.7; its supplier's segment is one of three upstream segments of the customer's (60 %), any
+    segment (25 %) or none (15 %), and the supplier is in the customer's county (25 %), province (55 %) or
+    anywhere (20 %), drawn by size^0.8 among those firms. Values are log-normal × √(size × size); output covers
+    sales and purchases plus imports and adds final demand; 9 % of firms (29 % of the largest tenth) import from
+    one of 7 partner regions. Returns ``(network, labels)`` with ``labels`` carrying ``places`` (county adcodes),
+    ``partners``, ``segments`` and ``provinces`` as the wiring's labels do.
+    """
+    from chainatlas import geo
+    from chainatlas.analytics.shock import Network
+
+    rng = np.random.default_rng(seed)
+    p = geo.places()
+    p = p[p["adcode"].astype(str).str[:2].isin(["31", "32", "33", "34"])]
+    counties = p[p["level"] == "county"].reset_index(drop=True)
+    cities = p[p["level"] == "city"].set_index("adcode")
+    places = counties["adcode"].astype(str).tolist()
+    city = counties["adcode"].astype(str).str[:4] + "00"
+    pop = cities["pop_2020"].astype(float).reindex(city.to_numpy()).to_numpy()
+    per_city = city.map(city.value_counts()).to_numpy(float)
+    w_place = np.nan_to_num(pop / per_city, nan=float(np.nanmedian(pop / per_city)))
+    w_place = w_place * rng.lognormal(0, 0.5, len(places))
+    w_place /= w_place.sum()
+    n_places = len(places)
+    place = rng.choice(n_places, size=n, p=w_place)
+    prov_codes = sorted({c[:2] for c in places})
+    province = np.asarray([prov_codes.index(c[:2]) for c in places])[place]
+    segment = np.where(rng.random(n) >= 0.45, rng.integers(0, segments, n), -1)
+    upstream = rng.integers(0, segments, (segments + 1, 3))
+    size = rng.lognormal(0.0, 1.4, n)
+    m0 = int(n * links_per_firm * 1.02)
+    wc = np.cumsum(size**0.7)
+    cus = np.searchsorted(wc / wc[-1], rng.random(m0), side="right").clip(0, n - 1)
+    cseg = np.where(segment[cus] >= 0, segment[cus], segments)
+    r = rng.random(m0)
+    sseg = np.where(
+        r < 0.6,
+        upstream[cseg, rng.integers(0, 3, m0)],
+        np.where(r < 0.85, rng.integers(0, segments, m0), segments),
+    )
+    fseg = np.where(segment >= 0, segment, segments)  # segment key of each firm (segments = none)
+    r2 = rng.random(m0)
+    scope = np.where(r2 < 0.25, 0, np.where(r2 < 0.8, 1, 2))  # county, province, anywhere
+    sup = np.full(m0, -1, np.int64)
+    ws = size**0.8
+    for level, region, n_reg in (
+        (0, place, n_places),
+        (1, province, len(prov_codes)),
+        (2, np.zeros(n, np.int64), 1),
+    ):
+        key = fseg * n_reg + region
+        order = np.argsort(key, kind="stable")
+        ptr = np.zeros((segments + 1) * n_reg + 1, np.int64)
+        np.cumsum(np.bincount(key, minlength=(segments + 1) * n_reg), out=ptr[1:])
+        cw = np.concatenate([[0.0], np.cumsum(ws[order])])
+        todo = np.flatnonzero((sup < 0) & (scope <= level))
+        k = sseg[todo] * n_reg + region[cus[todo]]
+        lo, hi = ptr[k], ptr[k + 1]
+        ok = hi > lo  # no such firm in the county (province): widen at the next level
+        todo, lo, hi = todo[ok], lo[ok], hi[ok]
+        u = cw[lo] + rng.random(todo.size) * (cw[hi] - cw[lo])
+        sup[todo] = order[np.clip(np.searchsorted(cw, u, side="right") - 1, lo, hi - 1)]
+    keep = (sup >= 0) & (sup != cus)
+    m = int(n * links_per_firm)
+    sup, cus = sup[keep][:m], cus[keep][:m]
+    val = rng.lognormal(0.0, 1.0, sup.size) * np.sqrt(size[sup] * size[cus]) * 0.2
+    sales = np.bincount(sup, weights=val, minlength=n)
+    purchases = np.bincount(cus, weights=val, minlength=n)
+    importer = rng.random(n) < 0.09 + 0.2 * (size > np.quantile(size, 0.9))
+    imp = np.where(importer, (purchases + size) * rng.uniform(0.05, 0.4, n), 0.0)
+    partner = np.where(
+        importer, rng.choice(len(PARTNERS), size=n, p=[0.22, 0.18, 0.12, 0.14, 0.12, 0.1, 0.12]), -1
+    )
+    output = np.maximum(sales, purchases + imp) + size * rng.uniform(0.5, 2.0, n)
+    net = Network.from_links(
+        n, sup, cus, val, output, segment=segment, place=place, province=province,
+        import_value=imp, import_partner=partner,
+    )  # fmt: skip
+    labels = SimpleNamespace(
+        places=places,
+        partners=list(PARTNERS),
+        segments=[f"S{k:02d}" for k in range(segments)],
+        provinces=[c + "0000" for c in prov_codes],
+    )
+    return net, labels
+
+
+# ------------------------------------------------------------------------------------------------ part 1
+def part_scenario(net, labels, runs: int, build_s: float, source: str) -> tuple[dict, tuple]:
+    from chainatlas.analytics import shock
+
     shocks, locked, partner, city, info = scenario(net, labels)
-    dist = ps._distances(labels)
+    dist = wiring().distances(labels)
     n_seg = len(labels.segments)
     agg = np.where(
         net.place >= 0, net.place * (n_seg + 1) + np.where(net.segment >= 0, net.segment, n_seg), -1
@@ -127,7 +267,7 @@ def part_scenario(db: Path, runs: int) -> tuple[dict, object, object, tuple]:
     t = time.perf_counter()
     shock.simulate(tiny, [shock.Shock("capacity", [0], 0, 1)], shock.Settings(steps=2, substitution=True))
     compile_s = time.perf_counter() - t
-    times, times_nosub, r = [], [], None
+    times, times_nosub, r, r0 = [], [], None, None
     for _ in range(runs):
         t = time.perf_counter()
         r = shock.simulate(run_net, shocks, cfg, aggregate=agg, distance_km=dist)
@@ -137,21 +277,37 @@ def part_scenario(db: Path, runs: int) -> tuple[dict, object, object, tuple]:
         t = time.perf_counter()
         r0 = shock.simulate(run_net, shocks, cfg_nosub, aggregate=agg)
         times_nosub.append(time.perf_counter() - t)
+    assert r is not None and r0 is not None
     base = r.baseline.sum()
     loss = (r.baseline.sum() - r.output.sum(axis=1)) / base
     direct = r.direct.sum(axis=1) / base
     loss0 = (r0.baseline.sum() - r0.output.sum(axis=1)) / base
+    med, med0 = statistics.median(times), statistics.median(times_nosub)
+    computed = np.asarray(r.computed if r.computed is not None else np.full(STEPS, net.n))
+    computed0 = np.asarray(r0.computed if r0.computed is not None else np.full(STEPS, net.n))
     res = {
+        "source": source,
         "firms": int(net.n),
         "links": int(net.m),
+        "links_per_firm": round(net.m / net.n, 2),
         "steps": STEPS,
         **info,
         "network_build_s": round(build_s, 2),
         "compile_or_cache_load_s": round(compile_s, 2),
+        "threads": threads(),
         "simulate_s": [round(x, 4) for x in times],
-        "simulate_median_s": round(statistics.median(times), 4),
+        "simulate_median_s": round(med, 4),
         "simulate_nosub_s": [round(x, 4) for x in times_nosub],
-        "simulate_nosub_median_s": round(statistics.median(times_nosub), 4),
+        "simulate_nosub_median_s": round(med0, 4),
+        "ms_per_step": round(med / STEPS * 1e3, 2),
+        "ms_per_step_nosub": round(med0 / STEPS * 1e3, 2),
+        # the active set: firms whose production the engine computed at each step (all of them in a full sweep)
+        "computed_share_path": [round(float(c) / net.n, 4) for c in computed],
+        "computed_share_path_nosub": [round(float(c) / net.n, 4) for c in computed0],
+        "computed_share_mean": round(float(computed.mean()) / net.n, 4),
+        "computed_share_mean_nosub": round(float(computed0.mean()) / net.n, 4),
+        "ns_per_computed_firm_step": round(med / max(float(computed.sum()), 1.0) * 1e9, 1),
+        "ns_per_computed_firm_step_nosub": round(med0 / max(float(computed0.sum()), 1.0) * 1e9, 1),
         "substitutions": len(r.substitutions["step"]),
         "total_loss_share_of_year": round(float(loss.sum() / STEPS), 6),
         "direct_loss_share_of_year": round(float(direct.sum() / STEPS), 6),
@@ -162,13 +318,20 @@ def part_scenario(db: Path, runs: int) -> tuple[dict, object, object, tuple]:
         "loss_path_nosub": [round(float(x), 6) for x in loss0],
         "peak_rss_mib": peak_mib(),
     }
-    return res, net, labels, (shocks, locked, partner, city)
+    return res, (shocks, locked, partner, city)
+
+
+def threads() -> int:
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 # ------------------------------------------------------------------------------------------------ part 2
 def subnetwork(net, locked: np.ndarray, k: int):
     """The first ``k`` firms reached breadth-first (links taken both ways) from the best-linked locked firm, with
-    every link among them; firm ``q`` of the subnetwork is firm ``keep[q]`` of ``net``."""
+    every link among them; firm ``q`` of the subnetwork is firm ``keep[q]`` of ``net``. (Kept for comparison:
+    such a subnetwork has fewer links per firm than the network it comes from.)"""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import breadth_first_order
 
@@ -203,6 +366,46 @@ def subnetwork(net, locked: np.ndarray, k: int):
         inventory_days=INVENTORY_DAYS,
         spare=SPARE,
     )
+    return sub, keep, pos
+
+
+def dense_subnetwork(net, k: int, seed: int = 0):
+    """``k`` firms drawn at random (with ``seed``) with every purchase link they have: a supplier outside them is
+    replaced by a drawn firm of its segment (chosen with the seed; any drawn firm when none has the segment), so
+    the subnetwork keeps about the links per firm of ``net``. Outputs are raised where the new sales need it.
+    Firm ``q`` of the subnetwork is firm ``keep[q]`` of ``net``; returns ``(sub, keep, pos)``."""
+    from chainatlas.analytics.shock import Network
+
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(net.n, size=min(k, net.n), replace=False))
+    pos = np.full(net.n, -1, np.int64)
+    pos[keep] = np.arange(keep.size)
+    cus = net.in_customer
+    links = np.flatnonzero(pos[cus] >= 0)
+    sup = pos[net.in_supplier[links]]
+    outside = np.flatnonzero(sup < 0)
+    seg_out = net.segment[net.in_supplier[links[outside]]]
+    kseg = net.segment[keep]
+    by_seg = np.argsort(kseg, kind="stable")
+    lo = np.searchsorted(kseg[by_seg], seg_out, side="left")
+    hi = np.searchsorted(kseg[by_seg], seg_out, side="right")
+    has = hi > lo
+    pick = np.empty(outside.size, np.int64)
+    pick[has] = by_seg[lo[has] + (rng.random(int(has.sum())) * (hi[has] - lo[has])).astype(np.int64)]
+    pick[~has] = rng.integers(0, keep.size, int((~has).sum()))
+    sup[outside] = pick
+    customer = pos[cus[links]]
+    own = sup != customer  # a firm drawn as its own supplier: the link is left out
+    sup, customer, value = sup[own], customer[own], net.in_value[links][own]
+    sales = np.bincount(sup, weights=value, minlength=keep.size)
+    purchases = np.bincount(customer, weights=value, minlength=keep.size)
+    output = np.maximum(net.output[keep], np.maximum(sales, purchases + net.import_value[keep]))
+    sub = Network.from_links(
+        int(keep.size), sup, customer, value, output,
+        segment=net.segment[keep], place=net.place[keep], province=net.province[keep],
+        import_value=net.import_value[keep], import_partner=net.import_partner[keep],
+        inventory_days=INVENTORY_DAYS, spare=SPARE,
+    )  # fmt: skip
     return sub, keep, pos
 
 
@@ -345,7 +548,8 @@ def pure_python(
 def part_python(net, locked, partner, k: int, steps: int, runs: int, full: dict) -> dict:
     from chainatlas.analytics import shock
 
-    sub, _keep, pos = subnetwork(net, locked, k)
+    sub, _keep, pos = dense_subnetwork(net, k)
+    bfs, _bfs_keep, _bfs_pos = subnetwork(net, locked, k)
     sub_locked = pos[locked][pos[locked] >= 0]
     shocks = [shock.Shock("capacity", sub_locked, start=LOCK_START, end=LOCK_END, capacity=0.0)]
     if partner is not None:
@@ -362,12 +566,12 @@ def part_python(net, locked, partner, k: int, steps: int, runs: int, full: dict)
             7,
             RECOVERY,
             float(cfg.refill_steps),
-            float(getattr(cfg, "overproduction", 0.0)),
-            getattr(cfg, "rationing", "proportional") == "mixed",
+            float(cfg.overproduction),
+            cfg.rationing == "mixed",
         )
     )
     py_s = time.perf_counter() - t
-    eng = []
+    eng, got = [], None
     for _ in range(max(runs, 5)):
         t = time.perf_counter()
         got = shock.simulate(sub, shocks, cfg).output
@@ -379,27 +583,30 @@ def part_python(net, locked, partner, k: int, steps: int, runs: int, full: dict)
             f"pure Python and the engine disagree: largest difference {err:.3e} of a firm's baseline output"
         )
     eng_s = statistics.median(eng)
-    firm_steps = sub.n * steps
-    py_per = py_s / firm_steps
-    eng_per = eng_s / firm_steps
-    # the full run: the engine's measured time vs the pure-Python rate scaled to the full network's firm-steps
-    full_firm_steps = full["firms"] * full["steps"]
-    py_full_est = py_per * full_firm_steps
-    sub_loss = float((want.sum(axis=1) != sub.output.sum() * 7).sum())
+    items = (sub.n + sub.m) * steps  # (firms + links) x steps: what a full sweep visits
+    py_per = py_s / items
+    eng_per = eng_s / items
+    # the full run: the engine's measured time vs the pure-Python rate scaled to the full network
+    full_items = (full["firms"] + full["links"]) * full["steps"]
+    py_full_est = py_per * full_items
     return {
         "firms": int(sub.n),
         "links": int(sub.m),
         "links_per_firm": round(sub.m / sub.n, 2),
         "full_links_per_firm": round(full["links"] / full["firms"], 2),
+        "bfs_links_per_firm": round(bfs.m / bfs.n, 2),
         "locked_firms": int(sub_locked.size),
         "steps": steps,
-        "steps_with_loss": int(sub_loss),
+        "steps_with_loss": int(
+            (np.abs(want.sum(axis=1) - sub.output.sum() * 7) > 1e-9 * sub.output.sum()).sum()
+        ),
         "max_difference_share_of_baseline": err,
         "python_s": round(py_s, 2),
         "engine_s": [round(x, 4) for x in eng],
         "engine_median_s": round(eng_s, 4),
-        "python_us_per_firm_step": round(py_per * 1e6, 3),
-        "engine_us_per_firm_step": round(eng_per * 1e6, 4),
+        "python_us_per_item_step": round(py_per * 1e6, 4),
+        "engine_us_per_item_step": round(eng_per * 1e6, 5),
+        "python_us_per_firm_step": round(py_s / (sub.n * steps) * 1e6, 3),
         "speedup_same_subnetwork": round(py_s / eng_s, 1),
         "python_full_estimate_s": round(py_full_est, 1),
         "speedup_full_nosub_scaled": round(py_full_est / max(full["simulate_nosub_median_s"], 1e-4), 1),
@@ -409,17 +616,11 @@ def part_python(net, locked, partner, k: int, steps: int, runs: int, full: dict)
 
 
 # ------------------------------------------------------------------------------------------------ part 3
-def part_esri(sample: int, budget: float, python_firms: int, python_budget: float) -> dict:
+def part_esri(db: Path, sample: int, budget: float, python_firms: int, python_budget: float) -> dict:
     from chainatlas.analytics import shock
-    from chainatlas.pipeline import simulate as ps
-    from chainatlas.storage.base import open_backend
 
-    db = ensure_atlas("api", "medium", 0)
-    t = time.perf_counter()
-    with open_backend(db, read_only=True) as b:
-        net, _labels = ps.network(b)
-    build_s = time.perf_counter() - t
-    net_s, kw = ps._esri_args(net)
+    net, _labels, build_s = atlas_network(db)
+    net_s, kw = wiring().esri_args(net)
     rng = np.random.default_rng(0)
     firms = np.sort(rng.choice(net.n, size=min(sample, net.n), replace=False))
     shock.esri(net_s, firms[:2], **kw)  # compile / load the cache
@@ -644,53 +845,83 @@ Why the two paths differ (firm-level engine vs BoARIO on city × segment):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (medium atlas, smaller samples)")
+    ap.add_argument("--synthetic", action="store_true", help="a synthetic network instead of an atlas")
+    ap.add_argument("--firms", type=int, default=1_000_000, help="firms of the synthetic network")
+    ap.add_argument(
+        "--links-per-firm", type=float, default=5.1, help="links per firm of the synthetic network"
+    )
+    ap.add_argument("--atlas", type=Path, default=None, help="a built atlas to use as it is (part 1 and 2)")
+    ap.add_argument("--esri-atlas", type=Path, default=None, help="a built atlas to use as it is (part 3)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sub", type=int, default=None, help="firms in the pure-Python subnetwork")
+    ap.add_argument("--threads", type=int, default=None, help="numba threads for the engine")
     ap.add_argument("--esri-sample", type=int, default=None)
     ap.add_argument(
         "--esri-budget", type=float, default=None, help="seconds; run all firms if the estimate fits"
     )
+    ap.add_argument("--no-esri", action="store_true")
     ap.add_argument("--no-boario", action="store_true")
+    ap.add_argument("--esri", action="store_true", help="with --synthetic: run part 3 too")
+    ap.add_argument("--boario", action="store_true", help="with --synthetic: run part 4 too")
     args = ap.parse_args()
     q = args.quick
-    size = "medium" if q else "large"
+    if args.threads is not None:
+        import numba
+
+        numba.set_num_threads(args.threads)
     sub = args.sub or (3_000 if q else 20_000)
     sample = args.esri_sample or (300 if q else 2_000)
     budget = args.esri_budget if args.esri_budget is not None else (0.0 if q else 420.0)
     runs = 1 if q and args.runs == 3 else args.runs
-    db = ensure_atlas("api", "medium", 0) if q else ensure_atlas("monitor", "large", 0)
+    run_esri = not args.no_esri and (args.esri or not args.synthetic)
+    run_boario = not args.no_boario and (args.boario or not args.synthetic)
 
     results: dict = {}
-    print(f"== 1. 52-week scenario on the {size} atlas ==", flush=True)
-    full, net, labels, shocks_info = part_scenario(db, runs)
+    if args.synthetic:
+        size = f"synthetic {args.firms:,} firms x {args.links_per_firm} links"
+        print(f"== 1. 52-week scenario on a {size} network ==", flush=True)
+        t = time.perf_counter()
+        net, labels = synthetic_network(args.firms, args.links_per_firm)
+        build_s = time.perf_counter() - t
+    else:
+        size = "medium" if q else "large"
+        db = args.atlas or (ensure_atlas("api", "medium", 0) if q else ensure_atlas("monitor", "large", 0))
+        size = f"{size} ({db.name})" if args.atlas else size
+        print(f"== 1. 52-week scenario on the {size} atlas ==", flush=True)
+        net, labels, build_s = atlas_network(db)
+    full, shocks_info = part_scenario(net, labels, runs, build_s, size)
     results["scenario"] = full
     print(f"== 2. pure Python vs the engine on a {sub:,}-firm subnetwork ==", flush=True)
     results["python"] = part_python(net, shocks_info[1], shocks_info[2], sub, STEPS, runs, full)
-    print("== 3. ESRI on the medium atlas ==", flush=True)
-    results["esri"] = part_esri(sample, budget, 10 if q else 40, 20.0 if q else 60.0)
-    if args.no_boario:
-        results["boario"] = {"skipped": "--no-boario"}
+    if run_esri:
+        print("== 3. ESRI on the medium atlas ==", flush=True)
+        esri_db = args.esri_atlas or ensure_atlas("api", "medium", 0)
+        results["esri"] = part_esri(esri_db, sample, budget, 10 if q else 40, 20.0 if q else 60.0)
     else:
+        results["esri"] = {"skipped": "--no-esri" if args.no_esri else "--synthetic (add --esri)"}
+    if run_boario:
         print("== 4. BoARIO on city × segment ==", flush=True)
         try:
             results["boario"] = part_boario(net, labels, shocks_info, full["loss_path"], STEPS * 7)
         except Exception as exc:  # noqa: BLE001 - report why the cross-check could not run
             results["boario"] = {"skipped": f"BoARIO failed: {type(exc).__name__}: {exc}"}
+    else:
+        results["boario"] = {"skipped": "--no-boario" if args.no_boario else "--synthetic (add --boario)"}
     info = machine()
     results["peak_rss_mib"] = peak_mib()
 
     s, p, e, b = results["scenario"], results["python"], results["esri"], results["boario"]
     print()
-    print(f"machine: {info}")
+    print(f"machine: {info}; engine threads {s['threads']}")
     print(
         f"scenario: lockdown of city {s['city']} ({s['locked_firms']:,} firms, {s['locked_output_share']:.1%} of "
         f"output) weeks {LOCK_START}-{LOCK_END - 1}; imports from {s['partner']} cut {IMPORT_CUT:.0%} weeks "
         f"{IMPORT_START}-{IMPORT_END - 1} ({s['importers_cut']:,} importers); {INVENTORY_DAYS:.0f} days stock"
     )
-    print(f"{'workload':<46}{'size':>22}{'ours':>12}{'baseline':>13}{'ratio':>10}{'goal':>12}")
+    print(f"{'workload':<46}{'size':>24}{'ours':>12}{'baseline':>13}{'ratio':>10}{'goal':>12}")
     rows = [
         (
-            "1. network build (pipeline.simulate.network)",
+            "1. network build",
             f"{s['firms']:,} f / {s['links']:,} l",
             f"{s['network_build_s']:.1f} s",
             "",
@@ -722,46 +953,61 @@ def main() -> None:
             ">= 100x",
         ),
         (
-            "2. per firm-step (us)",
+            "2. per (firm + link) x step (us)",
             "",
-            f"{p['engine_us_per_firm_step']:.3f}",
-            f"{p['python_us_per_firm_step']:.2f}",
+            f"{p['engine_us_per_item_step']:.4f}",
+            f"{p['python_us_per_item_step']:.3f}",
             "",
             "",
-        ),
-        (
-            f"3. ESRI, {e['measured'][:28]}",
-            f"{e['firms']:,} f / {e['links']:,} l",
-            f"{e.get('all_firms_s', e['all_firms_estimate_s']):.1f} s" + ("" if "all_firms_s" in e else "~"),
-            f"{e['python_all_firms_estimate_s']:.0f} s*",
-            f"{e['speedup_vs_uncompiled']:.0f}x",
-            "<= 600 s",
         ),
     ]
+    if "skipped" not in e:
+        rows.append(
+            (
+                f"3. ESRI, {e['measured'][:28]}",
+                f"{e['firms']:,} f / {e['links']:,} l",
+                f"{e.get('all_firms_s', e['all_firms_estimate_s']):.1f} s"
+                + ("" if "all_firms_s" in e else "~"),
+                f"{e['python_all_firms_estimate_s']:.0f} s*",
+                f"{e['speedup_vs_uncompiled']:.0f}x",
+                "<= 600 s",
+            )
+        )
     for r in rows:
-        print(f"{r[0]:<46}{r[1]:>22}{r[2]:>12}{r[3]:>13}{r[4]:>10}{r[5]:>12}")
+        print(f"{r[0]:<46}{r[1]:>24}{r[2]:>12}{r[3]:>13}{r[4]:>10}{r[5]:>12}")
     print(
-        "* baseline extrapolated from the pure-Python rate per firm-step (part 2) or per firm (ESRI, uncompiled "
-        "kernel);\n  ~ extrapolated from the ESRI sample"
+        "* baseline extrapolated from the pure-Python time per (firm + link) x step (part 2) to the full network's "
+        "(firms + links) x steps,\n  or per firm (ESRI, uncompiled kernel); ~ extrapolated from the ESRI sample"
+    )
+    print(
+        f"per step: {s['ms_per_step']:.1f} ms with substitution, {s['ms_per_step_nosub']:.1f} ms without; firms "
+        f"computed (active set) {s['computed_share_mean']:.1%} of firm-steps with substitution, "
+        f"{s['computed_share_mean_nosub']:.1%} without ({s['ns_per_computed_firm_step']:.0f} / "
+        f"{s['ns_per_computed_firm_step_nosub']:.0f} ns per computed firm-step)"
     )
     print(
         f"check: pure Python and engine agree to {p['max_difference_share_of_baseline']:.1e} of a firm's weekly "
-        f"baseline over {p['steps']} weeks x {p['firms']:,} firms (links/firm {p['links_per_firm']} in the "
-        f"subnetwork, {p['full_links_per_firm']} in the full network)"
+        f"baseline over {p['steps']} weeks x {p['firms']:,} firms; links per firm {p['links_per_firm']} in the "
+        f"subnetwork, {p['full_links_per_firm']} in the full network ({p['bfs_links_per_firm']} in a breadth-first "
+        "subnetwork of the same size)"
     )
     print(
         f"scenario result: loss {s['total_loss_share_of_year']:.3%} of the year's output "
         f"(direct {s['direct_loss_share_of_year']:.3%}), peak {s['peak_loss_share']:.2%} in week {s['peak_week']}, "
         f"{s['substitutions']:,} substitutions"
     )
+    if "skipped" not in e:
+        print(
+            f"ESRI sample ({e['sample']:,} firms): {e['sample_s']:.2f} s, max {e['sample_esri_max']:.4f}; "
+            f"all firms est. {e['all_firms_estimate_s']:.0f} s"
+            + (f", measured {e['all_firms_s']:.1f} s, max {e['esri_max']:.4f}" if "all_firms_s" in e else "")
+        )
+    else:
+        print(f"ESRI: skipped: {e['skipped']}")
     print(
-        f"ESRI sample ({e['sample']:,} firms): {e['sample_s']:.2f} s, max {e['sample_esri_max']:.4f}; "
-        f"all firms est. {e['all_firms_estimate_s']:.0f} s"
-        + (f", measured {e['all_firms_s']:.1f} s, max {e['esri_max']:.4f}" if "all_firms_s" in e else "")
-    )
-    print(
-        f"peak RSS (MiB): after 1. {s['peak_rss_mib']:,.0f}, after 2. {p['peak_rss_mib']:,.0f}, after 3. "
-        f"{e['peak_rss_mib']:,.0f}, whole run {results['peak_rss_mib']:,.0f}"
+        f"peak RSS (MiB): after 1. {s['peak_rss_mib']:,.0f}, after 2. {p['peak_rss_mib']:,.0f}"
+        + (f", after 3. {e['peak_rss_mib']:,.0f}" if "peak_rss_mib" in e else "")
+        + f", whole run {results['peak_rss_mib']:,.0f}"
     )
     if "skipped" in b:
         print(f"BoARIO: skipped: {b['skipped']}")
@@ -778,7 +1024,8 @@ def main() -> None:
         print(f"{'sum':>5}{tot_e:>10.3%}{tot_b:>10.3%}  (week-shares summed)")
         print(EXPLAIN)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench_simulate.json").write_text(
+    name = "bench_simulate_synthetic.json" if args.synthetic else "bench_simulate.json"
+    (RESULTS / name).write_text(
         json.dumps({"machine": info, "quick": q, "atlas": size, "runs": runs, "results": results}, indent=2)
     )
 

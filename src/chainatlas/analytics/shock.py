@@ -8,7 +8,9 @@ top-ups, rationing (firms first, or proportional), substitution by same-segment 
 linear recovery, optional overproduction to refill stocks — and
 :func:`esri` computes the economic systemic risk index of Diem et al. (2022): the share of total output lost when
 one firm (or one group of firms) fails. Both run in one Numba kernel each, compiled on first use and cached on
-disk; nothing here opens a database or a file.
+disk; nothing here opens a database or a file. :func:`simulate` visits at each step only the firms away from
+their baseline and those their orders or deliveries reach (its active set), on numba's threads, with results
+that do not depend on their number.
 
 Contents
 --------
@@ -34,8 +36,10 @@ network, so pass ``essential`` (and inventories) for an index that ranks firms.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +48,10 @@ import numpy as np
 from chainatlas.errors import ConfigError
 
 __all__ = [
+    "PARALLEL_MIN",
     "RATIONING",
     "SHOCK_KINDS",
+    "SNAP_TOL",
     "EsriResult",
     "Network",
     "Result",
@@ -63,6 +69,11 @@ RATIONING = ("proportional", "mixed")
 IMPORT_SLOT = -2
 #: a link is short when its supplier delivers less than this share of its baseline below what was ordered
 _SHORT_TOL = 1e-9
+#: relative tolerance below which :func:`simulate` sets a firm's state exactly back to its baseline
+SNAP_TOL = 1e-12
+#: the largest ``snap`` :func:`simulate` takes: it must stay well below ``_SHORT_TOL``, the shortfall at which a
+#: link counts as short for substitution (at 1e-10 a substitution can come out differently from the full sweep)
+SNAP_MAX = 1e-10
 
 
 # ------------------------------------------------------------------------------------------------ guards
@@ -571,6 +582,8 @@ class Result:
         Days per step.
     groups : int or None
         Number of groups when aggregated, else None.
+    computed : ndarray of int, (steps,) or None
+        Firms whose production the engine computed at each step: its active set (all of them in a full sweep).
     """
 
     output: np.ndarray
@@ -580,6 +593,7 @@ class Result:
     kept_alive: np.ndarray | None
     step_days: int
     groups: int | None = None
+    computed: np.ndarray | None = None
 
     @property
     def loss(self) -> np.ndarray:
@@ -625,8 +639,11 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
     in_ptr,
     in_sup,
     in_val,
-    in_slot,
+    in_white,
+    out_ptr,
+    out_cust,
     slot_ptr,
+    slot_lp,
     slot_base,
     slot_a,
     slot_target,
@@ -647,51 +664,120 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
     delay,
     radius,
     seg_ptr,
-    seg_firms,
     bucket_ptr,
-    bucket_firms,
+    cand_firms,
     place,
     dist,
     place_order,
     spare_abs,
     firm_seg,
     firm_key,
+    order,
     labels,
     n_groups,
-    white,
+    g_base,
+    grp_ptr,
+    grp_firms,
     track_white,
+    active,
+    snap,
 ):
     """The whole run: ``steps`` steps of capacities, orders, production, rationing, substitution, inventories.
 
-    One loop over CSR arrays per phase and step; see :func:`simulate` for the equations. Returns
-    ``(output, direct, kept_alive, subs)`` with ``subs`` a (k, 7) float array of switches.
+    See :func:`simulate` for the equations and the active set. The links of input slot ``s`` are
+    ``slot_lp[s]:slot_lp[s+1]`` (none for imports); the candidate substitutes of segment ``g`` are
+    ``cand_firms[seg_ptr[g]:seg_ptr[g+1]]`` and those of a (segment, place) key
+    ``cand_firms[bucket_ptr[key]:bucket_ptr[key+1]]``. Loops over firms run in parallel (``_prange``) and write
+    only what belongs to their firm or set a flag to true; the customers' orders are summed into two arrays,
+    one per half of the customers (each in firm order, so the result does not depend on the number of
+    threads); substitution runs in firm order on one thread. Without ``active`` every firm and link is
+    computed at every step (the full sweep, the reference). Returns ``(output, direct, kept_alive, subs,
+    computed)`` with ``subs`` a (k, 7) float array of switches and ``computed`` the number of firms whose
+    production was computed at each step.
     """
     n = o.shape[0]
     m = in_sup.shape[0]
     n_slots = slot_base.shape[0]
     n_places = dist.shape[0]
-    S = slot_target.copy()
-    R = slot_base.copy()
-    Rn = np.zeros(n_slots)
-    need = np.zeros(n_slots)
+    # state: every firm starts at its baseline; a firm outside the active set holds exactly these values
+    S = slot_target.copy()  # stock per input slot
+    R = slot_base.copy()  # arriving this step (shipped the step before)
+    need = slot_base.copy()  # ordered per slot this step
+    # per slot, [order, what the firm means to use] / baseline purchase (1 outside the active set): the
+    # order on a link is its baseline value times the first
+    ff = np.ones((n_slots, 2))
     plan = o.copy()  # what customers meant to use at the previous step, plus final demand
-    duse = np.zeros(n)
-    use_s = np.zeros(n_slots)
-    order = np.zeros(m)
-    arrive = in_val.copy()  # shipment on each link arriving this step
-    D = np.zeros(n)
-    x = np.zeros(n)
-    xsub = np.zeros(n)
-    ratio = np.zeros(n)
+    arrive = in_val.copy() if track_white else np.zeros(0)  # shipment on each link arriving this step
+    # demand on each firm, [orders, what customers mean to use], is the baseline D0 (final demand plus the
+    # baseline orders) plus the deviations of the customers away from baseline, summed per half of the
+    # customers (the halves split the links evenly)
+    D0 = fd.copy()
+    for e in range(m):
+        D0[in_sup[e]] += in_val[e]
+    half = 0
+    while half < n and in_ptr[half] < m // 2:
+        half += 1
+    c_lo = np.array([0, half])
+    c_hi = np.array([half, n])
+    dev = np.zeros((2, n, 2))
+    x = o.copy()
+    ratio = np.ones(n)
+    y = o.copy()  # output this step (baseline outside the firms that moved)
+    lost_direct = np.zeros(n)
+    # capacities and import availability of this step and of the next one (orders are planned ahead)
     cap = np.ones(n)
     impf = np.ones(n)
+    hit = np.zeros(n, np.bool_)  # a shock holds its capacity or imports below baseline at this step
+    hit_list = np.empty(n, np.int64)
+    n_hit = 0
+    cap_n = np.ones(n)
+    impf_n = np.ones(n)
+    hit_n = np.zeros(n, np.bool_)
+    hit_list_n = np.empty(n, np.int64)
+    n_hit_n = 0
+    disrupted = False
+    disrupted_n = False
+    in_w = np.zeros(n, np.bool_)  # away from baseline at the start of the step
+    in_c = np.zeros(n, np.bool_)  # production computed at this step
+    in_q = np.zeros(n, np.bool_)  # a supplier rationed it at this step
+    todo = np.zeros(n, np.bool_)  # a link short or a shortage episode under way: substitution has work
+    if not active:
+        in_w[:] = True
+        in_q[:] = True
+    g_touch = np.zeros(n_groups, np.bool_)
     out = np.zeros((steps, n_groups))
     direct = np.zeros((steps, n_groups))
-    kept = np.zeros(n)
-    counter = np.zeros(m, np.int64)
-    searched = np.zeros(m, np.bool_)
-    head = np.full(m, -1, np.int64)
+    computed = np.zeros(steps, np.int64)
+    # kept alive: the baseline credit per step, plus the deviations of the firms that moved
+    k_base = np.zeros(n)
+    k_dev = np.zeros(n)
+    n_disrupted = 0
+    if track_white:
+        for i in range(n):
+            for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                for e in range(slot_lp[s], slot_lp[s + 1]):
+                    if in_white[e]:
+                        k_base[in_sup[e]] += o[i] * in_val[e] / slot_base[s]
+    n_sub = m if substitution else 0
+    counter = np.zeros(n_sub, np.int32)
+    searched = np.zeros(n_sub, np.bool_)
+    head = np.full(n_sub, -1, np.int64)
+    n_open = np.zeros(n, np.int32)  # links of a firm with a shortage episode under way
+    short_e = np.zeros(n_sub)  # what each link of a firm substitution visits lacks at this step
+    # the links substitution visits, firm i's at work_e[in_ptr[i]:in_ptr[i] + n_work_e[i]], with their slots
+    work_e = np.zeros(n_sub, np.int64)
+    work_s = np.zeros(n_sub, np.int64)
+    n_work_e = np.zeros(n, np.int64)
+    released = np.zeros(n_sub, np.bool_)  # a switch of the link ended at this step
     spare_left = spare_abs.copy()
+    # what each candidate can give, in the order of cand_firms (0 while it is shocked), so that a search reads
+    # its pool in sequence; cpos: the firm's place in its segment's pool and in its (segment, place) pool
+    avail = np.zeros(cand_firms.shape[0] if substitution else 0)
+    cpos = np.full((n if substitution else 0, 2), -1, np.int64)
+    for u in range(avail.shape[0]):
+        k2 = cand_firms[u]
+        cpos[k2, 0 if u < seg_ptr[seg_ptr.shape[0] - 1] else 1] = u
+        avail[u] = spare_abs[k2]
     # spare left per segment and per (segment, place), so that a search skips pools with none left
     seg_spare = np.zeros(max(seg_ptr.shape[0] - 1, 0))
     key_spare = np.zeros(max(bucket_ptr.shape[0] - 1, 0))
@@ -701,237 +787,509 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
                 seg_spare[firm_seg[f]] += spare_abs[f]
             if firm_key[f] >= 0:
                 key_spare[firm_key[f]] += spare_abs[f]
-    # switches: link, customer, old supplier, new supplier, value, start, end, delivered, next, active
-    cap_c = 64
-    c_link = np.empty(cap_c, np.int64)
-    c_cust = np.empty(cap_c, np.int64)
-    c_old = np.empty(cap_c, np.int64)
-    c_new = np.empty(cap_c, np.int64)
-    c_val = np.empty(cap_c)
-    c_start = np.empty(cap_c, np.int64)
-    c_end = np.empty(cap_c, np.int64)
-    c_del = np.empty(cap_c)
-    c_next = np.empty(cap_c, np.int64)
+    # switches: [customer, old supplier, new supplier, start, end (-1 while under way), next switch of the
+    # link] and [volume per step, delivered, delivered at this step]
+    sw = np.empty((64, 6), np.int64)
+    sw_v = np.zeros((64, 3))
     n_c = 0
+    n_live = 0  # switches under way
+    n_spare = 0  # firms with spare capacity
+    for f in range(n):
+        if spare_abs[f] > 0.0:
+            n_spare += 1
+    todo_list = np.empty(n if substitution else 0, np.int64)
     n_shocks = sh_kind.shape[0]
-    for t in range(steps):
-        # 1. capacities and import availability
-        cap[:] = 1.0
-        impf[:] = 1.0
-        disrupted = False
-        for k in range(n_shocks):
-            if t < sh_start[k]:
+    big = not active  # most firms moved at this step: sum the output of every firm
+    # step -1 only sets the capacities of step 0 and the orders of the firms shocked at it
+    for t in range(-1, steps):
+        now = t >= 0
+        if now:
+            # demand (Notes, 2): a supplier's moves by its customers' orders minus their baseline orders (the
+            # orders of this step were planned at the end of the step before), summed per half of the customers
+            for h in _prange(2):
+                dh = dev[h]
+                for i in range(c_lo[h], c_hi[h]):
+                    if not (in_w[i] or hit[i]):
+                        continue
+                    for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                        f_ord = ff[s, 0]
+                        f_use = ff[s, 1]
+                        if f_ord == 1.0 and f_use == 1.0:
+                            continue
+                        for e in range(slot_lp[s], slot_lp[s + 1]):
+                            j = in_sup[e]
+                            v = in_val[e]
+                            dh[j, 0] += v * f_ord - v
+                            dh[j, 1] += v * f_use - v
+            # production (3): capacity, scarcest input after inventory, demand; the rationing ratio (4), the
+            # customers of a firm that rations are marked; a firm at baseline but for its demand is computed
+            # when its demand moved
+            n_work = 0
+            for i in _prange(n):
+                planned = in_w[i] or hit[i]
+                a0 = dev[0, i, 0]
+                a1 = dev[0, i, 1]
+                b0 = dev[1, i, 0]
+                b1 = dev[1, i, 1]
+                moved = a0 != 0.0 or a1 != 0.0 or b0 != 0.0 or b1 != 0.0
+                if not (planned or moved):
+                    if ratio[i] != 1.0:
+                        ratio[i] = 1.0
+                    continue
+                d_i = D0[i]
+                u_i = D0[i]
+                if moved:
+                    d_i = D0[i] + a0 + b0
+                    u_i = D0[i] + a1 + b1
+                    dev[0, i, 0] = 0.0
+                    dev[0, i, 1] = 0.0
+                    dev[1, i, 0] = 0.0
+                    dev[1, i, 1] = 0.0
+                in_c[i] = True
+                n_work += 1
+                plan[i] = u_i
+                lim = min(cap[i] * over * o[i], d_i)
+                for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                    if slot_a[s] > 0.0:
+                        v = (S[s] + R[s]) / slot_a[s]
+                        lim = min(lim, v)
+                xi = max(0.0, lim)
+                x[i] = xi
+                if mixed:
+                    # firms first: final demand is served from what their orders leave
+                    firms = d_i - fd[i]
+                    rt = min(1.0, xi / firms) if firms > 0.0 else 0.0
+                else:
+                    rt = xi / d_i if d_i > 0.0 else 0.0
+                if active and abs(rt - 1.0) <= snap:
+                    rt = 1.0
+                ratio[i] = rt
+                if active and rt != 1.0:
+                    for p in range(out_ptr[i], out_ptr[i + 1]):
+                        in_q[out_cust[p]] = True
+            computed[t] = n_work
+            if active:
+                big = 4 * n_work > n
+            if track_white and disrupted:
+                # kept alive: the deviations from the baseline credit of the firms computed
+                n_disrupted += 1
+                for i in range(n):
+                    if not in_c[i]:
+                        continue
+                    for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                        for e in range(slot_lp[s], slot_lp[s + 1]):
+                            if in_white[e]:
+                                v = 0.0
+                                # a slot (nearly) nothing reaches credits nobody: no 0/0 from rounding
+                                if x[i] > 0.0 and R[s] > _SHORT_TOL * slot_base[s]:
+                                    v = x[i] * arrive[e] / R[s]
+                                k_dev[in_sup[e]] += v - o[i] * in_val[e] / slot_base[s]
+        # capacities and import availability of the next step (1)
+        for q in range(n_hit_n):
+            f = hit_list_n[q]
+            cap_n[f] = 1.0
+            impf_n[f] = 1.0
+            hit_n[f] = False
+        n_hit_n = 0
+        disrupted_n = False
+        t1 = t + 1
+        for k in range(n_shocks if t1 < steps else 0):
+            if t1 < sh_start[k]:
                 continue
             frac = 0.0
-            if sh_end[k] >= 0 and t >= sh_end[k]:
-                if recovery == 0 or t >= sh_end[k] + recovery:
+            if sh_end[k] >= 0 and t1 >= sh_end[k]:
+                if recovery == 0 or t1 >= sh_end[k] + recovery:
                     continue
-                frac = (t - sh_end[k] + 1) / recovery
+                frac = (t1 - sh_end[k] + 1) / recovery
             if sh_kind[k] == 0:
                 lvl = sh_level[k] + (1.0 - sh_level[k]) * frac
             else:
                 lvl = 1.0 - sh_level[k] * (1.0 - frac)
             if lvl >= 1.0:
                 continue
-            disrupted = True
+            disrupted_n = True
             for q in range(sh_ptr[k], sh_ptr[k + 1]):
                 f = sh_firms[q]
                 if sh_kind[k] == 0:
-                    cap[f] = min(cap[f], lvl)
+                    cap_n[f] = min(cap_n[f], lvl)
                 elif sh_partner[k] < 0 or imp_partner[f] == sh_partner[k]:
-                    impf[f] = min(impf[f], lvl)
-        # 2. orders: planned output x a_is plus the inventory gap, split over suppliers by baseline shares
-        for i in range(n):
-            D[i] = fd[i]
-            duse[i] = fd[i]
-        for i in range(n):
-            p = min(plan[i], cap[i] * over * o[i])
-            for s in range(slot_ptr[i], slot_ptr[i + 1]):
-                use = slot_a[s] * p
-                use_s[s] = use
-                # stock expected at the start of the next step, when what is ordered now arrives
-                ahead = max(0.0, S[s] + R[s] - use)
-                need[s] = max(0.0, use + (slot_target[s] - ahead) / refill)
-            for e in range(in_ptr[i], in_ptr[i + 1]):
-                s = in_slot[e]
-                share = in_val[e] / slot_base[s]
-                order[e] = need[s] * share
-                D[in_sup[e]] += order[e]
-                # stock top-ups are one-off: suppliers plan on what their customers mean to use
-                duse[in_sup[e]] += use_s[s] * share
-        # 3. production: capacity, scarcest input after inventory, demand
-        for i in range(n):
-            lim = cap[i] * over * o[i]
-            lim = min(lim, D[i])
-            for s in range(slot_ptr[i], slot_ptr[i + 1]):
-                if slot_a[s] > 0.0:
-                    v = (S[s] + R[s]) / slot_a[s]
-                    lim = min(lim, v)
-            x[i] = max(0.0, lim)
-            if mixed:
-                # firms first: final demand is served from what their orders leave
-                firms = D[i] - fd[i]
-                ratio[i] = min(1.0, x[i] / firms) if firms > 0.0 else 0.0
-            else:
-                ratio[i] = x[i] / D[i] if D[i] > 0.0 else 0.0
-        if track_white and disrupted:
-            for i in range(n):
-                if x[i] <= 0.0:
+                    impf_n[f] = min(impf_n[f], lvl)
+                else:
                     continue
-                for e in range(in_ptr[i], in_ptr[i + 1]):
-                    j = in_sup[e]
-                    s = in_slot[e]
-                    if white[j] and R[s] > 0.0:
-                        kept[j] += x[i] * arrive[e] / R[s]
-        # 4. rationing: shipments in proportion to orders; imports up to what the partner still sends
-        for s in range(n_slots):
-            Rn[s] = 0.0
-        for i in range(n):
-            for s in range(slot_ptr[i], slot_ptr[i + 1]):
-                if slot_seg[s] == -2:
-                    v = slot_base[s] * impf[i]
-                    Rn[s] = min(v, need[s])
-            for e in range(in_ptr[i], in_ptr[i + 1]):
-                j = in_sup[e]
-                s = in_slot[e]
-                ship = order[e] * ratio[j]
-                arrive[e] = ship
-                Rn[s] += ship
-                if not substitution:
-                    continue
-                want = min(in_val[e], order[e])
-                short = want - ship
-                if short <= _SHORT_TOL * in_val[e]:
-                    # delivered in full: the episode (if any) ends, substitutes are released
-                    counter[e] = 0
-                    searched[e] = False
-                    c = head[e]
-                    while c >= 0:
-                        if c_end[c] < 0:
-                            c_end[c] = t
-                            k2 = c_new[c]
-                            spare_left[k2] += c_val[c]
-                            seg_spare[firm_seg[k2]] += c_val[c]
-                            if firm_key[k2] >= 0:
-                                key_spare[firm_key[k2]] += c_val[c]
-                        c = c_next[c]
-                    head[e] = -1
-                    continue
-                counter[e] += 1
-                # substitutes already committed deliver first
-                c = head[e]
-                while c >= 0:
-                    if c_end[c] < 0:
-                        k2 = c_new[c]
-                        if cap[k2] < 1.0:
-                            c_end[c] = t
-                            spare_left[k2] += c_val[c]
-                            seg_spare[firm_seg[k2]] += c_val[c]
-                            if firm_key[k2] >= 0:
-                                key_spare[firm_key[k2]] += c_val[c]
-                        elif short > 0.0:
-                            d = min(short, c_val[c])
-                            short -= d
-                            Rn[s] += d
-                            xsub[k2] += d
-                            c_del[c] += d
-                    c = c_next[c]
-                if counter[e] <= delay or searched[e] or slot_seg[s] < 0 or short <= _SHORT_TOL * in_val[e]:
-                    continue
-                # 5. substitution: same-segment firms with spare capacity, nearest first
-                searched[e] = True
-                g = slot_seg[s]
-                pl = place[i]
-                n_rounds = 1 if n_places == 0 or pl < 0 else n_places + 1
-                if n_places > 0 and pl < 0 and radius >= 0.0:
-                    n_rounds = 0
-                for r in range(n_rounds):
-                    if short <= _SHORT_TOL * in_val[e]:
+                if not hit_n[f]:
+                    hit_n[f] = True
+                    hit_list_n[n_hit_n] = f
+                    n_hit_n += 1
+        # per firm: what it receives (4), its stocks (6), output and direct loss; back within `snap` of its
+        # baseline (stocks, arrivals, plan) with no shortage episode, it is set to the baseline and leaves the
+        # active set; then its orders for the next step (2)
+        n_todo = 0
+        for i in _prange(n):
+            c_i = now and in_c[i]
+            moved = now and (in_w[i] or hit[i] or in_q[i])
+            if not (c_i or moved or hit_n[i]):
+                continue
+            away = False
+            if moved:
+                # shipments in proportion to orders; imports up to what the partner still sends
+                short_any = n_open[i] > 0
+                rationed = in_q[i]  # else every supplier delivers what was ordered: no link to visit
+                n_w = 0  # links substitution has work on: short, or with an episode under way
+                for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                    # stocks: + received - used
+                    xi = x[i] if c_i else o[i]
+                    S[s] = max(0.0, S[s] + R[s] - slot_a[s] * xi)
+                    if slot_seg[s] == -2:
+                        R[s] = min(slot_base[s] * impf[i], need[s])
+                        continue
+                    f_ord = ff[s, 0]
+                    if not rationed:
+                        R[s] = slot_base[s] * f_ord
+                        if track_white or short_any:
+                            for e in range(slot_lp[s], slot_lp[s + 1]):
+                                oe = in_val[e] * f_ord
+                                if track_white:
+                                    arrive[e] = oe
+                                if short_any and counter[e] > 0:
+                                    short_e[e] = min(in_val[e], oe) - oe
+                                    work_e[in_ptr[i] + n_w] = e
+                                    work_s[in_ptr[i] + n_w] = s
+                                    n_w += 1
+                        continue
+                    tot = 0.0
+                    for e in range(slot_lp[s], slot_lp[s + 1]):
+                        oe = in_val[e] * f_ord
+                        ship = oe * ratio[in_sup[e]]
+                        if track_white:
+                            arrive[e] = ship
+                        tot += ship
+                        if substitution:
+                            # what the link lacks, for substitution
+                            short = min(in_val[e], oe) - ship
+                            if short > _SHORT_TOL * in_val[e] or counter[e] > 0:
+                                short_e[e] = short
+                                work_e[in_ptr[i] + n_w] = e
+                                work_s[in_ptr[i] + n_w] = s
+                                n_w += 1
+                    R[s] = tot
+                n_work_e[i] = n_w
+                todo[i] = n_w > 0
+                away = n_w > 0
+                if away:
+                    n_todo += 1
+            elif c_i:
+                for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                    S[s] = max(0.0, S[s] + R[s] - slot_a[s] * x[i])
+            if c_i or moved:
+                # output and direct loss
+                yi = x[i] if c_i else o[i]
+                g2 = labels[i]
+                if g2 >= 0 and yi != o[i]:
+                    y[i] = yi
+                    g_touch[g2] = True
+                    if c_i and cap[i] < 1.0 and o[i] - yi > 0.0:
+                        lost_direct[i] = min(o[i] - yi, o[i] * (1.0 - cap[i]))
+                in_c[i] = False
+                in_q[i] = not active
+                away = away or not active or n_open[i] > 0 or abs(plan[i] - o[i]) > snap * o[i]
+                for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                    if away:
                         break
-                    if n_places == 0 or pl < 0:
-                        if seg_spare[g] <= _SHORT_TOL * in_val[e]:
-                            break
-                        lo = seg_ptr[g]
-                        hi = seg_ptr[g + 1]
-                        pool = seg_firms
-                    else:
-                        if r < n_places:
-                            q = place_order[pl, r]
-                            if radius >= 0.0 and dist[pl, q] > radius:
-                                break
-                        else:
-                            if radius >= 0.0:
-                                break
-                            q = n_places  # firms without a place, when there is no radius
-                        key = g * (n_places + 1) + q
-                        if key_spare[key] <= _SHORT_TOL * in_val[e]:
+                    tol = snap * slot_base[s]
+                    away = abs(S[s] - slot_target[s]) > tol or abs(R[s] - slot_base[s]) > tol
+                in_w[i] = away
+                if not away:
+                    plan[i] = o[i]
+                    for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                        S[s] = slot_target[s]
+                        R[s] = slot_base[s]
+                        need[s] = slot_base[s]
+                        ff[s, 0] = 1.0
+                        ff[s, 1] = 1.0
+                    if track_white:
+                        for e in range(in_ptr[i], in_ptr[i + 1]):
+                            arrive[e] = in_val[e]
+            if todo[i] or not (away or hit_n[i]):
+                continue
+            # next step's orders: planned output x a_is plus the inventory gap, split over suppliers by
+            # baseline shares; what the firm means to use (a firm substitution visits plans after it)
+            p_i = min(plan[i], cap_n[i] * over * o[i])
+            for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                use = slot_a[s] * p_i
+                # stock expected at the start of the step after, when what is ordered now arrives
+                ahead = max(0.0, S[s] + R[s] - use)
+                nd = max(0.0, use + (slot_target[s] - ahead) / refill)
+                # stock top-ups are one-off: suppliers plan on what their customers mean to use; an order
+                # within `snap` of the baseline is the baseline order
+                f_ord = nd / slot_base[s]
+                f_use = use / slot_base[s]
+                if active and abs(f_ord - 1.0) <= snap and abs(f_use - 1.0) <= snap:
+                    f_ord = 1.0
+                    f_use = 1.0
+                    nd = slot_base[s]
+                need[s] = nd
+                ff[s, 0] = f_ord
+                ff[s, 1] = f_use
+        if now and n_todo > 0:
+            # substitution (5). The firms with work, in the caller's order
+            n_todo = 0
+            for r in range(n):
+                i = order[r]
+                if todo[i]:
+                    todo[i] = False
+                    todo_list[n_todo] = i
+                    n_todo += 1
+            # a) per firm, in parallel, what touches only its own links: shortage counters, the switches of its
+            #    links that end (episode over, or the substitute shocked) and what the others deliver
+            for q1 in _prange(n_todo):
+                i1 = todo_list[q1]
+                for w1 in range(in_ptr[i1], in_ptr[i1] + n_work_e[i1]):
+                    e1 = work_e[w1]
+                    left = short_e[e1]
+                    if left <= _SHORT_TOL * in_val[e1]:
+                        if counter[e1] == 0:
                             continue
-                        lo = bucket_ptr[key]
-                        hi = bucket_ptr[key + 1]
-                        pool = bucket_firms
-                    for u in range(lo, hi):
-                        k2 = pool[u]
-                        if k2 == i or k2 == j or cap[k2] < 1.0 or spare_left[k2] <= 0.0:
+                        # delivered in full: the episode ends, its substitutes are released (b)
+                        counter[e1] = 0
+                        n_open[i1] -= 1
+                        searched[e1] = False
+                        released[e1] = True
+                        c1 = head[e1]
+                        while c1 >= 0:
+                            if sw[c1, 4] < 0:
+                                sw[c1, 4] = t
+                            c1 = sw[c1, 5]
+                        continue
+                    if counter[e1] == 0:
+                        n_open[i1] += 1
+                    counter[e1] += 1
+                    # substitutes already committed deliver first
+                    c1 = head[e1]
+                    while c1 >= 0:
+                        if sw[c1, 4] < 0:
+                            if cap[sw[c1, 2]] < 1.0:
+                                sw[c1, 4] = t
+                                released[e1] = True
+                            elif left > 0.0:
+                                d1 = min(left, sw_v[c1, 0])
+                                left = left - d1
+                                R[work_s[w1]] += d1
+                                sw_v[c1, 1] += d1
+                                sw_v[c1, 2] = d1
+                        c1 = sw[c1, 5]
+                    short_e[e1] = left  # what is left for a search
+            # their sales count in the substitutes' output (in the order of the switches)
+            for c in range(n_c):
+                d = sw_v[c, 2]
+                if d > 0.0:
+                    sw_v[c, 2] = 0.0
+                    k2 = sw[c, 2]
+                    if labels[k2] >= 0:
+                        y[k2] += d
+                        g_touch[labels[k2]] = True
+            # room for the switches the searches can start, before their loop (an array that grows inside a
+            # loop costs every iteration of it): a search starts one switch per candidate it empties of spare
+            # plus one, and a firm is emptied at most once per step plus once per switch of it that ends
+            n_search = 0
+            for q_todo in range(n_todo):
+                i = todo_list[q_todo]
+                for w in range(in_ptr[i], in_ptr[i] + n_work_e[i]):
+                    if slot_seg[work_s[w]] >= 0 and not searched[work_e[w]]:
+                        n_search += 1
+            room = n_c + n_search + n_spare + n_live
+            if room > sw.shape[0]:
+                size = max(room, 2 * sw.shape[0])
+                # copied element by element: numba 0.68's parallel slice copy of these goes out of bounds
+                sw_grown = np.empty((size, 6), np.int64)
+                sw_v_grown = np.zeros((size, 3))
+                for c in range(n_c):
+                    for col in range(6):
+                        sw_grown[c, col] = sw[c, col]
+                    for col in range(3):
+                        sw_v_grown[c, col] = sw_v[c, col]
+                sw = sw_grown
+                sw_v = sw_v_grown
+            # b) in the caller's firm order, what the firms share: the spare of the switches that ended comes
+            #    back, then the links still short search for substitutes
+            for q_todo in range(n_todo):
+                i = todo_list[q_todo]
+                for w in range(in_ptr[i], in_ptr[i] + n_work_e[i]):
+                    e = work_e[w]
+                    s = work_s[w]
+                    if released[e]:
+                        released[e] = False
+                        c = head[e]
+                        while c >= 0:
+                            if sw[c, 4] == t:
+                                n_live -= 1
+                                k2 = sw[c, 2]
+                                spare_left[k2] += sw_v[c, 0]
+                                seg_spare[firm_seg[k2]] += sw_v[c, 0]
+                                if firm_key[k2] >= 0:
+                                    key_spare[firm_key[k2]] += sw_v[c, 0]
+                                sp = spare_left[k2] if cap[k2] >= 1.0 else 0.0
+                                if cpos[k2, 0] >= 0:
+                                    avail[cpos[k2, 0]] = sp
+                                if cpos[k2, 1] >= 0:
+                                    avail[cpos[k2, 1]] = sp
+                            c = sw[c, 5]
+                        if counter[e] == 0:  # the episode ended
+                            head[e] = -1
                             continue
-                        d = min(short, spare_left[k2])
-                        spare_left[k2] -= d
-                        seg_spare[g] -= d
-                        if firm_key[k2] >= 0:
-                            key_spare[firm_key[k2]] -= d
-                        if n_c == cap_c:
-                            cap_c *= 2
-                            c_link = np.concatenate((c_link, np.empty(cap_c - n_c, np.int64)))
-                            c_cust = np.concatenate((c_cust, np.empty(cap_c - n_c, np.int64)))
-                            c_old = np.concatenate((c_old, np.empty(cap_c - n_c, np.int64)))
-                            c_new = np.concatenate((c_new, np.empty(cap_c - n_c, np.int64)))
-                            c_val = np.concatenate((c_val, np.empty(cap_c - n_c)))
-                            c_start = np.concatenate((c_start, np.empty(cap_c - n_c, np.int64)))
-                            c_end = np.concatenate((c_end, np.empty(cap_c - n_c, np.int64)))
-                            c_del = np.concatenate((c_del, np.empty(cap_c - n_c)))
-                            c_next = np.concatenate((c_next, np.empty(cap_c - n_c, np.int64)))
-                        c_link[n_c] = e
-                        c_cust[n_c] = i
-                        c_old[n_c] = j
-                        c_new[n_c] = k2
-                        c_val[n_c] = d
-                        c_start[n_c] = t
-                        c_end[n_c] = -1
-                        c_del[n_c] = d
-                        c_next[n_c] = head[e]
-                        head[e] = n_c
-                        n_c += 1
-                        short -= d
-                        Rn[s] += d
-                        xsub[k2] += d
+                    short = short_e[e]
+                    if (
+                        counter[e] <= delay
+                        or searched[e]
+                        or slot_seg[s] < 0
+                        or short <= _SHORT_TOL * in_val[e]
+                    ):
+                        continue
+                    searched[e] = True
+                    j = in_sup[e]
+                    g = slot_seg[s]
+                    pl = place[i]
+                    n_rounds = 1 if n_places == 0 or pl < 0 else n_places + 1
+                    if n_places > 0 and pl < 0 and radius >= 0.0:
+                        n_rounds = 0
+                    for r in range(n_rounds):
                         if short <= _SHORT_TOL * in_val[e]:
                             break
-        # 6. inventories, demand memory, what the step produced and lost
-        for i in range(n):
-            for s in range(slot_ptr[i], slot_ptr[i + 1]):
-                v = S[s] + R[s] - slot_a[s] * x[i]
-                S[s] = max(0.0, v)
-                R[s] = Rn[s]
-            plan[i] = duse[i]
-            y = x[i] + xsub[i]
-            xsub[i] = 0.0
-            g2 = labels[i]
-            if g2 < 0:
-                continue
-            out[t, g2] += y
-            lost = o[i] - y
-            if lost > 0.0 and cap[i] < 1.0:
-                dl = o[i] * (1.0 - cap[i])
-                direct[t, g2] += min(lost, dl)
+                        if n_places == 0 or pl < 0:
+                            if seg_spare[g] <= _SHORT_TOL * in_val[e]:
+                                break
+                            lo = seg_ptr[g]
+                            hi = seg_ptr[g + 1]
+                        else:
+                            if r < n_places:
+                                q = place_order[pl, r]
+                                if radius >= 0.0 and dist[pl, q] > radius:
+                                    break
+                            else:
+                                if radius >= 0.0:
+                                    break
+                                q = n_places  # firms without a place, when there is no radius
+                            key = g * (n_places + 1) + q
+                            if key_spare[key] <= _SHORT_TOL * in_val[e]:
+                                continue
+                            lo = bucket_ptr[key]
+                            hi = bucket_ptr[key + 1]
+                        for u in range(lo, hi):
+                            if avail[u] <= 0.0:  # no spare left, or shocked
+                                continue
+                            k2 = cand_firms[u]
+                            if k2 == i or k2 == j:
+                                continue
+                            d = min(short, spare_left[k2])
+                            spare_left[k2] -= d
+                            seg_spare[g] -= d
+                            if firm_key[k2] >= 0:
+                                key_spare[firm_key[k2]] -= d
+                            sp = spare_left[k2] if cap[k2] >= 1.0 else 0.0
+                            if cpos[k2, 0] >= 0:
+                                avail[cpos[k2, 0]] = sp
+                            if cpos[k2, 1] >= 0:
+                                avail[cpos[k2, 1]] = sp
+                            sw[n_c, 0] = i
+                            sw[n_c, 1] = j
+                            sw[n_c, 2] = k2
+                            sw[n_c, 3] = t
+                            sw[n_c, 4] = -1
+                            sw[n_c, 5] = head[e]
+                            sw_v[n_c, 0] = d
+                            sw_v[n_c, 1] = d
+                            head[e] = n_c
+                            n_c += 1
+                            n_live += 1
+                            short -= d
+                            R[s] += d
+                            if labels[k2] >= 0:
+                                y[k2] += d
+                                g_touch[labels[k2]] = True
+                            if short <= _SHORT_TOL * in_val[e]:
+                                break
+            # c) their orders of the next step, now that substitutes delivered (2)
+            for q_todo in _prange(n_todo):
+                i = todo_list[q_todo]
+                p_i = min(plan[i], cap_n[i] * over * o[i])
+                for s in range(slot_ptr[i], slot_ptr[i + 1]):
+                    use = slot_a[s] * p_i
+                    ahead = max(0.0, S[s] + R[s] - use)
+                    nd = max(0.0, use + (slot_target[s] - ahead) / refill)
+                    f_ord = nd / slot_base[s]
+                    f_use = use / slot_base[s]
+                    if active and abs(f_ord - 1.0) <= snap and abs(f_use - 1.0) <= snap:
+                        f_ord = 1.0
+                        f_use = 1.0
+                        nd = slot_base[s]
+                    need[s] = nd
+                    ff[s, 0] = f_ord
+                    ff[s, 1] = f_use
+        if now:
+            # output (and direct loss) per group: the baseline, summed again in firm order where a firm
+            # moved (every firm's output in one pass when many moved: the same sums)
+            if big:
+                for g in range(n_groups):
+                    out[t, g] = 0.0
+                for i in range(n):
+                    g2 = labels[i]
+                    if g2 < 0:
+                        continue
+                    out[t, g2] += y[i]
+                    y[i] = o[i]
+                    if lost_direct[i] != 0.0:
+                        direct[t, g2] += lost_direct[i]
+                        lost_direct[i] = 0.0
+                for g in range(n_groups):
+                    if not g_touch[g]:
+                        out[t, g] = g_base[g]
+                    g_touch[g] = False
+            else:
+                for g in _prange(n_groups):
+                    if not g_touch[g]:
+                        out[t, g] = g_base[g]
+                        continue
+                    g_touch[g] = False
+                    tot = 0.0
+                    tot_d = 0.0
+                    for q in range(grp_ptr[g], grp_ptr[g + 1]):
+                        f = grp_firms[q]
+                        tot += y[f]
+                        y[f] = o[f]
+                        if lost_direct[f] != 0.0:
+                            tot_d += lost_direct[f]
+                            lost_direct[f] = 0.0
+                    out[t, g] = tot
+                    direct[t, g] = tot_d
+        # the next step's capacities become this step's
+        cap, cap_n = cap_n, cap
+        impf, impf_n = impf_n, impf
+        hit, hit_n = hit_n, hit
+        hit_list, hit_list_n = hit_list_n, hit_list
+        n_hit, n_hit_n = n_hit_n, n_hit
+        disrupted, disrupted_n = disrupted_n, disrupted
+        if substitution:
+            # candidates shocked at the new step give nothing, those no longer shocked their spare again
+            for q in range(n_hit + n_hit_n):
+                k2 = hit_list[q] if q < n_hit else hit_list_n[q - n_hit]
+                sp = spare_left[k2] if cap[k2] >= 1.0 else 0.0
+                if cpos[k2, 0] >= 0:
+                    avail[cpos[k2, 0]] = sp
+                if cpos[k2, 1] >= 0:
+                    avail[cpos[k2, 1]] = sp
+    kept = np.zeros(n)
+    if track_white:
+        for j in range(n):
+            kept[j] = n_disrupted * k_base[j] + k_dev[j]
     subs = np.empty((n_c, 7))
     for c in range(n_c):
-        subs[c, 0] = c_start[c]
-        subs[c, 1] = c_end[c]
-        subs[c, 2] = c_cust[c]
-        subs[c, 3] = c_old[c]
-        subs[c, 4] = c_new[c]
-        subs[c, 5] = c_val[c]
-        subs[c, 6] = c_del[c]
-    return out, direct, kept, subs
+        subs[c, 0] = sw[c, 3]
+        subs[c, 1] = sw[c, 4]
+        subs[c, 2] = sw[c, 0]
+        subs[c, 3] = sw[c, 1]
+        subs[c, 4] = sw[c, 2]
+        subs[c, 5] = sw_v[c, 0]
+        subs[c, 6] = sw_v[c, 1]
+    return out, direct, kept, subs, computed
 
 
 def _esri_kernel(  # pragma: no cover - compiled by numba (the python engine runs it as it is)
@@ -1139,6 +1497,8 @@ def _esri_kernel(  # pragma: no cover - compiled by numba (the python engine run
 
 
 _PYTHON_KERNELS: dict[str, Callable[..., Any]] = {"simulate": _simulate_kernel, "esri": _esri_kernel}
+#: the kernels' parallel loops: ``range`` for the python engine, ``numba.prange`` once numba compiles them
+_prange = range
 
 
 @functools.cache
@@ -1148,8 +1508,33 @@ def _kernel(name: str) -> Callable[..., Any]:
         import numba
     except ImportError as exc:  # a declared dependency; say how to get it back
         raise ConfigError("the shock engine needs numba: pip install 'numba==0.68.1'") from exc
-    compiled: Callable[..., Any] = numba.njit(cache=True, nogil=True)(_PYTHON_KERNELS[name])
+    global _prange
+    _prange = numba.prange  # behaves as range when called from Python
+    parallel = name == "simulate"
+    compiled: Callable[..., Any] = numba.njit(cache=True, nogil=True, parallel=parallel)(
+        _PYTHON_KERNELS[name]
+    )
     return compiled
+
+
+#: firms + links below which a simulation runs on one thread: its steps are too short for the threads to pay
+PARALLEL_MIN = 20_000
+
+
+@contextlib.contextmanager
+def _threads_for(work: int, engine: str) -> Iterator[None]:
+    """One numba thread for a small network (numba's setting is per calling thread, and restored)."""
+    if engine != "numba" or work >= PARALLEL_MIN:
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _engine(name: str, engine: str) -> Callable[..., Any]:
@@ -1158,6 +1543,75 @@ def _engine(name: str, engine: str) -> Callable[..., Any]:
     if engine == "python":
         return _PYTHON_KERNELS[name]
     raise ConfigError(f"expected 'numba' or 'python', got {engine!r}", param="engine")
+
+
+# ------------------------------------------------------------------------------------------------ layout
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """The firms renumbered for the simulation kernel: internal firm ``k`` is firm ``perm[k]`` (``inv`` maps
+    back), with the links, input slots and supplier view of the network in that order. Suppliers with the most
+    customers come first (then by place), so that the demand and the rationing a step reads and writes for
+    the suppliers of the firms it visits fall in few cache lines; results are mapped back to the caller's
+    numbering."""
+
+    perm: np.ndarray
+    inv: np.ndarray
+    link: np.ndarray  # internal link l is link link[l] of the network (``in_*`` order)
+    slot: np.ndarray  # internal slot q is slot slot[q]
+    in_ptr: np.ndarray
+    in_sup: np.ndarray
+    in_value: np.ndarray
+    slot_ptr: np.ndarray
+    slot_lp: np.ndarray  # links of internal slot q: slot_lp[q]:slot_lp[q + 1]
+    out_ptr: np.ndarray
+    out_cust: np.ndarray
+
+
+def _blocks(ptr: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR blocks ``ptr`` taken in ``order``: the new pointer and the old position of every new entry."""
+    counts = np.diff(ptr)[order]
+    new_ptr = np.zeros(order.shape[0] + 1, np.int64)
+    np.cumsum(counts, out=new_ptr[1:])
+    idx = np.repeat(ptr[:-1][order] - new_ptr[:-1], counts) + np.arange(new_ptr[-1], dtype=np.int64)
+    return new_ptr, idx
+
+
+#: layouts by the identity of the network's link arrays (``dataclasses.replace`` of a network keeps them)
+_LAYOUTS: dict[int, tuple[Any, _Layout]] = {}
+
+
+def _layout(network: Network) -> _Layout:
+    key = id(network.in_supplier)
+    hit = _LAYOUTS.get(key)
+    if hit is not None and hit[0]() is network.in_supplier:
+        return hit[1]
+    n = network.n
+    small = np.int32 if max(n, network.m, network.slot_base.shape[0]) < 2**31 else np.int64
+    perm = np.lexsort((network.place, -np.diff(network.out_ptr))).astype(np.int64)
+    inv = np.empty(n, np.int64)
+    inv[perm] = np.arange(n, dtype=np.int64)
+    in_ptr, link = _blocks(network.in_ptr, perm)
+    slot_ptr, slot = _blocks(network.slot_ptr, perm)
+    slot_inv = np.empty(slot.shape[0], np.int64)
+    slot_inv[slot] = np.arange(slot.shape[0], dtype=np.int64)
+    in_slot = slot_inv[network.in_slot[link]]  # non-decreasing: a firm's links stay in slot order
+    out_ptr, out_idx = _blocks(network.out_ptr, perm)
+    lay = _Layout(
+        perm=perm,
+        inv=inv,
+        link=link,
+        slot=slot,
+        in_ptr=in_ptr,
+        in_sup=inv[network.in_supplier[link]].astype(small),
+        in_value=network.in_value[link],
+        slot_ptr=slot_ptr,
+        slot_lp=np.searchsorted(in_slot, np.arange(slot.shape[0] + 1)).astype(np.int64),
+        out_ptr=out_ptr,
+        out_cust=inv[network.out_customer[out_idx]].astype(small),
+    )
+    _LAYOUTS[key] = (weakref.ref(network.in_supplier), lay)
+    weakref.finalize(network.in_supplier, _LAYOUTS.pop, key, None)
+    return lay
 
 
 # ------------------------------------------------------------------------------------------------ simulate
@@ -1177,6 +1631,11 @@ def _shock_arrays(network: Network, shocks: Sequence[Shock], steps: int):
             raise ConfigError(
                 f"start {sh.start} is beyond the horizon of {steps} steps", param=f"shocks[{k}].start"
             )
+        if sh.kind == "imports":  # only firms that import (from the partner) are hit
+            has = network.import_value[f] > 0
+            if sh.partner is not None:
+                has &= network.import_partner[f] == sh.partner
+            f = f[has]
         firms.append(f)
         ptr.append(ptr[-1] + f.size)
         kind.append(SHOCK_KINDS.index(sh.kind))
@@ -1263,6 +1722,8 @@ def simulate(
     aggregate: np.ndarray | Sequence[int] | None = None,
     distance_km: np.ndarray | None = None,
     engine: str = "numba",
+    active_set: bool = True,
+    snap: float = SNAP_TOL,
 ) -> Result:
     """Propagate supply shocks through the firm network, step by step.
 
@@ -1284,11 +1745,19 @@ def simulate(
         ``settings.search_radius_km``. Without it every substitute is equally near.
     engine : {'numba', 'python'}
         ``python`` runs the very same code uncompiled (a slow reference, for tests and benchmarks).
+    active_set : bool
+        True (default): a step computes only the firms away from their baseline and those a shock, their
+        customers' orders or their suppliers' rationing reach (Notes). False: every firm and link at every
+        step, the full sweep the active set is checked against.
+    snap : float
+        Relative tolerance of the active set (default :data:`SNAP_TOL`, at most :data:`SNAP_MAX`): a firm whose
+        state is back within it of the baseline is set exactly to the baseline (Notes).
 
     Returns
     -------
     Result
-        Output per step (per firm or group), baseline, direct loss, substitutions and ``kept_alive``.
+        Output per step (per firm or group), baseline, direct loss, substitutions, ``kept_alive`` and the
+        number of firms computed at each step.
 
     Notes
     -----
@@ -1328,7 +1797,49 @@ def simulate(
     Direct loss :math:`\\min(\\bar x_i(1 - c_i), \\max(0, \\bar x_i - y_i))` for output :math:`y_i` (with
     substitute sales); indirect = loss − direct. ``kept_alive`` of a white-listed firm :math:`w`:
     :math:`\\sum_t \\sum_i x_i(t)\\, R_{wi}(t) / R_{is(w)}(t)` over the steps with a shock (or recovery)
-    under way, :math:`R_{wi}` what arrived from :math:`w`.
+    under way, :math:`R_{wi}` what arrived from :math:`w` (a slot that receives less than 1e-9 of its baseline
+    credits no one: its share would be a ratio of rounding residues).
+
+    **Active set.** A firm is at baseline when its stocks, arrivals and plan are at their baseline values and no
+    shortage episode of its links is under way: it then orders exactly its baseline, and if its demand is at
+    baseline too it makes exactly its baseline output. A step computes the firms away from baseline and the
+    shocked ones (their orders), the suppliers whose demand moved (production, rationing) and the customers of
+    suppliers that rationed (what they receive); every other firm keeps its baseline without being visited, so
+    a step costs in proportion to the firms and links it reaches (``Result.computed``), and with no shock nothing
+    is computed and every output equals the baseline bit for bit. After a shock, firms come back only
+    asymptotically (a stock gap shrinks by a factor at every step), so with ``snap`` = :math:`\\epsilon`: a firm
+    whose every stock and arrival is within :math:`\\epsilon \\bar z_{is}` of :math:`S^*_{is}` and
+    :math:`\\bar z_{is}`, whose plan is within :math:`\\epsilon \\bar x_i` of :math:`\\bar x_i` and with no
+    shortage episode is set exactly to its baseline and leaves the set; an order factor :math:`N_{is} / \\bar
+    z_{is}` (with its planned use) within :math:`\\epsilon` of 1 is taken as 1, and so is a rationing ratio.
+    That is all the active set changes: deviations below :math:`\\epsilon` of a firm's baseline are dropped,
+    none above (measured against the full sweep, ``active_set=False``: at most 2.5e-12 of a firm's baseline
+    output with the default 1e-12 on 150 random networks, and the same substitutions; :math:`\\epsilon` must stay
+    well below the 1e-9 shortfall at which a link counts as short, hence :data:`SNAP_MAX`). Firms whose stocks
+    cannot be refilled stay in the set (a supplier that sells everything to firms and has no overproduction
+    never refills its customers' stocks).
+
+    **Numbering and threads.** The kernel numbers the firms its own way (suppliers with the most customers first,
+    then by place), so that the demand and rationing of the suppliers a step visits share cache lines, and maps
+    every result back. Its loops over firms run on numba's threads (``numba.set_num_threads``); each writes only
+    what belongs to its firm, demand is summed over two fixed halves of the customers in firm order, and
+    substitution runs on one thread in the caller's firm order: the result is the same for any number of
+    threads, run after run. A network of fewer than :data:`PARALLEL_MIN` firms + links runs on one thread.
+    Measured (``bench/bench_simulate.py --synthetic``, 2 cores, otherwise idle): a 52-week scenario on a
+    synthetic network of 1.0 M firms and 5.1 M links (a city with 9 % of the output locked down for 4 weeks,
+    half the imports of a partner cut for 12, 15 days of stock) takes 4.8 s with substitution and 3.4 s
+    without (7.8 s and 5.6 s on one thread, against 9.6 s and 7.8 s for the full sweep this engine replaced),
+    computing 65 % of the firm-steps; threads help less when another program holds a core.
+
+    **Just in time.** With zero inventories a network settles back to baseline after a shock where goods do not
+    come back to the firms that made them (chains and trees: the gap a closure leaves travels downstream and
+    leaves through final demand, exactly). In a loop of firms that supply each other it may not: each firm
+    makes only what its inputs allow, at most its baseline, and orders only what it plans to use, so the goods
+    a closure took out of the loop circulate as a gap for good and the loop's output oscillates with it (a
+    3-firm example in the tests). With stocks the firms order the gap back and the loop settles (one day was
+    enough in every such case we tried: the test's and eight random networks that did not settle just in
+    time), while overproduction alone does not help. A loop without final demand keeps oscillating whatever
+    the stocks: its firms plan on each other's plans of the step before, a mode nothing damps.
 
     Simplifications: a substitute's extra output draws on spare capacity assumed to hold its own inputs (its
     extra purchases are not propagated upstream); imports are not substituted; the target stock is fixed at
@@ -1362,6 +1873,11 @@ def simulate(
         raise ConfigError(f"expected a Settings, got {type(settings).__name__}", param="settings")
     if isinstance(shocks, Shock):
         shocks = [shocks]
+    if not isinstance(active_set, (bool, np.bool_)):
+        raise ConfigError(f"expected true or false, got {active_set!r}", param="active_set")
+    if _check_share(snap, "snap") > SNAP_MAX:
+        raise ConfigError(f"expected a tolerance in [0, {SNAP_MAX:g}], got {snap!r}", param="snap")
+    snap = float(snap)
     n = network.n
     steps, sd = settings.steps, float(settings.step_days)
     sh = _shock_arrays(network, shocks, steps)
@@ -1395,53 +1911,78 @@ def simulate(
         firm_key = np.where(network.segment >= 0, network.segment * (dist.shape[0] + 1) + q, -1)
     else:
         firm_key = np.full(n, -1, np.int64)
+    lay = _layout(network)
+    perm, inv = lay.perm, lay.inv
     o = network.output * sd
-    slot_base = network.slot_base * sd
-    owner_inv = np.repeat(network.inventory_days, np.diff(network.slot_ptr))
-    slot_target = owner_inv / sd * slot_base
-    radius = -1.0 if settings.search_radius_km is None else float(settings.search_radius_km)
-    out, direct, kept, subs = _engine("simulate", engine)(
-        steps,
-        o,
-        network.final_demand * sd,
-        network.in_ptr,
-        network.in_supplier,
-        network.in_value * sd,
-        network.in_slot,
-        network.slot_ptr,
-        slot_base,
-        network.slot_a,
-        slot_target,
-        network.slot_segment,
-        network.import_partner,
-        float(settings.refill_steps),
-        1.0 + float(settings.overproduction),
-        *sh,
-        settings.recovery_steps,
-        settings.rationing == "mixed",
-        bool(settings.substitution),
-        settings.switch_delay,
-        radius,
-        seg_ptr,
-        seg_firms,
-        bucket_ptr,
-        bucket_firms,
-        network.place,
-        dist,
-        place_order,
-        network.spare * o,
-        network.segment,
-        firm_key,
-        labels,
-        n_groups,
-        white,
-        whitelist is not None,
-    )
     baseline = (
         o
         if aggregate is None
         else np.bincount(labels[labels >= 0], weights=o[labels >= 0], minlength=n_groups)
     )
+    # the kernel's numbering (see _Layout); what it returns per firm is mapped back
+    slot_base = network.slot_base[lay.slot] * sd
+    owner_inv = np.repeat(network.inventory_days[perm], np.diff(lay.slot_ptr))
+    slot_target = owner_inv / sd * slot_base
+    radius = -1.0 if settings.search_radius_km is None else float(settings.search_radius_km)
+    track_white = whitelist is not None and bool(white.any())
+    in_white = white[perm][lay.in_sup] if track_white else np.zeros(0, np.bool_)
+    k_labels = labels[perm]
+    has_label = k_labels >= 0
+    grp_firms = np.flatnonzero(has_label)[np.argsort(k_labels[has_label], kind="stable")].astype(np.int64)
+    grp_ptr = np.zeros(n_groups + 1, np.int64)
+    np.cumsum(np.bincount(k_labels[has_label], minlength=n_groups), out=grp_ptr[1:])
+    sh_ptr, sh_firms, *sh_rest = sh
+    kernel = _engine("simulate", engine)
+    with _threads_for(network.n + network.m, engine):
+        out, direct, kept, subs, computed = kernel(
+            steps,
+            o[perm],
+            network.final_demand[perm] * sd,
+            lay.in_ptr,
+            lay.in_sup,
+            lay.in_value * sd,
+            in_white,
+            lay.out_ptr,
+            lay.out_cust,
+            lay.slot_ptr,
+            lay.slot_lp,
+            slot_base,
+            network.slot_a[lay.slot],
+            slot_target,
+            network.slot_segment[lay.slot],
+            network.import_partner[perm],
+            float(settings.refill_steps),
+            1.0 + float(settings.overproduction),
+            sh_ptr,
+            inv[sh_firms],
+            *sh_rest,
+            settings.recovery_steps,
+            settings.rationing == "mixed",
+            bool(settings.substitution),
+            settings.switch_delay,
+            radius,
+            seg_ptr,
+            bucket_ptr + seg_firms.shape[0],
+            inv[np.concatenate([seg_firms, bucket_firms]).astype(np.int64)],
+            network.place[perm],
+            dist,
+            place_order,
+            (network.spare * o)[perm],
+            network.segment[perm],
+            firm_key[perm],
+            inv,
+            k_labels,
+            n_groups,
+            baseline,
+            grp_ptr,
+            grp_firms,
+            track_white,
+            bool(active_set),
+            snap,
+        )
+    kept = kept[inv]
+    for c in (2, 3, 4):  # customer, old and new supplier: back to the caller's numbering
+        subs[:, c] = perm[subs[:, c].astype(np.int64)]
     names = ("step", "end", "customer", "old_supplier", "new_supplier")
     substitutions: dict[str, np.ndarray] = {k: subs[:, c].astype(np.int64) for c, k in enumerate(names)}
     substitutions["value"] = subs[:, 5].copy()
@@ -1454,6 +1995,7 @@ def simulate(
         kept_alive=kept if whitelist is not None else None,
         step_days=settings.step_days,
         groups=None if aggregate is None else n_groups,
+        computed=computed,
     )
 
 
