@@ -35,6 +35,8 @@ SKIP = (
     "/api/analytics",
     "/api/alerts",
 )  # alerts: never cached
+#: never cached either (reviews change the ledger and an enclave's profile under the same URL), matched exactly
+NEVER_CACHED = ("/api/enclaves", "/api/enclaves/{uid}")
 #: values for strings the routers check against a catalogue (anything else: a small generic pool)
 POOLS: dict[str, list[str]] = {
     "attr": list(INDICATORS)[:3],
@@ -43,6 +45,10 @@ POOLS: dict[str, list[str]] = {
     "chain": ["*", "ic", "bio"],
     "unit": ["310100", "320500"],
     "layer": ["industry", "innovation"],
+    "period": ["2023", "2024"],  # the cooperation ledgers take a year; elsewhere a period such as 2024 too
+    "year": ["2023", "2024"],
+    "province": ["310000", "320000"],
+    "uid": ["E001", "E004"],
 }
 GENERIC = ["*", "310100", "上海"]
 
@@ -71,7 +77,7 @@ def _cached_gets(spec: dict) -> dict[str, list[dict]]:
     return {
         path: ops["get"].get("parameters", [])
         for path, ops in spec["paths"].items()
-        if "get" in ops and not path.startswith(SKIP)
+        if "get" in ops and not path.startswith(SKIP) and path not in NEVER_CACHED
     }
 
 
@@ -122,7 +128,7 @@ _GETS = [
     r
     for module in ROUTERS
     for r in module.router.routes
-    if "GET" in r.methods and not ("/api" + r.path).startswith(SKIP)
+    if "GET" in r.methods and not ("/api" + r.path).startswith(SKIP) and "/api" + r.path not in NEVER_CACHED
 ]
 ROUTES = sorted("/api" + r.path for r in _GETS)
 
