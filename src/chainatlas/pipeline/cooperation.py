@@ -57,7 +57,7 @@ from chainatlas.analytics import cooperation as coop
 from chainatlas.errors import ConfigError
 from chainatlas.model.access import FULL, REGION, Principal, Scope, normalize_jurisdiction
 from chainatlas.model.classification import personal_columns
-from chainatlas.model.kinds import ENCLAVE_TYPES
+from chainatlas.model.kinds import ENCLAVE_TYPES, KINDS
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
 from chainatlas.storage.reviews import DECISION_ZH, SIDE_ZH, ReviewStore
@@ -388,6 +388,11 @@ def _read(backend: Backend, name: str, columns: Sequence[str] | None = None, *, 
     return df
 
 
+def _fields(kind: str, *extra: str) -> tuple[str, ...]:
+    """The columns of a kind's raw table as the model declares them (but ``synthetic``), with ``extra`` ones."""
+    return (*(f.name for f in KINDS[kind].fields if f.name != "synthetic"), *extra)
+
+
 def _text(s: pd.Series) -> pd.Series:
     out = s.astype("string").str.strip()
     return out.mask(out.eq(""), pd.NA)
@@ -508,23 +513,7 @@ def _make_books(backend: Backend, settings: coop.MuSettings) -> _Books:
     terms = _read(
         backend,
         "raw_enclave_terms",
-        [
-            "enclave_id",
-            "agreement_id",
-            "signed",
-            "term_years",
-            "target_output",
-            "target_tax",
-            "target_year",
-            "land_quota_agreed_mu",
-            "host_land_mu",
-            "origin_min_equity_pct",
-            "host_min_equity_pct",
-            "origin_tax_share_pct",
-            "note",
-            "batch_id",
-            "row_number",
-        ],
+        _fields("enclave_terms", "batch_id", "row_number"),
         whole=True,
     )
     terms = terms.sort_values(["batch_id", "row_number"], kind="stable").drop_duplicates(
@@ -538,18 +527,7 @@ def _make_books(backend: Backend, settings: coop.MuSettings) -> _Books:
     holders = _read(
         backend,
         "raw_enclave_shareholders",
-        [
-            "enclave_id",
-            "period",
-            "year",
-            "period_type",
-            "shareholder_name",
-            "shareholder_code",
-            "side",
-            "adcode",
-            "share_pct",
-            "paid_in",
-        ],
+        _fields("enclave_shareholders", "year", "period_type"),
         whole=True,
     )
     holders = holders[holders["period_type"].astype("string").fillna("year") == "year"].copy()
@@ -558,22 +536,7 @@ def _make_books(backend: Backend, settings: coop.MuSettings) -> _Books:
     arrangements = _read(
         backend,
         "raw_tax_sharing",
-        [
-            "agreement_id",
-            "enclave_id",
-            "collecting_adcode",
-            "sharing_adcode",
-            "basis",
-            "base_year",
-            "base_amount",
-            "share_pct",
-            "cap",
-            "start_year",
-            "end_year",
-            "duration_years",
-            "batch_id",
-            "row_number",
-        ],
+        _fields("tax_sharing", "batch_id", "row_number"),
         whole=True,
     )
     arrangements = arrangements.sort_values(["batch_id", "row_number"], kind="stable")
