@@ -61,28 +61,65 @@ def browser():
         b.close()
 
 
+class Watched:
+    """A page in a browser context of its own (Chinese UI unless told), watched for script errors and for
+    requests leaving the server; :meth:`close` fails the test on either."""
+
+    def __init__(self, browser, url: str, lang: str = "zh-CN"):
+        self.url = url
+        self.ctx = browser.new_context(
+            viewport={"width": 1440, "height": 900}, locale=lang, accept_downloads=True
+        )
+        self.page = self.ctx.new_page()
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        host = urlparse(url).netloc
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+        def check(req) -> None:
+            u = urlparse(req.url)
+            if u.scheme in ("http", "https", "ws", "wss") and u.netloc != host:
+                self.foreign.append(req.url)
+
+        self.page.on("request", check)
+
+    def sign_in(self, where: str, user: str, password: str) -> None:
+        """Open ``where`` and sign in through the page's form."""
+        self.page.goto(self.url + "/" + where)
+        self.page.locator("#sign-in").wait_for(timeout=30_000)
+        self.page.fill("#sign-in input[name=username]", user)
+        self.page.fill("#sign-in input[name=password]", password)
+        self.page.click("#sign-in button[type=submit]")
+
+    def close(self) -> None:
+        self.ctx.close()
+        assert not self.foreign, f"requests left the server (the UI must work offline): {self.foreign}"
+        assert not self.errors, f"script errors: {self.errors}"
+
+
 @pytest.fixture()
-def page(browser, e2e_url: str):
-    """A fresh page (Chinese UI); fails the test on a script error or a request to another host."""
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
-    pg = ctx.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    host = urlparse(e2e_url).netloc
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+def watched(browser):
+    """``watched(url, lang=...)`` opens a :class:`Watched` page, closed and checked when the test ends."""
+    opened: list[Watched] = []
 
-    def check(req) -> None:
-        u = urlparse(req.url)
-        if u.scheme in ("http", "https", "ws", "wss") and u.netloc != host:
-            foreign.append(req.url)
+    def make(url: str, lang: str = "zh-CN") -> Watched:
+        w = Watched(browser, url, lang)
+        opened.append(w)
+        return w
 
-    pg.on("request", check)
+    yield make
+    for w in opened:
+        w.close()
+
+
+@pytest.fixture()
+def page(watched, e2e_url: str):
+    """A fresh page (Chinese UI) on the demo atlas; fails the test on a script error or a request to another
+    host."""
+    pg = watched(e2e_url).page
     pg.base_url = e2e_url  # type: ignore[attr-defined]
-    yield pg
-    ctx.close()
-    assert not foreign, f"requests left the server (the UI must work offline): {foreign}"
-    assert not errors, f"script errors: {errors}"
+    return pg
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,6 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -79,54 +78,17 @@ def served(
         }
 
 
-class Session:
-    """One user signed in through the page's form, in a browser context of their own; fails on a script error or
-    a request off the machine."""
-
-    def __init__(self, browser, url: str, user: str, where: str = "#/enclaves"):
-        self.url = url
-        self.ctx = browser.new_context(
-            viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
-        )
-        self.page = self.ctx.new_page()
-        self.errors: list[str] = []
-        self.foreign: list[str] = []
-        host = urlparse(url).netloc
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on(
-            "request",
-            lambda r: (
-                self.foreign.append(r.url)
-                if urlparse(r.url).scheme.startswith("http") and urlparse(r.url).netloc != host
-                else None
-            ),
-        )
-        self.page.goto(url + "/" + where)
-        self.page.locator("#sign-in").wait_for(timeout=30_000)
-        self.page.fill("#sign-in input[name=username]", user)
-        self.page.fill("#sign-in input[name=password]", PASSWORD.format(user))
-        self.page.click("#sign-in button[type=submit]")
-        ready(self.page)
-
-    def close(self) -> None:
-        self.ctx.close()
-        assert not self.foreign, f"requests left the machine: {self.foreign}"
-        assert not self.errors, f"script errors: {self.errors}"
-
-
 @pytest.fixture()
-def session(browser, served):
-    opened: list[Session] = []
+def session(watched, served):
+    """``session(user, where)``: the user signed in on the 飞地 page (conftest's watched page)."""
 
-    def make(user: str, where: str = "#/enclaves") -> Session:
-        s = Session(browser, served["url"], user, where)
-        opened.append(s)
+    def make(user: str, where: str = "#/enclaves"):
+        s = watched(served["url"])
+        s.sign_in(where, user, PASSWORD.format(user))
+        ready(s.page)
         return s
 
-    yield make
-    for s in opened:
-        s.close()
+    return make
 
 
 def api(served, user: str, path: str, **params) -> dict:
