@@ -632,6 +632,29 @@ class EsriResult:
 
 
 # ------------------------------------------------------------------------------------------------ kernels
+def _plan_orders(  # pragma: no cover - compiled by numba with the kernel (the python engine runs it as it is)
+    i, p_i, slot_ptr, slot_a, slot_base, slot_target, S, R, need, ff, refill, active, snap
+):
+    """Firm ``i``'s orders for the next step (Notes, 2): planned output ``p_i`` x a_is plus the inventory gap,
+    as factors of each input slot's baseline purchase (``ff[s] = [order, what the firm means to use]``)."""
+    for s in range(slot_ptr[i], slot_ptr[i + 1]):
+        use = slot_a[s] * p_i
+        # stock expected at the start of the step after, when what is ordered now arrives
+        ahead = max(0.0, S[s] + R[s] - use)
+        nd = max(0.0, use + (slot_target[s] - ahead) / refill)
+        # stock top-ups are one-off: suppliers plan on what their customers mean to use; an order within
+        # `snap` of the baseline is the baseline order
+        f_ord = nd / slot_base[s]
+        f_use = use / slot_base[s]
+        if active and abs(f_ord - 1.0) <= snap and abs(f_use - 1.0) <= snap:
+            f_ord = 1.0
+            f_use = 1.0
+            nd = slot_base[s]
+        need[s] = nd
+        ff[s, 0] = f_ord
+        ff[s, 1] = f_use
+
+
 def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine runs it as it is)
     steps,
     o,
@@ -1011,25 +1034,12 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
                             arrive[e] = in_val[e]
             if todo[i] or not (away or hit_n[i]):
                 continue
-            # next step's orders: planned output x a_is plus the inventory gap, split over suppliers by
-            # baseline shares; what the firm means to use (a firm substitution visits plans after it)
+            # next step's orders, split over suppliers by baseline shares (a firm substitution visits plans
+            # after it)
             p_i = min(plan[i], cap_n[i] * over * o[i])
-            for s in range(slot_ptr[i], slot_ptr[i + 1]):
-                use = slot_a[s] * p_i
-                # stock expected at the start of the step after, when what is ordered now arrives
-                ahead = max(0.0, S[s] + R[s] - use)
-                nd = max(0.0, use + (slot_target[s] - ahead) / refill)
-                # stock top-ups are one-off: suppliers plan on what their customers mean to use; an order
-                # within `snap` of the baseline is the baseline order
-                f_ord = nd / slot_base[s]
-                f_use = use / slot_base[s]
-                if active and abs(f_ord - 1.0) <= snap and abs(f_use - 1.0) <= snap:
-                    f_ord = 1.0
-                    f_use = 1.0
-                    nd = slot_base[s]
-                need[s] = nd
-                ff[s, 0] = f_ord
-                ff[s, 1] = f_use
+            _plan_orders(
+                i, p_i, slot_ptr, slot_a, slot_base, slot_target, S, R, need, ff, refill, active, snap
+            )
         if now and n_todo > 0:
             # substitution (5). The firms with work, in the caller's order
             n_todo = 0
@@ -1211,19 +1221,9 @@ def _simulate_kernel(  # pragma: no cover - compiled by numba (the python engine
             for q_todo in _prange(n_todo):
                 i = todo_list[q_todo]
                 p_i = min(plan[i], cap_n[i] * over * o[i])
-                for s in range(slot_ptr[i], slot_ptr[i + 1]):
-                    use = slot_a[s] * p_i
-                    ahead = max(0.0, S[s] + R[s] - use)
-                    nd = max(0.0, use + (slot_target[s] - ahead) / refill)
-                    f_ord = nd / slot_base[s]
-                    f_use = use / slot_base[s]
-                    if active and abs(f_ord - 1.0) <= snap and abs(f_use - 1.0) <= snap:
-                        f_ord = 1.0
-                        f_use = 1.0
-                        nd = slot_base[s]
-                    need[s] = nd
-                    ff[s, 0] = f_ord
-                    ff[s, 1] = f_use
+                _plan_orders(
+                    i, p_i, slot_ptr, slot_a, slot_base, slot_target, S, R, need, ff, refill, active, snap
+                )
         if now:
             # output (and direct loss) per group: the baseline, summed again in firm order where a firm
             # moved (every firm's output in one pass when many moved: the same sums)
@@ -1508,8 +1508,11 @@ def _kernel(name: str) -> Callable[..., Any]:
         import numba
     except ImportError as exc:  # a declared dependency; say how to get it back
         raise ConfigError("the shock engine needs numba: pip install 'numba==0.68.1'") from exc
-    global _prange
+    global _prange, _plan_orders
     _prange = numba.prange  # behaves as range when called from Python
+    # the kernels' helpers are compiled first: a compiled kernel calls only compiled functions
+    if not isinstance(_plan_orders, numba.core.registry.CPUDispatcher):
+        _plan_orders = numba.njit(cache=True, nogil=True, inline="always")(_plan_orders)
     parallel = name == "simulate"
     compiled: Callable[..., Any] = numba.njit(cache=True, nogil=True, parallel=parallel)(
         _PYTHON_KERNELS[name]
