@@ -546,10 +546,11 @@ def test_a_places_own_settings_replace_the_shipped_ones(db):
 #: names, a blank type, blank amounts, a host known only by its province
 REAL_SHAPED = (
     "飞地编号,飞地名称,飞出地代码,飞入地代码,期间,飞地类型,占地（亩）,产值（万元）,税收（万元）,增加值（万元）,"
-    "综合能耗（吨标准煤）,研发投入（万元）,从业人员,飞出地持股（%）,飞入地持股（%）\r\n"
-    "R01,沪皖合作示范园,上海市,安徽省,2023,,1200,50000,,15000,6000,,800,70,30\r\n"
-    "R01,沪皖合作示范园,上海市,安徽省,2024,,1300,60000,2600,18000,,900,950,,\r\n"
-    "R02,苏州宿迁工业园区,苏州市,宿迁市宿城区,2024,产业飞地,2000,,3000,,8000,500,,51,49\r\n"
+    "综合能耗（吨标准煤）,研发投入（万元）,从业人员,飞出地持股（%）,飞入地持股（%）,用地指标调剂（亩）\r\n"
+    "R01,沪皖合作示范园,上海市,安徽省,2023,,1200,50000,,15000,6000,,800,70,30,\r\n"
+    "R01,沪皖合作示范园,上海市,安徽省,2024,,1300,60000,2600,18000,,900,950,,,\r\n"
+    "R02,苏州宿迁工业园区,苏州市,宿迁市宿城区,2024,产业飞地,2000,,3000,,8000,500,,51,49,\r\n"
+    "R03,甬莲山海协作园,宁波市,莲都区,2024,产业飞地,700,,,,,,,60,40,700\r\n"
 )
 
 
@@ -562,7 +563,7 @@ def test_a_real_shaped_enclave_file_loads_and_unknowns_stay_unknown(tmp_path: Pa
         load_dir(b, folder)
     with open_backend(db, read_only=True) as b:
         rows = coop.ledger(b).set_index("enclave_id")
-        assert list(rows.index) == ["R01", "R02"] and coop.periods(b) == [2023, 2024]
+        assert list(rows.index) == ["R01", "R02", "R03"] and coop.periods(b) == [2023, 2024]
         r = rows.loc["R01"]
         # 上海市 → 310100, 安徽省 → 340000 (the province: its name and centroid)
         assert (r["origin_adcode"], r["host_adcode"], r["host_name"]) == ("310100", "340000", "安徽省")
@@ -577,6 +578,12 @@ def test_a_real_shaped_enclave_file_loads_and_unknowns_stay_unknown(tmp_path: Pa
         r2 = rows.loc["R02"]
         assert np.isnan(r2["output"]) and np.isnan(r2["rd_intensity"]) and np.isnan(r2["labour_productivity"])
         assert r2["host_name"] == "宿城区"
+        # R03 reports no figure an indicator needs: no score, rank or grade (None, not NaN or 3.0), and its peers
+        # are the 2 scored industrial enclaves; its 700 亩 transferred cover its 700 亩 area, so the land quota
+        # needs no agreement to pass (not listed as unknown)
+        r3 = rows.loc["R03"]
+        assert (r3["rank"], r3["grade"], r3["peers"]) == (None, None, 2) and rows.loc["R01", "rank"] in (1, 2)
+        assert isinstance(rows.loc["R01", "rank"], int) and r3["breaches"] == r3["unknowns"] == []
         # 2023: tax blank → tax per 亩 unknown
         old = coop.ledger(b, period=2023).set_index("enclave_id").loc["R01"]
         assert np.isnan(old["tax"]) and np.isnan(old["tax_per_mu"]) and old["breaches"] == []
@@ -593,6 +600,16 @@ def test_a_real_shaped_enclave_file_loads_and_unknowns_stay_unknown(tmp_path: Pa
     r = CliRunner().invoke(main, ["--db", str(db), "enclaves", "list", "-o", str(out)])
     assert r.exit_code == 0, r.output
     assert "— 万元" in r.output and "SYNTHETIC" not in r.output
+    assert (
+        "R03 甬莲山海协作园 · 产业飞地 · 宁波市 → 莲都区 · 产值 — 万元" in r.output and "等级 — ·" in r.output
+    )
+    r = CliRunner().invoke(main, ["--db", str(db), "enclaves", "rank"])
+    assert r.exit_code == 0, r.output
+    assert (
+        "  — R03 甬莲山海协作园 · — · 得分 — · 亩均税收 — · 亩均增加值 — · 缺 亩均税收、亩均增加值"
+        in r.output
+    )
+    assert "nan" not in r.output and ".0/2" not in r.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False).set_index("飞地编号")
@@ -672,6 +689,11 @@ def test_cli_export_review_tax_sharing_vouchers(db: Path, tmp_path: Path):
         assert wb["违规"].max_row == 1 + len(coop.check(b, every=True))
     kinds = [c.value for c in wb["创新券"]["A"][1:]]
     assert kinds.count("互认前后") == 6 and kinds[0] == "流向"
+    # years and counts stay whole numbers beside the effect rows' blanks (2017, not 2017.0)
+    head = [c.value for c in wb["创新券"][1]]
+    first = [c.value for c in wb["创新券"][2]]
+    year, count = first[head.index("年份")], first[head.index("兑付笔数")]
+    assert isinstance(year, int) and isinstance(count, int) and 2015 <= year <= 2024
     assert wb["台账"]["A1"].value == "飞地编号"
     # reviews: for one government (--as-jurisdiction), refused outside the side's place
     r = _run(

@@ -216,6 +216,26 @@ def test_land_balance_per_enclave():
     )
 
 
+def test_land_balance_transfers_covering_the_area_need_no_host_land():
+    """The need is max(0, area − host land) ≤ area: with the host's land unknown, transfers of at least the area
+    leave no shortfall (not listed); fewer stay unknown.
+
+    C1: area 700, host land unknown, 700 transferred → need unknown, but 700 ≥ 700: not listed.
+    C2: area 700, host land unknown, 699 transferred → the shortfall could be up to 1: unknown.
+    """
+    frame = pd.DataFrame(
+        [("C1", "2024", "330200", "331102", 700.0, 700.0, None, None),
+         ("C2", "2024", "330200", "331102", 700.0, 699.0, None, None)],
+        columns=["enclave_id", "period", "origin_adcode", "host_adcode", "area_mu", "land_quota_mu",
+                 "host_land_mu", "land_quota_agreed_mu"],
+    )  # fmt: skip
+    result = co.land_balance(frame)
+    assert result.enclaves["needed_mu"].isna().all()
+    assert result.breaches[["enclave_id", "rule", "status"]].values.tolist() == [
+        ["C2", "land_quota", "unknown"]
+    ]
+
+
 def test_land_balance_per_pair_of_places():
     # (330800 → 330100): 2021 L1 only; 2022 and 2023 L1 + L2; the reverse pair (330100 → 330800) has L3
     # in 2023
@@ -642,8 +662,9 @@ def test_tax_split_hand_computed():
     _rows_equal(
         got,
         [
-            # T1 base = the 2020 tax 1000; term 2021–2023 (start + 3 − 1)
-            ["T1", "2020", False, 1000.0, 40.0, 0.0, 0.0, False, 0.0, 0.0, "outside_term"],
+            # T1 base = the 2020 tax 1000; term 2021–2023 (start + 3 − 1); the base year before the term shares
+            # nothing: nothing agreed, nothing shared → ok (not a breach)
+            ["T1", "2020", False, 1000.0, 40.0, 0.0, 0.0, False, 0.0, 0.0, "ok"],
             # .4 × (1500 − 1000) = 200 under the cap of 300: realised 200 → ok
             ["T1", "2021", True, 1000.0, 40.0, 200.0, 200.0, False, 200.0, 0.0, "ok"],
             # .4 × (2000 − 1000) = 400 → capped at 300 (binding); realised 300 → ok
@@ -663,7 +684,7 @@ def test_tax_split_hand_computed():
             ["T3", "2023", True, NaN, 50.0, 500.0, 500.0, False, 750.0, 250.0, "over"],
             # T4 stated base 2000 (not the 2020 records' 500): 2022 1800 < 2000 → 0 agreed, 0 realised ok;
             # 2023 .5 × (2600 − 2000) = 300, realised 301: gap 1 within 1.5 → ok
-            ["T4", "2020", False, 2000.0, 50.0, 0.0, 0.0, False, 0.0, 0.0, "outside_term"],
+            ["T4", "2020", False, 2000.0, 50.0, 0.0, 0.0, False, 0.0, 0.0, "ok"],  # before the term, 0 shared
             ["T4", "2022", True, 2000.0, 50.0, 0.0, 0.0, False, 0.0, 0.0, "ok"],
             ["T4", "2023", True, 2000.0, 50.0, 300.0, 300.0, False, 301.0, 1.0, "ok"],
         ],
@@ -672,6 +693,37 @@ def test_tax_split_hand_computed():
         "实际分享 250 万元，少于约定 300 万元 50 万元 / 250 万元 shared, 50 万元 less than the 300 万元 agreed"
     )
     assert (out.loc[out["status"] == "ok", "message"] == "").all()
+
+
+def test_tax_split_outside_the_term_only_tax_shared_is_a_breach():
+    """A base year before the term with nothing shared is no breach; tax shared outside the term is; a record
+    outside the term whose share is unknown cannot be judged.
+
+    T5: 50 % of all tax, 2021–2022. 2020 (base year, before the term): 0 shared → ok. 2021: .5 × 400 = 200 agreed,
+    200 shared → ok. 2023 (after the term): 30 shared → outside_term, gap 30 − 0 = 30. 2024: share unknown → unknown.
+    """
+    arr = pd.DataFrame(
+        [("T5", "total", 50.0, "2021", "2022")],
+        columns=["agreement_id", "basis", "share_pct", "start_year", "end_year"],
+    )
+    tax = pd.DataFrame(
+        [("T5", "2020", 300.0, 0.0), ("T5", "2021", 400.0, 200.0), ("T5", "2023", 500.0, 30.0),
+         ("T5", "2024", 600.0, None)],
+        columns=["agreement_id", "period", "tax", "realised"],
+    )  # fmt: skip
+    out = co.tax_split(arr, tax)
+    _rows_equal(
+        out[["period", "in_term", "capped", "realised", "gap", "status"]].values.tolist(),
+        [
+            ["2020", False, 0.0, 0.0, 0.0, "ok"],
+            ["2021", True, 200.0, 200.0, 0.0, "ok"],
+            ["2022", True, NaN, NaN, NaN, "no_records"],
+            ["2023", False, 0.0, 30.0, 30.0, "outside_term"],
+            ["2024", False, 0.0, NaN, NaN, "unknown"],
+        ],
+    )
+    assert out["message"].iloc[0] == ""
+    assert out["message"].iloc[3].startswith("协议期（2021–2022）外的分享记录，实际分享 30 万元")
 
 
 def test_agreement_tax_from_records():

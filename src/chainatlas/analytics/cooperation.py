@@ -612,7 +612,8 @@ def land_balance(frame: pd.DataFrame) -> LandBalance:
     ``land_quota`` is breached when :math:`shortfall_t > 0` and ``over_agreed`` when :math:`T_t` exceeds the
     agreed total. :math:`T_t` sums the known transfers; it is unknown (NaN) until the first one is recorded,
     after which a blank year counts as no transfer. Nothing is needed when the host's land covers the area, so
-    an unknown transfer is then no breach and not listed.
+    an unknown transfer is then no breach and not listed; likewise an unknown host land is not listed once the
+    transfers cover the whole area (:math:`T_t \\ge A_t \\ge need_t`).
 
     Examples
     --------
@@ -674,7 +675,10 @@ def land_balance(frame: pd.DataFrame) -> LandBalance:
             "agreed_mu": r.agreed_mu,
         }
         if np.isnan(r.shortfall_mu):
-            if r.needed_mu != 0:
+            # the need is at most the area: transfers covering the whole area leave no shortfall, whatever the host's
+            # own land
+            covered = not np.isnan(r.transferred_mu) and r.transferred_mu >= r.area_mu - _EPS
+            if r.needed_mu != 0 and not covered:
                 what = "所需指标" if np.isnan(r.needed_mu) else "已调剂指标"
                 what_en = "the quota needed" if np.isnan(r.needed_mu) else "the quota transferred"
                 rows.append(
@@ -1532,8 +1536,9 @@ def tax_split(
         the term up to the last year of ``tax_by_agreement_year`` — sorted by agreement and year: ``in_term``;
         ``tax``; ``base`` (increment); ``share_pct`` applied; ``agreed_share``; ``cap``; ``capped`` =
         min(agreed_share, cap); ``cap_binding``; ``realised``; ``gap`` = realised − capped; ``status``
-        (``ok`` within 0.5 % of the agreed amount, ``under``, ``over``, ``outside_term`` for records outside
-        the term — nothing is agreed there, so any realised share is a gap —, ``no_records`` for a year of
+        (``ok`` within 0.5 % of the agreed amount — outside the term: nothing shared —, ``under``, ``over``,
+        ``outside_term`` for tax shared outside the term — nothing is agreed there, so any realised share is a
+        gap; a base year's records before the term with nothing shared are ``ok`` —, ``no_records`` for a year of
         the term without records, ``unknown`` when the agreed or realised amount is unknown); and a
         ``message`` ("中文 / English") for every status but ``ok``.
 
@@ -1565,7 +1570,7 @@ def tax_split(
     >>> tax = pd.DataFrame({"agreement_id": ["T1"] * 3, "period": ["2020", "2021", "2022"],
     ...                     "tax": [1000.0, 1400.0, 2000.0], "realised": [0.0, 200.0, 300.0]})
     >>> tax_split(arr, tax)[["period", "agreed_share", "capped", "realised", "status"]].values.tolist()
-    [['2020', 0.0, 0.0, 0.0, 'outside_term'], ['2021', 200.0, 200.0, 200.0, 'ok'],
+    [['2020', 0.0, 0.0, 0.0, 'ok'], ['2021', 200.0, 200.0, 200.0, 'ok'],
      ['2022', 500.0, 300.0, 300.0, 'ok']]
 
     References
@@ -1708,6 +1713,14 @@ def _split_status(
     in_term: bool, has_records: bool, capped: float, realised: float, gap: float, start: int, end: int | None
 ) -> tuple[str, str]:
     term = f"{start}–{end if end is not None else ''}"
+    if not in_term and has_records and not np.isnan(realised) and abs(realised) <= _EPS:
+        # nothing agreed and nothing shared: a base year's records before the term, or a year after it
+        return "ok", ""
+    if not in_term and has_records and np.isnan(realised):
+        return "unknown", (
+            f"协议期（{term}）外的纳税记录，实际分享额未知 / records outside the term {term}: the amount shared is "
+            "unknown"
+        )
     if not in_term:
         return "outside_term", (
             f"协议期（{term}）外的分享记录，实际分享 {_fmt(realised)} 万元 / records outside the term {term}: "

@@ -31,6 +31,14 @@ __all__ = ["COMMANDS", "enclaves", "tax_sharing", "vouchers"]
 #: exit status of ``enclaves check`` when a rule is breached (as ``chainatlas check`` for new alerts: 1 and 2 are
 #: the command line's own errors)
 EXIT_BREACHES = 3
+#: the 亩均 indicators as the ranking names what an enclave lacks (``缺 单位能耗增加值``, not the column key)
+_INDICATOR_ZH = {
+    "tax_per_mu": "亩均税收",
+    "va_per_mu": "亩均增加值",
+    "va_per_energy": "单位能耗增加值",
+    "rd_intensity": "研发强度",
+    "labour_productivity": "全员劳动生产率",
+}
 _TYPES = click.Choice(list(ENCLAVE_TYPES))
 
 
@@ -323,7 +331,8 @@ def rank_(
             current = r.enclave_type
             click.echo(f"— {r.enclave_type_zh} {current} —")
         rank = f"{r.rank}/{r.peers}" if r.rank is not None else "—"
-        missing = f" · 缺 {r.missing}" if r.missing else ""
+        lacks = [_INDICATOR_ZH.get(m, m) for m in str(r.missing or "").split(";") if m]
+        missing = f" · 缺 {'、'.join(lacks)}" if lacks else ""
         click.echo(
             f"  {rank} {r.enclave_id} {r.enclave_name} · {r.grade or '—'} · 得分 {_v(r.score)} · 亩均税收 "
             f"{_v(r.tax_per_mu)} · 亩均增加值 {_v(r.va_per_mu)}{missing}{' · ★优先保障' if r.priority else ''}"

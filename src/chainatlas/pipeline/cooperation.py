@@ -1070,10 +1070,18 @@ def _assemble(books: _Books, rows: pd.DataFrame) -> pd.DataFrame:
             continue
         v = g[c].reindex(key)
         out[c] = v.to_numpy(dtype=float) if c in (*coop.MU_INDICATORS, "score") else list(v)
-    out["rank"] = [None if r is None or pd.isna(r) else int(r) for r in out["rank"]]
-    out["peers"] = [None if r is None or pd.isna(r) else int(r) for r in out["peers"]]
+    # object columns: a list of ints and None (or of letters and None) would otherwise be read as float (10.0, NaN)
+    # or as a string column with NaN, and print as "10.0/23" or "nan"
+    for c in ("rank", "peers"):
+        out[c] = pd.Series(
+            [None if r is None or pd.isna(r) else int(r) for r in out[c]], index=out.index, dtype=object
+        )
     out["leader"] = [bool(x) if x is not None and not pd.isna(x) else False for x in out["leader"]]
-    out["grade"] = [None if x is None or (not isinstance(x, str) and pd.isna(x)) else x for x in out["grade"]]
+    out["grade"] = pd.Series(
+        [None if x is None or (not isinstance(x, str) and pd.isna(x)) else x for x in out["grade"]],
+        index=out.index,
+        dtype=object,
+    )
     breached = _rules_by(books, "breach")
     unknown = _rules_by(books, "unknown")
     pairs = list(zip(rows["enclave_id"], rows["period"].astype(int), strict=True))
@@ -1793,10 +1801,15 @@ def _mu_table(books: _Books, ids: set[str]) -> pd.DataFrame:
 
 
 def _voucher_table(v: coop.VoucherFlows) -> pd.DataFrame:
-    """Flows and each recognition's before/after as one table (``table``: 流向 / 互认前后)."""
-    return pd.concat(
+    """Flows and each recognition's before/after as one table (``table``: 流向 / 互认前后); the counts and the year
+    stay whole numbers (blank in the rows of the other part, not 2017.0)."""
+    out = pd.concat(
         [v.flows.assign(table="流向"), v.effect.assign(table="互认前后")], ignore_index=True, sort=False
     )[["table", *[c for c in v.flows.columns], *[c for c in v.effect.columns if c not in v.flows.columns]]]
+    for c in ("year", "count", "by_user", "by_provider", "before_count", "after_count"):
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c]).astype("Int64")
+    return out
 
 
 def export_book(
