@@ -45,7 +45,7 @@ java-deps:
 
 # The habits of the field run with every test: ruff (lint and format) and mypy, then the whole suite.
 test: install browser-deps java-deps lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=30
 
 lint: install
 	$(BIN)/ruff check src tests bench tools
