@@ -362,6 +362,24 @@ def test_enum_by_label_and_default(tmp_path):
     assert pd.isna(b.table["entity_type"].iloc[3])  # invalid stays missing; only empty cells default
 
 
+def test_enum_by_the_names_users_write():
+    # 创新飞地 and 扶贫飞地 are the provinces' own names for 科创飞地 and 消薄飞地; 飞地 alone is none of the types
+    frame = pd.DataFrame(
+        {
+            "enclave_id": ["E1", "E2", "E3", "E4"],
+            "enclave_name": ["甲", "乙", "丙", "丁"],
+            "origin_adcode": ["330100"] * 4,
+            "host_adcode": ["330800"] * 4,
+            "period": ["2024"] * 4,
+            "enclave_type": ["创新飞地", "扶贫飞地", "科创飞地", "飞地"],
+        },
+        dtype="string",
+    )
+    b = validate("enclaves", frame, "ledger.csv")
+    assert err_tuple(only(b)) == ("ledger.csv", 5, "enclave_type", "飞地", "enum")
+    assert b.table["enclave_type"].tolist()[:3] == ["innovation", "poverty", "innovation"]
+
+
 @pytest.mark.parametrize(
     ("raw", "canon"),
     [

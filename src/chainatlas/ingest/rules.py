@@ -758,8 +758,9 @@ def _match_choices(col: Column, table: dict[str, Any]) -> tuple[Uniques, list[An
 
 
 def check_enum(col: Column, f: Field) -> Outcome:
-    """Enum values: the English value or its Chinese label (either case); output the English value."""
-    table = {}
+    """Enum values: the English value, its Chinese label or one of its aliases (either case); output the English
+    value."""
+    table = {unicodedata.normalize("NFKC", alias).lower(): value for alias, value in f.choice_aliases.items()}
     for value, label in f.choices.items():
         table[unicodedata.normalize("NFKC", value).lower()] = value
         table[unicodedata.normalize("NFKC", label).lower()] = value

@@ -71,6 +71,8 @@ class Field:
     required: bool = False
     choices: dict[str, str] = field(default_factory=dict)  # value -> Chinese label
     aliases: tuple[str, ...] = ()
+    #: other names users write for a choice (创新飞地 for 科创飞地): alias -> value
+    choice_aliases: dict[str, str] = field(default_factory=dict)
     help_zh: str = ""
     help_en: str = ""
     example: str = ""
@@ -152,6 +154,16 @@ ENCLAVE_TYPES = {
     "innovation": "科创飞地",
     "poverty": "消薄飞地",
     "other": "其他",
+}
+#: the names the provinces' own documents use for the same types (浙江 消薄飞地 are also 扶贫飞地; 科创飞地 are
+#: 创新飞地 or 研发飞地 in many agreements)
+ENCLAVE_TYPE_ALIASES = {
+    "工业飞地": "industrial",
+    "创新飞地": "innovation",
+    "研发飞地": "innovation",
+    "科技飞地": "innovation",
+    "扶贫飞地": "poverty",
+    "消薄": "poverty",
 }
 
 _KINDS: tuple[Kind, ...] = (
@@ -547,9 +559,10 @@ _KINDS: tuple[Kind, ...] = (
                 "飞地类型",
                 "enum",
                 choices=ENCLAVE_TYPES,
+                choice_aliases=ENCLAVE_TYPE_ALIASES,
                 aliases=("飞地类别",),
                 example="industrial",
-                help_zh="产业飞地、科创飞地、消薄飞地或其他；留空按产业飞地",
+                help_zh="产业飞地、科创飞地（创新飞地、研发飞地）、消薄飞地（扶贫飞地）或其他；留空按产业飞地",
                 help_en="industrial, innovation, poverty-relief (消薄) or other; blank: industrial",
             ),
             Field(
