@@ -975,3 +975,35 @@ def test_a_kind_over_the_file_limit_is_split_and_loads_whole(tmp_path, monkeypat
     for i in planned:
         found = {(e.row, e.column) for e in parse_file("supply_links", tmp_path / "bad" / i["file"]).errors}
         assert (i["row"], i["column"]) in found
+
+
+def test_match_truth_pairs_share_segment_and_object(small):
+    """The labelled answers of matching: each pair's expert works in the need's segment on the need's technical
+    object (the word between 寻求 and 方面 of the need's description, the second of the expert's keywords), and
+    every such expert of a labelled need is listed."""
+    d, manifest, _ = small
+    info = manifest["calibration"]["match_truth"]
+    truth = pd.read_csv(d / info["file"], dtype=str, encoding="utf-8-sig")
+    assert list(truth.columns) == ["需求编号", "人员编号"] and len(truth) == info["pairs"] > 0
+    needs = read(d, manifest, "needs").set_index("need_id")
+    experts = read(d, manifest, "experts").set_index("expert_id")
+    obj = needs["description"].str.extract(r"寻求(.+?)方面", expand=False)
+    assert obj.notna().all()
+    direction = experts["keywords"].str.split(";").str[1]
+    pairs = truth.join(needs[["segment"]], on="需求编号").join(
+        experts[["segment"]].assign(direction=direction).add_suffix("_x"), on="人员编号"
+    )
+    assert (pairs["segment"] == pairs["segment_x"]).all()
+    assert (pairs["direction_x"] == obj.reindex(pairs["需求编号"]).to_numpy()).all()
+    # complete: for the labelled needs, no expert of the same segment and object is missing
+    labelled = needs.loc[truth["需求编号"].unique()]
+    want = (
+        labelled.assign(obj=obj)
+        .reset_index()
+        .merge(
+            experts.assign(direction=direction).reset_index(),
+            left_on=["segment", "obj"],
+            right_on=["segment", "direction"],
+        )
+    )
+    assert len(want) == len(truth) and truth["需求编号"].nunique() == info["needs"]

@@ -90,6 +90,10 @@ from chainatlas.synth.world import ETYPES, World, build_world
 __all__ = ["GENERATOR_VERSION", "SIZES", "ZH_HEADER_KINDS", "generate"]
 
 GENERATOR_VERSION = "1.3.0"
+#: the labelled answers of R&D-liaison matching (``chainatlas match evaluate --truth``), for this many needs
+MATCH_TRUTH_NEEDS = 1_000
+#: in a folder of its own: ``load-dir`` loads the files of the dataset's folder, and this one is no input kind
+MATCH_TRUTH_FILE = "labels/match_truth.csv"
 
 #: Entity counts and record targets per dataset size (records per kind are approximate: keys are deduplicated
 #: and ties never predate the firms they join). ``flow_pairs`` None = all 1,640 ordered city pairs.
@@ -232,6 +236,15 @@ _BAD_VALUES = (
     ("enclaves", "period", "FY23", "period"),
     ("flows", "origin", "", "required"),
 )
+
+
+def _write_truth(table: pa.Table, path: Path) -> None:
+    """The labelled answers as CSV for Excel (UTF-8 with BOM), with the headers ``chainatlas match evaluate``
+    reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = zip(table.column("need_id").to_pylist(), table.column("expert_id").to_pylist(), strict=True)
+    body = "".join(f"{a},{b}\r\n" for a, b in rows)
+    path.write_text("\ufeff需求编号,人员编号\r\n" + body, encoding="utf-8", newline="")
 
 
 def _firms_records(w: World) -> Records:
@@ -495,6 +508,7 @@ def generate(
         for kind in _ORDER
     }
     patent_notes: dict[str, Any] = {}
+    matching: dict[str, Records] = {}  # needs and experts, for the labelled answers of matching
     for i, kind in enumerate(_ORDER, start=1):
         report(kind, i, steps)
         rec = make(kind)
@@ -503,6 +517,8 @@ def generate(
             patent_notes = {k: v for k, v in rec.notes.items() if not k.startswith("_")}
         if kind == "vouchers":
             voucher_notes = rec.notes
+        if kind in ("needs", "experts"):
+            matching[kind] = rec
         zh = kind in ZH_HEADER_KINDS and fmt == "csv"
         specs[kind] = FileSpec(fmt, "zh" if zh else "en", ZH_HEADER_KINDS[kind] if zh else "utf-8-sig")
         bad = _plan_injections(stream(f"errors:{kind}"), per_kind[kind], rec)
@@ -520,6 +536,9 @@ def generate(
             pat = None  # the patent arrays are no longer needed
         del rec
     report("manifest", steps - 1, steps)
+    truth = R.match_truth(stream("match_truth"), matching["needs"], matching["experts"], MATCH_TRUTH_NEEDS)
+    _write_truth(truth, out / MATCH_TRUTH_FILE)
+    del matching
 
     def part(kind: str, row: int) -> int | None:
         """The part (from 1) of a split kind that holds ``row``; None for a kind in one file."""
@@ -577,6 +596,13 @@ def generate(
             "address_only_firms": w.address_only,
             "retired_codes": w.retired,
             "enclave_equity_rule_violations": [f"E{i + 1:03d}" for i in frame["bad"]],
+            "match_truth": {
+                "file": MATCH_TRUTH_FILE,
+                "needs": len(set(truth.column("need_id").to_pylist())),
+                "pairs": truth.num_rows,
+                "rule_zh": "同一环节、研究方向即该需求的技术对象的研发人员",
+                "rule_en": "the experts of the need's segment whose research direction is the need's technical object",
+            },
             "cooperation": _cooperation_notes(frame, voucher_notes),
             **patent_notes,
         },

@@ -50,6 +50,7 @@ __all__ = [
     "flows",
     "hub_boost",
     "investments",
+    "match_truth",
     "needs",
     "papers",
     "patent_transfers",
@@ -2012,6 +2013,7 @@ def needs(rng: np.random.Generator, w: World, n: int) -> Records:
             "date": date,
             "budget": _money(np.exp(rng.normal(np.log(150), 1.0, n))),
         },
+        notes={"_seg": seg, "_obj": obj},
     )
 
 
@@ -2037,6 +2039,8 @@ def experts(rng: np.random.Generator, w: World, n: int) -> Records:
     seg = np.where(t == 2, e.seg[inst], rng.choice(ch.n, size=n, p=p / p.sum()))
     vocab, i1 = _pick_codes(rng, ch.ipc, seg, ch.ipc_general)
     segname = pa.array(np.array(list(ch.seg_name), dtype=object)[seg].tolist(), pa.string())
+    names = nm.person_names(rng, n)
+    obj = _objects(rng, w, seg)  # after the names: the stream's draws stay in the order they always had
     return Records(
         "experts",
         n,
@@ -2045,15 +2049,45 @@ def experts(rng: np.random.Generator, w: World, n: int) -> Records:
                 pa.scalar("X"),
                 pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width=7, padding="0"),
             ),
-            "name": nm.person_names(rng, n),
+            "name": names,
             "institution_name": Take(e.name, inst),
             "institution_code": Take(e.code, inst),
             "adcode": Take(e.adcode, inst),
             "ipc": Take(vocab, i1),
             **_chain_cols(w, seg),
-            "keywords": nm.join(segname, pa.scalar(";"), _objects(rng, w, seg)),
+            "keywords": nm.join(segname, pa.scalar(";"), obj),
         },
+        notes={"_seg": seg, "_obj": obj},
     )
+
+
+def match_truth(rng: np.random.Generator, needs: Records, experts: Records, sample: int) -> pa.Table:
+    """The labelled answers of R&D-liaison matching: for ``sample`` needs drawn at random, every expert of the
+    need's segment whose research direction is the need's technical object (a need for 轻量化车身 in 电机电控 and a
+    researcher of 电机电控 working on 轻量化车身); needs without such an expert are left out.
+
+    Returns a table ``need_id, expert_id`` sorted by need, then expert — the file ``chainatlas match evaluate
+    --truth`` reads.
+    """
+    n_seg = np.asarray(needs.notes["_seg"])
+    x_seg = np.asarray(experts.notes["_seg"])
+    n_obj = np.asarray(needs.notes["_obj"].to_numpy(zero_copy_only=False), dtype=object)
+    x_obj = np.asarray(experts.notes["_obj"].to_numpy(zero_copy_only=False), dtype=object)
+    # (segment, object) as one key per row, shared by both sides
+    keys = {k: i for i, k in enumerate(sorted(set(zip(x_seg.tolist(), x_obj.tolist(), strict=True))))}
+    xk = np.array([keys[k] for k in zip(x_seg.tolist(), x_obj.tolist(), strict=True)], dtype=np.int64)
+    pick = np.sort(rng.choice(needs.n, size=min(sample, needs.n), replace=False))
+    nk = np.array([keys.get(k, -1) for k in zip(n_seg[pick].tolist(), n_obj[pick].tolist(), strict=True)])
+    order = np.argsort(xk, kind="stable")
+    lo = np.searchsorted(xk[order], nk, side="left")
+    hi = np.searchsorted(xk[order], nk, side="right")
+    hi[nk < 0] = lo[nk < 0]
+    q = np.repeat(pick, hi - lo)
+    x = np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True)]) if len(pick) else np.zeros(0, int)
+    need_ids = pa.array(needs.columns["need_id"]).take(pa.array(q))
+    expert_ids = pa.array(experts.columns["expert_id"]).take(pa.array(x))
+    table = pa.table({"need_id": need_ids, "expert_id": expert_ids})
+    return table.sort_by([("need_id", "ascending"), ("expert_id", "ascending")])
 
 
 def alliances(rng: np.random.Generator, w: World, n: int) -> Records:
