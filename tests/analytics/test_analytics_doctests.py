@@ -30,6 +30,10 @@ MODULES = [
     "alerting",
     "shock",
     "cooperation",
+    "matching",
+    "policy",
+    "alliances",
+    "opencalls",
 ]
 
 
