@@ -56,7 +56,6 @@ from chainatlas import config, geo
 from chainatlas.analytics import cooperation as coop
 from chainatlas.errors import ConfigError
 from chainatlas.model.access import FULL, REGION, Principal, Scope, normalize_jurisdiction
-from chainatlas.model.classification import personal_columns
 from chainatlas.model.kinds import ENCLAVE_TYPES, KINDS
 from chainatlas.pipeline import query
 from chainatlas.storage.base import Backend
@@ -369,25 +368,6 @@ class UnknownEnclave(ConfigError):
 
 
 # ================================================================================================ reading
-def _read(backend: Backend, name: str, columns: Sequence[str] | None = None, *, whole: bool) -> pd.DataFrame:
-    """Rows of a raw table (``whole``: every row; else under the reader's scope); personal columns blanked for a
-    reader without them (read whole, the seam does not blank them)."""
-    if not backend.has_table(name):
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns or ()})
-    t = query.table(backend, name, whole=whole)
-    if columns is not None:
-        t = t.select(*[c for c in columns if c in t.columns])
-    df = backend.execute(t)
-    if whole and not query.current_scope().personal:
-        for c in personal_columns(name):
-            if c in df.columns:
-                df[c] = None
-    for c in columns or ():
-        if c not in df.columns:
-            df[c] = np.nan
-    return df
-
-
 def _fields(kind: str, *extra: str) -> tuple[str, ...]:
     """The columns of a kind's raw table as the model declares them (but ``synthetic``), with ``extra`` ones."""
     return (*(f.name for f in KINDS[kind].fields if f.name != "synthetic"), *extra)
@@ -489,7 +469,7 @@ def _books(backend: Backend) -> _Books:
 
 
 def _make_books(backend: Backend, settings: coop.MuSettings) -> _Books:
-    raw = _read(backend, "raw_enclaves", _ENCLAVE_COLUMNS, whole=True)
+    raw = query.raw_frame(backend, "raw_enclaves", _ENCLAVE_COLUMNS, whole=True)
     raw = raw[raw["period_type"].astype("string").fillna("year") == "year"]
     raw = raw.sort_values(["enclave_id", "year", "batch_id", "row_number"], kind="stable")
     raw = raw.drop_duplicates(["enclave_id", "year"], keep="last")
@@ -510,7 +490,7 @@ def _make_books(backend: Backend, settings: coop.MuSettings) -> _Books:
             "synthetic": raw["synthetic"].fillna(False).astype(bool),
         }
     ).reset_index(drop=True)
-    terms = _read(
+    terms = query.raw_frame(
         backend,
         "raw_enclave_terms",
         _fields("enclave_terms", "batch_id", "row_number"),
@@ -524,7 +504,7 @@ def _make_books(backend: Backend, settings: coop.MuSettings) -> _Books:
     terms["target_year"] = pd.to_numeric(
         terms["target_year"].astype("string").str.slice(0, 4), errors="coerce"
     ).astype("Int64")
-    holders = _read(
+    holders = query.raw_frame(
         backend,
         "raw_enclave_shareholders",
         _fields("enclave_shareholders", "year", "period_type"),
@@ -533,7 +513,7 @@ def _make_books(backend: Backend, settings: coop.MuSettings) -> _Books:
     holders = holders[holders["period_type"].astype("string").fillna("year") == "year"].copy()
     holders["period"] = pd.to_numeric(holders["year"]).astype("int64")
     holders = holders.drop(columns=["year", "period_type"]).reset_index(drop=True)
-    arrangements = _read(
+    arrangements = query.raw_frame(
         backend,
         "raw_tax_sharing",
         _fields("tax_sharing", "batch_id", "row_number"),
@@ -1478,8 +1458,8 @@ _VOUCHER_COLUMNS = (
 
 def _voucher_flows(backend: Backend) -> coop.VoucherFlows:
     def make() -> coop.VoucherFlows:
-        v = _read(backend, "raw_vouchers", _VOUCHER_COLUMNS, whole=False)
-        r = _read(
+        v = query.raw_frame(backend, "raw_vouchers", _VOUCHER_COLUMNS, whole=False)
+        r = query.raw_frame(
             backend, "raw_recognitions", ("agreement_id", "adcode_a", "adcode_b", "start", "end"), whole=True
         )
         # a voucher redeemed with a provider of unknown place cannot be placed: it is left out of the flows

@@ -27,6 +27,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from chainatlas import geo
@@ -56,6 +57,7 @@ __all__ = [
     "nodes",
     "periods",
     "proper",
+    "raw_frame",
     "remember",
     "reported",
     "scoped",
@@ -135,6 +137,28 @@ def table(backend: Backend, name: str, *, whole: bool = False) -> Any:
     if skey not in known:
         known[skey] = _restrict(backend, name, known[key], scope)
     return known[skey]
+
+
+def raw_frame(
+    backend: Backend, name: str, columns: Sequence[str] | None = None, *, whole: bool
+) -> pd.DataFrame:
+    """Rows of a raw table as a DataFrame (``whole``: every row; else under the reader's scope), personal columns
+    blanked for a reader without them (read whole, the seam does not blank them); a table not loaded yet, or a
+    column it lacks, reads as empty (NaN)."""
+    if not backend.has_table(name):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns or ()})
+    t = table(backend, name, whole=whole)
+    if columns is not None:
+        t = t.select(*[c for c in columns if c in t.columns])
+    df = backend.execute(t)
+    if whole and not current_scope().personal:
+        for c in personal_columns(name):
+            if c in df.columns:
+                df[c] = None
+    for c in columns or ():
+        if c not in df.columns:
+            df[c] = np.nan
+    return df
 
 
 def is_entity_table(name: str) -> bool:
