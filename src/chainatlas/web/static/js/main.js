@@ -18,9 +18,12 @@ const PAGES = [
   { id: "scenarios", module: "./pages/scenario.js" },
   // 飞地: the enclave ledger, its rules and 亩均 evaluation, tax sharing and innovation vouchers (issue 15)
   { id: "enclaves", module: "./pages/enclaves.js" },
-  // room for the later pages of the design: they show what they will do
+  // 供需对接: technology needs matched to researchers, with the reasons (issue 16)
   { id: "matching", module: "./pages/later.js", later: true },
+  // 政策: policies tagged to chains, segments and places; coverage, overlaps and gaps (issue 16)
   { id: "policies", module: "./pages/later.js", later: true },
+  // 联盟与揭榜挂帅: alliances and their fragmentation, open calls for key technologies (issue 16)
+  { id: "alliances", module: "./pages/later.js", later: true },
 ];
 
 /** State shared by the pages (filters carry over when switching pages); starts from the map's default
