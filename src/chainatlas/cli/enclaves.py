@@ -512,6 +512,7 @@ def vouchers(ctx: click.Context, year: object, output: Path | None, fmt: str | N
     创新券跨区域兑付：按发券省份、服务机构省份与年度的流向，互认协议生效前后12个月的兑付，及无互认协议的跨省兑付。
     """
     from chainatlas.pipeline import cooperation as coop
+    from chainatlas.pipeline.book import Book
 
     db = _db(ctx)
     b = backend(ctx, read_only=True)
@@ -533,11 +534,12 @@ def vouchers(ctx: click.Context, year: object, output: Path | None, fmt: str | N
         )
     params = {"year": year}
     record(db, "vouchers", parameters=params, count=len(v.flows))
-    book = coop.Book(
+    book = Book(
         sheets={"流向": v.flows, "互认前后": v.effect, "无互认跨省兑付": v.unrecognised},
         keys={"流向": "flows", "互认前后": "effect", "无互认跨省兑付": "unrecognised"},
         meta={"year": year},
         synthetic=coop.synthetic(b),
+        headers=coop.HEADERS,
     )
     _output(output, fmt, book, _prov(b, "vouchers", **params), db=db, what="vouchers", params=params)
     _synthetic_warning(coop.synthetic(b))

@@ -43,9 +43,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +57,7 @@ from chainatlas.errors import ConfigError
 from chainatlas.model.access import FULL, REGION, Principal, Scope, normalize_jurisdiction
 from chainatlas.model.kinds import ENCLAVE_TYPES, KINDS
 from chainatlas.pipeline import query
+from chainatlas.pipeline.book import Book, frame_rows
 from chainatlas.storage.base import Backend
 from chainatlas.storage.reviews import DECISION_ZH, SIDE_ZH, ReviewStore
 
@@ -70,7 +70,6 @@ __all__ = [
     "LEDGER_COLUMNS",
     "RULE_ZH",
     "SEVERITY",
-    "Book",
     "UnknownEnclave",
     "book_of",
     "check",
@@ -1553,7 +1552,7 @@ def profile(backend: Backend, enclave_id: str, *, reviews: ReviewStore | None = 
     ident = books.identity.loc[eid].to_dict()
     ident["latest"] = int(ident["latest"])
     terms = books.terms[books.terms["enclave_id"] == eid]
-    term = _frame_rows(terms)[0] if len(terms) else None
+    term = frame_rows(terms)[0] if len(terms) else None
     holders = books.holders[books.holders["enclave_id"] == eid].sort_values(
         ["period", "side", "shareholder_name"]
     )
@@ -1573,15 +1572,15 @@ def profile(backend: Backend, enclave_id: str, *, reviews: ReviewStore | None = 
         "identity": _plain(ident),
         "periods": [int(p) for p in rows["period"]],
         "terms": term,
-        "shareholders": _frame_rows(holders.drop(columns=["enclave_id"])),
-        "side_shares": _frame_rows(sides.drop(columns=["enclave_id"]) if len(sides) else sides),
-        "years": _frame_rows(years),
-        "breaches": _frame_rows(breaches),
-        "reviews": {"history": _frame_rows(history), "latest": _frame_rows(latest)},
+        "shareholders": frame_rows(holders.drop(columns=["enclave_id"])),
+        "side_shares": frame_rows(sides.drop(columns=["enclave_id"]) if len(sides) else sides),
+        "years": frame_rows(years),
+        "breaches": frame_rows(breaches),
+        "reviews": {"history": frame_rows(history), "latest": frame_rows(latest)},
         "tax_sharing": [
             {
-                "agreement": _frame_rows(arr[arr["agreement_id"] == a])[0],
-                "split": _frame_rows(split[split["agreement_id"] == a]),
+                "agreement": frame_rows(arr[arr["agreement_id"] == a])[0],
+                "split": frame_rows(split[split["agreement_id"] == a]),
             }
             for a in arr["agreement_id"]
         ],
@@ -1593,18 +1592,6 @@ def _plain(value: Any) -> Any:
     from chainatlas.pipeline.analyze.result import jsonable
 
     return jsonable(value)
-
-
-def _frame_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    from chainatlas.pipeline.analyze.result import frame_rows
-
-    if not len(df):
-        return []
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[c]):
-            out[c] = out[c].map(lambda d: None if pd.isna(d) else pd.Timestamp(d).date().isoformat())
-    return frame_rows(out)
 
 
 # ================================================================================================ reviewing
@@ -1665,98 +1652,6 @@ def review(
     leader = bool(lead.iloc[0]) if len(lead) else False
     both = decided.get("origin") == "approve" and decided.get("host") == "approve"
     return {**stored, "period": year, "approved_by_both": both, "leader": leader, "priority": both and leader}
-
-
-# ================================================================================================ files
-@dataclass(frozen=True)
-class Book:
-    """Tables of the cooperation ledgers saved together by :func:`chainatlas.pipeline.simulate.write`.
-
-    Attributes
-    ----------
-    sheets : dict
-        Sheet name (Chinese, as the workbook shows it) → table (English columns). The first is the main table of a
-        CSV; the others go beside it as ``FILE.<key>.csv`` (:attr:`keys`).
-    keys : dict
-        Sheet name → the English key of its side file and of its list in the JSON document.
-    meta : dict
-        What the tables are (command, period, settings, counts), in the JSON document and the provenance.
-    synthetic : bool
-        Computed from synthetic data.
-
-    CSV and XLSX carry Chinese headers (:data:`HEADERS`), lists joined with ``;`` and dicts left out (the reviews:
-    ``review_origin`` and ``review_host`` say the decisions); JSON keeps every column under its English key.
-    """
-
-    sheets: dict[str, pd.DataFrame]
-    keys: dict[str, str]
-    meta: dict[str, Any] = field(default_factory=dict)
-    synthetic: bool = False
-
-    #: the formats :func:`chainatlas.pipeline.simulate.write` saves it in
-    FORMATS = ("csv", "json", "xlsx")
-
-    def document(self) -> dict[str, Any]:
-        """Every table as JSON-safe rows under its key, with the meta."""
-        return {
-            "synthetic": self.synthetic,
-            **_plain(self.meta),
-            **{self.keys[name]: _frame_rows(df) for name, df in self.sheets.items()},
-        }
-
-    def tables(self) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-        """The first table for a CSV and the others beside it, with Chinese headers."""
-        names = list(self.sheets)
-        main = _for_excel(self.sheets[names[0]])
-        return main, {self.keys[n]: _for_excel(self.sheets[n]) for n in names[1:]}
-
-    def write_excel(self, path: str | Path) -> Path:
-        """One sheet per table, Chinese headers, every text cell through
-        :func:`chainatlas.ingest.excel.safe_frame`, the header row frozen."""
-        from chainatlas.ingest.excel import safe_frame
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            for name, df in self.sheets.items():
-                safe_frame(_for_excel(df)).to_excel(xl, sheet_name=name[:31], index=False)
-            for ws in xl.book.worksheets:
-                ws.freeze_panes = "A2"
-                for col in ws.columns:
-                    width = max(len(str(c.value or "")) for c in col[:200])
-                    ws.column_dimensions[col[0].column_letter].width = min(max(8, width * 1.6), 60)
-        return path
-
-
-def _for_excel(df: pd.DataFrame) -> pd.DataFrame:
-    """A table as a spreadsheet shows it: lists joined with ';', dict columns left out, Chinese headers, booleans as
-    是/否, dates as text."""
-    out = df.copy()
-    drop = []
-    for c in out.columns:
-        s = out[c]
-        if s.dtype == object:
-            if s.map(lambda v: isinstance(v, dict)).any():
-                drop.append(c)
-                continue
-            if s.map(lambda v: isinstance(v, (list, tuple))).any():
-                out[c] = s.map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-        if pd.api.types.is_bool_dtype(s.dtype):
-            out[c] = s.map({True: "是", False: "否"})
-        elif (
-            s.dtype == object
-            and s.dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all()
-            and s.notna().any()
-        ):
-            out[c] = s.map(
-                lambda v: (
-                    None if v is None or (isinstance(v, float) and math.isnan(v)) else ("是" if v else "否")
-                )
-            )
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            out[c] = s.map(lambda d: None if pd.isna(d) else pd.Timestamp(d).date().isoformat())
-    out = out.drop(columns=drop)
-    return out.rename(columns={c: HEADERS.get(c, c) for c in out.columns})
 
 
 def _mu_table(books: _Books, ids: set[str]) -> pd.DataFrame:
@@ -1823,12 +1718,12 @@ def export_book(
         "settings": {"weights": dict(books.settings.weights), "thresholds": dict(books.settings.thresholds)},
         "counts": {keys[n]: len(df) for n, df in sheets.items()},
     }
-    return Book(sheets=sheets, keys=keys, meta=meta, synthetic=books.synthetic)
+    return Book(sheets=sheets, keys=keys, meta=meta, synthetic=books.synthetic, headers=HEADERS)
 
 
 def book_of(name: str, key: str, table: pd.DataFrame, meta: Mapping[str, Any], synthetic: bool) -> Book:
     """One table as a :class:`Book` (the CLI's ``list``, ``rank``, ``check``, ``tax-sharing``)."""
-    return Book(sheets={name: table}, keys={name: key}, meta=dict(meta), synthetic=synthetic)
+    return Book(sheets={name: table}, keys={name: key}, meta=dict(meta), synthetic=synthetic, headers=HEADERS)
 
 
 def evaluation_settings(backend: Backend) -> dict[str, Any]:
