@@ -53,7 +53,7 @@ def spec(client: httpx.Client) -> dict:
 
 
 #: minimal values for the required parameters of every GET route
-SAMPLE_QUERY = {"layer": "industry", "a": "310100", "b": "320500", "chain": "ic"}
+SAMPLE_QUERY = {"layer": "industry", "a": "310100", "b": "320500", "chain": "ic", "text": "芯片封装"}
 SAMPLE_PATH = {"unit": "320500", "chain": "ic", "layer": "industry", "attr": "firms", "kind": "firms"}
 
 

@@ -54,6 +54,7 @@ from chainatlas.api.routers import (
     geo,
     indicators,
     layers,
+    matching,
     meta,
     places,
     simulate,
@@ -125,6 +126,7 @@ _ROUTERS = (
     alerts,
     simulate,
     cooperation,
+    matching,
 )
 
 
@@ -235,6 +237,10 @@ def create_app(
             {
                 "name": "alerts",
                 "description": "监测预警: alerts of periodic inspection and their joint handling",
+            },
+            {
+                "name": "matching",
+                "description": "供需对接: firms' technology needs matched to researchers, each match explained",
             },
         ],
     )

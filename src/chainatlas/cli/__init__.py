@@ -17,6 +17,7 @@ from chainatlas.cli.common import ErrorsGroup
 from chainatlas.cli.data import COMMANDS
 from chainatlas.cli.enclaves import COMMANDS as COOPERATION_COMMANDS
 from chainatlas.cli.history import history
+from chainatlas.cli.match import match
 from chainatlas.cli.monitor import check
 from chainatlas.cli.report import report
 from chainatlas.cli.simulate import COMMANDS as SIMULATE_COMMANDS
@@ -66,5 +67,6 @@ for _command in (
     report,
     *SIMULATE_COMMANDS,
     *COOPERATION_COMMANDS,
+    match,
 ):
     main.add_command(_command)
