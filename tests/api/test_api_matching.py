@@ -6,7 +6,9 @@ a need and needs for a researcher, each match explained; a need typed in; the li
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from chainatlas import geo
 from chainatlas.api.routers.matching import MatchAnswer, SideAnswer
 
 EXPLAINED = ("score", "text", "codes", "distance_km", "ties", "voucher", "shared_terms", "shared_codes")
@@ -35,7 +37,9 @@ def test_researchers_for_a_need_each_explained(client: httpx.Client):
 def test_a_need_typed_in_and_the_lists(client: httpx.Client):
     r = client.get("/api/matching/text", params={"text": "晶圆制造工艺良率提升", "place": "无锡市"})
     a = MatchAnswer.model_validate(r.json())
-    assert a.mode == "text" and a.rows and a.query == {"text": "晶圆制造工艺良率提升", "place": "无锡市"}
+    assert a.mode == "text" and a.rows and a.query["text"] == "晶圆制造工艺良率提升"
+    assert (a.query["given_place"], a.query["adcode"], a.query["place"]) == ("无锡市", "320200", "无锡市")
+    assert a.query["lon"] == pytest.approx(geo.place("320200")["lon"])  # the map's ★ on Wuxi
     assert all(m.distance_km is not None for m in a.rows if m.lon is not None)
     experts = SideAnswer.model_validate(
         client.get("/api/matching/experts", params={"segment": "ic", "limit": 1000}).json()

@@ -52,6 +52,7 @@ __all__ = [
     "MATCH_COLUMNS",
     "Profiles",
     "Result",
+    "asker",
     "book",
     "evaluate",
     "experts",
@@ -297,6 +298,8 @@ def _free_text(text: str, place: str | None = None) -> Profiles:
         raise ConfigError("expected a need id or the text of a need, got an empty text", param="need")
     code = place_prefix(place, "place")[0] if place else None
     where = _places(pd.Series([code], dtype=object))
+    info = pd.DataFrame({"title": [text], "adcode": [code], "place": where["place"].to_numpy(),
+                         "lon": where["lon"].to_numpy(), "lat": where["lat"].to_numpy()})  # fmt: skip
     p = mt.Profiles.of(
         ["text"],
         [text],
@@ -305,7 +308,6 @@ def _free_text(text: str, place: str | None = None) -> Profiles:
         province=[code[:2] if code else ""],
         kind="need",
     )
-    info = pd.DataFrame({"title": [text], "adcode": [code], "place": where["place"].to_numpy()})
     return Profiles(p, info, np.array([None], dtype=object), False)
 
 
@@ -419,6 +421,17 @@ def for_needs(
     else:
         queries = needs(backend, [need] if isinstance(need, str) else need)
     return _run(backend, queries, _experts(backend), "experts", top, weights)
+
+
+def asker(text: str, place: str | None = None) -> dict[str, Any]:
+    """A typed-in need as the answer shows what was asked: its text, the place as given, and the place resolved
+    (``adcode``, name, centroid) when given."""
+    row = _free_text(text, place).info.iloc[0]
+    return {
+        "text": text,
+        "given_place": place,
+        **{k: (None if pd.isna(v) else v) for k, v in row.drop("title").items()},
+    }
 
 
 def is_need(backend: Backend, value: str) -> bool:

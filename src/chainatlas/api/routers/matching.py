@@ -165,9 +165,7 @@ async def experts_for_text(
     """A need typed in, matched on its words (and on distance and vouchers when ``place`` is given)."""
 
     def compute(b: Backend) -> dict:
-        return _answer(
-            mp.for_needs(b, text=text, place=place, top=top), "text", {"text": text, "place": place}
-        )
+        return _answer(mp.for_needs(b, text=text, place=place, top=top), "text", mp.asker(text, place))
 
     return await atlas.answer(request, locals(), compute)
 

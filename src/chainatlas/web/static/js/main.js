@@ -19,7 +19,7 @@ const PAGES = [
   // 飞地: the enclave ledger, its rules and 亩均 evaluation, tax sharing and innovation vouchers (issue 15)
   { id: "enclaves", module: "./pages/enclaves.js" },
   // 供需对接: technology needs matched to researchers, with the reasons (issue 16)
-  { id: "matching", module: "./pages/later.js", later: true },
+  { id: "matching", module: "./pages/matching.js" },
   // 政策: policies tagged to chains, segments and places; coverage, overlaps and gaps (issue 16)
   { id: "policies", module: "./pages/later.js", later: true },
   // 联盟与揭榜挂帅: alliances and their fragmentation, open calls for key technologies (issue 16)
@@ -34,7 +34,7 @@ const LINK = {
   scale: String, period: parsePeriod, chain: String, segment: String, place: String, indicator: String,
   layers: (v) => (v ? v.split(",").filter(Boolean) : []), classes: String, fixed: (v) => v !== "0",
   layer: String, measure: String, mode: String, b: String, pb: Number, area: String, alert: Number,
-  enclave: String,
+  enclave: String, need: String, expert: String,
 };
 let meta = null;
 let current = null;
