@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,54 @@ def save_result(result: Any, output: Path, fmt: str | None, *, label: str = "", 
     if result.provenance.get("synthetic"):
         click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
     return path
+
+
+#: ``-o/--output`` of the commands whose result is a book of tables (:mod:`chainatlas.pipeline.book`): optional,
+#: the format from the suffix
+BOOK_OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="result file: .csv (UTF-8 with BOM, Chinese headers, + .provenance.json), .xlsx or .json",
+)
+
+
+def synthetic_warning(synthetic: bool) -> None:
+    """Say on stderr that a result was computed from synthetic data."""
+    if synthetic:
+        click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
+
+
+def written(paths: Sequence[Path]) -> None:
+    """Say on stderr which files were written: the main one, then its side files."""
+    click.echo(f"→ {paths[0]}", err=True)
+    for p in paths[1:]:
+        click.echo(f"  + {p.name}", err=True)
+
+
+def write_book(
+    ctx: click.Context,
+    b: Any,
+    book: Any,
+    output: Path | None,
+    command: str,
+    params: dict,
+    fmt: str | None = None,
+) -> None:
+    """Save ``book`` (CSV/XLSX/JSON, by ``fmt`` or the suffix) with its provenance, record the export in the audit
+    log and say where it went; nothing without ``output``."""
+    from chainatlas.pipeline import simulate as sim
+
+    if output is None:
+        return
+    prov = sim.provenance(b, command, **params) if b is not None else {"command": command, **params}
+    paths = sim.write(book, output, fmt, provenance=prov)
+    record(
+        config.db_path(ctx.find_root().obj["db"]),
+        "export",
+        resource=str(paths[0]),
+        parameters={command.replace(" ", "_").replace("-", "_"): True, **params},
+        count=sum(len(df) for df in book.sheets.values()),
+    )
+    written(paths)

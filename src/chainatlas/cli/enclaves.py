@@ -23,7 +23,16 @@ import click
 import pandas as pd
 
 from chainatlas import config
-from chainatlas.cli.common import PERIOD, actor, backend, progress, record
+from chainatlas.cli.common import (
+    BOOK_OUTPUT,
+    PERIOD,
+    actor,
+    backend,
+    progress,
+    record,
+    synthetic_warning,
+    write_book,
+)
 from chainatlas.model.kinds import ENCLAVE_TYPES
 
 __all__ = ["COMMANDS", "enclaves", "tax_sharing", "vouchers"]
@@ -55,33 +64,6 @@ def _v(x: Any, digits: int = 2) -> str:
     return str(x)
 
 
-def _output(
-    output: Path | None, fmt: str | None, book: Any, prov: dict, *, db: Path, what: str, params: dict
-) -> None:
-    if output is None:
-        return
-    from chainatlas.pipeline import simulate as sim
-
-    paths = sim.write(book, output, fmt, provenance=prov)
-    count = sum(len(df) for df in book.sheets.values())
-    record(db, "export", resource=str(paths[0]), parameters={what: True, **params}, count=count)
-    click.echo(f"→ {paths[0]}", err=True)
-    for p in paths[1:]:
-        click.echo(f"  + {p.name}", err=True)
-
-
-def _synthetic_warning(synthetic: bool) -> None:
-    if synthetic:
-        click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
-
-
-_OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="result file: .csv (UTF-8 with BOM, Chinese headers, + .provenance.json), .xlsx or .json",
-)
 _FORMAT = click.option(
     "-f",
     "--format",
@@ -117,7 +99,7 @@ def enclaves() -> None:
 @click.option("--type", "type_", type=_TYPES, default=None, help="enclave type (飞地类型)")
 @click.option("--province", default=None, help="origin or host in this place: 320000, 江苏省 (or a city)")
 @click.option("--grade", type=click.Choice(["A", "B", "C", "D"]), default=None, help="亩均 grade")
-@_OUTPUT
+@BOOK_OUTPUT
 @_FORMAT
 @click.pass_context
 def list_(
@@ -161,10 +143,8 @@ def list_(
     params = {"period": year, "type": type_, "province": province, "grade": grade}
     record(db, "enclaves_list", parameters=params, count=len(rows))
     book = coop.book_of("台账", "ledger", rows, {"period": year}, coop.synthetic(b))
-    _output(
-        output, fmt, book, _prov(b, "enclaves list", **params), db=db, what="enclaves_list", params=params
-    )
-    _synthetic_warning(coop.synthetic(b))
+    write_book(ctx, b, book, output, "enclaves list", params, fmt)
+    synthetic_warning(coop.synthetic(b))
 
 
 @enclaves.command("show", short_help="飞地档案 / One enclave over the years")
@@ -230,7 +210,7 @@ def show(ctx: click.Context, enclave_id: str, output: Path | None) -> None:
         )
         record(db, "export", resource=str(output), parameters={"enclaves_show": enclave_id}, count=1)
         click.echo(f"→ {output}", err=True)
-    _synthetic_warning(p["synthetic"])
+    synthetic_warning(p["synthetic"])
 
 
 @enclaves.command("check", short_help="规则核查 / Equity, land quota, terms, tax sharing, vouchers")
@@ -242,7 +222,7 @@ def show(ctx: click.Context, enclave_id: str, output: Path | None) -> None:
     is_flag=True,
     help="record the year's breaches as alerts (rule family cooperation; `chainatlas alerts list` shows them)",
 )
-@_OUTPUT
+@BOOK_OUTPUT
 @_FORMAT
 @click.pass_context
 def check_(
@@ -297,17 +277,15 @@ def check_(
         click.echo(rep.summary(), err=True)
         record(db, "check", parameters={"cooperation": True, "period": rep.period}, count=rep.new)
     book = coop.book_of("违规", "breaches", rows, {"period": year}, coop.synthetic(b))
-    _output(
-        output, fmt, book, _prov(b, "enclaves check", **params), db=db, what="enclaves_check", params=params
-    )
-    _synthetic_warning(coop.synthetic(b))
+    write_book(ctx, b, book, output, "enclaves check", params, fmt)
+    synthetic_warning(coop.synthetic(b))
     return EXIT_BREACHES if len(breach) else 0
 
 
 @enclaves.command("rank", short_help="亩均评价排名 / 亩均 ranking within type")
 @click.option("--period", type=PERIOD, default=None, help="year (default: the latest with enclave rows)")
 @click.option("--type", "type_", type=_TYPES, default=None, help="enclave type (飞地类型)")
-@_OUTPUT
+@BOOK_OUTPUT
 @_FORMAT
 @click.pass_context
 def rank_(
@@ -340,10 +318,8 @@ def rank_(
     params = {"period": year, "type": type_}
     record(db, "enclaves_rank", parameters=params, count=len(rows))
     book = coop.book_of("亩均评价", "mu", rows, {"period": year}, coop.synthetic(b))
-    _output(
-        output, fmt, book, _prov(b, "enclaves rank", **params), db=db, what="enclaves_rank", params=params
-    )
-    _synthetic_warning(coop.synthetic(b))
+    write_book(ctx, b, book, output, "enclaves rank", params, fmt)
+    synthetic_warning(coop.synthetic(b))
 
 
 @enclaves.command("export", short_help="台账工作簿 / The ledger workbook for Excel")
@@ -381,7 +357,7 @@ def export_(ctx: click.Context, period: object, output: Path) -> None:
         count=sum(len(df) for df in book.sheets.values()),
     )
     click.echo(f"→ {paths[0]}", err=True)
-    _synthetic_warning(book.synthetic)
+    synthetic_warning(book.synthetic)
 
 
 @enclaves.command("review", short_help="评审 / Record one side's review of an enclave's evaluation")
@@ -455,7 +431,7 @@ def review_(
 # ================================================================================================ tax sharing
 @click.command("tax-sharing", short_help="税收分享 / Agreed vs realised split of tax-sharing arrangements")
 @click.option("--period", type=PERIOD, default=None, help="one year (default: every year)")
-@_OUTPUT
+@BOOK_OUTPUT
 @_FORMAT
 @click.pass_context
 def tax_sharing(ctx: click.Context, period: object, output: Path | None, fmt: str | None) -> None:
@@ -494,14 +470,14 @@ def tax_sharing(ctx: click.Context, period: object, output: Path | None, fmt: st
     params = {"period": period}
     record(db, "tax_sharing", parameters=params, count=len(rows))
     book = coop.book_of("税收分享", "tax_sharing", rows, {"period": period}, coop.synthetic(b))
-    _output(output, fmt, book, _prov(b, "tax-sharing", **params), db=db, what="tax_sharing", params=params)
-    _synthetic_warning(coop.synthetic(b))
+    write_book(ctx, b, book, output, "tax-sharing", params, fmt)
+    synthetic_warning(coop.synthetic(b))
 
 
 # ================================================================================================ vouchers
 @click.command("vouchers", short_help="创新券 / Voucher flows across provinces and mutual recognitions")
 @click.option("--year", type=PERIOD, default=None, help="flows and unrecognised redemptions of one year")
-@_OUTPUT
+@BOOK_OUTPUT
 @_FORMAT
 @click.pass_context
 def vouchers(ctx: click.Context, year: object, output: Path | None, fmt: str | None) -> None:
@@ -541,8 +517,8 @@ def vouchers(ctx: click.Context, year: object, output: Path | None, fmt: str | N
         synthetic=coop.synthetic(b),
         headers=coop.HEADERS,
     )
-    _output(output, fmt, book, _prov(b, "vouchers", **params), db=db, what="vouchers", params=params)
-    _synthetic_warning(coop.synthetic(b))
+    write_book(ctx, b, book, output, "vouchers", params, fmt)
+    synthetic_warning(coop.synthetic(b))
 
 
 COMMANDS = (enclaves, tax_sharing, vouchers)

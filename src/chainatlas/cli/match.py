@@ -17,17 +17,9 @@ import click
 import pandas as pd
 
 from chainatlas import config
-from chainatlas.cli.common import backend, record
+from chainatlas.cli.common import BOOK_OUTPUT, backend, record, synthetic_warning, write_book
 
 __all__ = ["match"]
-
-_OUTPUT = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="result file: .csv (UTF-8 with BOM, Chinese headers, + .provenance.json), .xlsx or .json",
-)
 
 
 def _why(r: Any) -> str:
@@ -60,7 +52,7 @@ def _who(r: Any) -> str:
 @click.option("--place", default=None, help="where a typed-in need is posted from: adcode or name (苏州市)")
 @click.option("--expert", default=None, help="a researcher's id: rank the needs for this researcher instead")
 @click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True, help="matches to list")
-@_OUTPUT
+@BOOK_OUTPUT
 @click.pass_context
 def match(
     ctx: click.Context,
@@ -83,7 +75,6 @@ def match(
     if (need is None) == (expert is None):
         raise click.UsageError("give --need ID|TEXT or --expert ID (one of them)")
     from chainatlas.pipeline import matching as mp
-    from chainatlas.pipeline import simulate as sim
 
     db = config.db_path(ctx.find_root().obj["db"])
     b = backend(ctx, read_only=True)
@@ -108,11 +99,8 @@ def match(
             "没有匹配：与任何一方都没有共同词、代码或合作 / no match shares a word, code or tie", err=True
         )
     record(db, "match", parameters=params, count=len(res.rows))
-    if output is not None:
-        paths = sim.write(mp.book(res, params), output, None, provenance=sim.provenance(b, "match", **params))
-        click.echo(f"→ {paths[0]}", err=True)
-    if res.synthetic:
-        click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
+    write_book(ctx, b, mp.book(res, params), output, "match", params)
+    synthetic_warning(res.synthetic)
 
 
 @match.command("evaluate", short_help="评测 / precision@k, recall@k and MRR on a labelled file")
@@ -123,7 +111,7 @@ def match(
     help="labelled pairs: CSV or Excel with 需求编号, 人员编号 (or need_id, expert_id)",
 )
 @click.option("--k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="cut-off")
-@_OUTPUT
+@BOOK_OUTPUT
 @click.pass_context
 def evaluate(ctx: click.Context, truth: Path, k: int, output: Path | None) -> None:
     """用带标注的文件评测匹配：precision@k、recall@k 与 MRR（每条需求一行或多行“需求编号, 人员编号”）。
@@ -133,7 +121,6 @@ def evaluate(ctx: click.Context, truth: Path, k: int, output: Path | None) -> No
     as misses and are reported.
     """
     from chainatlas.pipeline import matching as mp
-    from chainatlas.pipeline import simulate as sim
 
     db = config.db_path(ctx.find_root().obj["db"])
     b = backend(ctx, read_only=True)
@@ -158,5 +145,4 @@ def evaluate(ctx: click.Context, truth: Path, k: int, output: Path | None) -> No
         from chainatlas.pipeline.book import book_of
 
         doc = book_of("评测", "evaluation", table, params, mp.synthetic(b), mp.HEADERS)
-        paths = sim.write(doc, output, None, provenance=sim.provenance(b, "match evaluate", **params))
-        click.echo(f"→ {paths[0]}", err=True)
+        write_book(ctx, b, doc, output, "match evaluate", params)

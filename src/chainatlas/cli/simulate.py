@@ -10,22 +10,19 @@ import click
 import pandas as pd
 
 from chainatlas import config
-from chainatlas.cli.common import PERIOD, backend, output_options, progress, record
+from chainatlas.cli.common import (
+    PERIOD,
+    backend,
+    output_options,
+    progress,
+    record,
+    synthetic_warning,
+    written,
+)
 
 __all__ = ["COMMANDS"]
 
 _, FORMAT = output_options()  # -f/--format as every command has it
-
-
-def _synthetic_warning(synthetic: bool) -> None:
-    if synthetic:
-        click.echo("⚠ 含合成（虚构）数据 / computed from SYNTHETIC data", err=True)
-
-
-def _written(paths: list[Path]) -> None:
-    click.echo(
-        f"→ {paths[0]}" + (f" (+ {len(paths) - 1} 个附表 / side files)" if len(paths) > 1 else ""), err=True
-    )
 
 
 @click.command("simulate", short_help="情景模拟 / Run a supply-shock scenario on the firm network")
@@ -87,8 +84,8 @@ def simulate(
         prov = sim.provenance(b, "simulate", scenario=scenario.raw, variant=variant, period=result.period)
         paths = sim.write(result, output, fmt, provenance=prov)
         record(db, "export", resource=str(paths[0]), parameters=params, count=len(result.series))
-        _written(paths)
-    _synthetic_warning(result.synthetic)
+        written(paths)
+    synthetic_warning(result.synthetic)
 
 
 @click.command("risk", short_help="系统性风险排名 / Systemic-risk index (ESRI) of every firm and segment")
@@ -135,8 +132,8 @@ def risk(
         parameters={"risk": chain or "*", "period": r.period, "top": top},
         count=len(r.firms),
     )
-    _written(paths)
-    _synthetic_warning(r.synthetic)
+    written(paths)
+    synthetic_warning(r.synthetic)
 
 
 @click.command("emergency-list", short_help="供应链关键部门联合清单 / The supply-chain emergency list")
@@ -216,8 +213,8 @@ def emergency_list(
         parameters={"emergency_list": chain or "*", "province": province, "period": e.period},
         count=len(e.firms) + len(e.segments),
     )
-    _written(paths)
-    _synthetic_warning(e.synthetic)
+    written(paths)
+    synthetic_warning(e.synthetic)
 
 
 COMMANDS = (simulate, risk, emergency_list)
