@@ -230,6 +230,8 @@ def test_stock_kinds_are_marked_on_the_kind():
         "enclave_terms",
         "tax_sharing",
         "recognitions",
+        "open_calls",
+        "open_call_bids",
     }
 
 

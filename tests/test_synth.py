@@ -447,7 +447,7 @@ def coop(small) -> dict:
 def test_cooperation_kinds_are_generated(small, coop):
     _, manifest, _ = small
     c, enc = coop["c"], coop["enc"]
-    assert manifest["version"] == "1.3.0"
+    assert manifest["version"] == "1.4.0"
     rows = manifest["rows"]
     assert (rows["enclaves"], rows["enclave_terms"], rows["tax_sharing"], rows["recognitions"]) == (
         217,

@@ -13,7 +13,7 @@ How the atlas's data are graded, and why:
   shareholders, tax-sharing agreements) are **important**, and so are the records that carry them once resolved
   (``facts``);
 - registers of firms, patents, papers, transfers, contracts, services, innovation vouchers and their mutual
-  recognitions, policies, needs, alliances, and the built
+  recognitions, policies, needs, alliances, open calls (揭榜挂帅: calls, teams, tasks, outcomes), and the built
   aggregates (layers, node attributes, lookups), are **general**: public registers or aggregates published under
   disclosure control;
 - personal: researchers' names (``raw_experts.name``); everything else names organisations or places.
@@ -55,6 +55,10 @@ _TABLES: dict[str, str] = {
     "raw_alliances": "general",
     "raw_vouchers": "general",
     "raw_recognitions": "general",
+    "raw_open_calls": "general",
+    "raw_open_call_bids": "general",
+    "raw_open_call_tasks": "general",
+    "raw_open_call_outcomes": "general",
     # the build's tables and the atlas's own bookkeeping
     "layer_edges": "general",
     "node_attrs": "general",

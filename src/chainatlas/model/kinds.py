@@ -53,9 +53,18 @@ Touch these files, in this order; ``tests/test_kinds.py`` fails until each step 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
-__all__ = ["KINDS", "LIST_SEPARATORS", "Field", "Kind", "kind"]
+__all__ = [
+    "ALLIANCE_LEVELS",
+    "KINDS",
+    "LIST_SEPARATORS",
+    "OUTCOME_TYPES",
+    "Field",
+    "Kind",
+    "kind",
+]
 
 #: Separators accepted inside list cells; templates use ``;``.
 LIST_SEPARATORS = (";", "；", "|")
@@ -164,6 +173,50 @@ ENCLAVE_TYPE_ALIASES = {
     "科技飞地": "innovation",
     "扶贫飞地": "poverty",
     "消薄": "poverty",
+}
+
+#: levels of an alliance (产业联盟), widest first as :data:`chainatlas.analytics.alliances.LEVELS` orders them: the
+#: whole region, a province, a cross-province corridor (G60 科创走廊), a city
+ALLIANCE_LEVELS = {
+    "region": "区域",
+    "province": "省级",
+    "corridor": "走廊",
+    "city": "市级",
+}
+#: what the alliances' own charters and registers write for the same levels
+ALLIANCE_LEVEL_ALIASES = {
+    "长三角": "region",
+    "长三角区域": "region",
+    "区域级": "region",
+    "全区域": "region",
+    "省": "province",
+    "省域": "province",
+    "省级联盟": "province",
+    "G60": "corridor",
+    "G60科创走廊": "corridor",
+    "科创走廊": "corridor",
+    "走廊级": "corridor",
+    "市": "city",
+    "城市": "city",
+    "城市级": "city",
+    "地市": "city",
+    "市级联盟": "city",
+}
+#: outcomes of an open call (揭榜挂帅): the three of "成果转化" the atlas draws as innovation ties
+OUTCOME_TYPES = {"patent": "专利", "transfer": "成果转化", "product": "产品"}
+OUTCOME_TYPE_ALIASES = {
+    "发明专利": "patent",
+    "专利申请": "patent",
+    "授权专利": "patent",
+    "技术转让": "transfer",
+    "成果转让": "transfer",
+    "转让许可": "transfer",
+    "技术许可": "transfer",
+    "许可": "transfer",
+    "转化": "transfer",
+    "新产品": "product",
+    "样机": "product",
+    "首台套": "product",
 }
 
 _KINDS: tuple[Kind, ...] = (
@@ -1146,17 +1199,213 @@ _KINDS: tuple[Kind, ...] = (
         (
             Field("alliance_id", "联盟编号", required=True, example="A001"),
             Field("alliance_name", "联盟名称", required=True, example="长三角集成电路产业联盟"),
+            # issue 16: the level an alliance works at, so overlap and fragmentation can be read across levels
+            Field(
+                "level",
+                "联盟层级",
+                "enum",
+                choices=ALLIANCE_LEVELS,
+                choice_aliases=ALLIANCE_LEVEL_ALIASES,
+                aliases=("层级", "联盟级别"),
+                example="region",
+                help_zh="区域（长三角）、走廊（G60科创走廊）、省级或市级；留空为未注明",
+                help_en="region (the whole YRD), corridor (G60), province or city; blank: not stated",
+            ),
             *_party("member", "成员"),
             Field("role", "角色", example="理事单位"),
             Field("joined", "加入日期", "date", example="2019-11-01"),
             CHAIN,
+            dataclasses.replace(
+                SEGMENT, help_zh="联盟聚焦的环节（可留空）", help_en="the segment it focuses on (optional)"
+            ),
             SYNTHETIC,
         ),
         key=("alliance_id", "member_name"),
-        help_zh="产业联盟、创新联合体的成员，每个成员一行",
-        help_en="one row per member of an alliance or innovation consortium",
+        help_zh="产业联盟、创新联合体的成员，每个成员一行；同一联盟各行的层级、产业链相同",
+        help_en="one row per member of an alliance or innovation consortium; an alliance's rows share its level and "
+        "chain",
         period_field="joined",
         stock=True,
+    ),
+    # issue 16: open calls for key technologies (揭榜挂帅): the call, the teams that bid, its decomposed tasks and its
+    # outcomes, one kind each (analytics/opencalls.py reads the four tables)
+    Kind(
+        "open_calls",
+        "揭榜挂帅项目",
+        "open calls (揭榜挂帅)",
+        (
+            Field("call_id", "榜单编号", required=True, aliases=("项目编号", "榜单号"), example="JB2023001"),
+            Field(
+                "title",
+                "榜单名称",
+                required=True,
+                aliases=("项目名称", "榜单题目"),
+                example="车规级功率芯片封装可靠性关键技术",
+            ),
+            Field(
+                "description", "榜单内容", aliases=("需求描述", "攻关内容"), example="面向新能源汽车电驱的……"
+            ),
+            Field(
+                "adcode",
+                "发榜地区代码",
+                "adcode",
+                True,
+                aliases=("发榜地区", "发榜地", "发榜地区名称"),
+                example="340100",
+                help_zh="发榜的政府所在地：行政区划代码（340100）或地名（合肥市）；同名地报错",
+                help_en="the posting government's place: adcode (340100) or name (合肥市); ambiguous names are "
+                "reported",
+            ),
+            dataclasses.replace(CHAIN, required=True),
+            SEGMENT,
+            Field(
+                "budget",
+                "榜单金额（万元）",
+                "nonneg",
+                aliases=("榜单金额", "揭榜金额（万元）", "支持金额（万元）", "预算（万元）"),
+                example="1000",
+                help_zh="财政支持金额；未知可留空（不按 0 计）",
+                help_en="public funding offered; blank when unknown (never read as 0)",
+            ),
+            Field("posted", "发榜日期", "date", True, aliases=("发布日期",), example="2023-03-01"),
+            Field(
+                "due",
+                "完成期限",
+                "date",
+                aliases=("项目完成期限", "截止日期"),
+                example="2025-12-31",
+                help_zh="项目须完成的日期",
+                help_en="the date the project must be completed by",
+            ),
+            SYNTHETIC,
+        ),
+        key=("call_id",),
+        help_zh="揭榜挂帅榜单：发榜地区、产业链环节、金额、发榜日期与完成期限，每个榜单一行",
+        help_en="one row per open call for a key technology: posting place, chain segment, budget, dates",
+        period_field="posted",
+        # a call places its bids' teams, tasks and outcomes in every later year: loading one changes them all
+        stock=True,
+    ),
+    Kind(
+        "open_call_bids",
+        "揭榜团队",
+        "open-call bids",
+        (
+            Field("call_id", "榜单编号", required=True, aliases=("项目编号",), example="JB2023001"),
+            Field(
+                "bid_id",
+                "揭榜方案编号",
+                required=True,
+                aliases=("方案编号", "团队编号", "揭榜编号"),
+                example="JB2023001-1",
+                help_zh="同一团队（联合体）各成员行相同",
+                help_en="the same on every member row of one team (consortium)",
+            ),
+            *_party("member", "团队成员"),
+            Field(
+                "lead",
+                "牵头单位",
+                "flag",
+                aliases=("是否牵头", "牵头"),
+                example="1",
+                help_zh="1：该成员牵头本方案",
+                help_en="1: this member leads the bid",
+            ),
+            Field(
+                "winner",
+                "揭榜成功",
+                "flag",
+                aliases=("是否揭榜成功", "中榜", "入选"),
+                example="1",
+                help_zh="1：该方案揭榜成功（团队各成员行均填 1）",
+                help_en="1: this bid won the call (1 on every member row of the team)",
+            ),
+            SYNTHETIC,
+        ),
+        key=("call_id", "bid_id", "member_name"),
+        help_zh="揭榜方案及其团队成员，每个方案每个成员一行；成员可跨城市、跨省",
+        help_en="one row per member of each bid on a call; a team may span cities and provinces",
+        period_field=None,
+        # the winning teams place every year's task and outcome ties: loading bids changes every built year
+        stock=True,
+    ),
+    Kind(
+        "open_call_tasks",
+        "揭榜任务",
+        "open-call tasks",
+        (
+            Field("call_id", "榜单编号", required=True, aliases=("项目编号",), example="JB2023001"),
+            Field("task_id", "任务编号", required=True, aliases=("节点编号",), example="T1"),
+            Field(
+                "milestone",
+                "任务节点",
+                aliases=("里程碑", "任务名称", "考核节点"),
+                example="完成样品流片与可靠性测试",
+            ),
+            Field(
+                "due", "计划完成日期", "date", True, aliases=("计划日期", "考核日期"), example="2024-06-30"
+            ),
+            Field(
+                "done",
+                "实际完成日期",
+                "date",
+                aliases=("完成日期",),
+                example="2024-06-20",
+                help_zh="留空表示尚未完成；按完成年份计入创新网络",
+                help_en="blank: not done yet; the innovation network counts it in the year it was done",
+            ),
+            SYNTHETIC,
+        ),
+        key=("call_id", "task_id"),
+        help_zh="榜单分解的任务与考核节点（项目分解—团队包干），每个任务一行",
+        help_en="one row per task (milestone) a call is decomposed into",
+        # a task's year is the year it was done (a tie of the team to the posting place); open ones have none
+        period_field="done",
+    ),
+    Kind(
+        "open_call_outcomes",
+        "揭榜成果",
+        "open-call outcomes",
+        (
+            Field("call_id", "榜单编号", required=True, aliases=("项目编号",), example="JB2023001"),
+            Field(
+                "outcome_type",
+                "成果类型",
+                "enum",
+                True,
+                choices=OUTCOME_TYPES,
+                choice_aliases=OUTCOME_TYPE_ALIASES,
+                aliases=("类型",),
+                example="patent",
+                help_zh="专利、成果转化（转让、许可）或产品",
+                help_en="patent, transfer (assignment or licence) or product",
+            ),
+            Field(
+                "reference",
+                "成果编号",
+                required=True,
+                aliases=("专利申请号", "成果名称", "编号"),
+                example="CN202410000001.X",
+                help_zh="专利申请号、转让合同编号或产品名称",
+                help_en="the patent application number, transfer contract id or product name",
+            ),
+            Field(
+                "count",
+                "数量",
+                "count",
+                aliases=("件数",),
+                example="1",
+                help_zh="一行合计多件时填写；留空为 1",
+                help_en="for a row that stands for several; blank: 1",
+            ),
+            Field("date", "日期", "date", True, aliases=("取得日期", "申请日"), example="2024-09-01"),
+            SYNTHETIC,
+        ),
+        key=("call_id", "outcome_type", "reference"),
+        help_zh="揭榜项目的成果（专利、成果转化、产品），每项一行；计入创新网络：团队成员所在地 → 发榜地",
+        help_en="one row per outcome of a call (patent, transfer, product); in the innovation network from the "
+        "winning team's places to the posting place",
+        period_field="date",
     ),
 )
 

@@ -34,7 +34,8 @@ LAYERS: dict[str, Layer] = {
             "innovation",
             "创新网络",
             "innovation",
-            "joint patents, patent transfers and licences, technology contracts",
+            "joint patents, patent transfers and licences, technology contracts, open calls' tasks and outcomes "
+            "(揭榜挂帅)",
         ),
         Layer(
             "industry",

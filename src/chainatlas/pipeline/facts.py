@@ -127,6 +127,12 @@ FEEDS: dict[str, Feeds] = {
     "needs": Feeds(attrs=("needs",)),
     "experts": Feeds(attrs=("experts",)),
     "alliances": Feeds(edges=("alliances",)),
+    # open calls (揭榜挂帅, issue 16): tasks done and outcomes, from the winning team's members to the posting place;
+    # the call places the tie (its posting place, chain and segment) and the bids name the team
+    "open_calls": Feeds(edges=("open_call_tasks", "open_call_outcomes.*")),
+    "open_call_bids": Feeds(edges=("open_call_tasks", "open_call_outcomes.*")),
+    "open_call_tasks": Feeds(edges=("open_call_tasks",)),
+    "open_call_outcomes": Feeds(edges=("open_call_outcomes.*",)),
 }
 
 
@@ -554,6 +560,9 @@ def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 201
         )
     )
 
+    # 创新 innovation: open calls' (揭榜挂帅) tasks done and outcomes, winning team member → the call's posting place
+    parts.extend(_open_call_facts(table, resolve, years))
+
     # 产业 industry: supply links, branches and transfers, enclave co-building
     sl = _in_years(table("raw_supply_links"), years)
     sl = resolve(sl, "supplier_code", None, "supplier_norm", "a")
@@ -726,6 +735,64 @@ def _equity_facts(table: T, resolve: Resolver, years: Sequence[int] | None) -> i
         "-",
         None,
     )
+
+
+def _open_call_facts(table: T, resolve: Resolver, years: Sequence[int] | None) -> list[ir.Table]:
+    """Open calls for key technologies (揭榜挂帅, issue 16) as innovation ties: sources ``open_call_tasks`` (a task
+    done, dated by when it was done) and ``open_call_outcomes.<type>`` (a patent, transfer or product, dated by the
+    outcome).
+
+    Each record gives one fact per distinct member of the call's winning bids (resolved against the register; a
+    member in two winning bids counts once): from the member (``src``, its own place, else the register's) to the
+    posting government (``dst`` = its place, as enclaves' ties end at a place: entity-level analyses such as the
+    actors' ranking leave such ties out), ``n`` = the record's count (a task: 1) ÷
+    ``k``, the call's winning members — so a call's facts add up to its outcomes and tasks done, split by where its
+    team is, as :func:`chainatlas.analytics.opencalls.outcome_edges` splits them. No amount (``value`` NULL); the
+    call's chain and segment assign it (``x``). A call without a winning bid gives no fact.
+    """
+    bids = resolve(table("raw_open_call_bids"), "member_code", "member_adcode", "member_norm", "m")
+    win = bids.filter(bids.winner.fill_null(False))
+    win = win.group_by([win.call_id.name("_w_call"), win.m_eid.name("_w_eid")]).aggregate(
+        _w_place=win.m_place.max()
+    )
+    k = win.group_by("_w_call").aggregate(_k=win.count().cast("float64")).rename(_k_call="_w_call")
+    calls = table("raw_open_calls")
+    calls = calls.select(
+        _c_call=calls.call_id,
+        _c_place=calls.adcode,
+        _c_ck=calls.chain + _s(":") + calls.segment.fill_null(""),
+    )
+    team = win.join(k, win._w_call == k._k_call).join(calls, win._w_call == calls._c_call)
+    tk = _in_years(table("raw_open_call_tasks"), years)
+    tk = tk.filter(tk.done.notnull())
+    tk = tk.select("call_id", "year", _src=_s("open_call_tasks"), _n=ibis.literal(1.0))
+    oc = _in_years(table("raw_open_call_outcomes"), years)
+    oc = oc.select(
+        "call_id",
+        "year",
+        _src=_s("open_call_outcomes.") + oc.outcome_type,
+        _n=oc["count"].fill_null(1).cast("float64"),
+    )
+    oc = oc.filter(oc._n > 0)
+    out = []
+    for t in (tk, oc):
+        j = t.join(team, t.call_id == team._w_call)
+        out.append(
+            _edge(
+                j,
+                "innovation",
+                j._src,
+                j._w_eid,
+                j._c_place,
+                j._w_place,
+                j._c_place,
+                j._n / j._k,
+                _null_f(),
+                "x",
+                j._c_ck,
+            )
+        )
+    return out
 
 
 def _node(

@@ -12,6 +12,7 @@ from chainatlas.model.kinds import KINDS, Field, Kind
 __all__ = [
     "COOPERATION_KINDS",
     "MIGRATIONS",
+    "OPEN_CALL_KINDS",
     "PARTY_TABLE",
     "REVISIONS_TABLE",
     "SCHEMA_VERSION",
@@ -199,6 +200,19 @@ def _v5() -> list[str]:
     return stmts
 
 
+def _widened_and_added(widened: str, added: tuple[str, ...]) -> list[str]:
+    """``raw_<widened>`` and its revisions rebuilt with the kind's current columns (the new ones NULL in the rows
+    kept), and the raw and revisions tables of the ``added`` kinds created."""
+    k = KINDS[widened]
+    stmts = _rebuild(widened)
+    stmts += _rebuild_table(REVISIONS_TABLE.format(table=k.table), revision_columns(k))
+    for name in added:
+        c = KINDS[name]
+        stmts.append(_create(c.table, raw_columns(c)))
+        stmts.append(_create(REVISIONS_TABLE.format(table=c.table), revision_columns(c)))
+    return stmts
+
+
 #: the input kinds issue 15 (cooperation ledgers) added
 COOPERATION_KINDS = ("enclave_terms", "enclave_shareholders", "tax_sharing", "vouchers", "recognitions")
 
@@ -208,16 +222,20 @@ def _v6() -> list[str]:
     operating company, land quota, joint funding and 亩均 inputs (NULL in the rows stored before), and the kinds
     ``enclave_terms``, ``enclave_shareholders``, ``tax_sharing``, ``vouchers`` and ``recognitions`` get their raw
     and revisions tables."""
-    k = KINDS["enclaves"]
-    stmts = _rebuild("enclaves")
-    stmts += _rebuild_table(REVISIONS_TABLE.format(table=k.table), revision_columns(k))
-    for name in COOPERATION_KINDS:
-        c = KINDS[name]
-        stmts.append(_create(c.table, raw_columns(c)))
-        stmts.append(_create(REVISIONS_TABLE.format(table=c.table), revision_columns(c)))
-    return stmts
+    return _widened_and_added("enclaves", COOPERATION_KINDS)
+
+
+#: the input kinds issue 16 (alliances and open calls, 揭榜挂帅) added
+OPEN_CALL_KINDS = ("open_calls", "open_call_bids", "open_call_tasks", "open_call_outcomes")
+
+
+def _v7() -> list[str]:
+    """Alliances and open calls (issue 16): ``raw_alliances`` (and its revisions) gains ``level`` and ``segment``
+    (NULL in the rows stored before: a level not stated), and the kinds ``open_calls``, ``open_call_bids``,
+    ``open_call_tasks`` and ``open_call_outcomes`` get their raw and revisions tables."""
+    return _widened_and_added("alliances", OPEN_CALL_KINDS)
 
 
 #: migration number -> statements; applied in order inside one transaction
-MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3(), 4: _v4(), 5: _v5(), 6: _v6()}
+MIGRATIONS: dict[int, list[str]] = {1: _v1(), 2: _v2(), 3: _v3(), 4: _v4(), 5: _v5(), 6: _v6(), 7: _v7()}
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -60,6 +60,15 @@ of :mod:`chainatlas.synth.records` and :mod:`chainatlas.synth.world`):
   over a base year, a capital-share split, records under and over the agreed, records after the agreement
   ended and a promise above the agreement; cross-province redemptions in the year before the 沪苏 recognition
   and Anhui vouchers redeemed in Jiangsu (never recognised), both redemption modes.
+* **Alliances and open calls (issue 16).** Each chain has alliances at four levels (the region, the G60
+  corridor, each province, two hub cities) whose members are drawn independently in their territories, so they
+  share few members (the paper's alliances that "lack a handle to connect each other"; per chain in the manifest's
+  ``calibration.alliances``). Open calls (揭榜挂帅, :func:`~chainatlas.synth.records.open_call_frame`) are posted
+  2018–2024, mostly in IC and AI, by hub-heavy cities and provinces; bids are teams of 2–5 firms, universities and
+  institutes, most drawn across cities; a winner per awarded call, decomposed tasks done on time, late, not at all
+  (overdue) or still open on 2024-12-31, and patents, transfers and products. ``calibration.open_calls`` lists the
+  counts, statuses and planted cases (a call without bids, joint winners, a one-city winning team, a late and an
+  overdue task).
 * **Consistency.** Every credit code a record names is in ``firms``; party lists are aligned; keys are
   unique; no record predates the firms it names; every value passes the rules of
   :mod:`chainatlas.model.kinds` — unless ``inject_errors`` asks for bad cells to demonstrate validation.
@@ -89,11 +98,13 @@ from chainatlas.synth.world import ETYPES, World, build_world
 
 __all__ = ["GENERATOR_VERSION", "SIZES", "ZH_HEADER_KINDS", "generate"]
 
-GENERATOR_VERSION = "1.3.0"
+GENERATOR_VERSION = "1.4.0"
 #: the labelled answers of R&D-liaison matching (``chainatlas match evaluate --truth``), for this many needs
 MATCH_TRUTH_NEEDS = 1_000
 #: in a folder of its own: ``load-dir`` loads the files of the dataset's folder, and this one is no input kind
 MATCH_TRUTH_FILE = "labels/match_truth.csv"
+#: the true tags of every policy (``chainatlas policy evaluate --truth``): its segments and its second chain
+POLICY_TRUTH_FILE = "labels/policy_truth.csv"
 
 #: Entity counts and record targets per dataset size (records per kind are approximate: keys are deduplicated
 #: and ties never predate the firms they join). ``flow_pairs`` None = all 1,640 ordered city pairs.
@@ -115,6 +126,7 @@ SIZES: dict[str, dict[str, Any]] = {
             "alliances": 250,
             "policies": 150,
             "vouchers": 600,
+            "open_calls": 40,
         },
         "enclaves": 24,
         # the first 24 pairs are all forward enclaves: two 逆向飞地 more, so the small set has both directions
@@ -140,6 +152,7 @@ SIZES: dict[str, dict[str, Any]] = {
             "alliances": 3_000,
             "policies": 1_500,
             "vouchers": 8_000,
+            "open_calls": 400,
         },
         "enclaves": 32,
         "enclave_firms": 10,
@@ -170,6 +183,7 @@ SIZES: dict[str, dict[str, Any]] = {
             "alliances": 20_000,
             "policies": 5_000,
             "vouchers": 80_000,
+            "open_calls": 2_000,
         },
         "enclaves": 36,
         "enclave_firms": 60,
@@ -221,6 +235,11 @@ _ORDER = (
     "needs",
     "experts",
     "alliances",
+    # open calls (揭榜挂帅, issue 16): four kinds written from one plan (records.open_call_frame)
+    "open_calls",
+    "open_call_bids",
+    "open_call_tasks",
+    "open_call_outcomes",
 )
 
 # Deliberately bad values for validation demos: (kind, column, value, rule broken).
@@ -236,6 +255,14 @@ _BAD_VALUES = (
     ("enclaves", "period", "FY23", "period"),
     ("flows", "origin", "", "required"),
 )
+
+
+def _write_policy_truth(ids: Any, labels: Any, path: Path) -> None:
+    """The true tags of the policies as CSV for Excel (UTF-8 with BOM): ``政策编号,标签``, labels joined by ``;``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    id_list = ids.to_pylist() if hasattr(ids, "to_pylist") else list(ids)
+    body = "".join(f"{a},{b}\r\n" for a, b in zip(id_list, list(labels), strict=True))
+    path.write_text("\ufeff政策编号,标签\r\n" + body, encoding="utf-8", newline="")
 
 
 def _write_truth(table: pa.Table, path: Path) -> None:
@@ -469,6 +496,7 @@ def generate(
     )
     pat: Records | None = None
     voucher_notes: dict[str, Any] = {}
+    open_calls: dict[str, Any] = {}  # the plan of the open calls, made by the first of their kinds
 
     def make(kind: str) -> Records:
         nonlocal pat
@@ -483,6 +511,10 @@ def generate(
             return getattr(R, kind)(rng, w, frame)
         if kind == "recognitions":
             return R.recognitions(rng, w)
+        if kind.startswith("open_call"):
+            if not open_calls:
+                open_calls.update(R.open_call_frame(stream("open_call_frame"), w, n["open_calls"]))
+            return getattr(R, kind)(rng, w, open_calls)
         if kind == "flows":
             return R.flows(rng, w, cfg["flow_pairs"])
         if kind == "patents":
@@ -508,7 +540,9 @@ def generate(
         for kind in _ORDER
     }
     patent_notes: dict[str, Any] = {}
+    planted: dict[str, Any] = {}  # alliances and open calls (issue 16), for the manifest
     matching: dict[str, Records] = {}  # needs and experts, for the labelled answers of matching
+    policy_truth: tuple[Any, Any] = ([], [])  # policy ids and their true tags
     for i, kind in enumerate(_ORDER, start=1):
         report(kind, i, steps)
         rec = make(kind)
@@ -517,6 +551,10 @@ def generate(
             patent_notes = {k: v for k, v in rec.notes.items() if not k.startswith("_")}
         if kind == "vouchers":
             voucher_notes = rec.notes
+        if kind in ("alliances", "open_calls"):
+            planted[kind] = rec.notes.get("alliances", rec.notes)
+        if kind == "policies":
+            policy_truth = (rec.columns["policy_id"], rec.notes["_truth"])
         if kind in ("needs", "experts"):
             matching[kind] = rec
         zh = kind in ZH_HEADER_KINDS and fmt == "csv"
@@ -538,6 +576,7 @@ def generate(
     report("manifest", steps - 1, steps)
     truth = R.match_truth(stream("match_truth"), matching["needs"], matching["experts"], MATCH_TRUTH_NEEDS)
     _write_truth(truth, out / MATCH_TRUTH_FILE)
+    _write_policy_truth(*policy_truth, out / POLICY_TRUTH_FILE)
     del matching
 
     def part(kind: str, row: int) -> int | None:
@@ -603,7 +642,18 @@ def generate(
                 "rule_zh": "同一环节、研究方向即该需求的技术对象的研发人员",
                 "rule_en": "the experts of the need's segment whose research direction is the need's technical object",
             },
+            "policy_truth": {
+                "file": POLICY_TRUTH_FILE,
+                "policies": len(policy_truth[1]),
+                "rule_zh": "政策正文以多句及扶持措施支持的环节，及作为整条产业链提及的第二条产业链；顺带提及的环节不计",
+                "rule_en": "the segments the text backs in several sentences with incentives, and a second chain named "
+                "as a whole; segments mentioned once in passing are not tags",
+            },
             "cooperation": _cooperation_notes(frame, voucher_notes),
+            # issue 16: per chain its alliances, their levels and the members they share; the open calls' winners,
+            # statuses as of the last day, tasks, outcomes and the planted cases
+            "alliances": planted.get("alliances", {}),
+            "open_calls": planted.get("open_calls", {}),
             **patent_notes,
         },
         "injected_errors": [

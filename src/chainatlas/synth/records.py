@@ -30,6 +30,7 @@ from chainatlas.synth.calibration import (
     sample_rows,
 )
 from chainatlas.synth.output import Records, Take
+from chainatlas.synth.policy_text import policy_texts
 from chainatlas.synth.world import (
     FIRM,
     FUND,
@@ -52,6 +53,11 @@ __all__ = [
     "investments",
     "match_truth",
     "needs",
+    "open_call_bids",
+    "open_call_frame",
+    "open_call_outcomes",
+    "open_call_tasks",
+    "open_calls",
     "papers",
     "patent_transfers",
     "patents",
@@ -1869,7 +1875,8 @@ def policies(rng: np.random.Generator, w: World, n: int) -> Records:
     """Policies of city, provincial, county and regional bodies naming the chains and segments they back.
 
     Segments are drawn among those present in the jurisdiction's city or, one time in five, among the
-    segments absent there (补链 policies).
+    segments absent there (补链 policies). The body text backs them with incentives and mentions others in
+    passing (:func:`chainatlas.synth.policy_text.policy_texts`); ``notes["_truth"]`` holds the true tags.
     """
     g, ch = w.geo, w.chains
     years = _years(rng, n, 0.05)
@@ -1957,6 +1964,10 @@ def policies(rng: np.random.Generator, w: World, n: int) -> Records:
         place + "推进长三角" + cname + "产业链创新链协同的工作方案",
     )
     date = _dates(rng, years)
+    # the body names the backed segments (and a second chain) with incentives, others in passing: the true tags
+    # go to labels/policy_truth.csv (synth/policy_text.py)
+    names = dict(zip(ch.chain_ids, ch.chain_names, strict=True))
+    text, truth = policy_texts(rng, place, chains, seg_lists, names)
     return Records(
         "policies",
         n,
@@ -1969,10 +1980,9 @@ def policies(rng: np.random.Generator, w: World, n: int) -> Records:
             "date": date,
             "chains": chains,
             "segments": seg_lists,
-            "text": "为加快"
-            + cname
-            + "产业链创新链融合发展，聚焦重点环节，制定本政策。（合成数据，非真实文件）",
+            "text": text,
         },
+        notes={"_truth": truth},
     )
 
 
@@ -2094,21 +2104,25 @@ def alliances(rng: np.random.Generator, w: World, n: int) -> Records:
     """Members of chain alliances: YRD-wide, G60, provincial and hub-city alliances for each chain.
 
     Members are the chain's firms (by revenue^0.5) with universities and institutes (a quarter), drawn
-    only from the alliance's territory; roles run 理事长单位 → 副理事长单位 → 理事单位 → 会员单位.
+    only from the alliance's territory; roles run 理事长单位 → 副理事长单位 → 理事单位 → 会员单位. Each alliance
+    carries its level (region, corridor, province, city). Drawn independently, the alliances of a chain share few
+    members — the paper's four industries whose alliances at several levels "lack a handle to connect each other";
+    ``notes["alliances"]`` counts them per chain (members, members in two alliances or more, levels).
     """
     e, g, ch = w.ent, w.geo, w.chains
     prov_names = dict(zip(g.province_code, g.province_name))
-    specs = []  # (chain index, name, allowed city mask, year founded)
+    specs = []  # (chain index, name, allowed city mask, year founded, level)
     for c, cname in enumerate(ch.chain_names):
-        specs.append((c, f"长三角{cname}产业联盟", np.ones(len(g.city), dtype=bool), 2016))
-        specs.append((c, f"G60科创走廊{cname}产业联盟", np.isin(g.city, G60_CITIES), 2018))
+        specs.append((c, f"长三角{cname}产业联盟", np.ones(len(g.city), dtype=bool), 2016, "region"))
+        specs.append((c, f"G60科创走廊{cname}产业联盟", np.isin(g.city, G60_CITIES), 2018, "corridor"))
         for pcode, pname in sorted(prov_names.items()):
-            specs.append((c, f"{pname[:2]}{cname}产业创新联盟", g.province_code == pcode, 2017))
+            specs.append((c, f"{pname[:2]}{cname}产业创新联盟", g.province_code == pcode, 2017, "province"))
         for h in g.hubs[rng.permutation(len(g.hubs))[:2]]:
-            specs.append((c, f"{g.city_short[h]}{cname}产业创新联合体", g.city == g.city[h], 2020))
+            specs.append((c, f"{g.city_short[h]}{cname}产业创新联合体", g.city == g.city[h], 2020, "city"))
     size = rng.dirichlet(np.full(len(specs), 3.0)) * n
     rows_a, rows_m = [], []
-    for a, (c, _, allowed, _) in enumerate(specs):  # a few dozen alliances: a loop over alliances, not rows
+    # a few dozen alliances: a loop over alliances, not rows
+    for a, (c, _, allowed, _, _) in enumerate(specs):
         k = round(size[a])
         on = allowed[e.city]
         fw = np.where((e.etype == FIRM) & (e.seg >= 0) & on, np.maximum(e.revenue, 1.0) ** 0.5, 0.0)
@@ -2139,15 +2153,362 @@ def alliances(rng: np.random.Generator, w: World, n: int) -> Records:
     joined = np.where(rank < 4, _dates(rng, founded), joined)
     joined = _not_before(joined, e.founded[mem])
     ids = np.array([f"A{a + 1:03d}" for a in range(len(specs))], dtype=object)
+    chain_of = np.array([s[0] for s in specs])
+    level = np.array([s[4] for s in specs], dtype=object)
+    # per chain: alliances, levels, distinct members and those in two of the chain's alliances or more
+    notes: dict[str, Any] = {}
+    for c, cid in enumerate(ch.chain_ids):
+        on = chain_of[aidx] == c
+        pairs = np.unique(np.stack([mem[on], aidx[on]]), axis=1)
+        times = np.unique(pairs[0], return_counts=True)[1]
+        notes[cid] = {
+            "alliances": int((chain_of == c).sum()),
+            "levels": sorted(set(level[chain_of == c]), key=["region", "corridor", "province", "city"].index),
+            "members": len(times),
+            "shared_members": int((times >= 2).sum()),
+        }
     return Records(
         "alliances",
         len(aidx),
         {
             "alliance_id": ids[aidx],
             "alliance_name": np.array([s[1] for s in specs], dtype=object)[aidx],
+            "level": level[aidx],
             **_party(w, "member", mem),
             "role": role,
             "joined": joined,
-            "chain": np.array(ch.chain_ids, dtype=object)[np.array([s[0] for s in specs])[aidx]],
+            "chain": np.array(ch.chain_ids, dtype=object)[chain_of[aidx]],
+        },
+        notes={"alliances": notes},
+    )
+
+
+# ------------------------------------------------------------------------------------- open calls (揭榜挂帅)
+
+#: calls per chain: 揭榜挂帅 started in IC and AI (the paper, 四(三)), so those two post most of them
+OPEN_CALL_CHAIN_WEIGHT = {"ic": 0.35, "ai": 0.35, "nev": 0.15, "bio": 0.15}
+#: chance that a winning team misses a task (late or overdue): the choke segments' key technologies are harder
+OPEN_CALL_FAIL = {"choke": 0.45, "other": 0.15}
+#: share of bids made by a team of one city; the others draw members across cities (gravity, γ = 1)
+OPEN_CALL_LOCAL_TEAMS = 0.3
+#: calls posted from this day on are still being bid for: no winner, no tasks
+OPEN_CALL_BIDDING_FROM = np.datetime64(f"{LAST_YEAR}-10-01")
+#: the planted cases, each the first call (by id) that can hold it; listed in the manifest
+OPEN_CALL_CASES = ("no_bids", "joint_winners", "local_winner", "late", "overdue")
+_MILESTONES = (
+    "完成方案设计与评审",
+    "突破关键技术并完成样品",
+    "完成测试验证",
+    "完成中试与工艺定型",
+    "实现成果转化与产业化",
+)
+
+
+def _pick_one(rng: np.random.Generator, group: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """A mask choosing one eligible row per group at random (groups without an eligible row choose none)."""
+    key = np.where(eligible, rng.random(len(group)), -1.0)
+    order = np.lexsort((key, group))
+    last = np.r_[group[order][1:] != group[order][:-1], True] if len(group) else np.zeros(0, dtype=bool)
+    out = np.zeros(len(group), dtype=bool)
+    out[order[last]] = True
+    return out & eligible
+
+
+def _distinct_per(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """How many distinct ``value`` each of ``n`` groups has."""
+    if not len(group):
+        return np.zeros(n, dtype=np.int64)
+    pairs = np.unique(np.stack([group, value]), axis=1)
+    return np.bincount(pairs[0], minlength=n)
+
+
+def open_call_frame(rng: np.random.Generator, w: World, n: int) -> dict[str, Any]:
+    """The open calls (揭榜挂帅) and what follows from them: bids with their teams, the winners, the decomposed
+    tasks with their dates and the outcomes; the four kinds are written from it.
+
+    Calls are posted 2018–2024 (more each year) by hub-heavy cities (a quarter by their province), mostly in IC and
+    AI (:data:`OPEN_CALL_CHAIN_WEIGHT`), on segments weighted toward the choke segments, with budgets of a few
+    hundred to a few thousand 万元 (one in twenty unknown) and 2–3 years to complete. Each gets 1–4 bids (some
+    none) of 2–5 members — the chain's firms (by revenue^0.5), universities and institutes — drawn in the posting
+    city for :data:`OPEN_CALL_LOCAL_TEAMS` of the bids and by a gravity kernel (γ = 1) from it for the others, so
+    most winning teams cross cities and many cross provinces. A call posted before :data:`OPEN_CALL_BIDDING_FROM`
+    with a bid has a winner and 3–5 tasks due between its award and its deadline: a task due by the last day of
+    the data is done on time, except the one a failing call misses (:data:`OPEN_CALL_FAIL`), done late or not at
+    all (overdue); tasks due later are open. Outcomes: patents for most calls with a task done, transfers and
+    products for some of those done in full on time. The cases of :data:`OPEN_CALL_CASES` are planted.
+    """
+    e, g, ch = w.ent, w.geo, w.chains
+    C, nc = len(g.city), len(ch.chain_ids)
+    day = np.timedelta64(1, "D")
+    nat = np.datetime64("NaT", "D")
+    # ---------------------------------------------------------------------------------------- calls
+    span_years = np.arange(2018, LAST_YEAR + 1)
+    py = np.exp(0.25 * (span_years - 2018))
+    years = rng.choice(span_years, size=n, p=py / py.sum())
+    posted = _dates(rng, years)
+    by_date = np.lexsort((posted, years))  # calls in the order they were posted (their ids)
+    years, posted = years[by_date], posted[by_date]
+    mass = g.mass * g.innov
+    city = rng.choice(C, size=n, p=mass / mass.sum())
+    provincial = rng.random(n) < 0.25
+    adcode = np.where(provincial, g.province_code[city], g.city[city]).astype(object)
+    cw = np.array([OPEN_CALL_CHAIN_WEIGHT.get(c, 0.1) for c in ch.chain_ids])
+    chain = rng.choice(nc, size=n, p=cw / cw.sum())
+    has_firms = np.bincount(e.seg[e.seg >= 0], minlength=ch.n) > 0
+    sw = np.where(has_firms, 1.0 + 2.0 * ch.choke, 0.0)
+    seg = np.empty(n, dtype=np.int64)
+    for c in range(nc):  # the four chains
+        m = chain == c
+        p_s = np.where(ch.seg_chain == c, sw, 0.0)
+        seg[m] = rng.choice(ch.n, size=int(m.sum()), p=p_s / p_s.sum())
+    budget = np.maximum(np.round(np.exp(rng.normal(np.log(800), 0.7, n)), -1), 50.0)
+    budget = np.where(rng.random(n) < 0.05, np.nan, budget)
+    due = posted + rng.integers(730, 1096, n) * day
+    within = np.arange(n) - np.searchsorted(years, years, side="left")
+    ids = np.array([f"JB{y}{k + 1:04d}" for y, k in zip(years, within, strict=True)], dtype=object)
+    obj = np.asarray(_objects(rng, w, seg).to_pylist(), dtype=object)
+    prov_short = np.array([str(x)[:2] for x in g.province_name], dtype=object)
+    short = np.where(provincial, prov_short[city], g.city_short[city].astype(object))
+    segname = np.array(list(ch.seg_name), dtype=object)[seg]
+    title = obj + "关键技术攻关"
+    desc = (
+        short
+        + "发榜：面向"
+        + segname
+        + "环节，征集"
+        + obj
+        + "关键技术攻关团队（项目分解—团队包干—成果转化；合成数据）"
+    )
+    bidding = posted >= OPEN_CALL_BIDDING_FROM
+
+    def first(mask: np.ndarray) -> int | None:
+        """The call with the smallest id among ``mask``."""
+        return int(np.flatnonzero(mask)[np.argmin(ids[mask])]) if mask.any() else None
+
+    # ---------------------------------------------------------------------------------------- bids and teams
+    n_bids = rng.integers(1, 5, n)
+    n_bids[rng.random(n) < 0.06] = 0
+    cases: dict[str, int | None] = {"no_bids": first(~bidding & (n_bids == 0))}
+    if cases["no_bids"] is None:
+        cases["no_bids"] = first(~bidding)
+        if cases["no_bids"] is not None:
+            n_bids[cases["no_bids"]] = 0
+    bid_call = np.repeat(np.arange(n), n_bids)
+    bid_no = np.arange(len(bid_call)) - np.searchsorted(bid_call, bid_call, side="left")
+    B = len(bid_call)
+    local = rng.random(B) < OPEN_CALL_LOCAL_TEAMS
+    m_bid = np.repeat(np.arange(B), rng.integers(2, 6, B))
+    m_rank = np.arange(len(m_bid)) - np.searchsorted(m_bid, m_bid, side="left")
+    m_call = bid_call[m_bid]
+    academic = rng.random(len(m_bid)) < np.where(m_rank == 0, 0.45, 0.4)
+    # groups: a chain's firms per city (chain × C + city), universities and institutes per city (nc × C + city)
+    acad = np.isin(e.etype, [UNIVERSITY, INSTITUTE])
+    chain_firm = (e.etype == FIRM) & (e.seg >= 0)
+    grp = np.where(acad, nc, np.where(chain_firm, ch.seg_chain[np.maximum(e.seg, 0)], nc)) * C + e.city
+    wt = np.where(acad, e.innov, np.where(chain_firm, np.maximum(e.revenue, 1.0) ** 0.5, 0.0))
+    sampler = GroupSampler(grp, wt, (nc + 1) * C)
+    mass_g = np.zeros((nc + 1, C))
+    np.add.at(mass_g, (grp // C, grp % C), wt)
+    cls = np.where(academic, nc, chain[m_call])
+    cls = np.where(mass_g.sum(axis=1)[cls] > 0, cls, nc)
+    origin = city[m_call]
+    m_city = sample_rows(rng, gravity_kernel(g.dist, mass_g, 1.0).reshape((nc + 1) * C, C), cls * C + origin)
+    m_city = np.where(local[m_bid] & sampler.has(cls * C + origin), origin, m_city)
+    member = sampler.sample(rng, cls * C + m_city)
+    # nobody founded after the call was posted: draw again in the same group, then drop whoever is left
+    for _ in range(5):
+        young = e.founded[member] > posted[m_call]
+        if not young.any():
+            break
+        member[young] = sampler.sample(rng, (cls * C + m_city)[young])
+    names = np.asarray(e.name.to_numpy(zero_copy_only=False), dtype=object)
+    keep = ~(e.founded[member] > posted[m_call])
+    name_id = np.unique(names[member], return_inverse=True)[1].ravel()
+    once = np.zeros(len(m_bid), dtype=bool)
+    once[np.unique(np.stack([m_bid, name_id]), axis=1, return_index=True)[1]] = True
+    keep &= once  # a name once per bid (the key)
+    m_bid, member = m_bid[keep], member[keep]
+    lead = np.r_[True, m_bid[1:] != m_bid[:-1]] if len(m_bid) else np.zeros(0, dtype=bool)
+    # ---------------------------------------------------------------------------------------- winners
+    staffed = np.bincount(m_bid, minlength=B) > 0
+    staffed_bids = np.bincount(bid_call[staffed], minlength=n)
+    awarded = ~bidding & (staffed_bids > 0)
+    win = _pick_one(rng, bid_call, staffed & awarded[bid_call])
+    bid_ncity = _distinct_per(m_bid, e.city[member], B)
+    cases["joint_winners"] = first(awarded & (staffed_bids >= 2))
+    if cases["joint_winners"] is not None:
+        win[np.flatnonzero((bid_call == cases["joint_winners"]) & staffed)[:2]] = True
+    local_win = np.zeros(n, dtype=bool)
+    local_win[bid_call[win & (bid_ncity == 1)]] = True
+    solo = np.bincount(bid_call[win], minlength=n) == 1
+    cases["local_winner"] = first(local_win & solo)
+    # ---------------------------------------------------------------------------------------- tasks
+    calls_t = np.flatnonzero(awarded)
+    n_tasks = rng.integers(3, 6, len(calls_t))
+    t_call = np.repeat(calls_t, n_tasks)
+    t_no = np.arange(len(t_call)) - np.searchsorted(t_call, t_call, side="left")
+    t_n = np.repeat(n_tasks, n_tasks)
+    award = posted + rng.integers(45, 121, n) * day
+    span = (due - award).astype(np.int64)
+    t_due = award[t_call] + np.round(span[t_call] * (t_no + 1) / t_n).astype(np.int64) * day
+    passed = t_due <= LAST_DAY
+    done = np.where(passed, np.maximum(t_due - rng.integers(0, 46, len(t_call)) * day, award[t_call]), nat)
+    fails = rng.random(n) < np.where(ch.choke[seg], OPEN_CALL_FAIL["choke"], OPEN_CALL_FAIL["other"])
+    miss = _pick_one(rng, t_call, passed & fails[t_call])
+    late_by = rng.integers(15, 151, len(t_call)) * day
+    overdue = miss & ((rng.random(len(t_call)) < 0.35) | (t_due + late_by > LAST_DAY))
+    late = miss & ~overdue
+    for case, mask in (("late", late), ("overdue", overdue)):
+        if mask.any():
+            cases[case] = first(np.isin(np.arange(n), t_call[mask]))
+            continue
+        # none drawn: plant one in the first call with a task due that misses nothing yet
+        clean = np.isin(np.arange(n), t_call[passed]) & ~np.isin(np.arange(n), t_call[miss])
+        i = first(
+            clean & (np.arange(n) != (cases["joint_winners"] if cases["joint_winners"] is not None else -1))
+        )
+        cases[case] = i
+        if i is not None:
+            k = np.flatnonzero((t_call == i) & passed)[0]
+            miss[k] = True
+            (late if case == "late" else overdue)[k] = True
+            late_by[k] = 15 * day
+    done = np.where(late, t_due + late_by, done)
+    done = np.where(overdue, nat, done)
+    t_text = np.array(_MILESTONES, dtype=object)[(len(_MILESTONES) * t_no) // t_n]
+    # ---------------------------------------------------------------------------------------- outcomes
+    is_done = ~np.isnat(done)
+    any_done = np.bincount(t_call[is_done], minlength=n) > 0
+    first_done = np.full(n, LAST_DAY)
+    np.minimum.at(first_done, t_call[is_done], done[is_done])
+    missed = np.bincount(t_call[miss], minlength=n) > 0
+    open_left = np.bincount(t_call[~is_done], minlength=n) > 0
+    succeeded = awarded & ~missed & ~open_left
+    r = rng.random((n, 4))
+    parts = [
+        (any_done & (r[:, 0] < np.where(missed, 0.5, 0.85)), "patent", 1 + (r[:, 1] * 4).astype(np.int64)),
+        (succeeded & (r[:, 2] < 0.6), "transfer", np.ones(n, dtype=np.int64)),
+        (succeeded & (r[:, 3] < 0.4), "product", np.ones(n, dtype=np.int64)),
+    ]
+    o_call = np.concatenate([np.flatnonzero(m) for m, _, _ in parts])
+    o_type = np.concatenate([np.full(int(m.sum()), t, dtype=object) for m, t, _ in parts])
+    o_count = np.concatenate([k[m] for m, _, k in parts])
+    order = np.lexsort((o_type, ids[o_call]))
+    o_call, o_type, o_count = o_call[order], o_type[order], o_count[order]
+    o_date = np.minimum(first_done[o_call] + rng.integers(20, 400, len(o_call)) * day, LAST_DAY)
+    o_year = _year_of(o_date)
+    o_ref = np.where(
+        o_type == "patent",
+        np.array([f"CN{y}1{k + 1:07d}.X" for k, y in enumerate(o_year)], dtype=object),
+        np.where(
+            o_type == "transfer",
+            np.array([f"JS{y}{k + 1:06d}" for k, y in enumerate(o_year)], dtype=object),
+            obj[o_call] + "产业化产品",
+        ),
+    )
+    # ---------------------------------------------------------------------------------------- notes
+    w_rows = win[m_bid]
+    team_cities = _distinct_per(bid_call[m_bid[w_rows]], e.city[member[w_rows]], n)
+    prov_idx = np.unique(g.province_code, return_inverse=True)[1].ravel()
+    team_provs = _distinct_per(bid_call[m_bid[w_rows]], prov_idx[e.city[member[w_rows]]], n)
+    status = np.select([~awarded, missed, succeeded], ["no_tasks", "failed", "succeeded"], "open")
+    notes = {
+        "calls": n,
+        "as_of": str(LAST_DAY),
+        "bidding_from": str(OPEN_CALL_BIDDING_FROM),
+        "chains": {cid: int((chain == c).sum()) for c, cid in enumerate(ch.chain_ids)},
+        "calls_with_bids": int((staffed_bids > 0).sum()),
+        "awarded": int(awarded.sum()),
+        "cross_city_winners": int((team_cities[awarded] >= 2).sum()),
+        "cross_province_winners": int((team_provs[awarded] >= 2).sum()),
+        "statuses": {s: int((status == s).sum()) for s in ("succeeded", "failed", "open", "no_tasks")},
+        "tasks": {
+            "on_time": int((passed & ~miss).sum()),
+            "late": int(late.sum()),
+            "overdue": int(overdue.sum()),
+            "open": int((~passed).sum()),
+        },
+        "outcomes": {t: int(o_count[o_type == t].sum()) for t in ("patent", "transfer", "product")},
+        "fail_chance": dict(OPEN_CALL_FAIL),
+        "cases": {k: (None if cases.get(k) is None else str(ids[cases[k]])) for k in OPEN_CALL_CASES},
+    }
+    return {
+        "ids": ids, "title": title, "desc": desc, "adcode": adcode, "seg": seg, "budget": budget,
+        "posted": posted, "due": due, "bid_call": bid_call, "bid_no": bid_no, "win": win,
+        "m_bid": m_bid, "member": member, "lead": lead,
+        "t_call": t_call, "t_no": t_no, "t_text": t_text, "t_due": t_due, "t_done": done,
+        "o_call": o_call, "o_type": o_type, "o_ref": o_ref, "o_count": o_count, "o_date": o_date,
+        "notes": notes,
+    }  # fmt: skip
+
+
+def open_calls(rng: np.random.Generator, w: World, frame: dict[str, Any]) -> Records:
+    """The calls of :func:`open_call_frame`, one row each (the frame drew everything; ``rng`` is unused)."""
+    f = frame
+    return Records(
+        "open_calls",
+        len(f["ids"]),
+        {
+            "call_id": f["ids"],
+            "title": f["title"],
+            "description": f["desc"],
+            "adcode": f["adcode"],
+            **_chain_cols(w, f["seg"]),
+            "budget": f["budget"],
+            "posted": f["posted"],
+            "due": f["due"],
+        },
+        notes=f["notes"],
+    )
+
+
+def open_call_bids(rng: np.random.Generator, w: World, frame: dict[str, Any]) -> Records:
+    """One row per member of every bid of :func:`open_call_frame`: the lead first, ``winner`` on every row of a
+    winning bid."""
+    f = frame
+    b = f["m_bid"]
+    call = f["ids"][f["bid_call"][b]]
+    return Records(
+        "open_call_bids",
+        len(b),
+        {
+            "call_id": call,
+            "bid_id": call + "-" + (f["bid_no"][b] + 1).astype(str).astype(object),
+            **_party(w, "member", f["member"]),
+            "lead": f["lead"],
+            "winner": f["win"][b],
+        },
+    )
+
+
+def open_call_tasks(rng: np.random.Generator, w: World, frame: dict[str, Any]) -> Records:
+    """The decomposed tasks of the awarded calls of :func:`open_call_frame`: due, and done (on time or late) or
+    not (overdue, or open)."""
+    f = frame
+    return Records(
+        "open_call_tasks",
+        len(f["t_call"]),
+        {
+            "call_id": f["ids"][f["t_call"]],
+            "task_id": "T" + (f["t_no"] + 1).astype(str).astype(object),
+            "milestone": f["t_text"],
+            "due": f["t_due"],
+            "done": f["t_done"],
+        },
+    )
+
+
+def open_call_outcomes(rng: np.random.Generator, w: World, frame: dict[str, Any]) -> Records:
+    """The patents, transfers and products of the calls of :func:`open_call_frame`."""
+    f = frame
+    return Records(
+        "open_call_outcomes",
+        len(f["o_call"]),
+        {
+            "call_id": f["ids"][f["o_call"]],
+            "outcome_type": f["o_type"],
+            "reference": f["o_ref"],
+            "count": f["o_count"],
+            "date": f["o_date"],
         },
     )
