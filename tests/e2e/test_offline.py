@@ -23,7 +23,19 @@ from chainatlas.api.server import LocalServer
 from chainatlas.web import SWAGGER_UI, static_dir, vendor_ready
 
 #: every page of the UI (the map is ``/``)
-PAGES = ("/", "/#/chain", "/#/network", "/#/compare", "/#/diagnose", "/#/data", "/#/monitor", "/#/scenarios")
+PAGES = (
+    "/",
+    "/#/chain",
+    "/#/network",
+    "/#/compare",
+    "/#/diagnose",
+    "/#/data",
+    "/#/monitor",
+    "/#/scenarios",
+    "/#/matching",
+    "/#/policies",
+    "/#/alliances",
+)
 #: answers made from the catalogue alone, kept by ``AnswerCache.static`` (not by URL): nothing to warm
 #: answers the prewarm cannot hold: built without the database (``/api/templates``, the example scenario of
 #: ``/api/simulations/example``), or about who asks (``/api/auth``: never cached), or changing without the atlas

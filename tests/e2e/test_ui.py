@@ -301,10 +301,3 @@ def test_english_toggle(page, shots):
     page.wait_for_function("() => document.querySelector('#nav a.active')?.textContent === 'Map'")
     page.click("#lang-toggle")
     page.wait_for_function("() => document.querySelector('#nav a.active')?.textContent === '全景地图'")
-
-
-@pytest.mark.parametrize("later", ["policies"])
-def test_room_for_later_pages(page, later):
-    page.goto(page.base_url + f"/#/{later}")
-    page.wait_for_selector(f"[data-later={later}]")
-    assert page.locator("#synthetic-banner").is_visible()

@@ -45,6 +45,7 @@ from chainatlas.api.cache import FastPath
 from chainatlas.api.render import error_body
 from chainatlas.api.routers import (
     alerts,
+    alliances,
     analytics,
     auth,
     chains,
@@ -57,6 +58,7 @@ from chainatlas.api.routers import (
     matching,
     meta,
     places,
+    policy,
     simulate,
 )
 from chainatlas.api.routers.meta import DEFAULT_VIEW
@@ -127,6 +129,8 @@ _ROUTERS = (
     simulate,
     cooperation,
     matching,
+    policy,
+    alliances,
 )
 
 
@@ -241,6 +245,15 @@ def create_app(
             {
                 "name": "matching",
                 "description": "供需对接: firms' technology needs matched to researchers, each match explained",
+            },
+            {
+                "name": "policies",
+                "description": "政策: policies tagged to chains, segments and places; coverage, overlaps and gaps",
+            },
+            {
+                "name": "alliances",
+                "description": "联盟与揭榜挂帅: alliances by level, fragmentation and clusters; open calls, their "
+                "progress, success rates and winning teams",
             },
         ],
     )
@@ -440,6 +453,18 @@ def _first_requests(meta: dict, places: list[str], period: int) -> list[tuple[st
     ]
     # 监测预警 monitor.js: the province outlines under its map (the alerts themselves are never cached)
     out.append(("/api/places", {"scale": "province"}))
+    # 供需对接 matching.js: the needs list (no words, every segment)
+    out.append(("/api/matching/needs", {"limit": 200}))
+    # 政策 policies.js: coverage, overlaps and gaps of every year at city level, and the policy list
+    sel = {"level": "city", "chain": chain, "min_confidence": 0.5}
+    out += [(f"/api/policies/{part}", sel) for part in ("coverage", "overlaps", "gaps")]
+    out.append(("/api/policies", {"chain": chain, "min_confidence": 0.5, "limit": 200}))
+    # 联盟与揭榜 alliances.js: the alliances tab (communities), the fragmentation of every chain
+    out += [
+        ("/api/alliances", {"chain": chain, "method": "communities"}),
+        ("/api/alliances/fragmentation", {}),
+        ("/api/alliances/clusters", {"chain": chain, "method": "communities"}),
+    ]
     return out
 
 

@@ -11,6 +11,7 @@ import click
 
 from chainatlas.cli.admin import COMMANDS as ADMIN_COMMANDS
 from chainatlas.cli.alerts import alerts
+from chainatlas.cli.alliances import COMMANDS as ALLIANCE_COMMANDS
 from chainatlas.cli.analysis import analyze, calc
 from chainatlas.cli.codes import codes
 from chainatlas.cli.common import ErrorsGroup
@@ -19,6 +20,7 @@ from chainatlas.cli.enclaves import COMMANDS as COOPERATION_COMMANDS
 from chainatlas.cli.history import history
 from chainatlas.cli.match import match
 from chainatlas.cli.monitor import check
+from chainatlas.cli.policy import policy
 from chainatlas.cli.report import report
 from chainatlas.cli.simulate import COMMANDS as SIMULATE_COMMANDS
 from chainatlas.cli.users import users
@@ -67,6 +69,8 @@ for _command in (
     report,
     *SIMULATE_COMMANDS,
     *COOPERATION_COMMANDS,
+    *ALLIANCE_COMMANDS,
+    policy,
     match,
 ):
     main.add_command(_command)

@@ -41,14 +41,7 @@ const STRINGS = {
   "nav.enclaves": ["飞地", "Enclaves"],
   "nav.matching": ["供需对接", "Matching"],
   "nav.policies": ["政策", "Policies"],
-  "nav.alliances": ["联盟与揭榜", "Alliances & open calls"],
-  "later.title": ["规划中的功能", "Coming later"],
-  "later.alerts": ["按行政层级设定规则，周期巡检各地产业链指标，断链、卡点与过度依赖进口时发出预警，并跟踪处置。", "Rules per level of government, periodic inspection of chain indicators, and alerts with a lifecycle for broken links, choke points and import dependence."],
-  "later.scenarios": ["平战转换情景：城市封控、进口中断、企业停产沿供应网络传播，识别关键企业与环节。", "What-if scenarios: a city locked down, an import cut, a firm failing — propagated through the supply network to find critical firms and segments."],
-  "later.enclaves": ["飞地登记与效益评估：亩均效益、股比规则（飞出地控股、飞入地不低于30%）、双方评审。", "Enclave registry and benefit evaluation: output per mu, the equity rule, and both sides' review."],
-  "later.matching": ["企业技术需求与研发联络者、专家的匹配（城市层面的“创新地 + 产业地”配对见“诊断”页）。", "Matching firms' technology needs with researchers (city-level innovation + industry place pairs are on the Diagnosis page)."],
-  "later.policies": ["政策文本与产业链环节的对应关系，以及联盟成员的重叠。", "Policies mapped to chain segments, and overlaps between alliances."],
-  "later.alliances": ["产业联盟的重叠与碎片化，揭榜挂帅项目的进展与成功率。", "Alliances' overlap and fragmentation; open calls' progress and success rates."],
+  "nav.alliances": ["联盟与揭榜", "Alliances"],
 
   // 监测预警 (pages/monitor.js)
   "mon.f.severity": ["预警级别", "Severity"],

@@ -21,9 +21,9 @@ const PAGES = [
   // 供需对接: technology needs matched to researchers, with the reasons (issue 16)
   { id: "matching", module: "./pages/matching.js" },
   // 政策: policies tagged to chains, segments and places; coverage, overlaps and gaps (issue 16)
-  { id: "policies", module: "./pages/later.js", later: true },
+  { id: "policies", module: "./pages/policies.js" },
   // 联盟与揭榜挂帅: alliances and their fragmentation, open calls for key technologies (issue 16)
-  { id: "alliances", module: "./pages/later.js", later: true },
+  { id: "alliances", module: "./pages/alliances.js" },
 ];
 
 /** State shared by the pages (filters carry over when switching pages); starts from the map's default
@@ -62,7 +62,7 @@ function nav() {
   const el = document.getElementById("nav");
   const page = route().page;
   const q = query();
-  el.innerHTML = PAGES.map((p) => `<a href="#/${p.id}${q ? "?" + q : ""}" data-page="${p.id}" class="${p.id === page ? "active" : ""} ${p.later ? "later" : ""}">${t("nav." + p.id)}</a>`).join("");
+  el.innerHTML = PAGES.map((p) => `<a href="#/${p.id}${q ? "?" + q : ""}" data-page="${p.id}" class="${p.id === page ? "active" : ""}">${t("nav." + p.id)}</a>`).join("");
 }
 
 function applyParams(params) {

@@ -5,8 +5,22 @@
 // measures, and the lifecycle actions the reader's role and the alert's status allow.
 import { ApiError, get, post, send } from "../api.js";
 import { chartOn, disposeAll, echarts, registerScale } from "../charts.js";
-import { esc, fmt, getLang, nm, periodLabel, placeName, t, tf } from "../i18n.js";
+import { addStrings, esc, fmt, getLang, nm, periodLabel, placeName, t, tf } from "../i18n.js";
 import { chartTools, h, options, periodGrain, stem, table } from "../widgets.js";
+
+// the policies bearing on an alert (issue 16: GET /api/alerts/{id}/policies)
+addStrings({
+  "mon.pol": ["相关政策", "Related policies"],
+  "mon.pol.h": ["本地、上级与区域发布的、涉及该环节或产业链的政策，附识别证据。", "Policies of the place, the jurisdictions above it and the region on the alert's segment or chain, with the evidence."],
+  "mon.pol.none": ["没有相关政策", "No related policy"],
+  "mon.pol.more": ["共 {n} 件，显示前 {k} 件", "{n} in all, first {k} shown"],
+  "mon.pol.rel.same": ["本地", "Local"],
+  "mon.pol.rel.higher": ["上级", "Above"],
+  "mon.pol.rel.region": ["区域", "Regional"],
+  "mon.pol.match.segment": ["同环节", "Same segment"],
+  "mon.pol.match.chain": ["同产业链", "Same chain"],
+  "mon.pol.match.any": ["已识别", "Tagged"],
+});
 
 /** Severities, lowest first; statuses in lifecycle order (as chainatlas/storage/alerts.py). */
 export const SEVERITIES = ["info", "warning", "critical"];
@@ -390,6 +404,7 @@ export async function render(root, ctx) {
       <div class="panel" id="mon-chart-panel"><h3 id="mon-chart-title">${esc(t("mon.history"))}</h3>
         <div class="chart-box mon-chart" id="mon-chart"></div><p class="hint" id="mon-chart-note"></p></div>
       <div class="panel"><h3>${esc(t("mon.evidence"))}</h3><p class="hint" id="mon-evidence-spec"></p><div id="mon-evidence"></div></div>
+      <div class="panel mon-pol"><h3>${esc(t("mon.pol"))} <span class="muted" id="mon-pol-count"></span></h3><p class="hint">${esc(t("mon.pol.h"))}</p><div id="mon-policies"></div></div>
       <div class="panel"><h3>${esc(t("mon.parties"))}</h3><div id="mon-parties"></div></div>
       <div class="panel"><h3>${esc(t("mon.thread"))}</h3><p class="hint">${esc(t("mon.thread.h"))}</p><ol class="thread" id="mon-thread"></ol></div>`;
     side.querySelector(".closer").addEventListener("click", close);
@@ -398,6 +413,7 @@ export async function render(root, ctx) {
     drawThread(d);
     if (canAct) bindActions(a);
     showFinding();
+    drawPolicies(d);
     side.scrollTop = 0;
   }
 
@@ -522,6 +538,33 @@ export async function render(root, ctx) {
     }
     drawEvidence(d, f, myDetail);
     drawHistory(d, f, myDetail);
+  }
+
+  /** The policies bearing on the alert: title, where from, the tag that matches and its first evidence sentence. */
+  async function drawPolicies(d) {
+    const el = side.querySelector("#mon-policies");
+    el.innerHTML = `<div class="muted loading-line">${esc(t("app.loading"))}</div>`;
+    try {
+      const res = await fresh(`/api/alerts/${d.alert.id}/policies`, { limit: 20 });
+      if (current !== d) return;
+      const list = res.policies || [];
+      side.querySelector("#mon-pol-count").textContent = res.total > list.length ? tf("mon.pol.more", { n: res.total, k: list.length }) : String(res.total);
+      el.dataset.n = String(res.total);
+      const mark = (s, terms) => {
+        let out = esc(s);
+        for (const w of [...new Set(terms || [])].sort((a, b) => b.length - a.length)) out = out.split(esc(w)).join(`<mark>${esc(w)}</mark>`);
+        return out;
+      };
+      el.innerHTML = list.length ? `<ol class="thread">${list.map((p) => `<li data-policy="${esc(p.policy_id)}" data-relation="${esc(p.relation)}" data-match="${esc(p.match)}">
+          <b>${esc(p.title)}</b> <span class="muted small">${esc(p.policy_id)} · ${esc(p.date || "")}</span><br>
+          <span class="chip">${esc(t("mon.pol.rel." + p.relation))}</span> <span class="chip on">${esc(t("mon.pol.match." + p.match))}</span>
+          <span class="small">${esc(p.issuer || "")} · ${esc(getLang() === "zh" ? p.label_zh || p.label : p.label)} · ${Number(p.confidence).toFixed(2)}</span>
+          ${(p.sentences || []).length ? `<div class="small">“${mark(p.sentences[0], p.terms)}”</div>` : ""}</li>`).join("")}</ol>`
+        : `<p class="muted">${esc(t("mon.pol.none"))}</p>`;
+    } catch (e) {
+      if (current !== d) return;
+      el.innerHTML = `<p class="error-text" role="alert">${esc(e.message || e)}</p>`;
+    }
   }
 
   async function drawEvidence(d, f, myDetail) {
