@@ -49,9 +49,11 @@ X2,李二,浙江大学,{U2},330106,H01M,nev,battery,锂电池;正极材料
 X3,王三,中国科学技术大学,{U3},340104,H01L,,,功率器件;驱动电路
 X4,赵四,上海浦东智能研究院,{U4},310115,G06V,,,图像识别;算法
 """,
-    "needs.csv": f"""需求编号,企业信用代码,需求名称,需求描述,IPC分类号,产业链,环节,发布日期,预算（万元）
-N1,{F1},车规级功率器件封装可靠性提升,,H01L,ic,packaging_test,2023-05-10,300
-N2,{F2},锂电池正极材料循环寿命,,H01M,nev,materials,2023-06-01,
+    # N3: a firm known by name only, not in the register (its place, and so its vouchers, unknown)
+    "needs.csv": f"""需求编号,企业信用代码,企业名称,需求名称,需求描述,IPC分类号,产业链,环节,发布日期,预算（万元）
+N1,{F1},,车规级功率器件封装可靠性提升,,H01L,ic,packaging_test,2023-05-10,300
+N2,{F2},,锂电池正极材料循环寿命,,H01M,nev,materials,2023-06-01,
+N3,,未登记的某电池公司,正极材料改性,,,,,2023-07-01,
 """,
     # the Suzhou firm and the Hefei university applied for a patent together: one past tie
     "patents.csv": f"""申请号,名称,申请日,IPC分类号,申请人,申请人信用代码
@@ -116,6 +118,10 @@ def test_vouchers_are_not_honoured_without_a_recognition(b):
     assert bool(rows.loc["X1", "voucher"]) is False  # Zhejiang–Jiangsu: no recognition loaded
     assert rows.loc["X1", "distance_km"] == pytest.approx(_km("330100", "320102"), abs=0.1)
     assert mp.for_needs(b, "N2", top=5).rows["profile_id"].iloc[0] == "X2"
+    # a need whose place is unknown: no distance, and vouchers unknown rather than refused
+    n3 = mp.for_needs(b, "N3", top=5).rows
+    assert n3["profile_id"].tolist() == ["X2"] and n3["distance_km"].isna().all()
+    assert n3["voucher"].tolist() == [None]
 
 
 def test_the_reverse_ranks_needs_for_a_researcher(b):
@@ -176,6 +182,8 @@ def test_the_command_line(hand: Path, tmp_path: Path):
     r = run(main, ["--db", str(hand), "match", "evaluate", "--truth", str(truth), "--k", "2"])
     assert r.exit_code == 0, r.output
     assert "precision@2 0.500 · recall@2 1.000 · MRR 0.750 · 2 条需求 needs" in r.output
+    r = run(main, ["--db", str(hand), "match", "--need", "N3"])
+    assert r.exit_code == 0 and "创新券：地点不明" in r.output and "距离" not in r.output
     r = run(main, ["--db", str(hand), "match", "--need", "N1", "--expert", "X1"])
     assert r.exit_code == 2 and "one of them" in r.output
     r = run(main, ["--db", str(hand), "match", "--expert", "X9"])

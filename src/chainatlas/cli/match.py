@@ -33,7 +33,7 @@ def _why(r: Any) -> str:
         parts.append(f"距离 {r.distance_km:,.0f} 公里")
     if r.ties:
         parts.append(f"既往合作 {r.ties:g} 次")
-    parts.append("创新券可用" if r.voucher else "创新券不互认")
+    parts.append("创新券：地点不明" if r.voucher is None else "创新券可用" if r.voucher else "创新券不互认")
     return " · ".join(parts)
 
 

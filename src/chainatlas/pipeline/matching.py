@@ -394,6 +394,10 @@ def _run(
     rows = found.frame(queries.profiles.ids, side.profiles.ids)
     rows = rows[[*MATCH_COLUMNS]].reset_index(drop=True)
     rows = rows.round({"score": 4, "text": 4, "codes": 4, "distance_km": 1})
+    # a side whose province is unknown (a firm known by name only, a need typed in without its place) may or may not
+    # be honoured: unknown, not "no" (it scored as no)
+    unknown = (queries.profiles.province[found.query] == "") | (side.profiles.province[found.profile] == "")
+    rows["voucher"] = rows["voucher"].astype(object).where(~unknown, None)
     extra = side.info.iloc[found.profile].reset_index(drop=True)
     return Result(pd.concat([rows, extra], axis=1), side.synthetic or queries.synthetic)
 

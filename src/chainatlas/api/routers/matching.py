@@ -48,7 +48,9 @@ class MatchRow(_Row):
         description="between the two places' centroids; null when one is unknown"
     )
     ties: float = Field(description="past co-operation: co-patents, transfers and technology contracts")
-    voucher: bool = Field(description="innovation vouchers are honoured between the two provinces")
+    voucher: bool | None = Field(
+        description="innovation vouchers are honoured between the two provinces; null when a side's place is unknown"
+    )
     shared_terms: list[str] = Field(description="the words both texts contain (the strongest first)")
     shared_codes: list[str] = Field(description="the IPC subclasses and chain:segment both carry")
     place: str | None = None

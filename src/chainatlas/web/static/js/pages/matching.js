@@ -43,6 +43,7 @@ addStrings({
   "mt.why.ties": ["既往合作 {n} 次", "{n} past ties"],
   "mt.why.voucher": ["创新券可用", "Vouchers honoured"],
   "mt.why.novoucher": ["创新券未互认", "Vouchers not recognised"],
+  "mt.why.unknown": ["创新券：地点不明", "Vouchers: place unknown"],
   "mt.parts": ["文本 {a} · 代码 {b}", "text {a} · codes {b}"],
   "mt.asker.need": ["需求", "Need"],
   "mt.asker.expert": ["研究人员", "Researcher"],
@@ -207,7 +208,7 @@ export async function render(root, ctx) {
       `<div class="muted small">${[
         isNum(r.distance_km) ? esc(tf("mt.why.km", { km: Math.round(r.distance_km).toLocaleString() })) : "",
         r.ties ? `<span class="mt-tie">${esc(tf("mt.why.ties", { n: r.ties }))}</span>` : "",
-        esc(t(r.voucher ? "mt.why.voucher" : "mt.why.novoucher")),
+        esc(t(r.voucher === null || r.voucher === undefined ? "mt.why.unknown" : r.voucher ? "mt.why.voucher" : "mt.why.novoucher")),
       ].filter(Boolean).join(" · ")}</div>`,
     ].join("") + "</div>";
     const who = (r) => body.mode === "expert"
