@@ -65,6 +65,8 @@ bench: install
 	$(BIN)/python bench/bench_monitor.py
 	$(BIN)/python -m pip install -q boario==0.7.2  # the sector-level model the simulation bench compares with (bench only)
 	$(BIN)/python bench/bench_simulate.py
+	$(BIN)/python bench/bench_match.py
+	$(BIN)/python bench/bench_policy.py
 
 dist: install
 	$(BIN)/python -m pip wheel -q --no-deps -w dist .
