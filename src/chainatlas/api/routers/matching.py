@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chainatlas.api.deps import AtlasDep
+from chainatlas.api.params import OffsetParam
 from chainatlas.api.render import Records, not_found
 from chainatlas.api.schemas import ERROR_RESPONSES, Envelope
 from chainatlas.pipeline import matching as mp
@@ -181,7 +182,7 @@ def _side(side: str):  # type: ignore[no-untyped-def]
             str | None, Query(max_length=80, description="a chain (ic) or chain:segment (ic:design)")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=1000, description="rows to return")] = 100,
-        offset: Annotated[int, Query(ge=0, description="rows to skip (paging)")] = 0,
+        offset: OffsetParam = 0,
     ) -> Response:
         def compute(b: Backend) -> dict:
             rows = mp.listing(b, side, q=q, segment=segment)
