@@ -11,7 +11,7 @@ Everything works offline; data is read lazily on first use and cached.
 
 from __future__ import annotations
 
-from chainatlas.geo._data import boundaries, place, places, universities
+from chainatlas.geo._data import boundaries, locate, place, places, universities
 from chainatlas.geo.adcodes import normalize_adcode, normalize_adcodes, place_level, resolve_addresses
 from chainatlas.geo.areas import HUBS, default_areas, scale_units, unit_names, validate_area
 from chainatlas.geo.countries import country_region
@@ -21,6 +21,7 @@ __all__ = [
     "boundaries",
     "country_region",
     "default_areas",
+    "locate",
     "normalize_adcode",
     "normalize_adcodes",
     "place",

@@ -83,6 +83,33 @@ def places(level: str | None = None) -> pd.DataFrame:
     return df.copy()
 
 
+@lru_cache(maxsize=1)
+def _by_code() -> pd.DataFrame:
+    return _places().drop_duplicates("adcode").set_index("adcode")[["name_zh", "lon", "lat"]]
+
+
+def locate(codes: pd.Series) -> pd.DataFrame:
+    """Chinese name and centroid of each place code, on the codes' index: ``name`` (None) and ``lon``, ``lat``
+    (NaN) where the code is missing or not a current YRD unit.
+
+    >>> locate(pd.Series(["320500", None, "999999"]))["name"].tolist()
+    ['苏州市', None, None]
+    >>> locate(pd.Series(["320500"]))[["lon", "lat"]].round(1).values.tolist()
+    [[120.7, 31.4]]
+    """
+    p = _by_code()
+    c = codes.astype(object).where(codes.notna(), None)
+    name = c.map(p["name_zh"]).astype(object)
+    return pd.DataFrame(
+        {
+            "name": name.where(name.notna(), None),
+            "lon": pd.to_numeric(c.map(p["lon"]), errors="coerce").astype("float64"),
+            "lat": pd.to_numeric(c.map(p["lat"]), errors="coerce").astype("float64"),
+        },
+        index=codes.index,
+    )
+
+
 def place(adcode: str) -> dict:
     """One place as a dict of the ``places()`` columns.
 

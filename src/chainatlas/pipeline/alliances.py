@@ -315,10 +315,7 @@ def member_places(backend: Backend, *, chain: str = ALL, level: str | None = Non
         levels=("level", lambda s: ";".join(sorted({str(x) for x in s.dropna()}, key=_level_rank))),
     )
     g = g.reset_index().rename(columns={"city": "adcode"})
-    p = geo.places().drop_duplicates("adcode").set_index("adcode")
-    g["name"] = g["adcode"].map(p["name_zh"])
-    g["lon"] = pd.to_numeric(g["adcode"].map(p["lon"]), errors="coerce")
-    g["lat"] = pd.to_numeric(g["adcode"].map(p["lat"]), errors="coerce")
+    g[["name", "lon", "lat"]] = geo.locate(g["adcode"])
     return g.sort_values(["members", "adcode"], ascending=[False, True], ignore_index=True)[cols]
 
 

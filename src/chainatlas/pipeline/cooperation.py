@@ -408,24 +408,6 @@ def reviews_store(db: str | Path) -> ReviewStore:
     return ReviewStore(config.side_file(db, "reviews"))
 
 
-def _place_table() -> pd.DataFrame:
-    return geo.places().drop_duplicates("adcode").set_index("adcode")
-
-
-def _names(codes: pd.Series) -> pd.DataFrame:
-    """Chinese name and centroid of each place code (None for codes the geography does not know)."""
-    p = _place_table()
-    c = codes.astype(object).where(codes.notna(), None)
-    return pd.DataFrame(
-        {
-            "name": c.map(p["name_zh"]).astype(object),
-            "lon": _nan(c.map(p["lon"])),
-            "lat": _nan(c.map(p["lat"])),
-        },
-        index=codes.index,
-    )
-
-
 def _province(code: object) -> str | None:
     if code is None or (not isinstance(code, str) and pd.isna(code)):
         return None
@@ -696,7 +678,7 @@ def _identity(e: pd.DataFrame) -> pd.DataFrame:
     out = last[
         ["enclave_id", "enclave_name", "origin_adcode", "host_adcode", "enclave_type", "direction"]
     ].copy()
-    on, hn = _names(out["origin_adcode"]), _names(out["host_adcode"])
+    on, hn = geo.locate(out["origin_adcode"]), geo.locate(out["host_adcode"])
     out["origin_name"], out["origin_lon"], out["origin_lat"] = on["name"], on["lon"], on["lat"]
     out["host_name"], out["host_lon"], out["host_lat"] = hn["name"], hn["lon"], hn["lat"]
     out["enclave_type_zh"] = out["enclave_type"].map(ENCLAVE_TYPES)
@@ -1023,7 +1005,7 @@ def _assemble(books: _Books, rows: pd.DataFrame) -> pd.DataFrame:
         else:
             out[c] = rows["enclave_id"].map(ident[c]) if len(ident) else None
     # this year's places (an enclave's places can change): names and centroids of the row's own codes
-    on, hn = _names(rows["origin_adcode"]), _names(rows["host_adcode"])
+    on, hn = geo.locate(rows["origin_adcode"]), geo.locate(rows["host_adcode"])
     out["origin_name"], out["origin_lon"], out["origin_lat"] = on["name"], on["lon"], on["lat"]
     out["host_name"], out["host_lon"], out["host_lat"] = hn["name"], hn["lon"], hn["lat"]
     out["enclave_type"] = rows["enclave_type"]
@@ -1436,8 +1418,8 @@ def tax_sharing(backend: Backend, *, period: object | None = None) -> pd.DataFra
         s = s[s["period"] == int(str(period).strip())]
     names = books.identity["enclave_name"] if len(books.identity) else pd.Series(dtype=object)
     s["enclave_name"] = s["enclave_id"].map(names)
-    s["collecting_name"] = _names(s["collecting_adcode"])["name"]
-    s["sharing_name"] = _names(s["sharing_adcode"])["name"]
+    s["collecting_name"] = geo.locate(s["collecting_adcode"])["name"]
+    s["sharing_name"] = geo.locate(s["sharing_adcode"])["name"]
     return s[cols].reset_index(drop=True)
 
 
@@ -1488,12 +1470,12 @@ def vouchers(backend: Backend, *, year: object | None = None) -> coop.VoucherFlo
     flows = f.flows.copy()
     if y is not None and len(flows):
         flows = flows[flows["year"] == y]
-    flows.insert(1, "issuer_province_name", _names(flows["issuer_province"])["name"])
-    flows.insert(3, "provider_province_name", _names(flows["provider_province"])["name"])
+    flows.insert(1, "issuer_province_name", geo.locate(flows["issuer_province"])["name"])
+    flows.insert(3, "provider_province_name", geo.locate(flows["provider_province"])["name"])
     effect = f.effect.copy()
     if len(effect):
-        effect.insert(2, "adcode_a_name", _names(effect["adcode_a"].map(_six))["name"])
-        effect.insert(4, "adcode_b_name", _names(effect["adcode_b"].map(_six))["name"])
+        effect.insert(2, "adcode_a_name", geo.locate(effect["adcode_a"].map(_six))["name"])
+        effect.insert(4, "adcode_b_name", geo.locate(effect["adcode_b"].map(_six))["name"])
         for c in ("start", "end"):
             effect[c] = effect[c].map(lambda d: None if pd.isna(d) else pd.Timestamp(d).date().isoformat())
     else:

@@ -102,19 +102,6 @@ class Result:
     note: str | None = None
 
 
-def _places(codes: pd.Series) -> pd.DataFrame:
-    p = geo.places().drop_duplicates("adcode").set_index("adcode")
-    c = codes.astype(object).where(codes.notna(), None)
-    return pd.DataFrame(
-        {
-            "place": c.map(p["name_zh"]).astype(object),
-            "lon": pd.to_numeric(c.map(p["lon"]), errors="coerce"),
-            "lat": pd.to_numeric(c.map(p["lat"]), errors="coerce"),
-        },
-        index=codes.index,
-    )
-
-
 def _ipc_items(ipc: pd.Series) -> pd.DataFrame:
     """``row, sub``: the IPC subclass of each item of each row's IPC list (one pass over all items)."""
     items = ipc.astype(object).where(ipc.notna(), "").astype(str).str.split(r"[;；|]", regex=True).explode()
@@ -208,7 +195,7 @@ def experts(backend: Backend) -> Profiles:
         )
         for k, s, t in zip(df["keywords"], label, titles, strict=True)
     ]
-    where = _places(df["adcode"])
+    where = geo.locate(df["adcode"])
     prov = df["adcode"].astype(str).str.slice(0, 2).where(df["adcode"].notna(), "")
     profiles = mt.Profiles(
         ids=df["expert_id"].astype(object).to_numpy(),
@@ -226,7 +213,7 @@ def experts(backend: Backend) -> Profiles:
             "segment": df["chain"].astype(str) + ":" + df["segment"].astype(str),
             "segment_zh": label,
             "adcode": df["adcode"],
-            "place": where["place"],
+            "place": where["name"],
             "lon": where["lon"],
             "lat": where["lat"],
             "keywords": df["keywords"],
@@ -259,7 +246,7 @@ def needs(backend: Backend, ids: Sequence[str] | None = None) -> Profiles:
     by_code = ent.dropna(subset=["entity_id"]).drop_duplicates("entity_id").set_index("entity_id")["adcode"]
     by_name = ent.dropna(subset=["name_norm"]).drop_duplicates("name_norm").set_index("name_norm")["adcode"]
     adcode = df["credit_code"].map(by_code).fillna(df["firm_norm"].map(by_name))
-    where = _places(adcode)
+    where = geo.locate(adcode)
     seg = _segment_names()
     label = (df["chain"].astype(str) + ":" + df["segment"].astype(str)).map(seg)
     profiles = mt.Profiles(
@@ -278,7 +265,7 @@ def needs(backend: Backend, ids: Sequence[str] | None = None) -> Profiles:
             "segment": df["chain"].astype(str) + ":" + df["segment"].astype(str),
             "segment_zh": label,
             "adcode": adcode,
-            "place": where["place"],
+            "place": where["name"],
             "lon": where["lon"],
             "lat": where["lat"],
             "budget": df["budget"],
@@ -297,8 +284,8 @@ def _free_text(text: str, place: str | None = None) -> Profiles:
     if not isinstance(text, str) or not text.strip():
         raise ConfigError("expected a need id or the text of a need, got an empty text", param="need")
     code = place_prefix(place, "place")[0] if place else None
-    where = _places(pd.Series([code], dtype=object))
-    info = pd.DataFrame({"title": [text], "adcode": [code], "place": where["place"].to_numpy(),
+    where = geo.locate(pd.Series([code], dtype=object))
+    info = pd.DataFrame({"title": [text], "adcode": [code], "place": where["name"].to_numpy(),
                          "lon": where["lon"].to_numpy(), "lat": where["lat"].to_numpy()})  # fmt: skip
     p = mt.Profiles.of(
         ["text"],

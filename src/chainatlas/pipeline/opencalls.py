@@ -253,19 +253,6 @@ def _analytic_tasks(tasks: pd.DataFrame) -> pd.DataFrame:
     return tasks[["call_id", "task_id", "due", "done"]]
 
 
-def _names(codes: pd.Series) -> pd.DataFrame:
-    p = geo.places().drop_duplicates("adcode").set_index("adcode")
-    c = codes.astype(object).where(codes.notna(), None)
-    return pd.DataFrame(
-        {
-            "name": c.map(p["name_zh"]).astype(object),
-            "lon": pd.to_numeric(c.map(p["lon"]), errors="coerce"),
-            "lat": pd.to_numeric(c.map(p["lat"]), errors="coerce"),
-        },
-        index=codes.index,
-    )
-
-
 # ================================================================================================ answers
 def progress(backend: Backend, *, as_of: object | None = None, grace_days: int = 0) -> pd.DataFrame:
     """:func:`chainatlas.analytics.opencalls.call_progress` of every call the reader sees (``as_of`` as
@@ -343,7 +330,7 @@ def calls(
     for kind, col in (("patent", "patents"), ("transfer", "transfers"), ("product", "products")):
         got = counts[kind] if kind in counts.columns else pd.Series(dtype="float64")
         out[col] = out["call_id"].map(got).fillna(0.0).astype("int64")
-    where = _names(out["adcode"])
+    where = geo.locate(out["adcode"])
     out["place_name"], out["lon"], out["lat"] = where["name"], where["lon"], where["lat"]
     out["status_zh"] = out["status"].map(STATUS_ZH)
     for col in ("posted", "due", "next_due"):
@@ -374,7 +361,7 @@ def call(
     host = roll(hit["adcode"], "city").iloc[0]
     b = bk.bids[bk.bids["call_id"] == call_id].copy()
     b["city"] = roll(b["member_adcode"], "city")
-    b["city_name"] = _names(b["city"])["name"]
+    b["city_name"] = geo.locate(b["city"])["name"]
     b["in_posting_place"] = (b["city"] == host).astype(bool)
     t = bk.tasks[bk.tasks["call_id"] == call_id].copy()
     limit = t["due"] + pd.Timedelta(days=int(grace_days))
@@ -441,7 +428,7 @@ def rates(
         [_segment_name(backend, a, s) for a, s in zip(seg["chain"], seg["segment"], strict=True)],
     )
     plc = r.by_place.copy()
-    where = _names(plc["place"])
+    where = geo.locate(plc["place"])
     plc.insert(1, "name", where["name"])
     plc.insert(2, "lon", where["lon"])
     plc.insert(3, "lat", where["lat"])
@@ -468,7 +455,7 @@ def teams(
     meta = c.set_index("call_id")
     t["chain"] = t["call_id"].map(meta["chain"])
     t["segment"] = t["call_id"].map(meta["segment"])
-    t["posting_name"] = _names(t["posting_place"])["name"]
+    t["posting_name"] = geo.locate(t["posting_place"])["name"]
     return t[cols]
 
 
@@ -508,7 +495,7 @@ def ties(
         te = oc.outcome_edges(_analytic_calls(c), b, done.assign(kind="patent"), progress=prog, level=level)
         e = pd.concat([e, te.assign(kind="task")], ignore_index=True)
     for side in ("src", "dst"):
-        where = _names(e[side])
+        where = geo.locate(e[side])
         e[f"{side}_name"], e[f"{side}_lon"], e[f"{side}_lat"] = where["name"], where["lon"], where["lat"]
     return e.sort_values(["kind", "weight"], ascending=[True, False], ignore_index=True)[cols]
 
@@ -533,7 +520,7 @@ def arcs(backend: Backend, rows: pd.DataFrame) -> pd.DataFrame:
     for col in ("status", "chain", "segment"):
         g[col] = g["call_id"].map(meta[col])
     for side in ("src", "dst"):
-        where = _names(g[side])
+        where = geo.locate(g[side])
         g[f"{side}_name"], g[f"{side}_lon"], g[f"{side}_lat"] = where["name"], where["lon"], where["lat"]
     return g.sort_values(["call_id", "src"], ignore_index=True)[cols]
 
