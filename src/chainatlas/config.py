@@ -37,6 +37,19 @@ SETTINGS: tuple[Setting, ...] = (
         "3GB",
         "memory cap of the database engine (the process peaks about 0.3 GB above it)",
     ),
+    Setting(
+        "spark_master",
+        "CHAINATLAS_SPARK_MASTER",
+        "local[*]",
+        "Spark master of `build --engine spark` (local[2], spark://host:7077, yarn); under spark-submit its own",
+    ),
+    Setting(
+        "spark_conf",
+        "CHAINATLAS_SPARK_CONF",
+        "",
+        "extra Spark settings of `build --engine spark`, key=value pairs separated by ';' "
+        "(spark.driver.memory=8g;spark.executor.memory=16g)",
+    ),
     Setting("host", "CHAINATLAS_HOST", "127.0.0.1", "address the API server listens on"),
     Setting("port", "CHAINATLAS_PORT", "8000", "port the API server listens on"),
     Setting(

@@ -162,22 +162,65 @@ def _parse_periods(text: str | None) -> list[int] | None:
 @click.option("--periods", help="years to build, e.g. 2023 or 2019,2020 or 2015-2024 (default: what changed)")
 @click.option("--scales", help=f"comma-separated scales (default all: {','.join(SCALES)})")
 @click.option("--full", is_flag=True, help="rebuild every loaded period, not only the changed ones")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="where the build runs; spark needs pip install 'chainatlas[spark]' and Java 17",
+)
+@click.option(
+    "--master", help="Spark master: local[2], spark://host:7077, yarn (default: setting spark_master)"
+)
+@click.option(
+    "--lake",
+    help="build the Parquet lake at this path or URI in place (hdfs://, s3a://) instead of the --db atlas; "
+    "write it with `lake export`, read the result with `lake attach`",
+)
 @click.pass_context
-def build(ctx: click.Context, periods: str | None, scales: str | None, full: bool) -> None:
-    """Turn loaded records into the six layers and node attributes at every scale and period."""
+def build(
+    ctx: click.Context,
+    periods: str | None,
+    scales: str | None,
+    full: bool,
+    engine: str,
+    master: str | None,
+    lake: str | None,
+) -> None:
+    """Turn loaded records into the six layers and node attributes at every scale and period.
+
+    \b
+    On Spark (--engine spark) the records of the --db atlas go to a Parquet lake beside it, Spark builds
+    there and the layers come back into the atlas; with --lake the build reads and writes only the lake
+    (a cluster's shared storage), and the atlas takes the layers with `chainatlas lake attach`.
+    """
     from chainatlas.pipeline import query
     from chainatlas.pipeline.build import build as run
+    from chainatlas.pipeline.scaleout import build_on_spark
+    from chainatlas.storage.base import open_backend
 
-    b = backend(ctx)
-    report = run(
-        b,
-        years=_parse_periods(periods),
-        scales=[s.strip() for s in scales.split(",")] if scales else None,
-        full=full,
-        progress=progress,
-    )
+    if engine == "duckdb" and (master or lake):
+        raise click.UsageError("--master and --lake are options of --engine spark")
+    kw = {
+        "years": _parse_periods(periods),
+        "scales": [s.strip() for s in scales.split(",")] if scales else None,
+        "full": full,
+        "progress": progress,
+    }
+    if lake:
+        b = open_backend(lake, engine="spark", command="build", master=master)
+        ctx.call_on_close(b.close)
+        report = run(b, **kw)
+    elif engine == "spark":
+        b = backend(ctx)
+        report = build_on_spark(b, master=master, **kw)
+    else:
+        b = backend(ctx)
+        report = run(b, **kw)
     if report.years:
         click.echo(report.summary())
+        if lake:
+            click.echo(f"the layers are in the lake {lake}: chainatlas --db ATLAS lake attach {lake}")
     elif not query.periods(b):
         # nothing has ever been built: only stocks (firms, alliances, experts) are loaded, and they carry no period
         click.echo(
@@ -189,6 +232,33 @@ def build(ctx: click.Context, periods: str | None, scales: str | None, full: boo
         click.echo(
             "nothing to build: no period changed since the last build (use --full or --periods to rebuild)"
         )
+
+
+@click.group()
+def lake() -> None:
+    """Move an atlas to and from a Parquet lake (partitioned by table and year) for a Spark cluster."""
+
+
+@lake.command("export")
+@click.argument("root", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def lake_export(ctx: click.Context, root: Path) -> None:
+    """Write the atlas's raw records and build inputs into the lake ROOT (created if new)."""
+    from chainatlas.storage.lake import export_lake
+
+    rows = export_lake(backend(ctx, read_only=True), root)
+    click.echo(f"wrote {len(rows)} tables, {sum(rows.values()):,} rows to the lake {root}")
+
+
+@lake.command("attach")
+@click.argument("root", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.pass_context
+def lake_attach(ctx: click.Context, root: Path) -> None:
+    """Take the layers a Spark build wrote into the lake ROOT into the atlas (all or nothing)."""
+    from chainatlas.storage.lake import attach_lake
+
+    rows = attach_lake(backend(ctx), root)
+    click.echo(f"attached {len(rows)} tables, {sum(rows.values()):,} rows from the lake {root}")
 
 
 @click.command()
@@ -377,4 +447,4 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     uvicorn.run(app, host=host, port=port or int(config.get("port")), log_level="info")
 
 
-COMMANDS = (demo_data, ingest, load_dir_cmd, templates, build, export, areas, chains, info, serve)
+COMMANDS = (demo_data, ingest, load_dir_cmd, templates, build, lake, export, areas, chains, info, serve)

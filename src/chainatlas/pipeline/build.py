@@ -44,6 +44,9 @@ from chainatlas.pipeline.facts import (
 from chainatlas.storage.base import Backend
 
 __all__ = [
+    "BUILD_OUTPUTS",
+    "LAYER_TABLES",
+    "REFERENCE_TABLES",
     "BuildReport",
     "aggregate_edges",
     "aggregate_nodes",
@@ -690,6 +693,31 @@ def build(
     backend.set_meta("taxonomy", fingerprint)
     say("done", len(steps), len(steps))
     return report
+
+
+#: tables :func:`refresh_reference` writes (the register, lookups and geography the layers are made from)
+REFERENCE_TABLES = (
+    "places",
+    "scale_units",
+    "chains",
+    "segments",
+    "entities",
+    "entity_ambiguities",
+    "entity_names",
+    "seg_lookup",
+)
+#: tables the build's steps write
+LAYER_TABLES = (
+    "facts",
+    "layer_edges",
+    "node_places",
+    "node_attrs",
+    "unallocated",
+    "layer_edges_sub",
+    "node_attrs_sub",
+)
+#: every table a build writes, bookkeeping included: what another engine's build hands back to the atlas
+BUILD_OUTPUTS = (*REFERENCE_TABLES, *LAYER_TABLES, "builds", "dirty_years")
 
 
 #: columns a current build writes; an atlas built before them is rebuilt in full

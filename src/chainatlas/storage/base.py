@@ -107,12 +107,7 @@ class _Engine:
 #: Storage engines by name. Add one with :func:`register_engine`; the module is imported on first use.
 ENGINES: dict[str, _Engine] = {
     "duckdb": _Engine("chainatlas.storage.duckdb:DuckDBBackend", None),
-}
-
-#: Engines that are announced but cannot store an atlas yet: name -> what to tell the user.
-_NOT_YET = {
-    "spark": "the Spark engine runs the same build definitions (see chainatlas.pipeline.build) but has "
-    "no atlas storage yet; install it with: pip install 'chainatlas[spark]'",
+    "spark": _Engine("chainatlas.storage.spark:SparkBackend", "spark"),
 }
 
 
@@ -125,7 +120,6 @@ def register_engine(name: str, target: str, *, extra: str | None = None) -> None
     if not (module and sep and attr):
         raise ConfigError(f"engine {name!r}: target must be 'package.module:Class', got {target!r}")
     ENGINES[name] = _Engine(target, extra)
-    _NOT_YET.pop(name, None)
 
 
 def _engine_class(name: str) -> Callable[..., Backend]:
@@ -145,15 +139,15 @@ def _engine_class(name: str) -> Callable[..., Backend]:
 
 
 def open_backend(
-    path: str | Path, *, engine: str = "duckdb", read_only: bool = False, command: str = ""
+    path: str | Path, *, engine: str = "duckdb", read_only: bool = False, command: str = "", **options: Any
 ) -> Backend:
-    """Open the atlas at ``path`` with ``engine`` (a name of :data:`ENGINES`).
+    """Open the atlas at ``path`` with ``engine`` (a name of :data:`ENGINES`); ``options`` go to the engine
+    (Spark: ``master``, ``conf``). A URI (``hdfs://…``) stays a string.
 
     ``read_only`` readers may run side by side; a writer is alone (a second writer gets a
     :class:`~chainatlas.errors.LockError` that says who holds the database).
     """
-    if engine in _NOT_YET:
-        raise BackendError(_NOT_YET[engine])
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
-    return _engine_class(engine)(Path(path), read_only=read_only, command=command)
+    where = path if isinstance(path, str) and "://" in path else Path(path)
+    return _engine_class(engine)(where, read_only=read_only, command=command, **options)

@@ -19,6 +19,7 @@ __all__ = [
     "party_columns",
     "period_type_sql",
     "raw_columns",
+    "raw_tables",
     "revision_columns",
 ]
 
@@ -145,11 +146,18 @@ def _v1() -> list[str]:
             ],
         ),
     ]
-    for k in KINDS.values():
-        stmts.append(_create(k.table, raw_columns(k)))
-        if k.party_lists:
-            stmts.append(_create(PARTY_TABLE.format(table=k.table), party_columns()))
+    stmts.extend(_create(name, cols) for name, cols in raw_tables().items())
     return stmts
+
+
+def raw_tables() -> dict[str, list[tuple[str, str]]]:
+    """Every raw table of a new atlas (one per kind, and the party tables of patents and papers) → columns."""
+    out = {}
+    for k in KINDS.values():
+        out[k.table] = raw_columns(k)
+        if k.party_lists:
+            out[PARTY_TABLE.format(table=k.table)] = party_columns()
+    return out
 
 
 def _rebuild(kind_name: str) -> list[str]:

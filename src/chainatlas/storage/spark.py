@@ -1,0 +1,287 @@
+"""The Spark engine: the build's Ibis definitions run on Apache Spark over a Parquet lake.
+
+The atlas is a lake (:mod:`chainatlas.storage.lake`): every table is a Parquet dataset under one root, which may
+be any path Spark reads (a local folder, ``hdfs://``, ``s3a://``). Each committed table is registered as a Spark
+temporary view of its name, so the pipeline's expressions (``backend.table(name)``) compile to Spark SQL
+unchanged. Writes add part folders and a transaction commits them with the next manifest; a failed transaction
+deletes its parts and the lake stays as it was.
+
+Loading files (validation, revisions, quarantine) stays on DuckDB: ``chainatlas lake export`` writes an atlas's
+raw records into a lake; a data centre may also land its records as Parquet in the same layout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from ibis.backends.sql.datatypes import DuckDBType
+
+from chainatlas import config
+from chainatlas.errors import BackendError
+from chainatlas.storage import schema
+from chainatlas.storage.base import Backend, BatchResult
+from chainatlas.storage.lake import MANIFEST_DIR, LakeTable, Manifest, new_part, partition_columns
+
+__all__ = ["SPARK_DEFAULTS", "SparkBackend"]
+
+#: settings of a session this engine starts (a session that spark-submit started keeps its own)
+SPARK_DEFAULTS = {
+    # pandas frames (memtables: lookups, the linked register) cross to the JVM as Arrow, not row by row
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # DuckDB's TIMESTAMP is without time zone: keep Spark's reading of it independent of the machine's zone
+    "spark.sql.session.timeZone": "UTC",
+    # outputs are partitioned by year: replacing one table never touches another's partitions
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # the build reports its own steps; Spark's stage bars would interleave with them on the terminal
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def _uri(root: str, rel: str) -> str:
+    return f"{root}/{rel}"
+
+
+class SparkBackend(Backend):
+    """An atlas held in a Parquet lake and computed by Spark.
+
+    Parameters
+    ----------
+    path
+        The lake's root: a local folder or any URI Spark reads and writes.
+    master
+        The Spark master (``local[2]``, ``spark://host:7077``, ``yarn``); default: the setting ``spark_master``.
+        Ignored when a session already runs (under ``spark-submit``).
+    conf
+        Extra Spark settings for a session this backend starts (``spark.driver.memory`` and the like).
+    """
+
+    engine = "spark"
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        command: str = "",
+        master: str | None = None,
+        conf: dict[str, str] | None = None,
+    ):
+        from pyspark.sql import SparkSession
+
+        self.root = str(path).rstrip("/")
+        self.read_only = read_only
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        self._owns_session = SparkSession.getActiveSession() is None
+        builder = SparkSession.builder.appName(f"chainatlas {command}".strip())
+        master = master or config.get("spark_master")
+        if master:
+            builder = builder.master(master)
+        for key, value in {**SPARK_DEFAULTS, **_conf_setting(), **(conf or {})}.items():
+            builder = builder.config(key, value)
+        self.spark = builder.getOrCreate()
+        if self._owns_session:  # the build reports its steps; the JVM's INFO and WARN lines would bury them
+            self.spark.sparkContext.setLogLevel("ERROR")
+        # pandas' Arrow-backed strings make PySpark fall back from Arrow for a small lookup frame, which works
+        # and is announced with a warning on every frame: the fallback is the known, correct path
+        warnings.filterwarnings("ignore", "createDataFrame attempted Arrow optimization", UserWarning)
+        self._ibis = ibis.pyspark.connect(self.spark)
+        jvm: Any = self.spark._jvm  # the Hadoop file system API reaches every store Spark does (py4j)
+        self._hpath = jvm.org.apache.hadoop.fs.Path
+        self._fs = self._hpath(self.root).getFileSystem(self.spark._jsc.hadoopConfiguration())
+        self._m = self._read_manifest()  # the state this process sees, committed or not
+        self._committed = self._m.copy()
+        self._in_tx = False
+        self._written: list[str] = []  # parts written since the last commit
+        if not self._m.tables and not read_only:  # a new lake: every kind's raw table, empty, as in DuckDB
+            for name, cols in schema.raw_tables().items():
+                self._m.tables[name] = LakeTable([], {c: str(DuckDBType.from_string(t)) for c, t in cols})
+            self._commit()
+        for name in self._m.tables:
+            self._register(name)
+
+    # ---- the manifest ------------------------------------------------------------------------------
+    def _read_manifest(self) -> Manifest:
+        pattern = self._hpath(_uri(self.root, f"{MANIFEST_DIR}/*.json"))
+        found = self._fs.globStatus(pattern) or []
+        names = sorted(str(s.getPath().getName()) for s in found)
+        if not names:
+            if self.read_only:
+                raise BackendError(
+                    f"no Chain Atlas lake at {self.root}: write one with `chainatlas lake export {self.root}`"
+                )
+            return Manifest()
+        where = _uri(self.root, f"{MANIFEST_DIR}/{names[-1]}")
+        row = self.spark.read.text(where, wholetext=True).first()
+        return Manifest.from_json(row[0] if row else "", where)
+
+    def _commit(self) -> None:
+        """Write the next manifest, then delete the parts the last committed state had and this one lacks."""
+        self._m.version = self._committed.version + 1
+        target = self._hpath(_uri(self.root, Manifest.file_name(self._m.version)))
+        from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+
+        try:
+            out = self._fs.create(target, False)  # not overwriting: a concurrent commit of this number fails
+        except Py4JJavaError as e:  # the JVM's FileAlreadyExistsException
+            raise BackendError(
+                f"{self.root}: another writer committed version {self._m.version} meanwhile ({e}); run again"
+            ) from None
+        try:
+            out.write(bytearray(self._m.to_json().encode("utf-8")))
+        finally:
+            out.close()
+        live = {p for t in self._m.tables.values() for p in t.parts}
+        for t in self._committed.tables.values():
+            for p in t.parts:
+                if p not in live:
+                    self._delete(p)
+        self._committed, self._written = self._m.copy(), []
+
+    def _delete(self, rel: str) -> None:
+        self._fs.delete(self._hpath(_uri(self.root, rel)), True)
+
+    # ---- tables as views ------------------------------------------------------------------------
+    def _read(self, entry: LakeTable) -> Any:
+        """The rows of a table's parts as one Spark DataFrame, in the manifest's columns and types."""
+        from ibis.backends.pyspark.datatypes import PySparkSchema
+
+        schema = PySparkSchema.from_ibis(ibis.schema(entry.schema))
+        cols = list(entry.schema)  # partition columns come last from Parquet: restore the table's order
+        frames = [
+            self.spark.read.schema(schema).parquet(_uri(self.root, p)).select(*cols) for p in entry.parts
+        ]
+        if not frames:
+            return self.spark.createDataFrame([], schema)
+        return functools.reduce(lambda a, b: a.unionByName(b), frames)
+
+    def _register(self, name: str) -> None:
+        self._read(self._m.tables[name]).createOrReplaceTempView(name)
+
+    def _frame(self, obj: ir.Table | pd.DataFrame) -> tuple[Any, dict[str, str]]:
+        """The Spark DataFrame and Ibis schema of an expression or a pandas frame."""
+        expr = ibis.memtable(obj) if isinstance(obj, pd.DataFrame) else obj
+        # the PySpark backend's own route from an expression to a DataFrame (as in its create_table):
+        # register the memtables the expression uses, then run its SQL
+        self._ibis._run_pre_execute_hooks(expr)
+        return self.spark.sql(self._ibis.compile(expr)), {c: str(d) for c, d in expr.schema().items()}
+
+    def _write(
+        self, name: str, obj: ir.Table | pd.DataFrame, schema: dict[str, str] | None = None
+    ) -> LakeTable:
+        if self.read_only:
+            raise BackendError(f"the lake {self.root} is open read-only")
+        if schema is not None:  # appending: the table's columns, in its order and types
+            expr = ibis.memtable(obj) if isinstance(obj, pd.DataFrame) else obj
+            obj = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()})
+        df, own = self._frame(obj)
+        schema = schema or own
+        by = partition_columns(list(schema))
+        part = new_part(name)
+        self._written.append(part)
+        df.write.mode("errorifexists").partitionBy(*by).parquet(_uri(self.root, part))
+        return LakeTable([part], schema, by)
+
+    def _changed(self, name: str) -> None:
+        self._register(name)
+        if not self._in_tx:  # outside a transaction every write commits by itself, as in DuckDB
+            self._commit()
+
+    # ---- the Backend verbs ------------------------------------------------------------------------
+    @property
+    def ibis(self) -> Any:
+        return self._ibis
+
+    def has_table(self, name: str) -> bool:
+        return name in self._m.tables
+
+    def replace_table(self, name: str, obj: Any) -> None:
+        self._m.tables[name] = self._write(name, obj)
+        self._changed(name)
+
+    def insert(self, name: str, obj: Any) -> None:
+        if name not in self._m.tables:
+            raise BackendError(f"no table {name!r} in the lake {self.root}")
+        entry = self._m.tables[name]
+        entry.parts = [*entry.parts, *self._write(name, obj, entry.schema).parts]
+        self._changed(name)
+
+    def delete_in(self, name: str, **conditions: Sequence[Any]) -> None:
+        """Copy-on-write: every part holding matching rows is rewritten without them."""
+        if name not in self._m.tables or any(len(v) == 0 for v in conditions.values()):
+            return
+        from pyspark.sql import functions as F
+
+        entry = self._m.tables[name]
+        match = functools.reduce(lambda a, b: a & b, [F.col(c).isin(list(v)) for c, v in conditions.items()])
+        kept = []
+        for p in entry.parts:
+            df = self._read(LakeTable([p], entry.schema, entry.partition_by))
+            if df.filter(match).limit(1).count() == 0:
+                kept.append(p)
+                continue
+            new = new_part(name)
+            self._written.append(new)
+            df.filter(~F.coalesce(match, F.lit(False))).write.mode("errorifexists").partitionBy(
+                *entry.partition_by
+            ).parquet(_uri(self.root, new))
+            kept.append(new)
+        entry.parts = kept
+        self._changed(name)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._in_tx:
+            raise BackendError("a transaction is already open on this lake")
+        self._in_tx, self._written = True, []
+        try:
+            yield
+        except BaseException:
+            for p in self._written:
+                self._delete(p)
+            self._m, self._written = self._committed.copy(), []
+            for name in self._m.tables:
+                self._register(name)
+            raise
+        finally:
+            self._in_tx = False
+        self._commit()
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        return self._m.meta.get(key, default)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._m.meta[key] = value
+        if not self._in_tx:
+            self._commit()
+
+    def load_batch(self, batch: Any, *, good_only: bool = False) -> BatchResult:
+        raise BackendError(
+            "loading files (validation, revisions, quarantine) runs on a DuckDB atlas: load them there and "
+            f"write its raw records into the lake with `chainatlas --db ATLAS lake export {self.root}`"
+        )
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.spark.stop()
+
+
+def _conf_setting() -> dict[str, str]:
+    """The ``spark_conf`` setting: ``key=value`` pairs separated by ``;``."""
+    text = config.get("spark_conf") or ""
+    pairs = [p.strip() for p in text.split(";") if p.strip()]
+    bad = [p for p in pairs if "=" not in p]
+    if bad:
+        raise BackendError(
+            f"setting CHAINATLAS_SPARK_CONF: expected key=value pairs separated by ';', got {bad[0]!r}"
+        )
+    return dict(p.split("=", 1) for p in pairs)
