@@ -21,6 +21,7 @@ RANK = {
     "api": 4,
     "web": 4,
     "cli": 4,
+    "__main__": 4,  # python -m chainatlas, the file spark-submit runs
 }
 
 
