@@ -203,3 +203,19 @@ def test_build_engine_spark_from_the_command_line_keeps_the_years_it_did_not_reb
     )
     r = CliRunner().invoke(main, ["--db", str(db), "build", "--master", "local[2]"])
     assert r.exit_code == 2 and "--master and --lake are options of --engine spark" in r.output
+
+
+def test_spark_settings_are_read_and_checked(monkeypatch: pytest.MonkeyPatch):
+    from chainatlas.storage.spark import _conf_setting, _jvm_size
+
+    # the DuckDB engine's memory cap becomes the local driver's heap
+    assert [_jvm_size(s) for s in ("3GB", "512MB", "2GiB", "1.5GB")] == ["3072m", "512m", "2048m", "1536m"]
+    with pytest.raises(BackendError, match="expected a size like 3GB or 512MB, got 'lots'"):
+        _jvm_size("lots")
+    monkeypatch.setenv("CHAINATLAS_SPARK_CONF", "spark.driver.memory=8g; spark.sql.shuffle.partitions=800")
+    assert _conf_setting() == {"spark.driver.memory": "8g", "spark.sql.shuffle.partitions": "800"}
+    monkeypatch.setenv("CHAINATLAS_SPARK_CONF", "spark.driver.memory=8g;800")
+    with pytest.raises(
+        BackendError, match="CHAINATLAS_SPARK_CONF: expected key=value pairs separated by ';', got '800'"
+    ):
+        _conf_setting()

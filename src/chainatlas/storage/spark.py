@@ -86,7 +86,12 @@ class SparkBackend(Backend):
         master = master or config.get("spark_master")
         if master:
             builder = builder.master(master)
-        for key, value in {**SPARK_DEFAULTS, **_conf_setting(), **(conf or {})}.items():
+        settings = {**SPARK_DEFAULTS, **_conf_setting(), **(conf or {})}
+        if (master or "").startswith("local") and "spark.driver.memory" not in settings:
+            # in local mode every task runs in the driver's JVM, whose default heap (1 GB) is too small for a
+            # build: give it the memory the DuckDB engine may use (setting memory_limit, "3GB" → "3g")
+            settings["spark.driver.memory"] = _jvm_size(config.get("memory_limit"))
+        for key, value in settings.items():
             builder = builder.config(key, value)
         self.spark = builder.getOrCreate()
         if self._owns_session:  # the build reports its steps; the JVM's INFO and WARN lines would bury them
@@ -273,6 +278,16 @@ class SparkBackend(Backend):
     def close(self) -> None:
         if self._owns_session:
             self.spark.stop()
+
+
+def _jvm_size(text: str) -> str:
+    """A DuckDB memory size (``3GB``, ``512MB``, ``2GiB``) as a JVM one, in megabytes (``3072m``)."""
+    t = text.strip().upper().replace("IB", "B").replace(" ", "")
+    for suffix, power in (("TB", 4), ("GB", 3), ("MB", 2), ("KB", 1)):
+        number = t[: -len(suffix)]
+        if t.endswith(suffix) and number.replace(".", "", 1).isdigit():
+            return f"{max(1, round(float(number) * 1024**power / 2**20))}m"
+    raise BackendError(f"setting CHAINATLAS_MEMORY_LIMIT: expected a size like 3GB or 512MB, got {text!r}")
 
 
 def _conf_setting() -> dict[str, str]:
