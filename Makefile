@@ -55,18 +55,12 @@ lint: install
 typecheck: install
 	$(BIN)/python -m mypy
 
-bench: install
-	$(BIN)/python bench/bench_core.py
-	$(BIN)/python bench/ingest_million.py
-	$(BIN)/python bench/bench_networks.py
-	CHAINATLAS_RATE_LIMIT=0 $(BIN)/python bench/bench_api.py
-	$(BIN)/python bench/bench_disclosure.py
-	$(BIN)/python bench/bench_access.py
-	$(BIN)/python bench/bench_monitor.py
-	$(BIN)/python -m pip install -q boario==0.7.2  # the sector-level model the simulation bench compares with (bench only)
-	$(BIN)/python bench/bench_simulate.py
-	$(BIN)/python bench/bench_match.py
-	$(BIN)/python bench/bench_policy.py
+# every benchmark with its naive baseline → bench/results.json and bench/results.md; QUICK=1: the quick variants
+# (< 10 min); README=1: also write the table into README.md's performance section. BoARIO is the sector-level model
+# the simulation bench compares with (bench only); its wheel declares no dependencies, hence pymrio and progressbar2
+bench: install browser-deps java-deps
+	$(BIN)/python -m pip install -q boario==0.7.2 pymrio==0.7.0 progressbar2==4.6.0
+	$(BIN)/python bench/run_all.py $(if $(QUICK),--quick) $(if $(README),--readme)
 
 dist: install
 	$(BIN)/python -m pip wheel -q --no-deps -w dist .

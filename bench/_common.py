@@ -63,7 +63,7 @@ def ensure_atlas(name: str, size: str, seed: int) -> Path:
         subprocess.run(
             [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
         )
-    tmp = db.with_suffix(".tmp.duckdb")
+    tmp = db.with_suffix(f".{os.getpid()}.tmp.duckdb")  # two benches building at once must not collide
     tmp.unlink(missing_ok=True)
     subprocess.run([cli, "--db", str(tmp), "load-dir", str(data)], check=True)
     subprocess.run([cli, "--db", str(tmp), "build"], check=True)
@@ -87,6 +87,19 @@ def memory_bandwidth(mib: int = 512, repeats: int = 5) -> float:
     return round(2 * src.nbytes / times[len(times) // 2] / 1e9, 1)
 
 
+_BANDWIDTH: list[float] = []
+
+
+def _bandwidth_apart() -> float:
+    """:func:`memory_bandwidth` measured in a child process (its 1 GiB of arrays must not count in the bench's
+    own peak memory), once per process."""
+    if not _BANDWIDTH:
+        code = f"import sys; sys.path.insert(0, {str(HERE)!r}); from _common import memory_bandwidth as m; print(m())"
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        _BANDWIDTH.append(float(out.stdout.strip()))
+    return _BANDWIDTH[0]
+
+
 def machine() -> dict:
     """CPU model, cores (all and usable), measured memory bandwidth, Python and system of the machine the
     benchmark ran on."""
@@ -102,7 +115,68 @@ def machine() -> dict:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "memory_bandwidth_gbs": memory_bandwidth(),
+        "memory_bandwidth_gbs": _bandwidth_apart(),
         "python": platform.python_version(),
         "system": platform.platform(),
     }
+
+
+# ---- one shape for every benchmark's result ---------------------------------------------------------------------
+def median(xs: list[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def row(
+    what: str,
+    data: str,
+    ours: list[float],
+    *,
+    baseline: str | None = None,
+    naive: list[float] | None = None,
+    unit: str = "s",
+    peak_mb: float | None = None,
+    goal: str | None = None,
+    met: bool | None = None,
+    note: str | None = None,
+) -> dict:
+    """One measured line of the suite's table: the median of ``ours`` (seconds, or ``unit``) over its runs and,
+    where a naive baseline ran in the same process, its median and the ratio baseline / ours (higher is better
+    for times; for a ``unit`` like rows/s it is ours / baseline)."""
+    m = median(ours)
+    out: dict = {"what": what, "data": data, "runs": len(ours), "unit": unit, "median": m}
+    out["min"], out["max"] = min(ours), max(ours)
+    if naive:
+        b = median(naive)
+        out.update(baseline=baseline or "naive", baseline_runs=len(naive), baseline_median=b)
+        faster_is_lower = unit in ("s", "ms")
+        out["ratio"] = (b / m if faster_is_lower else m / b) if m and b else None
+    for key, value in (("peak_mb", peak_mb), ("goal", goal), ("met", met), ("note", note)):
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def write_result(bench: str, rows: list[dict], *, quick: bool = False, **extra: object) -> Path:
+    """Write ``bench/results/{bench}.json``: the machine, when, whether it was the quick variant, the rows (see
+    :func:`row`) that ``bench/run_all.py`` gathers into ``bench/results.json``, and whatever else the bench keeps."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{bench}.json"
+    doc = {
+        "bench": bench,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "quick": quick,
+        "machine": machine(),
+        "rows": rows,
+        **extra,
+    }
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=float), encoding="utf-8")
+    return path
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports ru_maxrss in KiB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -1,7 +1,8 @@
 """Benchmark of the core: ingest with full validation and the six-layer build, against naive pandas.
 
 Run: ``.venv/bin/python bench/bench_core.py [--size large] [--repeat 3]`` (``make bench``);
-``--skip-build --skip-pandas`` measures ingest only (``--repeat`` fresh loads).
+``--skip-build --skip-pandas`` measures ingest only (``--repeat`` fresh loads). ``--quick`` runs the same on
+``medium`` (3 runs each, about a minute).
 
 Each measurement runs in a fresh child process so its peak memory (max RSS) is its own. The data
 are the synthetic reference dataset (``chainatlas demo-data``), generated once per dataset size and seed
@@ -9,13 +10,16 @@ into ``bench/.data`` (git-ignored). Reported: medians over ``--repeat`` runs, ro
 seconds per build step, and the ratio of the pandas baseline (``bench/pandas_build.py``, same edge
 facts and aggregation, timed from in-memory frames — reading them from the database is NOT
 counted for pandas, which favours the baseline) to the product's facts+edges steps. The layer
-totals of both are compared, so the baseline computes the same thing.
+totals of both are compared, so the baseline computes the same thing. Written to
+``bench/results/bench_core.json`` (``_common.write_result``: one row each for ingest, build and build vs
+pandas, plus every run's raw figures).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -23,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import row, write_result
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
@@ -71,6 +77,13 @@ def child_build(db: Path) -> dict:
     }
 
 
+def _same_totals(ours: list[dict], theirs: list[dict]) -> bool:
+    """Per layer and scale, the same total weight — to 1e-9 relative: sums in another order differ in the last bits."""
+    a = {(d["layer"], d["scale"]): d["n"] for d in ours}
+    b = {(d["layer"], d["scale"]): d["n"] for d in theirs}
+    return a.keys() == b.keys() and all(math.isclose(a[k], b[k], rel_tol=1e-9) for k in a)
+
+
 def child_pandas(db: Path) -> dict:
     sys.path.insert(0, str(HERE))
     import pandas_build
@@ -78,23 +91,9 @@ def child_pandas(db: Path) -> dict:
     from chainatlas.storage.base import open_backend
 
     with open_backend(db, read_only=True) as b:
-        names = [
-            "raw_firms",
-            "raw_flows",
-            "raw_alliances",
-            "raw_papers_parties",
-            "raw_patents_parties",
-            "raw_patents",
-            "raw_patent_transfers",
-            "raw_tech_contracts",
-            "raw_supply_links",
-            "raw_investments",
-            "raw_enclaves",
-            "raw_services",
-            "raw_tax",
-        ]
+        names = [n for n in pandas_build.RAW_TABLES if b.has_table(n)]
         yrs = _years()
-        dated = lambda n: yrs and n not in ("raw_firms", "raw_alliances")
+        dated = lambda n: yrs and n not in pandas_build.UNDATED_TABLES
         raw = {
             n: b.sql(
                 f'SELECT * FROM "{n}"' + (f" WHERE year IN ({','.join(map(str, yrs))})" if dated(n) else "")
@@ -135,9 +134,14 @@ def main() -> None:
     from chainatlas.synth import SIZES, generate
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--size", default="large", choices=list(SIZES), help="dataset size of the synthetic data")
+    ap.add_argument(
+        "--size",
+        choices=list(SIZES),
+        help="dataset size of the synthetic data (default large; medium with --quick)",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="the quick variant: --size medium unless given")
     ap.add_argument("--skip-pandas", action="store_true")
     ap.add_argument("--skip-ingest", action="store_true", help="reuse the database of a previous run")
     ap.add_argument("--skip-build", action="store_true", help="measure ingest only")
@@ -148,6 +152,7 @@ def main() -> None:
         fn = {"ingest": child_ingest, "build": child_build, "pandas": child_pandas}[step]
         print(json.dumps(fn(*map(Path, paths)), default=float))
         return
+    a.size = a.size or ("medium" if a.quick else "large")
 
     data = DATA / f"{a.size}-seed{a.seed}"
     db = DATA / f"{a.size}-seed{a.seed}.duckdb"
@@ -156,9 +161,14 @@ def main() -> None:
         generate(data, size=a.size, seed=a.seed)
         print(f"generated {a.size} dataset in {time.perf_counter() - t:.0f}s", flush=True)
     med = statistics.median
+    fmt = SIZES[a.size].get("format", "csv")
+    yrs = _years()
+    on = f"`{a.size}`" + (f", years {','.join(map(str, yrs))}" if yrs else "")
+    rows: list[dict] = []
     ings = (
         [] if a.skip_ingest and db.exists() else [_run("ingest", str(data), str(db)) for _ in range(a.repeat)]
     )
+    _check(ings, "ingest")
     if ings:
         secs = [i["seconds"] for i in ings]
         print(
@@ -167,22 +177,55 @@ def main() -> None:
             f"{max(i['peak_mb'] for i in ings):,.0f} MB",
             flush=True,
         )
-    result = {"size": a.size, "seed": a.seed, "ingest": ings}
+        rate = [i["rows"] / i["seconds"] for i in ings]
+        large = a.size == "large"
+        rows.append(
+            row(
+                f"ingest with full validation (`load-dir`, {fmt.upper() if fmt == 'csv' else fmt.capitalize()})",
+                f"`{a.size}`: {ings[0]['rows']:,} rows",
+                rate,
+                unit="rows/s",
+                peak_mb=round(max(i["peak_mb"] for i in ings), 1),
+                goal="≥ 500,000 rows/s" if large else None,
+                met=med(rate) >= 500_000 if large else None,
+                note=f"median {med(secs):.2f} s per load",
+            )
+        )
+    result = {"size": a.size, "seed": a.seed, "years": yrs, "ingest": ings}
     if a.skip_build:
-        _save(f"{a.size}-ingest", result)
+        write_result("bench_core", rows, quick=a.quick, **result)
         return
     builds = [_run("build", str(db)) for _ in range(a.repeat)]
+    _check(builds, "build")
     b_total = med([b["seconds"] for b in builds])
     b_edges = med([b["steps"]["facts"] + b["steps"]["edges"] for b in builds])
     steps = {k: med([b["steps"][k] for b in builds]) for k in builds[0]["steps"]}
     print("build steps (median s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()))
+    b_peak = round(max(b["peak_mb"] for b in builds), 1)
     print(
         f"build (all layers × 5 scales × 10 periods, nodes too): median {b_total:.1f}s; facts+edges "
         f"{b_edges:.1f}s; {builds[0]['facts']:,} facts → {builds[0]['edges']:,} layer edges; peak "
-        f"{max(b['peak_mb'] for b in builds):,.0f} MB",
+        f"{b_peak:,.0f} MB",
         flush=True,
     )
     result["build"] = builds
+    result["build_steps_median"] = steps
+    facts_edges = f"{on}: {builds[0]['facts']:,} facts → {builds[0]['edges']:,} layer edges"
+    full_large = a.size == "large" and not yrs
+    rows.append(
+        row(
+            "build: 6 layers × 5 scales × 10 years × chains, node attributes"
+            + (" (incremental, those years)" if yrs else ""),
+            facts_edges,
+            [b["seconds"] for b in builds],
+            peak_mb=b_peak,
+            goal="≤ 30 s, ≤ 4 GB" if full_large else None,
+            met=b_total <= 30 and b_peak <= 4096 if full_large else None,
+            note="steps (median s): " + ", ".join(f"{k} {v:.1f}" for k, v in steps.items()),
+        )
+    )
+    ours_fe = [b["steps"]["facts"] + b["steps"]["edges"] for b in builds]
+    what_fe = "build facts + edges vs naive pandas (from in-memory frames)"
     if not a.skip_pandas:
         pds = []
         for _ in range(a.repeat):
@@ -192,24 +235,49 @@ def main() -> None:
         result["pandas"] = pds
         if any("failed" in p for p in pds):
             print(f"pandas baseline did not finish: {pds[0].get('failed')} (-9 = killed, out of memory)")
+            failed = next(p["failed"] for p in pds if "failed" in p)
+            rows.append(
+                row(
+                    what_fe,
+                    facts_edges,
+                    ours_fe,
+                    peak_mb=b_peak,
+                    goal="≥ 4×",
+                    note=f"naive pandas did not finish ({failed}; -9 = killed, out of memory)",
+                )
+            )
             pds = []
     if not a.skip_pandas and pds:
         p_total = med([p["seconds"] for p in pds])
-        same = sorted(map(tuple, (d.values() for d in builds[0]["totals"]))) == sorted(
-            map(tuple, (d.values() for d in pds[0]["totals"]))
-        )
+        p_peak = round(max(p["peak_mb"] for p in pds), 1)
+        same = _same_totals(builds[0]["totals"], pds[0]["totals"])
         print(
-            f"pandas baseline facts+edges: median {p_total:.1f}s, peak {max(p['peak_mb'] for p in pds):,.0f} MB; "
+            f"pandas baseline facts+edges: median {p_total:.1f}s, peak {p_peak:,.0f} MB; "
             f"ratio pandas / chainatlas = {p_total / b_edges:.1f}x; layer totals equal: {same}",
             flush=True,
         )
-    _save(a.size, result)
+        result["layer_totals_equal"] = same
+        rows.append(
+            row(
+                what_fe,
+                facts_edges,
+                ours_fe,
+                baseline="naive pandas (bench/pandas_build.py, same facts and aggregation)",
+                naive=[p["seconds"] for p in pds],
+                peak_mb=b_peak,
+                goal="≥ 4×",
+                met=p_total / b_edges >= 4,
+                note=f"pandas peak {p_peak:,.0f} MB; layer totals equal: {same}; ours also writes the tables",
+            )
+        )
+    write_result("bench_core", rows, quick=a.quick, **result)
 
 
-def _save(name: str, result: dict) -> None:
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"core-{name}.json").write_text(json.dumps(result, indent=1, default=float), encoding="utf-8")
+def _check(runs: list[dict], step: str) -> None:
+    """Stop with the child's error output when a run of ``step`` (other than the pandas baseline) failed."""
+    for r in runs:
+        if "failed" in r:
+            sys.exit(f"{step} failed ({r['failed']}):\n{r['stderr']}")
 
 
 if __name__ == "__main__":

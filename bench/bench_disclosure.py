@@ -1,7 +1,9 @@
 """Benchmark of chainatlas.analytics.disclosure (cell suppression and its LP audit) on a YRD-sized cube.
 
-Run by hand: ``.venv/bin/python bench/bench_disclosure.py [--repeats 3] [--naive-sample 300] [--seed 0]``. Not a
-test; prints a table and writes ``bench/results/bench_disclosure.json`` (git-ignored).
+Run by hand: ``.venv/bin/python bench/bench_disclosure.py [--repeats 3] [--naive-sample 300] [--seed 0] [--quick]``.
+Not a test; prints a table and writes ``bench/results/bench_disclosure.json`` (git-ignored; the rows of
+``_common.write_result``, the former content under its other keys, the former table under ``tasks``).
+``--quick``: a cube of 90 counties and 300 entities, a naive sample of 20 cells timed 3 times (about a minute).
 
 The cube (synthetic, seeded): place = 305 counties → 41 cities (1 / 13 / 11 / 16 in the 4 provinces, as in the
 YRD) → 4 provinces → region "YRD", plus 10 functional areas, each a run of 10–39 neighbouring counties that
@@ -44,7 +46,7 @@ from scipy.optimize import linprog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from _common import RESULTS, machine
+from _common import peak_rss_mb, row, write_result
 
 from chainatlas.analytics import disclosure as D
 
@@ -122,15 +124,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument(
-        "--naive-sample", type=int, default=300, help="suppressed cells the naive baseline solves (0: all)"
+        "--naive-sample",
+        type=int,
+        default=None,
+        help="suppressed cells the naive baseline solves (0: all; default 300, --quick 20)",
+    )
+    ap.add_argument(
+        "--naive-repeats",
+        type=int,
+        default=None,
+        help="timed passes of the naive baseline over its sample (default 1, --quick 3)",
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--quick", action="store_true", help="small cube (90 counties, 300 entities), naive sample 20 × 3"
+    )
     args = ap.parse_args()
-    mach = machine()
-    print(f"{mach['cpu']}; {mach['usable_cores']} usable cores; Python {mach['python']}")
-    print(f"load average at start: {os.getloadavg()}")
+    if args.naive_sample is None:
+        args.naive_sample = 20 if args.quick else 300
+    if args.naive_repeats is None:
+        args.naive_repeats = 3 if args.quick else 1
+    # the machine (and its memory-bandwidth probe, which allocates 1 GiB) is taken after the peak memory
+    print(f"{os.cpu_count()} cores; load average at start: {os.getloadavg()}")
 
-    contrib, dims = cube(args.seed)
+    shape = {"n_counties": 90, "n_entities": 300} if args.quick else {}
+    contrib, dims = cube(args.seed, **shape)
     build_s, build_all, table = timed(lambda: D.LinkedTable.from_contributions(contrib, dims), args.repeats)
     assert isinstance(table, D.LinkedTable)
     protect_s, protect_all, pr = timed(lambda: D.protect(table), args.repeats)
@@ -152,24 +170,29 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     k = m if args.naive_sample <= 0 else min(args.naive_sample, m)
     sample = np.sort(rng.choice(np.flatnonzero(supp), k, replace=False))
-    t = time.perf_counter()
-    naive = np.array([naive_interval(table, supp, int(i)) for i in sample])
-    naive_sample_s = time.perf_counter() - t
+    naive_passes = []
+    for _ in range(max(1, args.naive_repeats)):
+        t = time.perf_counter()
+        naive = np.array([naive_interval(table, supp, int(i)) for i in sample])
+        naive_passes.append(time.perf_counter() - t)
+    naive_sample_s = statistics.median(naive_passes)
     naive_s = naive_sample_s * m / len(sample)
+    naive_all = [x * m / len(sample) for x in naive_passes]
+    peak = peak_rss_mb()
     ours = a.loc[sample, ["lo", "hi"]].to_numpy()
     fin = np.isfinite(naive) & np.isfinite(ours)
     diff = float(np.abs(naive[fin] - ours[fin]).max())
     inf_agree = bool((np.isinf(naive) == np.isinf(ours)).all())
 
     rows = [
-        {"task": "build LinkedTable (12,635 cells)", "s": build_s, "runs": build_all},
+        {"task": f"build LinkedTable ({table.size:,} cells)", "s": build_s, "runs": build_all},
         {"task": "protect (primary + secondary + certificate)", "s": protect_s, "runs": protect_all},
         {"task": f"audit, one warm model + shortcuts ({m} cells)", "s": audit_s, "runs": audit_all},
         {"task": f"audit, one warm model, 2 LPs per cell ({2 * m})", "s": plain_s, "runs": plain_all},
         {
             "task": f"naive: fresh linprog per cell ({'extrap. from ' if k < m else ''}{k} cells)",
             "s": naive_s,
-            "runs": [],
+            "runs": naive_all if len(naive_all) > 1 else [],
         },
     ]
     print()
@@ -185,32 +208,63 @@ def main() -> None:
         f"with and without shortcuts identical: {same}"
     )
     print(f"load average at end: {os.getloadavg()}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "bench_disclosure.json").write_text(
-        json.dumps(
-            {
-                "machine": mach,
-                "seed": args.seed,
-                "repeats": args.repeats,
-                "cube": {
-                    "contributions": len(contrib),
-                    "entities": int(contrib["entity"].nunique()),
-                    "cells": table.size,
-                    "relations": int(table.relations.shape[0]),
-                    "status": {k: int(v) for k, v in status.items()},
-                    "audit_ok": pr.ok,
-                },
-                "rows": rows,
-                "naive_sample_cells": len(sample),
-                "naive_sample_s": naive_sample_s,
-                "max_abs_diff": diff,
-                "infinite_ends_agree": inf_agree,
-                "shortcuts_exact": bool(same),
-            },
-            indent=1,
-        ),
-        encoding="utf-8",
+
+    data = (
+        f"synthetic YRD cube, {table.size:,} cells, {table.relations.shape[0]:,} relations, {m:,} suppressed"
+        f" (seed {args.seed})"
     )
+    naive_name = f"fresh scipy linprog per cell (extrapolated from {k} of {m} cells)" if k < m else None
+    naive_name = naive_name or "fresh scipy linprog per cell"
+    exact = f"max |naive − ours| {diff:.1e} on the sample, infinite ends agree: {inf_agree}"
+    table_rows = [
+        row("disclosure: build LinkedTable", data, build_all, peak_mb=peak),
+        row("disclosure: protect (primary + secondary + certificate)", data, protect_all, peak_mb=peak),
+        row(
+            "disclosure: audit, one warm model + shortcuts",
+            data,
+            audit_all,
+            baseline=naive_name,
+            naive=naive_all,
+            peak_mb=peak,
+            note=exact,
+        ),
+        row(
+            "disclosure: audit, one warm model, 2 LPs per cell",
+            data,
+            plain_all,
+            baseline=naive_name,
+            naive=naive_all,
+            peak_mb=peak,
+            note=f"same intervals as with the shortcuts: {bool(same)}",
+        ),
+    ]
+    out = write_result(
+        "bench_disclosure",
+        table_rows,
+        quick=args.quick,
+        seed=args.seed,
+        repeats=args.repeats,
+        cube={
+            "contributions": len(contrib),
+            "entities": int(contrib["entity"].nunique()),
+            "cells": table.size,
+            "relations": int(table.relations.shape[0]),
+            "status": {k: int(v) for k, v in status.items()},
+            "audit_ok": pr.ok,
+        },
+        tasks=rows,
+        naive_sample_cells=len(sample),
+        naive_sample_s=naive_sample_s,
+        naive_repeats=len(naive_passes),
+        max_abs_diff=diff,
+        infinite_ends_agree=inf_agree,
+        shortcuts_exact=bool(same),
+    )
+    mach = json.loads(out.read_text("utf-8"))["machine"]
+    print(
+        f"{mach['cpu']}; {mach['usable_cores']} usable cores; Python {mach['python']}; peak RSS {peak:.0f} MB"
+    )
+    print(f"written {out}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,131 @@
+"""The build on Spark (local mode) against the same build on DuckDB, and how both grow with the records.
+
+For each size the built synthetic atlas is copied and rebuilt in full, each run in a fresh process as a user
+runs it: ``chainatlas build --full`` on DuckDB, and ``chainatlas build --engine spark --lake LAKE --full`` on a
+lake exported once from the same atlas (the export is timed apart). Spark's time includes starting its JVM,
+which a user pays on every build too. Peak memory is the largest resident set of the process and its children
+(the JVM) as the kernel reports it. The goal (issue 17): Spark local within 5× of DuckDB on ``large`` on a 2-core
+machine, and time and memory growing linearly or better with the records (small → medium → large).
+
+Writes ``bench/results/bench_spark.json`` (git-ignored)::
+
+    .venv/bin/python bench/bench_spark.py                  # small, medium, large; 3 runs each
+    .venv/bin/python bench/bench_spark.py --quick          # small only
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import BIN, ensure_atlas, median, row, write_result
+
+CLI = str(BIN / "chainatlas")
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak resident MB (the process and its waited-for children) of one command."""
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: Spark's chatter would fill a pipe and stall
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        _, status, usage = os.wait4(p.pid, 0)
+        seconds = time.perf_counter() - t
+        if os.waitstatus_to_exitcode(status) != 0:
+            log.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{log.read().decode('utf-8', 'replace')[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def records(db: Path) -> int:
+    from chainatlas.storage.base import open_backend
+
+    with open_backend(db, read_only=True) as b:
+        return int(b.sql("SELECT sum(rows_loaded) AS n FROM batches")["n"].iloc[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="the small atlas only")
+    ap.add_argument("--sizes", help="comma-separated sizes (default small,medium,large; --quick small)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--master", default="local[2]")
+    args = ap.parse_args()
+    sizes = (args.sizes or ("small" if args.quick else "small,medium,large")).split(",")
+    env = {
+        **os.environ,
+        "PYSPARK_PYTHON": sys.executable,
+        "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+        "CHAINATLAS_SPARK_CONF": "spark.ui.enabled=false",
+    }
+    rows, scaling = [], []
+    for size in sizes:
+        built = ensure_atlas("bench", size, args.seed)
+        n = records(built)
+        with tempfile.TemporaryDirectory(dir=built.parent) as tmp:
+            db, lake = Path(tmp) / "atlas.duckdb", Path(tmp) / "lake"
+            shutil.copy(built, db)
+            export_s, _ = timed([CLI, "--db", str(db), "lake", "export", str(lake)], env)
+            duck = [timed([CLI, "--db", str(db), "build", "--full"], env) for _ in range(args.runs)]
+            spark_cmd = [
+                CLI,
+                "build",
+                "--engine",
+                "spark",
+                "--master",
+                args.master,
+                "--lake",
+                str(lake),
+                "--full",
+            ]
+            spark = [timed(spark_cmd, env) for _ in range(args.runs)]
+        d_s, s_s = [s for s, _ in duck], [s for s, _ in spark]
+        d_mb, s_mb = max(m for _, m in duck), max(m for _, m in spark)
+        data = f"{size}: {n:,} records"
+        rows.append(row("build on DuckDB (fresh process, --full)", data, d_s, peak_mb=d_mb))
+        ratio = median(s_s) / median(d_s)
+        rows.append(
+            row(
+                f"build on Spark {args.master} (fresh process with its JVM, --full)",
+                data,
+                s_s,
+                baseline="the DuckDB build, same run",
+                naive=d_s,
+                peak_mb=s_mb,
+                goal="within 5× of DuckDB on large",
+                met=ratio <= 5 if size == "large" else None,
+                note=f"Spark takes {ratio:.1f}× DuckDB's time; lake export {export_s:.1f} s",
+            )
+        )
+        scaling.append(
+            {
+                "size": size,
+                "records": n,
+                "duckdb_s": median(d_s),
+                "duckdb_peak_mb": d_mb,
+                "spark_s": median(s_s),
+                "spark_peak_mb": s_mb,
+                "export_s": export_s,
+            }
+        )
+        print(
+            f"{size:7} {n:>12,} records  DuckDB {median(d_s):7.1f} s {d_mb:7.0f} MB   "
+            f"Spark {median(s_s):7.1f} s {s_mb:7.0f} MB  ({ratio:.1f}×)",
+            flush=True,
+        )
+    if len(scaling) > 1:  # growth from the smallest to the largest size: 1.0 is linear in the records
+        a, b = scaling[0], scaling[-1]
+        growth = b["records"] / a["records"]
+        for key in ("duckdb_s", "spark_s", "duckdb_peak_mb", "spark_peak_mb"):
+            print(f"{key}: ×{b[key] / a[key]:.1f} for ×{growth:.1f} records")
+    write_result("bench_spark", rows, quick=args.quick, scaling=scaling, master=args.master)
+
+
+if __name__ == "__main__":
+    main()
