@@ -116,6 +116,8 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "memory_bandwidth_gbs": _bandwidth_apart(),
+        # other work on a shared machine slows every figure: the 1-minute load average when this was recorded
+        "load_average": round(os.getloadavg()[0], 1),
         "python": platform.python_version(),
         "system": platform.platform(),
     }

@@ -78,7 +78,8 @@ def markdown(results: dict) -> str:
     lines = [
         (
             f"Measured {results['when']} with `{results['command']}` on {m['cpu']}, {m['cores']} cores, "
-            f"memory bandwidth {m['memory_bandwidth_gbs']} GB/s (measured), Python {m['python']}; "
+            f"memory bandwidth {m['memory_bandwidth_gbs']} GB/s (measured), load average {m.get('load_average')} at the end, "
+            f"Python {m['python']}; "
             f"medians of the runs shown; ratio = naive baseline ÷ ours, measured in the same run (for rates ours ÷ "
             f"baseline); the whole suite took {results['seconds'] / 60:.1f} min."
         ),
