@@ -72,6 +72,10 @@ def _num(x: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def _ratio(x: float) -> str:
+    return f"{x:,.0f}" if x >= 10 else f"{x:.1f}" if x >= 1 else f"{x:.2f}"
+
+
 def markdown(results: dict) -> str:
     """The results as a Markdown table, one line per measured row, with the machine above it."""
     m = results["machine"]
@@ -96,7 +100,7 @@ def markdown(results: dict) -> str:
             base = ""
             if r.get("baseline_median") is not None:
                 base = f"{r['baseline']}: {_num(r['baseline_median'], unit)}"
-            ratio = f"**{r['ratio']:.2g}×**" if r.get("ratio") else ""
+            ratio = f"**{_ratio(r['ratio'])}×**" if r.get("ratio") else ""
             goal = r.get("goal", "")
             if r.get("met") is not None:
                 goal = f"{goal} {'✓' if r['met'] else '✗ missed'}".strip()
