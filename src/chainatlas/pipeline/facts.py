@@ -286,7 +286,20 @@ class Resolver:
         self.names = table("entity_names")
 
     def __call__(self, t: ir.Table, code: str, adcode: str | None, norm: str | None, out: str) -> ir.Table:
-        """Add ``<out>_eid``, ``<out>_place`` and ``<out>_type`` columns to ``t``."""
+        """Add ``<out>_eid``, ``<out>_place`` and ``<out>_type`` columns to ``t``.
+
+        The four lookups run on the distinct keys (a firm appears in many records: 18 M supply link-years of
+        ``large`` carry about a million distinct suppliers), and one NULL-safe join brings the answer back.
+        Four joins carrying every column of every record made the facts step grow faster than the records:
+        the facts of large's two biggest years took 91 s (164 CPU-s) that way and take 40 s (76 CPU-s) now.
+        """
+        keys = [c for c in (code, adcode, norm) if c is not None]
+        found = self._resolve(t.select(*keys).distinct(), code, adcode, norm, out)
+        found = found.rename({f"_rk_{c}": c for c in keys})
+        j = t.left_join(found, [t[c].identical_to(found[f"_rk_{c}"]) for c in keys])
+        return j.drop(*[f"_rk_{c}" for c in keys])
+
+    def _resolve(self, t: ir.Table, code: str, adcode: str | None, norm: str | None, out: str) -> ir.Table:
         j = t.left_join(self.by_code, t[code] == self.by_code._eid)
         drop = ["_eid", "_e_adcode", "_e_type", "_r_own", "_r_pv", "_r_ct"]
         own = j[adcode] if adcode else _null_s()
