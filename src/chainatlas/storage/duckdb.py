@@ -296,14 +296,22 @@ class DuckDBBackend(Backend):
         self._append(kind.table, schema.raw_columns(kind), frame, batch_id)
         replaced = 0
         if before:  # a key stored by an earlier batch: the new row replaces it, and is kept as a revision
-            on = _replaces(kind)
-            which = (
-                f'FROM "{kind.table}" t WHERE t.batch_id <> $id AND EXISTS '
-                f'(SELECT 1 FROM "{kind.table}" b WHERE b.batch_id = $id AND {on})'
+            # the replaced rows, found once by a hash join: the EXISTS subquery it replaces ran twice and grew
+            # with the table, so the third 6 M-row file of supply links took 107 s to store instead of 20
+            self.con.execute(
+                f'CREATE OR REPLACE TEMP TABLE _replaced AS SELECT DISTINCT t.rowid AS rid FROM "{kind.table}" t '
+                f'JOIN "{kind.table}" b ON b.batch_id = $id AND t.batch_id <> $id AND {_replaces(kind)}',
+                {"id": batch_id},
             )
-            revisions = schema.REVISIONS_TABLE.format(table=kind.table)
-            self.con.execute(f'INSERT INTO "{revisions}" SELECT t.*, $id, now() {which}', {"id": batch_id})
-            replaced = self._scalar(f"DELETE {which}", {"id": batch_id})
+            replaced = self._scalar("SELECT count(*) FROM _replaced")
+            if replaced:
+                which = f'FROM "{kind.table}" t WHERE t.rowid IN (SELECT rid FROM _replaced)'
+                revisions = schema.REVISIONS_TABLE.format(table=kind.table)
+                self.con.execute(
+                    f'INSERT INTO "{revisions}" SELECT t.*, $id, now() {which}', {"id": batch_id}
+                )
+                self.con.execute(f"DELETE {which}")
+            self.con.execute("DROP TABLE _replaced")
         if kind.party_lists and parties is not None:
             ptable = schema.PARTY_TABLE.format(table=kind.table)
             if before:
