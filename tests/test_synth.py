@@ -263,7 +263,10 @@ def test_bad_arguments():
         generate("unused", "small", seed=-1)
     with pytest.raises(ConfigError, match="inject_errors"):
         generate("unused", "small", inject_errors=-1)
-    assert set(SIZES) == {"small", "medium", "large"}
+    assert set(SIZES) == {"small", "medium", "large", "xlarge"}
+    big, bigger = SIZES["large"], SIZES["xlarge"]
+    assert bigger["entities"]["firms"] == 2 * big["entities"]["firms"]
+    assert all(bigger["records"][k] == 2 * v for k, v in big["records"].items())
 
 
 # ------------------------------------------------------------------------------------------ calibration

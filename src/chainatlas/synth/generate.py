@@ -191,6 +191,13 @@ SIZES: dict[str, dict[str, Any]] = {
         "format": "parquet",
     },
 }
+# twice `large` in firms and records (not in the fixed counts of institutes and enclaves): the scaling series'
+# last point, for the build on DuckDB and on Spark (issue 17)
+SIZES["xlarge"] = {
+    **SIZES["large"],
+    "entities": {k: v * (2 if k == "firms" else 1) for k, v in SIZES["large"]["entities"].items()},
+    "records": {k: v * 2 for k, v in SIZES["large"]["records"].items()},
+}
 
 #: most rows in one file: a kind with more is split into ``kind-1``, ``kind-2``, … (the loader reads a file of at
 #: most ``CHAINATLAS_MAX_ROWS``, 10 million by default, and loads every file of a kind)
