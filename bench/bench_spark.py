@@ -5,12 +5,16 @@ runs it: ``chainatlas build --full`` on DuckDB, and ``chainatlas build --engine 
 lake exported once from the same atlas (the export is timed apart). Spark's time includes starting its JVM,
 which a user pays on every build too. Peak memory is the largest resident set of the process and its children
 (the JVM), sampled every 0.2 s. The goal (issue 17): Spark local within 5× of DuckDB on ``large`` on a 2-core
-machine, and time and memory growing linearly or better with the records (small → medium → large).
+machine, and time and memory growing linearly or better with the records (small → medium → large → xlarge,
+twice large).
 
 Writes ``bench/results/bench_spark.json`` (git-ignored)::
 
-    .venv/bin/python bench/bench_spark.py                  # small, medium, large; 3 runs each
-    .venv/bin/python bench/bench_spark.py --quick          # small only
+    .venv/bin/python bench/bench_spark.py                  # small, medium, large, xlarge; 3 runs each
+    .venv/bin/python bench/bench_spark.py --quick          # small only, one Spark run (3 on DuckDB)
+
+The quick variant runs Spark once: a Spark build of ``small`` is 80–120 s of fixed cost (the JVM, and a job per
+statement of the build), three of them alone would take ``make bench QUICK=1`` past its 10 minutes.
 """
 
 from __future__ import annotations
@@ -62,12 +66,16 @@ def records(db: Path) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="the small atlas only")
-    ap.add_argument("--sizes", help="comma-separated sizes (default small,medium,large; --quick small)")
+    ap.add_argument(
+        "--sizes", help="comma-separated sizes (default small,medium,large,xlarge; --quick small)"
+    )
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--spark-runs", type=int, help="Spark builds per size (default --runs; --quick: 1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--master", default="local[2]")
     args = ap.parse_args()
-    sizes = (args.sizes or ("small" if args.quick else "small,medium,large")).split(",")
+    sizes = (args.sizes or ("small" if args.quick else "small,medium,large,xlarge")).split(",")
+    spark_runs = args.spark_runs or (1 if args.quick else args.runs)
     env = {
         **os.environ,
         "PYSPARK_PYTHON": sys.executable,
@@ -94,7 +102,7 @@ def main() -> None:
                 str(lake),
                 "--full",
             ]
-            spark = [timed(spark_cmd, env) for _ in range(args.runs)]
+            spark = [timed(spark_cmd, env) for _ in range(spark_runs)]
         d_s, s_s = [s for s, _ in duck], [s for s, _ in spark]
         d_mb, s_mb = max(m for _, m in duck), max(m for _, m in spark)
         data = f"{size}: {n:,} records"
