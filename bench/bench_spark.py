@@ -20,6 +20,7 @@ statement of the build), three of them alone would take ``make bench QUICK=1`` p
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import subprocess
@@ -137,11 +138,25 @@ def main() -> None:
             f"Spark {median(s_s):7.1f} s {s_mb:7.0f} MB  ({ratio:.1f}×)",
             flush=True,
         )
-    if len(scaling) > 1:  # growth from the smallest to the largest size: 1.0 is linear in the records
-        a, b = scaling[0], scaling[-1]
+    for a, b in itertools.pairwise(scaling):
+        # growth from one size to the next against the growth of the records: linear or better is at most 1×
         growth = b["records"] / a["records"]
-        for key in ("duckdb_s", "spark_s", "duckdb_peak_mb", "spark_peak_mb"):
-            print(f"{key}: ×{b[key] / a[key]:.1f} for ×{growth:.1f} records")
+        for engine in ("duckdb", "spark"):
+            t, mb = b[f"{engine}_s"] / a[f"{engine}_s"], b[f"{engine}_peak_mb"] / a[f"{engine}_peak_mb"]
+            print(
+                f"{a['size']} → {b['size']}: {engine} time ×{t:.2f}, peak ×{mb:.2f} for ×{growth:.2f} records"
+            )
+            rows.append(
+                row(
+                    f"time growth of the {'DuckDB' if engine == 'duckdb' else 'Spark'} build, {a['size']} → {b['size']}",
+                    f"×{growth:.2f} records ({a['records']:,} → {b['records']:,})",
+                    [t],
+                    unit="×",
+                    goal="time linear or better (≤ the records' growth)",
+                    met=t <= growth,
+                    note=f"peak memory ×{mb:.2f}",
+                )
+            )
     write_result("bench_spark", rows, quick=args.quick, scaling=scaling, master=args.master)
 
 
