@@ -1,7 +1,7 @@
 """Run every benchmark of ``bench/`` and gather their results into ``bench/results.json`` and ``bench/results.md``.
 
-Each benchmark runs in its own process (``make bench``, or ``make bench QUICK=1`` for the quick variants, under
-10 minutes in all) and writes ``bench/results/<name>.json`` in the shape of ``_common.write_result``: the machine
+Each benchmark runs in its own process (``make bench``, or ``make bench QUICK=1`` for the quick variants, meant to
+take under 10 minutes in all) and writes ``bench/results/<name>.json`` in the shape of ``_common.write_result``: the machine
 (CPU model, cores, measured memory bandwidth) and one row per measurement — median of its runs, the naive
 baseline measured in the same run and the ratio, peak memory, the goal. A benchmark that fails is reported as
 failed and the others still run. ``--readme`` replaces the table between the markers of README.md's performance
@@ -131,7 +131,9 @@ def update_readme(table: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="the quick variant of every benchmark (< 10 min)")
+    ap.add_argument(
+        "--quick", action="store_true", help="the quick variant of every benchmark (goal: < 10 min)"
+    )
     ap.add_argument("--only", help="comma-separated benchmarks to run (default all)")
     ap.add_argument(
         "--readme", action="store_true", help="write the table into README.md's performance section"
