@@ -74,7 +74,6 @@ def ensure_atlas(name: str, size: str, seed: int) -> Path:
             subprocess.run(
                 [cli, "demo-data", "--size", size, "--seed", str(seed), "--out", str(data)], check=True
             )
-            current = True
         tmp = base.with_suffix(f".{pid}.tmp.duckdb")
         tmp.unlink(missing_ok=True)
         subprocess.run([cli, "--db", str(tmp), "load-dir", str(data)], check=True)
