@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ibis
 import pandas as pd
 import pytest
 
@@ -12,6 +13,7 @@ from chainatlas import geo
 from chainatlas.ingest import parse_file
 from chainatlas.ingest.validate import placement, placement_report
 from chainatlas.pipeline.build import build, build_notes
+from chainatlas.pipeline.facts import Resolver
 from chainatlas.pipeline.load import load_dir
 from chainatlas.storage.base import open_backend
 
@@ -100,6 +102,15 @@ def test_names_resolve_and_ambiguous_names_are_reported(atlas):
     facts = b.sql("SELECT src, dst FROM facts WHERE source = 'supply_links' ORDER BY src, dst")
     # a link naming a coded firm by name only resolves to its code
     assert ("913205094B2WP97T5R", "N:江南芯片设计有限公司") in set(map(tuple, facts.to_numpy().tolist()))
+
+
+def test_a_party_is_resolved_with_each_name_tier_tested_once(atlas):
+    """The name tiers (name, city, province) are tested once each per party: the three columns picked from
+    them (entity, place, type) reuse the tests. Written inline, each test was compiled three times, and the
+    facts statement of every build compiled to 433 KB of SQL on the small atlas (236 KB now)."""
+    b, _ = atlas
+    resolved = Resolver(b.table)(b.table("raw_supply_links"), "supplier_code", None, "supplier_norm", "s")
+    assert ibis.to_sql(resolved, dialect="duckdb").count("STARTS_WITH") == 3
 
 
 def test_blank_amounts_stay_unknown(atlas):
