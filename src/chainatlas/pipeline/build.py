@@ -133,7 +133,7 @@ def register_mismatches(backend: Backend) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     f = backend.table("raw_firms")
     reg = f.filter(f.credit_code.notnull()).group_by("credit_code").aggregate(_norm=f.name_norm.max())
-    rows = []
+    parts = []
     for k in KINDS.values():
         if k.name == "firms" or not backend.has_table(k.table):
             continue
@@ -150,17 +150,28 @@ def register_mismatches(backend: Backend) -> pd.DataFrame:
                 if norm in t.columns
                 else ibis.literal(False)
             )
-            g = j.aggregate(
-                records=j.count(),
-                unregistered=(~known).cast("int64").sum(),
-                renamed=renamed.cast("int64").sum(),
-            )
-            r = backend.execute(g).iloc[0]
-            if int(r["records"]):
-                rows.append(
-                    (k.name, fld.name, int(r["records"]), int(r["unregistered"] or 0), int(r["renamed"] or 0))
+            parts.append(
+                j.aggregate(
+                    order=ibis.literal(len(parts)),
+                    kind=ibis.literal(k.name),
+                    field=ibis.literal(fld.name),
+                    records=j.count(),
+                    unregistered=(~known).cast("int64").sum(),
+                    renamed=renamed.cast("int64").sum(),
                 )
-    return pd.DataFrame(rows, columns=cols)
+            )
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    # one query for every code column: on Spark each query is a job, and these were twenty of them
+    out = backend.execute(ibis.union(*parts, distinct=False))
+    out = out[out["records"] > 0].sort_values("order")
+    return pd.DataFrame(
+        {
+            "kind": out["kind"].astype(str),
+            "field": out["field"].astype(str),
+            **{c: out[c].fillna(0).astype("int64") for c in ("records", "unregistered", "renamed")},
+        }
+    ).reset_index(drop=True)
 
 
 def user_areas(backend: Backend) -> pd.DataFrame | None:
