@@ -219,6 +219,26 @@ def test_build_engine_spark_from_the_command_line_keeps_the_years_it_did_not_reb
     assert r.exit_code == 2 and "--master and --lake are options of --engine spark" in r.output
 
 
+def test_shuffle_partitions_follow_the_lake_unless_a_setting_chose(spark_session, tmp_path: Path):
+    from chainatlas.storage.spark import shuffle_partitions
+
+    mb = 2**20
+    # one partition per 16 MB of Parquet, at least two per core, at most Spark's default 200
+    assert [shuffle_partitions(b, 2) for b in (0, 3 * mb, 100 * mb, 1024 * mb, 10 * 1024 * mb)] == [
+        4,
+        4,
+        7,
+        64,
+        200,
+    ]
+    assert shuffle_partitions(3 * mb, 40) == 80  # a cluster of 40 cores keeps every core busy
+    b = _spark(tmp_path / "lake")  # the module's session set 4: a choice this engine must not override
+    try:
+        assert b.spark.conf.get("spark.sql.shuffle.partitions") == "4"
+    finally:
+        b.close()
+
+
 def test_spark_settings_are_read_and_checked(monkeypatch: pytest.MonkeyPatch):
     from chainatlas.storage.spark import _conf_setting, _jvm_size
 

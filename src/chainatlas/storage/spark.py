@@ -32,7 +32,9 @@ from chainatlas.storage import schema
 from chainatlas.storage.base import Backend, BatchResult
 from chainatlas.storage.lake import MANIFEST_DIR, LakeTable, Manifest, new_part, partition_columns
 
-__all__ = ["SPARK_DEFAULTS", "SparkBackend"]
+__all__ = ["SPARK_DEFAULTS", "SparkBackend", "shuffle_partitions"]
+
+SHUFFLE = "spark.sql.shuffle.partitions"
 
 #: settings of a session this engine starts (a session that spark-submit started keeps its own)
 SPARK_DEFAULTS = {
@@ -104,15 +106,19 @@ class SparkBackend(Backend):
         self._hpath = jvm.org.apache.hadoop.fs.Path
         self._fs = self._hpath(self.root).getFileSystem(self.spark._jsc.hadoopConfiguration())
         self._m = self._read_manifest()  # the state this process sees, committed or not
+        if not self.spark.sparkContext.getConf().contains(SHUFFLE):  # nobody chose: size it to the lake
+            lake_bytes = int(self._fs.getContentSummary(self._hpath(self.root)).getLength())
+            self.spark.conf.set(
+                SHUFFLE, str(shuffle_partitions(lake_bytes, self.spark.sparkContext.defaultParallelism))
+            )
         self._committed = self._m.copy()
         self._in_tx = False
         self._written: list[str] = []  # parts written since the last commit
+        self._views: set[str] = set()  # tables registered as views: on first use, each costs a file listing
         if not self._m.tables and not read_only:  # a new lake: every kind's raw table, empty, as in DuckDB
             for name, cols in schema.raw_tables().items():
                 self._m.tables[name] = LakeTable([], {c: str(DuckDBType.from_string(t)) for c, t in cols})
             self._commit()
-        for name in self._m.tables:
-            self._register(name)
 
     # ---- the manifest ------------------------------------------------------------------------------
     def _read_manifest(self) -> Manifest:
@@ -126,8 +132,14 @@ class SparkBackend(Backend):
                 )
             return Manifest()
         where = _uri(self.root, f"{MANIFEST_DIR}/{names[-1]}")
-        row = self.spark.read.text(where, wholetext=True).first()
-        return Manifest.from_json(row[0] if row else "", where)
+        # through the file system API, not spark.read.text: a Spark job for one small file cost seconds
+        stream = self._fs.open(self._hpath(where))
+        try:
+            jvm: Any = self.spark._jvm
+            text = jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+        finally:
+            stream.close()
+        return Manifest.from_json(text, where)
 
     def _commit(self) -> None:
         """Write the next manifest, then delete the parts the last committed state had and this one lacks."""
@@ -171,6 +183,7 @@ class SparkBackend(Backend):
 
     def _register(self, name: str) -> None:
         self._read(self._m.tables[name]).createOrReplaceTempView(name)
+        self._views.add(name)
 
     def _frame(self, obj: ir.Table | pd.DataFrame) -> tuple[Any, dict[str, str]]:
         """The Spark DataFrame and Ibis schema of an expression or a pandas frame."""
@@ -205,6 +218,11 @@ class SparkBackend(Backend):
     @property
     def ibis(self) -> Any:
         return self._ibis
+
+    def table(self, name: str) -> ir.Table:
+        if name not in self._views and name in self._m.tables:
+            self._register(name)
+        return self.ibis.table(name)
 
     def has_table(self, name: str) -> bool:
         return name in self._m.tables
@@ -254,8 +272,12 @@ class SparkBackend(Backend):
             for p in self._written:
                 self._delete(p)
             self._m, self._written = self._committed.copy(), []
-            for name in self._m.tables:
-                self._register(name)
+            for name in list(self._views):  # views on the rolled-back parts: back to the committed ones
+                if name in self._m.tables:
+                    self._register(name)
+                else:
+                    self.spark.catalog.dropTempView(name)
+                    self._views.discard(name)
             raise
         finally:
             self._in_tx = False
@@ -278,6 +300,18 @@ class SparkBackend(Backend):
     def close(self) -> None:
         if self._owns_session:
             self.spark.stop()
+
+
+def shuffle_partitions(lake_bytes: int, parallelism: int) -> int:
+    """How many partitions a shuffle gets when no setting says: one per 16 MB of the lake's Parquet, at least
+    two per core and at most Spark's own default of 200.
+
+    Spark's 200 suits gigabytes: on a lake of a few megabytes each statement's shuffle writes and reads 200
+    nearly empty blocks per task, which cost the local build of ``small`` a tenth of its time (132.7 → 119.5 s
+    with 4). Rows in memory take 3–5× their Parquet bytes, so 16 MB of Parquet is a shuffle partition of
+    about 64 MB, Spark's own advisory size. A lake over 3.2 GB keeps 200; a cluster sets its own (README).
+    """
+    return max(2 * parallelism, min(200, -(-lake_bytes // (16 * 2**20))))
 
 
 def _jvm_size(text: str) -> str:
