@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_core.py [--size large] [--repeat 3]`` (``make bench``);
 ``--skip-build --skip-pandas`` measures ingest only (``--repeat`` fresh loads). ``--quick`` runs the same on
-``medium`` (3 runs each, about a minute).
+``medium`` (3 runs each, the pandas baseline once, about a minute).
 
 Each measurement runs in a fresh child process so its peak memory (max RSS) is its own. The data
 are the synthetic reference dataset (``chainatlas demo-data``), generated once per dataset size and seed
@@ -142,6 +142,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="the quick variant: --size medium unless given")
+    ap.add_argument(
+        "--baseline-runs", type=int, help="runs of the pandas baseline (default --repeat; --quick 1)"
+    )
     ap.add_argument("--skip-pandas", action="store_true")
     ap.add_argument("--skip-ingest", action="store_true", help="reuse the database of a previous run")
     ap.add_argument("--skip-build", action="store_true", help="measure ingest only")
@@ -153,6 +156,7 @@ def main() -> None:
         print(json.dumps(fn(*map(Path, paths)), default=float))
         return
     a.size = a.size or ("medium" if a.quick else "large")
+    a.baseline_runs = a.baseline_runs or (1 if a.quick else a.repeat)
 
     data = DATA / f"{a.size}-seed{a.seed}"
     db = DATA / f"{a.size}-seed{a.seed}.duckdb"
@@ -228,7 +232,7 @@ def main() -> None:
     what_fe = "build facts + edges vs naive pandas (from in-memory frames)"
     if not a.skip_pandas:
         pds = []
-        for _ in range(a.repeat):
+        for _ in range(a.baseline_runs):
             pds.append(_run("pandas", str(db)))
             if "failed" in pds[-1]:
                 break  # an out-of-memory kill takes minutes: once is enough to know

@@ -11,10 +11,11 @@ twice large).
 Writes ``bench/results/bench_spark.json`` (git-ignored)::
 
     .venv/bin/python bench/bench_spark.py                  # small, medium, large, xlarge; 3 runs each
-    .venv/bin/python bench/bench_spark.py --quick          # small only, one Spark run (3 on DuckDB)
+    .venv/bin/python bench/bench_spark.py --quick          # small only, one run on each engine
 
-The quick variant runs Spark once: a Spark build of ``small`` is 80–120 s of fixed cost (the JVM, and a job per
-statement of the build), three of them alone would take ``make bench QUICK=1`` past its 10 minutes.
+The quick variant runs each engine once: a Spark build of ``small`` is 80–120 s of fixed cost (the JVM, and a job
+per statement of the build), three of them alone would take ``make bench QUICK=1`` past its 10 minutes; the DuckDB
+build has its three runs in ``bench_core``'s quick variant (on ``medium``).
 """
 
 from __future__ import annotations
@@ -72,11 +73,15 @@ def main() -> None:
     )
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--spark-runs", type=int, help="Spark builds per size (default --runs; --quick: 1)")
+    ap.add_argument(
+        "--baseline-runs", type=int, help="DuckDB builds per size, the baseline (default --runs; --quick: 1)"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--master", default="local[2]")
     args = ap.parse_args()
     sizes = (args.sizes or ("small" if args.quick else "small,medium,large,xlarge")).split(",")
     spark_runs = args.spark_runs or (1 if args.quick else args.runs)
+    duck_runs = args.baseline_runs or (1 if args.quick else args.runs)
     env = {
         **os.environ,
         "PYSPARK_PYTHON": sys.executable,
@@ -91,7 +96,7 @@ def main() -> None:
             db, lake = Path(tmp) / "atlas.duckdb", Path(tmp) / "lake"
             shutil.copy(built, db)
             export_s, _ = timed([CLI, "--db", str(db), "lake", "export", str(lake)], env)
-            duck = [timed([CLI, "--db", str(db), "build", "--full"], env) for _ in range(args.runs)]
+            duck = [timed([CLI, "--db", str(db), "build", "--full"], env) for _ in range(duck_runs)]
             spark_cmd = [
                 CLI,
                 "build",

@@ -4,7 +4,9 @@ Each benchmark runs in its own process (``make bench``, or ``make bench QUICK=1`
 take under 10 minutes in all) and writes ``bench/results/<name>.json`` in the shape of ``_common.write_result``: the machine
 (CPU model, cores, measured memory bandwidth) and one row per measurement — median of its runs, the naive
 baseline measured in the same run and the ratio, peak memory, the goal. A benchmark that fails is reported as
-failed and the others still run. ``--readme`` replaces the table between the markers of README.md's performance
+failed and the others still run. The quick variants run on smaller data, time ours three times and the slow naive
+baselines once (``bench_core``, ``bench_spark``, ``bench_monitor``, ``bench_networks``, ``bench_match``; the full
+variants three times), and leave out what is a cross-check rather than a timing (BoARIO in ``bench_simulate``). ``--readme`` replaces the table between the markers of README.md's performance
 section with the new one, so the README says what the last run measured::
 
     .venv/bin/python bench/run_all.py [--quick] [--only bench_core,bench_spark] [--readme]
