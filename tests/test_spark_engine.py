@@ -223,12 +223,12 @@ def test_shuffle_partitions_follow_the_lake_unless_a_setting_chose(spark_session
     from chainatlas.storage.spark import shuffle_partitions
 
     mb = 2**20
-    # one partition per 16 MB of Parquet, at least two per core, at most Spark's default 200
-    assert [shuffle_partitions(b, 2) for b in (0, 3 * mb, 100 * mb, 1024 * mb, 10 * 1024 * mb)] == [
+    # one partition per 4 MB of Parquet, at least two per core, Spark's own 200 from 800 MB up
+    assert [shuffle_partitions(b, 2) for b in (0, 3 * mb, 100 * mb, 799 * mb, 10 * 1024 * mb)] == [
         4,
         4,
-        7,
-        64,
+        25,
+        200,
         200,
     ]
     assert shuffle_partitions(3 * mb, 40) == 80  # a cluster of 40 cores keeps every core busy
