@@ -30,14 +30,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import BIN, ensure_atlas, median, row, write_result
+from _common import BIN, RESULTS, ensure_atlas, median, row, write_result
 
 CLI = str(BIN / "chainatlas")
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Seconds and peak resident MB of one command with all its descendants (Spark's JVM is a grandchild, which
-    the kernel's rusage of the child does not count): the sum of their resident sets, sampled every 0.2 s."""
+    the kernel's rusage of the child does not count): the sum of their resident sets, sampled every 0.2 s.
+
+    Each run's figures are printed as it ends (a run of ``large`` takes 15–25 minutes: a later failure must not
+    lose them); a failed run's whole error output is kept in ``bench/results/bench_spark-failed.log``."""
     import psutil
 
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: Spark's chatter would fill a pipe and stall
@@ -54,7 +57,15 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
         seconds = time.perf_counter() - t
         if p.returncode != 0:
             log.seek(0)
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{log.read().decode('utf-8', 'replace')[-3000:]}")
+            text = log.read().decode("utf-8", "replace")
+            kept = RESULTS / "bench_spark-failed.log"
+            kept.write_text(text, "utf-8")
+            first = next((ln for ln in text.splitlines() if "Error" in ln or "Exception" in ln), "")
+            raise SystemExit(
+                f"{' '.join(cmd)} failed after {seconds:.0f} s; first error line: {first}\n"
+                f"whole output: {kept}\n…{text[-3000:]}"
+            )
+    print(f"  {seconds:7.1f} s, peak {peak / 2**20:6,.0f} MB: {' '.join(cmd[1:])}", flush=True)
     return seconds, peak / 2**20
 
 
