@@ -107,7 +107,8 @@ class SparkBackend(Backend):
         self._fs = self._hpath(self.root).getFileSystem(self.spark._jsc.hadoopConfiguration())
         self._m = self._read_manifest()  # the state this process sees, committed or not
         if not self.spark.sparkContext.getConf().contains(SHUFFLE):  # nobody chose: size it to the lake
-            lake_bytes = int(self._fs.getContentSummary(self._hpath(self.root)).getLength())
+            root = self._hpath(self.root)  # a new lake has no folder yet: nothing to size it by
+            lake_bytes = int(self._fs.getContentSummary(root).getLength()) if self._fs.exists(root) else 0
             self.spark.conf.set(
                 SHUFFLE, str(shuffle_partitions(lake_bytes, self.spark.sparkContext.defaultParallelism))
             )
