@@ -43,9 +43,11 @@ report-deps:
 java-deps:
 	@command -v java >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q openjdk-17-jre-headless; }
 
-# The habits of the field run with every test: ruff (lint and format) and mypy, then the whole suite.
+# The habits of the field run with every test: ruff (lint and format) and mypy, then the whole suite, in TEST_JOBS
+# processes (pytest-xdist; a test file stays in one process, so its module fixtures are built once)
+TEST_JOBS ?= 2
 test: install browser-deps java-deps lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=30
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=30 -n $(TEST_JOBS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check src tests bench tools

@@ -8,7 +8,7 @@ import pkgutil
 
 import pytest
 
-from chainatlas.analytics import networks
+from chainatlas.analytics import matching, networks
 
 # doctest collects only the docstrings of objects defined in the module it is given, so the networks
 # package is tested through its public submodules (the private _util holds no examples)
@@ -38,7 +38,10 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
+def test_docstring_examples(name, monkeypatch):
+    # matching's examples register terms in the process-wide tokenizer: they start from a fresh one, whatever
+    # ran before in this process (the pipeline registers the chains' segment names)
+    monkeypatch.setattr(matching, "_TOKENIZER", matching._Tokenizer())
     module = importlib.import_module(f"chainatlas.analytics.{name}")
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0

@@ -70,6 +70,9 @@ class Watched:
         self.ctx = browser.new_context(
             viewport={"width": 1440, "height": 900}, locale=lang, accept_downloads=True
         )
+        # Playwright's 30 s default is a wait, not a check: beside another test process on a shared 2-core
+        # host a simulation run took longer; a real failure still fails, only later
+        self.ctx.set_default_timeout(120_000)
         self.page = self.ctx.new_page()
         self.errors: list[str] = []
         self.foreign: list[str] = []

@@ -730,8 +730,8 @@ export async function render(root, ctx) {
     const scaleEl = root.querySelector("#sc-scale");
     scaleEl.innerHTML = spread ? "" : ["city", "county"].map((k) => `<button type="button" data-scale="${k}" class="${view.pickScale === k ? "on" : ""}">${esc(t("scale." + k))}</button>`).join("");
     root.querySelector("#sc-weekbar").hidden = !spread;
-    el.dataset.mode = spread ? "spread" : "pick";
-    if (spread) { await registerScale("county"); drawWeek(); return; }
+    // data-mode says which map is drawn (set once it is): a click before that would land on the other one
+    if (spread) { await registerScale("county"); drawWeek(); el.dataset.mode = "spread"; return; }
     const scale = view.pickScale;
     await registerScale(scale);
     const s = view.scen;
@@ -765,6 +765,7 @@ export async function render(root, ctx) {
         emphasis: { itemStyle: { areaColor: "#ffd27f" }, label: { show: true, color: "#1f2733" } },
         data }],
     }, { replaceMerge: ["series"] });
+    el.dataset.mode = "pick";
     root.querySelector("#sc-legend").innerHTML = `<div class="wl"><i class="sw" style="background:${PICKED}"></i>${esc(t("sc.lg.mine"))}</div>
       <div class="wl"><i class="sw" style="background:${PICKED_OTHER}"></i>${esc(t("sc.lg.other"))}</div>
       <div class="wl"><i class="sw" style="background:${PICKED_PART}"></i>${esc(t("sc.lg.part"))}</div>`;
