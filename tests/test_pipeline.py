@@ -6,6 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from chainatlas.model.layers import LAYERS, SCALES
 from chainatlas.pipeline import query
 from chainatlas.pipeline.areas import add_area
 from chainatlas.pipeline.build import build
+from chainatlas.pipeline.facts import Resolver, edge_facts, node_facts
 from chainatlas.pipeline.load import ingest_files, load_dir
 from chainatlas.storage.base import open_backend
 
@@ -521,3 +523,38 @@ def test_codes_the_register_lacks_or_names_otherwise_are_reported(tmp_path):
     assert m.loc["supplier_code", ["unregistered", "renamed"]].tolist() == [0, 0]
     assert (report.unregistered, report.renamed) == (1, 1)
     assert any("not in the firm register: 1" in line for line in report.notes())
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal as multisets of rows: text columns exactly, floats to 1e-12 (sums in another order)."""
+    floats = [c for c in a.columns if a[c].dtype.kind == "f"]
+    keys = [c for c in a.columns if c not in floats]
+    a = a.sort_values(keys + floats, na_position="first").reset_index(drop=True)
+    b = b[list(a.columns)].sort_values(keys + floats, na_position="first").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a[keys], b[keys])
+    for c in floats:
+        np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-12, equal_nan=True)
+
+
+def test_parties_resolved_once_give_the_facts_of_resolving_each_kind_on_its_own(atlas):
+    """The build resolves every party once (``parties``) and each kind of record looks its parties up there;
+    resolving each kind's parties on its own (the :class:`Resolver` without the table) gives the same edge and
+    node facts, and every key those ask for is in the table."""
+    t = atlas.table
+    years = sorted(atlas.execute(t("builds").select("year"))["year"].astype(int).tolist())
+    first = int(atlas.execute(t("batch_years").aggregate(y=lambda r: r.year.min()))["y"].iloc[0])
+    alone = Resolver(t)
+    _same_rows(atlas.execute(edge_facts(t, years, first, alone)), atlas.execute(t("facts")))
+    nodes_alone = atlas.execute(node_facts(t, years, first, alone))
+    assert len(nodes_alone) > 10_000
+    _same_rows(nodes_alone, atlas.execute(node_facts(t, years, first, Resolver(t, t("parties")))))
+    keys = ibis.union(*alone.keys, distinct=True)
+    p = t("parties")
+    missing = keys.anti_join(p, [keys[c].identical_to(p[c]) for c in ("code", "adcode", "norm")])
+    assert atlas.execute(missing.count().as_table()).iloc[0, 0] == 0
+    parties = atlas.execute(p)
+    assert len(parties) == atlas.execute(keys.count().as_table()).iloc[0, 0]  # one row per key
+    # every kind of key: with a code (with and without a name), and a name only (the demo's 25 enclave operators)
+    assert (parties.code.notna() & parties.norm.notna()).sum() > 1000
+    assert (parties.code.notna() & parties.norm.isna()).sum() > 100
+    assert (parties.code.isna() & parties.eid.str.startswith("N:")).sum() >= 20

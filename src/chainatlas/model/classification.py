@@ -11,7 +11,7 @@ How the atlas's data are graded, and why:
   which partner for which product — the 卡点 the monitoring looks for;
 - firm-level tax, revenue, supply, investment and enclave finances (an enclave's ledger, its agreement, its operator's
   shareholders, tax-sharing agreements) are **important**, and so are the records that carry them once resolved
-  (``facts``);
+  (``facts``, and ``parties``: the party of every kind of record, customs and tax included, resolved to an entity);
 - registers of firms, patents, papers, transfers, contracts, services, innovation vouchers and their mutual
   recognitions, policies, needs, alliances, open calls (揭榜挂帅: calls, teams, tasks, outcomes), and the built
   aggregates (layers, node attributes, lookups), are **general**: public registers or aggregates published under
@@ -40,6 +40,7 @@ _TABLES: dict[str, str] = {
     "raw_enclave_shareholders": "important",
     "raw_tax_sharing": "important",
     "facts": "important",
+    "parties": "important",
     "raw_firms": "general",
     "raw_patents": "general",
     "raw_patents_parties": "general",

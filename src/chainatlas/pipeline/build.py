@@ -4,7 +4,8 @@ Wiring only: the definitions are in :mod:`chainatlas.pipeline.facts` and the agg
 all Ibis expressions handed to a storage backend. Steps:
 
 1. reference tables: places, the place→unit map of every scale, chain-segment lookups;
-2. entity-level facts of the years to build (``facts``, ``node_facts``);
+2. the parties of the years' records resolved to entities once (``parties``: every kind's records look their
+   parties up there), then the entity-level facts (``facts``, ``node_facts``);
 3. aggregation: facts are first summed per county pair (small), then mapped to the units of each
    scale — so the expensive part runs once, not once per scale;
 4. chain totals: segment rows rolled up to ``segment = '*'``;
@@ -34,12 +35,14 @@ from chainatlas.model.names import link_named_entities
 from chainatlas.model.taxonomy import Taxonomy, atlas_taxonomy
 from chainatlas.pipeline.facts import (
     PARTIAL_SUFFIX,
+    Resolver,
     edge_facts,
     entities,
     entity_names,
     ipc_main,
     named_firms,
     node_facts,
+    parties,
 )
 from chainatlas.storage.base import Backend
 
@@ -604,7 +607,7 @@ def build(
     t = backend.table
     # undated alliance ties start in the first loaded year, whichever years this build covers
     first = int(backend.execute(t("batch_years").aggregate(y=lambda r: r.year.min()))["y"].iloc[0])
-    steps = ["facts", "edges", "nodes", "unallocated", "sub-annual"]
+    steps = ["parties", "facts", "edges", "nodes", "unallocated", "sub-annual"]
     # rebuilding every year at every scale: recreate tables instead of deleting millions of rows
     whole = set(todo) >= set(_years_to_build(backend, None, True)) and set(scales) == set(SCALES)
     # one transaction per step: a step reads the previous one's committed tables, which DuckDB scans
@@ -614,8 +617,11 @@ def build(
         say(step, i, len(steps))
         clock = time.perf_counter()
         with backend.transaction():
-            if step == "facts":
-                _store(backend, "facts", edge_facts(t, todo, min_year=first), todo, replace=whole)
+            if step == "parties":
+                backend.replace_table("parties", parties(t, todo, min_year=first))
+            elif step == "facts":
+                resolve = Resolver(t, t("parties"))
+                _store(backend, "facts", edge_facts(t, todo, first, resolve), todo, replace=whole)
             elif step == "edges":
                 facts = t("facts").filter(t("facts").year.isin(todo))
                 _store(
@@ -631,7 +637,7 @@ def build(
                 _store(
                     backend,
                     "node_places",
-                    node_places(node_facts(t, todo, min_year=first), t("seg_lookup")),
+                    node_places(node_facts(t, todo, first, Resolver(t, t("parties"))), t("seg_lookup")),
                     todo,
                     replace=whole,
                 )

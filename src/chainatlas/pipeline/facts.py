@@ -53,6 +53,7 @@ __all__ = [
     "entity_names",
     "named_firms",
     "node_facts",
+    "parties",
 ]
 
 EDGE_COLUMNS = (
@@ -278,12 +279,22 @@ class Resolver:
     without a code. Unresolved parties keep their code, else ``N:<normalised name>``. The party's place is the
     record's own adcode, else the matched entity's. Reads the ``entities`` and ``entity_names`` tables that the
     build materialises once, so the many joins below do not recompute them.
+
+    Given ``parties`` (the table :func:`parties` computes, which the build stores once per build), a party is
+    looked up there instead of resolved again: one join per party instead of four, and statements a tenth the
+    size (the facts of ``small`` compiled to 654 KB of SQL, 65 KB with ``parties``; its node facts 301 → 41 KB). The resolution of a key depends on the key alone — ``(code, adcode, norm)``, a missing
+    column reading as NULL — so one table serves every kind of record.
     """
 
-    def __init__(self, table: T):
+    def __init__(self, table: T, parties: ir.Table | None = None, *, record_only: bool = False):
         ent = table("entities")
         self.by_code = ent.select(_eid=ent.entity_id, _e_adcode=ent.adcode, _e_type=ent.entity_type)
         self.names = table("entity_names")
+        self.parties = parties
+        #: only note the keys, answering NULL (see :func:`parties`)
+        self.record_only = record_only
+        #: the keys of every party asked for so far, as ``code, adcode, norm`` (see :func:`parties`)
+        self.keys: list[ir.Table] = []
 
     def __call__(self, t: ir.Table, code: str, adcode: str | None, norm: str | None, out: str) -> ir.Table:
         """Add ``<out>_eid``, ``<out>_place`` and ``<out>_type`` columns to ``t``.
@@ -293,11 +304,27 @@ class Resolver:
         Four joins carrying every column of every record made the facts step grow faster than the records:
         the facts of large's two biggest years took 91 s (164 CPU-s) that way and take 40 s (76 CPU-s) now.
         """
-        keys = [c for c in (code, adcode, norm) if c is not None]
-        found = self._resolve(t.select(*keys).distinct(), code, adcode, norm, out)
-        found = found.rename({f"_rk_{c}": c for c in keys})
-        j = t.left_join(found, [t[c].identical_to(found[f"_rk_{c}"]) for c in keys])
-        return j.drop(*[f"_rk_{c}" for c in keys])
+        cols = {"code": code, "adcode": adcode, "norm": norm}
+        self.keys.append(t.select(**{k: _as_string(t[c]) if c else _null_s() for k, c in cols.items()}))
+        if self.record_only:
+            return t.mutate(**{f"{out}_{c}": _null_s() for c in ("eid", "place", "type")})
+        if self.parties is not None:
+            p = self.parties
+            found = p.select(
+                **{f"_rk_{k}": p[k] for k in cols}, **{f"{out}_{c}": p[c] for c in ("eid", "place", "type")}
+            )
+            # a column the record lacks is NULL in its key
+            cond = [
+                _as_string(t[c]).identical_to(found[f"_rk_{k}"]) if c else found[f"_rk_{k}"].isnull()
+                for k, c in cols.items()
+            ]
+        else:
+            keys = [c for c in (code, adcode, norm) if c is not None]
+            found = self._resolve(t.select(*keys).distinct(), code, adcode, norm, out)
+            found = found.rename({f"_rk_{c}": c for c in keys})
+            cond = [t[c].identical_to(found[f"_rk_{c}"]) for c in keys]
+        j = t.left_join(found, cond)
+        return j.drop(*[c for c in j.columns if c.startswith("_rk_")])
 
     def _resolve(self, t: ir.Table, code: str, adcode: str | None, norm: str | None, out: str) -> ir.Table:
         j = t.left_join(self.by_code, t[code] == self.by_code._eid)
@@ -345,6 +372,29 @@ class Resolver:
             etype = ibis.coalesce(j._e_type, pick("_n_type"))
         j = j.mutate(**{f"{out}_eid": eid, f"{out}_place": place, f"{out}_type": etype})
         return j.drop(*[c for c in drop if c in j.columns])
+
+
+def _as_string(v: ir.Value) -> ir.Value:
+    return v if v.type().is_string() else v.cast("string")
+
+
+def parties(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table:
+    """Every party :func:`edge_facts` and :func:`node_facts` resolve for ``years``, resolved once: ``code,
+    adcode, norm`` (the key: credit code, the record's own adcode, normalised name; NULL where the record has
+    none) and ``eid, place, type`` (see :class:`Resolver`).
+
+    The keys are the ones the two definitions ask for — they are built once with a :class:`Resolver` that only
+    records them — so no list of party columns is kept apart from them. It answers NULL, so a key must come from
+    the records, never from another party's resolution (none does; a test checks that every key the facts look
+    up is here): recorded through a resolving :class:`Resolver`, the key of a record's second party was selected
+    from the join that resolved its first, and ``large``'s parties took 33 s instead of 12.5.
+    """
+    resolve = Resolver(table, record_only=True)
+    edge_facts(table, years, min_year, resolve=resolve)
+    node_facts(table, years, min_year, resolve=resolve)
+    keys = ibis.union(*resolve.keys, distinct=True)
+    r = resolve._resolve(keys, "code", "adcode", "norm", "r")
+    return r.select("code", "adcode", "norm", eid=r.r_eid, place=_as_string(r.r_place), type=r.r_type)
 
 
 def _edge(
@@ -457,9 +507,12 @@ def _flow_facts(f: ir.Table) -> list[ir.Table]:
     ]
 
 
-def edge_facts(table: T, years: Sequence[int] | None = None, min_year: int = 2015) -> ir.Table:
-    """All edge facts of the six layers for ``years`` (None: all), as one union expression."""
-    resolve = Resolver(table)
+def edge_facts(
+    table: T, years: Sequence[int] | None = None, min_year: int = 2015, resolve: Resolver | None = None
+) -> ir.Table:
+    """All edge facts of the six layers for ``years`` (None: all), as one union expression (parties resolved by
+    ``resolve``, default a new :class:`Resolver`)."""
+    resolve = resolve or Resolver(table)
     parts: list[ir.Table] = []
 
     # 共生 symbiosis: inter-city flows, and alliance co-membership (a co-built platform)
@@ -873,14 +926,17 @@ def confidential_contributions(table: T, attr: str, years: Sequence[int]) -> ir.
     raise ValueError(f"{attr!r} is not a confidential attribute; expected one of {CONFIDENTIAL_ATTRS}")
 
 
-def node_facts(table: T, years: Sequence[int], min_year: int = 2015) -> ir.Table:
-    """Node attributes per place for ``years``: counts and amounts, stocks and flows.
+def node_facts(
+    table: T, years: Sequence[int], min_year: int = 2015, resolve: Resolver | None = None
+) -> ir.Table:
+    """Node attributes per place for ``years``: counts and amounts, stocks and flows (parties resolved by
+    ``resolve``, default a new :class:`Resolver`).
 
     Stocks (firms, employees, universities, institutes, experts) count everything that existed in
     the year: entities founded in or before it (undated ones in every year).
     """
     yrs = ibis.memtable({"_y": list(years)}, schema={"_y": "int16"})
-    resolve = Resolver(table)
+    resolve = resolve or Resolver(table)
     parts: list[ir.Table] = []
 
     # stocks: aggregate entities per (place, founding year, chain segment) first, then spread over the
