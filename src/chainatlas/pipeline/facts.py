@@ -282,8 +282,9 @@ class Resolver:
 
     Given ``parties`` (the table :func:`parties` computes, which the build stores once per build), a party is
     looked up there instead of resolved again: one join per party instead of four, and statements a tenth the
-    size (the facts of ``small`` compiled to 654 KB of SQL, 65 KB with ``parties``; its node facts 301 → 41 KB). The resolution of a key depends on the key alone — ``(code, adcode, norm)``, a missing
-    column reading as NULL — so one table serves every kind of record.
+    size (the facts of ``small`` compiled to 654 KB of SQL, 65 KB with ``parties``; its node facts 301 → 41 KB).
+    The resolution of a key depends on the key alone — ``(code, adcode, norm)``, a missing column reading as
+    NULL — so one table serves every kind of record.
     """
 
     def __init__(self, table: T, parties: ir.Table | None = None, *, record_only: bool = False):
